@@ -1,0 +1,193 @@
+"""``hpmagic.tune``: the search on cell text, from plain Python.  ``%%tune`` is thin glue over it."""
+
+from __future__ import annotations
+
+import difflib
+import secrets
+import sys
+from dataclasses import dataclass, fields
+from typing import Any
+
+from .annotations import parse_cell
+from .execution import CellProgram, InlineExecutor
+from .runner import Runner, SearchError, TrialsFailedError
+from .storage import MemoryStore
+from .strategies import make_strategy
+from .strategies.base import StrategyContext
+
+__all__ = ["tune", "TuneOptions", "OptionError"]
+
+DEFAULT_TRIALS = 30
+
+
+class OptionError(ValueError):
+    """An option of ``%%tune`` / ``tune()`` has a value that cannot be used."""
+
+
+@dataclass
+class TuneOptions:
+    """The options of ``%%tune``, by their long names (see ``%%tune?``)."""
+
+    trials: int | None = None
+    strategy: Any = "auto"
+    maximize: bool = False
+    minimize: bool = False
+    metric: str | None = None
+    timeout: float | None = None
+    jobs: int = 1
+    executor: Any = None
+    seed: int | None = None
+    study: str | None = None
+    storage: str | None = None
+    prune: str | None = None
+    grid_points: int = 5
+    baseline: bool = True
+    apply: bool = True
+    quiet: bool = False
+    out: str | None = None
+    display: Any = None  # "auto", "text", "widget", "none" or a reporter object
+
+    @classmethod
+    def from_kwargs(cls, options: dict[str, Any]) -> "TuneOptions":
+        known = {f.name for f in fields(cls)}
+        for key in options:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise TypeError(f"tune() got an unknown option {key!r}{hint}; options: {', '.join(sorted(known))}")
+        return cls(**options)
+
+    def validate(self) -> None:
+        if self.maximize and self.minimize:
+            raise OptionError("--maximize and --minimize cannot both be given; choose one direction")
+        if self.trials is not None and (isinstance(self.trials, bool) or not isinstance(self.trials, int) or self.trials < 1):
+            raise OptionError(f"the number of trials must be a whole number of at least 1, but got {self.trials!r}")
+        if self.timeout is not None and not self.timeout > 0:
+            raise OptionError(f"the timeout must be a positive number of seconds, but got {self.timeout!r}")
+        if not isinstance(self.grid_points, int) or self.grid_points < 1:
+            raise OptionError(f"--grid-points must be a whole number of at least 1, but got {self.grid_points!r}")
+        if self.jobs != 1 or self.executor is not None:
+            raise OptionError("parallel trials (--jobs, --executor) are not available in this version yet; run without them")
+        if self.study is not None or self.storage is not None:
+            raise OptionError("persistent studies (--study, --storage) are not available in this version yet; run without them")
+        if self.prune is not None:
+            raise OptionError("early stopping (--prune) is not available in this version yet; run without it")
+
+    @property
+    def direction(self) -> str:
+        return "maximize" if self.maximize else "minimize"
+
+
+def tune(source: str, namespace: dict[str, Any] | None = None, **options: Any):
+    """Tune the ``# tune:`` annotated parameters of ``source`` and return a ``TuneResult``.
+
+    ``namespace`` is the dict the cell runs in (a shallow copy per trial); by default, the
+    caller's globals, as ``timeit`` does.  Keyword options are ``%%tune``'s long option
+    names with underscores: ``trials=40``, ``strategy="random"``, ``maximize=True``,
+    ``metric="f1"``, ``timeout=60``, ``seed=0``, ``grid_points=5``, ``baseline=False``,
+    ``apply=False``, ``quiet=True``, ``out="result"``.
+
+    The best values are bound in ``namespace`` afterwards (unless ``apply=False``).
+    Raises :class:`~hpmagic.annotations.AnnotationError` for a mistake in the annotations
+    (before any trial runs), :class:`OptionError` for a bad option and
+    :class:`~hpmagic.runner.TrialsFailedError` when the first trials all fail.
+    """
+    if namespace is None:
+        namespace = sys._getframe(1).f_globals
+    opts = TuneOptions.from_kwargs(options)
+    return run(source, namespace, opts)
+
+
+def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any = None):
+    opts.validate()
+    parsed = parse_cell(source)
+    space = parsed.space
+    if len(space) == 0:
+        raise OptionError(
+            "the cell has no `# tune:` annotations, so there is nothing to tune; "
+            "annotate an assignment, e.g. `C = 1.0  # tune: loguniform(1e-3, 1e3)`"
+        )
+    if not parsed.has_expression and opts.metric is None:
+        raise OptionError(
+            "the cell has no objective: end it with an expression whose value is the score "
+            "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
+        )
+    seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
+    strategy_spec = opts.strategy
+    if isinstance(strategy_spec, str) and strategy_spec not in ("auto",) and strategy_spec in namespace and not _is_builtin(strategy_spec):
+        strategy_spec = namespace[strategy_spec]
+    trials = opts.trials
+    if trials is None:
+        is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
+        trials = space.grid_size(opts.grid_points) + int(opts.baseline) if is_grid else DEFAULT_TRIALS
+    context = StrategyContext(
+        direction=opts.direction, budget=trials, seed=seed, jobs=opts.jobs, grid_points=opts.grid_points
+    )
+    strategy = make_strategy(strategy_spec, space, context)
+    program = CellProgram(parsed, opts.metric)
+    notes = tuple(
+        f"the default of {p.name} ({p.default!r}) lies outside {p.distribution}; it still ran as trial 0"
+        for p in space
+        if opts.baseline and not p.default_in_range and p.name in space.defaults()
+    )
+    if reporter is None:
+        from .display import make_reporter
+
+        reporter = make_reporter("none" if opts.quiet else (opts.display or "auto"))
+    runner = Runner(
+        space=space,
+        strategy=_Checked(strategy, space),
+        context=context,
+        store=MemoryStore(),
+        executor=InlineExecutor(program, namespace),
+        reporter=reporter,
+        baseline=opts.baseline,
+        timeout=opts.timeout,
+        metric=opts.metric or "objective",
+        strategy_name=getattr(strategy, "name", type(strategy).__name__),
+        seed=seed,
+        notes=notes,
+    )
+    result = runner.run()
+    # Whatever happened, what finished is kept: apply and bind it before reporting a stop.
+    if opts.apply:
+        namespace.update(result.values_to_apply())
+    if opts.out:
+        namespace[opts.out] = result
+    if result.stop_reason == "failures":
+        raise TrialsFailedError(result)
+    if result.stop_reason == "error":
+        raise SearchError(result)
+    return result
+
+
+def _is_builtin(name: str) -> bool:
+    from .strategies import names
+
+    return name.lower() in names()
+
+
+class _Checked:
+    """Wraps a strategy so that a configuration that does not fit the space is a clear error."""
+
+    def __init__(self, strategy: Any, space):
+        self._strategy = strategy
+        self._space = space
+        self.name = getattr(strategy, "name", type(strategy).__name__)
+        self._check = not type(strategy).__module__.startswith("hpmagic.")
+
+    @property
+    def reason(self) -> str:
+        return getattr(self._strategy, "reason", "")
+
+    def ask(self, number: int):
+        params = self._strategy.ask(number)
+        if params is not None and self._check:
+            try:
+                self._space.validate(params)
+            except ValueError as exc:
+                raise OptionError(f"strategy {self.name!r} proposed {params!r} for trial {number}: {exc}") from None
+        return params
+
+    def tell(self, trial) -> None:
+        self._strategy.tell(trial)

@@ -1,0 +1,96 @@
+"""``%%tune``: thin glue between IPython and :func:`hpmagic.api.run`."""
+
+from __future__ import annotations
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .annotations import AnnotationError
+from .api import OptionError, TuneOptions, run
+from .runner import SearchError, TrialsFailedError
+
+
+@magics_class
+class TuneMagics(Magics):
+    @magic_arguments()
+    @argument("-n", "--trials", type=int, default=None, metavar="N",
+              help="Total trials of the search, the defaults (trial 0) included. "
+                   "Default 30; with --strategy grid, the whole grid.")
+    @argument("-s", "--strategy", default="auto", metavar="NAME",
+              help="auto (default), grid or random, or the name of a Strategy object in the namespace.")
+    @argument("--minimize", action="store_true", help="Lower is better (the default).")
+    @argument("--maximize", action="store_true", help="Higher is better.")
+    @argument("--metric", default=None, metavar="NAME",
+              help="The objective is the variable NAME after the cell ran, or the key NAME of a returned dict.")
+    @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
+              help="Start no new trial after this many seconds.")
+    @argument("-j", "--jobs", type=int, default=1, metavar="N",
+              help="Run N trials at once in local worker processes (not available yet).")
+    @argument("--executor", default=None, metavar="NAME",
+              help="Run trials on an executor from the namespace (not available yet).")
+    @argument("--seed", type=int, default=None, metavar="N",
+              help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
+    @argument("--study", default=None, metavar="NAME", help="Persist trials under NAME (not available yet).")
+    @argument("--storage", default=None, metavar="PATH", help="SQLite file of studies (not available yet).")
+    @argument("--prune", default=None, metavar="RULE", help="Early stopping rule (not available yet).")
+    @argument("--grid-points", type=int, default=5, metavar="K",
+              help="Points per continuous parameter for the grid strategy (default 5).")
+    @argument("--no-baseline", action="store_true", help="Do not run the cell's defaults as trial 0.")
+    @argument("--no-apply", action="store_true", help="Leave the namespace as it was; do not bind the best values.")
+    @argument("-q", "--quiet", action="store_true", help="No progress display.")
+    @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
+    @cell_magic
+    def tune(self, line: str, cell: str):
+        """Tune the cell's ``# tune:`` annotated assignments.
+
+        Each top-level assignment with a trailing ``# tune: SPEC`` comment becomes a tuned
+        parameter; its written value is the default, run as trial 0.  The value of the
+        cell's last expression is the objective (a number, a sequence of numbers whose
+        mean is used, or a dict of numbers). Example::
+
+            %%tune -n 40 --maximize
+            C      = 1.0    # tune: loguniform(1e-2, 1e3)
+            kernel = "rbf"  # tune: choice("rbf", "poly")
+            degree = 3      # tune: int(2, 5) if kernel == "poly"
+            cross_val_score(SVC(C=C, kernel=kernel, degree=degree), X, y, cv=3)
+
+        SPEC is one of uniform(low, high), loguniform(low, high), int(low, high),
+        logint(low, high), choice(a, b, ...) or [a, b, ...], normal(mu, sigma),
+        lognormal(mu, sigma); uniform, int and logint take step=q; any SPEC may end in
+        ``if CONDITION`` over earlier parameters.
+
+        Afterwards the tuned names hold the best values and the cell's output is a
+        TuneResult. Kernel interrupt stops the search and keeps finished trials.
+        """
+        args = parse_argstring(self.tune, line)
+        opts = TuneOptions(
+            trials=args.trials,
+            strategy=args.strategy,
+            maximize=args.maximize,
+            minimize=args.minimize,
+            metric=args.metric,
+            timeout=args.timeout,
+            jobs=args.jobs,
+            executor=self._lookup(args.executor, "--executor") if args.executor else None,
+            seed=args.seed,
+            study=args.study,
+            storage=args.storage,
+            prune=args.prune,
+            grid_points=args.grid_points,
+            baseline=not args.no_baseline,
+            apply=not args.no_apply,
+            quiet=args.quiet,
+            out=args.out,
+        )
+        source = self.shell.transform_cell(cell) if self.shell is not None else cell
+        try:
+            return run(source, self.shell.user_ns, opts)
+        except (AnnotationError, OptionError, TrialsFailedError, SearchError) as exc:
+            raise UsageError(str(exc)) from None
+
+    def _lookup(self, name: str, option: str):
+        try:
+            return self.shell.user_ns[name]
+        except KeyError:
+            raise UsageError(f"{option} {name}: there is no variable {name!r} in the namespace") from None

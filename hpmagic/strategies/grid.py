@@ -1,0 +1,38 @@
+"""Grid search over every combination, conditions respected.
+
+Continuous parameters get ``grid_points`` values (log-spaced on log scales); integer and
+quantised ones get all their values when there are at most ``grid_points`` of them.
+When the budget cannot cover the whole grid, the grid is shuffled with the seed, so the
+trials that run are spread over the space rather than the first rows of it.
+"""
+
+from __future__ import annotations
+
+import random
+
+from .base import Strategy
+
+
+class GridSearch(Strategy):
+    name = "grid"
+
+    def setup(self, space, context):
+        super().setup(space, context)
+        self.points = list(space.grid(context.grid_points))
+        room = context.budget - 1  # trial 0 runs the defaults
+        if room < len(self.points):
+            random.Random(context.seed).shuffle(self.points)
+            self.reason = (
+                f"{len(self.points)} grid points, more than the budget covers, "
+                f"so they run in a shuffled order"
+            )
+        else:
+            self.reason = self.reason or f"{len(self.points)} grid points"
+        self._next = 0
+
+    def ask(self, number):
+        if self._next >= len(self.points):
+            return None
+        point = self.points[self._next]
+        self._next += 1
+        return dict(point)
