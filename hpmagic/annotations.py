@@ -301,7 +301,7 @@ def _parse_expr(text: str, offset: int, what: str) -> ast.expr:
         col = (getattr(exc, "offset", None) or 1) - 1
         raise _Fail(
             f"cannot read the {what} `{text}`: {getattr(exc, 'msg', None) or exc}",
-            f"write a distribution such as `loguniform(1e-3, 1e3)` or `[\"a\", \"b\"]`, optionally followed by `if CONDITION`",
+            "write a distribution such as `loguniform(1e-3, 1e3)` or `[\"a\", \"b\"]`, optionally followed by `if CONDITION`",
             offset=offset + max(col, 0),
         ) from None
 

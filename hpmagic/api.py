@@ -48,7 +48,7 @@ class TuneOptions:
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
 
     @classmethod
-    def from_kwargs(cls, options: dict[str, Any]) -> "TuneOptions":
+    def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:
         known = {f.name for f in fields(cls)}
         for key in options:
             if key not in known:
@@ -99,6 +99,7 @@ def tune(source: str, namespace: dict[str, Any] | None = None, **options: Any):
 
 
 def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any = None):
+    """Parse, set up and run one search; the magic and :func:`tune` both end here."""
     opts.validate()
     parsed = parse_cell(source)
     space = parsed.space
@@ -113,9 +114,7 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
     seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
-    strategy_spec = opts.strategy
-    if isinstance(strategy_spec, str) and strategy_spec not in ("auto",) and strategy_spec in namespace and not _is_builtin(strategy_spec):
-        strategy_spec = namespace[strategy_spec]
+    strategy_spec = _strategy_spec(opts.strategy, namespace)
     trials = opts.trials
     if trials is None:
         is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
@@ -125,28 +124,19 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
     )
     strategy = make_strategy(strategy_spec, space, context)
     program = CellProgram(parsed, opts.metric)
-    notes = tuple(
-        f"the default of {p.name} ({p.default!r}) lies outside {p.distribution}; it still ran as trial 0"
-        for p in space
-        if opts.baseline and not p.default_in_range and p.name in space.defaults()
-    )
-    if reporter is None:
-        from .display import make_reporter
-
-        reporter = make_reporter("none" if opts.quiet else (opts.display or "auto"))
     runner = Runner(
         space=space,
         strategy=_Checked(strategy, space),
         context=context,
-        store=MemoryStore(),
-        executor=InlineExecutor(program, namespace),
-        reporter=reporter,
+        store=_make_store(opts, space),
+        executor=_make_executor(opts, program, namespace),
+        reporter=reporter if reporter is not None else _make_reporter(opts),
         baseline=opts.baseline,
         timeout=opts.timeout,
         metric=opts.metric or "objective",
         strategy_name=getattr(strategy, "name", type(strategy).__name__),
         seed=seed,
-        notes=notes,
+        notes=_notes(space, opts),
     )
     result = runner.run()
     # Whatever happened, what finished is kept: apply and bind it before reporting a stop.
@@ -159,6 +149,38 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
     if result.stop_reason == "error":
         raise SearchError(result)
     return result
+
+
+def _strategy_spec(spec: Any, namespace: dict[str, Any]) -> Any:
+    """A strategy name, or the object a non-built-in name refers to in the namespace."""
+    if isinstance(spec, str) and not _is_builtin(spec) and spec in namespace:
+        return namespace[spec]
+    return spec
+
+
+def _make_store(opts: TuneOptions, space):
+    """Where trials are recorded: in memory for now (persistent studies plug in here)."""
+    return MemoryStore()
+
+
+def _make_executor(opts: TuneOptions, program: CellProgram, namespace: dict[str, Any]):
+    """What runs the trials: in this process for now (worker pools plug in here)."""
+    return InlineExecutor(program, namespace)
+
+
+def _make_reporter(opts: TuneOptions):
+    from .display import make_reporter
+
+    return make_reporter("none" if opts.quiet else (opts.display or "auto"))
+
+
+def _notes(space, opts: TuneOptions) -> tuple[str, ...]:
+    defaults = space.defaults()
+    return tuple(
+        f"the default of {p.name} ({p.default!r}) lies outside {p.distribution}; it still ran as trial 0"
+        for p in space
+        if opts.baseline and p.name in defaults and not p.default_in_range
+    )
 
 
 def _is_builtin(name: str) -> bool:

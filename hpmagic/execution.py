@@ -24,7 +24,6 @@ import io
 import linecache
 import math
 import numbers
-import sys
 import time
 import traceback
 import warnings

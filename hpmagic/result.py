@@ -8,7 +8,6 @@ text in a terminal and as HTML in a notebook, and ``to_dataframe()`` gives a tab
 
 from __future__ import annotations
 
-import html
 import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -55,7 +54,7 @@ class Trial:
     error: str = ""
     started: float = 0.0  # time.time() when the trial started
 
-    def finish(self, **changes: Any) -> "Trial":
+    def finish(self, **changes: Any) -> Trial:
         return replace(self, **changes)
 
     @property

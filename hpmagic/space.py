@@ -10,9 +10,10 @@ earlier parameters, evaluated by this module: it is never Python code.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 __all__ = [
     "Distribution",
@@ -491,7 +492,7 @@ class Condition:
         return {"tree": enc(self.tree), "text": self.text}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Condition":
+    def from_json(cls, data: dict[str, Any]) -> Condition:
         def dec(node: list) -> tuple:
             if node[0] == "cmp":
                 return ("cmp", node[1], node[2], _literal_from_json(node[3]))
@@ -538,7 +539,7 @@ class Parameter:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "Parameter":
+    def from_json(cls, data: dict[str, Any]) -> Parameter:
         return cls(
             name=data["name"],
             distribution=distribution_from_json(data["distribution"]),
@@ -655,5 +656,5 @@ class SearchSpace:
         return [p.to_json() for p in self.parameters]
 
     @classmethod
-    def from_json(cls, data: list[dict[str, Any]]) -> "SearchSpace":
+    def from_json(cls, data: list[dict[str, Any]]) -> SearchSpace:
         return cls(tuple(Parameter.from_json(d) for d in data))
