@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .space import SearchSpace
@@ -18,7 +18,7 @@ from .space import SearchSpace
 __all__ = ["Trial", "TrialState", "TuneResult"]
 
 
-class TrialState(str, Enum):
+class TrialState(StrEnum):
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"
@@ -28,9 +28,6 @@ class TrialState(str, Enum):
     @property
     def finished(self) -> bool:
         return self is not TrialState.RUNNING
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)
