@@ -27,6 +27,7 @@ import io
 import math
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -124,8 +125,11 @@ def parse_cell(source: str) -> ParsedCell:
         return Problem(line, column, message, fix, text)
 
     try:
-        module = ast.parse(source)
-        comments = _tune_comments(source)
+        with warnings.catch_warnings():
+            # The cell's own SyntaxWarnings show when it is compiled to run, not twice.
+            warnings.simplefilter("ignore", SyntaxWarning)
+            module = ast.parse(source)
+            comments = _tune_comments(source)
     except (SyntaxError, ValueError, tokenize.TokenError, RecursionError, MemoryError) as exc:
         line = getattr(exc, "lineno", None) or 1
         col = getattr(exc, "offset", None) or 1
@@ -296,7 +300,9 @@ def _split_condition(spec: str) -> tuple[str, str | None, int]:
 
 def _parse_expr(text: str, offset: int, what: str) -> ast.expr:
     try:
-        return ast.parse(text, mode="eval").body
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text, mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         col = (getattr(exc, "offset", None) or 1) - 1
         raise _Fail(
