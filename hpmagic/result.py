@@ -8,7 +8,6 @@ text in a terminal and as HTML in a notebook, and ``to_dataframe()`` gives a tab
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -253,6 +252,3 @@ _STOP_TEXT = {
     "error": "the search itself failed (see the error below); finished trials were kept",
 }
 
-
-def is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
