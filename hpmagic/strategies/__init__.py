@@ -12,6 +12,10 @@ __all__ = ["Strategy", "StrategyContext", "STRATEGIES", "make_strategy"]
 STRATEGIES: dict[str, str] = {
     "random": "hpmagic.strategies.random:RandomSearch",
     "grid": "hpmagic.strategies.grid:GridSearch",
+    "sobol": "hpmagic.strategies.sobol:SobolSearch",
+    "tpe": "hpmagic.strategies.hyperopt:TPE",
+    "anneal": "hpmagic.strategies.hyperopt:Anneal",
+    "hyperopt-random": "hpmagic.strategies.hyperopt:HyperoptRandom",
 }
 
 

@@ -1,0 +1,42 @@
+"""``sobol``: scrambled Sobol' points, a quasi-random sequence that fills the space evenly.
+
+Points of the unit cube come from ``scipy.stats.qmc.Sobol`` (Owen-scrambled, seeded) and
+are mapped to configurations by ``SearchSpace.from_unit``, one coordinate per parameter;
+an inactive conditional parameter's coordinate is simply unused.  Sobol' points are most
+even in prefixes whose length is a power of two, and scipy warns about other lengths, so
+points are drawn in power-of-two blocks (the first covers the budget, each later one
+doubles the total) and handed out one by one.  The sequence depends only on the seed, not
+on how it is cut into blocks.  Results do not steer it: ``tell`` ignores them.
+"""
+
+from __future__ import annotations
+
+from .base import Strategy
+
+
+class SobolSearch(Strategy):
+    name = "sobol"
+
+    def setup(self, space, context):
+        super().setup(space, context)
+        self._engine = None
+        self._points: list = []
+        self._drawn = 0
+        if len(space):
+            from scipy.stats import qmc
+
+            # scipy >= 1.15 calls this argument `rng`; `seed` still works and keeps 1.10 supported
+            self._engine = qmc.Sobol(d=len(space), scramble=True, seed=context.seed % 2**32)
+        self._first_block = max(context.budget - 1, 1)  # trial 0 runs the defaults
+        self.reason = self.reason or "scrambled Sobol' points (scipy.stats.qmc), an even cover of the space"
+
+    def ask(self, number):
+        if self._engine is None:
+            return None  # nothing to tune: only the defaults run
+        if not self._points:
+            # next block: enough for the budget at first, then double what was drawn so far
+            m = max(self._first_block - 1, self._drawn - 1, 0).bit_length()
+            block = self._engine.random_base2(m)
+            self._drawn += len(block)
+            self._points = list(block[::-1])
+        return self.space.from_unit(self._points.pop())
