@@ -16,6 +16,7 @@ STRATEGIES: dict[str, str] = {
     "tpe": "hpmagic.strategies.hyperopt:TPE",
     "anneal": "hpmagic.strategies.hyperopt:Anneal",
     "hyperopt-random": "hpmagic.strategies.hyperopt:HyperoptRandom",
+    "gp": "hpmagic.strategies.gp:GPStrategy",
 }
 
 

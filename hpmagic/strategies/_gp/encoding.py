@@ -1,0 +1,141 @@
+"""Configurations <-> feature vectors for the Gaussian process.
+
+Every parameter has a *latent* coordinate ``u`` in ``[0, 1]`` (its distribution's
+``from_unit``/``to_unit`` position, so log scales and priors are already accounted for).
+The GP sees *features*:
+
+- a numeric parameter is one column holding ``u``; integers and quantised floats are
+  snapped to the centre of their cell (``to_unit(from_unit(u))``), so every value has
+  exactly one position and the model never sees two positions for one configuration;
+- a choice of ``k`` options is ``k`` one-hot columns (no false order among options);
+- an inactive conditional parameter sits at a fixed position (0.5, or all-zero one-hot),
+  and every conditional parameter has one more column that flags it active (1) or not (0),
+  so "inactive" is never confused with "active at the middle of the range".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ...space import Choice, SearchSpace
+
+__all__ = ["Encoder"]
+
+
+class Encoder:
+    def __init__(self, space: SearchSpace):
+        self.space = space
+        self.params = list(space.parameters)
+        read_by_conditions: set[str] = set()
+        for p in self.params:
+            if p.condition is not None:
+                read_by_conditions |= p.condition.names()
+        self.blocks: list[slice] = []  # feature columns of each parameter's value
+        self.flags: list[int | None] = []  # flag column of each conditional parameter
+        col = 0
+        for p in self.params:
+            width = len(p.distribution.options) if isinstance(p.distribution, Choice) else 1
+            self.blocks.append(slice(col, col + width))
+            col += width
+        for p in self.params:
+            if p.condition is not None:
+                self.flags.append(col)
+                col += 1
+            else:
+                self.flags.append(None)
+        self.width = col
+        #: Indices of parameters whose value may move continuously under L-BFGS-B.
+        self.continuous = [
+            i for i, p in enumerate(self.params)
+            if not p.distribution.discrete and p.name not in read_by_conditions
+        ]
+        self.conditional = space.conditional
+
+    # -- one configuration -------------------------------------------------------------
+
+    def encode(self, config: dict[str, Any]) -> np.ndarray:
+        """Feature vector of a configuration (inactive parameters are those it lacks)."""
+        x = np.zeros(self.width)
+        for p, block, flag in zip(self.params, self.blocks, self.flags):
+            active = p.name in config
+            if flag is not None:
+                x[flag] = 1.0 if active else 0.0
+            dist = p.distribution
+            if isinstance(dist, Choice):
+                if active:
+                    x[block.start + dist.index(config[p.name])] = 1.0
+            else:
+                x[block.start] = dist.to_unit(config[p.name]) if active else 0.5
+        return x
+
+    def config_from_latent(self, u: np.ndarray) -> dict[str, Any]:
+        return self.space.from_unit([float(v) for v in u])
+
+    def latent_from_features(self, x: np.ndarray) -> np.ndarray:
+        u = np.full(len(self.params), 0.5)
+        for i, (p, block) in enumerate(zip(self.params, self.blocks)):
+            dist = p.distribution
+            if isinstance(dist, Choice):
+                onehot = x[block]
+                if onehot.max() > 0.5:
+                    u[i] = (int(np.argmax(onehot)) + 0.5) / len(dist.options)
+            else:
+                u[i] = x[block.start]
+        return u
+
+    def config_from_features(self, x: np.ndarray) -> dict[str, Any]:
+        return self.config_from_latent(self.latent_from_features(x))
+
+    # -- many at once ------------------------------------------------------------------
+
+    def features_from_latent(self, U: np.ndarray) -> np.ndarray:
+        """Feature rows for rows of latent coordinates (conditions and snapping applied)."""
+        U = np.atleast_2d(U)
+        if self.conditional:
+            return np.vstack([self.encode(self.config_from_latent(u)) for u in U])
+        X = np.zeros((len(U), self.width))
+        for i, (p, block) in enumerate(zip(self.params, self.blocks)):
+            dist, u = p.distribution, np.clip(U[:, i], 0.0, 1.0)
+            if isinstance(dist, Choice):
+                k = len(dist.options)
+                X[np.arange(len(U)), block.start + np.minimum((u * k).astype(int), k - 1)] = 1.0
+            elif dist.discrete:
+                X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u]
+            else:
+                X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u] if dist.kind in ("normal", "lognormal") else u
+        return X
+
+    # -- moves for the acquisition optimiser ---------------------------------------------
+
+    def free_columns(self, x: np.ndarray) -> np.ndarray:
+        """Columns that L-BFGS-B may move: active continuous parameters no condition reads."""
+        cols = []
+        for i in self.continuous:
+            flag = self.flags[i]
+            if flag is None or x[flag] > 0.5:
+                cols.append(self.blocks[i].start)
+        return np.array(cols, dtype=int)
+
+    def neighbours(self, x: np.ndarray) -> list[np.ndarray]:
+        """Points one discrete move away: another option of a choice, the next integer step."""
+        u = self.latent_from_features(x)
+        config = self.config_from_latent(u)
+        out = []
+        for i, p in enumerate(self.params):
+            if p.name not in config or not p.distribution.discrete:
+                continue
+            dist = p.distribution
+            if isinstance(dist, Choice):
+                targets = [(j + 0.5) / len(dist.options) for j in range(len(dist.options))]
+            else:
+                step = getattr(dist, "step", None) or 1
+                here = config[p.name]
+                targets = [dist.to_unit(v) for v in (here - step, here + step) if dist.contains(v)]
+            for t in targets:
+                if abs(t - u[i]) > 1e-9:
+                    v = u.copy()
+                    v[i] = t
+                    out.append(self.encode(self.config_from_latent(v)))
+        return out
