@@ -66,8 +66,8 @@ class TuneOptions:
             raise OptionError(f"the timeout must be a positive number of seconds, but got {self.timeout!r}")
         if not isinstance(self.grid_points, int) or self.grid_points < 1:
             raise OptionError(f"--grid-points must be a whole number of at least 1, but got {self.grid_points!r}")
-        if self.jobs != 1 or self.executor is not None:
-            raise OptionError("parallel trials (--jobs, --executor) are not available in this version yet; run without them")
+        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
+            raise OptionError(f"--jobs must be a whole number of at least 1, but got {self.jobs!r}")
         if self.study is not None or self.storage is not None:
             raise OptionError("persistent studies (--study, --storage) are not available in this version yet; run without them")
         if self.prune is not None:
@@ -164,8 +164,17 @@ def _make_store(opts: TuneOptions, space):
 
 
 def _make_executor(opts: TuneOptions, program: CellProgram, namespace: dict[str, Any]):
-    """What runs the trials: in this process for now (worker pools plug in here)."""
-    return InlineExecutor(program, namespace)
+    """What runs the trials: this process, --jobs worker processes, or an --executor."""
+    if opts.jobs == 1 and opts.executor is None:
+        return InlineExecutor(program, namespace)
+    from .parallel import make_executor
+
+    executor = opts.executor
+    if isinstance(executor, str):
+        if executor not in namespace:
+            raise OptionError(f"--executor {executor}: there is no variable {executor!r} in the namespace")
+        executor = namespace[executor]
+    return make_executor(program, namespace, jobs=opts.jobs, executor=executor)
 
 
 def _make_reporter(opts: TuneOptions):

@@ -1,0 +1,283 @@
+"""``--executor``: trials on an engine the user already has.
+
+One executor, :class:`EngineExecutor`, speaks hpmagic's executor protocol over
+:class:`concurrent.futures.Future` objects; a small adapter per engine says how many trials
+fit, how the payload reaches the workers once, and how one trial is submitted:
+
+- **Dask** (``dask.distributed.Client``): the payload is scattered to every worker with
+  ``broadcast=True``; a trial names that data, which each worker already holds.
+- **ipyparallel** (a ``Client``, ``DirectView`` or ``LoadBalancedView``): the payload is
+  pushed into every engine's namespace once; trials go through a load-balanced view and
+  refer to it with ``ipyparallel.Reference``.
+- **any** ``concurrent.futures.Executor``: a thread pool shares the kernel's memory, so
+  nothing is pickled; for other pools (``ProcessPoolExecutor``, loky, mpi4py...) the first
+  trials carry the payload, and a worker that does not hold it yet asks for it once.
+
+Each worker unpickles a payload once (:mod:`hpmagic.parallel.remote`).  On a kernel
+interrupt the trials still queued are cancelled; trials already running on a shared
+engine cannot be stopped from outside and finish there in the background (their results
+are discarded).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import os
+import time
+from typing import Any
+
+from ..api import OptionError
+from ..execution import CellProgram, Outcome
+from ..result import TrialState
+from . import remote
+from .payload import Payload, make_payload
+
+__all__ = ["EngineExecutor", "engine_executor"]
+
+_DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
+
+
+def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None):
+    """An executor for ``engine``; ``jobs`` (if given) caps the trials kept in flight."""
+    module = type(engine).__module__ or ""
+    if module.startswith("distributed") and hasattr(engine, "scatter"):
+        adapter: _Adapter = _DaskAdapter(engine)
+    elif module.startswith("ipyparallel"):
+        adapter = _IpyparallelAdapter(engine)
+    elif isinstance(engine, cf.ThreadPoolExecutor):
+        adapter = _ThreadPoolAdapter(engine)
+    elif isinstance(engine, cf.Executor):
+        adapter = _FuturesAdapter(engine)
+    else:
+        raise OptionError(
+            f"--executor: {type(engine).__module__}.{type(engine).__qualname__} is not an executor hpmagic can use; "
+            "pass a dask.distributed.Client, an ipyparallel Client or View, or a concurrent.futures.Executor"
+        )
+    return EngineExecutor(adapter, program, namespace, jobs)
+
+
+class EngineExecutor:
+    """Keeps up to ``capacity`` trials in flight on an engine (see the module docstring)."""
+
+    def __init__(self, adapter: _Adapter, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None):
+        self.adapter = adapter
+        self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
+        self.payload = adapter.prepare(program, namespace)
+        self._futures: dict[cf.Future, tuple[int, dict[str, Any], float]] = {}
+
+    def submit(self, number: int, params: dict[str, Any]) -> None:
+        self._submit(number, params, time.perf_counter(), with_payload=False)
+
+    def _submit(self, number: int, params: dict[str, Any], submitted: float, with_payload: bool) -> None:
+        future = self.adapter.submit(number, params, with_payload)
+        self._futures[future] = (number, params, submitted)
+
+    def wait(self) -> list[Outcome]:
+        if not self._futures:
+            raise RuntimeError("wait() called with no trial in flight")
+        while True:
+            # a short timeout keeps the kernel's interrupt (KeyboardInterrupt) responsive
+            done, _ = cf.wait(list(self._futures), timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            outcomes = []
+            for future in done:
+                number, params, submitted = self._futures.pop(future)
+                outcome = self._outcome(future, number, submitted)
+                if outcome is remote.NEED_PAYLOAD:
+                    self._submit(number, params, submitted, with_payload=True)
+                else:
+                    outcomes.append(outcome)
+            if outcomes:
+                return outcomes
+
+    def _outcome(self, future: cf.Future, number: int, submitted: float) -> Any:
+        try:
+            result = future.result()
+        except BaseException as exc:  # noqa: BLE001 - the engine failed this trial
+            name = type(exc).__name__
+            if any(marker in name for marker in _DIED):
+                why = f"worker died: {name}: {exc}"
+            else:
+                why = f"the executor could not run this trial: {name}: {exc}"
+            return Outcome(number=number, state=TrialState.FAILED, duration=time.perf_counter() - submitted, error=why)
+        return result
+
+    def cancel(self) -> list[int]:
+        numbers = [number for number, _, _ in self._futures.values()]
+        self.adapter.cancel(list(self._futures))
+        self._futures.clear()
+        return numbers
+
+    def close(self) -> None:
+        if self._futures:
+            self.cancel()
+        self.adapter.release()
+        remote.uninstall_routers()  # only if trials ran in threads of this very process
+
+
+class _Adapter:
+    payload: Payload
+
+    def capacity(self) -> int:
+        raise NotImplementedError
+
+    def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        raise NotImplementedError
+
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
+        raise NotImplementedError
+
+    def cancel(self, futures: list[cf.Future]) -> None:
+        for future in futures:
+            future.cancel()
+
+    def release(self) -> None: ...
+
+
+class _DaskAdapter(_Adapter):
+    def __init__(self, client: Any):
+        self.client = client
+        self._scattered: Any = None
+        self._dask_futures: dict[cf.Future, Any] = {}
+
+    def capacity(self) -> int:
+        threads = self.client.nthreads()
+        if not threads:
+            try:
+                self.client.wait_for_workers(1, timeout=60)
+            except Exception:  # noqa: BLE001
+                raise OptionError("--executor: the Dask cluster has no workers; start some (or use --jobs N)") from None
+            threads = self.client.nthreads()
+        return sum(threads.values())
+
+    def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        self.payload = make_payload(program, namespace, "the Dask cluster")
+        self._scattered = self.client.scatter(self.payload.blob, broadcast=True, hash=False)
+        return self.payload
+
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
+        dask_future = self.client.submit(
+            remote.remote_trial, self.payload.key, self._scattered, number, params,
+            pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
+        )
+        future: cf.Future = cf.Future()
+        future.set_running_or_notify_cancel()
+        self._dask_futures[future] = dask_future
+        dask_future.add_done_callback(lambda f: _settle(future, f))
+        return future
+
+    def cancel(self, futures: list[cf.Future]) -> None:
+        pending = [self._dask_futures.pop(f) for f in futures if f in self._dask_futures]
+        if pending:
+            self.client.cancel(pending)
+
+    def release(self) -> None:
+        self._dask_futures.clear()
+        if self._scattered is not None:
+            try:
+                self.client.cancel([self._scattered])
+            except Exception:  # noqa: BLE001 - the cluster may already be gone
+                pass
+            self._scattered = None
+
+
+def _settle(future: cf.Future, dask_future: Any) -> None:
+    if future.done():
+        return
+    try:
+        future.set_result(dask_future.result())
+    except BaseException as exc:  # noqa: BLE001
+        if not future.done():
+            future.set_exception(exc)
+
+
+class _IpyparallelAdapter(_Adapter):
+    def __init__(self, engine: Any):
+        client = engine if hasattr(engine, "load_balanced_view") else engine.client
+        targets = None if engine is client else getattr(engine, "targets", None)
+        self.client = client
+        self.dview = client.direct_view(targets if targets is not None else "all")
+        self.lview = client.load_balanced_view(targets)
+        self._name = ""
+
+    def capacity(self) -> int:
+        targets = self.dview.targets
+        if targets == "all" or targets is None:
+            count = len(self.client.ids)
+        else:
+            count = len(targets) if isinstance(targets, (list, tuple)) else 1
+        if count == 0:
+            raise OptionError("--executor: the ipyparallel cluster has no engines; start some (or use --jobs N)")
+        return count
+
+    def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        self.payload = make_payload(program, namespace, "the ipyparallel engines")
+        self._name = f"_hpmagic_payload_{self.payload.key}"
+        self.dview.push({self._name: self.payload.blob}, block=True)
+        return self.payload
+
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
+        import ipyparallel
+
+        blob = self.payload.blob if with_payload else ipyparallel.Reference(self._name)
+        return self.lview.apply_async(remote.remote_trial, self.payload.key, blob, number, params)
+
+    def cancel(self, futures: list[cf.Future]) -> None:
+        for future in futures:
+            try:
+                future.abort()  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001 - already running or done
+                pass
+
+    def release(self) -> None:
+        if self._name:
+            try:
+                self.dview.execute(f"globals().pop({self._name!r}, None)", block=False)
+            except Exception:  # noqa: BLE001
+                pass
+
+
+class _ThreadPoolAdapter(_Adapter):
+    """Threads share the kernel's memory: the payload stays in this process, unpickled."""
+
+    def __init__(self, pool: cf.ThreadPoolExecutor):
+        self.pool = pool
+
+    def capacity(self) -> int:
+        return getattr(self.pool, "_max_workers", None) or (os.cpu_count() or 1)
+
+    def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        from .payload import select_namespace
+
+        key = f"threads-{id(self)}-{time.monotonic_ns()}"
+        remote.install_local(key, program, select_namespace(program, namespace))
+        self.payload = Payload(blob=b"", key=key, names=())
+        return self.payload
+
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
+        return self.pool.submit(remote.remote_trial, self.payload.key, None, number, params)
+
+    def release(self) -> None:
+        remote.forget(self.payload.key)
+
+
+class _FuturesAdapter(_Adapter):
+    """Any other executor: the first ``capacity`` trials carry the payload."""
+
+    def __init__(self, pool: cf.Executor):
+        self.pool = pool
+        self._inline = 0
+
+    def capacity(self) -> int:
+        return getattr(self.pool, "_max_workers", None) or (os.cpu_count() or 1)
+
+    def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        self.payload = make_payload(program, namespace, f"the {type(self.pool).__name__}")
+        self._inline = self.capacity()
+        return self.payload
+
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
+        if self._inline > 0:
+            self._inline -= 1
+            with_payload = True
+        blob = self.payload.blob if with_payload else None
+        return self.pool.submit(remote.remote_trial, self.payload.key, blob, number, params)
