@@ -17,6 +17,7 @@ STRATEGIES: dict[str, str] = {
     "anneal": "hpmagic.strategies.hyperopt:Anneal",
     "hyperopt-random": "hpmagic.strategies.hyperopt:HyperoptRandom",
     "gp": "hpmagic.strategies.gp:GPStrategy",
+    "evolution": "hpmagic.strategies.evolution:Evolution",
 }
 
 

@@ -1,0 +1,135 @@
+"""``evolution``: a CMA evolution strategy for mixed spaces.
+
+Numeric parameters (floats, integers, quantised values, priors) evolve together in the
+unit cube with a covariance-matrix-adaptation evolution strategy (CMA-ES, with the
+standard weights and learning rates for the dimension): each generation samples
+``lambda = 4 + 3 ln(d)`` points (at least 6) around a mean, ranks them, and moves the
+mean, the step size and the covariance towards the better half.  Integers and quantised
+values are rounded by their distributions' ``from_unit``; points outside the cube are
+mirrored back.  Each *choice* parameter has its own probability vector instead (no
+false order among options): it starts uniform, moves towards the options of the better
+half of each generation, and never lets an option drop below a small floor, which is
+the categorical mutation.
+
+Trials are asynchronous: ``ask`` hands out members of the current generation and draws
+more when all are pending, and a generation is ranked as soon as ``lambda`` of its members
+are told.  Failed and pruned members rank last; trials the strategy did not ask for (the
+defaults, resumed trials) and late members of a past generation are not used.  Everything
+is drawn from a generator seeded by the search's seed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..result import TrialState
+from ..space import Choice
+from .base import Strategy
+
+__all__ = ["Evolution"]
+
+#: Smallest probability of any option of a choice (times 1 / number of options).
+CATEGORICAL_FLOOR = 0.2
+
+
+class Evolution(Strategy):
+    name = "evolution"
+
+    def setup(self, space, context):
+        super().setup(space, context)
+        self.rng = np.random.default_rng(context.seed)
+        params = list(space.parameters)
+        self.numeric = [i for i, p in enumerate(params) if not isinstance(p.distribution, Choice)]
+        self.choices = [i for i, p in enumerate(params) if isinstance(p.distribution, Choice)]
+        self.probs = {i: np.full(len(params[i].distribution.options), 1.0 / len(params[i].distribution.options))
+                      for i in self.choices}
+        n = len(self.numeric)
+        self.lam = max(6, 4 + int(3 * math.log(max(len(params), 1))))
+        self.mu = self.lam // 2
+        w = math.log(self.mu + 0.5) - np.log(np.arange(1, self.mu + 1))
+        self.weights = w / w.sum()
+        self.mueff = 1.0 / np.sum(self.weights**2)
+        self.mean = np.full(n, 0.5)
+        self.sigma = 0.3
+        self.C = np.eye(n)
+        self.pc = np.zeros(n)
+        self.ps = np.zeros(n)
+        if n:
+            mueff = self.mueff
+            self.cs = (mueff + 2) / (n + mueff + 5)
+            self.ds = 1 + 2 * max(0.0, math.sqrt((mueff - 1) / (n + 1)) - 1) + self.cs
+            self.cc = (4 + mueff / n) / (n + 4 + 2 * mueff / n)
+            self.c1 = 2 / ((n + 1.3) ** 2 + mueff)
+            self.cmu = min(1 - self.c1, 2 * (mueff - 2 + 1 / mueff) / ((n + 2) ** 2 + mueff))
+            self.chi = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
+        self.generation = 0
+        self._members: dict[int, tuple[int, np.ndarray, dict[int, int]]] = {}  # number -> (generation, x, choices)
+        self._results: list[tuple[float, np.ndarray, dict[int, int]]] = []
+        self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
+
+    def ask(self, number):
+        x = self._sample_numeric()
+        picks = {i: int(self.rng.choice(len(p), p=p)) for i, p in self.probs.items()}
+        u = np.empty(len(self.space))
+        u[self.numeric] = x
+        for i, k in picks.items():
+            u[i] = (k + 0.5) / len(self.probs[i])
+        self._members[number] = (self.generation, x, picks)
+        return self.space.from_unit([float(v) for v in u])
+
+    def tell(self, trial):
+        member = self._members.pop(trial.number, None)
+        if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
+            return
+        loss = self.context.loss(trial)
+        self._results.append((math.inf if loss is None or not math.isfinite(loss) else loss, member[1], member[2]))
+        if len(self._results) >= self.lam:
+            self._update()
+
+    # -- the evolution strategy ----------------------------------------------------------
+
+    def _sample_numeric(self) -> np.ndarray:
+        n = len(self.numeric)
+        if n == 0:
+            return np.zeros(0)
+        vals, vecs = np.linalg.eigh(self.C)
+        z = self.rng.standard_normal(n)
+        x = self.mean + self.sigma * (vecs @ (np.sqrt(np.maximum(vals, 1e-20)) * z))
+        x = np.abs(x)  # mirror at 0 ...
+        x = 1 - np.abs(1 - np.mod(x, 2))  # ... and at 1, as often as needed
+        return np.clip(x, 0.0, 1.0)
+
+    def _update(self) -> None:
+        ranked = sorted(self._results, key=lambda r: r[0])
+        self._results = []
+        self.generation += 1
+        best = ranked[: self.mu]
+        for i, p in self.probs.items():
+            freq = np.zeros_like(p)
+            for w, (_, _, picks) in zip(self.weights, best):
+                freq[picks[i]] += w
+            floor = CATEGORICAL_FLOOR / len(p)
+            p = 0.5 * p + 0.5 * freq
+            p = np.maximum(p, floor)
+            self.probs[i] = p / p.sum()
+        n = len(self.numeric)
+        if n == 0:
+            return
+        X = np.vstack([x for _, x, _ in best])
+        old = self.mean
+        self.mean = self.weights @ X
+        Y = (X - old) / self.sigma
+        y_w = self.weights @ Y
+        vals, vecs = np.linalg.eigh(self.C)
+        inv_sqrt = vecs @ np.diag(1 / np.sqrt(np.maximum(vals, 1e-20))) @ vecs.T
+        self.ps = (1 - self.cs) * self.ps + math.sqrt(self.cs * (2 - self.cs) * self.mueff) * (inv_sqrt @ y_w)
+        hsig = np.linalg.norm(self.ps) / math.sqrt(1 - (1 - self.cs) ** (2 * self.generation)) < (1.4 + 2 / (n + 1)) * self.chi
+        self.pc = (1 - self.cc) * self.pc + hsig * math.sqrt(self.cc * (2 - self.cc) * self.mueff) * y_w
+        rank_mu = (Y.T * self.weights) @ Y
+        self.C = ((1 - self.c1 - self.cmu) * self.C + self.c1 * (np.outer(self.pc, self.pc) + (1 - hsig) * self.cc * (2 - self.cc) * self.C)
+                  + self.cmu * rank_mu)
+        self.C = (self.C + self.C.T) / 2
+        self.sigma *= math.exp((self.cs / self.ds) * (np.linalg.norm(self.ps) / self.chi - 1))
+        self.sigma = float(min(max(self.sigma, 1e-8), 1.0))
