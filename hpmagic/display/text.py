@@ -21,7 +21,13 @@ def progress_line(progress) -> str:
     done = min(progress.finished, progress.total)
     filled = int(_WIDTH * done / progress.total) if progress.total else _WIDTH
     bar = "█" * filled + "░" * (_WIDTH - filled)
-    parts = [f"{bar} {done}/{progress.total}"]
+    return f"{bar} {status_text(progress)}"
+
+
+def status_text(progress) -> str:
+    """k/N, running, failed, best value and parameters, elapsed and remaining time."""
+    done = min(progress.finished, progress.total)
+    parts = [f"{done}/{progress.total} trials"]
     if progress.running and progress.status == "running":
         parts.append(f"{progress.running} running")
     if progress.failed:

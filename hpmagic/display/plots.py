@@ -1,0 +1,259 @@
+"""Matplotlib drawings of a result; the numbers come from :mod:`hpmagic.display.data`.
+
+Every function takes ``ax=`` (an Axes to draw on; a new pyplot figure when ``None``, so a
+notebook shows it inline) and returns the Axes it drew on.  :func:`png` renders any of them
+off screen on a bare :class:`matplotlib.figure.Figure` (the Agg canvas), which is what the
+static summary embeds: it does not depend on the notebook's matplotlib backend.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import numpy as np
+
+from . import data
+
+__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "png", "png_data_uri"]
+
+POINT = "#4c72b0"
+BEST = "#dd8452"
+FAIL = "#c44e52"
+GREY = "#9a9a9a"
+
+
+def _axes(ax, figsize=(6.0, 3.5)):
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _ylabel(result) -> str:
+    arrow = "higher is better" if result.maximize else "lower is better"
+    return f"{result.metric} ({arrow})"
+
+
+def plot_history(result, ax=None):
+    """Each completed trial's value (dots), the best so far (line), the defaults (dashed)."""
+    ax = _axes(ax)
+    h = data.history(result)
+    if len(h.values):
+        ax.plot(h.numbers, h.values, "o", ms=3.5, color=POINT, alpha=0.6, label="trial")
+        ax.step(h.numbers, h.best, where="post", color=BEST, lw=2, label="best so far")
+    if h.baseline is not None:
+        ax.axhline(h.baseline, color=GREY, ls="--", lw=1, label="defaults")
+    if len(h.failed):
+        ax.plot(h.failed, np.zeros(len(h.failed)), "|", ms=8, color=FAIL, label="failed",
+                transform=ax.get_xaxis_transform(), clip_on=False)
+    ax.set_xlabel("trial")
+    ax.set_ylabel(_ylabel(result))
+    ax.set_title("convergence")
+    if len(h.values) or h.baseline is not None:
+        ax.legend(loc="best", fontsize="small", frameon=False)
+    return ax
+
+
+def _draw_slice(ax, s: data.Slice, result, rng) -> None:
+    if s.kind == "categorical":
+        n = len(s.categories)
+        labels = list(s.categories)
+        if s.codes is not None and len(s.codes):
+            ax.plot(s.codes + rng.uniform(-0.18, 0.18, len(s.codes)), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
+        if s.conditional:
+            labels.append(data.INACTIVE)
+            if len(s.inactive_y):
+                ax.plot(n + rng.uniform(-0.18, 0.18, len(s.inactive_y)), s.inactive_y, "o", ms=3.5, color=GREY, alpha=0.6)
+        ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
+        ax.set_xlim(-0.6, len(labels) - 0.4)
+    else:
+        if len(s.y):
+            ax.plot(np.asarray(s.x, dtype=float), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
+        if s.kind == "log":
+            ax.set_xscale("log")
+        if s.conditional and len(s.inactive_y):
+            # Trials where the parameter did not apply have no x: a strip of their own, set apart.
+            side = ax.inset_axes([1.03, 0.0, 0.1, 1.0], sharey=ax)
+            side.plot(rng.uniform(-0.3, 0.3, len(s.inactive_y)), s.inactive_y, "o", ms=3, color=GREY, alpha=0.6)
+            side.set_xlim(-0.5, 0.5)
+            side.set_xticks([0], ["inactive"], fontsize="x-small", rotation=90)
+            side.tick_params(labelleft=False)
+    best = result.best_trial
+    if best is not None and s.name in best.params:
+        v = best.params[s.name]
+        if s.kind == "categorical":
+            ax.plot([s.categories.index(data._label(v))], [best.value], "*", ms=11, color=BEST)
+        else:
+            ax.plot([v], [best.value], "*", ms=11, color=BEST)
+    ax.set_xlabel(s.name + (" (log)" if s.kind == "log" else ""))
+
+
+def plot_slices(result, params: list[str] | None = None, *, ax=None, fig=None):
+    """The objective against each parameter: log axes for log parameters, strips for choices,
+    and the trials where a conditional parameter was inactive set apart in grey.
+
+    ``ax`` is one Axes per parameter (a sequence, or a single Axes for one parameter);
+    ``fig`` a figure to fill with a grid of them.  Returns the list of Axes.
+    """
+    s_list = data.slices(result, params)
+    n = len(s_list)
+    if ax is not None:
+        axes = list(np.atleast_1d(ax).ravel())
+        if len(axes) != n:
+            raise ValueError(f"plot_slices needs one Axes per parameter ({n}), but got {len(axes)}")
+    else:
+        cols = min(n, 3)
+        rows = -(-n // cols)
+        if fig is None:
+            import matplotlib.pyplot as plt
+
+            fig = plt.figure(figsize=(4.2 * cols, 3.0 * rows), layout="constrained")
+        axes = list(np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel())
+        for extra in axes[n:]:
+            extra.set_visible(False)
+        axes = axes[:n]
+    rng = np.random.default_rng(0)
+    for i, (a, s) in enumerate(zip(axes, s_list)):
+        _draw_slice(a, s, result, rng)
+        if i == 0 or ax is not None:
+            a.set_ylabel(result.metric)
+    return axes
+
+
+def plot_importance(result, ax=None):
+    """The share of the objective's variance each parameter explains (see ``data.importance``)."""
+    ax = _axes(ax, (5.0, 0.4 + 0.35 * max(len(result.space), 2)))
+    imp = data.importance(result)
+    if not imp:
+        ax.text(0.5, 0.5, "not enough completed trials\nwith different values", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+    else:
+        names = list(imp)[::-1]
+        ax.barh(names, [imp[n] for n in names], color=POINT)
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of explained variance")
+    ax.set_title("parameter importance")
+    return ax
+
+
+def plot_parallel(result, ax=None):
+    """Every completed trial as a line across one axis per parameter, coloured by its value."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import Normalize
+
+    ax = _axes(ax, (max(4.0, 1.6 * len(result.space)), 3.5))
+    p = data.parallel(result)
+    k = len(p.names)
+    xs = np.arange(k, dtype=float)
+    lo, hi = data.finite_range(p.values)
+    norm = Normalize(lo, hi if hi > lo else lo + 1)
+    cmap = colormaps["viridis" if result.maximize else "viridis_r"]
+    if len(p.values):
+        segments = [np.column_stack([xs, row]) for row in p.coords]
+        order = np.argsort(p.values if result.maximize else -p.values)  # best drawn last, on top
+        lines = LineCollection([segments[i] for i in order], colors=cmap(norm(p.values[order])), lw=1, alpha=0.5)
+        ax.add_collection(lines)
+        if p.best_row is not None:
+            ax.plot(xs, p.coords[p.best_row], color=FAIL, lw=2.5, label="best")
+            ax.legend(loc="upper right", fontsize="small", frameon=False)
+        ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=result.metric, pad=0.02)
+    for j, (pos, labels) in enumerate(p.ticks):
+        ax.axvline(j, color="black", lw=0.8)
+        for y, label in zip(pos, labels):
+            ax.text(j + 0.03, y, label, fontsize="x-small", va="center")
+    ax.set_xlim(-0.2, max(k - 1, 0) + 0.4)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xticks(xs, p.names)
+    ax.set_yticks([])
+    ax.set_title("parallel coordinates")
+    return ax
+
+
+def plot_contour(result, x: str, y: str, ax=None):
+    """The objective over two parameters: the trials as points, interpolated where possible."""
+    ax = _axes(ax, (5.0, 4.0))
+    sx, sy, values = data.contour(result, x, y)
+    cmap = "viridis" if result.maximize else "viridis_r"
+
+    def coord(s):
+        return (s.codes.astype(float) if s.kind == "categorical" else np.asarray(s.x, dtype=float))
+
+    cx, cy = coord(sx), coord(sy)
+    if len(values) >= 4 and len(np.unique(cx)) > 1 and len(np.unique(cy)) > 1:
+        try:
+            tx = np.log10(cx) if sx.kind == "log" else cx
+            ty = np.log10(cy) if sy.kind == "log" else cy
+            from matplotlib.tri import Triangulation
+
+            # Triangles chosen on the natural (log) scale, normalised, so log axes are not skewed.
+            shape = Triangulation((tx - tx.min()) / np.ptp(tx), (ty - ty.min()) / np.ptp(ty))
+            ax.tricontourf(Triangulation(cx, cy, shape.triangles), values, levels=12, cmap=cmap, alpha=0.55)
+        except (ValueError, RuntimeError):  # collinear or degenerate points: the scatter alone says it
+            pass
+    points = ax.scatter(cx, cy, c=values, cmap=cmap, s=18, edgecolors="white", linewidths=0.5)
+    if len(values):
+        ax.figure.colorbar(points, ax=ax, label=result.metric)
+    best = result.best_trial
+    if best is not None and x in best.params and y in best.params:
+        bx = sx.categories.index(data._label(best.params[x])) if sx.kind == "categorical" else best.params[x]
+        by = sy.categories.index(data._label(best.params[y])) if sy.kind == "categorical" else best.params[y]
+        ax.plot([bx], [by], "*", ms=14, color=FAIL)
+    for s, set_scale, set_ticks in ((sx, ax.set_xscale, ax.set_xticks), (sy, ax.set_yscale, ax.set_yticks)):
+        if s.kind == "log":
+            set_scale("log")
+        elif s.kind == "categorical":
+            set_ticks(range(len(s.categories)), s.categories)
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    ax.set_title(f"{result.metric} over {x} and {y}")
+    return ax
+
+
+def draw_live(ax, trials, direction: str, metric: str) -> None:
+    """The live panel's convergence plot, straight from trial records (cheap: two lines)."""
+    done = [t for t in trials if t.ok]
+    x = np.array([t.number for t in done])
+    y = np.array([t.value for t in done], dtype=float)
+    best = np.maximum.accumulate(y) if direction == "maximize" else np.minimum.accumulate(y)
+    ax.plot(x, y, "o", ms=2.5, color=POINT, alpha=0.5)
+    ax.step(x, best, where="post", color=BEST, lw=1.8)
+    ax.set_xlabel("trial", fontsize="small")
+    ax.set_ylabel(metric, fontsize="small")
+    ax.tick_params(labelsize="small")
+
+
+# -- off-screen rendering ----------------------------------------------------------------
+
+def figure(width: float, height: float, dpi: int = 80):
+    """A bare Agg figure, independent of pyplot and of the notebook's backend."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+
+
+def png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def png_data_uri(fig) -> str:
+    return "data:image/png;base64," + base64.b64encode(png(fig)).decode("ascii")
+
+
+def render(kind: str, result, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
+    """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour)."""
+    fig = figure(width, height, dpi)
+    if kind == "slices":
+        plot_slices(result, *args, fig=fig)
+    else:
+        draw = {"history": plot_history, "importance": plot_importance, "parallel": plot_parallel,
+                "contour": plot_contour}[kind]
+        draw(result, *args, ax=fig.add_subplot())
+    return png(fig)
