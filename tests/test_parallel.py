@@ -1,0 +1,278 @@
+"""Parallel trials on real engines: local worker processes, Dask, ipyparallel, futures pools.
+
+Every search here runs a notebook-style cell that calls a function and a class defined in
+the (real IPython) shell, so they have to travel to the workers by value.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import psutil
+import pytest
+
+import hpmagic
+from hpmagic import OptionError, TrialState
+
+from .kernel import execute, running_kernel, stream_text
+
+NOTEBOOK_DEFS = """
+import os
+offset = 0.25
+
+def loss(x):
+    return (x - 1) ** 2 + offset
+
+class Scaler:
+    def __init__(self, k):
+        self.k = k
+    def __call__(self, v):
+        return self.k * v
+"""
+
+CELL = """
+x = 0.0  # tune: uniform(-3, 3)
+print("trial sees", x)
+import warnings
+warnings.warn("a per-trial warning")
+{"loss": Scaler(1.0)(loss(x)), "pid": os.getpid()}
+"""
+
+
+def _workers_alive() -> list[psutil.Process]:
+    """hpmagic's --jobs worker processes still running under this process."""
+    alive = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "hpmagic.parallel.worker" in " ".join(child.cmdline()):
+                alive.append(child)
+        except psutil.NoSuchProcess:
+            pass
+    return alive
+
+
+def _define(ip) -> None:
+    assert ip.run_cell(NOTEBOOK_DEFS).success
+
+
+def _check_parallel_result(result, trials: int, here: int = os.getpid()) -> set[int]:
+    assert len(result.trials) == trials
+    assert all(t.state is TrialState.COMPLETE for t in result.trials), [t.error for t in result.trials]
+    for t in result.trials:
+        assert t.value == pytest.approx((t.params["x"] - 1) ** 2 + 0.25)
+        assert f"trial sees {t.params['x']}" in t.stdout
+        assert t.warnings == ("UserWarning: a per-trial warning",)
+    pids = {int(t.metrics["pid"]) for t in result.trials}
+    assert here not in pids, "trials ran in the kernel's own process"
+    return pids
+
+
+def test_jobs_runs_notebook_functions_in_worker_processes(ip):
+    _define(ip)
+    result = ip.run_cell_magic("tune", "-q -n 10 --jobs 2 --seed 1 --metric loss", CELL)
+    pids = _check_parallel_result(result, 10)
+    assert len(pids) == 2
+    assert ip.user_ns["x"] == result.best_params["x"]
+    assert not _workers_alive(), "worker processes outlived the search"
+
+
+def test_failures_and_tracebacks_in_workers_are_kept(ip):
+    _define(ip)
+    cell = "x = 0.0  # tune: uniform(-3, 3)\nif x > 0:\n    raise ValueError('positive')\nloss(x)\n"
+    result = ip.run_cell_magic("tune", "-q -n 12 --jobs 2 --seed 3", cell)
+    failed = [t for t in result.trials if t.state is TrialState.FAILED]
+    assert failed and len(failed) < 12
+    assert all("ValueError: positive" in t.error and "line 3" in t.error and "raise ValueError" in t.error for t in failed)
+
+
+def test_dask_local_cluster_with_worker_processes(ip):
+    distributed = pytest.importorskip("distributed")
+    _define(ip)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            ip.user_ns["client"] = client
+            result = ip.run_cell_magic("tune", "-q -n 12 --executor client --seed 1 --metric loss", CELL)
+            worker_pids = set(client.run(os.getpid).values())
+    pids = _check_parallel_result(result, 12)
+    assert pids <= worker_pids
+
+
+@pytest.fixture(scope="module")
+def ipp_client():
+    ipp = pytest.importorskip("ipyparallel")
+    cluster = ipp.Cluster(n=2, log_level=40)
+    client = cluster.start_and_connect_sync(activate=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.stop_cluster_sync()
+
+
+def test_ipyparallel_cluster(ip, ipp_client):
+    _define(ip)
+    ip.user_ns["rc"] = ipp_client
+    result = ip.run_cell_magic("tune", "-q -n 10 --executor rc --seed 2 --metric loss", CELL)
+    pids = _check_parallel_result(result, 10)
+    assert pids <= set(ipp_client[:].apply_sync(os.getpid))
+    # a view works too, and only its engines are used
+    ip.user_ns["view"] = ipp_client[ipp_client.ids[0]]
+    result = ip.run_cell_magic("tune", "-q -n 4 --executor view --seed 2 --metric loss", CELL)
+    assert len(_check_parallel_result(result, 4)) == 1
+
+
+def test_concurrent_futures_pools(ip):
+    _define(ip)
+    with ThreadPoolExecutor(3) as pool:
+        ip.user_ns["pool"] = pool
+        result = ip.run_cell_magic("tune", "-q -n 9 --executor pool --seed 1 --metric loss", CELL)
+    # threads run in this process; their output must still be captured per trial
+    for t in result.trials:
+        assert t.state is TrialState.COMPLETE and t.stdout == f"trial sees {t.params['x']}\n"
+    import sys
+
+    assert type(sys.stdout).__name__ != "_Router"
+    with ProcessPoolExecutor(2) as pool:
+        ip.user_ns["pool"] = pool
+        result = ip.run_cell_magic("tune", "-q -n 8 --executor pool --seed 1 --metric loss", CELL)
+    _check_parallel_result(result, 8)
+
+
+class _Counted:
+    """Records in a file every time it is unpickled (once per worker, if the payload is sent once)."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (_Counted._revive, (self.path,))
+
+    @staticmethod
+    def _revive(path: str):
+        with open(path, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        return _Counted(path)
+
+
+def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, tmp_path):
+    log = tmp_path / "unpickled.txt"
+    ip.user_ns.update(counted=_Counted(str(log)), unused_lock=threading.Lock())
+    cell = "x = 0.0  # tune: uniform(-1, 1)\ncounted\nx ** 2\n"
+    result = ip.run_cell_magic("tune", "-q -n 20 --jobs 2 --seed 0", cell)
+    assert len(result.completed) == 20
+    pids = log.read_text().split()
+    assert len(pids) == 2 and len(set(pids)) == 2  # once per worker, not once per trial
+
+
+def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):
+    ip.user_ns["lock"] = threading.Lock()
+    res = ip.run_cell("%%tune -q -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nwith lock:\n    y = x\ny")
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert not res.success
+    assert "variable 'lock'" in text and "_thread.lock" in text and "fix:" in text
+    assert "Traceback" not in text
+    # through a notebook function's globals, both names are given
+    assert ip.run_cell("def guarded(v):\n    with lock:\n        return v\n").success
+    res = ip.run_cell("%%tune -q -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nguarded(x)")
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert "variable 'guarded'" in text and "global 'lock'" in text
+    assert not _workers_alive()
+
+
+def test_jobs_must_be_positive():
+    with pytest.raises(OptionError, match="--jobs must be a whole number of at least 1"):
+        hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, jobs=0, quiet=True)
+    with pytest.raises(OptionError, match="not an executor"):
+        hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, executor=object(), quiet=True)
+
+
+def test_a_worker_killed_mid_trial_fails_only_that_trial(tmp_path):
+    started = tmp_path / "started"
+    started.mkdir()
+    cell = (
+        "import os, time\n"
+        "x = 0.0  # tune: uniform(-1, 1)\n"
+        "open(os.path.join(started, str(os.getpid()) + '-' + str(time.monotonic_ns())), 'w').close()\n"
+        "time.sleep(0.3)\n"
+        "x ** 2\n"
+    )
+    killed: list[int] = []
+
+    def killer():
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            entries = sorted(os.listdir(started))
+            if len(entries) >= 3:  # a few trials in, kill the worker in the middle of one
+                pid = int(entries[-1].split("-")[0])
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+                return
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=killer)
+    thread.start()
+    result = hpmagic.tune(cell, {"started": str(started)}, trials=10, jobs=2, seed=0, quiet=True)
+    thread.join()
+    assert killed
+    failed = [t for t in result.trials if t.state is TrialState.FAILED]
+    assert len(failed) == 1 and "worker died" in failed[0].error and "SIGKILL" in failed[0].error
+    assert len(result.completed) == 9 and result.stop_reason == "budget"
+    assert not _workers_alive()
+
+
+def test_a_worker_that_exits_or_crashes_is_replaced(tmp_path):
+    marker = tmp_path / "crashed"
+    cell = (
+        "import os, ctypes\n"
+        "x = 0.0  # tune: uniform(-1, 1)\n"
+        "if x > 0.2 and not os.path.exists(marker):\n"
+        "    open(marker, 'w').close()\n"
+        "    os._exit(7)\n"
+        "x ** 2\n"
+    )
+    result = hpmagic.tune(cell, {"marker": str(marker)}, trials=12, jobs=2, seed=0, quiet=True)
+    failed = [t for t in result.trials if t.state is TrialState.FAILED]
+    assert len(failed) == 1 and "worker died" in failed[0].error and "exit code 7" in failed[0].error
+    assert len(result.completed) == 11
+
+
+def test_interrupting_a_real_kernel_kills_the_workers(tmp_path):
+    with running_kernel(tmp_path) as (km, kc):
+        reply, _ = execute(kc, "%load_ext hpmagic\nimport os, psutil\nkernel_pid = os.getpid()")
+        assert reply["status"] == "ok"
+        msg_id = kc.execute(
+            "%%tune -q -n 40 --jobs 2 --seed 0 -o res\n"
+            "import time\n"
+            "x = 0.0  # tune: uniform(-1, 1)\n"
+            "time.sleep(0.4 if x < 0.5 else 60)\n"
+            "(x - 0.3) ** 2\n"
+        )
+        kernel = psutil.Process(km.provisioner.process.pid)
+        deadline = time.monotonic() + 60
+        while len(kernel.children()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = kernel.children()
+        assert len(workers) == 2
+        time.sleep(2.0)
+        km.interrupt_kernel()
+        reply = kc.get_shell_msg(timeout=60)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = kc.get_shell_msg(timeout=60)
+        assert reply["content"]["status"] == "ok", reply["content"]
+        reply, messages = execute(
+            kc,
+            "print(res.stop_reason, sum(t.state.value == 'interrupted' for t in res.trials), len(res.completed), "
+            "len(psutil.Process().children(recursive=True)))",
+        )
+        assert reply["status"] == "ok", reply
+        stop, interrupted, done, children = stream_text(messages).split()
+        assert stop == "interrupted" and int(interrupted) >= 1 and int(done) >= 1
+        assert children == "0"
+        gone, alive = psutil.wait_procs(workers, timeout=10)
+        assert not alive, "worker processes outlived the interrupt"
