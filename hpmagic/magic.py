@@ -26,9 +26,11 @@ class TuneMagics(Magics):
     @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
               help="Start no new trial after this many seconds.")
     @argument("-j", "--jobs", type=int, default=1, metavar="N",
-              help="Run N trials at once in local worker processes (not available yet).")
+              help="Run N trials at once in N local worker processes; the cell and the variables it reads "
+                   "are sent to each worker once. With --executor: at most N trials in flight.")
     @argument("--executor", default=None, metavar="NAME",
-              help="Run trials on an executor from the namespace (not available yet).")
+              help="Run trials on NAME from the namespace: a dask.distributed.Client, an ipyparallel "
+                   "Client or View, or a concurrent.futures.Executor.")
     @argument("--seed", type=int, default=None, metavar="N",
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
     @argument("--study", default=None, metavar="NAME", help="Persist trials under NAME (not available yet).")
