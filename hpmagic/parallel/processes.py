@@ -3,7 +3,8 @@
 Each worker receives the payload (the cell and the variables it reads) once, at start;
 a trial then sends only ``(number, params)``.  A worker that dies (killed, a segfault,
 ``os._exit``) fails the trial it was running with "worker died" and a fresh worker takes
-its place for the next trial.  :meth:`ProcessExecutor.cancel` (a kernel interrupt) kills
+its place for the next trial.  Trials start as soon as one worker has loaded the payload
+(which shows that it loads); the others take trials as they finish starting.  :meth:`ProcessExecutor.cancel` (a kernel interrupt) kills
 the workers that run trials, and :meth:`~ProcessExecutor.close` ends them all, so no
 process outlives the search.
 """
@@ -50,13 +51,15 @@ class _Worker:
             cwd=os.getcwd(),
         )
         self._outbox: queue.Queue = queue.Queue()
+        self.sent = 0  # bytes sent to this worker (the payload once, then small trial frames)
         for frame in (init, blob):
-            self._outbox.put(frame)
+            self.send(frame)
         self._events = events
         threading.Thread(target=self._write, daemon=True, name=f"hpmagic-worker-{index}-writer").start()
         threading.Thread(target=self._read, daemon=True, name=f"hpmagic-worker-{index}-reader").start()
 
     def send(self, frame: bytes) -> None:
+        self.sent += len(frame)
         self._outbox.put(frame)
 
     def _write(self) -> None:
@@ -109,6 +112,7 @@ class ProcessExecutor:
         self._events: queue.Queue = queue.Queue()
         self._workers: list[_Worker] = []
         self._spawned = 0
+        self._sent = 0  # bytes sent to workers that are gone
         self._finalizer = weakref.finalize(self, _kill_all, self._workers)
         try:
             for _ in range(jobs):
@@ -121,7 +125,8 @@ class ProcessExecutor:
     # -- the executor protocol ---------------------------------------------------------
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
-        worker = next((w for w in self._workers if w.number is None and w.proc.poll() is None), None) or self._spawn()
+        idle = [w for w in self._workers if w.number is None and w.proc.poll() is None]
+        worker = max(idle, key=lambda w: w.ready) if idle else self._spawn()  # a started worker first
         worker.number = number
         worker.submitted = time.perf_counter()
         worker.send(pickle.dumps(("trial", number, params), protocol=pickle.HIGHEST_PROTOCOL))
@@ -148,12 +153,13 @@ class ProcessExecutor:
             if worker.number is not None:
                 numbers.append(worker.number)
                 worker.kill()
-                self._workers.remove(worker)
+                self._retire(worker)
         return numbers
 
     def close(self) -> None:
         workers = list(self._workers)
-        self._workers.clear()
+        for worker in workers:
+            self._retire(worker)
         for worker in workers:
             if worker.number is None:
                 worker.stop()
@@ -179,6 +185,15 @@ class ProcessExecutor:
     def pids(self) -> list[int]:
         return [w.proc.pid for w in self._workers]
 
+    @property
+    def stats(self) -> dict[str, int]:
+        """Workers started so far and bytes sent to all of them (for benchmarks and tests)."""
+        return {"workers_started": self._spawned, "bytes_sent": self._sent + sum(w.sent for w in self._workers)}
+
+    def _retire(self, worker: _Worker) -> None:
+        self._workers.remove(worker)
+        self._sent += worker.sent
+
     def _spawn(self) -> _Worker:
         worker = _Worker(self._spawned, self._events, self._init, self.payload.blob)
         self._spawned += 1
@@ -187,7 +202,7 @@ class ProcessExecutor:
 
     def _await_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        while not all(w.ready for w in self._workers):
+        while not any(w.ready for w in self._workers):
             try:
                 worker, message = self._events.get(timeout=0.2)
             except queue.Empty:
@@ -218,7 +233,7 @@ class ProcessExecutor:
             worker.number = None
             return message[1]
         elif kind in ("dead", "load_error"):
-            self._workers.remove(worker)
+            self._retire(worker)
             if worker.number is not None:
                 if kind == "load_error":
                     why = f"a fresh worker could not load the cell's variables: {message[1]}"

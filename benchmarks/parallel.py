@@ -1,0 +1,139 @@
+"""Parallel trials: wall time with --jobs and Dask, and the cost of a large namespace.
+
+Part 1 runs 64 trials of a cell that sleeps 0.25 s, sequentially (--jobs 1), with
+--jobs 8 (eight local worker processes, started inside the timed run) and on a Dask
+LocalCluster of 8 single-threaded worker processes (started before the timed run, as a
+user's cluster would be), next to Optuna's ``n_jobs`` (threads) on the same objective.
+
+Part 2 puts a 200 MB array in the namespace, which the cell reads, and runs a trivial
+cell 20 and 100 times with --jobs 2.  It reports the start-up cost (pickling the payload
+once and sending it to each worker), the marginal time per trial, and how many bytes went
+to the workers: the array must travel once per worker, however many trials run.
+
+    python benchmarks/parallel.py           # the full run (about a minute)
+    python benchmarks/parallel.py --quick   # 16 trials in part 1, 20 and 40 in part 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+import warnings
+
+SLEEP_CELL = """
+import time
+x = 0.0  # tune: uniform(-1, 1)
+time.sleep(0.25)
+(x - 0.3) ** 2
+"""
+
+BIG_CELL = """
+x = 0.0  # tune: uniform(-1, 1)
+(x - 0.3) ** 2 + float(big[0])
+"""
+
+
+def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[float, object]:
+    """Wall time of one search, and the executor it used (captured for its statistics)."""
+    import hpmagic
+    import hpmagic.api as api
+
+    captured = {}
+    make = api._make_executor
+
+    def capture(opts, program, ns):
+        captured["executor"] = make(opts, program, ns)
+        return captured["executor"]
+
+    api._make_executor = capture
+    try:
+        start = time.perf_counter()
+        result = hpmagic.tune(cell, namespace, trials=trials, strategy="random", seed=0, quiet=True, apply=False, **options)
+        elapsed = time.perf_counter() - start
+    finally:
+        api._make_executor = make
+    assert len(result.completed) == trials, [t.error for t in result.trials if t.error][:1]
+    return elapsed, captured["executor"]
+
+
+def run_optuna(objective, trials: int, n_jobs: int) -> float:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    start = time.perf_counter()
+    study.optimize(objective, n_trials=trials, n_jobs=n_jobs)
+    return time.perf_counter() - start
+
+
+def part_one(trials: int) -> None:
+    from dask.distributed import Client, LocalCluster
+
+    def sleepy(trial):
+        x = trial.suggest_float("x", -1, 1)
+        time.sleep(0.25)
+        return (x - 0.3) ** 2
+
+    print(f"\n{trials} trials of a cell that sleeps 0.25 s (ideal sequential time {trials * 0.25:.1f} s)")
+    rows = []
+    seq, _ = run_hpmagic(SLEEP_CELL, {}, trials)
+    rows.append(("hpmagic --jobs 1", seq))
+    rows.append(("hpmagic --jobs 8 (worker start-up included)", run_hpmagic(SLEEP_CELL, {}, trials, jobs=8)[0]))
+    start = time.perf_counter()
+    with LocalCluster(n_workers=8, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with Client(cluster) as client:
+            started = time.perf_counter() - start
+            rows.append(("hpmagic --executor (Dask LocalCluster, 8 workers)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
+    optuna_seq = run_optuna(sleepy, trials, 1)
+    rows.append(("Optuna n_jobs=1", optuna_seq))
+    rows.append(("Optuna n_jobs=8 (threads)", run_optuna(sleepy, trials, 8)))
+    width = max(len(name) for name, _ in rows)
+    for name, seconds in rows:
+        base = optuna_seq if name.startswith("Optuna") else seq
+        print(f"  {name:<{width}}  {seconds:6.2f} s   {base / seconds:4.1f}x")
+    print(f"  (the Dask cluster took {started:.1f} s to start, outside the timed run)")
+
+
+def part_two(counts: tuple[int, int]) -> None:
+    import numpy as np
+
+    big = np.ones(25_000_000)  # 200 MB of float64
+    mb = big.nbytes / 1e6
+    print(f"\nA {mb:.0f} MB array in the namespace, read by a trivial cell, --jobs 2")
+    runs = {}
+    for n in counts:
+        elapsed, executor = run_hpmagic(BIG_CELL, {"big": big}, n, jobs=2)
+        stats = executor.stats
+        runs[n] = elapsed
+        per_worker = stats["bytes_sent"] / stats["workers_started"] / 1e6
+        print(
+            f"  {n:4d} trials: {elapsed:6.2f} s in all, {elapsed / n * 1e3:7.1f} ms per trial; "
+            f"payload {executor.payload.size / 1e6:.0f} MB pickled once, {stats['workers_started']} workers, "
+            f"{per_worker:.1f} MB sent per worker"
+        )
+    a, b = counts
+    marginal = (runs[b] - runs[a]) / (b - a)
+    print(f"  marginal time per extra trial: {marginal * 1e3:.1f} ms (start-up, paid once: about {runs[a] - a * marginal:.2f} s)")
+    seq_elapsed, _ = run_hpmagic(BIG_CELL, {"big": big}, b)
+    print(f"  for comparison, --jobs 1 (no sending at all), {b} trials: {seq_elapsed:.2f} s")
+
+    def trivial(trial):
+        x = trial.suggest_float("x", -1, 1)
+        return (x - 0.3) ** 2 + float(big[0])
+
+    print(f"  Optuna n_jobs=2 (threads share memory, nothing is sent), {b} trials: {run_optuna(trivial, b, 2):.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer trials, for a smoke test")
+    args = parser.parse_args()
+    warnings.simplefilter("ignore")
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    part_one(16 if args.quick else 64)
+    part_two((20, 40) if args.quick else (20, 100))
+
+
+if __name__ == "__main__":
+    main()
