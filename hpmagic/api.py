@@ -138,6 +138,10 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
         seed=seed,
         notes=_notes(space, opts),
     )
+    if getattr(strategy, "interactive", False):  # --strategy manual: one trial per click of Run
+        from .strategies.manual import start_session
+
+        return start_session(runner, strategy, namespace, opts)
     result = runner.run()
     # Whatever happened, what finished is kept: apply and bind it before reporting a stop.
     if opts.apply:

@@ -18,7 +18,9 @@ class TuneMagics(Magics):
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
     @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help="auto (default), grid or random, or the name of a Strategy object in the namespace.")
+              help="auto (default), grid, random, sobol, tpe, anneal, gp, evolution, manual "
+                   "(sliders and a Run button: each click is one trial), "
+                   "or the name of a Strategy object in the namespace.")
     @argument("--minimize", action="store_true", help="Lower is better (the default).")
     @argument("--maximize", action="store_true", help="Higher is better.")
     @argument("--metric", default=None, metavar="NAME",
@@ -40,7 +42,8 @@ class TuneMagics(Magics):
               help="Points per continuous parameter for the grid strategy (default 5).")
     @argument("--no-baseline", action="store_true", help="Do not run the cell's defaults as trial 0.")
     @argument("--no-apply", action="store_true", help="Leave the namespace as it was; do not bind the best values.")
-    @argument("-q", "--quiet", action="store_true", help="No progress display.")
+    @argument("-q", "--quiet", action="store_true",
+              help="No progress display (the live widget panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
     @cell_magic
     def tune(self, line: str, cell: str):

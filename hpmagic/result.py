@@ -242,6 +242,41 @@ class TuneResult:
 
         return result_html(self)
 
+    # -- plots (matplotlib, imported when first used; see hpmagic.display.plots) -------------
+
+    def plot_history(self, ax=None):
+        """Each completed trial's value, the best so far and the defaults; returns the Axes."""
+        from .display.plots import plot_history
+
+        return plot_history(self, ax=ax)
+
+    def plot_slices(self, params=None, *, ax=None, fig=None):
+        """The objective against each parameter (or those named in ``params``); returns the Axes.
+
+        ``ax`` is one Axes per parameter, ``fig`` a figure to fill; by default a new figure.
+        """
+        from .display.plots import plot_slices
+
+        return plot_slices(self, params, ax=ax, fig=fig)
+
+    def plot_importance(self, ax=None):
+        """Each parameter's share of the objective's variance; returns the Axes."""
+        from .display.plots import plot_importance
+
+        return plot_importance(self, ax=ax)
+
+    def plot_parallel(self, ax=None):
+        """Every completed trial across one axis per parameter, coloured by value; returns the Axes."""
+        from .display.plots import plot_parallel
+
+        return plot_parallel(self, ax=ax)
+
+    def plot_contour(self, x: str, y: str, ax=None):
+        """The objective over parameters ``x`` and ``y``; returns the Axes."""
+        from .display.plots import plot_contour
+
+        return plot_contour(self, x, y, ax=ax)
+
 
 _STOP_TEXT = {
     "budget": "the trial budget was spent",
@@ -250,5 +285,6 @@ _STOP_TEXT = {
     "interrupted": "interrupted by the user; finished trials were kept",
     "failures": "the first trials all failed (see the first traceback)",
     "error": "the search itself failed (see the error below); finished trials were kept",
+    "manual": "manual search: each Run adds a trial",
 }
 

@@ -18,6 +18,7 @@ STRATEGIES: dict[str, str] = {
     "hyperopt-random": "hpmagic.strategies.hyperopt:HyperoptRandom",
     "gp": "hpmagic.strategies.gp:GPStrategy",
     "evolution": "hpmagic.strategies.evolution:Evolution",
+    "manual": "hpmagic.strategies.manual:ManualStrategy",
 }
 
 
