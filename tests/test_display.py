@@ -1,0 +1,191 @@
+"""The live panel on real ipywidgets models, the text fallback and the static summary."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import subprocess
+import sys
+
+import comm
+import pytest
+
+from hpmagic.api import TuneOptions, run
+from hpmagic.display import make_reporter
+from hpmagic.display.text import TextReporter
+from hpmagic.display.widget import WidgetReporter
+from tests.kernel import execute, running_kernel
+
+CELL = """
+x = 0.5    # tune: uniform(0, 1)
+lr = 0.01  # tune: loguniform(1e-4, 1)
+kind = "a" # tune: choice("a", "b")
+(x - 0.3) ** 2 + (kind == "b") * 0.1
+"""
+
+
+class RecordingComm(comm.DummyComm):
+    """A comm that keeps every message a widget sends to the front end."""
+
+    sent: list[tuple[str, str, dict]] = []
+
+    def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+        RecordingComm.sent.append((self.comm_id, msg_type, data or {}))
+
+
+@pytest.fixture
+def recorded(monkeypatch):
+    RecordingComm.sent = []
+    monkeypatch.setattr(comm, "create_comm", lambda *a, **k: RecordingComm(*a, **k))
+    return RecordingComm.sent
+
+
+class FakeClock:
+    """Advances 1 ms per reading: the reporter sees a long search whatever the machine's speed."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        self.now += 0.001
+        return self.now
+
+
+class Handle:
+    def __init__(self, panel):
+        self.panel = panel
+        self.updates = []
+
+    def update(self, data, raw=False):
+        self.updates.append(data)
+
+
+def _run_widget(trials: int, **kwargs):
+    handles = []
+    reporter = WidgetReporter(clock=FakeClock(), show=lambda panel: handles.append(Handle(panel)) or handles[-1], **kwargs)
+    result = run(CELL, {}, TuneOptions(trials=trials, seed=0, strategy="random"), reporter=reporter)
+    return reporter, result, handles[0]
+
+
+def test_panel_state_advances_and_is_closed(recorded):
+    reporter, result, handle = _run_widget(400, plot_interval=0.2)
+    bar_id = reporter.bar.model_id if reporter.bar.comm else None
+    assert bar_id is None  # closed at the end
+    # Every state message the bar sent, in order: the value only grows, and ends at the total.
+    bar_comm = next(c for c, kind, data in recorded if kind == "comm_open" and data.get("state", {}).get("_model_name") == "IntProgressModel")
+    values = [d["state"]["value"] for c, kind, d in recorded if c == bar_comm and kind == "comm_msg" and "value" in d.get("state", {})]
+    assert len(values) >= 3
+    assert values == sorted(values) and values[-1] == 400
+    styles = [d["state"]["bar_style"] for c, kind, d in recorded if c == bar_comm and "bar_style" in d.get("state", {})]
+    assert styles[-1] == "success"
+    # The panel and its parts were closed (no dead widget left), and replaced by static HTML.
+    closed = {c for c, kind, _ in recorded if kind == "comm_close"}
+    assert bar_comm in closed and reporter.panel.comm is None
+    assert all(child.comm is None for child in reporter.panel.children)
+    final = handle.updates[-1]
+    assert "application/vnd.jupyter.widget-view+json" not in final
+    assert "400/400 trials" in final["text/plain"] and "#4caf50" in final["text/html"]
+    # The convergence plot was drawn as a PNG at least once.
+    assert reporter.plot_draws >= 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_redraws_stay_under_a_fixed_rate(recorded):
+    reporter, result, _ = _run_widget(3000)
+    fake_seconds = reporter.clock.now
+    # Status pushes: at most one per min_interval (a bar and a status message each), plus the close.
+    assert reporter.updates <= 2 * (fake_seconds / reporter.min_interval + 1) + 2 * (reporter.plot_draws + 1)
+    assert reporter.plot_draws <= fake_seconds / reporter.plot_interval + 1
+    messages = sum(1 for _, kind, _ in recorded if kind == "comm_msg")
+    assert messages <= reporter.updates + 1  # what we count is what was sent (+ the widgets' closing)
+    assert messages < 3000 / 20  # far fewer messages than trials
+
+
+def test_bar_turns_red_when_the_first_trials_fail(recorded):
+    handles = []
+    reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
+    with pytest.raises(Exception, match="all failed"):
+        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0), reporter=reporter)
+    assert reporter.bar.bar_style == "danger"
+    assert "#e53935" in handles[0].updates[-1]["text/html"]
+
+
+def test_bar_turns_red_on_interrupt(recorded):
+    handles = []
+    reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
+    ns = {"calls": []}
+    cell = "calls.append(1)\nif len(calls) == 4: raise KeyboardInterrupt\nx = 1.0  # tune: uniform(0, 1)\nx"
+    result = run(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
+    assert result.interrupted and reporter.bar.bar_style == "danger"
+    assert "interrupted" in handles[0].updates[-1]["text/plain"]
+
+
+def _pngs(html: str) -> list[bytes]:
+    return [base64.b64decode(m) for m in re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)]
+
+
+def test_result_html_holds_the_png_plots():
+    result = run(CELL, {}, TuneOptions(trials=25, seed=1, strategy="random", quiet=True))
+    html = result._repr_html_()
+    pngs = _pngs(html)
+    assert len(pngs) == 4  # convergence, importance, slices, parallel coordinates
+    assert all(p.startswith(b"\x89PNG") and len(p) > 2000 for p in pngs)
+    for text in ("vs defaults", "best", "default", "search space", "top trials", "strategy: random", "25 complete",
+                 'alt="convergence"', 'alt="parameter importance"', 'alt="parallel coordinates"'):
+        assert text in html, text
+
+
+def test_result_html_without_completed_trials_has_no_plots():
+    with pytest.raises(Exception) as info:
+        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=5, quiet=True))
+    html = info.value.result._repr_html_()
+    assert "no trial completed" in html and "<img" not in html and "ZeroDivisionError" in html
+
+
+def test_text_reporter_one_line_updated_in_place():
+    stream = io.StringIO()
+    reporter = TextReporter(stream=stream)
+    result = run(CELL, {}, TuneOptions(trials=20, seed=0), reporter=reporter)
+    out = stream.getvalue()
+    assert out.count("\n") == 1 and out.endswith("\n")  # one line, redrawn with \r
+    assert out.rstrip().split("\r")[-1].startswith("████") and "20/20 trials" in out and "done" in out
+    assert "best objective" in repr(result)
+
+
+def test_auto_is_text_outside_a_kernel():
+    assert isinstance(make_reporter("auto"), TextReporter)
+    assert isinstance(make_reporter("widget"), WidgetReporter)
+    with pytest.raises(ValueError, match="unknown display"):
+        make_reporter("fancy")
+
+
+def test_import_hpmagic_stays_light():
+    code = "import sys, hpmagic; print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
+    """Through a real ipykernel: a widget panel opens, advances, and gives way to static output."""
+    with running_kernel(tmp_path) as (_, kc):
+        reply, _ = execute(kc, "%load_ext hpmagic")
+        assert reply["status"] == "ok"
+        reply, msgs = execute(kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.01)\n(x - 0.2) ** 2")
+        assert reply["status"] == "ok"
+    kinds = [m["msg_type"] for m in msgs]
+    opened = [m for m in msgs if m["msg_type"] == "comm_open"]
+    models = {m["content"]["data"]["state"]["_model_name"] for m in opened}
+    assert {"IntProgressModel", "VBoxModel", "ImageModel"} <= models
+    shown = next(m for m in msgs if m["msg_type"] == "display_data")
+    assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
+    bar = next(m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "IntProgressModel")
+    values = [m["content"]["data"]["state"]["value"] for m in msgs
+              if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == bar and "value" in m["content"]["data"].get("state", {})]
+    assert values and values[-1] == 60
+    assert bar in {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
+    replaced = [m for m in msgs if m["msg_type"] == "update_display_data"]
+    assert replaced and "application/vnd.jupyter.widget-view+json" not in replaced[-1]["content"]["data"]
+    assert "60/60 trials" in replaced[-1]["content"]["data"]["text/plain"]
+    result = next(m for m in msgs if m["msg_type"] == "execute_result")
+    assert len(_pngs(result["content"]["data"]["text/html"])) == 3  # one parameter: no parallel coordinates
+    assert kinds.index("execute_result") > kinds.index("update_display_data")
