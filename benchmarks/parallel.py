@@ -7,8 +7,10 @@ user's cluster would be), next to Optuna's ``n_jobs`` (threads) on the same obje
 
 Part 2 puts a 200 MB array in the namespace, which the cell reads, and runs a trivial
 cell 20 and 100 times with --jobs 2.  It reports the start-up cost (pickling the payload
-once and sending it to each worker), the marginal time per trial, and how many bytes went
-to the workers: the array must travel once per worker, however many trials run.
+once and sending it), the marginal time per trial, and how many bytes went to worker
+processes: the array must travel at most once per worker, however many trials run.  Both
+ways of starting workers are measured: the fork server (one process loads the payload and
+forks the workers) and fresh interpreters (each receives the payload).
 
     python benchmarks/parallel.py           # the full run (about a minute)
     python benchmarks/parallel.py --quick   # 16 trials in part 1, 20 and 40 in part 2
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import time
 import warnings
 
@@ -43,7 +46,9 @@ def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[flo
     make = api._make_executor
 
     def capture(opts, program, ns):
+        start = time.perf_counter()
         captured["executor"] = make(opts, program, ns)
+        captured["executor"].startup_seconds = time.perf_counter() - start
         return captured["executor"]
 
     api._make_executor = capture
@@ -85,6 +90,7 @@ def part_one(trials: int) -> None:
         with Client(cluster) as client:
             started = time.perf_counter() - start
             rows.append(("hpmagic --executor (Dask LocalCluster, 8 workers)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
+            rows.append(("  the same, run again (workers already import hpmagic)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
     optuna_seq = run_optuna(sleepy, trials, 1)
     rows.append(("Optuna n_jobs=1", optuna_seq))
     rows.append(("Optuna n_jobs=8 (threads)", run_optuna(sleepy, trials, 8)))
@@ -101,20 +107,21 @@ def part_two(counts: tuple[int, int]) -> None:
     big = np.ones(25_000_000)  # 200 MB of float64
     mb = big.nbytes / 1e6
     print(f"\nA {mb:.0f} MB array in the namespace, read by a trivial cell, --jobs 2")
-    runs = {}
-    for n in counts:
-        elapsed, executor = run_hpmagic(BIG_CELL, {"big": big}, n, jobs=2)
-        stats = executor.stats
-        runs[n] = elapsed
-        per_worker = stats["bytes_sent"] / stats["workers_started"] / 1e6
-        print(
-            f"  {n:4d} trials: {elapsed:6.2f} s in all, {elapsed / n * 1e3:7.1f} ms per trial; "
-            f"payload {executor.payload.size / 1e6:.0f} MB pickled once, {stats['workers_started']} workers, "
-            f"{per_worker:.1f} MB sent per worker"
-        )
-    a, b = counts
-    marginal = (runs[b] - runs[a]) / (b - a)
-    print(f"  marginal time per extra trial: {marginal * 1e3:.1f} ms (start-up, paid once: about {runs[a] - a * marginal:.2f} s)")
+    b = counts[-1]
+    for mode in ("fork-server", "spawn"):
+        os.environ["HPMAGIC_WORKER_START"] = mode
+        print(f"  workers started by {'the fork server (the Linux default)' if mode == 'fork-server' else 'spawning fresh interpreters'}:")
+        for n in counts:
+            elapsed, executor = run_hpmagic(BIG_CELL, {"big": big}, n, jobs=2)
+            stats = executor.stats
+            startup = executor.startup_seconds
+            print(
+                f"    {n:4d} trials: {elapsed:5.2f} s in all = start-up {startup:4.2f} s (once) + "
+                f"{elapsed - startup:4.2f} s for the trials ({(elapsed - startup) / n * 1e3:5.2f} ms each); "
+                f"payload {executor.payload.size / 1e6:.0f} MB "
+                f"pickled once, {stats['bytes_sent'] / 1e6:.0f} MB sent to {stats['workers_started']} worker processes in all"
+            )
+    os.environ.pop("HPMAGIC_WORKER_START", None)
     seq_elapsed, _ = run_hpmagic(BIG_CELL, {"big": big}, b)
     print(f"  for comparison, --jobs 1 (no sending at all), {b} trials: {seq_elapsed:.2f} s")
 

@@ -62,7 +62,7 @@ def write_frame(stream, data: bytes) -> None:
     stream.flush()
 
 
-def recv_exactly(sock: socket.socket, size: int) -> bytes | None:
+def recv_exactly(sock: socket.socket, size: int) -> bytearray | None:
     """``size`` bytes from a socket (unbuffered, so fds sent alongside are not skipped)."""
     buffer = bytearray(size)
     view, got = memoryview(buffer), 0
@@ -71,10 +71,10 @@ def recv_exactly(sock: socket.socket, size: int) -> bytes | None:
         if n == 0:
             return None
         got += n
-    return bytes(buffer)
+    return buffer
 
 
-def recv_frame(sock: socket.socket) -> bytes | None:
+def recv_frame(sock: socket.socket) -> bytearray | None:
     header = recv_exactly(sock, _HEADER.size)
     if header is None:
         return None
@@ -82,7 +82,11 @@ def recv_frame(sock: socket.socket) -> bytes | None:
 
 
 def send_frame(sock: socket.socket, data: bytes) -> None:
-    sock.sendall(_HEADER.pack(len(data)) + data)
+    if len(data) > 1 << 16:  # do not copy a large payload just to prepend its length
+        sock.sendall(_HEADER.pack(len(data)))
+        sock.sendall(data)
+    else:
+        sock.sendall(_HEADER.pack(len(data)) + data)
 
 
 def _watch_parent(parent: int) -> None:
