@@ -80,7 +80,7 @@ def _check_parallel_result(result, trials: int, here: int = os.getpid()) -> set[
 
 def test_jobs_runs_notebook_functions_in_worker_processes(ip, start_mode):
     _define(ip)
-    result = ip.run_cell_magic("tune", "-q -n 10 --jobs 2 --seed 1 --metric loss", CELL)
+    result = ip.run_cell_magic("tune", "-q -s random -n 10 --jobs 2 --seed 1 --metric loss", CELL)
     pids = _check_parallel_result(result, 10)
     assert len(pids) == 2
     assert ip.user_ns["x"] == result.best_params["x"]
@@ -90,7 +90,7 @@ def test_jobs_runs_notebook_functions_in_worker_processes(ip, start_mode):
 def test_failures_and_tracebacks_in_workers_are_kept(ip):
     _define(ip)
     cell = "x = 0.0  # tune: uniform(-3, 3)\nif x > 0:\n    raise ValueError('positive')\nloss(x)\n"
-    result = ip.run_cell_magic("tune", "-q -n 12 --jobs 2 --seed 3", cell)
+    result = ip.run_cell_magic("tune", "-q -s random -n 12 --jobs 2 --seed 3", cell)
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert failed and len(failed) < 12
     assert all("ValueError: positive" in t.error and "line 3" in t.error and "raise ValueError" in t.error for t in failed)
@@ -102,7 +102,7 @@ def test_dask_local_cluster_with_worker_processes(ip):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             ip.user_ns["client"] = client
-            result = ip.run_cell_magic("tune", "-q -n 12 --executor client --seed 1 --metric loss", CELL)
+            result = ip.run_cell_magic("tune", "-q -s random -n 12 --executor client --seed 1 --metric loss", CELL)
             worker_pids = set(client.run(os.getpid).values())
     pids = _check_parallel_result(result, 12)
     assert pids <= worker_pids
@@ -123,12 +123,12 @@ def ipp_client():
 def test_ipyparallel_cluster(ip, ipp_client):
     _define(ip)
     ip.user_ns["rc"] = ipp_client
-    result = ip.run_cell_magic("tune", "-q -n 10 --executor rc --seed 2 --metric loss", CELL)
+    result = ip.run_cell_magic("tune", "-q -s random -n 10 --executor rc --seed 2 --metric loss", CELL)
     pids = _check_parallel_result(result, 10)
     assert pids <= set(ipp_client[:].apply_sync(os.getpid))
     # a view works too, and only its engines are used
     ip.user_ns["view"] = ipp_client[ipp_client.ids[0]]
-    result = ip.run_cell_magic("tune", "-q -n 4 --executor view --seed 2 --metric loss", CELL)
+    result = ip.run_cell_magic("tune", "-q -s random -n 4 --executor view --seed 2 --metric loss", CELL)
     assert len(_check_parallel_result(result, 4)) == 1
 
 
@@ -136,7 +136,7 @@ def test_concurrent_futures_pools(ip):
     _define(ip)
     with ThreadPoolExecutor(3) as pool:
         ip.user_ns["pool"] = pool
-        result = ip.run_cell_magic("tune", "-q -n 9 --executor pool --seed 1 --metric loss", CELL)
+        result = ip.run_cell_magic("tune", "-q -s random -n 9 --executor pool --seed 1 --metric loss", CELL)
     # threads run in this process; their output must still be captured per trial
     for t in result.trials:
         assert t.state is TrialState.COMPLETE and t.stdout == f"trial sees {t.params['x']}\n"
@@ -145,7 +145,7 @@ def test_concurrent_futures_pools(ip):
     assert type(sys.stdout).__name__ != "_Router"
     with ProcessPoolExecutor(2) as pool:
         ip.user_ns["pool"] = pool
-        result = ip.run_cell_magic("tune", "-q -n 8 --executor pool --seed 1 --metric loss", CELL)
+        result = ip.run_cell_magic("tune", "-q -s random -n 8 --executor pool --seed 1 --metric loss", CELL)
     _check_parallel_result(result, 8)
 
 
@@ -169,7 +169,7 @@ def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, t
     log = tmp_path / "unpickled.txt"
     ip.user_ns.update(counted=_Counted(str(log)), unused_lock=threading.Lock())
     cell = "x = 0.0  # tune: uniform(-1, 1)\ncounted\nx ** 2\n"
-    result = ip.run_cell_magic("tune", "-q -n 20 --jobs 2 --seed 0", cell)
+    result = ip.run_cell_magic("tune", "-q -s random -n 20 --jobs 2 --seed 0", cell)
     assert len(result.completed) == 20
     pids = log.read_text().split()
     # once per worker (spawn), or once in all (the fork server loads it and forks the workers)
@@ -178,7 +178,7 @@ def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, t
 
 def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):
     ip.user_ns["lock"] = threading.Lock()
-    res = ip.run_cell("%%tune -q -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nwith lock:\n    y = x\ny")
+    res = ip.run_cell("%%tune -q -s random -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nwith lock:\n    y = x\ny")
     said = capsys.readouterr()
     text = said.out + said.err
     assert not res.success
@@ -186,7 +186,7 @@ def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):
     assert "Traceback" not in text
     # through a notebook function's globals, both names are given
     assert ip.run_cell("def guarded(v):\n    with lock:\n        return v\n").success
-    res = ip.run_cell("%%tune -q -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nguarded(x)")
+    res = ip.run_cell("%%tune -q -s random -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nguarded(x)")
     said = capsys.readouterr()
     text = said.out + said.err
     assert "variable 'guarded'" in text and "global 'lock'" in text
@@ -215,8 +215,8 @@ def test_a_worker_killed_mid_trial_fails_only_that_trial(tmp_path, start_mode):
     def killer():
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            entries = sorted(os.listdir(started))
-            if len(entries) >= 3:  # a few trials in, kill the worker in the middle of one
+            entries = sorted(os.listdir(started), key=lambda name: int(name.split("-")[1]))
+            if len(entries) >= 3:  # a few trials in, kill the worker that started a trial last
                 pid = int(entries[-1].split("-")[0])
                 os.kill(pid, signal.SIGKILL)
                 killed.append(pid)
@@ -225,7 +225,7 @@ def test_a_worker_killed_mid_trial_fails_only_that_trial(tmp_path, start_mode):
 
     thread = threading.Thread(target=killer)
     thread.start()
-    result = hpmagic.tune(cell, {"started": str(started)}, trials=10, jobs=2, seed=0, quiet=True)
+    result = hpmagic.tune(cell, {"started": str(started)}, trials=10, jobs=2, seed=0, strategy="random", quiet=True)
     thread.join()
     assert killed
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
@@ -244,7 +244,7 @@ def test_a_worker_that_exits_or_crashes_is_replaced(tmp_path, start_mode):
         "    os._exit(7)\n"
         "x ** 2\n"
     )
-    result = hpmagic.tune(cell, {"marker": str(marker)}, trials=12, jobs=2, seed=0, quiet=True)
+    result = hpmagic.tune(cell, {"marker": str(marker)}, trials=12, jobs=2, seed=0, strategy="random", quiet=True)
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert len(failed) == 1 and "worker died" in failed[0].error and "exit code 7" in failed[0].error
     assert len(result.completed) == 11
@@ -255,7 +255,7 @@ def test_interrupting_a_real_kernel_kills_the_workers(tmp_path):
         reply, _ = execute(kc, "%load_ext hpmagic\nimport os, psutil\nkernel_pid = os.getpid()")
         assert reply["status"] == "ok"
         msg_id = kc.execute(
-            "%%tune -q -n 40 --jobs 2 --seed 0 -o res\n"
+            "%%tune -q -s random -n 40 --jobs 2 --seed 0 -o res\n"
             "import time\n"
             "x = 0.0  # tune: uniform(-1, 1)\n"
             "time.sleep(0.4 if x < 0.5 else 60)\n"
@@ -284,3 +284,24 @@ def test_interrupting_a_real_kernel_kills_the_workers(tmp_path):
         assert children == "0"
         gone, alive = psutil.wait_procs(workers, timeout=10)
         assert not alive, "worker processes outlived the interrupt"
+
+
+def test_the_progress_display_sees_trials_running_at_once():
+    class Recorder:
+        def __init__(self):
+            self.running = []
+
+        def start(self, runner):
+            pass
+
+        def update(self, progress):
+            self.running.append(progress.running)
+
+        def close(self, progress, result):
+            pass
+
+    recorder = Recorder()
+    cell = "import time\nx = 0.0  # tune: uniform(-1, 1)\ntime.sleep(0.1)\nx ** 2\n"
+    result = hpmagic.tune(cell, {}, trials=9, jobs=3, seed=0, strategy="random", display=recorder)
+    assert len(result.completed) == 9
+    assert max(recorder.running) == 3
