@@ -12,10 +12,14 @@ from .api import OptionError, tune
 from .result import Trial, TrialState, TuneResult
 from .runner import SearchError, TrialsFailedError
 from .space import SearchSpace
+from .storage import StorageError, StudyMismatchError
 from .strategies.base import Strategy, StrategyContext
+from .studies import list_studies, load_study
 
 __all__ = [
     "tune",
+    "load_study",
+    "list_studies",
     "TuneResult",
     "Trial",
     "TrialState",
@@ -26,6 +30,8 @@ __all__ = [
     "OptionError",
     "TrialsFailedError",
     "SearchError",
+    "StorageError",
+    "StudyMismatchError",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]

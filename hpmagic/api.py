@@ -11,7 +11,7 @@ from typing import Any
 from .annotations import parse_cell
 from .execution import CellProgram, InlineExecutor
 from .runner import Runner, SearchError, TrialsFailedError
-from .storage import MemoryStore
+from .storage import DEFAULT_STORAGE, MemoryStore, SQLiteStore
 from .strategies import make_strategy
 from .strategies.base import StrategyContext
 
@@ -39,6 +39,7 @@ class TuneOptions:
     seed: int | None = None
     study: str | None = None
     storage: str | None = None
+    overwrite: bool = False
     prune: str | None = None
     grid_points: int = 5
     baseline: bool = True
@@ -68,8 +69,11 @@ class TuneOptions:
             raise OptionError(f"--grid-points must be a whole number of at least 1, but got {self.grid_points!r}")
         if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
             raise OptionError(f"--jobs must be a whole number of at least 1, but got {self.jobs!r}")
-        if self.study is not None or self.storage is not None:
-            raise OptionError("persistent studies (--study, --storage) are not available in this version yet; run without them")
+        if self.study is not None and (not isinstance(self.study, str) or not self.study.strip()):
+            raise OptionError(f"--study needs a name, e.g. --study svm, but got {self.study!r}")
+        if self.study is None and (self.storage is not None or self.overwrite):
+            given = "--storage" if self.storage is not None else "--overwrite"
+            raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
         if self.prune is not None:
             raise OptionError("early stopping (--prune) is not available in this version yet; run without it")
 
@@ -119,8 +123,16 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
     if trials is None:
         is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
         trials = space.grid_size(opts.grid_points) + int(opts.baseline) if is_grid else DEFAULT_TRIALS
+    store = _make_store(opts, space)
+    strategy_seed, baseline, notes = seed, opts.baseline, _notes(space, opts)
+    if opts.study is not None:
+        resume = _begin_study(store, opts, space, seed, trials, strategy_spec)
+        if resume.complete:
+            return _complete_study(store, resume, opts, namespace, trials)
+        seed, strategy_seed, baseline = resume.study.seed, resume.strategy_seed, resume.study.baseline
+        notes += _study_notes(store, resume, opts)
     context = StrategyContext(
-        direction=opts.direction, budget=trials, seed=seed, jobs=opts.jobs, grid_points=opts.grid_points
+        direction=opts.direction, budget=trials, seed=strategy_seed, jobs=opts.jobs, grid_points=opts.grid_points
     )
     strategy = make_strategy(strategy_spec, space, context)
     program = CellProgram(parsed, opts.metric)
@@ -128,21 +140,26 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
         space=space,
         strategy=_Checked(strategy, space),
         context=context,
-        store=_make_store(opts, space),
+        store=store,
         executor=_make_executor(opts, program, namespace),
         reporter=reporter if reporter is not None else _make_reporter(opts),
-        baseline=opts.baseline,
+        baseline=baseline,
         timeout=opts.timeout,
         metric=opts.metric or "objective",
         strategy_name=getattr(strategy, "name", type(strategy).__name__),
         seed=seed,
-        notes=_notes(space, opts),
+        notes=notes,
+        study=opts.study,
     )
     if getattr(strategy, "interactive", False):  # --strategy manual: one trial per click of Run
         from .strategies.manual import start_session
 
         return start_session(runner, strategy, namespace, opts)
-    result = runner.run()
+    result = None
+    try:
+        result = runner.run()
+    finally:
+        store.close(result)
     # Whatever happened, what finished is kept: apply and bind it before reporting a stop.
     if opts.apply:
         namespace.update(result.values_to_apply())
@@ -163,8 +180,66 @@ def _strategy_spec(spec: Any, namespace: dict[str, Any]) -> Any:
 
 
 def _make_store(opts: TuneOptions, space):
-    """Where trials are recorded: in memory for now (persistent studies plug in here)."""
-    return MemoryStore()
+    """Where trials are recorded: in memory, or with --study in an SQLite file (checked, not yet changed)."""
+    if opts.study is None:
+        return MemoryStore()
+    return SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
+
+
+def _begin_study(store, opts: TuneOptions, space, seed: int, trials: int, strategy_spec: Any):
+    """Create or resume the study; a cell that no longer matches it is refused (StudyMismatchError)."""
+    try:
+        return store.begin(
+            space=space,
+            direction=opts.direction,
+            metric=opts.metric or "objective",
+            baseline=opts.baseline,
+            seed=seed,
+            budget=trials,
+            strategy=strategy_spec if isinstance(strategy_spec, str) else getattr(strategy_spec, "name", "custom"),
+            overwrite=opts.overwrite,
+            explicit_seed=opts.seed is not None,
+        )
+    except BaseException:
+        store.close()
+        raise
+
+
+def _study_notes(store, resume, opts: TuneOptions) -> tuple[str, ...]:
+    where = f"study {opts.study!r} in {str(store.path)!r}"
+    if resume.created:
+        return (f"{where}: every trial is saved; run the cell again to resume it",)
+    text = f"{where}: resumed with {resume.counted} stored trials"
+    if resume.interrupted:
+        text += f" ({resume.interrupted} left running by a crashed process were marked interrupted and run again)"
+    text += f"; this is run {resume.session} of the study, its sampling seed derived from the study seed"
+    notes = [text]
+    if resume.study.baseline != opts.baseline:
+        notes.append(f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays")
+    return tuple(notes)
+
+
+def _complete_study(store, resume, opts: TuneOptions, namespace: dict[str, Any], trials: int):
+    """The study already holds its -n trials: say so, and return (and apply) the stored result."""
+    import dataclasses
+
+    from .studies import load_study
+
+    store.close()
+    result = load_study(opts.study, store.path)
+    message = (
+        f"study {opts.study!r} in {str(store.path)!r} is complete: it holds {resume.counted} trials and "
+        f"-n asks for {trials}, so nothing ran. To run more, raise -n (e.g. -n {resume.counted + 20}) and run the "
+        f"cell again, or start another study with a new --study name (or --overwrite to start this one afresh)."
+    )
+    result = dataclasses.replace(result, stop_reason="complete", notes=(message, *result.notes))
+    if not opts.quiet:
+        print(f"hpmagic: {message}")
+    if opts.apply:
+        namespace.update(result.values_to_apply())
+    if opts.out:
+        namespace[opts.out] = result
+    return result
 
 
 def _make_executor(opts: TuneOptions, program: CellProgram, namespace: dict[str, Any]):

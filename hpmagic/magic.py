@@ -9,6 +9,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .annotations import AnnotationError
 from .api import OptionError, TuneOptions, run
 from .runner import SearchError, TrialsFailedError
+from .storage import StorageError
 
 
 @magics_class
@@ -35,8 +36,12 @@ class TuneMagics(Magics):
                    "Client or View, or a concurrent.futures.Executor.")
     @argument("--seed", type=int, default=None, metavar="N",
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
-    @argument("--study", default=None, metavar="NAME", help="Persist trials under NAME (not available yet).")
-    @argument("--storage", default=None, metavar="PATH", help="SQLite file of studies (not available yet).")
+    @argument("--study", default=None, metavar="NAME",
+              help="Save every trial under NAME in the --storage file; running the cell again resumes it up to -n.")
+    @argument("--storage", default=None, metavar="PATH",
+              help="SQLite file of studies (default hpmagic.sqlite in the working directory).")
+    @argument("--overwrite", action="store_true",
+              help="Delete the stored study named by --study and start it afresh.")
     @argument("--prune", default=None, metavar="RULE", help="Early stopping rule (not available yet).")
     @argument("--grid-points", type=int, default=5, metavar="K",
               help="Points per continuous parameter for the grid strategy (default 5).")
@@ -81,6 +86,7 @@ class TuneMagics(Magics):
             seed=args.seed,
             study=args.study,
             storage=args.storage,
+            overwrite=args.overwrite,
             prune=args.prune,
             grid_points=args.grid_points,
             baseline=not args.no_baseline,
@@ -91,7 +97,7 @@ class TuneMagics(Magics):
         source = self.shell.transform_cell(cell) if self.shell is not None else cell
         try:
             return run(source, self.shell.user_ns, opts)
-        except (AnnotationError, OptionError, TrialsFailedError, SearchError) as exc:
+        except (AnnotationError, OptionError, TrialsFailedError, SearchError, StorageError) as exc:
             raise UsageError(str(exc)) from None
 
     def _lookup(self, name: str, option: str):

@@ -285,6 +285,8 @@ _STOP_TEXT = {
     "interrupted": "interrupted by the user; finished trials were kept",
     "failures": "the first trials all failed (see the first traceback)",
     "error": "the search itself failed (see the error below); finished trials were kept",
+    "complete": "the study already held its -n trials; raise -n or use a new --study name to run more",
+    "running": "the study is still running in another process",
     "manual": "manual search: each Run adds a trial",
 }
 

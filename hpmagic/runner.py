@@ -93,6 +93,7 @@ class Runner:
     strategy_name: str = ""
     seed: int | None = None
     notes: tuple[str, ...] = ()
+    study: str | None = None
 
     def run(self) -> TuneResult:
         start = time.perf_counter()
@@ -101,7 +102,6 @@ class Runner:
         progress = Progress(total=budget)
         running: dict[int, Trial] = {}
         stop_reason, error = "budget", ""
-        started = 0
         failed_streak_open = True  # True while every finished trial so far has failed
 
         def finish(trial: Trial) -> None:
@@ -117,15 +117,38 @@ class Runner:
                 if progress.best is None or better(trial.value, progress.best.value):
                     progress.best = trial
 
+        def learn(trial: Trial) -> None:
+            # A trial this run did not start: stored before it (a resumed study) or finished by
+            # another process sharing the study.  The strategy learns from it; it counts toward -n.
+            nonlocal failed_streak_open
+            self.strategy.tell(trial)
+            progress.finished += 1
+            if trial.state is TrialState.FAILED:
+                progress.failed += 1
+            elif trial.state is TrialState.COMPLETE:
+                failed_streak_open = False
+                if progress.best is None or better(trial.value, progress.best.value):
+                    progress.best = trial
+
         self.reporter.start(self)
+        spent = False  # the store holds the whole budget (this run's trials and any stored ones)
         try:
+            for trial in self.store.trials():
+                if trial.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED):
+                    learn(trial)
             while True:
-                while len(running) < self.executor.capacity and started < budget:
+                while len(running) < self.executor.capacity and not spent:
                     if self.timeout is not None and time.perf_counter() - start >= self.timeout:
                         stop_reason = "timeout"
                         break
-                    number = self.store.reserve()
-                    if self.baseline and started == 0:
+                    for trial in self.store.poll():
+                        learn(trial)
+                    # Interrupted trials do not count toward the budget, so a resumed study runs them again.
+                    number = self.store.reserve(budget)
+                    if number is None:
+                        spent = True
+                        break
+                    if self.baseline and number == 0:
                         params = self.space.defaults()
                     else:
                         params = self.strategy.ask(number)
@@ -136,7 +159,6 @@ class Runner:
                     trial = Trial(number=number, params=params, started=time.time())
                     self.store.put(trial)
                     running[number] = trial
-                    started += 1
                     self.executor.submit(number, params)
                     progress.running = len(running)
                     progress.elapsed = time.perf_counter() - start
@@ -176,6 +198,7 @@ class Runner:
             stop_reason=stop_reason,
             budget=budget,
             notes=self.notes,
+            study=self.study,
             has_baseline=self.baseline,
             error=error,
         )
