@@ -126,8 +126,9 @@ def _elapsed(sessions: list[dict[str, Any]], trials: list[Trial]) -> float:
 def _unknown_study(name: str, names: list[str], path) -> str:
     if not names:
         return f"there is no study {name!r} in {str(path)!r}: the file holds no studies yet"
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    lowered = {n.lower(): n for n in names}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
+    hint = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
     return f"there is no study {name!r} in {str(path)!r}{hint}; it holds: {', '.join(names)}"
 
 

@@ -1,0 +1,312 @@
+"""Persistent studies: resume, completion, refusal of a changed cell, loading and listing, and
+study files that are not what they should be (foreign, damaged, newer, read-only, crafted)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sqlite3
+import stat
+
+import pytest
+
+import hpmagic
+from hpmagic import StorageError, Strategy, StudyMismatchError, TrialState
+from hpmagic.storage import SCHEMA_VERSION, SQLiteStore
+
+CELL = """
+x = 0.0    # tune: uniform(-2, 2)
+kind = "a" # tune: ["a", "b"]
+(x - 0.5) ** 2 + (kind == "b")
+"""
+
+
+class Recording(Strategy):
+    """Random search that remembers what it was told."""
+
+    name = "recording"
+
+    def setup(self, space, context):
+        super().setup(space, context)
+        import random
+
+        self.rng = random.Random(context.seed)
+        self.told = []
+
+    def ask(self, number):
+        return self.space.sample(self.rng)
+
+    def tell(self, trial):
+        self.told.append(trial.number)
+
+
+def tune(path, trials, **options):
+    options.setdefault("quiet", True)
+    options.setdefault("strategy", "random")
+    return hpmagic.tune(CELL, options.pop("ns", {}), trials=trials, study="s", storage=str(path), **options)
+
+
+def files_of(path):
+    """The study file's bytes and its side files: what 'untouched' means."""
+    side = sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name) and p != path)
+    return hashlib.sha256(path.read_bytes()).hexdigest(), side
+
+
+# -- resume and completion ------------------------------------------------------------------
+
+
+def test_rerun_resumes_to_the_total_and_tells_the_strategy_what_was_tried(tmp_path):
+    path = tmp_path / "st.sqlite"
+    first = tune(path, 6, seed=1)
+    assert [t.number for t in first.trials] == list(range(6))
+    strategy = Recording()
+    second = tune(path, 10, strategy=strategy, seed=1)
+    assert [t.number for t in second.trials] == list(range(10))
+    assert all(t.state is TrialState.COMPLETE for t in second.trials)
+    assert strategy.told[:6] == list(range(6))  # the stored trials first, then its own
+    assert sorted(strategy.told) == list(range(10))
+    # trial 0 (the defaults) ran once; the resumed run did not replay the first run's draws
+    assert second.trials[0].params == {"x": 0.0, "kind": "a"}
+    params = [tuple(sorted(t.params.items())) for t in second.trials]
+    assert len(set(params)) == 10
+    assert any("resumed with 6 stored trials" in n for n in second.notes)
+    assert second.study == "s"
+
+
+def test_a_complete_study_says_so_and_returns_the_stored_result(tmp_path, capsys):
+    path = tmp_path / "st.sqlite"
+    done = tune(path, 5, seed=0)
+    ns = {}
+    again = tune(path, 5, quiet=False, display="none", ns=ns)
+    assert again.stop_reason == "complete"
+    assert [t.number for t in again.trials] == [t.number for t in done.trials]
+    assert again.best_value == done.best_value and ns["x"] == done.best_params["x"]
+    out = capsys.readouterr().out
+    assert "is complete" in out and "raise -n" in out and "--study" in out
+    assert "raise -n" in repr(again)
+
+
+def test_interrupted_trials_do_not_count_toward_the_budget(tmp_path):
+    path = tmp_path / "st.sqlite"
+    ns = {"calls": []}
+    cell = (
+        "import os, signal, time\n"
+        "x = 0.0  # tune: uniform(-1, 1)\n"
+        "calls.append(x)\n"
+        "if len(calls) == 4:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n"
+        "x ** 2\n"
+    )
+    first = hpmagic.tune(cell, ns, trials=8, study="i", storage=str(path), quiet=True, seed=0)
+    assert first.stop_reason == "interrupted"
+    assert [t.state for t in first.trials][-1] is TrialState.INTERRUPTED and len(first.trials) == 4
+    again = hpmagic.tune(cell, ns, trials=8, study="i", storage=str(path), quiet=True)
+    states = [t.state for t in again.trials]
+    assert states.count(TrialState.COMPLETE) == 8 and states.count(TrialState.INTERRUPTED) == 1
+    assert [t.number for t in again.trials] == list(range(9))
+    assert hpmagic.load_study("i", path).counts()["interrupted"] == 1
+
+
+def test_through_the_magic_with_overwrite(tmp_path, ip):
+    path = tmp_path / "m.sqlite"
+    ip.run_cell_magic("tune", f"-q -n 4 --seed 0 --study m --storage {path}", CELL)
+    result = ip.run_cell_magic("tune", f"-q -n 6 --study m --storage {path}", CELL)
+    assert len(result.trials) == 6
+    ip.run_cell_magic("tune", f"-q -n 3 --study m --storage {path} --overwrite", CELL)
+    assert len(hpmagic.load_study("m", path).trials) == 3
+
+
+# -- a changed cell is refused ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "options", "expected"),
+    [
+        (CELL.replace("uniform(-2, 2)", "uniform(-3, 2)"), {}, "x was uniform(-2, 2), now uniform(-3, 2)"),
+        (CELL.replace('["a", "b"]', '["a", "b", "c"]'), {}, "kind was choice('a', 'b'), now choice('a', 'b', 'c')"),
+        (CELL.replace("x = 0.0", "x = 1.0"), {}, "the default of x was 0.0, now 1.0"),
+        ("y = 1  # tune: int(0, 3)\n" + CELL, {}, "parameter 'y' (int(0, 3)) is new"),
+        (CELL.replace('kind = "a" # tune: ["a", "b"]', 'kind = "a"'), {}, "parameter 'kind'"),
+        (CELL, {"maximize": True}, "the direction was --minimize, the cell now asks to --maximize"),
+        ("r = {'a': 1.0}\n" + CELL.replace("(x - 0.5)", "r = (x - 0.5)"), {"metric": "r"}, "the objective was"),
+    ],
+)
+def test_a_changed_cell_is_refused_with_what_changed(tmp_path, cell, options, expected):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0)
+    before = files_of(path)
+    with pytest.raises(StudyMismatchError) as info:
+        hpmagic.tune(cell, {}, trials=5, study="s", storage=str(path), quiet=True, **options)
+    message = str(info.value)
+    assert expected in message
+    assert "--study s-2" in message and "--overwrite" in message
+    assert files_of(path) == before
+    assert len(hpmagic.load_study("s", path).trials) == 3
+
+
+def test_the_magic_shows_the_refusal_as_a_usage_error(tmp_path, ip, capsys):
+    path = tmp_path / "st.sqlite"
+    ip.run_cell_magic("tune", f"-q -n 3 --study s --storage {path}", CELL)
+    ip.run_cell(f"%%tune -q -n 5 --maximize --study s --storage {path}\n{CELL}")
+    err = capsys.readouterr()
+    text = err.out + err.err
+    assert "UsageError" in text and "direction" in text and "Traceback" not in text
+
+
+def test_moving_lines_and_comments_is_not_a_change(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0)
+    moved = "# a comment\n\n" + CELL
+    result = hpmagic.tune(moved, {}, trials=5, study="s", storage=str(path), quiet=True)
+    assert len(result.trials) == 5
+
+
+# -- reading back ---------------------------------------------------------------------------
+
+
+def test_load_study_rebuilds_the_whole_result(tmp_path):
+    path = tmp_path / "st.sqlite"
+    ran = tune(path, 8, seed=3, maximize=True)
+    loaded = hpmagic.load_study("s", storage=path)
+    assert loaded.trials == ran.trials
+    assert loaded.space == ran.space and loaded.direction == "maximize" and loaded.metric == "objective"
+    assert loaded.strategy == "random" and loaded.seed == 3 and loaded.budget == 8 and loaded.study == "s"
+    assert loaded.best_params == ran.best_params and loaded.baseline.number == 0
+    assert loaded.to_dataframe().shape == ran.to_dataframe().shape
+    assert "<img" in loaded._repr_html_()
+
+
+def test_list_studies(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 4, seed=0)
+    hpmagic.tune(CELL, {}, trials=3, study="other", storage=str(path), quiet=True, maximize=True)
+    table = hpmagic.list_studies(path)
+    assert list(table.index) == ["s", "other"]
+    assert table.loc["s", "complete"] == 4 and table.loc["other", "trials"] == 3
+    assert table.loc["other", "direction"] == "maximize"
+
+
+def test_unknown_study_and_missing_file(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 2, seed=0)
+    with pytest.raises(StorageError, match=r"no study 'S' .*did you mean 's'"):
+        hpmagic.load_study("S", path)
+    with pytest.raises(StorageError, match="there is no study file"):
+        hpmagic.load_study("s", tmp_path / "nope.sqlite")
+    assert not (tmp_path / "nope.sqlite").exists()
+
+
+def test_two_stores_on_one_file_see_each_others_finished_trials(tmp_path):
+    from hpmagic.result import Trial
+
+    path = tmp_path / "st.sqlite"
+    space = hpmagic.tune(CELL, {}, trials=1, study="s", storage=str(path), quiet=True).space
+    a, b = SQLiteStore(path, "s"), SQLiteStore(path, "s")
+    for store in (a, b):
+        store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=10,
+                    strategy="random")
+        store.trials()
+    n, m = a.reserve(), b.reserve()
+    assert (n, m) == (1, 2)
+    a.put(Trial(number=n, params={"x": 0.1, "kind": "a"}, state=TrialState.COMPLETE, value=0.2))
+    assert [t.number for t in b.poll()] == [n] and b.poll() == []
+    assert a.poll() == []
+    a.close()
+    b.close()
+
+
+# -- files that are not what they should be -------------------------------------------------
+
+
+def _expect_refused(path, match):
+    before = files_of(path)
+    with pytest.raises(StorageError, match=match) as info:
+        tune(path, 3)
+    assert "untouched" in str(info.value) or "read-only" in str(info.value)
+    assert files_of(path) == before
+    return info
+
+
+def test_a_file_that_is_not_sqlite(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_text("a,b\n1,2\n" * 50)
+    _expect_refused(path, "is not an SQLite database")
+
+
+def test_an_sqlite_file_of_another_application(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (name TEXT)")
+    conn.commit()
+    conn.close()
+    _expect_refused(path, "another application")
+
+
+def test_a_damaged_study_file(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 20, seed=0)
+    data = bytearray(path.read_bytes())
+    assert len(data) >= 3 * 4096
+    data[4096 + 8: 3 * 4096] = b"\xa5" * (2 * 4096 - 8)  # scribble over pages 2 and 3
+    path.write_bytes(bytes(data))
+    _expect_refused(path, "is damaged")
+    with pytest.raises(StorageError, match="is damaged"):
+        hpmagic.load_study("s", path)
+
+
+def test_a_file_from_a_newer_schema(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 2, seed=0)
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = DELETE")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.close()
+    info = _expect_refused(path, "newer hpmagic")
+    assert "pip install -U hpmagic" in str(info.value)
+
+
+def test_a_read_only_file_is_refused_for_writing_but_loads(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0)
+    os.chmod(path, stat.S_IRUSR | stat.S_IRGRP)
+    try:
+        _expect_refused(path, "is read-only")
+        before = files_of(path)
+        assert len(hpmagic.load_study("s", path).trials) == 3
+        assert files_of(path) == before
+    finally:
+        os.chmod(path, stat.S_IRUSR | stat.S_IWUSR)
+
+
+class _Boom:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (self.marker,))
+
+
+@pytest.mark.parametrize("column", ["params", "metrics", "warnings"])
+def test_a_crafted_pickle_payload_is_never_unpickled(tmp_path, column):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0)
+    marker = str(tmp_path / "pwned")
+    payload = pickle.dumps(_Boom(marker))
+    with pytest.raises(FileNotFoundError):  # the payload is live: unpickling it would create the marker
+        os.stat(marker)
+    conn = sqlite3.connect(path)
+    conn.execute(f"UPDATE trials SET {column} = ? WHERE number = 1", (payload,))
+    conn.execute("UPDATE studies SET notes = ?", (payload.decode("latin-1"),))  # as text, too
+    conn.commit()
+    conn.close()
+    with pytest.raises(StorageError, match="never unpickles|not valid JSON") as info:
+        hpmagic.load_study("s", path)
+    assert "trial 1" in str(info.value) or "notes" in str(info.value)
+    with pytest.raises(StorageError):
+        tune(path, 5)
+    assert hpmagic.list_studies(path).loc["s", "trials"] == 3  # listing decodes no payload at all
+    assert not os.path.exists(marker)
+    pickle.loads(payload)  # proof the payload was armed
+    assert os.path.exists(marker)
