@@ -24,7 +24,7 @@ _CSS = """<style>
 .hpmagic-result .gain {color: #2a7d2a; font-weight: 600}
 .hpmagic-result .loss {color: #b03030; font-weight: 600}
 .hpmagic-result .muted {color: #777}
-.hpmagic-result .plots {display: flex; flex-wrap: wrap; gap: 8px}
+.hpmagic-result .plots {display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start}
 .hpmagic-result img {max-width: 100%}
 </style>"""
 

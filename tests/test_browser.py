@@ -1,0 +1,183 @@
+"""End to end in a real browser: JupyterLab on loopback, Debian's Chromium driven by Playwright.
+
+A notebook with a ``%%tune`` cell is opened and run as a person would (Shift+Enter); the
+test watches the live progress bar appear and advance, then the final summary with its
+images, and checks that no "Error displaying widget" shows anywhere.  A screenshot is kept
+in ``test-artifacts/``.
+
+Chromium comes from the system (``apt-get install chromium``), never from a tool's own
+download.  Without it the test skips with the reason, except where ``HPMAGIC_REQUIRE_BROWSER=1``
+(CI), where a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("HPMAGIC_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+TRIALS = 60
+
+
+def _require_browser():
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    for module in ("playwright", "jupyterlab"):
+        try:
+            __import__(module)
+        except ImportError:
+            missing.append(f"the Python package {module} (pip install -e '.[test]')")
+    if missing:
+        reason = "the browser test needs " + " and ".join(missing)
+        if os.environ.get("HPMAGIC_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason + "; HPMAGIC_REQUIRE_BROWSER=1 makes this a failure")
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _notebook() -> dict:
+    def cell(source: str) -> dict:
+        return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
+
+    tune = (
+        f"%%tune -n {TRIALS} --seed 0 --strategy random\n"
+        "import time\n"
+        "x = 0.5     # tune: uniform(0, 1)\n"
+        "lr = 0.01   # tune: loguniform(1e-4, 1)\n"
+        "time.sleep(0.05)\n"
+        "(x - 0.3) ** 2 + 0.01 * abs(lr - 0.1)"
+    )
+    return {
+        "cells": [cell("%load_ext hpmagic"), cell(tune)],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    """A JupyterLab server on 127.0.0.1 with its own config and data dirs; stopped afterwards."""
+    _require_browser()
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "tune.ipynb").write_text(json.dumps(_notebook()))
+    token, port = secrets.token_hex(16), _free_port()
+    env = dict(os.environ)
+    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
+        env[name] = str(tmp_path / name.lower())
+    env["JUPYTERLAB_WORKSPACES_DIR"] = str(tmp_path / "workspaces")
+    env["JUPYTERLAB_SETTINGS_DIR"] = str(tmp_path / "settings")
+    # The kernel must run this interpreter (the venv with hpmagic), whatever is on PATH.
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in the finally below
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--IdentityProvider.token={token}",
+         f"--port={port}", "--port-retries=0", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
+         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
+        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 40
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]) from None
+                time.sleep(0.3)
+        yield f"{base}/lab/tree/tune.ipynb?token={token}&reset"
+    finally:
+        try:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(server.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        log.close()
+
+
+BAR_WIDTHS = """() => Array.from(document.querySelectorAll('.hpmagic-live .widget-hprogress .progress-bar'))
+                       .map(e => parseFloat(e.style.width) || 0)"""
+
+
+def test_tune_cell_in_jupyterlab(jupyterlab):
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "browser-tune.png"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1800})
+            page.goto(jupyterlab, timeout=60_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+            page.wait_for_function(
+                "(document.querySelector('#jp-main-statusbar') || {innerText: ''}).innerText.includes('Idle')",
+                timeout=60_000)
+            first = page.locator(".jp-Notebook .jp-Cell").first
+            first.locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            page.keyboard.press("Shift+Enter")
+
+            # The live bar appears and advances.
+            page.wait_for_selector(".hpmagic-live .widget-hprogress .progress-bar", timeout=60_000)
+            seen: list[float] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                widths = page.evaluate(BAR_WIDTHS)
+                if not widths:
+                    break  # the panel has been replaced by the result
+                seen.append(widths[0])
+                if len(seen) == 5:
+                    page.screenshot(path=str(ARTIFACTS / "browser-tune-live.png"))
+                if page.locator(".hpmagic-result").count():
+                    break
+                time.sleep(0.1)
+            assert len({w for w in seen}) >= 2 and max(seen) > min(seen), f"the bar did not advance: {seen}"
+
+            # The final summary with its images, and the panel gone.
+            page.wait_for_selector(".hpmagic-result img.hpmagic-plot", timeout=60_000)
+            page.wait_for_function("document.querySelectorAll('.hpmagic-live').length == 0", timeout=20_000)
+            images = page.locator(".hpmagic-result img.hpmagic-plot")
+            assert images.count() >= 3
+            loaded = page.evaluate("""() => Array.from(document.querySelectorAll('.hpmagic-result img.hpmagic-plot'))
+                                         .every(i => i.complete && i.naturalWidth > 100)""")
+            assert loaded, "a summary image did not load"
+            assert page.locator(".hpmagic-status").count() == 1
+            text = page.inner_text(".jp-Notebook")
+            assert f"{TRIALS}/{TRIALS} trials" in text and "best objective" in text
+            assert "Error displaying widget" not in page.content()
+            page.locator(".hpmagic-result").first.scroll_into_view_if_needed()
+            page.screenshot(path=str(shot), full_page=True)
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+    assert shot.stat().st_size > 10_000
