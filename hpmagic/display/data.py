@@ -157,7 +157,7 @@ def importance(result) -> dict[str, float]:
     s = sum(raw.values())
     if s <= 0:
         return {name: 0.0 for name in raw}
-    return {name: v / s for name, v in sorted(raw.items(), key=lambda kv: -kv[1])}
+    return {name: float(v / s) for name, v in sorted(raw.items(), key=lambda kv: -kv[1])}
 
 
 @dataclass

@@ -1,0 +1,147 @@
+"""Plot data extracted from trials, and the TuneResult.plot_* methods drawing it."""
+
+from __future__ import annotations
+
+import random
+
+import matplotlib
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from hpmagic.annotations import parse_cell
+from hpmagic.display import data
+from hpmagic.result import Trial, TrialState, TuneResult
+
+matplotlib.use("Agg")
+
+CELL = """
+x = 0.5       # tune: uniform(0, 1)
+lr = 0.01     # tune: loguniform(1e-4, 1)
+kind = "a"    # tune: choice("a", "b", "c")
+depth = 3     # tune: int(1, 8) if kind == "b"
+noise = 0.0   # tune: uniform(0, 1)
+x
+"""
+
+
+def make_result(n: int = 120, maximize: bool = False) -> TuneResult:
+    """A result whose objective depends strongly on x, a little on kind, not at all on noise."""
+    space = parse_cell(CELL).space
+    rng = random.Random(0)
+    trials = []
+    for i in range(n):
+        params = space.defaults() if i == 0 else space.sample(rng)
+        if i % 17 == 5:
+            trials.append(Trial(i, params, TrialState.FAILED, error="ValueError: boom"))
+            continue
+        value = 10 * (params["x"] - 0.3) ** 2 + {"a": 0.0, "b": 1.0, "c": 2.0}[params["kind"]] + 0.01 * rng.random()
+        trials.append(Trial(i, params, TrialState.COMPLETE, value=-value if maximize else value, duration=0.01))
+    return TuneResult(trials=tuple(trials), space=space, direction="maximize" if maximize else "minimize",
+                      strategy="random", elapsed=1.0, budget=n)
+
+
+def test_history_best_so_far_and_failures():
+    r = make_result()
+    h = data.history(r)
+    assert len(h.values) == len(r.completed) and np.all(np.diff(h.best) <= 0)
+    assert h.best[-1] == r.best_value and h.baseline == r.baseline.value
+    assert set(h.failed) == {t.number for t in r.trials if t.state is TrialState.FAILED}
+    hm = data.history(make_result(maximize=True))
+    assert np.all(np.diff(hm.best) >= 0)
+
+
+def test_slices_scale_categories_and_inactive_values():
+    r = make_result()
+    by = {s.name: s for s in data.slices(r)}
+    assert by["lr"].kind == "log" and by["x"].kind == "linear" and by["kind"].kind == "categorical"
+    assert by["kind"].categories == ["a", "b", "c"] and set(by["kind"].codes) == {0, 1, 2}
+    depth = by["depth"]
+    assert depth.conditional
+    n_b = sum(1 for t in r.completed if t.params["kind"] == "b")
+    assert len(depth.x) == n_b and len(depth.inactive_y) == len(r.completed) - n_b
+
+
+def test_importance_ranks_the_parameter_that_matters():
+    imp = data.importance(make_result())
+    assert pytest.approx(sum(imp.values())) == 1.0
+    assert list(imp)[0] == "x" and imp["x"] > 0.5
+    assert imp["noise"] < 0.1 and imp["lr"] < 0.1
+    assert imp["kind"] > imp["noise"]
+    assert data.importance(make_result(3)) == {}  # too few trials to say anything
+
+
+def test_parallel_coordinates_scaled_with_gaps_for_inactive():
+    r = make_result()
+    p = data.parallel(r)
+    assert p.names == r.space.names and p.coords.shape == (len(r.completed), len(r.space))
+    finite = p.coords[np.isfinite(p.coords)]
+    assert finite.min() >= 0 and finite.max() <= 1
+    j = p.names.index("depth")
+    inactive = [i for i, t in enumerate(r.completed) if "depth" not in t.params]
+    assert np.all(np.isnan(p.coords[inactive, j]))
+    assert r.completed[p.best_row].number == r.best_trial.number
+
+
+@pytest.mark.parametrize("method", ["plot_history", "plot_importance", "plot_parallel"])
+def test_single_axes_plots_draw_on_the_given_axes(method):
+    r = make_result()
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert getattr(r, method)(ax=ax) is ax
+    assert ax.get_title()
+    fig.savefig(__import__("io").BytesIO(), format="png")
+
+
+def test_plot_history_content():
+    r = make_result()
+    ax = r.plot_history(ax=Figure().add_subplot())
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert {"trial", "best so far", "defaults", "failed"} <= set(labels)
+    best_line = next(line for line in ax.get_lines() if line.get_label() == "best so far")
+    assert best_line.get_ydata()[-1] == r.best_value
+
+
+def test_plot_slices_axes_scales_and_labels():
+    r = make_result()
+    fig = Figure()
+    axes = r.plot_slices(fig=fig)
+    assert len(axes) == len(r.space)
+    by = {a.get_xlabel().split()[0]: a for a in axes}
+    assert by["lr"].get_xscale() == "log" and by["x"].get_xscale() == "linear"
+    assert [t.get_text() for t in by["kind"].get_xticklabels()] == ["a", "b", "c"]
+    assert len(by["depth"].child_axes) == 1  # the inactive strip, set apart
+    two = Figure().subplots(1, 2)
+    assert r.plot_slices(["x", "kind"], ax=two) == list(two)
+    with pytest.raises(ValueError, match="one Axes per parameter"):
+        r.plot_slices(ax=two)
+
+
+def test_plot_contour_and_its_errors():
+    r = make_result()
+    ax = r.plot_contour("x", "lr", ax=Figure().add_subplot())
+    assert ax.get_yscale() == "log" and ax.get_xlabel() == "x" and ax.collections
+    ax = r.plot_contour("kind", "x", ax=Figure().add_subplot())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    with pytest.raises(ValueError, match="'C' is not a tuned parameter; the parameters are x, lr"):
+        r.plot_contour("C", "x")
+
+
+def test_default_axes_come_from_pyplot():
+    import matplotlib.pyplot as plt
+
+    r = make_result()
+    ax = r.plot_history()
+    assert ax.figure in [plt.figure(n) for n in plt.get_fignums()]
+    axes = r.plot_slices()
+    assert len(axes) == len(r.space)
+    plt.close("all")
+
+
+def test_plots_of_a_result_without_completed_trials():
+    r = make_result()
+    empty = TuneResult(trials=tuple(t for t in r.trials if not t.ok), space=r.space)
+    for method in ("plot_history", "plot_importance", "plot_parallel"):
+        getattr(empty, method)(ax=Figure().add_subplot())
+    empty.plot_slices(fig=Figure())
+    assert "<img" not in empty._repr_html_()
