@@ -138,6 +138,7 @@ class _Zygote:
         )
         child_end.close()
         self.exits: dict[int, int] = {}
+        self.gone = False
         self._exited = threading.Condition()
         self._forked: queue.Queue = queue.Queue()
         self._events = events
@@ -161,6 +162,9 @@ class _Zygote:
                     self._events.put((self, message))
         except (OSError, EOFError, pickle.UnpicklingError):
             pass
+        with self._exited:
+            self.gone = True  # no more exit reports will come
+            self._exited.notify_all()
         self._forked.put(None)
         self._events.put((self, ("dead",)))
 
@@ -179,7 +183,7 @@ class _Zygote:
 
     def exit_code(self, pid: int, timeout: float) -> int | None:
         with self._exited:
-            self._exited.wait_for(lambda: pid in self.exits, timeout=timeout)
+            self._exited.wait_for(lambda: pid in self.exits or self.gone, timeout=timeout)
             return self.exits.get(pid)
 
     def alive(self) -> bool:
