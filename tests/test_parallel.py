@@ -190,6 +190,10 @@ def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):
     said = capsys.readouterr()
     text = said.out + said.err
     assert "variable 'guarded'" in text and "global 'lock'" in text
+    # magics need the kernel: said so, instead of failing to pickle the shell
+    res = ip.run_cell("%%tune -q -s random -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\n%time y = x\ny")
+    said = capsys.readouterr()
+    assert "uses IPython magics" in said.out + said.err and not res.success
     assert not _workers_alive()
 
 

@@ -94,6 +94,12 @@ def make_payload(program: CellProgram, namespace: dict[str, Any], where: str) ->
 def _explain(selected: dict[str, Any], where: str, first: Exception) -> UnsendableError:
     import cloudpickle
 
+    if "get_ipython" in selected:
+        return UnsendableError(
+            f"the cell uses IPython magics or shell commands (%..., !...), which need the kernel, so it cannot "
+            f"run on the workers of {where}.\n  fix: take the magics out of the tuned cell, or run this search "
+            "without --jobs/--executor"
+        )
     for name, value in selected.items():
         try:
             cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
