@@ -21,7 +21,7 @@ import dataclasses
 import math
 from typing import Any
 
-from ..result import TuneResult
+from ..result import TrialState, TuneResult
 from ..runner import NullReporter
 from .base import Strategy
 
@@ -150,9 +150,11 @@ class ManualSession:
         baseline = self._first and self.runner.baseline
         self._first = False
         self.strategy.pending = params
+        # The runner's budget counts every stored trial (as when a study resumes): one more.
+        done = sum(1 for t in self.runner.store.trials() if t.state is not TrialState.INTERRUPTED)
         one = dataclasses.replace(
             self.runner,
-            context=dataclasses.replace(self.runner.context, budget=1),
+            context=dataclasses.replace(self.runner.context, budget=done + 1),
             baseline=baseline,
             reporter=NullReporter(),
         )
@@ -213,7 +215,9 @@ class ManualSession:
         self.summary.value = result_html(self.result)
 
     def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = repr(self)
+        return bundle
 
     def __repr__(self) -> str:
         head = "hpmagic manual search (the controls show in a notebook; run trials with .run(**values))"

@@ -1,0 +1,95 @@
+"""--strategy manual: controls on the parameters' scales, a Run button, one trial per click."""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pytest
+
+from tests.conftest import run_tune
+from tests.kernel import execute, running_kernel
+
+CELL = """\
+C = 1.0        # tune: loguniform(1e-3, 1e3)
+kernel = "rbf" # tune: choice("rbf", "poly")
+degree = 3     # tune: int(2, 5) if kernel == "poly"
+n = 10         # tune: logint(1, 1000)
+frac = 0.5     # tune: uniform(0, 1, step=0.1)
+calls.append(dict(C=C, kernel=kernel, n=n, frac=frac))
+C + degree * (kernel == "poly") + frac
+"""
+
+
+def test_controls_run_button_and_trials(ip):
+    ip.user_ns["calls"] = []
+    res = run_tune(ip, "--strategy manual --maximize -o best", CELL)
+    assert res.success
+    session = res.result
+    # Trial 0 ran the defaults when the cell ran.
+    assert ip.user_ns["calls"] == [dict(C=1.0, kernel="rbf", n=10, frac=0.5)]
+    assert len(session.result.trials) == 1 and ip.user_ns["best"] is session.result
+    c = session.controls
+    assert isinstance(c["C"], w.FloatLogSlider) and c["C"].min == pytest.approx(-3) and c["C"].max == pytest.approx(3)
+    assert isinstance(c["kernel"], w.Dropdown) and isinstance(c["degree"], w.IntSlider)
+    assert isinstance(c["n"], w.SelectionSlider) and isinstance(c["frac"], w.FloatSlider)
+    assert c["degree"].disabled  # kernel == "rbf": degree does not apply
+    c["kernel"].value = 1  # "poly"
+    assert not c["degree"].disabled
+    c["C"].value = 100.0
+    c["degree"].value = 4
+    c["frac"].value = 0.73  # snapped to the step
+    session.button.click()
+    assert ip.user_ns["calls"][-1] == dict(C=100.0, kernel="poly", n=10, frac=pytest.approx(0.7))
+    result = session.result
+    assert [t.number for t in result.trials] == [0, 1]
+    assert result.best_trial.number == 1 and result.best_value == pytest.approx(104.7)
+    assert result.baseline.number == 0 and "vs defaults" in result.headline()
+    # The namespace holds the best values and -o is rebound to the latest result.
+    assert ip.user_ns["C"] == 100.0 and ip.user_ns["degree"] == 4 and ip.user_ns["best"] is result
+    assert session.summary.value.count("<img") >= 3 and "trial" in session.summary.value
+    assert "manual search" in repr(session)
+
+
+def test_a_failing_click_is_shown_not_raised(ip):
+    ip.user_ns["calls"] = []
+    session = run_tune(ip, "--strategy manual", "x = 1.0  # tune: uniform(0, 2)\n1 / (x - 0.5)").result
+    session.controls["x"].value = 0.5
+    session.button.click()
+    assert session.result.trials[-1].state == "failed"
+    assert "ZeroDivisionError" in session.summary.value
+    assert not session.button.disabled
+
+
+def test_manual_with_jobs_is_a_clear_error(ip):
+    res = run_tune(ip, "--strategy manual --jobs 2", "x = 1.0  # tune: uniform(0, 2)\nx")
+    assert not res.success
+    assert "--strategy manual runs one trial per click" in str(res.error_in_exec)
+
+
+def test_run_from_code_and_no_baseline(ip):
+    session = run_tune(ip, "--strategy manual --no-baseline", "x = 1.0  # tune: uniform(0, 2)\nx").result
+    assert session.result is None
+    r = session.run(x=0.25)
+    assert [t.params for t in r.trials] == [{"x": 0.25}] and r.baseline is None
+
+
+def test_clicks_are_served_by_an_idle_kernel(tmp_path):
+    """After the cell returned, a front end's click (a comm message) runs a trial."""
+    with running_kernel(tmp_path) as (_, kc):
+        execute(kc, "%load_ext hpmagic")
+        reply, msgs = execute(kc, "%%tune --strategy manual -o res\nx = 1.0  # tune: uniform(0, 2)\n(x - 1.5) ** 2")
+        assert reply["status"] == "ok"
+        models = {m["content"]["data"]["state"]["_model_name"]: m["content"]["comm_id"]
+                  for m in msgs if m["msg_type"] == "comm_open"}
+        shown = next(m for m in msgs if m["msg_type"] == "execute_result")
+        assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
+
+        def comm_msg(comm_id, data):
+            msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
+            kc.shell_channel.send(msg)
+
+        comm_msg(models["FloatSliderModel"], {"method": "update", "state": {"value": 1.5}, "buffer_paths": []})
+        comm_msg(models["ButtonModel"], {"method": "custom", "content": {"event": "click"}})
+        reply, msgs = execute(kc, "print(len(res.trials), res.best_params, x)")
+        assert reply["status"] == "ok"
+        out = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
+        assert out.strip() == "2 {'x': 1.5} 1.5"
