@@ -168,6 +168,7 @@ class HyperoptStrategy(Strategy):
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base
         self._codecs = {p.name: _Codec(p) for p in space}
+        self._check_options(algorithms[self.algorithm])
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
@@ -179,6 +180,19 @@ class HyperoptStrategy(Strategy):
 
     def _make_suggest(self, module) -> Callable:
         return functools.partial(module.suggest, **self.options) if self.options else module.suggest
+
+    def _option_names(self, module) -> set[str]:
+        return _keywords(module.suggest)
+
+    def _check_options(self, module) -> None:
+        extra = self._option_names(module)
+        unknown = sorted(set(self.options) - extra)
+        if unknown:
+            known = ", ".join(sorted(extra)) or "none"
+            raise TypeError(
+                f"{type(self).__name__}() got unknown option(s) {', '.join(map(repr, unknown))} for "
+                f"{module.__name__}.suggest; its options are: {known}"
+            )
 
     # -- ask ------------------------------------------------------------------------------
 
@@ -238,6 +252,15 @@ class HyperoptStrategy(Strategy):
         self._trials.refresh()
 
 
+def _keywords(function) -> set[str]:
+    import inspect
+
+    params = inspect.signature(function).parameters.values()
+    fixed = {"self", "new_ids", "domain", "trials", "seed"}
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {p.name for p in params if p.name not in fixed and p.kind in kinds}
+
+
 def _never_called(_config):  # pragma: no cover - the runner evaluates trials, not hyperopt
     raise RuntimeError("hpmagic runs trials itself; hyperopt's objective is never called")
 
@@ -266,6 +289,9 @@ class Anneal(HyperoptStrategy):
     name = "anneal"
     algorithm = "anneal"
     description = "hyperopt's annealing: samples near the best trials, in a neighbourhood that shrinks"
+
+    def _option_names(self, module) -> set[str]:
+        return _keywords(module.AnnealingAlgo.__init__)  # suggest passes its keywords on to it
 
 
 class HyperoptRandom(HyperoptStrategy):
