@@ -60,8 +60,7 @@ class WidgetReporter:
         self.label = w.HTML(value="<b>hpmagic</b>")
         self.status = w.HTML(value="starting")
         self.plot = w.Image(format="png", layout=w.Layout(display="none"))
-        self.panel = w.VBox([w.HBox([self.label, self.bar, self.status]), self.plot])
-        self.panel.add_class("hpmagic-live")
+        self.panel = w.VBox([w.HBox([self.label, self.bar, self.status]), self.plot], _dom_classes=["hpmagic-live"])
         self._last = -float("inf")
         self._next_plot = self.clock() + self.plot_interval  # the first plot once there is something to see
         self._plotted_finished = -1
