@@ -19,7 +19,7 @@ class TuneMagics(Magics):
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
     @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help="auto (default), grid, random, sobol, tpe, anneal, gp, evolution, manual "
+              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, manual "
                    "(sliders and a Run button: each click is one trial), "
                    "or the name of a Strategy object in the namespace.")
     @argument("--minimize", action="store_true", help="Lower is better (the default).")
