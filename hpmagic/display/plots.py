@@ -230,11 +230,18 @@ def draw_live(ax, trials, direction: str, metric: str) -> None:
 
 # -- off-screen rendering ----------------------------------------------------------------
 
-def figure(width: float, height: float, dpi: int = 80):
+def figure(width: float, height: float, dpi: int = 80, layout: str | None = "constrained"):
     """A bare Agg figure, independent of pyplot and of the notebook's backend."""
     from matplotlib.figure import Figure
 
-    return Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    return Figure(figsize=(width, height), dpi=dpi, layout=layout)
+
+
+def _margins(fig, left=0.8, right=0.3, bottom=0.55, top=0.35, wspace=0.0, hspace=0.0) -> None:
+    """Fixed margins in inches: constrained layout costs as much as the drawing itself."""
+    w, h = fig.get_size_inches()
+    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h,
+                        wspace=wspace, hspace=hspace)
 
 
 def png(fig) -> bytes:
@@ -249,11 +256,15 @@ def png_data_uri(fig) -> str:
 
 def render(kind: str, result, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
     """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour)."""
+    if kind == "slices":  # many axes: fixed margins, for speed
+        fig = figure(width, height, dpi, layout=None)
+        axes = plot_slices(result, *args, fig=fig)
+        rotated = any(len(a.get_xticklabels()) > 4 and data.axis_kind(result.space[s.name]) == "categorical"
+                      for a, s in zip(axes, data.slices(result, *args)))
+        _margins(fig, left=0.7, right=0.45, bottom=0.75 if rotated else 0.55, top=0.15, wspace=0.28, hspace=0.55)
+        return png(fig)
     fig = figure(width, height, dpi)
-    if kind == "slices":
-        plot_slices(result, *args, fig=fig)
-    else:
-        draw = {"history": plot_history, "importance": plot_importance, "parallel": plot_parallel,
-                "contour": plot_contour}[kind]
-        draw(result, *args, ax=fig.add_subplot())
+    draw = {"history": plot_history, "importance": plot_importance, "parallel": plot_parallel,
+            "contour": plot_contour}[kind]
+    draw(result, *args, ax=fig.add_subplot())
     return png(fig)
