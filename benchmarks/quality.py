@@ -56,9 +56,10 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -498,38 +499,38 @@ def main(argv: list[str] | None = None) -> None:
         cache.save()
         print(f"[{time.perf_counter() - began:7.0f} s] {pname} done", file=sys.stderr, flush=True)
 
-    # Reference values R (random's expected best) and O (optimum or best found).
+    # Reference values rnd (random's expected best) and opt (optimum or best found).
     refs: dict[str, tuple[float, float]] = {}
     for pname in chosen:
         problem = problems[pname]
         if problem.costly:
             pool = bests.get((pname, "hpmagic:random"), []) + bests.get((pname, "optuna:random"), [])
-            R = float(np.mean(pool)) if pool else float(np.mean([v for (p, _), vs in bests.items() if p == pname for v in vs]))
-            O = min(v for (p, _), vs in bests.items() if p == pname for v in vs)
+            rnd = float(np.mean(pool)) if pool else float(np.mean([v for (p, _), vs in bests.items() if p == pname for v in vs]))
+            opt = min(v for (p, _), vs in bests.items() if p == pname for v in vs)
         else:
-            R, O = random_expected_best(problem, args.trials), problem.optimum
-        refs[pname] = (R, O)
+            rnd, opt = random_expected_best(problem, args.trials), problem.optimum
+        refs[pname] = (rnd, opt)
 
     def score(pname: str, value: float) -> float:
-        R, O = refs[pname]
-        return 100.0 * (R - value) / (R - O) if R - O > 1e-12 else 100.0
+        rnd, opt = refs[pname]
+        return 100.0 * (rnd - value) / (rnd - opt) if rnd - opt > 1e-12 else 100.0
 
     print(f"\nSearch quality: {args.trials} trials, {args.seeds} seeds; best loss mean / median and normalised score "
           f"(0 = random search's expected best, 100 = optimum or best found)\n")
     col = 26
-    header = f"{'problem':<13}{'R':>9}{'O':>10}  " + "".join(f"{m:>{col}}" for m in methods)
+    header = f"{'problem':<13}{'R':>9}{'opt':>10}  " + "".join(f"{m:>{col}}" for m in methods)
     print(header)
     print("-" * len(header))
     totals: dict[str, list[float]] = {m: [] for m in methods}
     for pname in chosen:
-        R, O = refs[pname]
+        rnd, opt = refs[pname]
         cells = []
         for m in methods:
             vals = bests[(pname, m)]
             s = statistics.mean(score(pname, v) for v in vals)
             totals[m].append(s)
             cells.append(f"{statistics.mean(vals):.4g}/{statistics.median(vals):.4g} [{s:5.1f}]")
-        print(f"{pname:<13}{R:>9.4g}{O:>10.4g}  " + "".join(f"{c:>{col}}" for c in cells))
+        print(f"{pname:<13}{rnd:>9.4g}{opt:>10.4g}  " + "".join(f"{c:>{col}}" for c in cells))
     print("-" * len(header))
     print(f"{'mean score':<34}" + "".join(f"{statistics.mean(totals[m]):>{col}.1f}" for m in methods))
     print(f"{'overhead ms/trial':<34}" + "".join(f"{1e3 * statistics.median(overhead[m]):>{col}.1f}" for m in methods))
