@@ -518,7 +518,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nSearch quality: {args.trials} trials, {args.seeds} seeds; best loss mean / median and normalised score "
           f"(0 = random search's expected best, 100 = optimum or best found)\n")
     col = 26
-    header = f"{'problem':<13}{'R':>9}{'opt':>10}  " + "".join(f"{m:>{col}}" for m in methods)
+    header = f"{'problem':<13}{'R':>9}{'O':>10}  " + "".join(f"{m:>{col}}" for m in methods)
     print(header)
     print("-" * len(header))
     totals: dict[str, list[float]] = {m: [] for m in methods}
