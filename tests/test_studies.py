@@ -310,3 +310,12 @@ def test_a_crafted_pickle_payload_is_never_unpickled(tmp_path, column):
     assert not os.path.exists(marker)
     pickle.loads(payload)  # proof the payload was armed
     assert os.path.exists(marker)
+
+
+def test_a_resumed_grid_does_not_run_its_points_again(tmp_path):
+    path = tmp_path / "grid.sqlite"
+    cell = "a = 1  # tune: int(1, 4)\nb = 'x'  # tune: ['x', 'y', 'z']\na + (b == 'y')\n"
+    hpmagic.tune(cell, {}, trials=6, strategy="grid", study="g", storage=str(path), quiet=True, seed=0)
+    result = hpmagic.tune(cell, {}, trials=13, strategy="grid", study="g", storage=str(path), quiet=True, seed=0)
+    points = [tuple(sorted(t.params.items())) for t in result.trials[1:]]
+    assert len(points) == 12 and len(set(points)) == 12  # the whole 4 x 3 grid, each point once

@@ -29,10 +29,24 @@ class GridSearch(Strategy):
         else:
             self.reason = self.reason or f"{len(self.points)} grid points"
         self._next = 0
+        self._asked: set[int] = set()
+        self._done: set[tuple] = set()  # points that a resumed or shared study already ran
 
     def ask(self, number):
-        if self._next >= len(self.points):
-            return None
-        point = self.points[self._next]
-        self._next += 1
-        return dict(point)
+        while self._next < len(self.points):
+            point = self.points[self._next]
+            self._next += 1
+            if _key(point) not in self._done:
+                self._asked.add(number)
+                return dict(point)
+        return None
+
+    def tell(self, trial):
+        # Trials this grid did not propose (stored ones, or another process's) are not run again;
+        # trial 0, the defaults, does not use up a grid point.
+        if trial.number not in self._asked and trial.number != 0:
+            self._done.add(_key(trial.params))
+
+
+def _key(config) -> tuple:
+    return tuple((name, type(value).__name__, value) for name, value in sorted(config.items()))
