@@ -132,8 +132,13 @@ class _Bounded(Distribution):
     def _quantise(self, value: float) -> float:
         assert self.step is not None
         k = round((value - self.low) / self.step)
-        k = min(max(k, 0), self._n_steps())
-        return self.low + k * self.step
+        return self.step_value(min(max(k, 0), self._n_steps()))
+
+    def step_value(self, k: int) -> float:
+        """The k-th quantised value, ``low + k * step``, without binary rounding noise
+        (``uniform(0.1, 1, step=0.3)`` gives 1.0, not 0.9999999999999999)."""
+        value = self.low + k * (self.step or 1)
+        return value if isinstance(value, int) else float(f"{value:.12g}")
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -168,7 +173,7 @@ class Uniform(_Bounded):
 
     def grid(self, points: int) -> list[float]:
         if self.step is not None and self.cardinality() <= points:
-            return [float(self.low + k * self.step) for k in range(self._n_steps() + 1)]
+            return [float(self.step_value(k)) for k in range(self._n_steps() + 1)]
         return _dedup([self.from_unit(i / (points - 1)) if points > 1 else self.from_unit(0.5) for i in range(points)])
 
 
@@ -616,8 +621,16 @@ class SearchSpace:
     def sample(self, rng) -> dict[str, Any]:
         return self.build(lambda p: p.distribution.sample(rng))
 
-    def grid_size(self, points: int) -> int:
-        return sum(1 for _ in self.grid(points))
+    def grid_size(self, points: int, limit: int = 10**6) -> int:
+        """Number of grid configurations; counting stops past ``limit`` (then ``limit + 1``)."""
+        if not self.conditional:
+            return min(math.prod(len(p.distribution.grid(points)) for p in self.parameters), limit + 1)
+        count = 0
+        for _ in self.grid(points):
+            count += 1
+            if count > limit:
+                break
+        return count
 
     def grid(self, points: int) -> Iterator[dict[str, Any]]:
         """Every configuration of the grid, conditions respected (inactive names left out)."""

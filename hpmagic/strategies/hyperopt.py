@@ -121,7 +121,7 @@ class _Codec:
         d = self.dist
         if self.indexed:
             k = min(max(int(round(float(raw))), 0), self.last)
-            return int(d.low + k * self.step) if self.kind == "int" else float(d.low + k * self.step)
+            return int(d.step_value(k)) if self.kind == "int" else float(d.step_value(k))
         if self.kind == "choice":
             return d.options[min(max(int(raw), 0), len(d.options) - 1)]
         if self.kind == "logint":
