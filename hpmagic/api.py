@@ -122,7 +122,7 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
     trials = opts.trials
     if trials is None:
         is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
-        trials = space.grid_size(opts.grid_points) + int(opts.baseline) if is_grid else DEFAULT_TRIALS
+        trials = _whole_grid(space, opts) if is_grid else DEFAULT_TRIALS
     store = _make_store(opts, space)
     strategy_seed, baseline, notes = seed, opts.baseline, _notes(space, opts)
     if opts.study is not None:
@@ -170,6 +170,18 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
     if result.stop_reason == "error":
         raise SearchError(result)
     return result
+
+
+def _whole_grid(space, opts: TuneOptions) -> int:
+    """The budget of ``-s grid`` without ``-n``: every grid point, plus the defaults."""
+    limit = 10_000
+    size = space.grid_size(opts.grid_points, limit=limit)
+    if size > limit:
+        raise OptionError(
+            f"the grid has more than {limit:,} points ({opts.grid_points} per continuous parameter); "
+            "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
+        )
+    return size + int(opts.baseline)
 
 
 def _strategy_spec(spec: Any, namespace: dict[str, Any]) -> Any:
