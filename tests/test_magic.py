@@ -43,7 +43,7 @@ def test_import_is_cheap():
 
 def test_search_binds_best_values_and_returns_the_result(ip):
     ip.user_ns["x"] = "untouched"
-    result = ip.run_cell_magic("tune", "-q -n 40 --seed 1 -o res", QUADRATIC)
+    result = ip.run_cell_magic("tune", "-q -n 40 --seed 1 -s random -o res", QUADRATIC)
     assert isinstance(result, TuneResult)
     assert len(result.trials) == 40
     assert ip.user_ns["res"] is result
@@ -79,8 +79,8 @@ def test_no_apply_leaves_the_namespace_alone(ip):
 
 
 def test_maximize_and_seed_reproduce(ip):
-    a = ip.run_cell_magic("tune", "-q -n 15 --seed 7 --maximize", QUADRATIC)
-    b = ip.run_cell_magic("tune", "-q -n 15 --seed 7 --maximize", QUADRATIC)
+    a = ip.run_cell_magic("tune", "-q -n 15 --seed 7 -s random --maximize", QUADRATIC)
+    b = ip.run_cell_magic("tune", "-q -n 15 --seed 7 -s random --maximize", QUADRATIC)
     assert [t.params for t in a.trials] == [t.params for t in b.trials]
     assert a.best_value == max(t.value for t in a.trials)
     assert a.direction == "maximize"
@@ -137,7 +137,7 @@ def test_output_and_warnings_are_captured_per_trial(ip, capsys):
 
 def test_failed_trials_keep_tracebacks_with_the_cells_line_numbers(ip):
     cell = "x = 0.5  # tune: uniform(0, 1)\n\nif x > 0.6:\n    raise ValueError(f'too big: {x}')\nx"
-    result = ip.run_cell_magic("tune", "-q -n 30 --seed 0", cell)
+    result = ip.run_cell_magic("tune", "-q -n 30 --seed 0 -s random", cell)
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert failed and len(failed) < 30
     error = failed[0].error
@@ -237,7 +237,7 @@ def test_timeout_starts_no_new_trial(ip):
 
 def test_html_and_dataframe(ip):
     result = ip.run_cell_magic(
-        "tune", "-q -n 12 --seed 0",
+        "tune", "-q -n 12 --seed 0 -s random",
         "k = 'a'  # tune: ['a', 'b']\nv = 1  # tune: int(1, 5) if k == 'b'\nlen(k) + v",
     )
     frame = result.to_dataframe()
