@@ -75,6 +75,7 @@ class Slice:
     codes: np.ndarray | None = None  # category index of each x, for categorical
     inactive_y: np.ndarray = field(default_factory=lambda: np.array([]))  # trials where it was inactive
     conditional: bool = False
+    integer: bool = False  # int and logint parameters: whole-number ticks
 
 
 def _label(value: Any) -> str:
@@ -91,7 +92,8 @@ def slices(result, names: list[str] | None = None) -> list[Slice]:
         inactive = np.array([t.value for t in done if p.name not in t.params], dtype=float)
         x = [t.params[p.name] for t in active]
         y = np.array([t.value for t in active], dtype=float)
-        s = Slice(p.name, axis_kind(p), x, y, inactive_y=inactive, conditional=p.condition is not None)
+        s = Slice(p.name, axis_kind(p), x, y, inactive_y=inactive, conditional=p.condition is not None,
+                  integer=p.distribution.kind in ("int", "logint"))
         if s.kind == "categorical":
             options = list(p.distribution.options)
             s.categories = [_label(o) for o in options]

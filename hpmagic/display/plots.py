@@ -75,6 +75,10 @@ def _draw_slice(ax, s: data.Slice, result, rng) -> None:
             ax.plot(np.asarray(s.x, dtype=float), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
         if s.kind == "log":
             ax.set_xscale("log")
+        elif s.integer:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if s.conditional and len(s.inactive_y):
             # Trials where the parameter did not apply have no x: a strip of their own, set apart.
             side = ax.inset_axes([1.03, 0.0, 0.1, 1.0], sharey=ax)
