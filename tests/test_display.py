@@ -189,3 +189,16 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     result = next(m for m in msgs if m["msg_type"] == "execute_result")
     assert len(_pngs(result["content"]["data"]["text/html"])) == 3  # one parameter: no parallel coordinates
     assert kinds.index("execute_result") > kinds.index("update_display_data")
+
+
+def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys):
+    """In a shell without a widget front end: one line redrawn with \\r, then the result's text."""
+    res = ip.run_cell("%%tune -n 15 --seed 0\nx = 0.5  # tune: uniform(0, 1)\n(x - 0.2) ** 2")
+    assert res.success
+    out = capsys.readouterr().out
+    progress, _, rest = out.partition("\n")
+    assert progress.startswith("\r") and "15/15 trials" in progress.split("\r")[-1] and "done" in progress
+    assert "widget" not in out.lower()
+    ip.displayhook(res.result)  # what the terminal prints as the cell's output
+    shown = capsys.readouterr().out
+    assert "hpmagic: minimize objective over 15 trials" in shown and "best parameters: x=" in shown
