@@ -27,6 +27,8 @@ class GridSearch(Strategy):
         self.size = space.grid_size(context.grid_points, limit=MAX_LISTED)
         room = context.budget - 1  # trial 0 runs the defaults
         self.points: list[dict] | None = None
+        self._asked: set[int] = set()
+        self._done: set[str] = set()  # points a resumed or shared study already ran
         if self.size > MAX_LISTED:
             self.values = {p.name: p.distribution.grid(context.grid_points) for p in space}
             self.seen: set[str] = set()
@@ -45,13 +47,24 @@ class GridSearch(Strategy):
         self._next = 0
 
     def ask(self, number):
+        self._asked.add(number)
         if self.points is None:
             return self._draw()
-        if self._next >= len(self.points):
-            return None
-        point = self.points[self._next]
-        self._next += 1
-        return dict(point)
+        while self._next < len(self.points):
+            point = self.points[self._next]
+            self._next += 1
+            if repr(sorted(point.items())) not in self._done:
+                return dict(point)
+        return None
+
+    def tell(self, trial):
+        # Trials this grid did not propose (stored ones, or another process's) are not run again;
+        # trial 0, the defaults, does not use up a grid point.
+        if trial.number not in self._asked and trial.number != 0:
+            key = repr(sorted(trial.params.items()))
+            self._done.add(key)
+            if self.points is None:
+                self.seen.add(key)
 
     def _draw(self):
         for _ in range(1000):
