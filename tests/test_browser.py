@@ -119,6 +119,8 @@ def jupyterlab(tmp_path):
         log.close()
 
 
+PLOT_SHOWN = """() => Array.from(document.querySelectorAll('.hpmagic-live img'))
+                       .some(i => i.complete && i.naturalWidth > 100 && i.offsetParent !== null)"""
 BAR_WIDTHS = """() => Array.from(document.querySelectorAll('.hpmagic-live .widget-hprogress .progress-bar'))
                        .map(e => parseFloat(e.style.width) || 0)"""
 
@@ -148,18 +150,21 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
             # The live bar appears and advances.
             page.wait_for_selector(".hpmagic-live .widget-hprogress .progress-bar", timeout=60_000)
             seen: list[float] = []
+            plot_seen = False
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 widths = page.evaluate(BAR_WIDTHS)
                 if not widths:
                     break  # the panel has been replaced by the result
                 seen.append(widths[0])
-                if len(seen) == 5:
+                plot_seen = plot_seen or page.evaluate(PLOT_SHOWN)
+                if len(seen) == 5 or (plot_seen and len(seen) % 10 == 0):
                     page.screenshot(path=str(ARTIFACTS / "browser-tune-live.png"))
                 if page.locator(".hpmagic-result").count():
                     break
                 time.sleep(0.1)
-            assert len({w for w in seen}) >= 2 and max(seen) > min(seen), f"the bar did not advance: {seen}"
+            assert len(set(seen)) >= 2 and max(seen) > min(seen), f"the bar did not advance: {seen}"
+            assert plot_seen, "the live convergence plot never showed"
 
             # The final summary with its images, and the panel gone.
             page.wait_for_selector(".hpmagic-result img.hpmagic-plot", timeout=60_000)

@@ -26,6 +26,7 @@ from .text import status_text
 
 __all__ = ["WidgetReporter"]
 
+_PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
 _STYLE = {"running": "info", "done": "success", "interrupted": "danger", "failed": "danger"}
 
 
@@ -34,7 +35,7 @@ class WidgetReporter:
         self,
         min_interval: float = 0.25,
         plot_interval: float = 1.0,
-        plot_budget: float = 0.03,
+        plot_budget: float = 0.05,
         clock=time.monotonic,
         show=None,
     ):
@@ -59,7 +60,8 @@ class WidgetReporter:
         self.bar = w.IntProgress(value=0, min=0, max=total, bar_style="info", layout=w.Layout(width="260px"))
         self.label = w.HTML(value="<b>hpmagic</b>")
         self.status = w.HTML(value="starting")
-        self.plot = w.Image(format="png", layout=w.Layout(display="none"))
+        # Shown at its own pixel size (a stretched PNG blurs); hidden until the first draw.
+        self.plot = w.Image(format="png", layout=w.Layout(display="none", width=f"{int(_PLOT_SIZE[0] * _PLOT_DPI)}px"))
         self.panel = w.VBox([w.HBox([self.label, self.bar, self.status]), self.plot], _dom_classes=["hpmagic-live"])
         self._last = -float("inf")
         self._next_plot = self.clock() + self.plot_interval  # the first plot once there is something to see
@@ -118,7 +120,7 @@ class WidgetReporter:
         done = [t for t in trials if t.ok]
         if len(done) < 2:
             return
-        fig = plots.figure(5.2, 2.6, dpi=72)
+        fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
         plots.draw_live(fig.add_subplot(), trials, self._runner.context.direction, self._runner.metric)
         self.plot.value = plots.png(fig)
         self.updates += 1
