@@ -63,7 +63,7 @@ class EngineExecutor:
         self.adapter = adapter
         self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
         self.payload = adapter.prepare(program, namespace)
-        self._futures: dict[cf.Future, tuple[int, dict[str, Any], float]] = {}
+        self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
         self._submit(number, params, time.perf_counter(), with_payload=False)
@@ -77,11 +77,11 @@ class EngineExecutor:
             raise RuntimeError("wait() called with no trial in flight")
         while True:
             # a short timeout keeps the kernel's interrupt (KeyboardInterrupt) responsive
-            done, _ = cf.wait(list(self._futures), timeout=0.2, return_when=cf.FIRST_COMPLETED)
+            done = self.adapter.wait(list(self._futures), timeout=0.2)
             outcomes = []
-            for future in done:
+            for future, result in self.adapter.results(done):
                 number, params, submitted = self._futures.pop(future)
-                outcome = self._outcome(future, number, submitted)
+                outcome = self._outcome(result, number, submitted)
                 if outcome is remote.NEED_PAYLOAD:
                     self._submit(number, params, submitted, with_payload=True)
                 else:
@@ -89,10 +89,9 @@ class EngineExecutor:
             if outcomes:
                 return outcomes
 
-    def _outcome(self, future: cf.Future, number: int, submitted: float) -> Any:
-        try:
-            result = future.result()
-        except BaseException as exc:  # noqa: BLE001 - the engine failed this trial
+    def _outcome(self, result: Any, number: int, submitted: float) -> Any:
+        if isinstance(result, BaseException):  # the engine failed this trial
+            exc = result
             name = type(exc).__name__
             if any(marker in name for marker in _DIED):
                 why = f"worker died: {name}: {exc}"
@@ -126,7 +125,22 @@ class _Adapter:
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
         raise NotImplementedError
 
-    def cancel(self, futures: list[cf.Future]) -> None:
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        """The futures that are done, waiting at most ``timeout`` for the first."""
+        done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        return list(done)
+
+    def results(self, done: list[Any]) -> list[tuple[Any, Any]]:
+        """``(future, result or the exception it raised)`` for each done future."""
+        pairs = []
+        for future in done:
+            try:
+                pairs.append((future, future.result()))
+            except BaseException as exc:  # noqa: BLE001
+                pairs.append((future, exc))
+        return pairs
+
+    def cancel(self, futures: list[Any]) -> None:
         for future in futures:
             future.cancel()
 
@@ -134,10 +148,11 @@ class _Adapter:
 
 
 class _DaskAdapter(_Adapter):
+    """Dask futures, waited on and gathered in batches (one round trip for all that ended)."""
+
     def __init__(self, client: Any):
         self.client = client
         self._scattered: Any = None
-        self._dask_futures: dict[cf.Future, Any] = {}
 
     def capacity(self) -> int:
         threads = self.client.nthreads()
@@ -154,40 +169,44 @@ class _DaskAdapter(_Adapter):
         self._scattered = self.client.scatter(self.payload.blob, broadcast=True, hash=False)
         return self.payload
 
-    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
-        dask_future = self.client.submit(
+    def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> Any:
+        return self.client.submit(
             remote.remote_trial, self.payload.key, self._scattered, number, params,
             pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
         )
-        future: cf.Future = cf.Future()
-        future.set_running_or_notify_cancel()
-        self._dask_futures[future] = dask_future
-        dask_future.add_done_callback(lambda f: _settle(future, f))
-        return future
 
-    def cancel(self, futures: list[cf.Future]) -> None:
-        pending = [self._dask_futures.pop(f) for f in futures if f in self._dask_futures]
-        if pending:
-            self.client.cancel(pending)
+    def wait(self, futures: list[Any], timeout: float) -> list[Any]:
+        from distributed import wait
+
+        try:
+            wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            return []
+        return [f for f in futures if f.done()]
+
+    def results(self, done: list[Any]) -> list[tuple[Any, Any]]:
+        finished = [f for f in done if f.status == "finished"]
+        pairs = list(zip(finished, self.client.gather(finished, errors="raise"))) if finished else []
+        for future in done:
+            if future.status != "finished":
+                try:
+                    exc = future.exception()
+                except BaseException as cancelled:  # noqa: BLE001 - cancelled futures raise here
+                    exc = cancelled
+                pairs.append((future, exc if exc is not None else RuntimeError(f"task {future.status}")))
+        return pairs
+
+    def cancel(self, futures: list[Any]) -> None:
+        if futures:
+            self.client.cancel(futures)
 
     def release(self) -> None:
-        self._dask_futures.clear()
         if self._scattered is not None:
             try:
                 self.client.cancel([self._scattered])
             except Exception:  # noqa: BLE001 - the cluster may already be gone
                 pass
             self._scattered = None
-
-
-def _settle(future: cf.Future, dask_future: Any) -> None:
-    if future.done():
-        return
-    try:
-        future.set_result(dask_future.result())
-    except BaseException as exc:  # noqa: BLE001
-        if not future.done():
-            future.set_exception(exc)
 
 
 class _IpyparallelAdapter(_Adapter):
