@@ -1,11 +1,12 @@
 """``--executor``: trials on an engine the user already has.
 
-One executor, :class:`EngineExecutor`, speaks hpmagic's executor protocol over
-:class:`concurrent.futures.Future` objects; a small adapter per engine says how many trials
-fit, how the payload reaches the workers once, and how one trial is submitted:
+One executor, :class:`EngineExecutor`, speaks hpmagic's executor protocol; a small adapter
+per engine says how many trials fit, how the payload reaches the workers once, how one trial
+is submitted, and how finished trials are collected:
 
 - **Dask** (``dask.distributed.Client``): the payload is scattered to every worker with
-  ``broadcast=True``; a trial names that data, which each worker already holds.
+  ``broadcast=True``; a trial names that data, which each worker already holds.  Finished
+  trials are gathered in one batch.
 - **ipyparallel** (a ``Client``, ``DirectView`` or ``LoadBalancedView``): the payload is
   pushed into every engine's namespace once; trials go through a load-balanced view and
   refer to it with ``ipyparallel.Reference``.
