@@ -16,9 +16,12 @@
 #      *.out.ipynb copies and checkpoints) with nbval, through a kernel of that environment, with
 #      the options of pyproject.toml (--nbval-lax, the sanitizer in tests/nbval-sanitize.cfg).
 #
-# Speed: pip's wheel cache (~/.cache/pip) is used, so after the first build (or after CI's own
-# `pip install -e ".[test]"`, which fetches the same wheels) the environment builds in about a
-# minute without downloads; the notebooks then take about a minute each at most.
+# Speed: pip's cache is left on (no --no-cache-dir), so where pip downloads wheels from an index
+# (~/.cache/pip), a second build, or one after CI's own `pip install -e ".[test]"` (same wheels),
+# downloads nothing again. Where the wheels come from a local file mirror (pip's find-links or a
+# file:// index, as on the machines this project is developed on) there is nothing to cache and
+# the build is bound by resolving and unpacking: 5-6 minutes on a busy 2-core machine. Each
+# notebook then runs in under a minute; the whole script took 7-10 minutes there.
 # Exit status: non-zero if the environment cannot be built or checked, or any notebook fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
