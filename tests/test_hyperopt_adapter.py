@@ -117,7 +117,7 @@ def test_only_active_parameters_reach_hyperopt():
     "dist, values",
     [
         (Uniform(-2.0, 3.0), [-2.0, 0.1, 3.0]),
-        (Uniform(0.1, 1.0, step=0.3), [0.1, 0.4, 0.7, 0.1 + 3 * 0.3]),
+        (Uniform(0.1, 1.0, step=0.3), [0.1, 0.4, 0.7, 1.0]),
         (LogUniform(1e-4, 10.0), [1e-4, 0.5, 10.0]),
         (Int(-3, 7), [-3, 0, 7]),
         (Int(16, 128, step=16), [16, 64, 128]),
