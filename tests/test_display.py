@@ -105,7 +105,7 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(Exception, match="all failed"):
-        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0), reporter=reporter)
+        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
     assert reporter.bar.bar_style == "danger"
     assert "#e53935" in handles[0].updates[-1]["text/html"]
 
