@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
@@ -99,6 +101,11 @@ class TuneMagics(Magics):
             return run(source, self.shell.user_ns, opts)
         except (AnnotationError, OptionError, TrialsFailedError, SearchError, StorageError) as exc:
             raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            # The runner handles interrupts once trials run; this is a press during set-up.
+            print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
+                  file=sys.stderr)
+            return None
 
     def _lookup(self, name: str, option: str):
         try:

@@ -202,7 +202,10 @@ class Runner:
             has_baseline=self.baseline,
             error=error,
         )
-        self.reporter.close(progress, result)
+        try:
+            self.reporter.close(progress, result)
+        except KeyboardInterrupt:
+            pass  # a second press of "stop" while the summary draws must not lose the result
         return result
 
     def _abandon(self, running: dict[int, Trial], why: str) -> None:

@@ -37,14 +37,14 @@ def test_interrupting_a_real_kernel(tmp_path):
         reply, _ = execute(kc, "%load_ext hpmagic")
         assert reply["status"] == "ok"
         msg_id = kc.execute(
-            "%%tune -q -n 200 --seed 0 -o res\n"
+            "%%tune -q -n 200 --seed 0 -s random -o res\n"
             "import time\n"
             "x = 0.0  # tune: uniform(-1, 1)\n"
             "time.sleep(0.1)\n"
             "(x - 0.3) ** 2\n"
         )
         # Wait until the search is well under way, then press "stop".
-        time.sleep(2.0)
+        time.sleep(3.0)
         km.interrupt_kernel()
         reply = kc.get_shell_msg(timeout=60)
         while reply["parent_header"].get("msg_id") != msg_id:
@@ -61,3 +61,20 @@ def test_interrupting_a_real_kernel(tmp_path):
         assert 3 <= int(done) < 200
         assert int(total) == int(done) + 1 and last_state == "interrupted"
         assert applied == "True"
+
+
+def test_interrupt_during_set_up_prints_no_traceback(ip, capsys):
+    from hpmagic import Strategy
+
+    class SlowSetup(Strategy):
+        def setup(self, space, context):
+            raise KeyboardInterrupt  # as if "stop" were pressed while a model is built
+
+    ip.user_ns["slow"] = SlowSetup()
+    ip.user_ns["x"] = "before"
+    result = ip.run_cell("%%tune -q -n 5 -s slow\nx = 0.0  # tune: uniform(0, 1)\nx")
+    out = capsys.readouterr()
+    assert result.success
+    assert "interrupted before the first trial started" in out.err
+    assert "Traceback" not in out.out + out.err
+    assert ip.user_ns["x"] == "before"
