@@ -106,7 +106,7 @@ def jupyterlab(tmp_path):
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]) from None
                 time.sleep(0.3)
-        yield f"{base}/lab/tree/tune.ipynb?token={token}&reset"
+        yield f"{base}/lab/tree/tune.ipynb?token={token}&reset#root={root}"
     finally:
         try:
             os.killpg(server.pid, signal.SIGTERM)
@@ -121,6 +121,10 @@ def jupyterlab(tmp_path):
 
 PLOT_SHOWN = """() => Array.from(document.querySelectorAll('.hpmagic-live img'))
                        .some(i => i.complete && i.naturalWidth > 100 && i.offsetParent !== null)"""
+def notebook_dir(url: str) -> Path:
+    return Path(url.rpartition("#root=")[2])
+
+
 BAR_WIDTHS = """() => Array.from(document.querySelectorAll('.hpmagic-live .widget-hprogress .progress-bar'))
                        .map(e => parseFloat(e.style.width) || 0)"""
 
@@ -180,6 +184,20 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
             assert "Error displaying widget" not in page.content()
             page.locator(".hpmagic-result").first.scroll_into_view_if_needed()
             page.screenshot(path=str(shot), full_page=True)
+
+            # Saved and opened again, the notebook still shows the summary and no widget error:
+            # nothing in it refers to a widget that no longer exists.
+            page.keyboard.press("Control+s")
+            deadline, outputs = time.monotonic() + 20, []
+            while not outputs and time.monotonic() < deadline:
+                time.sleep(0.3)
+                outputs = json.loads((notebook_dir(jupyterlab) / "tune.ipynb").read_text())["cells"][1]["outputs"]
+            assert outputs and all("application/vnd.jupyter.widget-view+json" not in o.get("data", {}) for o in outputs)
+            page.reload()
+            page.wait_for_selector(".hpmagic-result img.hpmagic-plot", timeout=60_000)
+            page.wait_for_timeout(1000)
+            assert "Error displaying widget" not in page.content()
+            assert page.locator(".hpmagic-status").count() == 1
         except Exception:
             page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
             raise
