@@ -86,7 +86,7 @@ def part_one(trials: int) -> None:
     rows.append(("hpmagic --jobs 1", seq))
     rows.append(("hpmagic --jobs 8 (worker start-up included)", run_hpmagic(SLEEP_CELL, {}, trials, jobs=8)[0]))
     start = time.perf_counter()
-    with LocalCluster(n_workers=8, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=8, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR) as cluster:
         with Client(cluster) as client:
             started = time.perf_counter() - start
             rows.append(("hpmagic --executor (Dask LocalCluster, 8 workers)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
