@@ -241,11 +241,14 @@ def test_a_worker_killed_mid_trial_fails_only_that_trial(tmp_path, start_mode):
 def test_a_worker_that_exits_or_crashes_is_replaced(tmp_path, start_mode):
     marker = tmp_path / "crashed"
     cell = (
-        "import os, ctypes\n"
+        "import os\n"
         "x = 0.0  # tune: uniform(-1, 1)\n"
-        "if x > 0.2 and not os.path.exists(marker):\n"
-        "    open(marker, 'w').close()\n"
-        "    os._exit(7)\n"
+        "if x > 0.2:\n"
+        "    try:  # O_EXCL: exactly one worker wins the marker and crashes, even when two race\n"
+        "        os.close(os.open(marker, os.O_CREAT | os.O_EXCL))\n"
+        "        os._exit(7)\n"
+        "    except FileExistsError:\n"
+        "        pass\n"
         "x ** 2\n"
     )
     result = hpmagic.tune(cell, {"marker": str(marker)}, trials=12, jobs=2, seed=0, strategy="random", quiet=True)
