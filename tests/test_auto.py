@@ -30,6 +30,12 @@ def test_small_discrete_space_whose_grid_fits_is_gridded():
     assert pick(DISCRETE_SMALL, budget=10)[0] != "grid"
 
 
+def test_discrete_space_that_a_grid_only_samples_is_searched_by_a_model():
+    # logint(1, 60) has 60 values; a 5-point grid would try only 1, 3, 8, 22 and 60.
+    cell = "n = 5  # tune: logint(1, 60)\nw = 'uniform'  # tune: ['uniform', 'distance']\nn"
+    assert pick(cell, budget=50)[0] == "gp"
+
+
 @pytest.mark.parametrize(
     "cell, budget, jobs",
     [(CONTINUOUS_2, 50, 1), (CONTINUOUS_2, 200, 4), (CONDITIONAL, 40, 1), (DISCRETE_SMALL, 10, 1)],

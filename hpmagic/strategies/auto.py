@@ -2,8 +2,11 @@
 
 The rules, in order; the first that applies wins, and the summary quotes it:
 
-1. **grid** -- every parameter is discrete and the grid (``--grid-points`` values per
-   parameter, conditions respected) fits in the budget: each configuration is tried once.
+1. **grid** -- every parameter is discrete with at most ``--grid-points`` values, so the
+   grid is the whole space, and it fits in the budget: each configuration is tried once.
+   (A wider discrete parameter, say ``logint(1, 60)``, would only be sampled at five of
+   its values; a model searches it better: on ``knn-cancer`` the 20-point grid scored 0
+   where ``gp`` scored 100.)
 2. **sobol** -- the budget is too small for a model (at most ``max(5, d + 1) + 2`` trials,
    ``d`` parameters): the trials are spent on an even quasi-random cover.
 3. **gp** -- at most :data:`GP_MAX_DIMS` parameters, at most :data:`GP_MAX_TRIALS` trials
@@ -54,7 +57,7 @@ def pick(space, context: StrategyContext) -> tuple[str, str]:
     d, budget, jobs = len(space), context.budget, max(1, context.jobs)
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
-    if space.discrete:
+    if space.discrete and all(len(p.distribution.grid(context.grid_points)) >= p.distribution.cardinality() for p in space):
         size = space.grid_size(context.grid_points)
         if size <= budget - 1:
             return "grid", f"all {d} parameters are discrete and the {size}-point grid fits the budget"
