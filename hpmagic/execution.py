@@ -35,7 +35,7 @@ from typing import Any
 from .annotations import VALUES_NAME, ParsedCell
 from .result import TrialState
 
-__all__ = ["CellProgram", "Outcome", "ObjectiveError", "run_trial", "extract_objective", "InlineExecutor"]
+__all__ = ["CellProgram", "Outcome", "ObjectiveError", "evaluate", "run_trial", "extract_objective", "InlineExecutor"]
 
 
 class ObjectiveError(ValueError):
@@ -158,29 +158,40 @@ def _short(value: Any) -> str:
     return f"a {type(value).__name__} ({text})"
 
 
-def run_trial(program: CellProgram, namespace: dict[str, Any], number: int, params: dict[str, Any]) -> Outcome:
-    """Run the cell once with ``params``; never raises except on KeyboardInterrupt."""
+def evaluate(program: CellProgram, namespace: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
+    """Run the cell in a shallow copy of ``namespace`` with ``params`` bound; return
+    (objective, metrics).  Raises what the cell raises, or :class:`ObjectiveError`."""
     ns = dict(namespace)
     ns[VALUES_NAME] = params
+    exec(program.body_code, ns)
+    raw = eval(program.expr_code, ns) if program.expr_code is not None else None
+    if program.metric is not None and (program.expr_code is None or not isinstance(raw, Mapping)):
+        if program.metric not in ns:
+            raise ObjectiveError(f"the cell did not set the variable {program.metric!r} named by --metric")
+        raw = ns[program.metric]
+    return extract_objective(raw, program.metric)
+
+
+def describe_failure(exc: BaseException, program: CellProgram) -> str:
+    """What a failed trial records: the objective's problem, or the cell's traceback."""
+    if isinstance(exc, ObjectiveError):
+        return f"ObjectiveError: {exc}"
+    return format_cell_exception(exc, program.filename)
+
+
+def run_trial(program: CellProgram, namespace: dict[str, Any], number: int, params: dict[str, Any]) -> Outcome:
+    """Run the cell once with ``params``, capturing its output; never raises except on KeyboardInterrupt."""
     out, err = io.StringIO(), io.StringIO()
     start = time.perf_counter()
     state, value, metrics, error = TrialState.COMPLETE, None, {}, ""
     with warnings.catch_warnings(record=True) as caught:
         try:
             with redirect_stdout(out), redirect_stderr(err):
-                exec(program.body_code, ns)
-                raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-            if program.metric is not None and (program.expr_code is None or not isinstance(raw, Mapping)):
-                if program.metric not in ns:
-                    raise ObjectiveError(f"the cell did not set the variable {program.metric!r} named by --metric")
-                raw = ns[program.metric]
-            value, metrics = extract_objective(raw, program.metric)
+                value, metrics = evaluate(program, namespace, params)
         except KeyboardInterrupt:
             raise
-        except ObjectiveError as exc:
-            state, error = TrialState.FAILED, f"ObjectiveError: {exc}"
         except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
-            state, error = TrialState.FAILED, format_cell_exception(exc, program.filename)
+            state, error = TrialState.FAILED, describe_failure(exc, program)
     duration = time.perf_counter() - start
     return Outcome(
         number=number,

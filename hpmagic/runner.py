@@ -104,12 +104,13 @@ class Runner:
         stop_reason, error = "budget", ""
         failed_streak_open = True  # True while every finished trial so far has failed
 
-        def finish(trial: Trial) -> None:
+        def learn(trial: Trial) -> None:
+            # Every finished trial, including those this run did not start: stored before it
+            # (a resumed study) or finished by another process sharing the study.  The
+            # strategy learns from it, and it counts toward -n.
             nonlocal failed_streak_open
-            self.store.put(trial)
             self.strategy.tell(trial)
             progress.finished += 1
-            progress.last = trial
             if trial.state is TrialState.FAILED:
                 progress.failed += 1
             elif trial.state is TrialState.COMPLETE:
@@ -117,18 +118,10 @@ class Runner:
                 if progress.best is None or better(trial.value, progress.best.value):
                     progress.best = trial
 
-        def learn(trial: Trial) -> None:
-            # A trial this run did not start: stored before it (a resumed study) or finished by
-            # another process sharing the study.  The strategy learns from it; it counts toward -n.
-            nonlocal failed_streak_open
-            self.strategy.tell(trial)
-            progress.finished += 1
-            if trial.state is TrialState.FAILED:
-                progress.failed += 1
-            elif trial.state is TrialState.COMPLETE:
-                failed_streak_open = False
-                if progress.best is None or better(trial.value, progress.best.value):
-                    progress.best = trial
+        def finish(trial: Trial) -> None:
+            self.store.put(trial)
+            progress.last = trial
+            learn(trial)
 
         self.reporter.start(self)
         spent = False  # the store holds the whole budget (this run's trials and any stored ones)

@@ -46,10 +46,15 @@ def execute(kc, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
         messages.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
             break
+    return wait_reply(kc, msg_id, timeout), messages
+
+
+def wait_reply(kc, msg_id: str, timeout: float = 60) -> dict:
+    """The content of the execute_reply to request ``msg_id``."""
     reply = kc.get_shell_msg(timeout=timeout)
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = kc.get_shell_msg(timeout=timeout)
-    return reply["content"], messages
+    return reply["content"]
 
 
 def stream_text(messages: list[dict], name: str = "stdout") -> str:

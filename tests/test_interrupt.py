@@ -6,7 +6,7 @@ import time
 
 from hpmagic import TrialState
 
-from .kernel import execute, running_kernel, stream_text
+from .kernel import execute, running_kernel, stream_text, wait_reply
 
 
 def test_interrupt_in_the_shell_keeps_finished_trials(ip, capsys):
@@ -46,10 +46,8 @@ def test_interrupting_a_real_kernel(tmp_path):
         # Wait until the search is well under way, then press "stop".
         time.sleep(3.0)
         km.interrupt_kernel()
-        reply = kc.get_shell_msg(timeout=60)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = kc.get_shell_msg(timeout=60)
-        assert reply["content"]["status"] == "ok", reply["content"]
+        content = wait_reply(kc, msg_id)
+        assert content["status"] == "ok", content
         reply, messages = execute(
             kc,
             "print(res.stop_reason, len(res.trials), len(res.completed), "

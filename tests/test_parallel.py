@@ -18,7 +18,7 @@ import pytest
 import hpmagic
 from hpmagic import OptionError, TrialState
 
-from .kernel import execute, running_kernel, stream_text
+from .kernel import execute, running_kernel, stream_text, wait_reply
 
 NOTEBOOK_DEFS = """
 import os
@@ -276,10 +276,8 @@ def test_interrupting_a_real_kernel_kills_the_workers(tmp_path):
         assert len(workers) == 3
         time.sleep(2.0)
         km.interrupt_kernel()
-        reply = kc.get_shell_msg(timeout=60)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = kc.get_shell_msg(timeout=60)
-        assert reply["content"]["status"] == "ok", reply["content"]
+        content = wait_reply(kc, msg_id)
+        assert content["status"] == "ok", content
         reply, messages = execute(
             kc,
             "print(res.stop_reason, sum(t.state.value == 'interrupted' for t in res.trials), len(res.completed), "

@@ -19,11 +19,9 @@ import threading
 import time
 import warnings
 from collections import OrderedDict
-from collections.abc import Mapping
 from typing import Any
 
-from ..annotations import VALUES_NAME
-from ..execution import CellProgram, ObjectiveError, Outcome, extract_objective, format_cell_exception
+from ..execution import CellProgram, Outcome, describe_failure, evaluate
 from ..result import TrialState
 
 __all__ = ["NEED_PAYLOAD", "remote_trial", "install", "install_local", "run_trial_threadsafe"]
@@ -161,24 +159,14 @@ def run_trial_threadsafe(program: CellProgram, namespace: dict[str, Any], number
     mutated = getattr(warnings, "_filters_mutated", None)
     if mutated is not None:
         mutated()  # forget "already shown" warnings, as catch_warnings does for a sequential trial
-    ns = dict(namespace)
-    ns[VALUES_NAME] = params
     out, err, caught = io.StringIO(), io.StringIO(), []
     _local.stdout, _local.stderr, _local.warnings = out, err, caught
     start = time.perf_counter()
     state, value, metrics, error = TrialState.COMPLETE, None, {}, ""
     try:
-        exec(program.body_code, ns)
-        raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-        if program.metric is not None and (program.expr_code is None or not isinstance(raw, Mapping)):
-            if program.metric not in ns:
-                raise ObjectiveError(f"the cell did not set the variable {program.metric!r} named by --metric")
-            raw = ns[program.metric]
-        value, metrics = extract_objective(raw, program.metric)
-    except ObjectiveError as exc:
-        state, error = TrialState.FAILED, f"ObjectiveError: {exc}"
+        value, metrics = evaluate(program, namespace, params)
     except BaseException as exc:  # noqa: BLE001 - on a worker even KeyboardInterrupt fails only the trial
-        state, error = TrialState.FAILED, format_cell_exception(exc, program.filename)
+        state, error = TrialState.FAILED, describe_failure(exc, program)
     finally:
         _local.stdout = _local.stderr = _local.warnings = None
     return Outcome(
