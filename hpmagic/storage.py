@@ -429,17 +429,32 @@ class SQLiteStore:
         else:
             self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             try:
+                self._open_for_writing(create=not info.exists)
+            except sqlite3.Error as exc:
+                self._conn.close()
+                raise StorageError(f"{_describe(self.path)} cannot be opened for writing: {exc}") from None
+
+    def _open_for_writing(self, create: bool, timeout: float = 60.0) -> None:
+        """The schema if the file is new (in one transaction, so no other process ever sees a
+        half-made file), then WAL mode.  Switching the journal mode can answer "database is
+        locked" without waiting while another process creates or opens the same file, so
+        these steps are retried until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
                 self._conn.execute("PRAGMA busy_timeout = 60000")
-                if not info.exists:
+                if create:
                     self._create_schema()
                 mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":
                     raise StorageError(f"{_describe(self.path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
                 self._conn.execute("PRAGMA synchronous = NORMAL")
                 self._conn.execute("PRAGMA foreign_keys = ON")
-            except sqlite3.Error as exc:
-                self._conn.close()
-                raise StorageError(f"{_describe(self.path)} cannot be opened for writing: {exc}") from None
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     # -- the file ---------------------------------------------------------------------
 

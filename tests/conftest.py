@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
+
+
+@pytest.fixture(autouse=True)
+def interruptible():
+    """Ctrl-C raises KeyboardInterrupt, as in a kernel or a terminal.
+
+    A shell that starts a command in the background (``cmd &`` in a script) starts it with
+    SIGINT ignored, and Python then never installs its KeyboardInterrupt handler: tests that
+    press "stop" by sending SIGINT to their own process would see nothing happen.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture
