@@ -17,13 +17,7 @@ import statistics
 import time
 import warnings
 
-CELL = """
-x = 0.0    # tune: uniform(-5, 5)
-lr = 1e-3  # tune: loguniform(1e-5, 1)
-depth = 3  # tune: int(1, 10)
-kind = "a" # tune: ["a", "b", "c"]
-(x - 1) ** 2 + (lr - 0.01) ** 2 + depth * 0.1 + (kind == "b")
-"""
+from _common import CELL  # benchmarks/ is on sys.path when run as a script
 
 
 def objective(x, lr, depth, kind):
