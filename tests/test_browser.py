@@ -119,14 +119,15 @@ def jupyterlab(tmp_path):
         log.close()
 
 
-PLOT_SHOWN = """() => Array.from(document.querySelectorAll('.hpmagic-live img'))
-                       .some(i => i.complete && i.naturalWidth > 100 && i.offsetParent !== null)"""
 def notebook_dir(url: str) -> Path:
     return Path(url.rpartition("#root=")[2])
 
 
-BAR_WIDTHS = """() => Array.from(document.querySelectorAll('.hpmagic-live .widget-hprogress .progress-bar'))
-                       .map(e => parseFloat(e.style.width) || 0)"""
+LIVE_BAR = ".hpmagic-live [role=progressbar]"
+BAR_VALUES = f"""() => Array.from(document.querySelectorAll('{LIVE_BAR}'))
+                       .map(e => parseInt(e.getAttribute('aria-valuenow')))"""
+PLOT_SHOWN = """() => Array.from(document.querySelectorAll('img.hpmagic-live-plot'))
+                       .some(i => i.complete && i.naturalWidth > 100 && i.offsetParent !== null)"""
 
 
 def test_tune_cell_in_jupyterlab(jupyterlab):
@@ -152,15 +153,15 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
             page.keyboard.press("Shift+Enter")
 
             # The live bar appears and advances.
-            page.wait_for_selector(".hpmagic-live .widget-hprogress .progress-bar", timeout=60_000)
-            seen: list[float] = []
+            page.wait_for_selector(LIVE_BAR, timeout=60_000)
+            seen: list[int] = []
             plot_seen = False
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
-                widths = page.evaluate(BAR_WIDTHS)
-                if not widths:
+                values = page.evaluate(BAR_VALUES)
+                if not values:
                     break  # the panel has been replaced by the result
-                seen.append(widths[0])
+                seen.append(values[0])
                 plot_seen = plot_seen or page.evaluate(PLOT_SHOWN)
                 if len(seen) == 5 or (plot_seen and len(seen) % 10 == 0):
                     page.screenshot(path=str(ARTIFACTS / "browser-tune-live.png"))

@@ -68,33 +68,43 @@ def _run_widget(trials: int, **kwargs):
     return reporter, result, handles[0]
 
 
+def _bar(html: str) -> tuple[int, int, str]:
+    """The progress bar's value, maximum and state, read from the panel's HTML."""
+    m = re.search(r"role='progressbar'[^>]*aria-valuemax='(\d+)' aria-valuenow='(\d+)' data-state='(\w+)'", html)
+    assert m, html
+    return int(m.group(2)), int(m.group(1)), m.group(3)
+
+
 def test_panel_state_advances_and_is_closed(recorded):
     reporter, result, handle = _run_widget(400, plot_interval=0.2)
-    bar_id = reporter.bar.model_id if reporter.bar.comm else None
-    assert bar_id is None  # closed at the end
-    # Every state message the bar sent, in order: the value only grows, and ends at the total.
-    bar_comm = next(c for c, kind, data in recorded if kind == "comm_open" and data.get("state", {}).get("_model_name") == "IntProgressModel")
-    values = [d["state"]["value"] for c, kind, d in recorded if c == bar_comm and kind == "comm_msg" and "value" in d.get("state", {})]
+    # Every state message the panel's HTML widget sent, in order: the bar only grows, ends at
+    # the total, and turns from running to done.
+    status = next(c for c, kind, data in recorded
+                  if kind == "comm_open" and list(data.get("state", {}).get("_dom_classes", ())) == ["hpmagic-live"])
+    states = [_bar(d["state"]["value"]) for c, kind, d in recorded if c == status and "value" in d.get("state", {})]
+    values = [value for value, _, _ in states]
     assert len(values) >= 3
-    assert values == sorted(values) and values[-1] == 400
-    styles = [d["state"]["bar_style"] for c, kind, d in recorded if c == bar_comm and "bar_style" in d.get("state", {})]
-    assert styles[-1] == "success"
-    # The panel and its parts were closed (no dead widget left), and replaced by static HTML.
+    assert values == sorted(values) and values[-1] == 400 and {total for _, total, _ in states} == {400}
+    assert states[0][2] == "running" and states[-1][2] == "done"
+    # The convergence plot joined the panel as a PNG at its first draw.
+    assert reporter.plot_draws >= 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert handle.updates[0] is reporter.panel and reporter.panel.children == (reporter.status, reporter.plot)
+    # Every widget and its layout and style were closed (no dead widget left), and the panel
+    # was replaced by static HTML.
+    opened = {c for c, kind, _ in recorded if kind == "comm_open"}
     closed = {c for c, kind, _ in recorded if kind == "comm_close"}
-    assert bar_comm in closed and reporter.panel.comm is None
-    assert all(child.comm is None for child in reporter.panel.children)
+    assert status in opened and opened == closed
     final = handle.updates[-1]
     assert "application/vnd.jupyter.widget-view+json" not in final
     assert "400/400 trials" in final["text/plain"] and "#4caf50" in final["text/html"]
-    # The convergence plot was drawn as a PNG at least once.
-    assert reporter.plot_draws >= 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _bar(final["text/html"]) == (400, 400, "done")
 
 
 def test_redraws_stay_under_a_fixed_rate(recorded):
     reporter, result, _ = _run_widget(3000)
     fake_seconds = reporter.clock.now
-    # Status pushes: at most one per min_interval (a bar and a status message each), plus the close.
-    assert reporter.updates <= 2 * (fake_seconds / reporter.min_interval + 1) + 2 * (reporter.plot_draws + 1)
+    # At most one status push per min_interval, plus the close, plus one per plot drawn.
+    assert reporter.updates <= (fake_seconds / reporter.min_interval + 1) + 1 + reporter.plot_draws
     assert reporter.plot_draws <= fake_seconds / reporter.plot_interval + 1
     messages = sum(1 for _, kind, _ in recorded if kind == "comm_msg")
     assert messages == reporter.updates  # what the panel counts is exactly what was sent
@@ -106,7 +116,7 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(Exception, match="all failed"):
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
-    assert reporter.bar.bar_style == "danger"
+    assert _bar(reporter.final_html)[2] == "failed"
     assert "#e53935" in handles[0].updates[-1]["text/html"]
 
 
@@ -116,7 +126,8 @@ def test_bar_turns_red_on_interrupt(recorded):
     ns = {"calls": []}
     cell = "calls.append(1)\nif len(calls) == 4: raise KeyboardInterrupt\nx = 1.0  # tune: uniform(0, 1)\nx"
     result = run(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
-    assert result.interrupted and reporter.bar.bar_style == "danger"
+    assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
+    assert "#e53935" in handles[0].updates[-1]["text/html"]
     assert "interrupted" in handles[0].updates[-1]["text/plain"]
 
 
@@ -170,19 +181,20 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     with running_kernel(tmp_path) as (_, kc):
         reply, _ = execute(kc, "%load_ext hpmagic")
         assert reply["status"] == "ok"
-        reply, msgs = execute(kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.01)\n(x - 0.2) ** 2")
+        # 60 trials of 30 ms: long enough for the convergence plot (first drawn after 1 s).
+        reply, msgs = execute(kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.03)\n(x - 0.2) ** 2")
         assert reply["status"] == "ok"
     kinds = [m["msg_type"] for m in msgs]
     opened = [m for m in msgs if m["msg_type"] == "comm_open"]
     models = {m["content"]["data"]["state"]["_model_name"] for m in opened}
-    assert {"IntProgressModel", "VBoxModel", "ImageModel"} <= models
+    assert {"HTMLModel", "VBoxModel", "ImageModel"} <= models
     shown = next(m for m in msgs if m["msg_type"] == "display_data")
     assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
-    bar = next(m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "IntProgressModel")
-    values = [m["content"]["data"]["state"]["value"] for m in msgs
-              if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == bar and "value" in m["content"]["data"].get("state", {})]
-    assert values and values[-1] == 60
-    assert bar in {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
+    status = next(m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "HTMLModel")
+    values = [_bar(m["content"]["data"]["state"]["value"]) for m in msgs
+              if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == status and "value" in m["content"]["data"].get("state", {})]
+    assert values and values[-1] == (60, 60, "done")
+    assert {m["content"]["comm_id"] for m in opened} == {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
     replaced = [m for m in msgs if m["msg_type"] == "update_display_data"]
     assert replaced and "application/vnd.jupyter.widget-view+json" not in replaced[-1]["content"]["data"]
     assert "60/60 trials" in replaced[-1]["content"]["data"]["text/plain"]

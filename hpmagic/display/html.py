@@ -150,13 +150,21 @@ _BAR_COLOURS = {"running": "#2196f3", "done": "#4caf50", "interrupted": "#e53935
 
 
 def status_html(progress, line: str) -> str:
-    """A finished search's progress bar and status line as static HTML (what stays in the notebook)."""
-    frac = min(progress.finished / progress.total, 1.0) if progress.total else 1.0
+    """A search's progress bar and status line as HTML.
+
+    The live panel shows it while the search runs and the notebook keeps it once the search
+    has ended: one markup for both, so what is saved looks like what was seen.  The bar is an
+    ARIA progress bar (``role``, ``aria-valuenow``...) and ``data-state`` carries the status.
+    """
+    done = min(progress.finished, progress.total)
+    frac = done / progress.total if progress.total else 1.0
     colour = _BAR_COLOURS.get(progress.status, "#2196f3")
     return (
         "<div class='hpmagic-status' style='display:flex;align-items:center;gap:8px;font-size:13px'>"
-        "<span>hpmagic</span>"
-        "<span style='display:inline-block;width:240px;height:12px;background:#e0e0e0;border-radius:2px'>"
+        "<b>hpmagic</b>"
+        f"<span role='progressbar' aria-valuemin='0' aria-valuemax='{progress.total}' aria-valuenow='{done}' "
+        f"data-state='{escape(progress.status)}' "
+        "style='display:inline-block;flex:none;width:240px;height:12px;background:#e0e0e0;border-radius:2px'>"
         f"<span style='display:block;width:{100 * frac:.1f}%;height:100%;background:{colour};border-radius:2px'></span>"
         f"</span><span>{escape(line)}</span></div>"
     )

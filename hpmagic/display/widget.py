@@ -1,15 +1,18 @@
-"""The live panel in a notebook: a progress bar, a status line and a convergence plot.
+"""The live panel in a notebook: a progress bar with its status line, and a convergence plot.
 
-The panel is built from ipywidgets (``HBox(HTML, IntProgress, HTML)`` over an ``Image``),
-the layout tqdm's notebook bar made familiar.  Two rates bound what reaches the front end:
+The panel is as few widgets as it can be, because every widget costs the kernel a comm (and
+one for its layout and style) to open and to close, and a fast search feels that: it is one
+``ipywidgets.HTML`` showing the bar and the status line (the same markup the notebook keeps at
+the end, :func:`.html.status_html`), joined by an ``Image`` for the convergence plot only
+when the first plot is drawn.  Two rates bound what reaches the front end:
 
 - the bar and the status line are pushed at most once every ``min_interval`` seconds;
 - the convergence plot is rendered off screen (matplotlib's Agg canvas, to a PNG) at most
   once every ``plot_interval`` seconds, and never more often than keeps its rendering time
   under ``plot_budget`` of the wall time, so it cannot slow a search of fast trials.
 
-``updates`` counts the widget state messages sent (a trait assignment that changes a value
-is one message per widget) and ``plot_draws`` the renders; tests and the benchmark read them.
+``updates`` counts the widget state messages sent (one per changed value; opening and
+closing a widget are not counted) and ``plot_draws`` the renders; tests and the benchmark read them.
 
 At the end the widgets are closed, so no dead widget is saved with the notebook, and the
 panel's place in the output is taken by static HTML: the bar, green when the search ran to
@@ -20,14 +23,13 @@ full summary with its plots is the ``TuneResult`` the cell returns.
 from __future__ import annotations
 
 import time
-from typing import Any
 
+from .html import status_html
 from .text import status_text
 
 __all__ = ["WidgetReporter"]
 
 _PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
-_STYLE = {"running": "info", "done": "success", "interrupted": "danger", "failed": "danger"}
 
 
 class WidgetReporter:
@@ -55,14 +57,13 @@ class WidgetReporter:
     def start(self, runner) -> None:
         import ipywidgets as w
 
+        from ..runner import Progress
+
         self._runner = runner
-        total = max(int(runner.context.budget), 1)
-        self.bar = w.IntProgress(value=0, min=0, max=total, bar_style="info", layout=w.Layout(width="260px"))
-        self.label = w.HTML(value="<b>hpmagic</b>")
-        self.status = w.HTML(value="starting")
-        # Shown at its own pixel size (a stretched PNG blurs); hidden until the first draw.
-        self.plot = w.Image(format="png", layout=w.Layout(display="none", width=f"{int(_PLOT_SIZE[0] * _PLOT_DPI)}px"))
-        self.panel = w.VBox([w.HBox([self.label, self.bar, self.status]), self.plot], _dom_classes=["hpmagic-live"])
+        starting = Progress(total=max(int(runner.context.budget), 1))
+        self.status = w.HTML(value=status_html(starting, "starting"), _dom_classes=["hpmagic-live"])
+        self.plot = None  # an Image, made at the first draw
+        self.panel = self.status
         self._last = -float("inf")
         self._next_plot = self.clock() + self.plot_interval  # the first plot once there is something to see
         self._plotted_finished = -1
@@ -78,12 +79,10 @@ class WidgetReporter:
             self._draw_plot(progress)
 
     def close(self, progress, result) -> None:
-        from .html import status_html
-
         self._push(progress)
-        self.final_html = status_html(progress, status_text(progress))
-        for widget in (self.panel, *self.panel.children, *self.panel.children[0].children):
-            for part in (widget, getattr(widget, "layout", None), getattr(widget, "style", None)):
+        self.final_html = self.status.value
+        for widget in (self.status, self.plot, self.panel) if self.plot is not None else (self.status,):
+            for part in (widget, widget.layout, getattr(widget, "style", None)):
                 if part is not None:
                     part.close()
         if self.handle is not None:
@@ -98,34 +97,33 @@ class WidgetReporter:
 
         return display(panel, display_id=True)
 
-    def _set(self, widget, name: str, value: Any) -> None:
-        if getattr(widget, name) != value:
-            setattr(widget, name, value)
-            self.updates += 1
-
     def _push(self, progress) -> None:
-        with self.bar.hold_sync():
-            # One message for the bar, however many of its traits change.
-            changed = self.bar.value != min(progress.finished, self.bar.max) or self.bar.bar_style != _STYLE.get(progress.status, "info")
-            self.bar.value = min(progress.finished, self.bar.max)
-            self.bar.bar_style = _STYLE.get(progress.status, "info")
-        self.updates += int(changed)
-        self._set(self.status, "value", status_text(progress))
+        value = status_html(progress, status_text(progress))
+        if self.status.value != value:
+            self.status.value = value
+            self.updates += 1
 
     def _draw_plot(self, progress) -> None:
         from . import plots
 
         start = time.perf_counter()
         trials = self._runner.store.trials()
-        done = [t for t in trials if t.ok]
-        if len(done) < 2:
+        if sum(1 for t in trials if t.ok) < 2:
             return
         fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
         plots.draw_live(fig.add_subplot(), trials, self._runner.context.direction, self._runner.metric)
-        self.plot.value = plots.png(fig)
-        self.updates += 1
-        if self.plot.layout.display == "none":
-            self.plot.layout.display = None
+        png = plots.png(fig)
+        if self.plot is None:
+            import ipywidgets as w
+
+            # Shown at its own pixel size: a stretched PNG blurs.
+            self.plot = w.Image(value=png, format="png", layout=w.Layout(width=f"{int(_PLOT_SIZE[0] * _PLOT_DPI)}px"),
+                                _dom_classes=["hpmagic-live-plot"])
+            self.panel = w.VBox([self.status, self.plot])
+            if self.handle is not None:
+                self.handle.update(self.panel)
+        else:
+            self.plot.value = png
             self.updates += 1
         self.plot_draws += 1
         self._plotted_finished = progress.finished
