@@ -7,14 +7,54 @@ ipywidgets and hyperopt are imported only when used.
 
 from __future__ import annotations
 
-from .annotations import AnnotationError
-from .api import OptionError, tune
-from .result import Trial, TrialState, TuneResult
-from .runner import SearchError, TrialsFailedError
-from .space import SearchSpace
-from .storage import StorageError, StudyMismatchError
-from .strategies.base import Strategy, StrategyContext
-from .studies import list_studies, load_study
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# Where each public name lives.  They are imported on first use (PEP 562), so importing a
+# part of hpmagic loads only what that part needs: a Dask or ipyparallel worker running
+# trials imports hpmagic.parallel.remote and the few modules under it, not the search
+# machinery, the strategies or the storage.
+_PUBLIC = {
+    "tune": "api",
+    "OptionError": "api",
+    "load_study": "studies",
+    "list_studies": "studies",
+    "TuneResult": "result",
+    "Trial": "result",
+    "TrialState": "result",
+    "Strategy": "strategies.base",
+    "StrategyContext": "strategies.base",
+    "SearchSpace": "space",
+    "AnnotationError": "annotations",
+    "TrialsFailedError": "runner",
+    "SearchError": "runner",
+    "StorageError": "storage",
+    "StudyMismatchError": "storage",
+}
+
+if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
+    from .annotations import AnnotationError
+    from .api import OptionError, tune
+    from .result import Trial, TrialState, TuneResult
+    from .runner import SearchError, TrialsFailedError
+    from .space import SearchSpace
+    from .storage import StorageError, StudyMismatchError
+    from .strategies.base import Strategy, StrategyContext
+    from .studies import list_studies, load_study
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hpmagic' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_PUBLIC))
+
 
 __all__ = [
     "tune",
