@@ -77,27 +77,40 @@ def _bar(html: str) -> tuple[int, int, str]:
 
 def test_panel_state_advances_and_is_closed(recorded):
     reporter, result, handle = _run_widget(400, plot_interval=0.2)
-    # Every state message the panel's HTML widget sent, in order: the bar only grows, ends at
-    # the total, and turns from running to done.
+    # Every state message the panel's HTML widget sent, in order: the bar only grows while the
+    # search runs; the final state (the total, done) goes to the static HTML that replaces it.
     status = next(c for c, kind, data in recorded
                   if kind == "comm_open" and list(data.get("state", {}).get("_dom_classes", ())) == ["hpmagic-live"])
     states = [_bar(d["state"]["value"]) for c, kind, d in recorded if c == status and "value" in d.get("state", {})]
     values = [value for value, _, _ in states]
     assert len(values) >= 3
-    assert values == sorted(values) and values[-1] == 400 and {total for _, total, _ in states} == {400}
-    assert states[0][2] == "running" and states[-1][2] == "done"
+    assert values == sorted(values) and values[-1] > values[0] and {total for _, total, _ in states} == {400}
+    assert {state for _, _, state in states} == {"running"}
     # The convergence plot joined the panel as a PNG at its first draw.
     assert reporter.plot_draws >= 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert handle.updates[0] is reporter.panel and reporter.panel.children == (reporter.status, reporter.plot)
-    # Every widget and its layout and style were closed (no dead widget left), and the panel
-    # was replaced by static HTML.
+    box = next(c for c, kind, data in recorded if kind == "comm_open" and data["state"]["_model_name"] == "VBoxModel")
+    shown = [bundle["application/vnd.jupyter.widget-view+json"]["model_id"] for bundle in (handle.panel, handle.updates[0])]
+    assert shown == [status, box] and reporter.panel.children == (reporter.status, reporter.plot)
+    # Every widget was closed (no dead widget left) but the default layout and style that all
+    # panels share, and the panel was replaced by static HTML.
     opened = {c for c, kind, _ in recorded if kind == "comm_open"}
     closed = {c for c, kind, _ in recorded if kind == "comm_close"}
-    assert status in opened and opened == closed
+    assert status in closed and opened - closed <= {w.comm.comm_id for w in (reporter.status.layout, reporter.status.style)}
     final = handle.updates[-1]
     assert "application/vnd.jupyter.widget-view+json" not in final
     assert "400/400 trials" in final["text/plain"] and "#4caf50" in final["text/html"]
     assert _bar(final["text/html"]) == (400, 400, "done")
+
+
+def test_panels_share_one_layout_and_style_until_something_closes_them(recorded):
+    import ipywidgets
+
+    first, _, _ = _run_widget(5)
+    second, _, _ = _run_widget(5)
+    assert second.status.layout is first.status.layout and second.status.style is first.status.style
+    ipywidgets.Widget.close_all()  # what a user or another library may do
+    third, _, _ = _run_widget(5)
+    assert third.status.layout is not first.status.layout and third.status.layout.comm is not None
 
 
 def test_redraws_stay_under_a_fixed_rate(recorded):
@@ -193,11 +206,14 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     status = next(m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "HTMLModel")
     values = [_bar(m["content"]["data"]["state"]["value"]) for m in msgs
               if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == status and "value" in m["content"]["data"].get("state", {})]
-    assert values and values[-1] == (60, 60, "done")
-    assert {m["content"]["comm_id"] for m in opened} == {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
+    assert values and values == sorted(values) and {state for _, _, state in values} == {"running"}
+    closed = {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
+    left_open = [m["content"]["data"]["state"]["_model_name"] for m in opened if m["content"]["comm_id"] not in closed]
+    assert sorted(left_open) == ["HTMLStyleModel", "LayoutModel"]  # shared by every panel of the session
     replaced = [m for m in msgs if m["msg_type"] == "update_display_data"]
     assert replaced and "application/vnd.jupyter.widget-view+json" not in replaced[-1]["content"]["data"]
     assert "60/60 trials" in replaced[-1]["content"]["data"]["text/plain"]
+    assert _bar(replaced[-1]["content"]["data"]["text/html"]) == (60, 60, "done")
     result = next(m for m in msgs if m["msg_type"] == "execute_result")
     assert len(_pngs(result["content"]["data"]["text/html"])) == 3  # one parameter: no parallel coordinates
     assert kinds.index("execute_result") > kinds.index("update_display_data")

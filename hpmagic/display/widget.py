@@ -23,6 +23,7 @@ full summary with its plots is the ``TuneResult`` the cell returns.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from .html import status_html
 from .text import status_text
@@ -30,6 +31,32 @@ from .text import status_text
 __all__ = ["WidgetReporter"]
 
 _PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
+
+
+_shared: dict[str, Any] = {}
+
+
+def _shared_layout_and_style():
+    """One default ``Layout`` and ``HTMLStyle`` for every panel's status line.
+
+    Each is a widget of its own (a comm to open and close), and the status line needs only
+    the defaults: sharing them halves what a panel costs the kernel to show and to close.
+    They are made again if something closed them (``Widget.close_all()``).
+    """
+    import ipywidgets as w
+    from ipywidgets.widgets.widget_string import HTMLStyle
+
+    for name, make in (("layout", w.Layout), ("style", HTMLStyle)):
+        if _shared.get(name) is None or _shared[name].comm is None:
+            _shared[name] = make()
+    return _shared["layout"], _shared["style"]
+
+
+def _bundle(widget, text: str) -> dict:
+    """What ``display(widget)`` would send, with our own plain-text form, made directly: a
+    raw bundle skips IPython's formatters, which a fast search would feel."""
+    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    return {"application/vnd.jupyter.widget-view+json": view, "text/plain": text}
 
 
 class WidgetReporter:
@@ -61,13 +88,14 @@ class WidgetReporter:
 
         self._runner = runner
         starting = Progress(total=max(int(runner.context.budget), 1))
-        self.status = w.HTML(value=status_html(starting, "starting"), _dom_classes=["hpmagic-live"])
+        layout, style = _shared_layout_and_style()
+        self.status = w.HTML(value=status_html(starting, "starting"), layout=layout, style=style, _dom_classes=["hpmagic-live"])
         self.plot = None  # an Image, made at the first draw
         self.panel = self.status
-        self._last = -float("inf")
+        self._last = self.clock()  # "starting" stands for min_interval: a search that ends sooner sends no update
         self._next_plot = self.clock() + self.plot_interval  # the first plot once there is something to see
         self._plotted_finished = -1
-        self.handle = self._display(self.panel)
+        self.handle = self._display(_bundle(self.panel, "hpmagic: starting"))
 
     def update(self, progress) -> None:
         now = self.clock()
@@ -79,23 +107,25 @@ class WidgetReporter:
             self._draw_plot(progress)
 
     def close(self, progress, result) -> None:
-        self._push(progress)
-        self.final_html = self.status.value
-        for widget in (self.status, self.plot, self.panel) if self.plot is not None else (self.status,):
-            for part in (widget, widget.layout, getattr(widget, "style", None)):
-                if part is not None:
-                    part.close()
+        # The final state goes straight into the static output: a last push to widgets about
+        # to close would be a message nobody sees.
+        self.final_html = status_html(progress, status_text(progress))
+        self.status.close()  # its layout and style are shared with later panels
+        if self.plot is not None:
+            for widget in (self.plot, self.panel):
+                widget.layout.close()
+                widget.close()
         if self.handle is not None:
             self.handle.update({"text/html": self.final_html, "text/plain": status_text(progress)}, raw=True)
 
     # -- drawing ---------------------------------------------------------------------------
 
-    def _display(self, panel):
+    def _display(self, bundle: dict):
         if self._show is not None:
-            return self._show(panel)
+            return self._show(bundle)
         from IPython.display import display
 
-        return display(panel, display_id=True)
+        return display(bundle, raw=True, display_id=True)
 
     def _push(self, progress) -> None:
         value = status_html(progress, status_text(progress))
@@ -121,7 +151,7 @@ class WidgetReporter:
                                 _dom_classes=["hpmagic-live-plot"])
             self.panel = w.VBox([self.status, self.plot])
             if self.handle is not None:
-                self.handle.update(self.panel)
+                self.handle.update(_bundle(self.panel, "hpmagic: " + status_text(progress)), raw=True)
         else:
             self.plot.value = png
             self.updates += 1
