@@ -4,6 +4,9 @@ Part 1 runs 64 trials of a cell that sleeps 0.25 s, sequentially (--jobs 1), wit
 --jobs 8 (eight local worker processes, started inside the timed run) and on a Dask
 LocalCluster of 8 single-threaded worker processes (started before the timed run, as a
 user's cluster would be), next to Optuna's ``n_jobs`` (threads) on the same objective.
+The first run on the cluster includes each worker's first import of what runs a trial
+(``hpmagic.parallel.remote``, which loads only a few of hpmagic's modules); a second run on
+the same cluster shows the steady state.
 
 Part 2 puts a 200 MB array in the namespace, which the cell reads, and runs a trivial
 cell 20 and 100 times with --jobs 2.  It reports the start-up cost (pickling the payload
@@ -99,6 +102,18 @@ def part_one(trials: int) -> None:
         base = optuna_seq if name.startswith("Optuna") else seq
         print(f"  {name:<{width}}  {seconds:6.2f} s   {base / seconds:4.1f}x")
     print(f"  (the Dask cluster took {started:.1f} s to start, outside the timed run)")
+    if not _has_bytecode():
+        print("  (hpmagic has no cached bytecode here (PYTHONDONTWRITEBYTECODE is set, or nothing has written it):\n"
+              "   each new Dask worker compiles the modules a trial needs on its first trial, part of the first run's\n"
+              "   extra time; a pip install writes the bytecode when it installs)")
+
+
+def _has_bytecode() -> bool:
+    import importlib.util
+
+    import hpmagic.execution
+
+    return os.path.exists(importlib.util.cache_from_source(hpmagic.execution.__file__))
 
 
 def part_two(counts: tuple[int, int]) -> None:
