@@ -16,7 +16,7 @@ from .storage import StorageError
 
 @magics_class
 class TuneMagics(Magics):
-    @magic_arguments()
+    @magic_arguments("%tune")  # the usage line reads %%tune (IPython adds one %)
     @argument("-n", "--trials", type=int, default=None, metavar="N",
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")

@@ -194,6 +194,11 @@ def test_usage_errors(ip, capsys):
     assert "has no objective" in _said(capsys)
 
 
+def test_help_names_the_cell_magic(ip):
+    usage = ip.find_cell_magic("tune").__doc__
+    assert "%%tune [-n N]" in usage and "\n  %tune" not in usage
+
+
 def test_a_strategy_object_from_the_namespace(ip):
     from hpmagic import Strategy
 
