@@ -1,9 +1,10 @@
-"""End to end in a real browser: JupyterLab on loopback, Debian's Chromium driven by Playwright.
+"""End to end in a real browser: JupyterLab and Notebook 7 on loopback, Debian's Chromium
+driven by Playwright.
 
 A notebook with a ``%%tune`` cell is opened and run as a person would (Shift+Enter); the
 test watches the live progress bar appear and advance, then the final summary with its
-images, and checks that no "Error displaying widget" shows anywhere.  A screenshot is kept
-in ``test-artifacts/``.
+images, and checks that no "Error displaying widget" shows anywhere, also after the
+notebook is saved and opened again.  Screenshots are kept in ``test-artifacts/``.
 
 Chromium comes from the system (``apt-get install chromium``), never from a tool's own
 download.  Without it the test skips with the reason, except where ``HPMAGIC_REQUIRE_BROWSER=1``
@@ -30,11 +31,22 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TRIALS = 60
 
 
-def _require_browser():
+# The front ends: the command that serves them, where a notebook opens, and what says its
+# kernel is ready (JupyterLab's status bar; Notebook 7 has none, but a toolbar indicator).
+APPS = {
+    "jupyterlab": (["lab", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+                   "lab/tree/tune.ipynb?token={token}&reset",
+                   "(document.querySelector('#jp-main-statusbar') || {innerText: ''}).innerText.includes('Idle')"),
+    "notebook": (["notebook"], "notebooks/tune.ipynb?token={token}",
+                 "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=idle]') !== null"),
+}
+
+
+def _require_browser(app: str):
     missing = []
     if not Path(CHROMIUM).exists():
         missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    for module in ("playwright", "jupyterlab"):
+    for module in ("playwright", app):
         try:
             __import__(module)
         except ImportError:
@@ -72,10 +84,13 @@ def _notebook() -> dict:
     }
 
 
-@pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on 127.0.0.1 with its own config and data dirs; stopped afterwards."""
-    _require_browser()
+@pytest.fixture(params=sorted(APPS))
+def frontend(request, tmp_path):
+    """A JupyterLab or Notebook 7 server on 127.0.0.1 with its own config and data dirs, and
+    the address of the test notebook in it; the server is stopped afterwards."""
+    app = request.param
+    _require_browser(app)
+    command, path, _ = APPS[app]
     root = tmp_path / "root"
     root.mkdir()
     (root / "tune.ipynb").write_text(json.dumps(_notebook()))
@@ -89,9 +104,8 @@ def jupyterlab(tmp_path):
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--IdentityProvider.token={token}",
-         f"--port={port}", "--port-retries=0", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        [sys.executable, "-m", "jupyter", command[0], "--no-browser", f"--IdentityProvider.token={token}",
+         f"--port={port}", "--port-retries=0", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}", *command[1:],
          *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
@@ -104,9 +118,9 @@ def jupyterlab(tmp_path):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("JupyterLab did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]) from None
+                    raise RuntimeError(f"{app} did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]) from None
                 time.sleep(0.3)
-        yield f"{base}/lab/tree/tune.ipynb?token={token}&reset#root={root}"
+        yield app, f"{base}/{path.format(token=token)}#root={root}"
     finally:
         try:
             os.killpg(server.pid, signal.SIGTERM)
@@ -130,11 +144,12 @@ PLOT_SHOWN = """() => Array.from(document.querySelectorAll('img.hpmagic-live-plo
                        .some(i => i.complete && i.naturalWidth > 100 && i.offsetParent !== null)"""
 
 
-def test_tune_cell_in_jupyterlab(jupyterlab):
+def test_tune_cell_in_the_browser(frontend):
     from playwright.sync_api import sync_playwright
 
+    app, url = frontend
     ARTIFACTS.mkdir(exist_ok=True)
-    shot = ARTIFACTS / "browser-tune.png"
+    shot = ARTIFACTS / f"browser-tune-{app}.png"
     with sync_playwright() as pw:
         browser = pw.chromium.launch(
             executable_path=CHROMIUM, headless=True,
@@ -142,10 +157,10 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
         )
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1800})
-            page.goto(jupyterlab, timeout=60_000)
+            page.goto(url, timeout=60_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
             page.wait_for_function(
-                "(document.querySelector('#jp-main-statusbar') || {innerText: ''}).innerText.includes('Idle')",
+                APPS[app][2],
                 timeout=60_000)
             first = page.locator(".jp-Notebook .jp-Cell").first
             first.locator(".jp-InputArea-editor").click()
@@ -164,7 +179,7 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
                 seen.append(values[0])
                 plot_seen = plot_seen or page.evaluate(PLOT_SHOWN)
                 if len(seen) == 5 or (plot_seen and len(seen) % 10 == 0):
-                    page.screenshot(path=str(ARTIFACTS / "browser-tune-live.png"))
+                    page.screenshot(path=str(ARTIFACTS / f"browser-tune-{app}-live.png"))
                 if page.locator(".hpmagic-result").count():
                     break
                 time.sleep(0.1)
@@ -192,7 +207,7 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
             deadline, outputs = time.monotonic() + 20, []
             while not outputs and time.monotonic() < deadline:
                 time.sleep(0.3)
-                outputs = json.loads((notebook_dir(jupyterlab) / "tune.ipynb").read_text())["cells"][1]["outputs"]
+                outputs = json.loads((notebook_dir(url) / "tune.ipynb").read_text())["cells"][1]["outputs"]
             assert outputs and all("application/vnd.jupyter.widget-view+json" not in o.get("data", {}) for o in outputs)
             page.reload()
             page.wait_for_selector(".hpmagic-result img.hpmagic-plot", timeout=60_000)
@@ -200,7 +215,7 @@ def test_tune_cell_in_jupyterlab(jupyterlab):
             assert "Error displaying widget" not in page.content()
             assert page.locator(".hpmagic-status").count() == 1
         except Exception:
-            page.screenshot(path=str(ARTIFACTS / "browser-failure.png"), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f"browser-failure-{app}.png"), full_page=True)
             raise
         finally:
             browser.close()
