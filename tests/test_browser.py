@@ -137,6 +137,7 @@ def notebook_dir(url: str) -> Path:
     return Path(url.rpartition("#root=")[2])
 
 
+RAN_FIRST_CELL = """() => /\\[\\d+\\]/.test(document.querySelector('.jp-Notebook .jp-Cell .jp-InputPrompt').innerText)"""
 LIVE_BAR = ".hpmagic-live [role=progressbar]"
 BAR_VALUES = f"""() => Array.from(document.querySelectorAll('{LIVE_BAR}'))
                        .map(e => parseInt(e.getAttribute('aria-valuenow')))"""
@@ -145,6 +146,7 @@ PLOT_SHOWN = """() => Array.from(document.querySelectorAll('img.hpmagic-live-plo
 
 
 def test_tune_cell_in_the_browser(frontend):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     app, url = frontend
@@ -162,9 +164,20 @@ def test_tune_cell_in_the_browser(frontend):
             page.wait_for_function(
                 APPS[app][2],
                 timeout=60_000)
-            first = page.locator(".jp-Notebook .jp-Cell").first
-            first.locator(".jp-InputArea-editor").click()
-            page.keyboard.press("Shift+Enter")
+            # Run the first cell (%load_ext) and wait for its execution count: a key pressed
+            # while the front end is still connecting to the kernel can be lost, so press again.
+            cells = page.locator(".jp-Notebook .jp-Cell")
+            for _ in range(4):
+                cells.nth(0).locator(".jp-InputArea-editor").click()
+                page.keyboard.press("Shift+Enter")
+                try:
+                    page.wait_for_function(RAN_FIRST_CELL, timeout=15_000)
+                    break
+                except PlaywrightTimeout:
+                    continue
+            else:
+                raise AssertionError("the first cell never ran")
+            cells.nth(1).locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")
 
             # The live bar appears and advances.
