@@ -31,6 +31,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from .execution import VALUES_NAME
 from .space import (
     DISTRIBUTIONS,
     Choice,
@@ -42,7 +43,6 @@ from .space import (
 
 __all__ = ["AnnotationError", "Problem", "ParsedCell", "parse_cell", "VALUES_NAME"]
 
-VALUES_NAME = "__hpmagic_values__"
 _TUNE_COMMENT = re.compile(r"#\s*tune\s*:(?P<spec>.*)$", re.IGNORECASE)
 _ARGS = {
     "uniform": ("low", "high"),

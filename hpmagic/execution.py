@@ -32,8 +32,16 @@ from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Any
 
-from .annotations import VALUES_NAME, ParsedCell
+from typing import TYPE_CHECKING
+
 from .result import TrialState
+
+if TYPE_CHECKING:
+    from .annotations import ParsedCell
+
+#: The name under which a trial's parameter values are bound while the rewritten cell runs
+#: (:mod:`.annotations` rewrites each tuned assignment to read from it).
+VALUES_NAME = "__hpmagic_values__"
 
 __all__ = ["CellProgram", "Outcome", "ObjectiveError", "evaluate", "run_trial", "extract_objective", "InlineExecutor"]
 
@@ -65,13 +73,15 @@ class CellProgram:
     """
 
     def __init__(self, parsed: ParsedCell, metric: str | None = None):
-        self.parsed = parsed
-        self.metric = metric
-        digest = hashlib.sha1(parsed.source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+        self._compile(parsed.source, parsed.module, parsed.has_expression, metric)
+
+    def _compile(self, source: str, module: ast.Module, has_expression: bool, metric: str | None) -> None:
+        self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
+        digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         self.filename = f"<tuned cell {digest}>"
         self.register_source()
-        body = list(parsed.module.body)
-        last = body.pop() if parsed.has_expression else None
+        body = list(module.body)
+        last = body.pop() if has_expression else None
         self.body_code = compile(ast.Module(body=body, type_ignores=[]), self.filename, "exec")
         self.expr_code = (
             compile(ast.Expression(body=last.value), self.filename, "eval") if last is not None else None  # type: ignore[union-attr]
@@ -79,15 +89,15 @@ class CellProgram:
 
     def register_source(self) -> None:
         """Make the cell's text available to tracebacks (also called in worker processes)."""
-        source = self.parsed.source
-        linecache.cache[self.filename] = (len(source), None, source.splitlines(True), self.filename)
+        linecache.cache[self.filename] = (len(self.source), None, self.source.splitlines(True), self.filename)
 
     def __getstate__(self) -> dict[str, Any]:
-        # Code objects do not pickle; a worker recompiles from the parsed cell.
-        return {"parsed": self.parsed, "metric": self.metric}
+        # Code objects do not pickle: a worker compiles the rewritten module again.  Only what
+        # runs a trial travels (not the search space), so a worker imports none of the parser.
+        return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__(state["parsed"], state["metric"])  # type: ignore[misc]
+        self._compile(**state)
 
 
 def extract_objective(raw: Any, metric: str | None) -> tuple[float, dict[str, float]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .space import SearchSpace
+if TYPE_CHECKING:
+    from .space import SearchSpace
 
 __all__ = ["Trial", "TrialState", "TuneResult"]
 

@@ -176,6 +176,31 @@ def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, t
     assert len(pids) == len(set(pids)) == (2 if start_mode == "spawn" else 1)
 
 
+def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_path):
+    """What a new Dask or ipyparallel worker imports on its first trial: the trial runner,
+    not the parser, the search space, the strategies or the storage."""
+    import subprocess
+    import sys
+
+    from hpmagic.annotations import parse_cell
+    from hpmagic.execution import CellProgram
+    from hpmagic.parallel.payload import make_payload
+
+    program = CellProgram(parse_cell("x = 0.5  # tune: uniform(0, 1)\n(x - offset) ** 2"))
+    (tmp_path / "payload.bin").write_bytes(make_payload(program, {"offset": 0.25}, "a test worker").blob)
+    code = (
+        "import pickle, sys\n"
+        "from hpmagic.parallel import remote\n"
+        f"blob = open({str(tmp_path / 'payload.bin')!r}, 'rb').read()\n"
+        "outcome = remote.remote_trial('k', blob, 1, {'x': 0.75})\n"
+        "print(outcome.state.value, outcome.value)\n"
+        "print(sorted(m for m in sys.modules if m.startswith('hpmagic.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out[0] == "complete 0.25"
+    assert eval(out[1]) == ["hpmagic.execution", "hpmagic.parallel", "hpmagic.parallel.remote", "hpmagic.result"]
+
+
 def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):
     ip.user_ns["lock"] = threading.Lock()
     res = ip.run_cell("%%tune -q -s random -n 4 --jobs 2\nx = 0.0  # tune: uniform(-1, 1)\nwith lock:\n    y = x\ny")

@@ -29,9 +29,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..annotations import VALUES_NAME
 from ..api import OptionError
-from ..execution import CellProgram
+from ..execution import VALUES_NAME, CellProgram
 
 __all__ = ["Payload", "UnsendableError", "cell_names", "select_namespace", "make_payload"]
 
@@ -56,7 +55,7 @@ class Payload:
 def cell_names(program: CellProgram) -> set[str]:
     """Every name that appears in the cell's code (rule 1 above)."""
     names: set[str] = set()
-    for node in ast.walk(program.parsed.module):
+    for node in ast.walk(program.module):
         if isinstance(node, ast.Name):
             names.add(node.id)
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
