@@ -72,7 +72,7 @@ class WidgetReporter:
         self.plot_interval = plot_interval
         self.plot_budget = plot_budget
         self.clock = clock
-        self._show = show  # replaces IPython.display.display (tests)
+        self._show = show  # called with the display bundle instead of IPython's display (tests)
         self.updates = 0
         self.plot_draws = 0
         self.panel = None
@@ -109,14 +109,15 @@ class WidgetReporter:
     def close(self, progress, result) -> None:
         # The final state goes straight into the static output: a last push to widgets about
         # to close would be a message nobody sees.
-        self.final_html = status_html(progress, status_text(progress))
+        line = status_text(progress)
+        self.final_html = status_html(progress, line)
         self.status.close()  # its layout and style are shared with later panels
         if self.plot is not None:
             for widget in (self.plot, self.panel):
                 widget.layout.close()
                 widget.close()
         if self.handle is not None:
-            self.handle.update({"text/html": self.final_html, "text/plain": status_text(progress)}, raw=True)
+            self.handle.update({"text/html": self.final_html, "text/plain": line}, raw=True)
 
     # -- drawing ---------------------------------------------------------------------------
 
