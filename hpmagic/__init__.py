@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 # Where each public name lives.  They are imported on first use (PEP 562), so importing a
 # part of hpmagic loads only what that part needs: a Dask or ipyparallel worker running
-# trials imports hpmagic.parallel.remote and the few modules under it, not the search
-# machinery, the strategies or the storage.
+# trials imports hpmagic.parallel.remote, hpmagic.execution and hpmagic.result, not the
+# parser, the search machinery, the strategies or the storage.
 _PUBLIC = {
     "tune": "api",
     "OptionError": "api",
