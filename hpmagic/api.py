@@ -124,34 +124,44 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
         is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
         trials = _whole_grid(space, opts) if is_grid else DEFAULT_TRIALS
     store = _make_store(opts, space)
-    strategy_seed, baseline, notes = seed, opts.baseline, _notes(space, opts)
-    if opts.study is not None:
-        resume = _begin_study(store, opts, space, seed, trials, strategy_spec)
-        if resume.complete:
-            return _complete_study(store, resume, opts, namespace, trials)
-        seed, strategy_seed, baseline = resume.study.seed, resume.strategy_seed, resume.study.baseline
-        notes += _study_notes(store, resume, opts)
-    context = StrategyContext(
-        direction=opts.direction, budget=trials, seed=strategy_seed, jobs=opts.jobs, grid_points=opts.grid_points
-    )
-    strategy = make_strategy(strategy_spec, space, context)
-    program = CellProgram(parsed, opts.metric)
-    runner = Runner(
-        space=space,
-        strategy=_Checked(strategy, space),
-        context=context,
-        store=store,
-        executor=_make_executor(opts, program, namespace),
-        reporter=reporter if reporter is not None else _make_reporter(opts),
-        baseline=baseline,
-        timeout=opts.timeout,
-        metric=opts.metric or "objective",
-        strategy_name=getattr(strategy, "name", type(strategy).__name__),
-        seed=seed,
-        notes=notes,
-        study=opts.study,
-    )
-    if getattr(strategy, "interactive", False):  # --strategy manual: one trial per click of Run
+    executor = None
+    try:  # until the runner owns them, a failed set-up must not leave a study open or workers running
+        strategy_seed, baseline, notes = seed, opts.baseline, _notes(space, opts)
+        if opts.study is not None:
+            resume = _begin_study(store, opts, space, seed, trials, strategy_spec)
+            if resume.complete:
+                return _complete_study(store, resume, opts, namespace, trials)
+            seed, strategy_seed, baseline = resume.study.seed, resume.strategy_seed, resume.study.baseline
+            notes += _study_notes(store, resume, opts)
+        context = StrategyContext(
+            direction=opts.direction, budget=trials, seed=strategy_seed, jobs=opts.jobs, grid_points=opts.grid_points
+        )
+        strategy = make_strategy(strategy_spec, space, context)
+        interactive = getattr(strategy, "interactive", False)  # --strategy manual: one trial per click of Run
+        if interactive and (opts.jobs > 1 or opts.executor is not None):
+            raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
+        executor = _make_executor(opts, CellProgram(parsed, opts.metric), namespace)
+        runner = Runner(
+            space=space,
+            strategy=_Checked(strategy, space),
+            context=context,
+            store=store,
+            executor=executor,
+            reporter=reporter if reporter is not None else _make_reporter(opts),
+            baseline=baseline,
+            timeout=opts.timeout,
+            metric=opts.metric or "objective",
+            strategy_name=getattr(strategy, "name", type(strategy).__name__),
+            seed=seed,
+            notes=notes,
+            study=opts.study,
+        )
+    except BaseException:
+        if executor is not None:
+            executor.close()
+        store.close(None)
+        raise
+    if interactive:
         from .strategies.manual import start_session
 
         return start_session(runner, strategy, namespace, opts)

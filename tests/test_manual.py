@@ -63,6 +63,10 @@ def test_manual_with_jobs_is_a_clear_error(ip):
     res = run_tune(ip, "--strategy manual --jobs 2", "x = 1.0  # tune: uniform(0, 2)\nx")
     assert not res.success
     assert "--strategy manual runs one trial per click" in str(res.error_in_exec)
+    # refused before any worker process was started (none is left behind)
+    import psutil
+
+    assert not [p for p in psutil.Process().children(recursive=True) if "hpmagic.parallel.worker" in " ".join(p.cmdline())]
 
 
 def test_run_from_code_and_no_baseline(ip):

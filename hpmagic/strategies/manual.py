@@ -50,11 +50,6 @@ class ManualStrategy(Strategy):
 
 def start_session(runner, strategy: ManualStrategy, namespace: dict[str, Any], opts) -> ManualSession:
     """Called by :func:`hpmagic.api.run` for ``--strategy manual``: show the controls, run trial 0."""
-    from ..api import OptionError
-    from ..execution import InlineExecutor
-
-    if not isinstance(runner.executor, InlineExecutor):
-        raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
     return ManualSession(runner, strategy, namespace, opts).start()
 
 
