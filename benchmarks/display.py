@@ -84,12 +84,8 @@ def main() -> int:
         measure(kc, 200, True)
         quiet, live, sent = [], [], []
         for i in range(args.repeats):
-            if i % 2:
-                v, counts = measure(kc, args.trials, True)
-                q, _ = measure(kc, args.trials, False)
-            else:
-                q, _ = measure(kc, args.trials, False)
-                v, counts = measure(kc, args.trials, True)
+            pair = {live: measure(kc, args.trials, live) for live in ((True, False) if i % 2 else (False, True))}
+            (q, _), (v, counts) = pair[False], pair[True]
             quiet.append(q["seconds"])
             live.append(v["seconds"])
             sent.append((v["updates"], counts, v["plots"]))

@@ -513,10 +513,12 @@ def main(argv: list[str] | None = None) -> None:
             rnd, opt = random_expected_best(problem, args.trials), problem.optimum
         refs[pname] = (rnd, opt)
 
+    # Where random search already finds the best, a problem tells no method apart: not scored.
+    unscored = [p for p in chosen if refs[p][0] - refs[p][1] <= 1e-12]
+
     def score(pname: str, value: float) -> float:
-        """NaN where random search already finds the best: such a problem tells no method apart."""
         rnd, opt = refs[pname]
-        return 100.0 * (rnd - value) / (rnd - opt) if rnd - opt > 1e-12 else math.nan
+        return math.nan if pname in unscored else 100.0 * (rnd - value) / (rnd - opt)
 
     print(f"\nSearch quality: {args.trials} trials, {args.seeds} seeds; best loss mean / median and normalised score "
           f"(0 = random search's expected best, 100 = optimum or best found)\n")
@@ -536,7 +538,6 @@ def main(argv: list[str] | None = None) -> None:
             cells.append(f"{statistics.mean(vals):.4g}/{statistics.median(vals):.4g} [{'n/a' if math.isnan(s) else f'{s:5.1f}':>5}]")
         print(f"{pname:<13}{rnd:>9.4g}{opt:>10.4g}  " + "".join(f"{c:>{col}}" for c in cells))
     print("-" * len(header))
-    unscored = [p for p in chosen if refs[p][0] - refs[p][1] <= 1e-12]
     if unscored:
         print(f"not scored (random search's expected best is already the best found): {', '.join(unscored)}")
     print(f"{'mean score':<34}" + "".join(f"{statistics.mean(totals[m]):>{col}.1f}" for m in methods))

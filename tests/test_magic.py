@@ -194,6 +194,14 @@ def test_usage_errors(ip, capsys):
     assert "has no objective" in _said(capsys)
 
 
+def test_every_public_name_is_importable_and_listed():
+    """``__all__`` is written out for static tools; the lazy lookup table must name the same things."""
+    import hpmagic
+
+    assert set(hpmagic.__all__) == set(hpmagic._PUBLIC) | {"load_ipython_extension", "unload_ipython_extension"}
+    assert all(getattr(hpmagic, name) is not None for name in hpmagic.__all__)
+
+
 def test_help_names_the_cell_magic(ip):
     usage = ip.find_cell_magic("tune").__doc__
     assert "%%tune [-n N]" in usage and "\n  %tune" not in usage

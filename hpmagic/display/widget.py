@@ -92,8 +92,9 @@ class WidgetReporter:
         self.status = w.HTML(value=status_html(starting, "starting"), layout=layout, style=style, _dom_classes=["hpmagic-live"])
         self.plot = None  # an Image, made at the first draw
         self.panel = self.status
-        self._last = self.clock()  # "starting" stands for min_interval: a search that ends sooner sends no update
-        self._next_plot = self.clock() + self.plot_interval  # the first plot once there is something to see
+        now = self.clock()
+        self._last = now  # "starting" stands for min_interval: a search that ends sooner sends no update
+        self._next_plot = now + self.plot_interval  # the first plot once there is something to see
         self._plotted_finished = -1
         self.handle = self._display(_bundle(self.panel, "hpmagic: starting"))
 
