@@ -1,0 +1,64 @@
+"""How hpmagic writes values, parameters and durations: one formatter each.
+
+Every text a user reads (the summaries, the progress line, error messages, the
+distributions' own descriptions) formats through these functions, so a value reads the
+same everywhere.  This module imports nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["fmt_value", "fmt_params", "fmt_seconds", "fmt_clock", "fmt_arg", "fmt_short", "plural"]
+
+
+def fmt_value(value: Any) -> str:
+    """An objective or parameter value: four significant decimals, no float noise."""
+    if isinstance(value, float):
+        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+            return f"{value:.4g}"
+        return f"{value:.4f}".rstrip("0").rstrip(".")
+    return repr(value)
+
+
+def fmt_params(params: dict[str, Any]) -> str:
+    """``C=10, kernel='rbf'``; ``(no parameters)`` for an empty configuration."""
+    return ", ".join(f"{k}={fmt_value(v)}" for k, v in params.items()) or "(no parameters)"
+
+
+def fmt_seconds(seconds: float) -> str:
+    """A duration for summaries: ``4.2 s``, ``3 min 07 s``, ``1 h 05 min``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, sec = divmod(int(round(seconds)), 60)
+    if minutes < 60:
+        return f"{minutes} min {sec:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def fmt_clock(seconds: float) -> str:
+    """A running clock for progress lines: ``0:07``, ``12:30``, ``1:02:03``."""
+    minutes, sec = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
+
+
+def fmt_arg(value: Any) -> str:
+    """An argument of a distribution as the annotation would write it: ``1e-05``, ``'rbf'``."""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return repr(value)
+
+
+def fmt_short(value: Any, limit: int = 60) -> str:
+    """``a list ([1, 2, 3])``: a value and its type, cut to ``limit`` characters, for messages."""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return f"a {type(value).__name__} ({text})"
+
+
+def plural(count: int, word: str) -> str:
+    """``1 trial``, ``3 trials``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,177 @@
+"""Every public error of hpmagic, under one base class.
+
+``%%tune`` turns any :class:`HpmagicError` into IPython's ``UsageError`` (a message, no
+traceback); :func:`hpmagic.tune` raises them as they are.  Each message names the
+problem, where it is and how to fix it.  The hierarchy::
+
+    HpmagicError
+    ├── AnnotationError        the cell's ``# tune:`` annotations (or the cell) cannot be used
+    ├── OptionError            an option of ``%%tune`` / ``tune()`` has a bad value
+    ├── StorageError           a study file or a study cannot be used
+    │   └── StudyMismatchError the cell no longer matches its stored study
+    ├── SearchStopped          the search ran but stopped early; ``.result`` keeps what finished
+    │   ├── TrialsFailedError  the first trials all failed (a bug in the cell)
+    │   └── SearchError        the search itself failed (a strategy or a store raised)
+    └── ExecutionEnvironmentError  the trials cannot run where they were sent
+        ├── UnsendableError    a variable the cell reads cannot be sent to the workers
+        ├── WorkerStartError   worker processes could not start or load the cell's variables
+        └── ExecutorError      an ``--executor`` cannot run trials (closed client, no workers)
+
+:class:`ObjectiveError` is what a trial records when the cell produced something that is
+not an objective; it fails that trial, never the search.
+
+This module imports only :mod:`hpmagic._format` and :mod:`hpmagic.core`, two leaves, so
+every layer can raise from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._format import fmt_params
+from .core import TrialState
+
+if TYPE_CHECKING:
+    from .result import TuneResult
+
+__all__ = [
+    "HpmagicError",
+    "AnnotationError",
+    "Problem",
+    "OptionError",
+    "StorageError",
+    "StudyMismatchError",
+    "SearchStopped",
+    "TrialsFailedError",
+    "SearchError",
+    "ExecutionEnvironmentError",
+    "UnsendableError",
+    "WorkerStartError",
+    "ExecutorError",
+    "ObjectiveError",
+]
+
+
+class HpmagicError(Exception):
+    """Base class of every error hpmagic raises on purpose."""
+
+
+# -- the cell -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a cell: where it is (1-based line and column), what, and the fix."""
+
+    line: int
+    column: int
+    message: str
+    fix: str
+    source_line: str = ""
+
+    def format(self) -> str:
+        text = f"line {self.line}, column {self.column}: {self.message}"
+        if self.source_line:
+            text += f"\n    {self.source_line}\n    {' ' * max(self.column - 1, 0)}^"
+        if self.fix:
+            text += f"\n  fix: {self.fix}"
+        return text
+
+
+class AnnotationError(HpmagicError, ValueError):
+    """The cell's ``# tune:`` annotations (or the cell itself) cannot be used.
+
+    ``problems`` lists every mistake found; ``str(error)`` shows each with its line.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "the cell's annotations have a problem" if count == 1 else f"the cell's annotations have {count} problems"
+        super().__init__(head + ":\n" + "\n".join(p.format() for p in self.problems))
+
+    @property
+    def line(self) -> int:
+        return self.problems[0].line
+
+
+class ObjectiveError(HpmagicError, ValueError):
+    """The cell produced something that is not an objective (this fails the trial)."""
+
+
+# -- options and storage --------------------------------------------------------------------
+
+
+class OptionError(HpmagicError, ValueError):
+    """An option of ``%%tune`` / ``tune()`` has a value that cannot be used."""
+
+
+class StorageError(HpmagicError):
+    """A study file or a study cannot be used: the message names the file, the problem and the fix."""
+
+
+class StudyMismatchError(StorageError):
+    """The cell's search space, direction or metric differs from the stored study's."""
+
+
+# -- a search that stopped early ------------------------------------------------------------
+
+
+class SearchStopped(HpmagicError):
+    """The search ran and stopped early; ``result`` keeps every trial that finished."""
+
+    def __init__(self, message: str, result: TuneResult):
+        self.result = result
+        super().__init__(message)
+
+
+class TrialsFailedError(SearchStopped):
+    """The first trials all failed; ``result`` holds them and ``first_error`` the first traceback."""
+
+    def __init__(self, result: TuneResult):
+        failed = [t for t in result.trials if t.state is TrialState.FAILED]
+        first = failed[0]
+        self.first_error = first.error
+        what = "the defaults" if first.number == 0 and result.has_baseline else "its parameters"
+        super().__init__(
+            f"the first {len(failed)} trials all failed, so the search stopped: this looks like a bug in the cell "
+            f"rather than a bad region of the search space. Fix the cell (it should run on its own "
+            f"with its defaults) and run it again.\n\nFirst failure, trial {first.number} ({what}: "
+            f"{fmt_params(first.params)}):\n{first.error.rstrip()}",
+            result,
+        )
+
+
+class SearchError(SearchStopped):
+    """The search could not go on (for example, the strategy raised); ``result`` keeps what finished."""
+
+    def __init__(self, result: TuneResult):
+        super().__init__(f"the search stopped after {len(result.completed)} completed trials: {result.error}", result)
+
+
+# -- where trials run -----------------------------------------------------------------------
+
+
+class ExecutionEnvironmentError(HpmagicError):
+    """The trials cannot run where they were sent (workers, a cluster, an executor)."""
+
+
+class UnsendableError(ExecutionEnvironmentError):
+    """A variable the cell reads cannot be sent to the workers."""
+
+
+class WorkerStartError(ExecutionEnvironmentError):
+    """The worker processes could not start or could not load the cell's variables."""
+
+
+class ExecutorError(ExecutionEnvironmentError):
+    """An ``--executor`` cannot run trials: a closed client, a cluster without workers, ..."""
+
+
+def describe_type(value: Any) -> str:
+    """``a numpy.ndarray``, ``a list``: a value's type for messages."""
+    kind = type(value)
+    module = kind.__module__
+    qual = kind.__qualname__ if module in ("builtins", "__main__") else f"{module}.{kind.__qualname__}"
+    return f"a {qual}"

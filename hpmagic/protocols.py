@@ -1,0 +1,144 @@
+"""The contracts between the runner and its parts, and the data it hands the displays.
+
+The runner (:mod:`hpmagic.runner`) owns the loop; four kinds of part plug into it, each
+described here as a :class:`typing.Protocol`, so any object with these methods will do:
+
+- a :class:`Strategy` proposes configurations and learns from finished trials;
+- a :class:`TrialStore` hands out trial numbers and keeps every record;
+- a :class:`TrialExecutor` runs trials (inline, in worker processes, on a cluster);
+- a :class:`Reporter` shows progress.
+
+Reporters see a :class:`SearchInfo` when the search starts and a :class:`Progress` after
+every change, never the runner itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from .core import Direction, Trial
+
+if TYPE_CHECKING:
+    from .result import TuneResult
+    from .space import SearchSpace
+    from .strategies.base import StrategyContext
+
+__all__ = ["Strategy", "TrialStore", "TrialExecutor", "Reporter", "SearchInfo", "Progress", "NullReporter"]
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """Proposes configurations (``ask``) and learns from finished trials (``tell``).
+
+    :class:`hpmagic.Strategy` is a base class implementing it; its docstring is the full
+    contract.  ``setup`` is optional; ``name`` and ``reason`` are shown in the summary.
+    """
+
+    def ask(self, number: int) -> dict[str, Any] | None: ...
+
+    def tell(self, trial: Trial) -> None: ...
+
+
+class TrialStore(Protocol):
+    """Trial numbers and records (:mod:`hpmagic.storage` has the two implementations).
+
+    - ``reserve(limit)``: the next trial number, or ``None`` when the store already holds
+      ``limit`` trials that count toward the budget (every state but interrupted);
+    - ``release(number)``: give back a reserved number that was not used;
+    - ``put(trial)``: record a trial when it starts and again when it ends;
+    - ``trials()``: every trial, in number order;
+    - ``poll()``: trials that *other* writers finished since the last call (a shared study);
+    - ``close(result)``: the search is over (``result`` is ``None`` when it never ran).
+    """
+
+    def reserve(self, limit: int | None = None) -> int | None: ...
+
+    def release(self, number: int) -> None: ...
+
+    def put(self, trial: Trial) -> None: ...
+
+    def trials(self) -> list[Trial]: ...
+
+    def poll(self) -> list[Trial]: ...
+
+    def close(self, result: TuneResult | None = None) -> None: ...
+
+
+class TrialExecutor(Protocol):
+    """Runs trials for the runner; the seam where parallelism plugs in.
+
+    - ``capacity``: how many trials it can hold in flight;
+    - ``submit(number, params)``: start a trial;
+    - ``wait()``: block until at least one submitted trial ends, and return the finished
+      records (:class:`~hpmagic.core.Trial`, ``started`` left for the runner to fill) of
+      those that ended;
+    - ``cancel()``: stop what is running (on an interrupt) and return the trial numbers;
+    - ``close()``: release the workers.
+    """
+
+    capacity: int
+
+    def submit(self, number: int, params: dict[str, Any]) -> None: ...
+
+    def wait(self) -> list[Trial]: ...
+
+    def cancel(self) -> list[int]: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SearchInfo:
+    """What a display needs to know about a search before its first trial."""
+
+    budget: int
+    direction: Direction = Direction.MINIMIZE
+    metric: str = "objective"
+    strategy: str = ""
+    study: str | None = None
+
+
+@dataclass
+class Progress:
+    """A snapshot for displays, updated after every change.
+
+    ``trials`` lists the finished trials in the order they finished (the runner appends to
+    it; displays only read it).
+    """
+
+    total: int
+    finished: int = 0
+    running: int = 0
+    failed: int = 0
+    best: Trial | None = None
+    elapsed: float = 0.0
+    last: Trial | None = None
+    status: str = "running"  # running, done, interrupted, failed
+    trials: list[Trial] = field(default_factory=list)
+
+    @property
+    def remaining_seconds(self) -> float | None:
+        if self.finished == 0:
+            return None
+        return self.elapsed / self.finished * max(self.total - self.finished, 0)
+
+
+class Reporter(Protocol):
+    """Shows a search's progress: ``start`` once, ``update`` after changes, ``close`` at the end."""
+
+    def start(self, info: SearchInfo) -> None: ...
+
+    def update(self, progress: Progress) -> None: ...
+
+    def close(self, progress: Progress, result: TuneResult | None) -> None: ...
+
+
+class NullReporter:
+    """Shows nothing (``--quiet``)."""
+
+    def start(self, info: SearchInfo) -> None: ...
+
+    def update(self, progress: Progress) -> None: ...
+
+    def close(self, progress: Progress, result: TuneResult | None) -> None: ...
