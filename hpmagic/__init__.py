@@ -12,38 +12,51 @@ from typing import TYPE_CHECKING, Any
 
 # Where each public name lives.  They are imported on first use (PEP 562), so importing a
 # part of hpmagic loads only what that part needs: a Dask or ipyparallel worker running
-# trials imports hpmagic.parallel.remote, hpmagic.execution and hpmagic.result, not the
-# parser, the search machinery, the strategies or the storage.
+# trials imports hpmagic.parallel.remote and the trial body (hpmagic.cell.trial and the
+# few leaves it needs), not the parser, the search machinery, the strategies or the storage.
 _PUBLIC = {
     "tune": "api",
-    "OptionError": "api",
     "load_study": "studies",
     "list_studies": "studies",
     "TuneResult": "result",
-    "Trial": "result",
-    "TrialState": "result",
+    "Trial": "core",
+    "TrialState": "core",
+    "Direction": "core",
     "Strategy": "strategies.base",
     "StrategyContext": "strategies.base",
     "SearchSpace": "space",
-    "AnnotationError": "annotations",
-    "TrialsFailedError": "runner",
-    "SearchError": "runner",
-    "StorageError": "storage",
-    "StudyMismatchError": "storage",
+    "HpmagicError": "errors",
+    "AnnotationError": "errors",
+    "OptionError": "errors",
+    "TrialsFailedError": "errors",
+    "SearchError": "errors",
+    "StorageError": "errors",
+    "StudyMismatchError": "errors",
+    "ExecutionEnvironmentError": "errors",
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
-    from .annotations import AnnotationError
-    from .api import OptionError, tune
-    from .result import Trial, TrialState, TuneResult
-    from .runner import SearchError, TrialsFailedError
+    from .api import tune
+    from .core import Direction, Trial, TrialState
+    from .errors import (
+        AnnotationError,
+        ExecutionEnvironmentError,
+        HpmagicError,
+        OptionError,
+        SearchError,
+        StorageError,
+        StudyMismatchError,
+        TrialsFailedError,
+    )
+    from .result import TuneResult
     from .space import SearchSpace
-    from .storage import StorageError, StudyMismatchError
     from .strategies.base import Strategy, StrategyContext
     from .studies import list_studies, load_study
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'hpmagic' has no attribute {name!r}")
@@ -63,30 +76,41 @@ __all__ = [
     "TuneResult",
     "Trial",
     "TrialState",
+    "Direction",
     "Strategy",
     "StrategyContext",
     "SearchSpace",
+    "HpmagicError",
     "AnnotationError",
     "OptionError",
     "TrialsFailedError",
     "SearchError",
     "StorageError",
     "StudyMismatchError",
+    "ExecutionEnvironmentError",
     "load_ipython_extension",
     "unload_ipython_extension",
 ]
 
-__version__ = "0.1.0"
+
+def _version() -> str:
+    """The installed distribution's version: ``pyproject.toml`` is its one source."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("hpmagic")
+    except PackageNotFoundError:  # imported from a source tree that was never installed
+        return "0+unknown"
 
 
-def load_ipython_extension(ipython) -> None:
+def load_ipython_extension(ipython: Any) -> None:
     """Called by ``%load_ext hpmagic``."""
     from .magic import TuneMagics
 
     ipython.register_magics(TuneMagics)
 
 
-def unload_ipython_extension(ipython) -> None:
+def unload_ipython_extension(ipython: Any) -> None:
     """Called by ``%unload_ext hpmagic``: removes ``%%tune``."""
     cell_magics = ipython.magics_manager.magics["cell"]
     cell_magics.pop("tune", None)

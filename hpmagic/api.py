@@ -1,113 +1,90 @@
-"""``hpmagic.tune``: the search on cell text, from plain Python.  ``%%tune`` is thin glue over it."""
+"""``hpmagic.tune``: the search on cell text, from plain Python.  ``%%tune`` is thin glue over it.
+
+One run is three steps: **plan** (parse the cell, check the options, settle the seed, the
+budget and the strategy), **search** (a :class:`Search` context manager owns the store and
+the executor, so whatever happens they are closed), and **bind** (the best values and
+``-o`` go into the namespace, also after an interrupt or a failure, before the error is
+raised).
+"""
 
 from __future__ import annotations
 
-import difflib
+import dataclasses
 import secrets
 import sys
-from dataclasses import dataclass, fields
-from typing import Any
+from collections.abc import Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any
 
-from .annotations import parse_cell
-from .execution import CellProgram, InlineExecutor
-from .runner import Runner, SearchError, TrialsFailedError
-from .storage import DEFAULT_STORAGE, MemoryStore, SQLiteStore
-from .strategies import make_strategy
+from .cell.parser import ParsedCell, parse_cell
+from .cell.program import CellProgram
+from .cell.trial import InlineExecutor
+from .core import StopReason, TrialState
+from .errors import OptionError, SearchError, TrialsFailedError
+from .options import DEFAULT_TRIALS, TuneOptions
+from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
+from .result import TuneResult
+from .runner import Runner, SearchPlan
+from .storage import MemoryStore  # (moves to storage.memory)
+from .strategies import make_strategy, names
 from .strategies.base import StrategyContext
 
-__all__ = ["tune", "TuneOptions", "OptionError"]
+if TYPE_CHECKING:
+    from .display.manual import ManualSession
 
-DEFAULT_TRIALS = 30
-
-
-class OptionError(ValueError):
-    """An option of ``%%tune`` / ``tune()`` has a value that cannot be used."""
+__all__ = ["tune", "run", "bind", "make_executor", "Search", "TuneOptions"]
 
 
-@dataclass
-class TuneOptions:
-    """The options of ``%%tune``, by their long names (see ``%%tune?``)."""
-
-    trials: int | None = None
-    strategy: Any = "auto"
-    maximize: bool = False
-    minimize: bool = False
-    metric: str | None = None
-    timeout: float | None = None
-    jobs: int = 1
-    executor: Any = None
-    seed: int | None = None
-    study: str | None = None
-    storage: str | None = None
-    overwrite: bool = False
-    prune: str | None = None
-    grid_points: int = 5
-    baseline: bool = True
-    apply: bool = True
-    quiet: bool = False
-    out: str | None = None
-    display: Any = None  # "auto", "text", "widget", "none" or a reporter object
-
-    @classmethod
-    def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:
-        known = {f.name for f in fields(cls)}
-        for key in options:
-            if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise TypeError(f"tune() got an unknown option {key!r}{hint}; options: {', '.join(sorted(known))}")
-        return cls(**options)
-
-    def validate(self) -> None:
-        if self.maximize and self.minimize:
-            raise OptionError("--maximize and --minimize cannot both be given; choose one direction")
-        if self.trials is not None and (isinstance(self.trials, bool) or not isinstance(self.trials, int) or self.trials < 1):
-            raise OptionError(f"the number of trials must be a whole number of at least 1, but got {self.trials!r}")
-        if self.timeout is not None and not self.timeout > 0:
-            raise OptionError(f"the timeout must be a positive number of seconds, but got {self.timeout!r}")
-        if not isinstance(self.grid_points, int) or self.grid_points < 1:
-            raise OptionError(f"--grid-points must be a whole number of at least 1, but got {self.grid_points!r}")
-        if isinstance(self.jobs, bool) or not isinstance(self.jobs, int) or self.jobs < 1:
-            raise OptionError(f"--jobs must be a whole number of at least 1, but got {self.jobs!r}")
-        if self.study is not None and (not isinstance(self.study, str) or not self.study.strip()):
-            raise OptionError(f"--study needs a name, e.g. --study svm, but got {self.study!r}")
-        if self.study is None and (self.storage is not None or self.overwrite):
-            given = "--storage" if self.storage is not None else "--overwrite"
-            raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
-        if self.prune is not None:
-            raise OptionError("early stopping (--prune) is not available in this version yet; run without it")
-
-    @property
-    def direction(self) -> str:
-        return "maximize" if self.maximize else "minimize"
-
-
-def tune(source: str, namespace: dict[str, Any] | None = None, **options: Any):
+def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
     """Tune the ``# tune:`` annotated parameters of ``source`` and return a ``TuneResult``.
 
     ``namespace`` is the dict the cell runs in (a shallow copy per trial); by default, the
     caller's globals, as ``timeit`` does.  Keyword options are ``%%tune``'s long option
     names with underscores: ``trials=40``, ``strategy="random"``, ``maximize=True``,
-    ``metric="f1"``, ``timeout=60``, ``seed=0``, ``grid_points=5``, ``baseline=False``,
-    ``apply=False``, ``quiet=True``, ``out="result"``.
+    ``metric="f1"``, ``timeout=60``, ``seed=0``, ``jobs=4``, ``executor=client``,
+    ``study="svm"``, ``grid_points=5``, ``baseline=False``, ``apply=False``,
+    ``quiet=True``, ``out="result"``.
 
     The best values are bound in ``namespace`` afterwards (unless ``apply=False``).
-    Raises :class:`~hpmagic.annotations.AnnotationError` for a mistake in the annotations
-    (before any trial runs), :class:`OptionError` for a bad option and
-    :class:`~hpmagic.runner.TrialsFailedError` when the first trials all fail.
+    Raises a subclass of :class:`~hpmagic.errors.HpmagicError`: ``AnnotationError`` for
+    a mistake in the annotations, ``OptionError`` for a bad option, ``StorageError`` for
+    a study file that cannot be used, ``TrialsFailedError`` when the first trials all fail,
+    each before any trial runs where it can be known then.
     """
     if namespace is None:
         namespace = sys._getframe(1).f_globals
-    opts = TuneOptions.from_kwargs(options)
-    return run(source, namespace, opts)
+    return run(source, namespace, TuneOptions.from_kwargs(options))
 
 
-def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any = None):
-    """Parse, set up and run one search; the magic and :func:`tune` both end here."""
+def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, reporter: Reporter | None = None) -> Any:
+    """Plan, search and bind one search; the magic and :func:`tune` both end here.
+
+    Returns the :class:`TuneResult`, or with ``--strategy manual`` the manual session.
+    """
+    parsed = plan(source, namespace, opts)
+    with Search(parsed, namespace, opts) as search:
+        if search.interactive:
+            return search.start_manual()
+        result = search.run(reporter if reporter is not None else _make_reporter(opts))
+    bind(result, namespace, opts)
+    if result.stop_reason == StopReason.FAILURES:
+        raise TrialsFailedError(result)
+    if result.stop_reason == StopReason.ERROR:
+        raise SearchError(result)
+    return result
+
+
+def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
+    """Check the arguments and parse the cell; every mistake is an error before anything runs."""
+    if not isinstance(source, str):
+        raise OptionError(f"the cell's source must be a string of Python code, but got {type(source).__name__}")
+    if not isinstance(namespace, MutableMapping):
+        raise OptionError(
+            f"the namespace must be a dict the cell can run in (and receive the best values), "
+            f"but got {type(namespace).__name__}; pass e.g. globals() or a dict"
+        )
     opts.validate()
     parsed = parse_cell(source)
-    space = parsed.space
-    if len(space) == 0:
+    if len(parsed.space) == 0:
         raise OptionError(
             "the cell has no `# tune:` annotations, so there is nothing to tune; "
             "annotate an assignment, e.g. `C = 1.0  # tune: loguniform(1e-3, 1e3)`"
@@ -117,174 +94,156 @@ def run(source: str, namespace: dict[str, Any], opts: TuneOptions, reporter: Any
             "the cell has no objective: end it with an expression whose value is the score "
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
-    seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
-    strategy_spec = _strategy_spec(opts.strategy, namespace)
-    trials = opts.trials
-    if trials is None:
-        is_grid = isinstance(strategy_spec, str) and strategy_spec == "grid"
-        trials = _whole_grid(space, opts) if is_grid else DEFAULT_TRIALS
-    store = _make_store(opts, space)
-    executor = None
-    try:  # until the runner owns them, a failed set-up must not leave a study open or workers running
-        strategy_seed, baseline, notes = seed, opts.baseline, _notes(space, opts)
-        if opts.study is not None:
-            resume = _begin_study(store, opts, space, seed, trials, strategy_spec)
-            if resume.complete:
-                return _complete_study(store, resume, opts, namespace, trials)
-            seed, strategy_seed, baseline = resume.study.seed, resume.strategy_seed, resume.study.baseline
-            notes += _study_notes(store, resume, opts)
-        context = StrategyContext(
-            direction=opts.direction, budget=trials, seed=strategy_seed, jobs=opts.jobs, grid_points=opts.grid_points
-        )
-        strategy = make_strategy(strategy_spec, space, context)
-        interactive = getattr(strategy, "interactive", False)  # --strategy manual: one trial per click of Run
-        if interactive and (opts.jobs > 1 or opts.executor is not None):
-            raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
-        executor = _make_executor(opts, CellProgram(parsed, opts.metric), namespace)
-        runner = Runner(
-            space=space,
-            strategy=_Checked(strategy, space),
-            context=context,
-            store=store,
-            executor=executor,
-            reporter=reporter if reporter is not None else _make_reporter(opts),
-            baseline=baseline,
-            timeout=opts.timeout,
-            metric=opts.metric or "objective",
-            strategy_name=getattr(strategy, "name", type(strategy).__name__),
-            seed=seed,
-            notes=notes,
-            study=opts.study,
-        )
-    except BaseException:
-        if executor is not None:
-            executor.close()
-        store.close(None)
-        raise
-    if interactive:
-        from .strategies.manual import start_session
-
-        return start_session(runner, strategy, namespace, opts)
-    result = None
-    try:
-        result = runner.run()
-    finally:
-        store.close(result)
-    # Whatever happened, what finished is kept: apply and bind it before reporting a stop.
-    if opts.apply:
-        namespace.update(result.values_to_apply())
-    if opts.out:
-        namespace[opts.out] = result
-    if result.stop_reason == "failures":
-        raise TrialsFailedError(result)
-    if result.stop_reason == "error":
-        raise SearchError(result)
-    return result
-
-
-def _whole_grid(space, opts: TuneOptions) -> int:
-    """The budget of ``-s grid`` without ``-n``: every grid point, plus the defaults."""
-    limit = 10_000
-    size = space.grid_size(opts.grid_points, limit=limit)
-    if size > limit:
+    if opts.out is not None and opts.out in parsed.space.names:
         raise OptionError(
-            f"the grid has more than {limit:,} points ({opts.grid_points} per continuous parameter); "
-            "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
+            f"-o {opts.out}: {opts.out!r} is a tuned parameter of the cell, which receives the best value; "
+            "bind the result to another name, e.g. -o result"
         )
-    return size + int(opts.baseline)
+    return parsed
 
 
-def _strategy_spec(spec: Any, namespace: dict[str, Any]) -> Any:
-    """A strategy name, or the object a non-built-in name refers to in the namespace."""
-    if isinstance(spec, str) and not _is_builtin(spec) and spec in namespace:
-        return namespace[spec]
-    return spec
-
-
-def _make_store(opts: TuneOptions, space):
-    """Where trials are recorded: in memory, or with --study in an SQLite file (checked, not yet changed)."""
-    if opts.study is None:
-        return MemoryStore()
-    return SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
-
-
-def _begin_study(store, opts: TuneOptions, space, seed: int, trials: int, strategy_spec: Any):
-    """Create or resume the study; a cell that no longer matches it is refused (StudyMismatchError)."""
-    try:
-        return store.begin(
-            space=space,
-            direction=opts.direction,
-            metric=opts.metric or "objective",
-            baseline=opts.baseline,
-            seed=seed,
-            budget=trials,
-            strategy=strategy_spec if isinstance(strategy_spec, str) else getattr(strategy_spec, "name", "custom"),
-            overwrite=opts.overwrite,
-            explicit_seed=opts.seed is not None,
-        )
-    except BaseException:
-        store.close()
-        raise
-
-
-def _study_notes(store, resume, opts: TuneOptions) -> tuple[str, ...]:
-    where = f"study {opts.study!r} in {str(store.path)!r}"
-    if resume.created:
-        return (f"{where}: every trial is saved; run the cell again to resume it",)
-    text = f"{where}: resumed with {resume.counted} stored trials"
-    if resume.interrupted:
-        text += f" ({resume.interrupted} left running by a crashed process were marked interrupted and run again)"
-    text += f"; this is run {resume.session} of the study, its sampling seed derived from the study seed"
-    notes = [text]
-    if resume.study.baseline != opts.baseline:
-        notes.append(f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays")
-    return tuple(notes)
-
-
-def _complete_study(store, resume, opts: TuneOptions, namespace: dict[str, Any], trials: int):
-    """The study already holds its -n trials: say so, and return (and apply) the stored result."""
-    import dataclasses
-
-    from .studies import load_study
-
-    store.close()
-    result = load_study(opts.study, store.path)
-    message = (
-        f"study {opts.study!r} in {str(store.path)!r} is complete: it holds {resume.counted} trials and "
-        f"-n asks for {trials}, so nothing ran. To run more, raise -n (e.g. -n {resume.counted + 20}) and run the "
-        f"cell again, or start another study with a new --study name (or --overwrite to start this one afresh)."
-    )
-    result = dataclasses.replace(result, stop_reason="complete", notes=(message, *result.notes))
-    if not opts.quiet:
-        print(f"hpmagic: {message}")
+def bind(result: TuneResult, namespace: MutableMapping[str, Any], opts: TuneOptions) -> None:
+    """What a search leaves in the namespace: the best values (unless ``--no-apply``) and ``-o``."""
     if opts.apply:
         namespace.update(result.values_to_apply())
     if opts.out:
         namespace[opts.out] = result
-    return result
 
 
-def _make_executor(opts: TuneOptions, program: CellProgram, namespace: dict[str, Any]):
-    """What runs the trials: this process, --jobs worker processes, or an --executor."""
+class Search:
+    """One search being set up and run; a context manager that owns its store and executor.
+
+    Entering it opens the store (and creates or resumes a ``--study``), makes the strategy
+    and starts the executor; leaving it closes both, whatever happened, unless a manual
+    session took them over.
+    """
+
+    def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions):
+        self.parsed, self.namespace, self.opts = parsed, namespace, opts
+        self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
+        self.spec = _strategy_spec(opts.strategy, namespace)
+        self.budget = opts.trials if opts.trials is not None else self._default_budget()
+        self.store: TrialStore = MemoryStore()
+        self.executor: TrialExecutor | None = None
+        self.result: TuneResult | None = None
+        self.complete: TuneResult | None = None  # a --study that already holds its trials
+        self._owned = True
+
+    def __enter__(self) -> Search:
+        try:
+            self._set_up()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        if self._owned:
+            self.close()
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.close()
+        self.store.close(self.result)
+
+    # -- set-up ------------------------------------------------------------------------
+
+    def _set_up(self) -> None:
+        space, opts = self.parsed.space, self.opts
+        strategy_seed, baseline, notes = self.seed, opts.baseline, _range_notes(space, opts)
+        if opts.study is not None:
+            from .resume import begin_study
+
+            study = begin_study(opts, space, self.seed, self.budget, self.spec)
+            self.store = study.store
+            if study.complete is not None:
+                self.complete = study.complete
+                return
+            self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
+            notes += study.notes
+        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed,
+                                  jobs=opts.jobs, grid_points=opts.grid_points)
+        self.strategy = make_strategy(self.spec, space, context)
+        self.interactive = bool(getattr(self.strategy, "interactive", False))  # manual: one trial per click
+        if self.interactive and (opts.jobs > 1 or opts.executor is not None):
+            raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
+        self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",
+                               baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study)
+        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace)
+
+    def _default_budget(self) -> int:
+        """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
+        if not (isinstance(self.spec, str) and self.spec == "grid"):
+            return DEFAULT_TRIALS
+        limit = 10_000
+        size = self.parsed.space.grid_size(self.opts.grid_points, limit=limit)
+        if size > limit:
+            raise OptionError(
+                f"the grid has more than {limit:,} points ({self.opts.grid_points} per continuous parameter); "
+                "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
+            )
+        return size + int(self.opts.baseline)
+
+    # -- running -----------------------------------------------------------------------
+
+    def run(self, reporter: Reporter) -> TuneResult:
+        """Run the whole search (or, for a complete study, show what it holds)."""
+        if self.complete is not None:
+            self.result = self.complete
+            if not self.opts.quiet:
+                print(f"hpmagic: {self.complete.notes[0]}")
+            return self.result
+        assert self.executor is not None
+        runner = Runner(self.plan, _Checked(self.strategy, self.plan.space), self.store, self.executor, reporter)
+        self.result = runner.run()
+        return self.result
+
+    def start_manual(self) -> ManualSession:
+        """Hand the store and the executor to a manual session: each click runs one trial."""
+        from .display.manual import ManualSession
+
+        self._owned = False
+        elapsed = [0.0]
+
+        def run_one(params: dict[str, Any], baseline: bool) -> TuneResult:
+            assert self.executor is not None
+            self.strategy.pending = params
+            done = sum(1 for t in self.store.trials() if t.state is not TrialState.INTERRUPTED)
+            one = dataclasses.replace(self.plan, budget=done + 1, baseline=baseline)
+            result = Runner(one, self.strategy, self.store, self.executor, NullReporter()).run()
+            elapsed[0] += result.elapsed
+            stop = result.stop_reason if result.stop_reason in (StopReason.INTERRUPTED, StopReason.ERROR) else StopReason.MANUAL
+            self.result = dataclasses.replace(result, elapsed=elapsed[0], budget=len(result.trials),
+                                              stop_reason=stop, has_baseline=self.plan.baseline)
+            return self.result
+
+        session = ManualSession(self.plan.space, direction=self.plan.direction, metric=self.plan.metric,
+                                baseline=self.plan.baseline, run_one=run_one,
+                                on_result=lambda result: bind(result, self.namespace, self.opts))
+        return session.start()
+
+
+def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any]) -> TrialExecutor:
+    """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``."""
     if opts.jobs == 1 and opts.executor is None:
-        return InlineExecutor(program, namespace)
-    from .parallel import make_executor
+        return InlineExecutor(program, dict(namespace) if not isinstance(namespace, dict) else namespace)
+    from .parallel import parallel_executor
 
-    executor = opts.executor
-    if isinstance(executor, str):
-        if executor not in namespace:
-            raise OptionError(f"--executor {executor}: there is no variable {executor!r} in the namespace")
-        executor = namespace[executor]
-    return make_executor(program, namespace, jobs=opts.jobs, executor=executor)
+    engine = opts.executor
+    if isinstance(engine, str):
+        if engine not in namespace:
+            raise OptionError(f"--executor {engine}: there is no variable {engine!r} in the namespace")
+        engine = namespace[engine]
+    return parallel_executor(program, dict(namespace), jobs=opts.jobs, engine=engine)
 
 
-def _make_reporter(opts: TuneOptions):
+def _make_reporter(opts: TuneOptions) -> Reporter:
     from .display import make_reporter
 
     return make_reporter("none" if opts.quiet else (opts.display or "auto"))
 
 
-def _notes(space, opts: TuneOptions) -> tuple[str, ...]:
+def _range_notes(space: Any, opts: TuneOptions) -> tuple[str, ...]:
     defaults = space.defaults()
     return tuple(
         f"the default of {p.name} ({p.default!r}) lies outside {p.distribution}; it still ran as trial 0"
@@ -293,16 +252,17 @@ def _notes(space, opts: TuneOptions) -> tuple[str, ...]:
     )
 
 
-def _is_builtin(name: str) -> bool:
-    from .strategies import names
-
-    return name.lower() in names()
+def _strategy_spec(spec: Any, namespace: Mapping[str, Any]) -> Any:
+    """A strategy name, or the object a non-built-in name refers to in the namespace."""
+    if isinstance(spec, str) and spec.strip().lower() not in names() and spec in namespace:
+        return namespace[spec]
+    return spec
 
 
 class _Checked:
     """Wraps a strategy so that a configuration that does not fit the space is a clear error."""
 
-    def __init__(self, strategy: Any, space):
+    def __init__(self, strategy: Any, space: Any):
         self._strategy = strategy
         self._space = space
         self.name = getattr(strategy, "name", type(strategy).__name__)
@@ -312,7 +272,7 @@ class _Checked:
     def reason(self) -> str:
         return getattr(self._strategy, "reason", "")
 
-    def ask(self, number: int):
+    def ask(self, number: int) -> dict[str, Any] | None:
         params = self._strategy.ask(number)
         if params is not None and self._check:
             try:
@@ -321,5 +281,5 @@ class _Checked:
                 raise OptionError(f"strategy {self.name!r} proposed {params!r} for trial {number}: {exc}") from None
         return params
 
-    def tell(self, trial) -> None:
+    def tell(self, trial: Any) -> None:
         self._strategy.tell(trial)

@@ -1,22 +1,33 @@
-"""``%%tune``: thin glue between IPython and :func:`hpmagic.api.run`."""
+"""``%%tune``: thin glue between IPython and :func:`hpmagic.api.run`.
+
+The options are declared with IPython's ``magic_arguments`` (so ``%%tune?`` documents
+itself) and become a :class:`~hpmagic.options.TuneOptions`.  Any
+:class:`~hpmagic.errors.HpmagicError` becomes a ``UsageError``: the message, without a
+traceback from hpmagic's internals.
+"""
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
 
-from .annotations import AnnotationError
-from .api import OptionError, TuneOptions, run
-from .runner import SearchError, TrialsFailedError
-from .storage import StorageError
+from .api import run
+from .errors import HpmagicError
+from .options import TuneOptions
+
+__all__ = ["TuneMagics"]
 
 
 @magics_class
 class TuneMagics(Magics):
+    """The ``%%tune`` cell magic (registered by ``%load_ext hpmagic``)."""
+
     @magic_arguments("%tune")  # the usage line reads %%tune (IPython adds one %)
+    @argument_group("search")
     @argument("-n", "--trials", type=int, default=None, metavar="N",
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
@@ -24,36 +35,41 @@ class TuneMagics(Magics):
               help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, manual "
                    "(sliders and a Run button: each click is one trial), "
                    "or the name of a Strategy object in the namespace.")
+    @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
+              help="Start no new trial after this many seconds.")
+    @argument("--seed", type=int, default=None, metavar="N",
+              help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
+    @argument("--grid-points", type=int, default=5, metavar="K",
+              help="Points per continuous parameter for the grid strategy (default 5).")
+    @argument("--prune", default=None, metavar="RULE", help="Early stopping rule (not available yet).")
+    @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
+    @argument_group("objective")
     @argument("--minimize", action="store_true", help="Lower is better (the default).")
     @argument("--maximize", action="store_true", help="Higher is better.")
     @argument("--metric", default=None, metavar="NAME",
               help="The objective is the variable NAME after the cell ran, or the key NAME of a returned dict.")
-    @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
-              help="Start no new trial after this many seconds.")
+    @argument_group("parallel trials")
     @argument("-j", "--jobs", type=int, default=1, metavar="N",
               help="Run N trials at once in N local worker processes; the cell and the variables it reads "
                    "are sent to each worker once. With --executor: at most N trials in flight.")
     @argument("--executor", default=None, metavar="NAME",
               help="Run trials on NAME from the namespace: a dask.distributed.Client, an ipyparallel "
                    "Client or View, or a concurrent.futures.Executor.")
-    @argument("--seed", type=int, default=None, metavar="N",
-              help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
+    @argument_group("studies")
     @argument("--study", default=None, metavar="NAME",
               help="Save every trial under NAME in the --storage file; running the cell again resumes it up to -n.")
     @argument("--storage", default=None, metavar="PATH",
               help="SQLite file of studies (default hpmagic.sqlite in the working directory).")
     @argument("--overwrite", action="store_true",
               help="Delete the stored study named by --study and start it afresh.")
-    @argument("--prune", default=None, metavar="RULE", help="Early stopping rule (not available yet).")
-    @argument("--grid-points", type=int, default=5, metavar="K",
-              help="Points per continuous parameter for the grid strategy (default 5).")
-    @argument("--no-baseline", action="store_true", help="Do not run the cell's defaults as trial 0.")
-    @argument("--no-apply", action="store_true", help="Leave the namespace as it was; do not bind the best values.")
+    @argument_group("results")
+    @argument("--no-apply", dest="apply", action="store_false",
+              help="Leave the namespace as it was; do not bind the best values.")
     @argument("-q", "--quiet", action="store_true",
               help="No progress display (the live widget panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
     @cell_magic
-    def tune(self, line: str, cell: str):
+    def tune(self, line: str, cell: str) -> Any:
         """Tune the cell's ``# tune:`` annotated assignments.
 
         Each top-level assignment with a trailing ``# tune: SPEC`` comment becomes a tuned
@@ -75,40 +91,14 @@ class TuneMagics(Magics):
         Afterwards the tuned names hold the best values and the cell's output is a
         TuneResult. Kernel interrupt stops the search and keeps finished trials.
         """
-        args = parse_argstring(self.tune, line)
-        opts = TuneOptions(
-            trials=args.trials,
-            strategy=args.strategy,
-            maximize=args.maximize,
-            minimize=args.minimize,
-            metric=args.metric,
-            timeout=args.timeout,
-            jobs=args.jobs,
-            executor=self._lookup(args.executor, "--executor") if args.executor else None,
-            seed=args.seed,
-            study=args.study,
-            storage=args.storage,
-            overwrite=args.overwrite,
-            prune=args.prune,
-            grid_points=args.grid_points,
-            baseline=not args.no_baseline,
-            apply=not args.no_apply,
-            quiet=args.quiet,
-            out=args.out,
-        )
+        opts = TuneOptions(**vars(parse_argstring(self.tune, line)))
         source = self.shell.transform_cell(cell) if self.shell is not None else cell
         try:
             return run(source, self.shell.user_ns, opts)
-        except (AnnotationError, OptionError, TrialsFailedError, SearchError, StorageError) as exc:
+        except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
             # The runner handles interrupts once trials run; this is a press during set-up.
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
-
-    def _lookup(self, name: str, option: str):
-        try:
-            return self.shell.user_ns[name]
-        except KeyError:
-            raise UsageError(f"{option} {name}: there is no variable {name!r} in the namespace") from None

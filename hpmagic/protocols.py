@@ -21,8 +21,6 @@ from .core import Direction, Trial
 
 if TYPE_CHECKING:
     from .result import TuneResult
-    from .space import SearchSpace
-    from .strategies.base import StrategyContext
 
 __all__ = ["Strategy", "TrialStore", "TrialExecutor", "Reporter", "SearchInfo", "Progress", "NullReporter"]
 

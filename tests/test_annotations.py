@@ -8,7 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hpmagic.annotations import AnnotationError, parse_cell
+from hpmagic.cell.parser import parse_cell
+from hpmagic.errors import AnnotationError
 from hpmagic.space import Choice, Int, LogInt, LogNormal, LogUniform, Normal, Uniform
 
 

@@ -182,11 +182,10 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     import subprocess
     import sys
 
-    from hpmagic.annotations import parse_cell
-    from hpmagic.execution import CellProgram
+    from hpmagic.cell.parser import parse_cell
     from hpmagic.parallel.payload import make_payload
 
-    program = CellProgram(parse_cell("x = 0.5  # tune: uniform(0, 1)\n(x - offset) ** 2"))
+    program = parse_cell("x = 0.5  # tune: uniform(0, 1)\n(x - offset) ** 2").program()
     (tmp_path / "payload.bin").write_bytes(make_payload(program, {"offset": 0.25}, "a test worker").blob)
     code = (
         "import pickle, sys\n"
@@ -198,7 +197,10 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "complete 0.25"
-    assert eval(out[1]) == ["hpmagic.execution", "hpmagic.parallel", "hpmagic.parallel.remote", "hpmagic.result"]
+    assert eval(out[1]) == [
+        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.program", "hpmagic.cell.trial",
+        "hpmagic.core", "hpmagic.errors", "hpmagic.parallel", "hpmagic.parallel.remote",
+    ]
 
 
 def test_a_variable_that_cannot_be_sent_is_a_clear_error(ip, capsys):

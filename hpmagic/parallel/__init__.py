@@ -1,31 +1,35 @@
 """Parallel trials: ``--jobs N`` (local worker processes) and ``--executor`` (Dask,
 ipyparallel, any ``concurrent.futures.Executor``).
 
-Every executor here speaks the protocol of :mod:`hpmagic.execution` and sends the cell and
-the variables it reads to each worker once (:mod:`.payload` states which variables);
-a trial then carries only its number and parameters.
+Every executor here is a :class:`~hpmagic.protocols.TrialExecutor` and sends the cell and
+the variables it reads to each worker once (:mod:`.payload` states which variables); a
+trial then carries only its number and parameters, and runs in
+:func:`hpmagic.cell.trial.run_trial` wherever it lands.
 
 With both ``--executor`` and ``--jobs N`` (N > 1), N caps the trials kept in flight on the
 executor; otherwise the executor's own worker (or thread) count does.
+
+This package's ``__init__`` imports nothing eagerly: a worker process runs it before
+:mod:`.worker` or :mod:`.remote`, and should load only what runs trials.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..execution import CellProgram, InlineExecutor
+if TYPE_CHECKING:
+    from ..cell.program import CellProgram
+    from ..protocols import TrialExecutor
 
-__all__ = ["make_executor"]
+__all__ = ["parallel_executor"]
 
 
-def make_executor(program: CellProgram, namespace: dict[str, Any], jobs: int = 1, executor: Any = None):
-    """The executor for a search: inline, local processes, or an engine from the namespace."""
-    if executor is not None:
+def parallel_executor(program: CellProgram, namespace: dict[str, Any], jobs: int = 1, engine: Any = None) -> TrialExecutor:
+    """The executor for a search that runs trials elsewhere: an ``engine`` from the namespace, or ``jobs`` processes."""
+    if engine is not None:
         from .engines import engine_executor
 
-        return engine_executor(executor, program, namespace, jobs)
-    if jobs > 1:
-        from .processes import ProcessExecutor
+        return engine_executor(engine, program, namespace, jobs)
+    from .processes import ProcessExecutor
 
-        return ProcessExecutor(program, namespace, jobs)
-    return InlineExecutor(program, namespace)
+    return ProcessExecutor(program, namespace, jobs)

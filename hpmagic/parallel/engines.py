@@ -27,11 +27,12 @@ import os
 import time
 from typing import Any
 
-from ..api import OptionError
-from ..execution import CellProgram, Outcome
-from ..result import TrialState
+from ..cell.capture import uninstall_routers
+from ..cell.program import CellProgram
+from ..core import Trial, TrialState
+from ..errors import ExecutorError, OptionError
 from . import remote
-from .payload import Payload, make_payload
+from .payload import Payload, make_payload, select_namespace
 
 __all__ = ["EngineExecutor", "engine_executor"]
 
@@ -58,7 +59,8 @@ def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any]
 
 
 class EngineExecutor:
-    """Keeps up to ``capacity`` trials in flight on an engine (see the module docstring)."""
+    """Keeps up to ``capacity`` trials in flight on an engine (see the module docstring); a
+    :class:`~hpmagic.protocols.TrialExecutor`."""
 
     def __init__(self, adapter: _Adapter, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None):
         self.adapter = adapter
@@ -73,7 +75,7 @@ class EngineExecutor:
         future = self.adapter.submit(number, params, with_payload)
         self._futures[future] = (number, params, submitted)
 
-    def wait(self) -> list[Outcome]:
+    def wait(self) -> list[Trial]:
         if not self._futures:
             raise RuntimeError("wait() called with no trial in flight")
         while True:
@@ -82,7 +84,7 @@ class EngineExecutor:
             outcomes = []
             for future, result in self.adapter.results(done):
                 number, params, submitted = self._futures.pop(future)
-                outcome = self._outcome(result, number, submitted)
+                outcome = self._outcome(result, number, params, submitted)
                 if outcome is remote.NEED_PAYLOAD:
                     self._submit(number, params, submitted, with_payload=True)
                 else:
@@ -90,7 +92,7 @@ class EngineExecutor:
             if outcomes:
                 return outcomes
 
-    def _outcome(self, result: Any, number: int, submitted: float) -> Any:
+    def _outcome(self, result: Any, number: int, params: dict[str, Any], submitted: float) -> Any:
         if isinstance(result, BaseException):  # the engine failed this trial
             exc = result
             name = type(exc).__name__
@@ -98,7 +100,8 @@ class EngineExecutor:
                 why = f"worker died: {name}: {exc}"
             else:
                 why = f"the executor could not run this trial: {name}: {exc}"
-            return Outcome(number=number, state=TrialState.FAILED, duration=time.perf_counter() - submitted, error=why)
+            return Trial(number=number, params=params, state=TrialState.FAILED,
+                         duration=time.perf_counter() - submitted, error=why)
         return result
 
     def cancel(self) -> list[int]:
@@ -111,7 +114,7 @@ class EngineExecutor:
         if self._futures:
             self.cancel()
         self.adapter.release()
-        remote.uninstall_routers()  # only if trials ran in threads of this very process
+        uninstall_routers()  # only if trials ran in threads of this very process
 
 
 class _Adapter:
@@ -156,12 +159,18 @@ class _DaskAdapter(_Adapter):
         self._scattered: Any = None
 
     def capacity(self) -> int:
+        status = getattr(self.client, "status", "running")
+        if status in ("closing", "closed"):
+            raise ExecutorError(
+                f"--executor: the Dask client is {status}, so it cannot run trials; "
+                "make a new one, e.g. `client = Client(cluster)`, and run the cell again"
+            )
         threads = self.client.nthreads()
         if not threads:
             try:
                 self.client.wait_for_workers(1, timeout=60)
             except Exception:  # noqa: BLE001
-                raise OptionError("--executor: the Dask cluster has no workers; start some (or use --jobs N)") from None
+                raise ExecutorError("--executor: the Dask cluster has no workers; start some (or use --jobs N)") from None
             threads = self.client.nthreads()
         return sum(threads.values())
 
@@ -226,7 +235,7 @@ class _IpyparallelAdapter(_Adapter):
         else:
             count = len(targets) if isinstance(targets, (list, tuple)) else 1
         if count == 0:
-            raise OptionError("--executor: the ipyparallel cluster has no engines; start some (or use --jobs N)")
+            raise ExecutorError("--executor: the ipyparallel cluster has no engines; start some (or use --jobs N)")
         return count
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
@@ -266,8 +275,6 @@ class _ThreadPoolAdapter(_Adapter):
         return getattr(self.pool, "_max_workers", None) or (os.cpu_count() or 1)
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
-        from .payload import select_namespace
-
         key = f"threads-{id(self)}-{time.monotonic_ns()}"
         remote.install_local(key, program, select_namespace(program, namespace))
         self.payload = Payload(blob=b"", key=key, names=())

@@ -29,14 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..api import OptionError
-from ..execution import VALUES_NAME, CellProgram
+from ..cell.program import VALUES_NAME, CellProgram
+from ..errors import UnsendableError, describe_type
 
-__all__ = ["Payload", "UnsendableError", "cell_names", "select_namespace", "make_payload"]
-
-
-class UnsendableError(OptionError):
-    """A variable the cell reads cannot be sent to the workers."""
+__all__ = ["Payload", "cell_names", "select_namespace", "make_payload"]
 
 
 @dataclass
@@ -104,9 +100,9 @@ def _explain(selected: dict[str, Any], where: str, first: Exception) -> Unsendab
             cloudpickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001
             inner = _unsendable_global(value)
-            via = f", through the global {inner[0]!r} ({_type_name(inner[1])}) that it uses," if inner else ""
+            via = f", through the global {inner[0]!r} ({describe_type(inner[1])}) that it uses," if inner else ""
             return UnsendableError(
-                f"the cell reads the variable {name!r} ({_type_name(value)}){via} which cannot be sent to "
+                f"the cell reads the variable {name!r} ({describe_type(value)}){via} which cannot be sent to "
                 f"the workers of {where}: {type(exc).__name__}: {exc}.\n"
                 f"  fix: create it inside the cell (each worker then makes its own), or make it picklable, "
                 f"or run this search without --jobs/--executor"
@@ -144,10 +140,3 @@ def _code_names(code: types.CodeType) -> list[str]:
         if isinstance(const, types.CodeType):
             names.extend(_code_names(const))
     return names
-
-
-def _type_name(value: Any) -> str:
-    kind = type(value)
-    module = kind.__module__
-    qual = kind.__qualname__ if module in ("builtins", "__main__") else f"{module}.{kind.__qualname__}"
-    return f"a {qual}"

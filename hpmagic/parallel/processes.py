@@ -28,21 +28,13 @@ import time
 import weakref
 from typing import Any
 
-from ..api import OptionError
-from ..execution import CellProgram, Outcome
-from ..result import TrialState
+from ..cell.program import CellProgram
+from ..core import Trial, TrialState
+from ..errors import WorkerStartError
+from .frames import dumps, read_frame, recv_frame, send_frame, write_frame
 from .payload import make_payload
-from .worker import read_frame, recv_frame, send_frame, write_frame
 
-__all__ = ["ProcessExecutor", "WorkerStartError"]
-
-
-class WorkerStartError(OptionError):
-    """The worker processes could not start or could not load the cell's variables."""
-
-
-def _dumps(message: Any) -> bytes:
-    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+__all__ = ["ProcessExecutor"]
 
 
 def _exit_text(code: int | None) -> str:
@@ -64,6 +56,7 @@ class _Worker:
     """One worker process and the thread that reads its messages into the events queue."""
 
     number: int | None = None  # the trial it runs
+    params: dict[str, Any] = {}  # and that trial's parameters
     submitted = 0.0
     ready = False
     sent = 0  # bytes sent to it
@@ -249,13 +242,12 @@ def _use_fork_server() -> bool:
 
 
 class ProcessExecutor:
-    """Runs trials in ``jobs`` local worker processes (the executor protocol of
-    :mod:`hpmagic.execution`)."""
+    """Runs trials in ``jobs`` local worker processes (a :class:`~hpmagic.protocols.TrialExecutor`)."""
 
     def __init__(self, program: CellProgram, namespace: dict[str, Any], jobs: int, start_timeout: float = 120.0):
         self.capacity = jobs
         self.payload = make_payload(program, namespace, f"--jobs {jobs}")
-        self._init = _dumps(("init", list(sys.path)))
+        self._init = dumps(("init", list(sys.path)))
         self._events: queue.Queue = queue.Queue()
         self._workers: list[_Worker] = []
         self._spawned = 0
@@ -280,12 +272,12 @@ class ProcessExecutor:
     def submit(self, number: int, params: dict[str, Any]) -> None:
         idle = [w for w in self._workers if w.number is None and w.alive()]
         worker = max(idle, key=lambda w: w.ready) if idle else self._spawn()  # a started worker first
-        worker.number = number
+        worker.number, worker.params = number, params
         worker.submitted = time.perf_counter()
-        worker.send(_dumps(("trial", number, params)))
+        worker.send(dumps(("trial", number, params)))
 
-    def wait(self) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+    def wait(self) -> list[Trial]:
+        outcomes: list[Trial] = []
         block = True
         while True:
             try:
@@ -399,7 +391,7 @@ class ProcessExecutor:
                     "fix: run without --jobs to see whether the cell's variables load in a fresh Python"
                 )
 
-    def _handle(self, worker: Any, message: tuple) -> Outcome | None:
+    def _handle(self, worker: Any, message: tuple) -> Trial | None:
         if worker not in self._workers:
             return None  # a worker killed by cancel(), or the fork server, saying goodbye
         kind = message[0]
@@ -415,8 +407,9 @@ class ProcessExecutor:
                     why = f"a fresh worker could not load the cell's variables: {message[1]}"
                 else:
                     why = f"worker died: the worker process running this trial ended ({worker.death_reason()})"
-                return Outcome(
+                return Trial(
                     number=worker.number,
+                    params=worker.params,
                     state=TrialState.FAILED,
                     duration=time.perf_counter() - worker.submitted,
                     error=why + "; the search went on with a fresh worker",

@@ -11,10 +11,12 @@ multiprocessing, which would re-import the notebook's or script's ``__main__``).
 - **spawn** (elsewhere, or ``HPMAGIC_WORKER_START=spawn``): each worker is its own fresh
   interpreter and receives the payload over its stdin.
 
-Frames are length-prefixed pickles:
+Frames are length-prefixed pickles (:mod:`.frames`):
 
     kernel -> worker   [("init", sys_path), payload bytes, spawn only], ("trial", number, params)...
-    worker -> kernel   ("ready", pid) or ("load_error", text), then ("outcome", Outcome) per trial
+    worker -> kernel   ("ready", pid) or ("load_error", text), then ("outcome", Trial) per trial
+
+Each trial runs in :func:`hpmagic.cell.trial.run_trial`, the same body as in the kernel.
 
 A cell (or a C library) writing to file descriptor 1 cannot corrupt the protocol: fd 1 is
 pointed at stderr first.  Workers ignore SIGINT (the kernel decides what an interrupt
@@ -27,66 +29,16 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
+from typing import Any
 
-_HEADER = struct.Struct(">Q")
+from .frames import dumps, read_frame, recv_frame, send_frame, write_frame
 
-
-def read_frame(stream) -> bytes | None:
-    """One frame, or None at the end of the stream."""
-    header = _read_exactly(stream, _HEADER.size)
-    if header is None:
-        return None
-    (size,) = _HEADER.unpack(header)
-    return _read_exactly(stream, size)
-
-
-def _read_exactly(stream, size: int) -> bytes | None:
-    chunks, left = [], size
-    while left:
-        chunk = stream.read(left)
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
-
-
-def write_frame(stream, data: bytes) -> None:
-    stream.write(_HEADER.pack(len(data)))
-    stream.write(data)
-    stream.flush()
-
-
-def recv_exactly(sock: socket.socket, size: int) -> bytearray | None:
-    """``size`` bytes from a socket (unbuffered, so fds sent alongside are not skipped)."""
-    buffer = bytearray(size)
-    view, got = memoryview(buffer), 0
-    while got < size:
-        n = sock.recv_into(view[got:])
-        if n == 0:
-            return None
-        got += n
-    return buffer
-
-
-def recv_frame(sock: socket.socket) -> bytearray | None:
-    header = recv_exactly(sock, _HEADER.size)
-    if header is None:
-        return None
-    return recv_exactly(sock, _HEADER.unpack(header)[0])
-
-
-def send_frame(sock: socket.socket, data: bytes) -> None:
-    if len(data) > 1 << 16:  # do not copy a large payload just to prepend its length
-        sock.sendall(_HEADER.pack(len(data)))
-        sock.sendall(data)
-    else:
-        sock.sendall(_HEADER.pack(len(data)) + data)
+Send = Callable[[Any], None]
 
 
 def _watch_parent(parent: int) -> None:
@@ -103,35 +55,37 @@ def _detach_stdout() -> None:
     sys.stdout = sys.stderr
 
 
-def _load(blob: bytes):
-    import cloudpickle
+def _receive_payload(receive: Callable[[], bytes | bytearray | None], send: Send) -> tuple[Any, dict] | None:
+    """The kernel sends ``("init", sys_path)`` and then the payload: load it once.
 
-    program, namespace = cloudpickle.loads(blob)
-    program.register_source()
+    Returns ``(program, namespace)``, or None when the channel closed first or the payload
+    could not be loaded (then the kernel has been told why, as ``("load_error", text)``).
+    """
+    init = receive()
+    blob = receive() if init is not None else None
+    if blob is None:
+        return None
+    sys.path[:] = list(dict.fromkeys([*pickle.loads(init)[1], *sys.path]))  # type: ignore[arg-type]
+    try:
+        import cloudpickle
+
+        program, namespace = cloudpickle.loads(blob)
+        program.register_source()
+    except BaseException as exc:  # noqa: BLE001 - reported to the kernel as a clear error
+        send(("load_error", "".join(traceback.format_exception_only(type(exc), exc)).strip()))
+        return None
     return program, namespace
 
 
-def _load_error(exc: BaseException) -> tuple[str, str]:
-    return ("load_error", "".join(traceback.format_exception_only(type(exc), exc)).strip())
-
-
-def serve(receive, send, program, namespace) -> None:
+def serve(receive: Callable[[], bytes | bytearray | None], send: Send, program: Any, namespace: dict) -> None:
     """Announce readiness, then run trials until the channel closes."""
-    from ..execution import Outcome, format_cell_exception, run_trial
-    from ..result import TrialState
+    from ..cell.trial import run_trial
 
     send(("ready", os.getpid()))
     while (frame := receive()) is not None:
         _, number, params = pickle.loads(frame)
-        try:
-            outcome = run_trial(program, namespace, number, params)
-        except KeyboardInterrupt as exc:  # the cell raised it itself: fail this trial only
-            outcome = Outcome(number=number, state=TrialState.FAILED, error=format_cell_exception(exc, program.filename))
-        send(("outcome", outcome))
-
-
-def _dumps(message) -> bytes:
-    return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        # The kernel decides what an interrupt means; a KeyboardInterrupt the cell raises fails its trial.
+        send(("outcome", run_trial(program, namespace, number, params, interrupt_stops_search=False)))
 
 
 def main_spawned() -> None:
@@ -140,21 +94,12 @@ def main_spawned() -> None:
     protocol_in = sys.stdin.buffer
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
-    def send(message) -> None:
-        write_frame(protocol_out, _dumps(message))
+    def send(message: Any) -> None:
+        write_frame(protocol_out, dumps(message))
 
-    init = read_frame(protocol_in)
-    blob = read_frame(protocol_in) if init is not None else None
-    if blob is None:
-        return
-    sys.path[:] = list(dict.fromkeys([*pickle.loads(init)[1], *sys.path]))
-    try:
-        program, namespace = _load(blob)
-    except BaseException as exc:  # noqa: BLE001 - reported to the kernel as a clear error
-        send(_load_error(exc))
-        return
-    del blob
-    serve(lambda: read_frame(protocol_in), send, program, namespace)
+    loaded = _receive_payload(lambda: read_frame(protocol_in), send)
+    if loaded is not None:
+        serve(lambda: read_frame(protocol_in), send, *loaded)
 
 
 def main_zygote(fd: int) -> None:
@@ -162,71 +107,22 @@ def main_zygote(fd: int) -> None:
     ctl = socket.socket(fileno=fd)
     lock = threading.Lock()
     children: set[int] = set()
-    me = os.getpid()
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
 
-    def tell(message) -> None:
+    def tell(message: Any) -> None:
         with lock:
-            send_frame(ctl, _dumps(message))
+            send_frame(ctl, dumps(message))
 
-    def reap() -> None:
-        while True:
-            try:
-                pid, status = os.waitpid(-1, 0)
-            except ChildProcessError:
-                time.sleep(0.05)
-                continue
-            children.discard(pid)
-            try:
-                tell(("exited", pid, os.waitstatus_to_exitcode(status)))
-            except OSError:
-                pass  # the kernel is gone or done; keep reaping
-
-    init = recv_frame(ctl)
-    blob = recv_frame(ctl) if init is not None else None
-    if blob is None:
+    loaded = _receive_payload(lambda: recv_frame(ctl), tell)
+    if loaded is None:
         return
-    sys.path[:] = list(dict.fromkeys([*pickle.loads(init)[1], *sys.path]))
-    try:
-        program, namespace = _load(blob)
-    except BaseException as exc:  # noqa: BLE001
-        tell(_load_error(exc))
-        return
-    del blob
     import gc
 
     gc.collect()
     gc.freeze()  # keep the loaded variables' pages shared with the forked workers
     tell(("loaded",))
-    threading.Thread(target=reap, daemon=True).start()
-    while True:
-        try:
-            message, fds, _, _ = socket.recv_fds(ctl, 16, 1)
-        except OSError:
-            break
-        if not message:
-            break  # the kernel closed the search
-        if not fds:
-            continue
-        pid = os.fork()
-        if pid == 0:  # the worker
-            code = 0
-            try:
-                ctl.close()
-                sock = socket.socket(fileno=fds[0])
-                threading.Thread(target=_watch_parent, args=(me,), daemon=True).start()
-
-                def send(message, sock=sock) -> None:
-                    send_frame(sock, _dumps(message))
-
-                serve(lambda sock=sock: recv_frame(sock), send, program, namespace)
-            except BaseException:  # noqa: BLE001
-                code = 1
-            finally:
-                os._exit(code)
-        os.close(fds[0])
-        children.add(pid)
-        tell(("forked", pid))
+    threading.Thread(target=_reap, args=(children, tell), daemon=True).start()
+    _fork_workers(ctl, children, tell, *loaded)
     for pid in list(children):
         try:
             os.kill(pid, signal.SIGKILL)
@@ -235,6 +131,55 @@ def main_zygote(fd: int) -> None:
     deadline = time.monotonic() + 5
     while children and time.monotonic() < deadline:
         time.sleep(0.01)
+
+
+def _reap(children: set[int], tell: Send) -> None:
+    """Collect exited workers and report each exit status to the kernel."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            time.sleep(0.05)
+            continue
+        children.discard(pid)
+        try:
+            tell(("exited", pid, os.waitstatus_to_exitcode(status)))
+        except OSError:
+            pass  # the kernel is gone or done; keep reaping
+
+
+def _fork_workers(ctl: socket.socket, children: set[int], tell: Send, program: Any, namespace: dict) -> None:
+    """Fork a worker for each socket the kernel sends, until the kernel closes the control socket."""
+    me = os.getpid()
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(ctl, 16, 1)
+        except OSError:
+            return
+        if not message:
+            return  # the kernel closed the search
+        if not fds:
+            continue
+        pid = os.fork()
+        if pid == 0:
+            ctl.close()
+            _forked_worker(fds[0], me, program, namespace)  # never returns
+        os.close(fds[0])
+        children.add(pid)
+        tell(("forked", pid))
+
+
+def _forked_worker(fd: int, zygote: int, program: Any, namespace: dict) -> None:
+    """A worker forked by the fork server: serve trials on socket ``fd``, then exit."""
+    code = 0
+    try:
+        sock = socket.socket(fileno=fd)
+        threading.Thread(target=_watch_parent, args=(zygote,), daemon=True).start()
+        serve(lambda: recv_frame(sock), lambda message: send_frame(sock, dumps(message)), program, namespace)
+    except BaseException:  # noqa: BLE001
+        code = 1
+    finally:
+        os._exit(code)
 
 
 if __name__ == "__main__":
