@@ -201,16 +201,19 @@ class Search:
     def start_manual(self) -> ManualSession:
         """Hand the store and the executor to a manual session: each click runs one trial."""
         from .display.manual import ManualSession
+        from .strategies.manual import ManualStrategy
 
+        strategy = self.strategy
+        assert isinstance(strategy, ManualStrategy)
         self._owned = False
         elapsed = [0.0]
 
         def run_one(params: dict[str, Any], baseline: bool) -> TuneResult:
             assert self.executor is not None
-            self.strategy.pending = params
+            strategy.pending = params
             done = sum(1 for t in self.store.trials() if t.state is not TrialState.INTERRUPTED)
             one = dataclasses.replace(self.plan, budget=done + 1, baseline=baseline)
-            result = Runner(one, self.strategy, self.store, self.executor, NullReporter()).run()
+            result = Runner(one, strategy, self.store, self.executor, NullReporter()).run()
             elapsed[0] += result.elapsed
             stop = result.stop_reason if result.stop_reason in (StopReason.INTERRUPTED, StopReason.ERROR) else StopReason.MANUAL
             self.result = dataclasses.replace(result, elapsed=elapsed[0], budget=len(result.trials),

@@ -92,9 +92,10 @@ class TuneMagics(Magics):
         TuneResult. Kernel interrupt stops the search and keeps finished trials.
         """
         opts = TuneOptions(**vars(parse_argstring(self.tune, line)))
-        source = self.shell.transform_cell(cell) if self.shell is not None else cell
+        shell = self.shell
+        assert shell is not None  # a magic runs in a shell
         try:
-            return run(source, self.shell.user_ns, opts)
+            return run(shell.transform_cell(cell), shell.user_ns, opts)
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:

@@ -56,11 +56,12 @@ def begin_study(opts: TuneOptions, space: SearchSpace, seed: int, budget: int, s
         store.close()
         raise
     study = resume.study
+    study_seed = study.seed if study.seed is not None else seed
     if resume.complete:
         store.close()
-        return StudyStart(store, study.seed, resume.strategy_seed, study.baseline,
+        return StudyStart(store, study_seed, resume.strategy_seed, study.baseline,
                           complete=_complete(store, resume.counted, budget, opts.study))
-    return StudyStart(store, study.seed, resume.strategy_seed, study.baseline, notes=_notes(store, resume, opts))
+    return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=_notes(store, resume, opts))
 
 
 def _notes(store: SQLiteStore, resume: Any, opts: TuneOptions) -> tuple[str, ...]:

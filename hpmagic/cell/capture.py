@@ -85,7 +85,7 @@ class _Router(io.TextIOBase):
     def _target(self) -> Any:
         return getattr(_local, self._attr, None) or self.fallback
 
-    def write(self, text: str) -> int:  # type: ignore[override]
+    def write(self, text: str) -> int:
         return self._target().write(text)
 
     def flush(self) -> None:

@@ -132,7 +132,8 @@ def _parameter(c: _Comment, stmt: ast.stmt | None, block: str | None, annotated:
         )
     if not c.spec.strip():
         raise SpecError("the annotation is empty", f"give a distribution after `tune:`, e.g. `{EXAMPLE}`")
-    value_node = stmt.value  # type: ignore[attr-defined]
+    assert isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None  # _simple_target checked it
+    value_node = stmt.value
     try:
         default = literal(value_node, allow_tuple=True)
     except SpecError as exc:
@@ -217,7 +218,9 @@ def _describe_stmt(stmt: ast.stmt) -> str:
 def _rewrite(module: ast.Module, tuned: dict[int, str]) -> None:
     """Make each tuned assignment read ``__hpmagic_values__.get(NAME, <default>)``."""
     for stmt in module.body:
-        name = tuned.get(stmt.end_lineno) if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)) or stmt.value is None or stmt.end_lineno is None:
+            continue
+        name = tuned.get(stmt.end_lineno)
         if name is None or _simple_target(stmt) != name:
             continue
         original = stmt.value

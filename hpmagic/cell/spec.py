@@ -256,13 +256,13 @@ def _condition(node: ast.expr, owner: str, annotated: dict[str, int], line: int,
         parts = []
         left = node.left
         for op_node, right in zip(node.ops, node.comparators):
-            op = _CMP_OPS[type(op_node)] if type(op_node) in _CMP_OPS else None
-            if op is None:
+            if type(op_node) not in _CMP_OPS:
                 raise SpecError(
                     "`is` / `is not` are not allowed in conditions",
                     "use `==` or `!=`",
                     offset=off,
                 )
+            op = _CMP_OPS[type(op_node)]
             if isinstance(left, ast.Name) and not isinstance(right, ast.Name):
                 parts.append(("cmp", _condition_name(left, owner, annotated, line, base), op, _cond_literal(right, op, base)))
             elif isinstance(right, ast.Name) and not isinstance(left, ast.Name) and op in _FLIP:

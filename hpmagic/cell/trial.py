@@ -50,7 +50,9 @@ def run_trial(
     the runner, which knows when it submitted the trial.
     """
     start = time.perf_counter()
-    state, value, metrics, error = TrialState.COMPLETE, None, {}, ""
+    state, error = TrialState.COMPLETE, ""
+    value: float | None = None
+    metrics: dict[str, float] = {}
     with capture() as output:
         try:
             value, metrics = evaluate(program, namespace, params)

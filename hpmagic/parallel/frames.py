@@ -12,7 +12,7 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 __all__ = ["dumps", "read_frame", "write_frame", "recv_exactly", "recv_frame", "send_frame"]
 
@@ -24,7 +24,7 @@ def dumps(message: Any) -> bytes:
     return pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def read_frame(stream: BinaryIO) -> bytes | None:
+def read_frame(stream: IO[bytes]) -> bytes | None:
     """One frame from a pipe, or None at the end of the stream."""
     header = _read_exactly(stream, _HEADER.size)
     if header is None:
@@ -33,7 +33,7 @@ def read_frame(stream: BinaryIO) -> bytes | None:
     return _read_exactly(stream, size)
 
 
-def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
     chunks, left = [], size
     while left:
         chunk = stream.read(left)
@@ -44,7 +44,7 @@ def _read_exactly(stream: BinaryIO, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def write_frame(stream: BinaryIO, data: bytes) -> None:
+def write_frame(stream: IO[bytes], data: bytes) -> None:
     stream.write(_HEADER.pack(len(data)))
     stream.write(data)
     stream.flush()

@@ -60,6 +60,28 @@ class _Worker:
     submitted = 0.0
     ready = False
     sent = 0  # bytes sent to it
+    pid: int
+
+    # What each kind of worker implements:
+    def send(self, frame: bytes) -> None:
+        raise NotImplementedError
+
+    def alive(self) -> bool:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """Close its channel: it exits after its current trial."""
+        raise NotImplementedError
+
+    def kill(self) -> None:
+        raise NotImplementedError
+
+    def join(self, timeout: float) -> bool:
+        """Wait for it to exit; True when it did."""
+        raise NotImplementedError
+
+    def death_reason(self) -> str:
+        raise NotImplementedError
 
     def _read_loop(self, events: queue.Queue, receive) -> None:
         try:
@@ -75,12 +97,14 @@ class _SpawnedWorker(_Worker):
 
     def __init__(self, events: queue.Queue, init: bytes, blob: bytes):
         self.proc = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=os.getcwd())
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.stdin, self.stdout = self.proc.stdin, self.proc.stdout
         self.pid = self.proc.pid
         self._outbox: queue.Queue = queue.Queue()
         for frame in (init, blob):
             self.send(frame)
         threading.Thread(target=self._write, daemon=True).start()
-        threading.Thread(target=self._read_loop, args=(events, lambda: read_frame(self.proc.stdout)), daemon=True).start()
+        threading.Thread(target=self._read_loop, args=(events, lambda: read_frame(self.stdout)), daemon=True).start()
 
     def send(self, frame: bytes) -> None:
         self.sent += len(frame)
@@ -89,8 +113,8 @@ class _SpawnedWorker(_Worker):
     def _write(self) -> None:
         try:
             while (frame := self._outbox.get()) is not None:
-                write_frame(self.proc.stdin, frame)
-            self.proc.stdin.close()
+                write_frame(self.stdin, frame)
+            self.stdin.close()
         except (OSError, ValueError):
             pass  # the process is gone; the reader reports it
 
@@ -369,9 +393,12 @@ class ProcessExecutor:
                 raise WorkerStartError(_load_error_text(message[1]))
             if message[0] == "dead":
                 raise WorkerStartError(
-                    f"the worker process died while loading the cell's variables ({_exit_text(self._zygote.proc.wait())}); "
+                    f"the worker process died while loading the cell's variables ({self._zygote_exit()}); "
                     "fix: run without --jobs to see whether the cell's variables load in a fresh Python"
                 )
+
+    def _zygote_exit(self) -> str:
+        return _exit_text(self._zygote.proc.wait() if self._zygote is not None else None)
 
     def _await_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

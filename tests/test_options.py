@@ -1,0 +1,152 @@
+"""Every option of ``%%tune`` and ``tune()`` with a bad value ends in one clean error.
+
+From the magic: an IPython ``UsageError`` (shown as one line, no traceback); from
+``tune()``: the specific subclass of ``HpmagicError``, with words that name the problem.
+Nothing runs: the cell appends to ``calls`` on every trial, and it stays empty.
+"""
+
+from __future__ import annotations
+
+import math
+import types
+
+import pytest
+from IPython.core.error import UsageError
+
+import hpmagic
+from hpmagic.errors import HpmagicError, OptionError, StorageError
+
+CELL = "calls.append(1)\nx = 0.5  # tune: uniform(0, 1)\nk = 'a'  # tune: ['a', 'b']\nx"
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "notes.txt").write_text("not a database\n" * 20)
+    return tmp_path
+
+
+# (line, words the error must contain)
+MAGIC_CASES = [
+    ("-n 0", "at least 1"),
+    ("-n -3", "at least 1"),
+    ("-n abc", "invalid int value"),
+    ("-n 1.5", "invalid int value"),
+    ("-s nope", "unknown strategy 'nope'"),
+    ("-s gpp", "did you mean 'gp'"),
+    ("-s number", "not a strategy"),
+    ("--maximize --minimize", "cannot both be given"),
+    ("-t 0", "positive number of seconds"),
+    ("-t -1", "positive number of seconds"),
+    ("-t nan", "positive number of seconds"),
+    ("-t soon", "invalid float value"),
+    ("-j 0", "--jobs must be a whole number of at least 1"),
+    ("-j two", "invalid int value"),
+    ("--executor nothere", "no variable 'nothere'"),
+    ("--executor number", "not an executor"),
+    ("--seed -1", "--seed must be a whole number from 0"),
+    ("--seed 4294967296", "--seed must be a whole number from 0"),
+    ("--seed x", "invalid int value"),
+    ("--storage f.sqlite", "--storage applies to a persistent study"),
+    ("--overwrite", "--overwrite applies to a persistent study"),
+    ("--study s --storage adir", "is a directory"),
+    ("--study s --storage notes.txt", "is not an SQLite database"),
+    ("--study s --storage missing/dir/f.sqlite", "does not exist"),
+    ("--prune median", "not available"),
+    ("--grid-points 0", "--grid-points must be a whole number of at least 1"),
+    ("-s grid --grid-points 200 -n 5", None),  # fine: -n caps a big grid (a control case)
+    ("-o 1bad", "is not a Python name"),
+    ("-o class", "is not a Python name"),
+    ("-o x", "is a tuned parameter"),
+    ("--bogus", "unrecognized arguments"),
+    ("-s manual -j 2", "drop --jobs"),
+]
+
+
+@pytest.mark.parametrize(("line", "words"), MAGIC_CASES, ids=[c[0] for c in MAGIC_CASES])
+def test_the_magic_turns_every_bad_option_into_a_usage_error(ip, workdir, capsys, line, words):
+    ip.user_ns.update(calls=[], number=42)
+    if words is None:
+        ip.run_cell_magic("tune", f"-q {line}", CELL)
+        assert len(ip.user_ns["calls"]) == 5
+        return
+    with pytest.raises(UsageError, match=words):
+        ip.run_cell_magic("tune", f"-q {line}", CELL)
+    assert ip.user_ns["calls"] == []
+    # through the shell, as a notebook shows it: one line, no traceback
+    result = ip.run_cell(f"%%tune -q {line}\n{CELL}")
+    out = capsys.readouterr()
+    assert isinstance(result.error_in_exec, UsageError)
+    assert "Traceback" not in out.out + out.err
+    assert ip.user_ns["calls"] == []
+    assert list(workdir.glob("*.sqlite")) == []  # nothing was created
+
+
+# (keyword arguments, error type, words)
+API_CASES = [
+    ({"trials": 0}, OptionError, "at least 1"),
+    ({"trials": "10"}, OptionError, "at least 1"),
+    ({"trials": 2.5}, OptionError, "at least 1"),
+    ({"trials": True}, OptionError, "at least 1"),
+    ({"strategy": "nope"}, OptionError, "unknown strategy"),
+    ({"strategy": 42}, OptionError, "not a strategy"),
+    ({"strategy": object()}, OptionError, "not a strategy"),
+    ({"maximize": "yes"}, OptionError, "switch"),
+    ({"maximize": True, "minimize": True}, OptionError, "cannot both be given"),
+    ({"metric": 5}, OptionError, "--metric needs a name"),
+    ({"metric": "  "}, OptionError, "--metric needs a name"),
+    ({"timeout": "5"}, OptionError, "positive number of seconds"),
+    ({"timeout": 0}, OptionError, "positive number of seconds"),
+    ({"timeout": math.nan}, OptionError, "positive number of seconds"),
+    ({"timeout": True}, OptionError, "positive number of seconds"),
+    ({"jobs": 0}, OptionError, "--jobs"),
+    ({"jobs": 2.5}, OptionError, "--jobs"),
+    ({"jobs": "2"}, OptionError, "--jobs"),
+    ({"executor": "nothere"}, OptionError, "no variable 'nothere'"),
+    ({"executor": object()}, OptionError, "not an executor"),
+    ({"seed": -1}, OptionError, "--seed"),
+    ({"seed": 1.5}, OptionError, "--seed"),
+    ({"seed": "abc"}, OptionError, "--seed"),
+    ({"seed": 2**32}, OptionError, "--seed"),
+    ({"seed": True}, OptionError, "--seed"),
+    ({"study": ""}, OptionError, "--study needs a name"),
+    ({"study": 5}, OptionError, "--study needs a name"),
+    ({"study": "s", "storage": 5}, OptionError, "--storage is the path"),
+    ({"storage": "f.sqlite"}, OptionError, "persistent study"),
+    ({"study": "s", "storage": "adir"}, StorageError, "is a directory"),
+    ({"study": "s", "storage": "notes.txt"}, StorageError, "not an SQLite database"),
+    ({"overwrite": 1}, OptionError, "switch"),
+    ({"prune": "median"}, OptionError, "not available"),
+    ({"grid_points": 0}, OptionError, "--grid-points"),
+    ({"baseline": "no"}, OptionError, "switch"),
+    ({"apply": None}, OptionError, "switch"),
+    ({"quiet": 1}, OptionError, "switch"),
+    ({"out": "1bad"}, OptionError, "not a Python name"),
+    ({"out": 5}, OptionError, "not a Python name"),
+    ({"out": "k"}, OptionError, "is a tuned parameter"),
+    ({"display": "fancy"}, OptionError, "not a display"),
+    ({"trails": 3}, OptionError, "did you mean 'trials'"),
+]
+
+
+@pytest.mark.parametrize(("options", "kind", "words"), API_CASES, ids=[repr(c[0]) for c in API_CASES])
+def test_tune_raises_a_specific_hpmagic_error_for_every_bad_option(workdir, options, kind, words):
+    ns = {"calls": []}
+    with pytest.raises(kind, match=words) as caught:
+        hpmagic.tune(CELL, ns, **{"trials": 5, "quiet": True, **options})
+    assert isinstance(caught.value, HpmagicError)
+    assert ns["calls"] == []
+    assert "x" not in ns  # nothing was applied
+
+
+@pytest.mark.parametrize("source", [b"x = 1  # tune: uniform(0, 1)\nx", None, ["x = 1"], 42])
+def test_tune_checks_the_source(source):
+    with pytest.raises(OptionError, match="source must be a string"):
+        hpmagic.tune(source, {}, quiet=True)
+
+
+@pytest.mark.parametrize("namespace", [[], (), "globals", types.MappingProxyType({"calls": []})])
+def test_tune_checks_the_namespace_before_any_trial(namespace):
+    with pytest.raises(OptionError, match="namespace must be a dict"):
+        hpmagic.tune(CELL, namespace, trials=3, quiet=True)
