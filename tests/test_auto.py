@@ -7,7 +7,7 @@ import pytest
 
 import hpmagic
 from hpmagic.annotations import parse_cell
-from hpmagic.strategies import STRATEGIES, auto
+from hpmagic.strategies import auto
 from hpmagic.strategies.base import StrategyContext
 
 CONTINUOUS_2 = "C = 1.0  # tune: loguniform(1e-3, 1e3)\ng = 0.1  # tune: loguniform(1e-4, 1)\nC * g"
@@ -46,7 +46,6 @@ def test_gp_for_moderate_spaces_and_budgets(cell, budget, jobs):
     assert "Bayesian optimisation" in why
 
 
-@pytest.mark.skipif("tpe" not in STRATEGIES, reason="tpe is not registered in this version")
 @pytest.mark.parametrize(
     "cell, budget, jobs, word",
     [(WIDE, 100, 1, "20 parameters"), (CONTINUOUS_2, 1000, 1, "1000 trials"), (CONTINUOUS_2, 200, 16, "16 parallel")],
@@ -56,18 +55,9 @@ def test_tpe_beyond_the_gp_limits(cell, budget, jobs, word):
     assert name == "tpe" and word in why
 
 
-@pytest.mark.skipif("sobol" not in STRATEGIES, reason="sobol is not registered in this version")
 def test_budgets_too_small_for_a_model_get_quasi_random_points():
     name, why = pick(CONTINUOUS_2, budget=6)
     assert name == "sobol" and "too few" in why
-
-
-def test_without_the_hyperopt_strategies_long_runs_evolve_and_wide_spaces_go_random(monkeypatch):
-    for key in ("tpe", "sobol"):
-        monkeypatch.delitem(STRATEGIES, key, raising=False)
-    assert pick(CONTINUOUS_2, budget=1000)[0] == "evolution"
-    assert pick(WIDE, budget=100)[0] == "random"
-    assert pick(CONTINUOUS_2, budget=6)[0] == "gp"
 
 
 def test_the_summary_says_what_auto_picked_and_why():

@@ -9,7 +9,7 @@ import random
 import numpy as np
 
 import hpmagic
-from hpmagic.result import Trial, TrialState
+from hpmagic.core import Trial, TrialState
 from hpmagic.space import Choice, Parameter, SearchSpace, Uniform
 from hpmagic.strategies.base import StrategyContext
 from hpmagic.strategies.evolution import Evolution

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import hpmagic
-from hpmagic.result import Trial, TrialState
+from hpmagic.core import Trial, TrialState
 from hpmagic.space import Choice, Int, LogUniform, Parameter, SearchSpace, Uniform
 from hpmagic.strategies._gp import acquisition, model
 from hpmagic.strategies._gp.encoding import Encoder

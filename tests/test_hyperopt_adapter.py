@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 import hpmagic
 from hpmagic.annotations import parse_cell
-from hpmagic.result import Trial, TrialState
+from hpmagic.core import Trial, TrialState
+from hpmagic.errors import OptionError
 from hpmagic.space import Choice, Int, LogInt, LogNormal, LogUniform, Normal, Parameter, SearchSpace, Uniform
 from hpmagic.strategies import make_strategy
 from hpmagic.strategies.base import StrategyContext
@@ -205,11 +206,11 @@ def test_seeds_and_options():
     assert "3 random trials" in strategy.reason
     assert "hyperopt's TPE" in make("tpe", COND, budget=30).reason  # default start-up: 10 of 30
     assert "10 random trials" in make("tpe", COND, budget=30).reason
-    with pytest.raises(TypeError, match="unknown option.*'gama'.*gamma"):
+    with pytest.raises(OptionError, match="unknown option.*'gama'.*gamma"):
         TPE(gama=0.3).setup(COND, StrategyContext())
-    with pytest.raises(TypeError, match="avg_best_idx, shrink_coef"):
+    with pytest.raises(OptionError, match="avg_best_idx, shrink_coef"):
         Anneal(bogus=1).setup(COND, StrategyContext())
-    with pytest.raises(TypeError, match="its options are: none"):
+    with pytest.raises(OptionError, match="its options are: none"):
         HyperoptRandom(n=1).setup(COND, StrategyContext())
 
 

@@ -1,6 +1,6 @@
 """One contract suite over every built-in strategy (every name in STRATEGIES, plus auto).
 
-A strategy added to ``hpmagic.strategies.STRATEGIES`` is covered here without touching
+A strategy added to ``hpmagic.strategies.catalog.STRATEGIES`` is covered here without touching
 this file.  The strategies are driven the way the runner drives them (``setup``, then
 ``ask``/``tell`` with frozen ``Trial`` records), and once through ``hpmagic.tune``.
 """
@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 import warnings
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hpmagic
 from hpmagic.annotations import parse_cell
-from hpmagic.result import Trial, TrialState
+from hpmagic.core import Direction, Trial, TrialState
+from hpmagic.errors import OptionError
 from hpmagic.space import (
     Choice,
     Condition,
@@ -29,12 +31,14 @@ from hpmagic.space import (
     SearchSpace,
     Uniform,
 )
-from hpmagic.strategies import STRATEGIES, _load, make_strategy
-from hpmagic.strategies.base import StrategyContext
+from hpmagic.strategies import make_strategy, names, resolve
+from hpmagic.strategies.base import SEED_LIMIT, CheckedStrategy, Strategy, StrategyContext, check_seed
+from hpmagic.strategies.catalog import STRATEGIES, load
+from hpmagic.strategies.hyperopt import TPE, Anneal
 
 # Interactive strategies (``manual``) propose only what a person picks with the controls;
 # they have their own tests.  Every other strategy proposes on its own and is covered here.
-INTERACTIVE = [name for name, path in STRATEGIES.items() if getattr(_load(path), "interactive", False)]
+INTERACTIVE = [name for name in STRATEGIES if getattr(load(name), "interactive", False)]
 NAMES = ["auto", *(name for name in STRATEGIES if name not in INTERACTIVE)]
 
 # A mixed space: every distribution, steps, choice literals that compare equal across types
@@ -323,3 +327,125 @@ def test_sobol_sequence_does_not_depend_on_the_budget():
     a = drive(make("sobol", budget=5, seed=9), SPACE, 20)
     b = drive(make("sobol", budget=100, seed=9), SPACE, 20)
     assert a == b
+
+
+# -- lookup, seeds and the check of custom strategies -------------------------------------
+
+SMALL = parse_cell(
+    'x = 0.5  # tune: uniform(0, 1)\nn = 2  # tune: int(1, 6)\nk = "a"  # tune: ["a", "b", None]\n'
+    'lr = 0.1  # tune: loguniform(1e-3, 1) if k == "a"\nx'
+).space
+CELL = "x = 0.5  # tune: uniform(0, 1)\n(x - 0.2) ** 2"
+
+
+def test_the_names_are_auto_and_the_catalog():
+    assert names() == ["auto", *STRATEGIES]
+    assert resolve(" TPE ") == "tpe" and resolve("auto") == "auto"
+
+
+def test_an_unknown_name_is_an_option_error_with_the_closest_name():
+    with pytest.raises(OptionError, match=r"unknown strategy 'rnadom' \(did you mean 'random'\?\); use one of auto, random"):
+        make("rnadom")
+    with pytest.raises(OptionError, match="unknown strategy 'nope'; use one of .*Strategy object in the namespace"):
+        resolve("nope", {"other": TPE()})
+    with pytest.raises(OptionError, match="unknown strategy 'nope'"):
+        hpmagic.tune(CELL, {}, strategy="nope", trials=3, quiet=True)
+
+
+def test_a_value_that_is_not_a_strategy_is_an_option_error_naming_its_type():
+    needs = r"not a strategy: a strategy is an object with ask\(number\) and tell\(trial\) methods"
+    with pytest.raises(OptionError, match=f"the strategy is of type int, {needs}"):
+        make_strategy(3, SPACE, StrategyContext())
+    with pytest.raises(OptionError, match=f"--strategy mine: the variable 'mine' is of type list, {needs}"):
+        resolve("mine", {"mine": [1, 2]})
+    with pytest.raises(OptionError, match=r"the variable 'mine' is the class TPE, not a strategy object; .*mine = TPE\(\)"):
+        resolve("mine", {"mine": TPE})
+    with pytest.raises(OptionError, match="of type dict, not a strategy"):
+        hpmagic.tune(CELL, {"mine": {}}, strategy="mine", trials=3, quiet=True)
+    # a built-in name wins over a namespace variable of that name
+    assert resolve("gp", {"gp": 3}) == "gp"
+
+
+def test_bad_options_of_a_strategy_in_the_namespace_are_an_option_error():
+    with pytest.raises(OptionError, match=r"TPE\(\) got unknown option\(s\) 'bogus' for hyperopt.tpe.suggest"):
+        hpmagic.tune(CELL, {"mine": TPE(bogus=1)}, strategy="mine", trials=3, quiet=True)
+    with pytest.raises(OptionError, match="got unknown option"):
+        make_strategy(Anneal(bogus=1), SPACE, StrategyContext())
+
+
+@pytest.mark.parametrize("seed", [-1, SEED_LIMIT, 2**64, 1.5, 3.0, "3", True, False, None, np.float64(2)])
+def test_a_seed_no_strategy_can_use_is_an_option_error(seed):
+    with pytest.raises(OptionError, match=r"the seed must be a whole number from 0 to 2\*\*32 - 1 \(4294967295\), but got"):
+        check_seed(seed)
+    with pytest.raises(OptionError, match="the seed must be a whole number"):
+        StrategyContext(seed=seed)
+
+
+def test_good_seeds_come_back_as_ints():
+    for seed in (0, 7, SEED_LIMIT - 1, np.int64(5), np.uint32(2**32 - 1)):
+        assert check_seed(seed) == int(seed) and type(check_seed(seed)) is int
+    assert type(StrategyContext(seed=np.int64(5)).seed) is int
+
+
+@pytest.mark.parametrize("seed", [0, SEED_LIMIT - 1])
+@pytest.mark.parametrize("name", names())
+def test_every_builtin_strategy_takes_the_smallest_and_largest_seed(name, seed):
+    strategy = make(name, SMALL, budget=12, seed=seed)
+    assert strategy.context.seed == seed
+    strategy.tell(complete(0, SMALL.defaults(), 0.5))
+    if name not in INTERACTIVE:  # those propose only what a person picks
+        assert len(drive(strategy, SMALL, 8)) == 8
+
+
+def test_the_direction_may_be_given_as_a_string():
+    context = StrategyContext(direction="maximize")
+    assert context.direction is Direction.MAXIMIZE
+    assert context.loss(complete(1, {}, 2.0)) == -2.0
+    assert StrategyContext().loss(complete(1, {}, 2.0)) == 2.0
+    assert StrategyContext().loss(Trial(number=1, params={}, state=TrialState.FAILED)) is None
+    with pytest.raises(OptionError, match="the direction must be 'minimize' or 'maximize', but got 'up'"):
+        StrategyContext(direction="up")
+
+
+class _Fixed:
+    """A custom strategy (not a Strategy subclass) that proposes a bad configuration from trial 3 on."""
+
+    name = "fixed"
+    reason = "always the same"
+
+    def __init__(self):
+        self.told = []
+
+    def ask(self, number):
+        return {"x": 0.25} if number < 3 else {"y": 1}
+
+    def tell(self, trial):
+        self.told.append(trial.number)
+
+
+def test_custom_strategies_are_checked_and_builtin_ones_are_not():
+    space = parse_cell(CELL).space
+    custom = make_strategy(_Fixed(), space, StrategyContext())
+    assert isinstance(custom, CheckedStrategy) and custom.name == "fixed" and custom.reason == "always the same"
+    assert custom.ask(1) == {"x": 0.25}
+    custom.tell(complete(1, {"x": 0.25}, 0.0))
+    assert custom.wrapped.told == [1]
+    with pytest.raises(OptionError, match=r"strategy 'fixed' proposed \{'y': 1\} for trial 3: "):
+        custom.ask(3)
+    assert not isinstance(make("random", space), CheckedStrategy)
+    annealer = Anneal(shrink_coef=0.3)
+    assert make_strategy(annealer, space, StrategyContext()) is annealer  # a built-in class, configured
+
+
+def test_a_strategy_subclass_outside_hpmagic_is_checked():
+    class Mine(Strategy):
+        name = "mine"
+
+        def ask(self, number):
+            return {}
+
+    space = parse_cell(CELL).space
+    strategy = make_strategy(Mine(), space, StrategyContext(seed=4))
+    assert isinstance(strategy, CheckedStrategy) and strategy.wrapped.context.seed == 4  # set up before wrapping
+    with pytest.raises(OptionError, match="strategy 'mine' proposed {} for trial 1: .*lacks active parameter 'x'"):
+        strategy.ask(1)

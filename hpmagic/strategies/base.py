@@ -10,7 +10,7 @@ The runner owns the loop; a strategy only proposes and learns:
    called again before earlier trials are told: those are *pending*, and a strategy that
    runs in parallel should not propose the same point twice.
 3. ``tell(trial)`` reports a finished trial (complete, failed, pruned or interrupted), a
-   frozen :class:`~hpmagic.result.Trial`.  Trials the strategy never asked for are told
+   frozen :class:`~hpmagic.core.Trial`.  Trials the strategy never asked for are told
    too: the defaults (trial 0) and, when a study resumes, every stored trial.  Use
    ``context.loss(trial)`` to get a value where lower is always better.
 
@@ -25,32 +25,74 @@ A whole strategy can be this small::
 
         def ask(self, number):
             return self.space.sample(self.rng)
+
+A strategy that is not built in is wrapped in a :class:`CheckedStrategy`, which checks each
+of its proposals against the space.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..result import Trial, TrialState
+from ..core import Direction, Trial, TrialState
+from ..errors import OptionError
 from ..space import SearchSpace
 
-__all__ = ["Strategy", "StrategyContext"]
+if TYPE_CHECKING:
+    from ..protocols import Strategy as StrategyProtocol
+
+__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "SEED_LIMIT"]
+
+#: Seeds are whole numbers in ``[0, SEED_LIMIT)``: 32 bits, which every seeding interface the
+#: built-in strategies use accepts (numpy's generators refuse negative seeds).
+SEED_LIMIT = 2**32
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an ``int``, or :class:`~hpmagic.errors.OptionError` if no strategy can use it.
+
+    Accepts whole numbers (numpy's included, ``bool`` not) from 0 to ``2**32 - 1``.
+    """
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < SEED_LIMIT:
+        raise OptionError(
+            f"the seed must be a whole number from 0 to 2**32 - 1 ({SEED_LIMIT - 1}), but got {seed!r}; "
+            "for example --seed 0 (or seed=0)"
+        )
+    return int(seed)
 
 
 @dataclass(frozen=True)
 class StrategyContext:
-    direction: str = "minimize"  # or "maximize"
+    """What a strategy learns about the search in ``setup``.
+
+    ``direction`` may be given as a string (``"maximize"``); it is stored as a
+    :class:`~hpmagic.core.Direction`.  ``seed`` is checked by :func:`check_seed`.
+    """
+
+    direction: Direction = Direction.MINIMIZE
     budget: int = 30  # total trials of the search, the defaults included
     seed: int = 0
     jobs: int = 1  # trials that may run at once
     grid_points: int = 5  # points per continuous parameter, for grids
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.direction, Direction):
+            try:
+                direction = Direction(self.direction)
+            except ValueError:
+                raise OptionError(
+                    f"the direction must be 'minimize' or 'maximize', but got {self.direction!r}"
+                ) from None
+            object.__setattr__(self, "direction", direction)
+        object.__setattr__(self, "seed", check_seed(self.seed))
+
     def loss(self, trial: Trial) -> float | None:
         """The trial's value with lower always better; ``None`` unless it completed."""
         if trial.state is not TrialState.COMPLETE or trial.value is None:
             return None
-        return -trial.value if self.direction == "maximize" else trial.value
+        return self.direction.loss(trial.value)
 
 
 class Strategy:
@@ -58,18 +100,21 @@ class Strategy:
 
     #: Short name shown in the summary.
     name: str = "custom"
+    #: The space being searched; set by ``setup``.
+    space: SearchSpace
 
     def __init__(self) -> None:
-        self.space: SearchSpace | None = None
         self.context = StrategyContext()
         #: Why this strategy was chosen or how it is set up; shown in the summary.
         self.reason: str = ""
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Called once, before the first ``ask`` or ``tell``."""
         self.space = space
         self.context = context
 
     def ask(self, number: int) -> dict[str, Any] | None:  # pragma: no cover - abstract
+        """The configuration for trial ``number``, or ``None`` when there is nothing new to try."""
         raise NotImplementedError
 
     def tell(self, trial: Trial) -> None:
@@ -77,3 +122,43 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} strategy {self.name!r}>"
+
+
+def is_builtin(strategy: object) -> bool:
+    """True for an instance of a class defined in :mod:`hpmagic.strategies` (configured or not)."""
+    return type(strategy).__module__.startswith(f"{__package__}.")
+
+
+class CheckedStrategy:
+    """A strategy that is not built in, with each proposal checked against the space.
+
+    A configuration that lacks an active parameter or has an extra one raises
+    :class:`~hpmagic.errors.OptionError` naming the strategy, the configuration and the
+    trial.  Built-in strategies are not wrapped: they are tested to fit the space, and the
+    check would cost time on every trial.
+    """
+
+    def __init__(self, strategy: StrategyProtocol, space: SearchSpace):
+        #: The strategy whose proposals are checked.
+        self.wrapped = strategy
+        self.space = space
+        self.name: str = getattr(strategy, "name", type(strategy).__name__)
+
+    @property
+    def reason(self) -> str:
+        return getattr(self.wrapped, "reason", "")
+
+    def ask(self, number: int) -> dict[str, Any] | None:
+        params = self.wrapped.ask(number)
+        if params is not None:
+            try:
+                self.space.validate(params)
+            except ValueError as exc:
+                raise OptionError(f"strategy {self.name!r} proposed {params!r} for trial {number}: {exc}") from None
+        return params
+
+    def tell(self, trial: Trial) -> None:
+        self.wrapped.tell(trial)
+
+    def __repr__(self) -> str:
+        return f"<CheckedStrategy of {self.wrapped!r}>"

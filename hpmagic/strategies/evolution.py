@@ -1,32 +1,20 @@
 """``evolution``: a CMA evolution strategy for mixed spaces.
 
-Numeric parameters (floats, integers, quantised values, priors) evolve together in the
-unit cube with a covariance-matrix-adaptation evolution strategy (CMA-ES, with the
-standard weights and learning rates for the dimension): each generation samples
-``lambda = 4 + 3 ln(d)`` points (at least 6) around a mean, ranks them, and moves the
-mean, the step size and the covariance towards the better half.  Integers and quantised
-values are rounded by their distributions' ``from_unit``; points outside the cube are
-mirrored back.  Each *choice* parameter has its own probability vector instead (no
-false order among options): it starts uniform, moves towards the options of the better
-half of each generation, and never lets an option drop below a small floor, which is
-the categorical mutation.
-
-Trials are asynchronous: ``ask`` hands out members of the current generation and draws
-more when all are pending, and a generation is ranked as soon as ``lambda`` of its members
-are told.  Failed and pruned members rank last; trials the strategy did not ask for (the
-defaults, resumed trials) and late members of a past generation are not used.  Everything
-is drawn from a generator seeded by the search's seed.
+Numeric parameters evolve together in the unit cube by CMA-ES; each choice has a learned
+probability per option.  Generations are filled and ranked asynchronously.  The details
+(sampling, ranking, the categorical floor, which trials are used): ``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from ..result import TrialState
-from ..space import Choice
-from .base import Strategy
+from ..core import Trial, TrialState
+from ..space import Choice, SearchSpace
+from .base import Strategy, StrategyContext
 
 __all__ = ["Evolution"]
 
@@ -35,16 +23,17 @@ CATEGORICAL_FLOOR = 0.2
 
 
 class Evolution(Strategy):
+    """CMA-ES over the numeric parameters, learned option probabilities for the choices."""
+
     name = "evolution"
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
         self.numeric = [i for i, p in enumerate(params) if not isinstance(p.distribution, Choice)]
-        self.choices = [i for i, p in enumerate(params) if isinstance(p.distribution, Choice)]
-        self.probs = {i: np.full(len(params[i].distribution.options), 1.0 / len(params[i].distribution.options))
-                      for i in self.choices}
+        sizes = {i: len(p.distribution.options) for i, p in enumerate(params) if isinstance(p.distribution, Choice)}
+        self.probs = {i: np.full(k, 1.0 / k) for i, k in sizes.items()}
         n = len(self.numeric)
         self.lam = max(6, 4 + int(3 * math.log(max(len(params), 1))))
         self.mu = self.lam // 2
@@ -69,7 +58,7 @@ class Evolution(Strategy):
         self._results: list[tuple[float, np.ndarray, dict[int, int]]] = []
         self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
 
-    def ask(self, number):
+    def ask(self, number: int) -> dict[str, Any] | None:
         x = self._sample_numeric()
         picks = {i: int(self.rng.choice(len(p), p=p)) for i, p in self.probs.items()}
         u = np.empty(len(self.space))
@@ -79,7 +68,7 @@ class Evolution(Strategy):
         self._members[number] = (self.generation, x, picks)
         return self.space.from_unit([float(v) for v in u])
 
-    def tell(self, trial):
+    def tell(self, trial: Trial) -> None:
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
             return

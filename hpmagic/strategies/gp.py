@@ -1,33 +1,22 @@
-"""``gp``: Bayesian optimisation with a Gaussian process (scikit-learn) and log expected improvement.
+"""``gp``: Bayesian optimisation with a Gaussian process and log expected improvement.
 
-How a proposal is made (the mathematics lives in :mod:`hpmagic.strategies._gp`):
-
-1. **Initial design.**  Until ``max(5, d + 1)`` trials are known (told or pending, the
-   defaults of trial 0 included; ``d`` is the number of parameters), the points come from
-   a scrambled Sobol sequence, which spreads them better than independent draws.
-2. **Model.**  Every parameter is placed in the unit cube (log scales, integer cells and
-   priors are handled by the distributions' ``to_unit``/``from_unit``), choices are
-   one-hot, inactive conditional parameters sit at a fixed position with an "active" flag
-   column.  A GP with a Matern 5/2 kernel (one length scale per feature), a signal
-   amplitude and white noise is fitted by maximum likelihood to the transformed losses.
-3. **Failures.**  A failed or pruned trial counts as the worst loss seen so far, so the
-   model learns to avoid its region; interrupted trials are ignored.
-4. **Pending trials** (asked, not told, as with ``--jobs``) are added to the model with
-   the model's own prediction as their value (the *kriging believer*): the uncertainty
-   around them collapses, so parallel asks land on distinct points.
-5. **Acquisition.**  Log expected improvement is scored on 2,000 random points plus
-   perturbations of the best trials, then L-BFGS-B climbs from the five best of them along
-   the continuous coordinates, and a greedy pass tries discrete moves (other options,
-   neighbouring integers).  A point already tried is never proposed again; if the model
-   has nothing new to offer, a random point is tried instead.
+This is the ask/tell adapter; the mathematics lives in :mod:`hpmagic.strategies._gp`.  How
+a proposal is made (initial design, model, failures, pending trials, acquisition):
+``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from ..result import TrialState
-from .base import Strategy
+from ..core import Trial, TrialState
+from ..space import SearchSpace
+from .base import Strategy, StrategyContext
+
+if TYPE_CHECKING:
+    from ._gp.model import Hyperparameters
 
 __all__ = ["GPStrategy"]
 
@@ -37,9 +26,11 @@ RESTARTS = 5
 
 
 class GPStrategy(Strategy):
+    """Gaussian-process Bayesian optimisation after a quasi-random start."""
+
     name = "gp"
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
         from scipy.stats import qmc
 
@@ -51,14 +42,14 @@ class GPStrategy(Strategy):
         self._sobol = qmc.Sobol(max(len(space), 1), scramble=True, seed=self.rng)
         self._told: dict[int, tuple[np.ndarray, float | None]] = {}  # number -> (features, loss or None)
         self._pending: dict[int, np.ndarray] = {}
-        self._hyper = None
+        self._hyper: Hyperparameters | None = None
         self.reason = self.reason or (
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
         )
 
     # -- ask/tell ------------------------------------------------------------------------
 
-    def ask(self, number):
+    def ask(self, number: int) -> dict[str, Any] | None:
         if len(self.space) == 0:
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
@@ -76,7 +67,7 @@ class GPStrategy(Strategy):
             pass
         return config
 
-    def tell(self, trial):
+    def tell(self, trial: Trial) -> None:
         self._pending.pop(trial.number, None)
         if trial.state is TrialState.INTERRUPTED or trial.state is TrialState.RUNNING:
             return
@@ -88,7 +79,7 @@ class GPStrategy(Strategy):
 
     # -- the model ---------------------------------------------------------------------
 
-    def _propose(self):
+    def _propose(self) -> dict[str, Any]:
         from ._gp import acquisition, model
 
         X, y = self._training_data()
@@ -121,7 +112,7 @@ class GPStrategy(Strategy):
                 return self.space.sample(self.rng)
         return self.encoder.config_from_features(x)
 
-    def _training_data(self):
+    def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
         rows = list(self._told.values())
         X = np.vstack([x for x, _ in rows])
         losses = np.array([np.nan if loss is None else loss for _, loss in rows], dtype=float)
@@ -130,7 +121,7 @@ class GPStrategy(Strategy):
         losses[~ok] = worst  # failures count as the worst loss seen
         return X, losses
 
-    def _candidates(self, X, y):
+    def _candidates(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         P = len(self.space)
         U = self.rng.random((CANDIDATES, P))
         # Local candidates: the best few trials, perturbed in the latent cube.

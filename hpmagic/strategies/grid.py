@@ -11,22 +11,27 @@ with the seed; a huge one (more than :data:`MAX_LISTED` points, say 5 values of 
 from __future__ import annotations
 
 import random
+from typing import Any
 
-from .base import Strategy
+from ..core import Trial
+from ..space import SearchSpace
+from .base import Strategy, StrategyContext
 
 #: Largest grid that is listed and shuffled; beyond it grid points are drawn at random.
 MAX_LISTED = 100_000
 
 
 class GridSearch(Strategy):
+    """Every grid point once, shuffled or drawn at random when the budget cannot cover them."""
+
     name = "grid"
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
         self.rng = random.Random(context.seed)
         self.size = space.grid_size(context.grid_points, limit=MAX_LISTED)
         room = context.budget - 1  # trial 0 runs the defaults
-        self.points: list[dict] | None = None
+        self.points: list[dict[str, Any]] | None = None
         self._asked: set[int] = set()
         self._done: set[str] = set()  # points a resumed or shared study already ran
         if self.size > MAX_LISTED:
@@ -46,7 +51,7 @@ class GridSearch(Strategy):
             self.reason = self.reason or f"{len(self.points)} grid points"
         self._next = 0
 
-    def ask(self, number):
+    def ask(self, number: int) -> dict[str, Any] | None:
         self._asked.add(number)
         if self.points is None:
             return self._draw()
@@ -57,7 +62,7 @@ class GridSearch(Strategy):
                 return dict(point)
         return None
 
-    def tell(self, trial):
+    def tell(self, trial: Trial) -> None:
         # Trials this grid did not propose (stored ones, or another process's) are not run again;
         # trial 0, the defaults, does not use up a grid point.
         if trial.number not in self._asked and trial.number != 0:
@@ -66,7 +71,7 @@ class GridSearch(Strategy):
             if self.points is None:
                 self.seen.add(key)
 
-    def _draw(self):
+    def _draw(self) -> dict[str, Any] | None:
         for _ in range(1000):
             point = self.space.build(lambda p: self.rng.choice(self.values[p.name]))
             key = repr(sorted(point.items()))

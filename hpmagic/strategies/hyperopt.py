@@ -1,62 +1,10 @@
 """``tpe``, ``anneal`` and ``hyperopt-random``: hyperopt's algorithms behind hpmagic's ask/tell.
 
-This is the only module of hpmagic that imports hyperopt, and it does so in ``setup``, so
-``import hpmagic`` (and importing this module) stays light.  hyperopt's algorithms are
-functions ``suggest(new_ids, domain, trials, seed)`` that read a ``Trials`` database of
-untyped dict documents and return documents for new trials.  hpmagic's runner owns the
-loop, so ``fmin`` is never called: the adapter keeps its own ``Trials`` and
-
-- on ``ask(number)`` calls the algorithm's ``suggest([number], ...)``, turns the proposed
-  raw values into a configuration of hpmagic's types, and inserts the document into
-  ``Trials`` in state ``JOB_STATE_RUNNING`` (a *pending* trial; hyperopt counts pending
-  trials as infinitely bad, which steers a second ask away from the first);
-- on ``tell(trial)`` fills in that document's result (``status: ok`` with the loss, where
-  lower is always better), or makes a new document for a trial it never asked (trial 0,
-  the defaults; every stored trial of a resumed study), so the model learns from them too.
-
-Translation of the search space (hyperopt's trial ids are hpmagic's trial numbers):
-
-===================  ===================================================================
-hpmagic              hyperopt label (raw value) and the way back
-===================  ===================================================================
-uniform              ``hp.uniform``; clipped into ``[low, high]``
-uniform, step=q      ``hp.quniform`` over the step index ``k`` in ``[-0.5, n + 0.5]``;
-                     value ``low + k*q`` (``quniform(low, high, q)`` itself would round to
-                     multiples of ``q``, not to ``low + k*q``)
-int, step=q          ``hp.quniform`` over the index, padded by half a step on both sides so
-                     the end values are as likely as the others (``hp.uniformint`` gives
-                     them half the weight); returned as ``int``
-loguniform           ``hp.loguniform(log low, log high)``; clipped
-logint               ``hp.qloguniform(log(low - 0.5), log(high + 0.5), 1)``; clipped,
-                     quantised to the step, returned as ``int``
-choice               ``hp.choice`` over the option indices; the exact literal comes back
-                     (tuples, ``None`` and bools included; ``True`` is never ``1``)
-normal, lognormal    ``hp.normal``, ``hp.lognormal``
-===================  ===================================================================
-
-Conditions.  hyperopt expresses conditionality by nesting parameters inside the branches
-of an ``hp.choice``; that cannot express hpmagic's conditions, which compare earlier
-parameters in arbitrary ways (``lr < 0.01 and depth in (3, 4)``).  So the hyperopt space is
-flat: every parameter is sampled on every ask, the configuration is built in order by the
-search space itself (``SearchSpace.build``, which evaluates each condition on the values
-before it), and the document's ``misc.idxs``/``misc.vals`` then keep only the *active*
-parameters.  That is exactly what hyperopt records for a parameter in an unchosen branch,
-so TPE models each parameter from the trials in which it was active and anneal perturbs
-only trials that used it.  TPE's density of a parameter is independent of the others in
-hyperopt anyway, so sampling an inactive one and dropping it biases nothing.
-
-Trial states.  Complete: ``status: ok`` with the loss.  Failed and pruned: ``status: fail``
-(no loss; hyperopt treats them as infinitely bad, as ``fmin`` does for failed trials).
-Interrupted (or a trial told while still running): the document is cancelled and drops
-out of the model, since an interrupted trial says nothing about its configuration.
-
-Seeds.  Each ask derives its seed from the search seed and the trial number, so the same
-seed, the same trial numbers and the same results reproduce the same proposals.
-
-``tpe`` starts with ``min(20, max(5, budget // 3))`` random trials (hyperopt's own default,
-20, would spend two thirds of hpmagic's default budget of 30 on random search) and then
-proposes points by tree-structured Parzen estimators; ``TPE(n_startup_jobs=20, gamma=...)``
-passes keyword arguments through to ``hyperopt.tpe.suggest``.
+The only module of hpmagic that imports hyperopt (in ``setup``, so that importing it stays
+light).  hpmagic's runner owns the loop, so ``fmin`` is never called: the adapter keeps its
+own ``Trials`` database, calls the algorithm's ``suggest`` on each ask and records every
+told trial in it.  How parameters, conditions, trial states and seeds translate:
+``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
@@ -66,22 +14,19 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from ..result import Trial, TrialState
-from ..space import Parameter
-from .base import Strategy
+from ..core import Trial, TrialState
+from ..errors import OptionError
+from ..space import Parameter, SearchSpace
+from .base import Strategy, StrategyContext
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom"]
 
 
-def _import_hyperopt():
-    try:
-        import hyperopt
-        from hyperopt import anneal, base, hp, rand, tpe
-    except ImportError as exc:  # pragma: no cover - hyperopt is a dependency of hpmagic
-        raise ImportError(
-            f"the tpe, anneal and hyperopt-random strategies need hyperopt, which could not be imported ({exc}); "
-            "install it with `pip install hyperopt`, or choose another strategy"
-        ) from None
+def _import_hyperopt() -> tuple[Any, Any, Any, dict[str, Any]]:
+    # Imported on first use, not at the top: `import hpmagic` must not load hyperopt.
+    import hyperopt
+    from hyperopt import anneal, base, hp, rand, tpe
+
     return hyperopt, base, hp, {"tpe": tpe, "anneal": anneal, "rand": rand}
 
 
@@ -90,7 +35,9 @@ class _Codec:
 
     def __init__(self, param: Parameter):
         self.param = param
-        self.dist = d = param.distribution
+        # Any: which attributes exist (step, low, options, ...) depends on ``kind``
+        d: Any = param.distribution
+        self.dist = d
         self.kind = d.kind
         #: stepped uniforms and ints are sampled by the index k of ``low + k*step``
         self.indexed = (self.kind == "uniform" and d.step is not None) or self.kind == "int"
@@ -98,7 +45,7 @@ class _Codec:
             self.step = d.step or 1
             self.last = int(d.cardinality()) - 1  # index of the last value
 
-    def node(self, hp):
+    def node(self, hp: Any) -> Any:
         d, label = self.dist, self.param.name
         if self.indexed:
             return hp.quniform(label, -0.5, self.last + 0.5, 1)
@@ -151,7 +98,7 @@ class _Codec:
 
 
 class HyperoptStrategy(Strategy):
-    """Runs one of hyperopt's ``suggest`` functions; see the module docstring."""
+    """Runs one of hyperopt's ``suggest`` functions (see ``docs/design/strategies.md``)."""
 
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
@@ -163,7 +110,7 @@ class HyperoptStrategy(Strategy):
         #: keyword arguments for the ``suggest`` function (e.g. ``gamma`` for TPE)
         self.options = options
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base
@@ -172,31 +119,31 @@ class HyperoptStrategy(Strategy):
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
-        self._domain = None
+        self._domain: Any = None
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
             self._domain = base.Domain(_never_called, expr)
         self.reason = self.reason or self.description
 
-    def _make_suggest(self, module) -> Callable:
+    def _make_suggest(self, module: Any) -> Callable[..., Any]:
         return functools.partial(module.suggest, **self.options) if self.options else module.suggest
 
-    def _option_names(self, module) -> set[str]:
+    def _option_names(self, module: Any) -> set[str]:
         return _keywords(module.suggest)
 
-    def _check_options(self, module) -> None:
+    def _check_options(self, module: Any) -> None:
         extra = self._option_names(module)
         unknown = sorted(set(self.options) - extra)
         if unknown:
             known = ", ".join(sorted(extra)) or "none"
-            raise TypeError(
+            raise OptionError(
                 f"{type(self).__name__}() got unknown option(s) {', '.join(map(repr, unknown))} for "
                 f"{module.__name__}.suggest; its options are: {known}"
             )
 
     # -- ask ------------------------------------------------------------------------------
 
-    def ask(self, number):
+    def ask(self, number: int) -> dict[str, Any] | None:
         if self._domain is None:
             return None  # nothing to tune: only the defaults run
         (doc,) = self._suggest([number], self._domain, self._trials, self._seed(number))
@@ -208,7 +155,7 @@ class HyperoptStrategy(Strategy):
     def _seed(self, number: int) -> int:
         import numpy as np
 
-        state = np.random.SeedSequence([self.context.seed % 2**32, number]).generate_state(1)[0]
+        state = np.random.SeedSequence([self.context.seed, number]).generate_state(1)[0]
         return int(state) >> 1  # hyperopt adds trial ids to the seed: keep it in 31 bits
 
     # -- tell -----------------------------------------------------------------------------
@@ -233,11 +180,14 @@ class HyperoptStrategy(Strategy):
 
     # -- the Trials database --------------------------------------------------------------
 
-    def _insert(self, number: int, config: dict[str, Any], *, state: int, result: dict, doc: dict | None = None) -> None:
+    def _insert(
+        self, number: int, config: dict[str, Any], *, state: int, result: dict[str, Any], doc: dict[str, Any] | None = None
+    ) -> None:
         """Record ``config`` as hyperopt trial ``number``, with only its active parameters."""
         if doc is None:
             (doc,) = self._trials.new_trial_docs([number], [None], [result], [{"tid": number, "cmd": None, "workdir": None}])
-        idxs, vals = {}, {}
+        idxs: dict[str, list[int]] = {}
+        vals: dict[str, list[float | int]] = {}
         for name, codec in self._codecs.items():
             raw = codec.encode(config[name]) if name in config else None
             idxs[name] = [number] if raw is not None else []
@@ -252,7 +202,7 @@ class HyperoptStrategy(Strategy):
         self._trials.refresh()
 
 
-def _keywords(function) -> set[str]:
+def _keywords(function: Callable[..., Any]) -> set[str]:
     import inspect
 
     params = inspect.signature(function).parameters.values()
@@ -261,24 +211,28 @@ def _keywords(function) -> set[str]:
     return {p.name for p in params if p.name not in fixed and p.kind in kinds}
 
 
-def _never_called(_config):  # pragma: no cover - the runner evaluates trials, not hyperopt
+def _never_called(_config: Any) -> None:  # pragma: no cover - the runner evaluates trials, not hyperopt
     raise RuntimeError("hpmagic runs trials itself; hyperopt's objective is never called")
 
 
 class TPE(HyperoptStrategy):
-    """hyperopt's Tree-structured Parzen Estimator (``hyperopt.tpe.suggest``)."""
+    """hyperopt's Tree-structured Parzen Estimator (``hyperopt.tpe.suggest``).
+
+    Keyword arguments go to ``suggest`` (``TPE(gamma=0.2)``); ``n_startup_jobs``, the random
+    trials before the model, defaults to ``min(20, max(5, budget // 3))``.
+    """
 
     name = "tpe"
     algorithm = "tpe"
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         self.startup = self.options.get("n_startup_jobs", min(20, max(5, context.budget // 3)))
         self.description = (
             f"hyperopt's TPE: {self.startup} random trials, then tree-structured Parzen estimators"
         )
         super().setup(space, context)
 
-    def _make_suggest(self, module) -> Callable:
+    def _make_suggest(self, module: Any) -> Callable[..., Any]:
         options = {"n_startup_jobs": self.startup, "verbose": False, **self.options}
         return functools.partial(module.suggest, **options)
 
@@ -290,7 +244,7 @@ class Anneal(HyperoptStrategy):
     algorithm = "anneal"
     description = "hyperopt's annealing: samples near the best trials, in a neighbourhood that shrinks"
 
-    def _option_names(self, module) -> set[str]:
+    def _option_names(self, module: Any) -> set[str]:
         return _keywords(module.AnnealingAlgo.__init__)  # suggest passes its keywords on to it
 
 

@@ -11,26 +11,31 @@ on how it is cut into blocks.  Results do not steer it: ``tell`` ignores them.
 
 from __future__ import annotations
 
-from .base import Strategy
+from typing import Any
+
+from ..space import SearchSpace
+from .base import Strategy, StrategyContext
 
 
 class SobolSearch(Strategy):
+    """Scrambled Sobol' points, handed out in order (see the module docstring)."""
+
     name = "sobol"
 
-    def setup(self, space, context):
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
-        self._engine = None
-        self._points: list = []
+        self._engine: Any = None
+        self._points: list[Any] = []
         self._drawn = 0
         if len(space):
             from scipy.stats import qmc
 
             # scipy >= 1.15 calls this argument `rng`; `seed` still works and keeps 1.10 supported
-            self._engine = qmc.Sobol(d=len(space), scramble=True, seed=context.seed % 2**32)
+            self._engine = qmc.Sobol(d=len(space), scramble=True, seed=context.seed)
         self._first_block = max(context.budget - 1, 1)  # trial 0 runs the defaults
         self.reason = self.reason or "scrambled Sobol' points (scipy.stats.qmc), an even cover of the space"
 
-    def ask(self, number):
+    def ask(self, number: int) -> dict[str, Any] | None:
         if self._engine is None:
             return None  # nothing to tune: only the defaults run
         if not self._points:

@@ -37,11 +37,13 @@ def log_h(z: np.ndarray) -> np.ndarray:
 
 
 def log_ei(mean: np.ndarray, var: np.ndarray, best: float) -> np.ndarray:
+    """Log expected improvement over ``best`` at points with posterior ``mean`` and ``var``."""
     s = np.sqrt(var)
     return np.log(s) + log_h((best - mean) / s)
 
 
 def log_ei_with_gradient(post: Posterior, x: np.ndarray, best: float) -> tuple[float, np.ndarray]:
+    """Log expected improvement at one point ``x``, and its gradient with respect to ``x``."""
     mean, var, dmean, dvar = post.predict_with_gradient(x)
     s = np.sqrt(var)
     z = (best - mean) / s
@@ -82,7 +84,7 @@ def maximize(
         if len(cols):
             base = x.copy()
 
-            def negative(u, base=base, cols=cols):
+            def negative(u: np.ndarray, base: np.ndarray = base, cols: np.ndarray = cols) -> tuple[float, np.ndarray]:
                 base[cols] = u
                 val, grad = log_ei_with_gradient(post, base, best)
                 return -val, -grad[cols]
@@ -98,7 +100,15 @@ def maximize(
     return best_x, best_val
 
 
-def _greedy_discrete(post, best, x, val, neighbours, rounds: int = 3):
+def _greedy_discrete(
+    post: Posterior,
+    best: float,
+    x: np.ndarray,
+    val: float,
+    neighbours: Callable[[np.ndarray], list[np.ndarray]],
+    rounds: int = 3,
+) -> tuple[np.ndarray, float]:
+    """Take the best single discrete move while it raises log EI, at most ``rounds`` times."""
     for _ in range(rounds):
         moves = neighbours(x)
         if not moves:

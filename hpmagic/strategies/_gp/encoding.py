@@ -25,6 +25,8 @@ __all__ = ["Encoder"]
 
 
 class Encoder:
+    """Maps the configurations of one search space to GP features and back (see the module docstring)."""
+
     def __init__(self, space: SearchSpace):
         self.space = space
         self.params = list(space.parameters)

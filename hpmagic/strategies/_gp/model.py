@@ -14,6 +14,7 @@ through a logarithm, so that the model spends its capacity near the good values.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,8 @@ NOISE_BOUNDS = (1e-6, 0.25)
 
 @dataclass(frozen=True)
 class Hyperparameters:
+    """The fitted kernel: signal amplitude, one length scale per feature, white-noise level."""
+
     amplitude: float
     length_scales: np.ndarray
     noise: float
@@ -78,7 +81,9 @@ def fit_hyperparameters(
         np.clip(start.length_scales, *LENGTH_SCALE_BOUNDS), LENGTH_SCALE_BOUNDS, nu=2.5
     ) + WhiteKernel(np.clip(start.noise, *NOISE_BOUNDS), NOISE_BOUNDS)
 
-    def optimizer(obj_func, initial_theta, bounds):
+    def optimizer(
+        obj_func: Callable[..., tuple[float, np.ndarray]], initial_theta: np.ndarray, bounds: np.ndarray
+    ) -> tuple[np.ndarray, float]:
         res = minimize(obj_func, initial_theta, jac=True, method="L-BFGS-B", bounds=bounds, options={"maxiter": 80})
         return res.x, res.fun
 
