@@ -421,7 +421,7 @@ def run_method(method: str, problem: Problem, seed: int, trials: int):
 
 def random_expected_best(problem: Problem, trials: int, runs: int = 2000) -> float:
     """Monte Carlo estimate of random search's expected best after ``trials`` evaluations."""
-    from hpmagic.annotations import parse_cell
+    from hpmagic.cell.parser import parse_cell
 
     space = parse_cell(problem.cell).space
     rng = np.random.default_rng(12345)
@@ -431,7 +431,7 @@ def random_expected_best(problem: Problem, trials: int, runs: int = 2000) -> flo
 
 def gp_proposal_seconds(finished: int = 100, repeats: int = 10) -> float:
     """Median time of the GP's ``ask`` with ``finished`` trials told, on Hartmann6."""
-    from hpmagic.annotations import parse_cell
+    from hpmagic.cell.parser import parse_cell
     from hpmagic.result import Trial, TrialState
     from hpmagic.strategies.base import StrategyContext
     from hpmagic.strategies.gp import GPStrategy

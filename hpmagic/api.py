@@ -25,7 +25,7 @@ from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
 from .runner import Runner, SearchPlan
 from .storage import MemoryStore  # (moves to storage.memory)
-from .strategies import make_strategy, names
+from .strategies import make_strategy, resolve
 from .strategies.base import StrategyContext
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ class Search:
     def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions):
         self.parsed, self.namespace, self.opts = parsed, namespace, opts
         self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
-        self.spec = _strategy_spec(opts.strategy, namespace)
+        self.spec = resolve(opts.strategy, namespace)
         self.budget = opts.trials if opts.trials is not None else self._default_budget()
         self.store: TrialStore = MemoryStore()
         self.executor: TrialExecutor | None = None
@@ -194,7 +194,7 @@ class Search:
                 print(f"hpmagic: {self.complete.notes[0]}")
             return self.result
         assert self.executor is not None
-        runner = Runner(self.plan, _Checked(self.strategy, self.plan.space), self.store, self.executor, reporter)
+        runner = Runner(self.plan, self.strategy, self.store, self.executor, reporter)
         self.result = runner.run()
         return self.result
 
@@ -253,36 +253,3 @@ def _range_notes(space: Any, opts: TuneOptions) -> tuple[str, ...]:
         for p in space
         if opts.baseline and p.name in defaults and not p.default_in_range
     )
-
-
-def _strategy_spec(spec: Any, namespace: Mapping[str, Any]) -> Any:
-    """A strategy name, or the object a non-built-in name refers to in the namespace."""
-    if isinstance(spec, str) and spec.strip().lower() not in names() and spec in namespace:
-        return namespace[spec]
-    return spec
-
-
-class _Checked:
-    """Wraps a strategy so that a configuration that does not fit the space is a clear error."""
-
-    def __init__(self, strategy: Any, space: Any):
-        self._strategy = strategy
-        self._space = space
-        self.name = getattr(strategy, "name", type(strategy).__name__)
-        self._check = not type(strategy).__module__.startswith("hpmagic.")
-
-    @property
-    def reason(self) -> str:
-        return getattr(self._strategy, "reason", "")
-
-    def ask(self, number: int) -> dict[str, Any] | None:
-        params = self._strategy.ask(number)
-        if params is not None and self._check:
-            try:
-                self._space.validate(params)
-            except ValueError as exc:
-                raise OptionError(f"strategy {self.name!r} proposed {params!r} for trial {number}: {exc}") from None
-        return params
-
-    def tell(self, trial: Any) -> None:
-        self._strategy.tell(trial)

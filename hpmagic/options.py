@@ -16,13 +16,12 @@ from typing import Any
 
 from .core import Direction
 from .errors import OptionError
+from .strategies.base import check_seed
 
-__all__ = ["TuneOptions", "DEFAULT_TRIALS", "DISPLAYS", "check_seed"]
+__all__ = ["TuneOptions", "DEFAULT_TRIALS", "DISPLAYS"]
 
 DEFAULT_TRIALS = 30
 DISPLAYS = ("auto", "widget", "text", "none")
-#: Seeds are 32-bit: NumPy's and SciPy's generators take any of them, and the summary shows it.
-SEED_LIMIT = 2**32
 
 
 @dataclass
@@ -84,11 +83,6 @@ class TuneOptions:
             raise OptionError("early stopping (--prune) is not available in this version yet; run without it")
         if isinstance(self.display, str) and self.display not in DISPLAYS:
             raise OptionError(f"display={self.display!r} is not a display; use one of {', '.join(map(repr, DISPLAYS))}")
-        if not isinstance(self.strategy, str) and not _is_strategy(self.strategy):
-            raise OptionError(
-                f"strategy={self.strategy!r} is not a strategy: pass a name such as 'gp' or 'random', "
-                "or an object with ask() and tell() methods (see hpmagic.Strategy)"
-            )
 
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):
@@ -109,13 +103,6 @@ class TuneOptions:
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
 
 
-def check_seed(seed: Any) -> int:
-    """``seed`` if it is a whole number in ``[0, 2**32)``; otherwise an :class:`OptionError`."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < SEED_LIMIT:
-        raise OptionError(f"--seed must be a whole number from 0 to {SEED_LIMIT - 1}, but got {seed!r}")
-    return seed
-
-
 def _check_flag(name: str, value: Any) -> None:
     if not isinstance(value, bool):
         raise OptionError(f"{name} is a switch: pass True or False, but got {value!r}")
@@ -132,6 +119,3 @@ def _check_timeout(value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
         raise OptionError(f"the timeout (-t) must be a positive number of seconds, but got {value!r}")
 
-
-def _is_strategy(value: Any) -> bool:
-    return callable(getattr(value, "ask", None)) and callable(getattr(value, "tell", None))
