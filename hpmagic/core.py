@@ -18,6 +18,8 @@ __all__ = ["TrialState", "Trial", "Direction", "StopReason"]
 
 
 class TrialState(StrEnum):
+    """Where a trial is: running, or how it ended (complete, failed, pruned, interrupted)."""
+
     RUNNING = "running"
     COMPLETE = "complete"
     FAILED = "failed"

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from hpmagic.core import StopReason
-from hpmagic.result import Trial, TrialState
+from hpmagic.core import Trial, TrialState
 from hpmagic.space import Int, Parameter, SearchSpace
 
 SPACE = SearchSpace((Parameter("x", Int(0, 100), default=7),))
@@ -47,42 +47,19 @@ def make_runner(
     clock: Callable[[], float] | None = None,
     monkeypatch: pytest.MonkeyPatch | None = None,
 ) -> Any:
-    """A runner over the fakes; ``clock`` replaces the runner's ``time.perf_counter``.
+    """A runner over the fakes; ``clock`` is the runner's clock (``time.perf_counter`` by default)."""
+    from hpmagic.core import Direction
+    from hpmagic.runner import Runner, SearchPlan
 
-    Today: ``Runner(space, strategy, context=StrategyContext(...), store, executor,
-    reporter, baseline, timeout)``, reading the time through the module ``time``.
-    """
-    from hpmagic import runner as runner_module
-    from hpmagic.strategies.base import StrategyContext
-
-    if clock is not None:
-        assert monkeypatch is not None, "make_runner(clock=...) needs the monkeypatch fixture"
-        monkeypatch.setattr(runner_module, "time", SimpleNamespace(perf_counter=clock, time=time.time))
-    context = StrategyContext(
-        direction="maximize" if maximize else "minimize", budget=budget, seed=0, jobs=executor.capacity
-    )
-    return runner_module.Runner(
-        space=SPACE,
-        strategy=strategy,
-        context=context,
-        store=store,
-        executor=executor,
-        reporter=reporter if reporter is not None else FakeReporter(),
-        baseline=baseline,
-        timeout=timeout,
-    )
+    plan = SearchPlan(space=SPACE, budget=budget, direction=Direction.of(maximize), baseline=baseline, timeout=timeout)
+    return Runner(plan, strategy, store, executor, reporter if reporter is not None else FakeReporter(),
+                  clock=clock if clock is not None else time.perf_counter)
 
 
 def finished(number: int, params: dict[str, Any], state: TrialState, value: float | None = None, error: str = "") -> Any:
-    """What an executor's ``wait()`` returns for a finished trial.
-
-    Today an :class:`hpmagic.execution.Outcome`; after the rewrite a finished
-    :class:`~hpmagic.core.Trial` (``started`` left for the runner to fill).
-    """
-    from hpmagic.execution import Outcome
-
-    del params  # an Outcome does not carry them; a finished Trial will
-    return Outcome(number=number, state=state, value=value, duration=1.0, error=error)
+    """What an executor's ``wait()`` returns for a finished trial: a finished
+    :class:`~hpmagic.core.Trial` (``started`` left for the runner to fill)."""
+    return Trial(number=number, params=params, state=state, value=value, duration=1.0, error=error)
 
 
 # ---------------------------------------------------------------------------------------
