@@ -28,17 +28,17 @@ _PUBLIC = {
     "AnnotationError": "annotations",
     "TrialsFailedError": "runner",
     "SearchError": "runner",
-    "StorageError": "storage",
-    "StudyMismatchError": "storage",
+    "StorageError": "errors",
+    "StudyMismatchError": "errors",
 }
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .annotations import AnnotationError
     from .api import OptionError, tune
+    from .errors import StorageError, StudyMismatchError
     from .result import Trial, TrialState, TuneResult
     from .runner import SearchError, TrialsFailedError
     from .space import SearchSpace
-    from .storage import StorageError, StudyMismatchError
     from .strategies.base import Strategy, StrategyContext
     from .studies import list_studies, load_study
 

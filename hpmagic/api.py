@@ -11,7 +11,9 @@ from typing import Any
 from .annotations import parse_cell
 from .execution import CellProgram, InlineExecutor
 from .runner import Runner, SearchError, TrialsFailedError
-from .storage import DEFAULT_STORAGE, MemoryStore, SQLiteStore
+from .storage.file import DEFAULT_STORAGE
+from .storage.memory import MemoryStore
+from .storage.sqlite import SQLiteStore
 from .strategies import make_strategy
 from .strategies.base import StrategyContext
 

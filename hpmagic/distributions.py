@@ -1,19 +1,26 @@
-"""Search spaces: validated distributions, conditions, sampling and JSON round-trips.
+"""Distributions: the value ranges of the annotation grammar, validated, mapped to the unit
+interval, listed on a grid and round-tripped through JSON.
 
 Everything here is plain data.  A :class:`Distribution` knows its bounds, how to turn a
 point of the unit interval into a value (``from_unit``, used by random and quasi-random
 sampling and by model-based strategies), how to turn a value back (``to_unit``) and how
-to list a finite grid of values.  A :class:`Condition` is a small expression tree over
-earlier parameters, evaluated by this module: it is never Python code.
+to list a finite grid of values.  Arguments that break a distribution's rule raise
+:class:`~hpmagic.errors.SpaceError`, whose ``fix`` says how to correct them.
+
+:mod:`hpmagic.space` builds parameters, conditions and search spaces on these, and
+re-exports every name, so ``from hpmagic.space import Uniform`` keeps working.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
+
+from ._format import fmt_arg
+from .errors import SpaceError
+from .storage import codec
 
 __all__ = [
     "Distribution",
@@ -24,27 +31,21 @@ __all__ = [
     "Choice",
     "Normal",
     "LogNormal",
-    "Condition",
-    "Parameter",
-    "SearchSpace",
-    "SpaceError",
+    "DISTRIBUTIONS",
+    "distribution_from_json",
+    "same_value",
 ]
 
 _EPS = 1e-12
 _STD_NORMAL = NormalDist()
 
-
-class SpaceError(ValueError):
-    """A distribution's arguments break one of its rules (``low < high``, ...)."""
+# The fixes of the rules more than one distribution shares.
+_FIX_BOUNDS = "swap or correct the bounds so that low is below high"
+_FIX_ONCE = "list each value once"
 
 
 def _clip_unit(u: float) -> float:
     return min(max(float(u), 0.0), 1.0)
-
-
-# ---------------------------------------------------------------------------------------
-# Distributions
-# ---------------------------------------------------------------------------------------
 
 
 class Distribution:
@@ -83,11 +84,12 @@ class Distribution:
         return self.from_unit(rng.random())
 
     def to_json(self) -> dict[str, Any]:
+        """``{"kind": ..., <each field>: ...}``; choice options go through the JSON codec."""
         data: dict[str, Any] = {"kind": self.kind}
         for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
             value = getattr(self, name)
             if name == "options":
-                value = [_literal_to_json(v) for v in value]
+                value = codec.encode(list(value))
             data[name] = value
         return data
 
@@ -96,12 +98,6 @@ class Distribution:
 
     def describe(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
-
-
-def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        return f"{x:g}"
-    return repr(x)
 
 
 @dataclass(frozen=True)
@@ -114,15 +110,13 @@ class _Bounded(Distribution):
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise SpaceError(f"bounds must be finite numbers, but got low={self.low!r}, high={self.high!r}")
         if not self.low < self.high:
-            raise SpaceError(
-                f"`low < high` must hold, but got low={_fmt(self.low)}, high={_fmt(self.high)}"
-            )
+            raise SpaceError(f"`low < high` must hold, but got low={fmt_arg(self.low)}, high={fmt_arg(self.high)}", _FIX_BOUNDS)
         if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
-            raise SpaceError(f"`step` must be a positive number, but got step={_fmt(self.step)}")
+            raise SpaceError(f"`step` must be a positive number, but got step={fmt_arg(self.step)}")
 
     def describe(self) -> str:
-        step = f", step={_fmt(self.step)}" if self.step is not None else ""
-        return f"{self.kind}({_fmt(self.low)}, {_fmt(self.high)}{step})"
+        step = f", step={fmt_arg(self.step)}" if self.step is not None else ""
+        return f"{self.kind}({fmt_arg(self.low)}, {fmt_arg(self.high)}{step})"
 
     # Quantised values: low, low + step, ... up to high (inclusive where it lands).
     def _n_steps(self) -> int:
@@ -188,7 +182,8 @@ class LogUniform(_Bounded):
         super().__post_init__()
         if self.low <= 0:
             raise SpaceError(
-                f"loguniform needs `0 < low`, but got low={_fmt(self.low)}"
+                f"loguniform needs `0 < low`, but got low={fmt_arg(self.low)}",
+                "raise `low` above 0, or use uniform(...) for a range that includes 0 or negative values",
             )
         if self.step is not None:
             raise SpaceError("loguniform takes no `step`; use logint(...) for integers on a log scale")
@@ -218,7 +213,7 @@ class Int(_Bounded):
         for name in ("low", "high", "step"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
-                raise SpaceError(f"{self.kind} needs whole numbers, but got {name}={_fmt(value)}")
+                raise SpaceError(f"{self.kind} needs whole numbers, but got {name}={fmt_arg(value)}")
             if value is not None:
                 object.__setattr__(self, name, int(value))
         super().__post_init__()
@@ -263,7 +258,8 @@ class LogInt(Int):
         super().__post_init__()
         if self.low < 1:
             raise SpaceError(
-                f"logint needs `1 <= low`, but got low={_fmt(self.low)}"
+                f"logint needs `1 <= low`, but got low={fmt_arg(self.low)}",
+                "raise `low` to 1 or more, or use int(...) for a range that includes 0",
             )
 
     def from_unit(self, u: float) -> int:
@@ -302,8 +298,8 @@ class Choice(Distribution):
             raise SpaceError("choice needs at least one value, but got none")
         seen: list[Any] = []
         for value in self.options:
-            if any(_same(value, other) for other in seen):
-                raise SpaceError(f"choice lists {value!r} more than once")
+            if any(same_value(value, other) for other in seen):
+                raise SpaceError(f"choice lists {value!r} more than once", _FIX_ONCE)
             seen.append(value)
 
     def cardinality(self) -> float:
@@ -315,7 +311,7 @@ class Choice(Distribution):
 
     def index(self, value: Any) -> int:
         for i, option in enumerate(self.options):
-            if _same(option, value):
+            if same_value(option, value):
                 return i
         raise ValueError(f"{value!r} is not one of {self.describe()}")
 
@@ -323,7 +319,7 @@ class Choice(Distribution):
         return (self.index(value) + 0.5) / len(self.options)
 
     def contains(self, value: Any) -> bool:
-        return any(_same(option, value) for option in self.options)
+        return any(same_value(option, value) for option in self.options)
 
     def grid(self, points: int) -> list[Any]:
         return list(self.options)
@@ -344,7 +340,7 @@ class Normal(Distribution):
         if not (math.isfinite(self.mu) and math.isfinite(self.sigma)):
             raise SpaceError(f"mu and sigma must be finite, but got mu={self.mu!r}, sigma={self.sigma!r}")
         if not self.sigma > 0:
-            raise SpaceError(f"`sigma > 0` must hold, but got sigma={_fmt(self.sigma)}")
+            raise SpaceError(f"`sigma > 0` must hold, but got sigma={fmt_arg(self.sigma)}")
 
     def from_unit(self, u: float) -> float:
         u = min(max(float(u), _EPS), 1 - _EPS)
@@ -361,7 +357,7 @@ class Normal(Distribution):
         return [self.from_unit((i + 0.5) / points) for i in range(points)]
 
     def describe(self) -> str:
-        return f"{self.kind}({_fmt(self.mu)}, {_fmt(self.sigma)})"
+        return f"{self.kind}({fmt_arg(self.mu)}, {fmt_arg(self.sigma)})"
 
 
 @dataclass(frozen=True)
@@ -386,288 +382,23 @@ DISTRIBUTIONS: dict[str, type[Distribution]] = {
 }
 
 
-def _same(a: Any, b: Any) -> bool:
-    """Equality that keeps ``True``, ``1`` and ``1.0`` apart (they are different choices)."""
+def same_value(a: Any, b: Any) -> bool:
+    """Equality of two literal values that keeps ``True``, ``1`` and ``1.0`` apart (they are different choices)."""
     return type(a) is type(b) and a == b
 
 
 def _dedup(values: list[Any]) -> list[Any]:
     out: list[Any] = []
     for v in values:
-        if not any(_same(v, o) for o in out):
+        if not any(same_value(v, o) for o in out):
             out.append(v)
     return out
 
 
-def _literal_to_json(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return {"tuple": [_literal_to_json(v) for v in value]}
-    return value
-
-
-def _literal_from_json(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"tuple"}:
-        return tuple(_literal_from_json(v) for v in value["tuple"])
-    return value
-
-
 def distribution_from_json(data: dict[str, Any]) -> Distribution:
+    """The distribution :meth:`Distribution.to_json` described."""
     data = dict(data)
     cls = DISTRIBUTIONS[data.pop("kind")]
     if cls is Choice:
-        return Choice(tuple(_literal_from_json(v) for v in data["options"]))
+        return Choice(tuple(codec.decode(data["options"])))
     return cls(**data)
-
-
-# ---------------------------------------------------------------------------------------
-# Conditions
-# ---------------------------------------------------------------------------------------
-
-_COMPARE = {
-    "==": lambda a, b: _same_or_numeric_eq(a, b),
-    "!=": lambda a, b: not _same_or_numeric_eq(a, b),
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "in": lambda a, b: any(_same_or_numeric_eq(a, x) for x in b),
-    "not in": lambda a, b: not any(_same_or_numeric_eq(a, x) for x in b),
-    "truthy": lambda a, _: bool(a),
-}
-
-
-def _same_or_numeric_eq(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return _same(a, b)
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return a == b
-    return _same(a, b)
-
-
-@dataclass(frozen=True)
-class Condition:
-    """A condition tree: ``("cmp", name, op, literal)``, ``("and", a, b, ...)``,
-    ``("or", a, b, ...)`` or ``("not", a)``.  ``text`` keeps the annotation's wording."""
-
-    tree: tuple
-    text: str = ""
-
-    def names(self) -> set[str]:
-        out: set[str] = set()
-
-        def walk(node: tuple) -> None:
-            if node[0] == "cmp":
-                out.add(node[1])
-            else:
-                for child in node[1:]:
-                    walk(child)
-
-        walk(self.tree)
-        return out
-
-    def evaluate(self, config: dict[str, Any]) -> bool:
-        """True when the condition holds; False when it fails or names an inactive parameter."""
-
-        def ev(node: tuple) -> bool:
-            op = node[0]
-            if op == "cmp":
-                _, name, cmp, literal = node
-                if name not in config:
-                    return False
-                try:
-                    return bool(_COMPARE[cmp](config[name], literal))
-                except TypeError:  # e.g. "rbf" < 3: a comparison that cannot hold
-                    return False
-            if op == "and":
-                return all(ev(c) for c in node[1:])
-            if op == "or":
-                return any(ev(c) for c in node[1:])
-            if op == "not":
-                return not ev(node[1])
-            raise ValueError(f"unknown condition node {op!r}")
-
-        return ev(self.tree)
-
-    def to_json(self) -> dict[str, Any]:
-        def enc(node: tuple) -> list:
-            if node[0] == "cmp":
-                return ["cmp", node[1], node[2], _literal_to_json(node[3])]
-            return [node[0], *[enc(c) for c in node[1:]]]
-
-        return {"tree": enc(self.tree), "text": self.text}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Condition:
-        def dec(node: list) -> tuple:
-            if node[0] == "cmp":
-                return ("cmp", node[1], node[2], _literal_from_json(node[3]))
-            return (node[0], *[dec(c) for c in node[1:]])
-
-        return cls(dec(data["tree"]), data.get("text", ""))
-
-
-# ---------------------------------------------------------------------------------------
-# Parameters and spaces
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One tuned name: its distribution, the cell's default and an optional condition."""
-
-    name: str
-    distribution: Distribution
-    default: Any
-    condition: Condition | None = None
-    line: int = 0  # line of the annotation in the cell (1-based), 0 when built in code
-
-    @property
-    def default_in_range(self) -> bool:
-        try:
-            return bool(self.distribution.contains(self.default))
-        except Exception:
-            return False
-
-    def describe(self) -> str:
-        text = self.distribution.describe()
-        if self.condition is not None:
-            text += f" if {self.condition.text}"
-        return text
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "distribution": self.distribution.to_json(),
-            "default": _literal_to_json(self.default),
-            "condition": self.condition.to_json() if self.condition else None,
-            "line": self.line,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Parameter:
-        return cls(
-            name=data["name"],
-            distribution=distribution_from_json(data["distribution"]),
-            default=_literal_from_json(data["default"]),
-            condition=Condition.from_json(data["condition"]) if data.get("condition") else None,
-            line=data.get("line", 0),
-        )
-
-
-@dataclass(frozen=True)
-class SearchSpace:
-    """An ordered collection of parameters; conditions only name earlier parameters."""
-
-    parameters: tuple[Parameter, ...] = field(default_factory=tuple)
-
-    def __post_init__(self) -> None:
-        seen: set[str] = set()
-        for p in self.parameters:
-            if p.name in seen:
-                raise SpaceError(f"parameter {p.name!r} is defined twice")
-            if p.condition is not None:
-                unknown = p.condition.names() - seen
-                if unknown:
-                    raise SpaceError(
-                        f"the condition of {p.name!r} names {', '.join(sorted(unknown))}, "
-                        "which must be tuned parameters defined before it"
-                    )
-            seen.add(p.name)
-
-    def __iter__(self) -> Iterator[Parameter]:
-        return iter(self.parameters)
-
-    def __len__(self) -> int:
-        return len(self.parameters)
-
-    def __getitem__(self, name: str) -> Parameter:
-        for p in self.parameters:
-            if p.name == name:
-                return p
-        raise KeyError(name)
-
-    @property
-    def names(self) -> list[str]:
-        return [p.name for p in self.parameters]
-
-    @property
-    def conditional(self) -> bool:
-        return any(p.condition is not None for p in self.parameters)
-
-    @property
-    def discrete(self) -> bool:
-        return all(p.distribution.discrete for p in self.parameters)
-
-    def is_active(self, param: Parameter, config: dict[str, Any]) -> bool:
-        return param.condition is None or param.condition.evaluate(config)
-
-    def build(self, value_of) -> dict[str, Any]:
-        """Make a configuration by asking ``value_of(param)`` for each active parameter, in order."""
-        config: dict[str, Any] = {}
-        for p in self.parameters:
-            if self.is_active(p, config):
-                config[p.name] = value_of(p)
-        return config
-
-    def defaults(self) -> dict[str, Any]:
-        """The cell's own configuration: every active parameter at its written default."""
-        return self.build(lambda p: p.default)
-
-    def from_unit(self, point: Sequence[float]) -> dict[str, Any]:
-        """Map a point of the unit cube (one coordinate per parameter) to a configuration."""
-        coords = dict(zip(self.names, point))
-        return self.build(lambda p: p.distribution.from_unit(coords[p.name]))
-
-    def sample(self, rng) -> dict[str, Any]:
-        return self.build(lambda p: p.distribution.sample(rng))
-
-    def grid_size(self, points: int, limit: int = 10**6) -> int:
-        """Number of grid configurations; counting stops past ``limit`` (then ``limit + 1``)."""
-        if not self.conditional:
-            return min(math.prod(len(p.distribution.grid(points)) for p in self.parameters), limit + 1)
-        count = 0
-        for _ in self.grid(points):
-            count += 1
-            if count > limit:
-                break
-        return count
-
-    def grid(self, points: int) -> Iterator[dict[str, Any]]:
-        """Every configuration of the grid, conditions respected (inactive names left out)."""
-        values = {p.name: p.distribution.grid(points) for p in self.parameters}
-
-        def extend(i: int, config: dict[str, Any]) -> Iterator[dict[str, Any]]:
-            if i == len(self.parameters):
-                yield dict(config)
-                return
-            p = self.parameters[i]
-            if not self.is_active(p, config):
-                yield from extend(i + 1, config)
-                return
-            for v in values[p.name]:
-                config[p.name] = v
-                yield from extend(i + 1, config)
-            del config[p.name]
-
-        return extend(0, {})
-
-    def validate(self, config: dict[str, Any]) -> None:
-        """Raise ``SpaceError`` when ``config`` does not fit the space (for custom strategies)."""
-        expected = set()
-        partial: dict[str, Any] = {}
-        for p in self.parameters:
-            if self.is_active(p, partial):
-                expected.add(p.name)
-                if p.name not in config:
-                    raise SpaceError(f"configuration lacks active parameter {p.name!r}")
-                partial[p.name] = config[p.name]
-        extra = set(config) - expected
-        if extra:
-            raise SpaceError(f"configuration has parameters that are not active or not tuned: {sorted(extra)}")
-
-    def to_json(self) -> list[dict[str, Any]]:
-        return [p.to_json() for p in self.parameters]
-
-    @classmethod
-    def from_json(cls, data: list[dict[str, Any]]) -> SearchSpace:
-        return cls(tuple(Parameter.from_json(d) for d in data))

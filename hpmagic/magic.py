@@ -10,8 +10,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 
 from .annotations import AnnotationError
 from .api import OptionError, TuneOptions, run
+from .errors import StorageError
 from .runner import SearchError, TrialsFailedError
-from .storage import StorageError
 
 
 @magics_class

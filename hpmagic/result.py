@@ -8,55 +8,15 @@ text in a terminal and as HTML in a notebook, and ``to_dataframe()`` gives a tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from .core import Trial, TrialState  # the one trial record lives in core; importable from here too
 
 if TYPE_CHECKING:
     from .space import SearchSpace
 
 __all__ = ["Trial", "TrialState", "TuneResult"]
-
-
-class TrialState(StrEnum):
-    RUNNING = "running"
-    COMPLETE = "complete"
-    FAILED = "failed"
-    PRUNED = "pruned"
-    INTERRUPTED = "interrupted"
-
-    @property
-    def finished(self) -> bool:
-        return self is not TrialState.RUNNING
-
-
-@dataclass(frozen=True)
-class Trial:
-    """One evaluation of the cell.
-
-    ``value`` is the objective (``None`` unless the trial completed); ``metrics`` holds what
-    else the objective carried (fold statistics, the other keys of a returned dict).
-    ``params`` holds the active parameters only.
-    """
-
-    number: int
-    params: dict[str, Any]
-    state: TrialState = TrialState.RUNNING
-    value: float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    duration: float = 0.0
-    stdout: str = ""
-    stderr: str = ""
-    warnings: tuple[str, ...] = ()
-    error: str = ""
-    started: float = 0.0  # time.time() when the trial started
-
-    def finish(self, **changes: Any) -> Trial:
-        return replace(self, **changes)
-
-    @property
-    def ok(self) -> bool:
-        return self.state is TrialState.COMPLETE
 
 
 def _fmt_value(value: Any) -> str:

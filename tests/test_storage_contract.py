@@ -7,7 +7,8 @@ import pytest
 
 from hpmagic.annotations import parse_cell
 from hpmagic.result import Trial, TrialState
-from hpmagic.storage import MemoryStore, SQLiteStore
+from hpmagic.storage.memory import MemoryStore
+from hpmagic.storage.sqlite import SQLiteStore
 
 SPACE = parse_cell(
     "x = 0.5  # tune: uniform(0, 1)\n"

@@ -13,7 +13,8 @@ import pytest
 
 import hpmagic
 from hpmagic import StorageError, Strategy, StudyMismatchError, TrialState
-from hpmagic.storage import SCHEMA_VERSION, SQLiteStore
+from hpmagic.storage.file import SCHEMA_VERSION
+from hpmagic.storage.sqlite import SQLiteStore
 
 CELL = """
 x = 0.0    # tune: uniform(-2, 2)
