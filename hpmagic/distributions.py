@@ -64,22 +64,26 @@ class Distribution:
     numeric: bool = True
 
     def from_unit(self, u: float) -> Any:  # pragma: no cover - abstract
+        """The value at point ``u`` of the unit interval (clipped to ``[0, 1]``)."""
         raise NotImplementedError
 
     def to_unit(self, value: Any) -> float:  # pragma: no cover - abstract
+        """The point of the unit interval where ``value`` lies (the inverse of :meth:`from_unit`)."""
         raise NotImplementedError
 
     def grid(self, points: int) -> list[Any]:  # pragma: no cover - abstract
+        """About ``points`` values spread over the range (every value when there are fewer)."""
         raise NotImplementedError
 
     def contains(self, value: Any) -> bool:  # pragma: no cover - abstract
+        """True when ``value`` is one this distribution can give."""
         raise NotImplementedError
 
     def cardinality(self) -> float:
         """Number of distinct values (``math.inf`` for continuous distributions)."""
         return math.inf
 
-    def sample(self, rng) -> Any:
+    def sample(self, rng: Any) -> Any:
         """Draw one value with a ``numpy.random.Generator`` (or anything with ``random()``)."""
         return self.from_unit(rng.random())
 
@@ -97,6 +101,7 @@ class Distribution:
         return self.describe()
 
     def describe(self) -> str:  # pragma: no cover - abstract
+        """The distribution as an annotation writes it: ``uniform(0, 1)``."""
         raise NotImplementedError
 
 
@@ -219,7 +224,7 @@ class Int(_Bounded):
         super().__post_init__()
 
     def _values_count(self) -> int:
-        return self._n_steps() + 1 if self.step is not None else self.high - self.low + 1
+        return self._n_steps() + 1 if self.step is not None else int(self.high - self.low) + 1
 
     def cardinality(self) -> float:
         return self._values_count()
@@ -243,8 +248,8 @@ class Int(_Bounded):
         step = self.step or 1
         n = self._values_count()
         if n <= points:
-            return [self.low + k * step for k in range(n)]
-        return _dedup([self.low + round(i * (n - 1) / (points - 1)) * step for i in range(points)])
+            return [int(self.low + k * step) for k in range(n)]
+        return _dedup([int(self.low + round(i * (n - 1) / (points - 1)) * step) for i in range(points)])
 
 
 @dataclass(frozen=True)
@@ -310,6 +315,7 @@ class Choice(Distribution):
         return self.options[min(int(_clip_unit(u) * n), n - 1)]
 
     def index(self, value: Any) -> int:
+        """The position of ``value`` among the options (``ValueError`` when it is none of them)."""
         for i, option in enumerate(self.options):
             if same_value(option, value):
                 return i

@@ -83,6 +83,7 @@ class Condition:
     text: str = ""
 
     def names(self) -> set[str]:
+        """The parameters the condition reads."""
         out: set[str] = set()
 
         def walk(node: tuple) -> None:
@@ -119,6 +120,8 @@ class Condition:
         return ev(self.tree)
 
     def to_json(self) -> dict[str, Any]:
+        """``{"tree": [...], "text": ...}``, literals through the JSON codec."""
+
         def enc(node: tuple) -> list:
             if node[0] == "cmp":
                 return ["cmp", node[1], node[2], codec.encode(node[3])]
@@ -128,6 +131,8 @@ class Condition:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Condition:
+        """The condition :meth:`to_json` described."""
+
         def dec(node: list) -> tuple:
             if node[0] == "cmp":
                 return ("cmp", node[1], node[2], codec.decode(node[3]))
@@ -153,18 +158,21 @@ class Parameter:
 
     @property
     def default_in_range(self) -> bool:
+        """True when the cell's default is a value of the distribution."""
         try:
             return bool(self.distribution.contains(self.default))
         except Exception:
             return False
 
     def describe(self) -> str:
+        """``uniform(0, 1) if kernel == 'rbf'``: the annotation's right-hand side."""
         text = self.distribution.describe()
         if self.condition is not None:
             text += f" if {self.condition.text}"
         return text
 
     def to_json(self) -> dict[str, Any]:
+        """The parameter as JSON: its default and its condition's literals through the JSON codec."""
         return {
             "name": self.name,
             "distribution": self.distribution.to_json(),
@@ -175,6 +183,7 @@ class Parameter:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Parameter:
+        """The parameter :meth:`to_json` described."""
         return cls(
             name=data["name"],
             distribution=distribution_from_json(data["distribution"]),
@@ -218,17 +227,21 @@ class SearchSpace:
 
     @property
     def names(self) -> list[str]:
+        """The parameters' names, in order."""
         return [p.name for p in self.parameters]
 
     @property
     def conditional(self) -> bool:
+        """True when some parameter has a condition."""
         return any(p.condition is not None for p in self.parameters)
 
     @property
     def discrete(self) -> bool:
+        """True when every parameter has finitely many values."""
         return all(p.distribution.discrete for p in self.parameters)
 
     def is_active(self, param: Parameter, config: dict[str, Any]) -> bool:
+        """True when ``param`` applies, given the earlier values of ``config``."""
         return param.condition is None or param.condition.evaluate(config)
 
     def build(self, value_of: Callable[[Parameter], Any]) -> dict[str, Any]:
@@ -248,7 +261,8 @@ class SearchSpace:
         coords = dict(zip(self.names, point))
         return self.build(lambda p: p.distribution.from_unit(coords[p.name]))
 
-    def sample(self, rng) -> dict[str, Any]:
+    def sample(self, rng: Any) -> dict[str, Any]:
+        """A random configuration, drawn with ``rng`` (anything with ``random()``)."""
         return self.build(lambda p: p.distribution.sample(rng))
 
     def grid_size(self, points: int, limit: int = 10**6) -> int:
@@ -296,10 +310,12 @@ class SearchSpace:
             raise SpaceError(f"configuration has parameters that are not active or not tuned: {sorted(extra)}")
 
     def to_json(self) -> list[dict[str, Any]]:
+        """The space as JSON: one object per parameter (what a study file stores)."""
         return [p.to_json() for p in self.parameters]
 
     @classmethod
     def from_json(cls, data: list[dict[str, Any]]) -> SearchSpace:
+        """The space :meth:`to_json` described."""
         return cls(tuple(Parameter.from_json(d) for d in data))
 
     def diff(self, other: SearchSpace) -> list[str]:

@@ -175,6 +175,7 @@ class StudySummary:
 
     @property
     def trials(self) -> int:
+        """How many trials the study holds (released numbers are not trials)."""
         return sum(self.counts.values())
 
 
