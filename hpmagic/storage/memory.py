@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core import Trial, TrialState
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
 
 __all__ = ["MemoryStore"]
 
@@ -47,5 +50,5 @@ class MemoryStore:
         """Nothing: no other process writes to this store."""
         return []
 
-    def close(self, result: Any = None) -> None:
+    def close(self, result: TuneResult | None = None) -> None:
         """Nothing to record."""

@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..core import Direction, Trial
 from ..errors import StorageError, StudyMismatchError
@@ -45,6 +45,9 @@ from .records import (
     study_from_row,
     trial_from_row,
 )
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
 
 __all__ = ["SQLiteStore"]
 
@@ -341,7 +344,7 @@ class SQLiteStore:
             out, self._foreign = self._foreign, []
         return out
 
-    def close(self, result: Any = None) -> None:
+    def close(self, result: TuneResult | None = None) -> None:
         """Record how this run ended, mark its own unfinished trials interrupted, and close the file."""
         if getattr(self, "_conn", None) is None:
             return
@@ -355,9 +358,9 @@ class SQLiteStore:
             self._conn.close()
             self._conn = None  # type: ignore[assignment]
 
-    def _record_end(self, study_id: int, session: int, result: Any) -> None:
+    def _record_end(self, study_id: int, session: int, result: TuneResult | None) -> None:
         now = time.time()
-        stop = str(getattr(result, "stop_reason", None) or "error")
+        stop = str(result.stop_reason) if result is not None and result.stop_reason else "error"
         with self._write() as conn:
             queries.interrupt_running(conn, study_id, session, _ENDED_EARLY)
             conn.execute("UPDATE sessions SET ended = ?, stop_reason = ? WHERE id = ?", (now, stop, session))
