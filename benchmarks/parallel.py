@@ -46,7 +46,7 @@ def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[flo
     import hpmagic.api as api
 
     captured = {}
-    make = api._make_executor
+    make = api.make_executor
 
     def capture(opts, program, ns):
         start = time.perf_counter()
@@ -54,13 +54,13 @@ def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[flo
         captured["executor"].startup_seconds = time.perf_counter() - start
         return captured["executor"]
 
-    api._make_executor = capture
+    api.make_executor = capture
     try:
         start = time.perf_counter()
         result = hpmagic.tune(cell, namespace, trials=trials, strategy="random", seed=0, quiet=True, apply=False, **options)
         elapsed = time.perf_counter() - start
     finally:
-        api._make_executor = make
+        api.make_executor = make
     assert len(result.completed) == trials, [t.error for t in result.trials if t.error][:1]
     return elapsed, captured["executor"]
 
@@ -111,9 +111,9 @@ def part_one(trials: int) -> None:
 def _has_bytecode() -> bool:
     import importlib.util
 
-    import hpmagic.execution
+    import hpmagic.cell.trial
 
-    return os.path.exists(importlib.util.cache_from_source(hpmagic.execution.__file__))
+    return os.path.exists(importlib.util.cache_from_source(hpmagic.cell.trial.__file__))
 
 
 def part_two(counts: tuple[int, int]) -> None:

@@ -59,9 +59,10 @@ def optuna_search(trials: int, storage: Path | None) -> float:
 
 
 def store_only(trials: int, storage: Path | None) -> float:
-    from hpmagic.annotations import parse_cell
+    from hpmagic.cell.parser import parse_cell
     from hpmagic.result import Trial, TrialState
-    from hpmagic.storage import MemoryStore, SQLiteStore
+    from hpmagic.storage.memory import MemoryStore
+    from hpmagic.storage.sqlite import SQLiteStore
 
     space = parse_cell(CELL).space
     if storage is None:

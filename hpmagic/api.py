@@ -24,7 +24,7 @@ from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
 from .runner import Runner, SearchPlan
-from .storage import MemoryStore  # (moves to storage.memory)
+from .storage.memory import MemoryStore
 from .strategies import make_strategy, resolve
 from .strategies.base import StrategyContext
 
@@ -127,6 +127,7 @@ class Search:
         self.executor: TrialExecutor | None = None
         self.result: TuneResult | None = None
         self.complete: TuneResult | None = None  # a --study that already holds its trials
+        self.interactive = False  # --strategy manual: one trial per click of Run
         self._owned = True
 
     def __enter__(self) -> Search:
@@ -164,7 +165,7 @@ class Search:
         context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed,
                                   jobs=opts.jobs, grid_points=opts.grid_points)
         self.strategy = make_strategy(self.spec, space, context)
-        self.interactive = bool(getattr(self.strategy, "interactive", False))  # manual: one trial per click
+        self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",

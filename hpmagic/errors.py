@@ -6,6 +6,7 @@ problem, where it is and how to fix it.  The hierarchy::
 
     HpmagicError
     ├── AnnotationError        the cell's ``# tune:`` annotations (or the cell) cannot be used
+    ├── SpaceError             a distribution's arguments break one of its rules (``.fix`` says how to correct them)
     ├── OptionError            an option of ``%%tune`` / ``tune()`` has a bad value
     ├── StorageError           a study file or a study cannot be used
     │   └── StudyMismatchError the cell no longer matches its stored study
@@ -39,6 +40,7 @@ __all__ = [
     "HpmagicError",
     "AnnotationError",
     "Problem",
+    "SpaceError",
     "OptionError",
     "StorageError",
     "StudyMismatchError",
@@ -94,6 +96,23 @@ class AnnotationError(HpmagicError, ValueError):
     @property
     def line(self) -> int:
         return self.problems[0].line
+
+
+class SpaceError(HpmagicError, ValueError):
+    """A distribution's (or a search space's) arguments break one of its rules (``low < high``, ...).
+
+    ``fix`` says how to correct them: the distribution knows the fix for its own rule, and
+    the annotation parser shows it under the message.  Also a ``ValueError``, as it was
+    before the hierarchy existed.
+    """
+
+    def __init__(self, message: str, fix: str = "correct the arguments") -> None:
+        super().__init__(message)
+        self.fix = fix
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # the default pickling would call SpaceError(message) and lose the fix
+        return (type(self), (str(self), self.fix))
 
 
 class ObjectiveError(HpmagicError, ValueError):

@@ -8,8 +8,7 @@ text in a terminal and as HTML in a notebook, and ``to_dataframe()`` gives a tab
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:

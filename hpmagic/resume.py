@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .core import StopReason
-from .storage import DEFAULT_STORAGE, SQLiteStore
+from .storage.file import DEFAULT_STORAGE
+from .storage.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from .options import TuneOptions

@@ -1,19 +1,37 @@
-"""Search spaces: validated distributions, conditions, sampling and JSON round-trips.
+"""Search spaces: parameters, their conditions, sampling, grids, JSON and what changed.
 
-Everything here is plain data.  A :class:`Distribution` knows its bounds, how to turn a
-point of the unit interval into a value (``from_unit``, used by random and quasi-random
-sampling and by model-based strategies), how to turn a value back (``to_unit``) and how
-to list a finite grid of values.  A :class:`Condition` is a small expression tree over
-earlier parameters, evaluated by this module: it is never Python code.
+A :class:`SearchSpace` is an ordered tuple of parameters (:class:`Parameter`), each a name, a
+distribution (:mod:`hpmagic.distributions`), the cell's default and an optional
+:class:`Condition`: a small expression tree over earlier parameters, evaluated by this
+module, never Python code.  :meth:`SearchSpace.diff` says what changed between two spaces
+(a stored study's and the cell's).
+
+The distributions are re-exported here, so ``from hpmagic.space import Uniform, Choice``
+keeps working.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from statistics import NormalDist
 from typing import Any
+
+from .distributions import (
+    DISTRIBUTIONS,
+    Choice,
+    Distribution,
+    Int,
+    LogInt,
+    LogNormal,
+    LogUniform,
+    Normal,
+    Uniform,
+    distribution_from_json,
+    same_value,
+)
+from .errors import SpaceError
+from .storage import codec
 
 __all__ = [
     "Distribution",
@@ -24,400 +42,12 @@ __all__ = [
     "Choice",
     "Normal",
     "LogNormal",
+    "DISTRIBUTIONS",
     "Condition",
     "Parameter",
     "SearchSpace",
     "SpaceError",
 ]
-
-_EPS = 1e-12
-_STD_NORMAL = NormalDist()
-
-
-class SpaceError(ValueError):
-    """A distribution's arguments break one of its rules (``low < high``, ...)."""
-
-
-def _clip_unit(u: float) -> float:
-    return min(max(float(u), 0.0), 1.0)
-
-
-# ---------------------------------------------------------------------------------------
-# Distributions
-# ---------------------------------------------------------------------------------------
-
-
-class Distribution:
-    """Base class of the distributions of the annotation grammar.
-
-    Subclasses are frozen dataclasses.  ``kind`` is the name used in annotations and in
-    JSON; ``log`` says whether the natural scale of the parameter is logarithmic (plots
-    and model-based strategies use it).
-    """
-
-    kind: str = ""
-    log: bool = False
-    #: True when the set of values is finite (ints, quantised floats, choices).
-    discrete: bool = False
-    #: True when the values are numbers on an ordered axis (everything but choice).
-    numeric: bool = True
-
-    def from_unit(self, u: float) -> Any:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def to_unit(self, value: Any) -> float:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def grid(self, points: int) -> list[Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def contains(self, value: Any) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def cardinality(self) -> float:
-        """Number of distinct values (``math.inf`` for continuous distributions)."""
-        return math.inf
-
-    def sample(self, rng) -> Any:
-        """Draw one value with a ``numpy.random.Generator`` (or anything with ``random()``)."""
-        return self.from_unit(rng.random())
-
-    def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": self.kind}
-        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]
-            value = getattr(self, name)
-            if name == "options":
-                value = [_literal_to_json(v) for v in value]
-            data[name] = value
-        return data
-
-    def __str__(self) -> str:
-        return self.describe()
-
-    def describe(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-def _fmt(x: Any) -> str:
-    if isinstance(x, float):
-        return f"{x:g}"
-    return repr(x)
-
-
-@dataclass(frozen=True)
-class _Bounded(Distribution):
-    low: float
-    high: float
-    step: float | None = None
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.low) and math.isfinite(self.high)):
-            raise SpaceError(f"bounds must be finite numbers, but got low={self.low!r}, high={self.high!r}")
-        if not self.low < self.high:
-            raise SpaceError(
-                f"`low < high` must hold, but got low={_fmt(self.low)}, high={_fmt(self.high)}"
-            )
-        if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
-            raise SpaceError(f"`step` must be a positive number, but got step={_fmt(self.step)}")
-
-    def describe(self) -> str:
-        step = f", step={_fmt(self.step)}" if self.step is not None else ""
-        return f"{self.kind}({_fmt(self.low)}, {_fmt(self.high)}{step})"
-
-    # Quantised values: low, low + step, ... up to high (inclusive where it lands).
-    def _n_steps(self) -> int:
-        assert self.step is not None
-        return int(math.floor((self.high - self.low) / self.step + 1e-9))
-
-    def _quantise(self, value: float) -> float:
-        assert self.step is not None
-        k = round((value - self.low) / self.step)
-        return self.step_value(min(max(k, 0), self._n_steps()))
-
-    def step_value(self, k: int) -> float:
-        """The k-th quantised value, ``low + k * step``, without binary rounding noise
-        (``uniform(0.1, 1, step=0.3)`` gives 1.0, not 0.9999999999999999)."""
-        value = self.low + k * (self.step or 1)
-        return value if isinstance(value, int) else float(f"{value:.12g}")
-
-    def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            try:
-                value = float(value)
-            except (TypeError, ValueError):
-                return False
-        return self.low - 1e-12 <= value <= self.high + 1e-12
-
-    def cardinality(self) -> float:
-        return self._n_steps() + 1 if self.step is not None else math.inf
-
-
-@dataclass(frozen=True)
-class Uniform(_Bounded):
-    """``uniform(low, high[, step=q])``: a float drawn uniformly from ``[low, high]``."""
-
-    kind = "uniform"
-
-    @property
-    def discrete(self) -> bool:  # type: ignore[override]
-        return self.step is not None
-
-    def from_unit(self, u: float) -> float:
-        x = self.low + _clip_unit(u) * (self.high - self.low)
-        if self.step is not None:
-            x = self._quantise(x)
-        return float(x)
-
-    def to_unit(self, value: Any) -> float:
-        return _clip_unit((float(value) - self.low) / (self.high - self.low))
-
-    def grid(self, points: int) -> list[float]:
-        if self.step is not None and self.cardinality() <= points:
-            return [float(self.step_value(k)) for k in range(self._n_steps() + 1)]
-        return _dedup([self.from_unit(i / (points - 1)) if points > 1 else self.from_unit(0.5) for i in range(points)])
-
-
-@dataclass(frozen=True)
-class LogUniform(_Bounded):
-    """``loguniform(low, high)``: a float whose logarithm is uniform; ``0 < low``."""
-
-    kind = "loguniform"
-    log = True
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.low <= 0:
-            raise SpaceError(
-                f"loguniform needs `0 < low`, but got low={_fmt(self.low)}"
-            )
-        if self.step is not None:
-            raise SpaceError("loguniform takes no `step`; use logint(...) for integers on a log scale")
-
-    def from_unit(self, u: float) -> float:
-        lo, hi = math.log(self.low), math.log(self.high)
-        return float(min(max(math.exp(lo + _clip_unit(u) * (hi - lo)), self.low), self.high))
-
-    def to_unit(self, value: Any) -> float:
-        lo, hi = math.log(self.low), math.log(self.high)
-        return _clip_unit((math.log(max(float(value), 1e-300)) - lo) / (hi - lo))
-
-    def grid(self, points: int) -> list[float]:
-        if points == 1:
-            return [self.from_unit(0.5)]
-        return [self.from_unit(i / (points - 1)) for i in range(points)]
-
-
-@dataclass(frozen=True)
-class Int(_Bounded):
-    """``int(low, high[, step=q])``: an integer in ``[low, high]``, both ends included."""
-
-    kind = "int"
-    discrete = True
-
-    def __post_init__(self) -> None:
-        for name in ("low", "high", "step"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
-                raise SpaceError(f"{self.kind} needs whole numbers, but got {name}={_fmt(value)}")
-            if value is not None:
-                object.__setattr__(self, name, int(value))
-        super().__post_init__()
-
-    def _values_count(self) -> int:
-        return self._n_steps() + 1 if self.step is not None else self.high - self.low + 1
-
-    def cardinality(self) -> float:
-        return self._values_count()
-
-    def from_unit(self, u: float) -> int:
-        step = self.step or 1
-        n = self._values_count()
-        k = min(int(_clip_unit(u) * n), n - 1)
-        return int(self.low + k * step)
-
-    def to_unit(self, value: Any) -> float:
-        step = self.step or 1
-        n = self._values_count()
-        k = (float(value) - self.low) / step
-        return _clip_unit((k + 0.5) / n)
-
-    def contains(self, value: Any) -> bool:
-        return super().contains(value) and float(value).is_integer()
-
-    def grid(self, points: int) -> list[int]:
-        step = self.step or 1
-        n = self._values_count()
-        if n <= points:
-            return [self.low + k * step for k in range(n)]
-        return _dedup([self.low + round(i * (n - 1) / (points - 1)) * step for i in range(points)])
-
-
-@dataclass(frozen=True)
-class LogInt(Int):
-    """``logint(low, high[, step=q])``: an integer whose logarithm is uniform; ``1 <= low``."""
-
-    kind = "logint"
-    log = True
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.low < 1:
-            raise SpaceError(
-                f"logint needs `1 <= low`, but got low={_fmt(self.low)}"
-            )
-
-    def from_unit(self, u: float) -> int:
-        lo, hi = math.log(self.low - 0.5 + 1e-9), math.log(self.high + 0.5)
-        x = math.exp(lo + _clip_unit(u) * (hi - lo))
-        x = min(max(round(x), self.low), self.high)
-        if self.step is not None:
-            x = int(self._quantise(x))
-        return int(x)
-
-    def to_unit(self, value: Any) -> float:
-        lo, hi = math.log(self.low - 0.5 + 1e-9), math.log(self.high + 0.5)
-        return _clip_unit((math.log(max(float(value), 1e-9)) - lo) / (hi - lo))
-
-    def grid(self, points: int) -> list[int]:
-        if self._values_count() <= points:
-            return super().grid(points)
-        lo, hi = math.log(self.low), math.log(self.high)
-        values = [round(math.exp(lo + i * (hi - lo) / (points - 1))) for i in range(points)]
-        if self.step is not None:
-            values = [int(self._quantise(v)) for v in values]
-        return _dedup(values)
-
-
-@dataclass(frozen=True)
-class Choice(Distribution):
-    """``choice(a, b, ...)`` or ``[a, b, ...]``: one of a list of literal values."""
-
-    options: tuple = ()
-    kind = "choice"
-    discrete = True
-    numeric = False
-
-    def __post_init__(self) -> None:
-        if len(self.options) == 0:
-            raise SpaceError("choice needs at least one value, but got none")
-        seen: list[Any] = []
-        for value in self.options:
-            if any(_same(value, other) for other in seen):
-                raise SpaceError(f"choice lists {value!r} more than once")
-            seen.append(value)
-
-    def cardinality(self) -> float:
-        return len(self.options)
-
-    def from_unit(self, u: float) -> Any:
-        n = len(self.options)
-        return self.options[min(int(_clip_unit(u) * n), n - 1)]
-
-    def index(self, value: Any) -> int:
-        for i, option in enumerate(self.options):
-            if _same(option, value):
-                return i
-        raise ValueError(f"{value!r} is not one of {self.describe()}")
-
-    def to_unit(self, value: Any) -> float:
-        return (self.index(value) + 0.5) / len(self.options)
-
-    def contains(self, value: Any) -> bool:
-        return any(_same(option, value) for option in self.options)
-
-    def grid(self, points: int) -> list[Any]:
-        return list(self.options)
-
-    def describe(self) -> str:
-        return "choice(" + ", ".join(repr(v) for v in self.options) + ")"
-
-
-@dataclass(frozen=True)
-class Normal(Distribution):
-    """``normal(mu, sigma)``: an unbounded float with a Gaussian prior."""
-
-    mu: float
-    sigma: float
-    kind = "normal"
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.mu) and math.isfinite(self.sigma)):
-            raise SpaceError(f"mu and sigma must be finite, but got mu={self.mu!r}, sigma={self.sigma!r}")
-        if not self.sigma > 0:
-            raise SpaceError(f"`sigma > 0` must hold, but got sigma={_fmt(self.sigma)}")
-
-    def from_unit(self, u: float) -> float:
-        u = min(max(float(u), _EPS), 1 - _EPS)
-        return float(self.mu + self.sigma * _STD_NORMAL.inv_cdf(u))
-
-    def to_unit(self, value: Any) -> float:
-        return _STD_NORMAL.cdf((float(value) - self.mu) / self.sigma)
-
-    def contains(self, value: Any) -> bool:
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-    def grid(self, points: int) -> list[float]:
-        # Evenly spaced quantiles of the prior, away from the infinite tails.
-        return [self.from_unit((i + 0.5) / points) for i in range(points)]
-
-    def describe(self) -> str:
-        return f"{self.kind}({_fmt(self.mu)}, {_fmt(self.sigma)})"
-
-
-@dataclass(frozen=True)
-class LogNormal(Normal):
-    """``lognormal(mu, sigma)``: a positive float whose logarithm is ``normal(mu, sigma)``."""
-
-    kind = "lognormal"
-    log = True
-
-    def from_unit(self, u: float) -> float:
-        return float(math.exp(super().from_unit(u)))
-
-    def to_unit(self, value: Any) -> float:
-        return super().to_unit(math.log(max(float(value), 1e-300)))
-
-    def contains(self, value: Any) -> bool:
-        return super().contains(value) and value > 0
-
-
-DISTRIBUTIONS: dict[str, type[Distribution]] = {
-    cls.kind: cls for cls in (Uniform, LogUniform, Int, LogInt, Choice, Normal, LogNormal)
-}
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equality that keeps ``True``, ``1`` and ``1.0`` apart (they are different choices)."""
-    return type(a) is type(b) and a == b
-
-
-def _dedup(values: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        if not any(_same(v, o) for o in out):
-            out.append(v)
-    return out
-
-
-def _literal_to_json(value: Any) -> Any:
-    if isinstance(value, tuple):
-        return {"tuple": [_literal_to_json(v) for v in value]}
-    return value
-
-
-def _literal_from_json(value: Any) -> Any:
-    if isinstance(value, dict) and set(value) == {"tuple"}:
-        return tuple(_literal_from_json(v) for v in value["tuple"])
-    return value
-
-
-def distribution_from_json(data: dict[str, Any]) -> Distribution:
-    data = dict(data)
-    cls = DISTRIBUTIONS[data.pop("kind")]
-    if cls is Choice:
-        return Choice(tuple(_literal_from_json(v) for v in data["options"]))
-    return cls(**data)
-
 
 # ---------------------------------------------------------------------------------------
 # Conditions
@@ -438,10 +68,10 @@ _COMPARE = {
 
 def _same_or_numeric_eq(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
-        return _same(a, b)
+        return same_value(a, b)
     if isinstance(a, (int, float)) and isinstance(b, (int, float)):
         return a == b
-    return _same(a, b)
+    return same_value(a, b)
 
 
 @dataclass(frozen=True)
@@ -453,6 +83,7 @@ class Condition:
     text: str = ""
 
     def names(self) -> set[str]:
+        """The parameters the condition reads."""
         out: set[str] = set()
 
         def walk(node: tuple) -> None:
@@ -489,18 +120,22 @@ class Condition:
         return ev(self.tree)
 
     def to_json(self) -> dict[str, Any]:
+        """``{"tree": [...], "text": ...}``, literals through the JSON codec."""
+
         def enc(node: tuple) -> list:
             if node[0] == "cmp":
-                return ["cmp", node[1], node[2], _literal_to_json(node[3])]
+                return ["cmp", node[1], node[2], codec.encode(node[3])]
             return [node[0], *[enc(c) for c in node[1:]]]
 
         return {"tree": enc(self.tree), "text": self.text}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Condition:
+        """The condition :meth:`to_json` described."""
+
         def dec(node: list) -> tuple:
             if node[0] == "cmp":
-                return ("cmp", node[1], node[2], _literal_from_json(node[3]))
+                return ("cmp", node[1], node[2], codec.decode(node[3]))
             return (node[0], *[dec(c) for c in node[1:]])
 
         return cls(dec(data["tree"]), data.get("text", ""))
@@ -523,32 +158,36 @@ class Parameter:
 
     @property
     def default_in_range(self) -> bool:
+        """True when the cell's default is a value of the distribution."""
         try:
             return bool(self.distribution.contains(self.default))
         except Exception:
             return False
 
     def describe(self) -> str:
+        """``uniform(0, 1) if kernel == 'rbf'``: the annotation's right-hand side."""
         text = self.distribution.describe()
         if self.condition is not None:
             text += f" if {self.condition.text}"
         return text
 
     def to_json(self) -> dict[str, Any]:
+        """The parameter as JSON: its default and its condition's literals through the JSON codec."""
         return {
             "name": self.name,
             "distribution": self.distribution.to_json(),
-            "default": _literal_to_json(self.default),
+            "default": codec.encode(self.default),
             "condition": self.condition.to_json() if self.condition else None,
             "line": self.line,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Parameter:
+        """The parameter :meth:`to_json` described."""
         return cls(
             name=data["name"],
             distribution=distribution_from_json(data["distribution"]),
-            default=_literal_from_json(data["default"]),
+            default=codec.decode(data["default"]),
             condition=Condition.from_json(data["condition"]) if data.get("condition") else None,
             line=data.get("line", 0),
         )
@@ -588,20 +227,24 @@ class SearchSpace:
 
     @property
     def names(self) -> list[str]:
+        """The parameters' names, in order."""
         return [p.name for p in self.parameters]
 
     @property
     def conditional(self) -> bool:
+        """True when some parameter has a condition."""
         return any(p.condition is not None for p in self.parameters)
 
     @property
     def discrete(self) -> bool:
+        """True when every parameter has finitely many values."""
         return all(p.distribution.discrete for p in self.parameters)
 
     def is_active(self, param: Parameter, config: dict[str, Any]) -> bool:
+        """True when ``param`` applies, given the earlier values of ``config``."""
         return param.condition is None or param.condition.evaluate(config)
 
-    def build(self, value_of) -> dict[str, Any]:
+    def build(self, value_of: Callable[[Parameter], Any]) -> dict[str, Any]:
         """Make a configuration by asking ``value_of(param)`` for each active parameter, in order."""
         config: dict[str, Any] = {}
         for p in self.parameters:
@@ -618,7 +261,8 @@ class SearchSpace:
         coords = dict(zip(self.names, point))
         return self.build(lambda p: p.distribution.from_unit(coords[p.name]))
 
-    def sample(self, rng) -> dict[str, Any]:
+    def sample(self, rng: Any) -> dict[str, Any]:
+        """A random configuration, drawn with ``rng`` (anything with ``random()``)."""
         return self.build(lambda p: p.distribution.sample(rng))
 
     def grid_size(self, points: int, limit: int = 10**6) -> int:
@@ -666,8 +310,44 @@ class SearchSpace:
             raise SpaceError(f"configuration has parameters that are not active or not tuned: {sorted(extra)}")
 
     def to_json(self) -> list[dict[str, Any]]:
+        """The space as JSON: one object per parameter (what a study file stores)."""
         return [p.to_json() for p in self.parameters]
 
     @classmethod
     def from_json(cls, data: list[dict[str, Any]]) -> SearchSpace:
+        """The space :meth:`to_json` described."""
         return cls(tuple(Parameter.from_json(d) for d in data))
+
+    def diff(self, other: SearchSpace) -> list[str]:
+        """What changed from this space to ``other``, one phrase per change; empty when
+        nothing that matters did (lines and comments may move).
+
+        ``self`` is the earlier space (a stored study's), ``other`` the later one (the
+        cell's): a parameter added or removed, a new distribution, condition or default.
+        """
+        old = {p.name: p for p in self.parameters}
+        new = {p.name: p for p in other.parameters}
+        changes = [f"parameter {name!r} ({p.describe()}) is no longer tuned" for name, p in old.items() if name not in new]
+        for name, p in new.items():
+            if name in old:
+                changes.extend(_parameter_changes(old[name], p))
+            else:
+                changes.append(f"parameter {name!r} ({p.describe()}) is new")
+        return changes
+
+
+def _parameter_changes(a: Parameter, b: Parameter) -> list[str]:
+    """What changed in one parameter kept under the same name."""
+    name = a.name
+    changes = []
+    if a.distribution.to_json() != b.distribution.to_json():
+        changes.append(f"{name} was {a.distribution.describe()}, now {b.distribution.describe()}")
+    tree_a = a.condition.to_json()["tree"] if a.condition else None
+    tree_b = b.condition.to_json()["tree"] if b.condition else None
+    if tree_a != tree_b:
+        was = f"if {a.condition.text}" if a.condition else "unconditional"
+        now = f"if {b.condition.text}" if b.condition else "unconditional"
+        changes.append(f"the condition of {name} was {was!r}, now {now!r}")
+    if not same_value(a.default, b.default):
+        changes.append(f"the default of {name} was {a.default!r}, now {b.default!r} (trial 0 ran the old one)")
+    return changes

@@ -4,9 +4,9 @@ that the summary says what it picked and why."""
 from __future__ import annotations
 
 import pytest
-from hpmagic.cell.parser import parse_cell
 
 import hpmagic
+from hpmagic.cell.parser import parse_cell
 from hpmagic.strategies import auto
 from hpmagic.strategies.base import StrategyContext
 

@@ -8,11 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from hpmagic.cell.parser import parse_cell
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import hpmagic
+from hpmagic.cell.parser import parse_cell
 from hpmagic.core import Trial, TrialState
 from hpmagic.errors import OptionError
 from hpmagic.space import Choice, Int, LogInt, LogNormal, LogUniform, Normal, Parameter, SearchSpace, Uniform

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from hpmagic.annotations import parse_cell
+from hpmagic.cell.parser import parse_cell
 from hpmagic.display import data
 from hpmagic.result import Trial, TrialState, TuneResult
 

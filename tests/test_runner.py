@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
-from hpmagic.core import StopReason
-from hpmagic.core import Trial, TrialState
+from hpmagic.core import StopReason, Trial, TrialState
 from hpmagic.space import Int, Parameter, SearchSpace
 
 SPACE = SearchSpace((Parameter("x", Int(0, 100), default=7),))

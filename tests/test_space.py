@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import pickle
 import random
 import time
 
 import pytest
 
 import hpmagic
-from hpmagic.annotations import parse_cell
-from hpmagic.space import Int, LogInt, Uniform
+import hpmagic.errors
+from hpmagic.cell.parser import parse_cell
+from hpmagic.space import Choice, Int, LogInt, LogUniform, Normal, SpaceError, Uniform
 from hpmagic.strategies import make_strategy
 from hpmagic.strategies.base import StrategyContext
 
@@ -74,3 +76,67 @@ def test_sampling_respects_every_distribution():
         assert 1e-5 <= cfg["b"] <= 1e-1
         assert isinstance(cfg["c"], int) and 1 <= cfg["c"] <= 1024 and (cfg["c"] - 1) % 2 == 0
         assert isinstance(cfg["d"], float)
+
+
+# -- what changed between two spaces ---------------------------------------------------------
+
+BASE = "x = 0.0  # tune: uniform(-2, 2)\nkind = 'a'  # tune: ['a', 'b']\nv = 1  # tune: int(1, 3) if kind == 'b'\nx\n"
+
+
+@pytest.mark.parametrize(
+    ("new", "expected"),
+    [
+        (BASE, []),
+        ("# moved\n\n" + BASE, []),
+        (BASE.replace("uniform(-2, 2)", "uniform(-3, 2)"), ["x was uniform(-2, 2), now uniform(-3, 2)"]),
+        (BASE.replace("x = 0.0", "x = 1.0"), ["the default of x was 0.0, now 1.0 (trial 0 ran the old one)"]),
+        (BASE.replace(" if kind == 'b'", ""), ["the condition of v was \"if kind == 'b'\", now 'unconditional'"]),
+        ("y = 1  # tune: int(0, 3)\n" + BASE, ["parameter 'y' (int(0, 3)) is new"]),
+        (BASE.replace("v = 1  # tune: int(1, 3) if kind == 'b'\n", ""),
+         ["parameter 'v' (int(1, 3) if kind == 'b') is no longer tuned"]),
+    ],
+)
+def test_diff_says_each_change_in_one_phrase(new, expected):
+    assert parse_cell(BASE).space.diff(parse_cell(new).space) == expected
+
+
+def test_a_default_of_another_type_is_a_change():
+    old = parse_cell("x = 1  # tune: [1, 1.0, True]\nx").space
+    new = parse_cell("x = True  # tune: [1, 1.0, True]\nx").space
+    assert old.diff(new) == ["the default of x was 1, now True (trial 0 ran the old one)"]
+
+
+# -- a distribution's rule, and its fix ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "words", "fix"),
+    [
+        (lambda: LogUniform(0, 1), "loguniform needs `0 < low`", "raise `low` above 0, or use uniform(...)"),
+        (lambda: LogInt(0, 10), "logint needs `1 <= low`", "raise `low` to 1 or more, or use int(...)"),
+        (lambda: Uniform(2, 1), "`low < high` must hold", "swap or correct the bounds so that low is below high"),
+        (lambda: LogUniform(1, 1e-3), "`low < high` must hold", "swap or correct the bounds"),
+        (lambda: Choice(("a", "a")), "more than once", "list each value once"),
+        (lambda: Normal(0, -1), "`sigma > 0` must hold", "correct the arguments"),
+        (lambda: Int(1.5, 3), "whole numbers", "correct the arguments"),
+    ],
+)
+def test_a_broken_rule_is_a_space_error_that_knows_its_fix(make, words, fix):
+    with pytest.raises(SpaceError, match=words) as info:
+        make()
+    assert info.value.fix.startswith(fix)
+    assert isinstance(info.value, hpmagic.errors.HpmagicError) and isinstance(info.value, ValueError)
+
+
+def test_a_space_error_keeps_its_fix_through_pickling():
+    error = pickle.loads(pickle.dumps(SpaceError("bad", "do this")))
+    assert (str(error), error.fix) == ("bad", "do this")
+
+
+def test_the_distributions_module_and_space_name_the_same_classes():
+    import hpmagic.distributions
+    import hpmagic.space
+
+    for name in ("Uniform", "LogUniform", "Int", "LogInt", "Choice", "Normal", "LogNormal", "Distribution"):
+        assert getattr(hpmagic.space, name) is getattr(hpmagic.distributions, name)
+    assert hpmagic.space.SpaceError is hpmagic.errors.SpaceError

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hpmagic.annotations import parse_cell
+from hpmagic.cell.parser import parse_cell
 from hpmagic.result import Trial, TrialState
-from hpmagic.storage import MemoryStore, SQLiteStore
+from hpmagic.space import SearchSpace
+from hpmagic.storage import codec
+from hpmagic.storage.memory import MemoryStore
+from hpmagic.storage.sqlite import SQLiteStore
 
 SPACE = parse_cell(
     "x = 0.5  # tune: uniform(0, 1)\n"
@@ -93,3 +100,60 @@ def test_poll_never_returns_the_stores_own_trials(store):
     n = store.reserve()
     store.put(Trial(number=n, params={"x": 0.1}, state=TrialState.COMPLETE, value=0.1))
     assert store.poll() == []
+
+
+# -- the one JSON codec ---------------------------------------------------------------------
+
+_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=3)
+    | st.dictionaries(st.text(max_size=5).filter(lambda k: k != "tuple"), inner, max_size=3),
+    max_leaves=12,
+)
+
+
+def _typed(value):
+    """A value with every type spelled out, so that 1 == 1.0 == True and (1,) == [1] do not pass."""
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, [_typed(v) for v in value])
+    if isinstance(value, dict):
+        return ("dict", {k: _typed(v) for k, v in value.items()})
+    return (type(value).__name__, value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_VALUES)
+def test_the_codec_round_trips_values_with_their_types(value):
+    assert _typed(codec.loads(codec.dumps(value), "value", object)) == _typed(value)
+
+
+def test_the_codec_unwraps_numpy_scalars_and_keeps_other_objects_as_text():
+    assert codec.encode({"a": np.float32(0.5), "b": np.int64(3), "c": np.bool_(True)}) == {"a": 0.5, "b": 3, "c": True}
+    assert codec.encode(object).startswith("<class")
+
+
+def test_a_space_keeps_the_json_form_of_the_files_written_so_far():
+    """The exact text hpmagic 0.1 wrote for this space: study files written before keep reading."""
+    cell = (
+        "kernel = 'rbf'  # tune: ['rbf', 'poly', None, True, (1, 2)]\n"
+        "C = 1.0  # tune: loguniform(1e-3, 1e3)\n"
+        "degree = 3  # tune: int(2, 5) if kernel in ('poly', (1, 2))\n"
+        "shape = (1, 2)  # tune: choice((1, 2), (3, (4, 5)))\n"
+        "step = 0.5  # tune: uniform(0, 1, step=0.25) if not kernel == 'rbf'\n"
+        "C\n"
+    )
+    stored = (
+        '[{"name": "kernel", "distribution": {"kind": "choice", "options": ["rbf", "poly", null, true, {"tuple": [1, 2]}]}, '
+        '"default": "rbf", "condition": null, "line": 1}, {"name": "C", "distribution": {"kind": "loguniform", "low": '
+        '0.001, "high": 1000.0, "step": null}, "default": 1.0, "condition": null, "line": 2}, {"name": "degree", '
+        '"distribution": {"kind": "int", "low": 2, "high": 5, "step": null}, "default": 3, "condition": {"tree": ["cmp", '
+        '"kernel", "in", {"tuple": ["poly", {"tuple": [1, 2]}]}], "text": "kernel in (\'poly\', (1, 2))"}, "line": 3}, '
+        '{"name": "shape", "distribution": {"kind": "choice", "options": [{"tuple": [1, 2]}, {"tuple": [3, {"tuple": [4, '
+        '5]}]}]}, "default": {"tuple": [1, 2]}, "condition": null, "line": 4}, {"name": "step", "distribution": {"kind": '
+        '"uniform", "low": 0, "high": 1, "step": 0.25}, "default": 0.5, "condition": {"tree": ["not", ["cmp", "kernel", '
+        '"==", "rbf"]], "text": "not kernel == \'rbf\'"}, "line": 5}]'
+    )
+    space = parse_cell(cell).space
+    assert json.dumps(space.to_json()) == stored
+    assert SearchSpace.from_json(json.loads(stored)) == space

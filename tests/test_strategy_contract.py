@@ -12,11 +12,11 @@ import warnings
 
 import numpy as np
 import pytest
-from hpmagic.cell.parser import parse_cell
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hpmagic
+from hpmagic.cell.parser import parse_cell
 from hpmagic.core import Direction, Trial, TrialState
 from hpmagic.errors import OptionError
 from hpmagic.space import (

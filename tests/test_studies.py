@@ -13,7 +13,8 @@ import pytest
 
 import hpmagic
 from hpmagic import StorageError, Strategy, StudyMismatchError, TrialState
-from hpmagic.storage import SCHEMA_VERSION, SQLiteStore
+from hpmagic.storage.file import SCHEMA_VERSION
+from hpmagic.storage.sqlite import SQLiteStore
 
 CELL = """
 x = 0.0    # tune: uniform(-2, 2)
@@ -319,3 +320,130 @@ def test_a_resumed_grid_does_not_run_its_points_again(tmp_path):
     result = hpmagic.tune(cell, {}, trials=13, strategy="grid", study="g", storage=str(path), quiet=True, seed=0)
     points = [tuple(sorted(t.params.items())) for t in result.trials[1:]]
     assert len(points) == 12 and len(set(points)) == 12  # the whole 4 x 3 grid, each point once
+
+
+# -- the store's read API, and errors translated once ---------------------------------------
+
+
+def test_studies_reads_through_the_stores_public_api_only():
+    """studies.py is a thin facade: no connection, no SQL, no private name of another module."""
+    import ast
+    import inspect
+
+    import hpmagic.studies
+
+    tree = ast.parse(inspect.getsource(hpmagic.studies))
+    private = sorted(
+        node.attr for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+    )
+    assert private == []
+    imported = [alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+                for alias in node.names]
+    assert "sqlite3" not in imported and not [name for name in imported if name.startswith("_")]
+
+
+def test_the_read_api_gives_typed_records(tmp_path):
+    from hpmagic.core import Direction, StopReason
+
+    path = tmp_path / "st.sqlite"
+    ran = tune(path, 5, seed=2, maximize=True)
+    store = SQLiteStore(path, "s", readonly=True)
+    try:
+        stored = store.read_study()
+        (summary,) = store.summaries()
+        assert store.study_names() == ["s"]
+    finally:
+        store.close()
+    assert stored.record.direction is Direction.MAXIMIZE and stored.record.budget == 5
+    assert stored.trials == ran.trials and not stored.running
+    assert stored.stop_reason is StopReason.BUDGET and len(stored.sessions) == 1
+    assert stored.sessions[0].stop_reason == "budget" and stored.sessions[0].ended is not None
+    assert summary.name == "s" and summary.direction is Direction.MAXIMIZE and summary.trials == 5
+    assert summary.best == ran.best_value and summary.counts == {"complete": 5}
+
+
+def test_list_studies_takes_the_best_value_by_each_studys_direction(tmp_path):
+    path = tmp_path / "st.sqlite"
+    low = tune(path, 6, seed=0)
+    high = hpmagic.tune(CELL, {}, trials=6, study="up", storage=str(path), quiet=True, maximize=True, seed=0)
+    table = hpmagic.list_studies(path)
+    assert table.loc["s", "best"] == low.best_value == min(t.value for t in low.trials)
+    assert table.loc["up", "best"] == high.best_value == max(t.value for t in high.trials)
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_running_trial_of_a_dead_writer_loads_as_interrupted_and_a_live_ones_as_running(tmp_path):
+    from hpmagic.result import Trial
+
+    path = tmp_path / "st.sqlite"
+    space = tune(path, 2, seed=0).space
+    store = SQLiteStore(path, "s")
+    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
+                strategy="random")
+    n = store.reserve()
+    store.put(Trial(number=n, params={"x": 0.1, "kind": "a"}, started=1.0))
+    live = hpmagic.load_study("s", path)
+    assert live.trials[n].state is TrialState.RUNNING and live.stop_reason == "running"
+    with sqlite3.connect(path) as conn:  # the writer's process is now one that has exited
+        conn.execute("UPDATE sessions SET pid = ?, process = '' WHERE ended IS NULL", (_dead_pid(),))
+    dead = hpmagic.load_study("s", path)
+    assert dead.trials[n].state is TrialState.INTERRUPTED and "marked interrupted on loading" in dead.trials[n].error
+    assert dead.stop_reason == "interrupted"
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("sql", "words"),
+    [
+        ("UPDATE trials SET state = 'exploded' WHERE number = 1", "trial 1: unknown state 'exploded'"),
+        ("UPDATE trials SET value = 'high' WHERE number = 1", "trial 1: the value should be a number"),
+        ("UPDATE trials SET stdout = x'00ff' WHERE number = 1", "trial 1: stdout should be text"),
+        ("UPDATE trials SET params = '[1, 2]' WHERE number = 1", "should be a JSON dict"),
+        ("UPDATE studies SET direction = 'sideways'", "unknown direction 'sideways'"),
+        ("UPDATE studies SET space = '[{\"name\": 1}]'", "the stored search space cannot be read"),
+    ],
+)
+def test_a_damaged_row_is_a_storage_error(tmp_path, sql, words):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0)
+    with sqlite3.connect(path) as conn:
+        conn.execute(sql)
+    with pytest.raises(StorageError, match=words) as info:
+        hpmagic.load_study("s", path)
+    assert "study 's'" in str(info.value)
+
+
+def test_a_database_error_during_a_search_is_a_storage_error(tmp_path):
+    path = tmp_path / "st.sqlite"
+    space = tune(path, 2, seed=0).space
+    store = SQLiteStore(path, "s")
+    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
+                strategy="random")
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE trials")
+    with pytest.raises(StorageError, match=r"study 's'.*no such table: trials"):
+        store.reserve()
+    with pytest.raises(StorageError, match="no such table"):
+        store.trials()
+    store.close()  # closing a broken study records what it can and never raises
+
+
+def test_a_study_overwritten_by_another_process_is_reported_as_gone(tmp_path):
+    path = tmp_path / "st.sqlite"
+    space = tune(path, 2, seed=0).space
+    store = SQLiteStore(path, "s")
+    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
+                strategy="random")
+    tune(path, 2, seed=0, overwrite=True)
+    with pytest.raises(StorageError, match="deleted or overwritten by another process"):
+        store.reserve()
+    store.close()

@@ -1,0 +1,223 @@
+"""The study file: its format, and the checks made before SQLite opens it.
+
+:func:`inspect_file` tells whether a path is (or can become) an hpmagic study file
+without changing it: the header is read as plain bytes first, so a foreign file is
+refused before SQLite opens it; then an existing file is checked through a read-only
+connection that creates no side files.  Every refusal is a
+:class:`~hpmagic.errors.StorageError` naming the file, the problem and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import StorageError
+
+__all__ = [
+    "DEFAULT_STORAGE",
+    "SCHEMA_VERSION",
+    "APPLICATION_ID",
+    "RELEASED",
+    "SCHEMA",
+    "FileInfo",
+    "describe",
+    "inspect_file",
+    "readonly_uri",
+    "closing_connection",
+]
+
+#: The study file of ``--study`` when ``--storage`` names none.
+DEFAULT_STORAGE = "hpmagic.sqlite"
+#: Schema of the study files this version writes; files from a newer schema are refused.
+SCHEMA_VERSION = 1
+#: SQLite's ``PRAGMA application_id`` of hpmagic study files ("hpMG").
+APPLICATION_ID = 0x68704D47
+#: The state of a trial number handed out and given back; never shown as a trial.
+RELEASED = "released"
+
+#: The tables and indexes of a new study file (``PRAGMA user_version`` is SCHEMA_VERSION).
+SCHEMA = f"""
+CREATE TABLE studies (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL UNIQUE,
+    space TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    baseline INTEGER NOT NULL,
+    seed INTEGER,
+    budget INTEGER NOT NULL,
+    strategy TEXT NOT NULL DEFAULT '',
+    strategy_reason TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '[]',
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    version TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    process TEXT NOT NULL DEFAULT '',
+    started REAL NOT NULL,
+    ended REAL,
+    stop_reason TEXT
+);
+CREATE TABLE trials (
+    study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    session_id INTEGER,
+    state TEXT NOT NULL,
+    params TEXT NOT NULL DEFAULT '{{}}',
+    value REAL,
+    metrics TEXT NOT NULL DEFAULT '{{}}',
+    duration REAL NOT NULL DEFAULT 0,
+    stdout TEXT NOT NULL DEFAULT '',
+    stderr TEXT NOT NULL DEFAULT '',
+    warnings TEXT NOT NULL DEFAULT '[]',
+    error TEXT NOT NULL DEFAULT '',
+    started REAL NOT NULL DEFAULT 0,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (study_id, number)
+);
+CREATE INDEX trials_by_seq ON trials(study_id, seq);
+CREATE INDEX trials_counted ON trials(study_id) WHERE state NOT IN ('interrupted', '{RELEASED}');
+"""
+_TABLES = {"studies", "sessions", "trials"}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    """What :func:`inspect_file` found at a path."""
+
+    path: Path  # absolute, ``~`` expanded
+    exists: bool  # False: no file yet, or an empty one (SQLite treats both as a new database)
+    wal: bool = False  # the file is in WAL mode
+
+
+def describe(path: Path) -> str:
+    """``study file '/path/x.sqlite'``: how messages name a study file."""
+    return f"study file {str(path)!r}"
+
+
+def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
+    """Check that ``path`` is (or can become) an hpmagic study file, without changing it.
+
+    ``write``: the file is to be written (a search), not only read (``load_study``).
+    Raises :class:`~hpmagic.errors.StorageError` naming the problem and the fix.
+    """
+    path = Path(os.path.expanduser(os.fspath(path))).absolute()
+    where = describe(path)
+    if path.is_dir():
+        raise StorageError(f"{where} is a directory; pass the path of a file, e.g. {str(path / DEFAULT_STORAGE)!r}")
+    if not path.exists():
+        if write and not path.parent.is_dir():
+            raise StorageError(
+                f"{where} cannot be created: directory {str(path.parent)!r} does not exist; "
+                "create it first, or pass another --storage path"
+            )
+        if write and not os.access(path.parent, os.W_OK):
+            raise StorageError(f"{where} cannot be created: directory {str(path.parent)!r} is not writable; pass another --storage path")
+        return FileInfo(path, exists=False)
+    if write:
+        _check_writable(path, where)
+    with open(path, "rb") as handle:
+        header = handle.read(100)
+    if not header:
+        return FileInfo(path, exists=False)
+    app_id, wal = _check_header(header, where)
+    if not _check_tables(path, where, app_id):
+        return FileInfo(path, exists=False)
+    return FileInfo(path, exists=True, wal=wal)
+
+
+def _check_writable(path: Path, where: str) -> None:
+    mode = path.stat().st_mode
+    if not os.access(path, os.W_OK) or not mode & 0o222:
+        raise StorageError(
+            f"{where} is read-only, and running a study writes every trial to it; make it writable "
+            f"(chmod u+w), copy it, or pass another --storage path (hpmagic.load_study can still read it)"
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise StorageError(
+            f"{where} lives in a read-only directory, and SQLite needs to write its journal next to it; "
+            "move the file or pass another --storage path"
+        )
+
+
+def _foreign(where: str) -> StorageError:
+    return StorageError(
+        f"{where} is an SQLite database of another application, not an hpmagic study file; pass another "
+        "--storage path (a new file is created). The file was left untouched."
+    )
+
+
+def _check_header(header: bytes, where: str) -> tuple[int, bool]:
+    """The application id and WAL flag of an SQLite header, or a refusal of a foreign or newer file."""
+    if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        raise StorageError(
+            f"{where} is not an SQLite database (its first bytes are {header[:16]!r}); hpmagic keeps studies in "
+            f"SQLite files, so pass a new path with --storage (it is created) or an existing hpmagic study file. "
+            "The file was left untouched."
+        )
+    app_id = int.from_bytes(header[68:72], "big")
+    schema = int.from_bytes(header[60:64], "big")
+    wal = header[18] == 2
+    if app_id not in (0, APPLICATION_ID) or (app_id == 0 and wal):
+        raise _foreign(where)
+    if app_id == APPLICATION_ID and schema > SCHEMA_VERSION:
+        raise StorageError(
+            f"{where} was written by a newer hpmagic (study schema {schema}; this version reads up to "
+            f"{SCHEMA_VERSION}); upgrade hpmagic (pip install -U hpmagic) to use it. The file was left untouched."
+        )
+    return app_id, wal
+
+
+def _check_tables(path: Path, where: str, app_id: int) -> bool:
+    """True for a sound study file; False for an empty SQLite database (it becomes one).
+
+    The file's own translation of SQLite errors: whatever SQLite reports while checking
+    means the file is damaged.
+    """
+    try:
+        with closing_connection(readonly_uri(path)) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if app_id == 0:
+                if tables:
+                    raise _foreign(where)
+                return False
+            check = conn.execute("PRAGMA quick_check").fetchone()[0]
+            if check != "ok":
+                raise sqlite3.DatabaseError(check)
+            if not _TABLES <= tables:
+                raise sqlite3.DatabaseError(f"tables {', '.join(sorted(_TABLES - tables))} are missing")
+    except sqlite3.Error as exc:
+        raise StorageError(
+            f"{where} is damaged ({exc}); it cannot be read as an hpmagic study file. The file was left untouched: "
+            "keep it for inspection, restore a copy, or pass another --storage path."
+        ) from None
+    return True
+
+
+def readonly_uri(path: Path) -> str:
+    """The URI that opens ``path`` read-only, creating no side files where it can."""
+    # Without a -wal file every committed page is in the main file, and `immutable` reads it
+    # without creating -wal/-shm side files; with one, a plain read-only open sees the WAL too.
+    wal_file = path.with_name(path.name + "-wal")
+    return path.as_uri() + ("?mode=ro" if wal_file.exists() else "?mode=ro&immutable=1")
+
+
+@contextmanager
+def closing_connection(uri: str) -> Iterator[sqlite3.Connection]:
+    """A connection to ``uri``, closed on leaving the block."""
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None)
+    try:
+        yield conn
+    finally:
+        conn.close()

@@ -1,0 +1,439 @@
+"""The SQLite trial store: one study in a file that outlives the kernel, shared safely
+between processes.
+
+``SQLiteStore(path, study)`` checks the file (without changing it, :mod:`.file`);
+:meth:`SQLiteStore.begin` creates or resumes the study; the runner then uses the store
+protocol (:mod:`hpmagic.storage`); :meth:`SQLiteStore.close` records how the run ended.
+
+Reading a study back goes through the public read API, so that :mod:`hpmagic.studies`
+never touches a connection: :meth:`~SQLiteStore.study`, :meth:`~SQLiteStore.read_study`,
+:meth:`~SQLiteStore.sessions`, :meth:`~SQLiteStore.study_names` and
+:meth:`~SQLiteStore.summaries`.
+
+Every database call runs inside :meth:`SQLiteStore._database`, under the store's lock; it
+is the one place where ``sqlite3.Error`` becomes :class:`~hpmagic.errors.StorageError`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from ..core import Direction, Trial
+from ..errors import StorageError, StudyMismatchError
+from ..space import SearchSpace
+from . import codec, queries
+from .file import APPLICATION_ID, RELEASED, SCHEMA, SCHEMA_VERSION, describe, inspect_file, readonly_uri
+from .records import (
+    SESSION_COLUMNS,
+    STUDY_COLUMNS,
+    TRIAL_COLUMNS,
+    Resume,
+    SessionRecord,
+    StoredStudy,
+    StudyRecord,
+    StudySummary,
+    session_from_row,
+    study_from_row,
+    trial_from_row,
+)
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
+
+__all__ = ["SQLiteStore"]
+
+_ENDED_EARLY = "the search ended before this trial finished"
+
+
+class SQLiteStore:
+    """Trials of one study in an SQLite file, shared safely between processes.
+
+    ``study=None`` opens the file alone, read-only, for :meth:`study_names` and
+    :meth:`summaries`.  ``readonly=True`` never writes to the file (``load_study``).
+    """
+
+    def __init__(self, path: str | os.PathLike, study: str | None, *, readonly: bool = False) -> None:
+        if study is None and not readonly:
+            raise StorageError("a study name is needed to write trials; pass --study NAME")
+        if study is not None and (not isinstance(study, str) or not study.strip()):
+            raise StorageError(f"a study name must be a non-empty string, but got {study!r}")
+        self.study_name = study
+        self.readonly = readonly
+        info = inspect_file(path, write=not readonly)
+        self.path = info.path
+        self._lock = threading.RLock()
+        self._study: StudyRecord | None = None
+        self._session: int | None = None
+        self._cache: dict[int, Trial] = {}
+        self._sessions: dict[int, int | None] = {}  # trial number -> session that wrote it
+        self._seq = 0
+        self._loaded = False
+        self._foreign: list[Trial] = []
+        self._sorted: list[Trial] | None = None
+        if readonly and not info.exists:
+            raise StorageError(
+                f"there is no study file at {str(self.path)!r} (working directory {os.getcwd()!r}); "
+                "pass storage= the path that --storage named when the study ran"
+            )
+        with self._sqlite_errors("cannot be opened" if readonly else "cannot be opened for writing"):
+            if readonly:
+                self._conn = sqlite3.connect(readonly_uri(self.path), uri=True, isolation_level=None,
+                                             check_same_thread=False)
+                return
+            self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            try:
+                self._open_for_writing(create=not info.exists)
+            except BaseException:
+                self._conn.close()
+                raise
+
+    # -- the one way to the database ------------------------------------------------------
+
+    @contextmanager
+    def _sqlite_errors(self, failing: str = "") -> Iterator[None]:
+        """Translate SQLite's errors into StorageError: the only place this is done.
+
+        ``failing`` words what could not be done (``"cannot be opened"``); without it the
+        message names the study.  An integrity error means the study's row is gone (another
+        process deleted or overwrote it), since every row this store writes refers to it.
+        """
+        try:
+            yield
+        except sqlite3.IntegrityError as exc:
+            raise (self._gone() if self._study is not None else self._error(exc, failing)) from None
+        except sqlite3.Error as exc:
+            raise self._error(exc, failing) from None
+
+    @contextmanager
+    def _database(self) -> Iterator[sqlite3.Connection]:
+        """The connection, for one database call or a few: under the store's lock, errors translated."""
+        with self._lock, self._sqlite_errors():
+            yield self._conn
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) so that numbers are unique."""
+        if self.readonly:
+            raise StorageError(f"{describe(self.path)} was opened read-only")
+        with self._database() as conn, queries.transaction(conn):
+            yield conn
+
+    def _error(self, exc: sqlite3.Error, failing: str = "") -> StorageError:
+        if failing:
+            return StorageError(f"{describe(self.path)} {failing}: {exc}")
+        study = f", study {self.study_name!r}" if self.study_name is not None else ""
+        return StorageError(f"{describe(self.path)}{study}: {exc}")
+
+    def _gone(self) -> StorageError:
+        return StorageError(
+            f"study {self.study_name!r} in {str(self.path)!r} was deleted or overwritten by another process "
+            "while this search ran; trials from now on cannot be recorded"
+        )
+
+    # -- the file -------------------------------------------------------------------------
+
+    def _open_for_writing(self, create: bool, timeout: float = 60.0) -> None:
+        """The schema if the file is new (in one transaction, so no other process ever sees a
+        half-made file), then WAL mode.  Switching the journal mode can answer "database is
+        locked" without waiting while another process creates or opens the same file, so
+        these steps are retried until ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self._conn.execute("PRAGMA busy_timeout = 60000")
+                if create:
+                    self._create_schema()
+                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise StorageError(f"{describe(self.path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
+                self._conn.execute("PRAGMA synchronous = NORMAL")
+                self._conn.execute("PRAGMA foreign_keys = ON")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def _create_schema(self) -> None:
+        # Not through _write(): the retry loop above must see "database is locked" as it is
+        # (the constructor translates whatever is left).
+        with self._lock, queries.transaction(self._conn):
+            if self._conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+                return  # another process created it while this one waited
+            if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise StorageError(f"{describe(self.path)} gained tables of another application; pass another --storage path")
+            # executescript() would commit on its own: run the statements one by one in this transaction
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self._conn.execute(statement)
+            self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- creating or resuming the study -----------------------------------------------------
+
+    def begin(
+        self,
+        *,
+        space: SearchSpace,
+        direction: Direction | str,
+        metric: str,
+        baseline: bool,
+        seed: int,
+        budget: int,
+        strategy: str,
+        overwrite: bool = False,
+        explicit_seed: bool = False,
+    ) -> Resume:
+        """Create the study, or check that the cell still matches it and resume it.
+
+        In one transaction: an ``overwrite`` deletes the old study; a stored study whose
+        space, direction or metric differs raises :class:`StudyMismatchError`; trials that a
+        dead process left running are marked interrupted; and a session is opened, unless
+        the study already holds ``budget`` trials (``Resume.complete``).
+        """
+        direction = Direction(direction)
+        now = time.time()
+        with self._write() as conn:
+            record = self.study()
+            if record is not None and overwrite:
+                queries.delete_study(conn, record.id)
+                record = None
+            created = record is None
+            if record is None:
+                conn.execute(
+                    "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, "
+                    "created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (self.study_name, json.dumps(space.to_json()), direction.value, metric, int(baseline), seed,
+                     budget, strategy, now, now, _version()),
+                )
+                record = self.study()
+                assert record is not None
+            else:
+                self._refuse_changes(conn, record, space, direction, metric)
+            interrupted = queries.mark_dead(conn, record.id, now)
+            counted = queries.count_counted(conn, record.id)
+            complete = counted >= budget
+            session = 0
+            if not complete:
+                self._session, session = queries.open_session(
+                    conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None
+                )
+        self._study = self.study()
+        study_seed = seed if created or explicit_seed or record.seed is None else record.seed
+        return Resume(
+            study=self._study or record,
+            created=created,
+            counted=counted,
+            interrupted=interrupted,
+            session=session,
+            strategy_seed=_session_seed(study_seed, session),
+            complete=complete,
+        )
+
+    def _refuse_changes(
+        self, conn: sqlite3.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str
+    ) -> None:
+        changes = record.diff(space=space, direction=direction, metric=metric)
+        if changes:
+            raise StudyMismatchError(
+                f"study {self.study_name!r} in {str(self.path)!r} was run with a different cell, so its "
+                f"trials cannot be mixed with this one's:\n  - " + "\n  - ".join(changes) + "\n"
+                f"Run the cell as a new study (--study {self.study_name}-2), or replace the old one "
+                f"with --overwrite (its {queries.count_counted(conn, record.id)} trials are deleted)."
+            )
+
+    # -- the store protocol -----------------------------------------------------------------
+
+    def _study_id(self) -> int:
+        if self._study is None:
+            raise StorageError(f"study {self.study_name!r}: begin() must be called before trials are written")
+        return self._study.id
+
+    def reserve(self, limit: int | None = None) -> int | None:
+        """The next trial number, recorded as running; ``None`` when ``limit`` trials that count are held."""
+        sid = self._study_id()
+        with self._write() as conn:
+            if limit is not None and queries.count_counted(conn, sid) >= limit:
+                return None
+            number = conn.execute("SELECT coalesce(max(number), -1) + 1 FROM trials WHERE study_id = ?", (sid,)).fetchone()[0]
+            conn.execute(
+                "INSERT INTO trials (study_id, number, session_id, state, started, seq) VALUES (?, ?, ?, 'running', ?, ?)",
+                (sid, number, self._session, time.time(), queries.next_seq(conn, sid)),
+            )
+        return number
+
+    def release(self, number: int) -> None:
+        """Give back a reserved number that was not used (it never shows as a trial)."""
+        sid = self._study_id()
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE trials SET state = ?, seq = ? WHERE study_id = ? AND number = ?",
+                (RELEASED, queries.next_seq(conn, sid), sid, number),
+            )
+        with self._lock:
+            self._cache.pop(number, None)
+            self._sorted = None
+
+    def put(self, trial: Trial) -> None:
+        """Record ``trial`` (its start, then its end) in its reserved row."""
+        sid = self._study_id()
+        value = trial.value if trial.value is None or math.isfinite(trial.value) else None
+        row = (
+            trial.state.value, codec.dumps(trial.params), value, codec.dumps(trial.metrics), float(trial.duration),
+            trial.stdout, trial.stderr, codec.dumps(list(trial.warnings)), trial.error, float(trial.started),
+        )
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
+                "stderr = ?, warnings = ?, error = ?, started = ?, seq = ?, session_id = ? "
+                "WHERE study_id = ? AND number = ?",
+                (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
+            )
+            if cur.rowcount != 1:
+                raise self._gone()
+        with self._lock:
+            self._cache[trial.number] = trial
+            self._sessions[trial.number] = self._session
+            self._sorted = None
+
+    def _refresh(self) -> None:
+        """Read every trial written since the last look (by anyone)."""
+        record = self._study or self.study()
+        if record is None:
+            return
+        with self._database() as conn:
+            rows = conn.execute(
+                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND seq > ? ORDER BY seq", (record.id, self._seq)
+            ).fetchall()
+            first = not self._loaded
+            self._loaded = True
+            for row in rows:
+                number, session, state, seq = row[0], row[1], row[2], row[-1]
+                self._seq = max(self._seq, seq)
+                self._sorted = None
+                if state == RELEASED:
+                    self._cache.pop(number, None)
+                    continue
+                trial = trial_from_row(row, self.path, record.name)
+                self._cache[number] = trial
+                self._sessions[number] = session
+                if not first and session != self._session and trial.state.counted:
+                    self._foreign.append(trial)
+
+    def trials(self) -> list[Trial]:
+        """Every trial of the study, in number order (as the file says: running ones included)."""
+        self._refresh()
+        with self._lock:
+            if self._sorted is None:
+                self._sorted = [self._cache[n] for n in sorted(self._cache)]
+            return list(self._sorted)
+
+    def poll(self) -> list[Trial]:
+        """Trials other processes finished since the last call (not those read at the start)."""
+        self._refresh()
+        with self._lock:
+            out, self._foreign = self._foreign, []
+        return out
+
+    def close(self, result: TuneResult | None = None) -> None:
+        """Record how this run ended, mark its own unfinished trials interrupted, and close the file."""
+        if getattr(self, "_conn", None) is None:
+            return
+        try:
+            if self._session is not None and self._study is not None:
+                self._record_end(self._study.id, self._session, result)
+        except StorageError:
+            pass  # the study may have been overwritten meanwhile; nothing more to record
+        finally:
+            self._session = None
+            self._conn.close()
+            self._conn = None  # type: ignore[assignment]
+
+    def _record_end(self, study_id: int, session: int, result: TuneResult | None) -> None:
+        now = time.time()
+        stop = str(result.stop_reason) if result is not None and result.stop_reason else "error"
+        with self._write() as conn:
+            queries.interrupt_running(conn, study_id, session, _ENDED_EARLY)
+            conn.execute("UPDATE sessions SET ended = ?, stop_reason = ? WHERE id = ?", (now, stop, session))
+            if result is not None:
+                conn.execute(
+                    "UPDATE studies SET strategy = ?, strategy_reason = ?, notes = ?, updated = ? WHERE id = ?",
+                    (result.strategy, result.strategy_reason, json.dumps(self._lasting(result.notes)), now, study_id),
+                )
+
+    def _lasting(self, notes: Iterable[str]) -> list[str]:
+        """The notes worth keeping with the study (not this run's own "study ... resumed" lines)."""
+        return [n for n in notes if not n.startswith(f"study {self.study_name!r} in ")]
+
+    # -- the read API -----------------------------------------------------------------------
+
+    def study(self) -> StudyRecord | None:
+        """The stored description of this store's study, or ``None`` when there is none yet."""
+        if self.study_name is None:
+            return None
+        with self._database() as conn:
+            row = conn.execute(f"SELECT {STUDY_COLUMNS} FROM studies WHERE name = ?", (self.study_name,)).fetchone()
+        return None if row is None else study_from_row(row, self.path)
+
+    def study_names(self) -> list[str]:
+        """The names of the file's studies, oldest first."""
+        with self._database() as conn:
+            return [r[0] for r in conn.execute("SELECT name FROM studies ORDER BY created").fetchall()]
+
+    def sessions(self) -> list[SessionRecord]:
+        """The runs of this store's study, in the order they started."""
+        record = self._study or self.study()
+        if record is None:
+            return []
+        with self._database() as conn:
+            rows = conn.execute(
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE study_id = ? ORDER BY id", (record.id,)
+            ).fetchall()
+        return [session_from_row(r) for r in rows]
+
+    def session_of(self, number: int) -> int | None:
+        """The id of the session that last wrote trial ``number`` (as :meth:`trials` read it)."""
+        return self._sessions.get(number)
+
+    def read_study(self) -> StoredStudy | None:
+        """This store's study as it stands, or ``None`` when the file holds no such study.
+
+        A trial left running by a process that is gone shows as interrupted (the file is
+        not changed: it is marked so when the study next resumes).
+        """
+        record = self.study()
+        if record is None:
+            return None
+        return StoredStudy.assemble(record, self.trials(), self.sessions(), self.session_of)
+
+    def summaries(self) -> list[StudySummary]:
+        """One summary per study of the file, oldest first; no parameter or note is decoded."""
+        with self._database() as conn:
+            return queries.summaries(conn, self.path)
+
+
+def _session_seed(seed: int, session: int) -> int:
+    """The study's own seed on its first run; a different one, derived from it, on each later run,
+    so that a resumed (or shared) study does not replay the configurations it already tried."""
+    if session <= 1:
+        return seed
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed % 2**32, session]).generate_state(1)[0]) >> 1
+
+
+def _version() -> str:
+    """The installed hpmagic's version, recorded with each new study ('' when not installed)."""
+    try:
+        return importlib.metadata.version("hpmagic")
+    except importlib.metadata.PackageNotFoundError:
+        return ""
