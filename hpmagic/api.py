@@ -279,7 +279,7 @@ def _make_executor(opts: TuneOptions, program: CellProgram, namespace: dict[str,
 
 
 def _make_reporter(opts: TuneOptions):
-    from .display import make_reporter
+    from .display.reporter import make_reporter
 
     return make_reporter("none" if opts.quiet else (opts.display or "auto"))
 
