@@ -242,7 +242,7 @@ def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[st
 
 
 def _make_reporter(opts: TuneOptions) -> Reporter:
-    from .display import make_reporter
+    from .display.reporter import make_reporter
 
     return make_reporter("none" if opts.quiet else (opts.display or "auto"))
 

@@ -1,9 +1,11 @@
-"""Trial records and the result of a search.
+"""The result of a search.
 
-A :class:`Trial` is immutable: the runner makes a new record when a trial starts and
-another when it ends.  :class:`TuneResult` is what ``%%tune`` returns; it shows itself as
-text in a terminal and as HTML in a notebook, and ``to_dataframe()`` gives a table with
-``param_<name>`` columns in the manner of scikit-learn's ``cv_results_``.
+:class:`TuneResult` is what ``%%tune`` returns: its data, the queries on it (the best trial,
+the baseline, the gain, the counts) and ``to_dataframe()``, a table with ``param_<name>``
+columns in the manner of scikit-learn's ``cv_results_``.  How it shows itself (text in a
+terminal, HTML in a notebook) and its plots live in :mod:`hpmagic.display`, imported when
+first used.  :class:`Trial` and :class:`TrialState` are defined in :mod:`hpmagic.core` and
+re-exported here.
 """
 
 from __future__ import annotations
@@ -11,35 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .core import Direction, StopReason, Trial, TrialState
+
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import pandas as pd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
     from .space import SearchSpace
 
 __all__ = ["Trial", "TrialState", "TuneResult"]
-
-
-from .core import Trial, TrialState  # noqa: E402  (re-exported; being reorganised)
-
-
-def _fmt_value(value: Any) -> str:
-    if isinstance(value, float):
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-            return f"{value:.4g}"
-        return f"{value:.4f}".rstrip("0").rstrip(".") if abs(value) < 1e5 else f"{value:.4g}"
-    return repr(value)
-
-
-def _fmt_params(params: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={_fmt_value(v)}" for k, v in params.items()) or "(no parameters)"
-
-
-def _fmt_seconds(seconds: float) -> str:
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, sec = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {sec:02d} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
 
 
 @dataclass(frozen=True)
@@ -48,39 +33,38 @@ class TuneResult:
 
     trials: tuple[Trial, ...]
     space: SearchSpace
-    direction: str = "minimize"
+    direction: Direction = Direction.MINIMIZE
     metric: str = "objective"
     strategy: str = ""
     strategy_reason: str = ""
     seed: int | None = None
     elapsed: float = 0.0
-    stop_reason: str = "budget"
+    stop_reason: StopReason = StopReason.BUDGET
     budget: int = 0
     notes: tuple[str, ...] = ()
     study: str | None = None
     has_baseline: bool = True
-    error: str = ""  # why the search stopped early, when stop_reason is "error"
+    error: str = ""  # why the search stopped early, when stop_reason is ERROR
+
+    def __post_init__(self) -> None:
+        # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
+        object.__setattr__(self, "direction", Direction(self.direction))
+        object.__setattr__(self, "stop_reason", StopReason(self.stop_reason))
 
     # -- the best trial ---------------------------------------------------------------
 
     @property
     def maximize(self) -> bool:
-        return self.direction == "maximize"
+        return self.direction.maximize
 
     @property
     def completed(self) -> list[Trial]:
         return [t for t in self.trials if t.state is TrialState.COMPLETE]
 
-    def _better(self, a: float, b: float) -> bool:
-        return a > b if self.maximize else a < b
-
     @property
     def best_trial(self) -> Trial | None:
-        best = None
-        for t in self.completed:
-            if best is None or self._better(t.value, best.value):  # type: ignore[arg-type]
-                best = t
-        return best
+        """The first complete trial with the best value (``None`` when none completed)."""
+        return self.direction.best(self.trials)
 
     @property
     def best_value(self) -> float | None:
@@ -101,9 +85,10 @@ class TuneResult:
 
     @property
     def interrupted(self) -> bool:
-        return self.stop_reason == "interrupted"
+        return self.stop_reason is StopReason.INTERRUPTED
 
     def counts(self) -> dict[str, int]:
+        """How many trials ended in each state, every state listed (``{"complete": 24, ...}``)."""
         out = {state.value: 0 for state in TrialState}
         for t in self.trials:
             out[t.state.value] += 1
@@ -121,11 +106,11 @@ class TuneResult:
         base, best = self.baseline, self.best_trial
         if base is None or best is None or base.value is None or best.value is None:
             return None
-        return best.value - base.value if self.maximize else base.value - best.value
+        return self.direction.loss(base.value) - self.direction.loss(best.value)
 
     # -- tables -----------------------------------------------------------------------
 
-    def to_dataframe(self):
+    def to_dataframe(self) -> pd.DataFrame:
         """One row per trial: ``number``, ``state``, ``value``, ``duration``, ``param_<name>``
         (missing where a conditional parameter was inactive), ``metric_<name>`` and ``error``."""
         import pandas as pd
@@ -144,60 +129,15 @@ class TuneResult:
         return frame.set_index("number")
 
     def top(self, k: int = 5) -> list[Trial]:
+        """The ``k`` best complete trials, best first."""
         return sorted(self.completed, key=lambda t: t.value, reverse=self.maximize)[:k]  # type: ignore[arg-type,return-value]
 
-    # -- text -------------------------------------------------------------------------
-
-    def headline(self) -> str:
-        best = self.best_trial
-        if best is None:
-            return "no trial completed"
-        text = f"best {self.metric} {_fmt_value(best.value)} (trial {best.number})"
-        base = self.baseline
-        if base is not None and base.value is not None:
-            gain = self.gain()
-            sign = "+" if gain >= 0 else "-"  # type: ignore[operator]
-            text += f" vs defaults {_fmt_value(base.value)}: {sign}{_fmt_value(abs(gain))}"  # type: ignore[arg-type]
-            text += " better" if gain > 0 else (" (the defaults were best)" if gain == 0 else "")  # type: ignore[operator]
-        elif base is not None:
-            text += f" (the defaults failed: trial 0 {base.state.value})"
-        return text
-
-    def summary_lines(self) -> list[str]:
-        counts = self.counts()
-        done = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
-        lines = [
-            f"hpmagic: {self.direction} {self.metric} over {len(self.trials)} trials ({done}) in {_fmt_seconds(self.elapsed)}",
-            "  " + self.headline(),
-        ]
-        if self.best_trial is not None:
-            lines.append("  best parameters: " + _fmt_params(self.best_trial.params))
-        strategy = f"  strategy: {self.strategy}"
-        if self.seed is not None:
-            strategy += f" (seed {self.seed})"
-        if self.strategy_reason:
-            strategy += f": {self.strategy_reason}"
-        lines.append(strategy)
-        stop = _STOP_TEXT.get(self.stop_reason, self.stop_reason)
-        lines.append(f"  stopped: {stop}")
-        if self.error:
-            lines.append(f"  error: {self.error}")
-        for note in self.notes:
-            lines.append(f"  note: {note}")
-        return lines
+    # -- display (hpmagic.display, imported when first used) --------------------------------
 
     def __repr__(self) -> str:
-        lines = self.summary_lines()
-        top = self.top(5)
-        if top:
-            lines.append("  top trials:")
-            for t in top:
-                lines.append(f"    #{t.number:<4} {_fmt_value(t.value):>10}  {_fmt_params(t.params)}")
-        failed = [t for t in self.trials if t.state is TrialState.FAILED]
-        if failed:
-            last = failed[0].error.strip().splitlines()[-1] if failed[0].error else "unknown error"
-            lines.append(f"  first failure (trial {failed[0].number}): {last}")
-        return "\n".join(lines)
+        from .display.text import result_text
+
+        return result_text(self)
 
     def _repr_html_(self) -> str:
         from .display.html import result_html
@@ -206,14 +146,15 @@ class TuneResult:
 
     # -- plots (matplotlib, imported when first used; see hpmagic.display.plots) -------------
 
-    def plot_history(self, ax=None):
+    def plot_history(self, ax: Axes | None = None) -> Axes:
         """Each completed trial's value, the best so far and the defaults; returns the Axes."""
         from .display.plots import plot_history
 
         return plot_history(self, ax=ax)
 
-    def plot_slices(self, params=None, *, ax=None, fig=None):
-        """The objective against each parameter (or those named in ``params``); returns the Axes.
+    def plot_slices(self, params: list[str] | None = None, *, ax: Axes | Sequence[Axes] | None = None,
+                    fig: Figure | None = None) -> list[Axes]:
+        """The objective against each parameter (or those named in ``params``); returns the list of Axes.
 
         ``ax`` is one Axes per parameter, ``fig`` a figure to fill; by default a new figure.
         """
@@ -221,34 +162,21 @@ class TuneResult:
 
         return plot_slices(self, params, ax=ax, fig=fig)
 
-    def plot_importance(self, ax=None):
+    def plot_importance(self, ax: Axes | None = None) -> Axes:
         """Each parameter's share of the objective's variance; returns the Axes."""
         from .display.plots import plot_importance
 
         return plot_importance(self, ax=ax)
 
-    def plot_parallel(self, ax=None):
+    def plot_parallel(self, ax: Axes | None = None) -> Axes:
         """Every completed trial across one axis per parameter, coloured by value; returns the Axes."""
         from .display.plots import plot_parallel
 
         return plot_parallel(self, ax=ax)
 
-    def plot_contour(self, x: str, y: str, ax=None):
+    def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""
         from .display.plots import plot_contour
 
         return plot_contour(self, x, y, ax=ax)
-
-
-_STOP_TEXT = {
-    "budget": "the trial budget was spent",
-    "exhausted": "the strategy had no new configuration to try",
-    "timeout": "the time limit was reached",
-    "interrupted": "interrupted by the user; finished trials were kept",
-    "failures": "the first trials all failed (see the first traceback)",
-    "error": "the search itself failed (see the error below); finished trials were kept",
-    "complete": "the study already held its -n trials; raise -n or use a new --study name to run more",
-    "running": "the study is still running in another process",
-    "manual": "manual search: each Run adds a trial",
-}
 

@@ -12,9 +12,10 @@ import comm
 import pytest
 
 from hpmagic.api import TuneOptions, run
-from hpmagic.display import make_reporter
+from hpmagic.display.reporter import make_reporter
 from hpmagic.display.text import TextReporter
 from hpmagic.display.widget import WidgetReporter
+from hpmagic.errors import OptionError, TrialsFailedError
 from tests.kernel import execute, running_kernel
 
 CELL = """
@@ -127,7 +128,7 @@ def test_redraws_stay_under_a_fixed_rate(recorded):
 def test_bar_turns_red_when_the_first_trials_fail(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
-    with pytest.raises(Exception, match="all failed"):
+    with pytest.raises(TrialsFailedError, match="all failed"):
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
     assert _bar(reporter.final_html)[2] == "failed"
     assert "#e53935" in handles[0].updates[-1]["text/html"]
@@ -160,7 +161,7 @@ def test_result_html_holds_the_png_plots():
 
 
 def test_result_html_without_completed_trials_has_no_plots():
-    with pytest.raises(Exception) as info:
+    with pytest.raises(TrialsFailedError) as info:
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=5, quiet=True))
     html = info.value.result._repr_html_()
     assert "no trial completed" in html and "<img" not in html and "ZeroDivisionError" in html
@@ -179,7 +180,7 @@ def test_text_reporter_one_line_updated_in_place():
 def test_auto_is_text_outside_a_kernel():
     assert isinstance(make_reporter("auto"), TextReporter)
     assert isinstance(make_reporter("widget"), WidgetReporter)
-    with pytest.raises(ValueError, match="unknown display"):
+    with pytest.raises(OptionError, match="unknown display"):
         make_reporter("fancy")
 
 
@@ -230,3 +231,129 @@ def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys
     ip.displayhook(res.result)  # what the terminal prints as the cell's output
     shown = capsys.readouterr().out
     assert "hpmagic: minimize objective over 15 trials" in shown and "best parameters: x=" in shown
+
+
+# -- the summary's view-model, and the reporters driven without a runner ----------------------
+
+def _result(values: dict[int, float | None], **fields):
+    """A result over one parameter; ``None`` values are failed trials."""
+    from hpmagic.cell.parser import parse_cell
+    from hpmagic.core import Trial, TrialState
+    from hpmagic.result import TuneResult
+
+    space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
+    trials = tuple(
+        Trial(n, {"x": 0.5 if n == 0 else n / 10}, TrialState.COMPLETE, value=v) if v is not None
+        else Trial(n, {"x": n / 10}, TrialState.FAILED, error="Traceback\nZeroDivisionError: boom")
+        for n, v in values.items()
+    )
+    return TuneResult(trials=trials, space=space, strategy="random", elapsed=2.0, **fields)
+
+
+@pytest.mark.parametrize(("values", "direction", "verdict", "text", "html"), [
+    ({0: 0.5, 1: 0.2}, "minimize", "better", "vs defaults 0.5: +0.3 better", "+0.3 better</span>"),
+    ({0: 0.2, 1: 0.2}, "minimize", "the defaults were best", "+0 (the defaults were best)", "+0 the defaults were best"),
+    ({0: 0.2, 1: 0.5}, "maximize", "better", "vs defaults 0.2: +0.3 better", "class='gain'"),
+    ({0: None, 1: 0.2}, "minimize", "the defaults failed", "(the defaults failed: trial 0 failed)", "(the defaults failed: trial 0 failed)"),
+])
+def test_summary_computes_the_verdict_once_and_both_forms_say_it(values, direction, verdict, text, html):
+    from hpmagic.display.html import result_html
+    from hpmagic.display.summary import summarize
+
+    result = _result(values, direction=direction, seed=4, strategy_reason="why")
+    s = summarize(result)
+    assert s.headline.verdict == verdict and s.direction == direction and s.strategy_detail == " (seed 4): why"
+    assert text in repr(result) and html in result_html(result, with_plots=False)
+    for shown in (repr(result), result_html(result, with_plots=False)):
+        assert "strategy: random (seed 4): why" in shown and "stopped: the trial budget was spent" in shown
+
+
+def test_summary_rows_counts_and_first_failure():
+    from hpmagic.display.summary import summarize
+
+    result = _result({0: 0.3, 1: 0.1, 2: None, 3: 0.2}, stop_reason="interrupted", notes=("a note",))
+    s = summarize(result)
+    assert (s.headline.best, s.headline.trial, s.headline.baseline, s.headline.gain) == ("0.1", 1, "0.3", "+0.2")
+    assert s.counts == "3 complete, 1 failed" and s.trials == 4 and s.elapsed == "2.0 s"
+    assert [(r.name, r.best, r.default, r.space) for r in s.param_rows] == [("x", "0.1", "0.5", "uniform(0, 1)")]
+    assert [t.number for t in s.top] == [1, 3, 0] and s.top[1].cells == ("0.3",) and s.best_params == "x=0.1"
+    assert s.failure is not None and s.failure.number == 2 and s.failure.last_line == "ZeroDivisionError: boom"
+    assert s.stopped.startswith("interrupted by the user") and s.notes == ("a note",)
+    text = repr(result)
+    assert "vs defaults 0.3: +0.2 better" in text and "first failure (trial 2): ZeroDivisionError: boom" in text
+    assert "note: a note" in text and "#3           0.2  x=0.3" in text
+    empty = summarize(_result({0: None}, has_baseline=False))
+    assert empty.headline.best is None and empty.param_rows == () and empty.best_params is None
+    assert "no trial completed" in repr(_result({0: None}))
+
+
+def _progress(done: int, total: int = 10, status: str = "running"):
+    from hpmagic.core import Trial, TrialState
+    from hpmagic.protocols import Progress
+
+    trials = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=(n - 4) ** 2) for n in range(done)]
+    best = min(trials, key=lambda t: t.value) if trials else None
+    return Progress(total=total, finished=done, best=best, elapsed=float(done), status=status, trials=trials)
+
+
+def test_text_reporter_driven_with_search_info_and_progress():
+    from hpmagic.protocols import SearchInfo
+
+    stream = io.StringIO()
+    reporter = TextReporter(stream=stream, min_interval=0)
+    reporter.start(SearchInfo(budget=10))
+    for done in range(1, 11):
+        reporter.update(_progress(done))
+    reporter.close(_progress(10, status="done"), None)
+    out = stream.getvalue()
+    assert out.count("\n") == 1 and reporter.draws == 11
+    assert out.rstrip().split("\r")[-1].startswith("█" * 20) and "10/10 trials" in out and "done" in out
+    assert "best 0 (x=0.4)" in out
+
+
+def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):
+    from hpmagic.core import Direction
+    from hpmagic.protocols import SearchInfo
+
+    handles = []
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0,
+                              show=lambda panel: handles.append(Handle(panel)) or handles[-1])
+    reporter.start(SearchInfo(budget=10, direction=Direction.MAXIMIZE, metric="accuracy"))
+    reporter.update(_progress(1))  # one completed trial: nothing to plot yet
+    assert reporter.plot is None
+    reporter.update(_progress(5))
+    assert reporter.plot_draws == 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+    reporter.close(_progress(10, status="done"), None)
+    assert _bar(reporter.final_html) == (10, 10, "done") and "10/10 trials" in handles[0].updates[-1]["text/plain"]
+
+
+def test_none_is_the_null_reporter():
+    from hpmagic.protocols import NullReporter
+
+    assert isinstance(make_reporter("none"), NullReporter)
+    reporter = object()
+    assert make_reporter(reporter) is reporter
+
+
+def test_display_imports_neither_result_nor_runner_nor_api():
+    """The result imports the display (lazily); the display reads results by duck typing."""
+    import ast
+    from pathlib import Path
+
+    import hpmagic.display
+
+    forbidden = {"hpmagic.result", "hpmagic.runner", "hpmagic.api", "hpmagic.magic"}
+    found = []
+    for path in Path(hpmagic.display.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text())
+        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
+                       and ast.unparse(node.test) == "TYPE_CHECKING" for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and id(node) not in typing_only:
+                base = "hpmagic.display" if node.level == 1 else "hpmagic" if node.level == 2 else ""
+                module = ".".join(filter(None, [base, node.module or ""])) if node.level else node.module
+                if module in forbidden or any(f"{module}.{a.name}" in forbidden for a in node.names):
+                    found.append(f"{path.name}:{node.lineno} {module}")
+            elif isinstance(node, ast.Import) and id(node) not in typing_only:
+                found += [f"{path.name}:{node.lineno} {a.name}" for a in node.names if a.name in forbidden]
+    assert found == []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipywidgets as w
 import pytest
 
+from hpmagic.display.summary import Verdict, summarize
+from hpmagic.display.text import headline_text
 from tests.conftest import run_tune
 from tests.kernel import execute, running_kernel
 
@@ -42,7 +44,8 @@ def test_controls_run_button_and_trials(ip):
     result = session.result
     assert [t.number for t in result.trials] == [0, 1]
     assert result.best_trial.number == 1 and result.best_value == pytest.approx(104.7)
-    assert result.baseline.number == 0 and "vs defaults" in result.headline()
+    headline = summarize(result).headline
+    assert result.baseline.number == 0 and headline.verdict is Verdict.BETTER and "vs defaults" in headline_text(headline)
     # The namespace holds the best values and -o is rebound to the latest result.
     assert ip.user_ns["C"] == 100.0 and ip.user_ns["degree"] == 4 and ip.user_ns["best"] is result
     assert session.summary.value.count("<img") >= 3 and "trial" in session.summary.value
@@ -97,3 +100,49 @@ def test_clicks_are_served_by_an_idle_kernel(tmp_path):
         assert reply["status"] == "ok"
         out = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
         assert out.strip() == "2 {'x': 1.5} 1.5"
+
+
+def test_session_runs_through_the_callables_it_is_given():
+    """The session alone, without the magic: each run is one call of run_one, then on_result."""
+    from hpmagic.cell.parser import parse_cell
+    from hpmagic.core import Direction, Trial, TrialState
+    from hpmagic.display.manual import ManualSession
+    from hpmagic.result import TuneResult
+
+    space = parse_cell(CELL.replace("calls.append(dict(C=C, kernel=kernel, n=n, frac=frac))\n", "")).space
+    calls, seen, trials = [], [], []
+
+    def run_one(params, baseline):
+        calls.append((params, baseline))
+        value = params["C"] + params["frac"]
+        trials.append(Trial(len(trials), params, TrialState.COMPLETE, value=value))
+        return TuneResult(trials=tuple(trials), space=space, direction="maximize", stop_reason="manual",
+                          budget=len(trials), strategy="manual")
+
+    session = ManualSession(space, direction=Direction.MAXIMIZE, metric="score", baseline=True,
+                            run_one=run_one, on_result=seen.append).start()
+    assert calls == [(space.defaults(), True)] and seen == [session.result]
+    assert "maximize score" in session.widget.children[0].value
+    session.controls["C"].value = 10.0
+    session.button.click()
+    assert calls[-1] == (dict(C=10.0, kernel="rbf", n=10, frac=0.5), False) and len(seen) == 2
+    assert session.result.best_trial.number == 1 and "vs defaults" in session.summary.value
+    r = session.run(C=0.01, kernel="poly", degree=5)
+    assert calls[-1][0] == dict(C=0.01, kernel="poly", degree=5, n=10, frac=0.5) and seen[-1] is r
+    session.run_one = lambda params, baseline: 1 / 0  # a run that fails: raised from run(), nothing bound
+    with pytest.raises(ZeroDivisionError):
+        session.run(C=2.0)
+    assert len(seen) == 3 and session.result is r and session.status.value == ""
+
+
+def test_session_without_baseline_waits_for_a_run():
+    from hpmagic.cell.parser import parse_cell
+    from hpmagic.core import Direction
+    from hpmagic.display.manual import ManualSession
+
+    space = parse_cell("x = 1.0  # tune: uniform(0, 2)\nx").space
+    session = ManualSession(space, direction=Direction.MINIMIZE, metric="objective", baseline=False,
+                            run_one=lambda params, baseline: pytest.fail("nothing runs before a click"),
+                            on_result=lambda result: None).start()
+    assert session.result is None and "press Run" in session.summary.value
+    assert repr(session).startswith("hpmagic manual search")

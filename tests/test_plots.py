@@ -10,8 +10,10 @@ import pytest
 from matplotlib.figure import Figure
 
 from hpmagic.cell.parser import parse_cell
+from hpmagic.core import Trial, TrialState
 from hpmagic.display import data
-from hpmagic.result import Trial, TrialState, TuneResult
+from hpmagic.errors import OptionError
+from hpmagic.result import TuneResult
 
 matplotlib.use("Agg")
 
@@ -113,7 +115,7 @@ def test_plot_slices_axes_scales_and_labels():
     assert len(by["depth"].child_axes) == 1  # the inactive strip, set apart
     two = Figure().subplots(1, 2)
     assert r.plot_slices(["x", "kind"], ax=two) == list(two)
-    with pytest.raises(ValueError, match="one Axes per parameter"):
+    with pytest.raises(OptionError, match="one Axes per parameter"):
         r.plot_slices(ax=two)
 
 
@@ -123,7 +125,7 @@ def test_plot_contour_and_its_errors():
     assert ax.get_yscale() == "log" and ax.get_xlabel() == "x" and ax.collections
     ax = r.plot_contour("kind", "x", ax=Figure().add_subplot())
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
-    with pytest.raises(ValueError, match="'C' is not a tuned parameter; the parameters are x, lr"):
+    with pytest.raises(OptionError, match="'C' is not a tuned parameter; the parameters are x, lr"):
         r.plot_contour("C", "x")
 
 

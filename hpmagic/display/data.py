@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..result import TrialState
+from ..core import Direction, Trial, TrialState
+from ..errors import OptionError
+from ..space import Choice, Int
 
-__all__ = ["History", "Slice", "Parallel", "history", "slices", "importance", "parallel", "contour", "axis_kind"]
+if TYPE_CHECKING:
+    from ..result import TuneResult
+    from ..space import Parameter
+
+__all__ = ["History", "Slice", "Parallel", "history", "best_so_far", "slices", "importance", "parallel", "contour",
+           "axis_kind", "category_label", "finite_range"]
 
 INACTIVE = "(inactive)"
 
@@ -27,21 +34,19 @@ class History:
     failed: np.ndarray  # trial numbers of failed, pruned or interrupted trials
     baseline: float | None
     metric: str
-    direction: str
+    direction: Direction
 
 
-def _ok(result) -> list:
+def _ok(result: TuneResult) -> list[Trial]:
     return [t for t in result.trials if t.state is TrialState.COMPLETE and t.value is not None]
 
 
-def history(result) -> History:
+def history(result: TuneResult) -> History:
     """Each completed trial's value and the best so far, in trial order."""
     done = sorted(_ok(result), key=lambda t: t.number)
+    direction = Direction(result.direction)
     values = np.array([t.value for t in done], dtype=float)
-    if len(values):
-        best = np.maximum.accumulate(values) if result.maximize else np.minimum.accumulate(values)
-    else:
-        best = values
+    best = best_so_far(values, direction)
     failed = np.array([t.number for t in result.trials if t.state.finished and t.state is not TrialState.COMPLETE], dtype=int)
     base = result.baseline
     return History(
@@ -51,11 +56,18 @@ def history(result) -> History:
         failed=failed,
         baseline=None if base is None else base.value,
         metric=result.metric,
-        direction=result.direction,
+        direction=direction,
     )
 
 
-def axis_kind(param) -> str:
+def best_so_far(values: np.ndarray, direction: Direction) -> np.ndarray:
+    """The best of ``values[:i + 1]`` at each ``i``."""
+    if not len(values):
+        return values
+    return np.maximum.accumulate(values) if direction.maximize else np.minimum.accumulate(values)
+
+
+def axis_kind(param: Parameter) -> str:
     """How a parameter is drawn: ``"log"``, ``"linear"`` or ``"categorical"``."""
     dist = param.distribution
     if not dist.numeric:
@@ -78,11 +90,12 @@ class Slice:
     integer: bool = False  # int and logint parameters: whole-number ticks
 
 
-def _label(value: Any) -> str:
+def category_label(value: Any) -> str:
+    """How a choice's option is labelled: strings bare, anything else as its literal."""
     return value if isinstance(value, str) else repr(value)
 
 
-def slices(result, names: list[str] | None = None) -> list[Slice]:
+def slices(result: TuneResult, names: list[str] | None = None) -> list[Slice]:
     """One :class:`Slice` per parameter (all of them, or ``names`` in that order)."""
     done = _ok(result)
     params = [result.space[n] for n in names] if names else list(result.space)
@@ -92,26 +105,31 @@ def slices(result, names: list[str] | None = None) -> list[Slice]:
         inactive = np.array([t.value for t in done if p.name not in t.params], dtype=float)
         x = [t.params[p.name] for t in active]
         y = np.array([t.value for t in active], dtype=float)
-        s = Slice(p.name, axis_kind(p), x, y, inactive_y=inactive, conditional=p.condition is not None,
-                  integer=p.distribution.kind in ("int", "logint"))
-        if s.kind == "categorical":
-            options = list(p.distribution.options)
-            s.categories = [_label(o) for o in options]
-            s.codes = np.array([p.distribution.index(v) for v in x], dtype=int)
-        out.append(s)
+        out.append(_slice(p, x, y, inactive_y=inactive, conditional=p.condition is not None,
+                          integer=isinstance(p.distribution, Int)))
     return out
 
 
-def _encode(param, values: list[Any]) -> np.ndarray:
+def _slice(p: Parameter, x: list[Any], y: np.ndarray, **extra: Any) -> Slice:
+    """A slice along ``p``, with its categories and each value's category index for a choice."""
+    s = Slice(p.name, axis_kind(p), x, y, **extra)
+    dist = p.distribution
+    if isinstance(dist, Choice):
+        s.categories = [category_label(o) for o in dist.options]
+        s.codes = np.array([dist.index(v) for v in x], dtype=int)
+    return s
+
+
+def _encode(param: Parameter, values: list[Any]) -> np.ndarray:
     """Numbers on the parameter's natural axis: log10 for log scales, indices for choices."""
-    kind = axis_kind(param)
-    if kind == "categorical":
-        return np.array([param.distribution.index(v) for v in values], dtype=float)
+    dist = param.distribution
+    if isinstance(dist, Choice):
+        return np.array([dist.index(v) for v in values], dtype=float)
     arr = np.array(values, dtype=float)
-    return np.log10(np.maximum(arr, 1e-300)) if kind == "log" else arr
+    return np.log10(np.maximum(arr, 1e-300)) if dist.log else arr
 
 
-def _groups(param, trials: list, bins: int) -> np.ndarray:
+def _groups(param: Parameter, trials: list[Trial], bins: int) -> np.ndarray:
     """A group label per trial: the category, a quantile bin, or -1 where the parameter was inactive."""
     labels = np.full(len(trials), -1, dtype=int)
     idx = [i for i, t in enumerate(trials) if param.name in t.params]
@@ -127,7 +145,7 @@ def _groups(param, trials: list, bins: int) -> np.ndarray:
     return labels
 
 
-def importance(result) -> dict[str, float]:
+def importance(result: TuneResult) -> dict[str, float]:
     """How much of the objective's variance each parameter explains on its own.
 
     Each parameter's values are grouped (a group per category, up to ten quantile bins for
@@ -173,31 +191,28 @@ class Parallel:
     best_row: int | None
 
 
-def _fmt_tick(value: float) -> str:
-    return f"{value:.3g}"
-
-
-def parallel(result) -> Parallel:
+def parallel(result: TuneResult) -> Parallel:
+    """Every completed trial's coordinates on one [0, 1] axis per parameter, with tick labels."""
     done = _ok(result)
     params = list(result.space)
     coords = np.full((len(done), len(params)), np.nan)
     ticks = []
     for j, p in enumerate(params):
         idx = [i for i, t in enumerate(done) if p.name in t.params]
-        kind = axis_kind(p)
-        if kind == "categorical":
-            n = len(p.distribution.options)
+        kind, dist = axis_kind(p), p.distribution
+        if isinstance(dist, Choice):
+            n = len(dist.options)
             pos = [(i + 0.5) / n for i in range(n)]
-            ticks.append((pos, [_label(o) for o in p.distribution.options]))
+            ticks.append((pos, [category_label(o) for o in dist.options]))
             for i in idx:
-                coords[i, j] = (p.distribution.index(done[i].params[p.name]) + 0.5) / n
+                coords[i, j] = (dist.index(done[i].params[p.name]) + 0.5) / n
             continue
         enc = _encode(p, [done[i].params[p.name] for i in idx]) if idx else np.array([])
         lo, hi = (float(enc.min()), float(enc.max())) if len(enc) else (0.0, 1.0)
         span = hi - lo if hi > lo else 1.0
         coords[idx, j] = (enc - lo) / span if len(enc) else []
         tick_enc = [lo, lo + span / 2, lo + span] if hi > lo else [lo]
-        labels = [_fmt_tick(10**v if kind == "log" else v) for v in tick_enc]
+        labels = [f"{10**v if kind == 'log' else v:.3g}" for v in tick_enc]  # ticks: three digits suffice
         ticks.append(([(v - lo) / span for v in tick_enc], labels))
     values = np.array([t.value for t in done], dtype=float)
     best = result.best_trial
@@ -205,25 +220,19 @@ def parallel(result) -> Parallel:
     return Parallel([p.name for p in params], coords, values, ticks, best_row)
 
 
-def contour(result, x: str, y: str) -> tuple[Slice, Slice, np.ndarray]:
+def contour(result: TuneResult, x: str, y: str) -> tuple[Slice, Slice, np.ndarray]:
     """The trials where both ``x`` and ``y`` were active: their slices along each, and values."""
     for name in (x, y):
         if name not in result.space.names:
-            raise ValueError(f"{name!r} is not a tuned parameter; the parameters are {', '.join(result.space.names)}")
+            raise OptionError(f"{name!r} is not a tuned parameter; the parameters are {', '.join(result.space.names)}")
     done = [t for t in _ok(result) if x in t.params and y in t.params]
     values = np.array([t.value for t in done], dtype=float)
-    out = []
-    for name in (x, y):
-        p = result.space[name]
-        s = Slice(name, axis_kind(p), [t.params[name] for t in done], values)
-        if s.kind == "categorical":
-            s.categories = [_label(o) for o in p.distribution.options]
-            s.codes = np.array([p.distribution.index(v) for v in s.x], dtype=int)
-        out.append(s)
-    return out[0], out[1], values
+    sx, sy = (_slice(result.space[name], [t.params[name] for t in done], values) for name in (x, y))
+    return sx, sy, values
 
 
 def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest of ``values``; ``(0, 1)`` when empty or not finite."""
     if not len(values):
         return 0.0, 1.0
     lo, hi = float(np.min(values)), float(np.max(values))

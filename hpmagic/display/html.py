@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import base64
 from html import escape
+from typing import TYPE_CHECKING
 
-from ..result import TrialState, _fmt_params, _fmt_seconds, _fmt_value
+from .summary import Headline, Summary, Verdict, summarize
 
-__all__ = ["result_html", "status_html"]
+if TYPE_CHECKING:
+    from ..protocols import Progress
+    from ..result import TuneResult
+
+__all__ = ["result_html", "plots_html", "status_html"]
 
 _CSS = """<style>
 .hpmagic-result {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4}
@@ -28,8 +33,6 @@ _CSS = """<style>
 .hpmagic-result img {max-width: 100%}
 </style>"""
 
-TOP_TRIALS = 10
-
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
@@ -37,76 +40,54 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _headline(result) -> str:
-    best = result.best_trial
-    if best is None:
+_VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
+
+
+def _headline(h: Headline) -> str:
+    if h.best is None:
         return "<h4>no trial completed</h4>"
-    text = f"best {escape(result.metric)} <b>{escape(_fmt_value(best.value))}</b> (trial {best.number})"
-    base, gain = result.baseline, result.gain()
-    if base is not None and base.value is not None and gain is not None:
-        cls = "gain" if gain > 0 else ("muted" if gain == 0 else "loss")
-        verdict = "better" if gain > 0 else ("the defaults were best" if gain == 0 else "worse")
-        sign = "+" if gain >= 0 else "-"
-        text += (f" vs defaults {escape(_fmt_value(base.value))}: "
-                 f"<span class='{cls}'>{sign}{escape(_fmt_value(abs(gain)))} {verdict}</span>")
-    elif base is not None:
-        text += f" <span class='muted'>(the defaults failed: trial 0 {base.state.value})</span>"
+    text = f"best {escape(h.metric)} <b>{escape(h.best)}</b> (trial {h.trial})"
+    if h.verdict is Verdict.DEFAULTS_FAILED:
+        text += f" <span class='muted'>(the defaults failed: trial 0 {escape(h.baseline_state)})</span>"
+    elif h.verdict is not None:
+        text += (f" vs defaults {escape(h.baseline or '')}: "
+                 f"<span class='{_VERDICT_CLASS[h.verdict]}'>{escape(h.gain)} {escape(h.verdict)}</span>")
     return f"<h4>{text}</h4>"
 
 
-def _facts(result) -> str:
-    counts = result.counts()
-    done = ", ".join(f"{n} {s}" for s, n in counts.items() if n) or "none"
-    strategy = escape(result.strategy or "?")
-    if result.seed is not None:
-        strategy += f" (seed {result.seed})"
-    if result.strategy_reason:
-        strategy += ": " + escape(result.strategy_reason)
-    from ..result import _STOP_TEXT
-
+def _facts(s: Summary) -> str:
     items = [
-        f"{escape(result.direction)} {escape(result.metric)}",
-        f"{len(result.trials)} trials ({escape(done)}) in {escape(_fmt_seconds(result.elapsed))}",
-        f"strategy: {strategy}",
-        f"stopped: {escape(_STOP_TEXT.get(result.stop_reason, result.stop_reason))}",
+        f"{escape(s.direction)} {escape(s.metric)}",
+        f"{s.trials} trials ({escape(s.counts)}) in {escape(s.elapsed)}",
+        f"strategy: {escape((s.strategy or '?') + s.strategy_detail)}",
+        f"stopped: {escape(s.stopped)}",
     ]
-    if result.error:
-        items.append(f"error: {escape(result.error)}")
-    items += [f"note: {escape(n)}" for n in result.notes]
+    if s.error:
+        items.append(f"error: {escape(s.error)}")
+    items += [f"note: {escape(n)}" for n in s.notes]
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
-def _params_table(result) -> str:
-    best = result.best_trial
-    if best is None:
+def _params_table(s: Summary) -> str:
+    if not s.param_rows:
         return ""
-    base = result.baseline
-    rows = []
-    for p in result.space:
-        b = _fmt_value(best.params[p.name]) if p.name in best.params else "(inactive)"
-        d = _fmt_value(base.params[p.name]) if base is not None and p.name in base.params else _fmt_value(p.default)
-        rows.append([p.name, b, d, p.distribution.describe() + (f" if {p.condition.text}" if p.condition else "")])
+    rows = [[r.name, r.best, r.default, r.space] for r in s.param_rows]
     return _table(["parameter", "best", "default", "search space"], rows)
 
 
-def _top_table(result) -> str:
-    names = result.space.names
-    rows = [
-        [str(t.number), _fmt_value(t.value), _fmt_seconds(t.duration)] + [
-            _fmt_value(t.params[n]) if n in t.params else "–" for n in names]
-        for t in result.top(TOP_TRIALS)
-    ]
-    if not rows:
+def _top_table(s: Summary) -> str:
+    if not s.top:
         return ""
-    return "<details open><summary>top trials</summary>" + _table(["trial", result.metric, "time", *names], rows) + "</details>"
+    rows = [[str(t.number), t.value, t.duration, *t.cells] for t in s.top]
+    return "<details open><summary>top trials</summary>" + _table(["trial", s.metric, "time", *s.param_names], rows) + "</details>"
 
 
-def _failure(result) -> str:
-    failed = [t for t in result.trials if t.state is TrialState.FAILED]
-    if not failed:
+def _failure(s: Summary) -> str:
+    f = s.failure
+    if f is None:
         return ""
-    return (f"<details><summary>first failure (trial {failed[0].number}, "
-            f"{escape(_fmt_params(failed[0].params))})</summary><pre>{escape(failed[0].error)}</pre></details>")
+    return (f"<details><summary>first failure (trial {f.number}, "
+            f"{escape(f.params)})</summary><pre>{escape(f.error)}</pre></details>")
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -114,7 +95,7 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img class="hpmagic-plot" alt="{escape(alt)}" src="data:image/png;base64,{uri}"/>'
 
 
-def plots_html(result) -> str:
+def plots_html(result: TuneResult) -> str:
     """The summary's plots as <img> tags with PNG data; empty when nothing completed."""
     from . import plots
 
@@ -133,7 +114,9 @@ def plots_html(result) -> str:
     return "<div class='plots'>" + "".join(imgs) + "</div>"
 
 
-def result_html(result, with_plots: bool = True) -> str:
+def result_html(result: TuneResult, with_plots: bool = True) -> str:
+    """The whole summary of ``result`` as HTML, with its plots unless ``with_plots`` is false."""
+    s = summarize(result)
     plots = ""
     if with_plots:
         try:
@@ -141,15 +124,15 @@ def result_html(result, with_plots: bool = True) -> str:
         except Exception as exc:  # noqa: BLE001 - never let a plot hide the result
             plots = f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
     return (
-        f"{_CSS}<div class='hpmagic-result'>{_headline(result)}"
-        f"{_facts(result)}{_params_table(result)}{_top_table(result)}{_failure(result)}{plots}</div>"
+        f"{_CSS}<div class='hpmagic-result'>{_headline(s.headline)}"
+        f"{_facts(s)}{_params_table(s)}{_top_table(s)}{_failure(s)}{plots}</div>"
     )
 
 
 _BAR_COLOURS = {"running": "#2196f3", "done": "#4caf50", "interrupted": "#e53935", "failed": "#e53935"}
 
 
-def status_html(progress, line: str) -> str:
+def status_html(progress: Progress, line: str) -> str:
     """A search's progress bar and status line as HTML.
 
     The live panel shows it while the search runs and the notebook keeps it once the search

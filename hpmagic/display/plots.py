@@ -8,15 +8,25 @@ static summary embeds: it does not depend on the notebook's matplotlib backend.
 
 from __future__ import annotations
 
-import base64
 import io
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from ..core import Direction
+from ..errors import OptionError
 from . import data
 
-__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "png", "png_data_uri"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from ..core import Trial
+    from ..result import TuneResult
+
+__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "draw_live", "figure",
+           "png", "render"]
 
 POINT = "#4c72b0"
 BEST = "#dd8452"
@@ -24,7 +34,7 @@ FAIL = "#c44e52"
 GREY = "#9a9a9a"
 
 
-def _axes(ax, figsize=(6.0, 3.5)):
+def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 3.5)) -> Axes:
     if ax is not None:
         return ax
     import matplotlib.pyplot as plt
@@ -33,12 +43,16 @@ def _axes(ax, figsize=(6.0, 3.5)):
     return ax
 
 
-def _ylabel(result) -> str:
-    arrow = "higher is better" if result.maximize else "lower is better"
+def _maximize(result: TuneResult) -> bool:
+    return Direction(result.direction).maximize
+
+
+def _ylabel(result: TuneResult) -> str:
+    arrow = "higher is better" if _maximize(result) else "lower is better"
     return f"{result.metric} ({arrow})"
 
 
-def plot_history(result, ax=None):
+def plot_history(result: TuneResult, ax: Axes | None = None) -> Axes:
     """Each completed trial's value (dots), the best so far (line), the defaults (dashed)."""
     ax = _axes(ax)
     h = data.history(result)
@@ -58,7 +72,7 @@ def plot_history(result, ax=None):
     return ax
 
 
-def _draw_slice(ax, s: data.Slice, result, rng) -> None:
+def _draw_slice(ax: Axes, s: data.Slice, result: TuneResult, rng: np.random.Generator) -> None:
     if s.kind == "categorical":
         n = len(s.categories)
         labels = list(s.categories)
@@ -81,22 +95,21 @@ def _draw_slice(ax, s: data.Slice, result, rng) -> None:
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if s.conditional and len(s.inactive_y):
             # Trials where the parameter did not apply have no x: a strip of their own, set apart.
-            side = ax.inset_axes([1.03, 0.0, 0.1, 1.0], sharey=ax)
+            side = ax.inset_axes((1.03, 0.0, 0.1, 1.0), sharey=ax)
             side.plot(rng.uniform(-0.3, 0.3, len(s.inactive_y)), s.inactive_y, "o", ms=3, color=GREY, alpha=0.6)
             side.set_xlim(-0.5, 0.5)
             side.set_xticks([0], ["inactive"], fontsize="x-small", rotation=90)
             side.tick_params(labelleft=False)
     best = result.best_trial
-    if best is not None and s.name in best.params:
+    if best is not None and best.value is not None and s.name in best.params:
         v = best.params[s.name]
-        if s.kind == "categorical":
-            ax.plot([s.categories.index(data._label(v))], [best.value], "*", ms=11, color=BEST)
-        else:
-            ax.plot([v], [best.value], "*", ms=11, color=BEST)
+        x = s.categories.index(data.category_label(v)) if s.kind == "categorical" else v
+        ax.plot([x], [best.value], "*", ms=11, color=BEST)
     ax.set_xlabel(s.name + (" (log)" if s.kind == "log" else ""))
 
 
-def plot_slices(result, params: list[str] | None = None, *, ax=None, fig=None):
+def plot_slices(result: TuneResult, params: list[str] | None = None, *,
+                ax: Axes | Sequence[Axes] | None = None, fig: Figure | None = None) -> list[Axes]:
     """The objective against each parameter: log axes for log parameters, strips for choices,
     and the trials where a conditional parameter was inactive set apart in grey.
 
@@ -106,9 +119,9 @@ def plot_slices(result, params: list[str] | None = None, *, ax=None, fig=None):
     s_list = data.slices(result, params)
     n = len(s_list)
     if ax is not None:
-        axes = list(np.atleast_1d(ax).ravel())
+        axes: list[Axes] = list(np.asarray(ax, dtype=object).ravel())
         if len(axes) != n:
-            raise ValueError(f"plot_slices needs one Axes per parameter ({n}), but got {len(axes)}")
+            raise OptionError(f"plot_slices needs one Axes per parameter ({n}), but got {len(axes)}")
     else:
         cols = min(n, 3)
         rows = -(-n // cols)
@@ -128,7 +141,7 @@ def plot_slices(result, params: list[str] | None = None, *, ax=None, fig=None):
     return axes
 
 
-def plot_importance(result, ax=None):
+def plot_importance(result: TuneResult, ax: Axes | None = None) -> Axes:
     """The share of the objective's variance each parameter explains (see ``data.importance``)."""
     ax = _axes(ax, (5.0, 0.4 + 0.35 * max(len(result.space), 2)))
     imp = data.importance(result)
@@ -144,7 +157,7 @@ def plot_importance(result, ax=None):
     return ax
 
 
-def plot_parallel(result, ax=None):
+def plot_parallel(result: TuneResult, ax: Axes | None = None) -> Axes:
     """Every completed trial as a line across one axis per parameter, coloured by its value."""
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
@@ -157,10 +170,11 @@ def plot_parallel(result, ax=None):
     xs = np.arange(k, dtype=float)
     lo, hi = data.finite_range(p.values)
     norm = Normalize(lo, hi if hi > lo else lo + 1)
-    cmap = colormaps["viridis" if result.maximize else "viridis_r"]
+    maximize = _maximize(result)
+    cmap = colormaps["viridis" if maximize else "viridis_r"]
     if len(p.values):
         segments = [np.column_stack([xs, row]) for row in p.coords]
-        order = np.argsort(p.values if result.maximize else -p.values)  # best drawn last, on top
+        order = np.argsort(p.values if maximize else -p.values)  # best drawn last, on top
         lines = LineCollection([segments[i] for i in order], colors=cmap(norm(p.values[order])), lw=1, alpha=0.5)
         ax.add_collection(lines)
         if p.best_row is not None:
@@ -179,11 +193,11 @@ def plot_parallel(result, ax=None):
     return ax
 
 
-def plot_contour(result, x: str, y: str, ax=None):
+def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> Axes:
     """The objective over two parameters: the trials as points, interpolated where possible."""
     ax = _axes(ax, (5.0, 4.0))
     sx, sy, values = data.contour(result, x, y)
-    cmap = "viridis" if result.maximize else "viridis_r"
+    cmap = "viridis" if _maximize(result) else "viridis_r"
 
     def coord(s):
         return (s.codes.astype(float) if s.kind == "categorical" else np.asarray(s.x, dtype=float))
@@ -205,8 +219,8 @@ def plot_contour(result, x: str, y: str, ax=None):
         ax.figure.colorbar(points, ax=ax, label=result.metric)
     best = result.best_trial
     if best is not None and x in best.params and y in best.params:
-        bx = sx.categories.index(data._label(best.params[x])) if sx.kind == "categorical" else best.params[x]
-        by = sy.categories.index(data._label(best.params[y])) if sy.kind == "categorical" else best.params[y]
+        bx = sx.categories.index(data.category_label(best.params[x])) if sx.kind == "categorical" else best.params[x]
+        by = sy.categories.index(data.category_label(best.params[y])) if sy.kind == "categorical" else best.params[y]
         ax.plot([bx], [by], "*", ms=14, color=FAIL)
     for s, set_scale, set_ticks in ((sx, ax.set_xscale, ax.set_xticks), (sy, ax.set_yscale, ax.set_yticks)):
         if s.kind == "log":
@@ -219,12 +233,16 @@ def plot_contour(result, x: str, y: str, ax=None):
     return ax
 
 
-def draw_live(ax, trials, direction: str, metric: str) -> None:
-    """The live panel's convergence plot, straight from trial records (cheap: two lines)."""
-    done = [t for t in trials if t.ok]
+def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str) -> None:
+    """The live panel's convergence plot, straight from trial records (cheap: two lines).
+
+    ``trials`` may come in any order (they finish out of order in parallel): drawn in
+    trial-number order, as the final convergence plot is.
+    """
+    done = sorted((t for t in trials if t.ok), key=lambda t: t.number)
     x = np.array([t.number for t in done])
     y = np.array([t.value for t in done], dtype=float)
-    best = np.maximum.accumulate(y) if direction == "maximize" else np.minimum.accumulate(y)
+    best = data.best_so_far(y, Direction(direction))
     ax.plot(x, y, "o", ms=2.5, color=POINT, alpha=0.5)
     ax.step(x, best, where="post", color=BEST, lw=1.8)
     ax.set_xlabel("trial", fontsize="small")
@@ -234,31 +252,29 @@ def draw_live(ax, trials, direction: str, metric: str) -> None:
 
 # -- off-screen rendering ----------------------------------------------------------------
 
-def figure(width: float, height: float, dpi: int = 80, layout: str | None = "constrained"):
+def figure(width: float, height: float, dpi: int = 80, layout: Literal["constrained"] | None = "constrained") -> Figure:
     """A bare Agg figure, independent of pyplot and of the notebook's backend."""
     from matplotlib.figure import Figure
 
     return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
-def _margins(fig, left=0.8, right=0.3, bottom=0.55, top=0.35, wspace=0.0, hspace=0.0) -> None:
+def _margins(fig: Figure, left: float = 0.8, right: float = 0.3, bottom: float = 0.55, top: float = 0.35,
+             wspace: float = 0.0, hspace: float = 0.0) -> None:
     """Fixed margins in inches: constrained layout costs as much as the drawing itself."""
     w, h = fig.get_size_inches()
     fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h,
                         wspace=wspace, hspace=hspace)
 
 
-def png(fig) -> bytes:
+def png(fig: Figure) -> bytes:
+    """``fig`` rendered as PNG bytes."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return buf.getvalue()
 
 
-def png_data_uri(fig) -> str:
-    return "data:image/png;base64," + base64.b64encode(png(fig)).decode("ascii")
-
-
-def render(kind: str, result, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
+def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
     """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour)."""
     if kind == "slices":  # many axes: fixed margins, for speed
         fig = figure(width, height, dpi, layout=None)
@@ -268,7 +284,7 @@ def render(kind: str, result, *args: Any, width: float = 6.0, height: float = 3.
         _margins(fig, left=0.7, right=0.45, bottom=0.75 if rotated else 0.55, top=0.15, wspace=0.28, hspace=0.55)
         return png(fig)
     fig = figure(width, height, dpi)
-    draw = {"history": plot_history, "importance": plot_importance, "parallel": plot_parallel,
-            "contour": plot_contour}[kind]
-    draw(result, *args, ax=fig.add_subplot())
+    draw: dict[str, Callable[..., Axes]] = {"history": plot_history, "importance": plot_importance,
+                                            "parallel": plot_parallel, "contour": plot_contour}
+    draw[kind](result, *args, ax=fig.add_subplot())
     return png(fig)

@@ -1,22 +1,72 @@
-"""One progress line, redrawn in place with a carriage return (terminals and plain Python)."""
+"""Text forms: the result's summary (``repr(result)``) and one progress line, redrawn in place
+with a carriage return (terminals and plain Python)."""
 
 from __future__ import annotations
 
 import sys
 import time
+from typing import IO, TYPE_CHECKING
 
-from ..result import _fmt_params, _fmt_value
+from .._format import fmt_clock, fmt_params, fmt_value
+from .summary import Headline, Summary, Verdict, summarize
+
+if TYPE_CHECKING:
+    from ..protocols import Progress, SearchInfo
+    from ..result import TuneResult
+
+__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "TextReporter"]
 
 _WIDTH = 20
 
+#: How many of the best trials the text summary lists.
+TEXT_TOP_TRIALS = 5
 
-def _clock(seconds: float) -> str:
-    minutes, sec = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
+_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.TIED: " (the defaults were best)", Verdict.WORSE: ""}
 
 
-def progress_line(progress) -> str:
+# -- the result -----------------------------------------------------------------------------
+
+def result_text(result: TuneResult) -> str:
+    """The summary of ``result`` as text: what ``repr(result)`` shows."""
+    return summary_text(summarize(result))
+
+
+def headline_text(headline: Headline) -> str:
+    """``best objective 0.04 (trial 7) vs defaults 0.09: +0.05 better``."""
+    if headline.best is None:
+        return "no trial completed"
+    text = f"best {headline.metric} {headline.best} (trial {headline.trial})"
+    if headline.verdict is Verdict.DEFAULTS_FAILED:
+        text += f" (the defaults failed: trial 0 {headline.baseline_state})"
+    elif headline.verdict is not None:
+        text += f" vs defaults {headline.baseline}: {headline.gain}{_VERDICT_TEXT[headline.verdict]}"
+    return text
+
+
+def summary_text(s: Summary) -> str:
+    """A :class:`~.summary.Summary` as indented lines."""
+    lines = [
+        f"hpmagic: {s.direction} {s.metric} over {s.trials} trials ({s.counts}) in {s.elapsed}",
+        "  " + headline_text(s.headline),
+    ]
+    if s.best_params is not None:
+        lines.append("  best parameters: " + s.best_params)
+    lines.append(f"  strategy: {s.strategy}{s.strategy_detail}")
+    lines.append(f"  stopped: {s.stopped}")
+    if s.error:
+        lines.append(f"  error: {s.error}")
+    lines += [f"  note: {note}" for note in s.notes]
+    if s.top:
+        lines.append("  top trials:")
+        lines += [f"    #{t.number:<4} {t.value:>10}  {t.params}" for t in s.top[:TEXT_TOP_TRIALS]]
+    if s.failure is not None:
+        lines.append(f"  first failure (trial {s.failure.number}): {s.failure.last_line}")
+    return "\n".join(lines)
+
+
+# -- progress -------------------------------------------------------------------------------
+
+def progress_line(progress: Progress) -> str:
     """The status of a search in one line: bar, k/N, running, failed, best, time."""
     done = min(progress.finished, progress.total)
     filled = int(_WIDTH * done / progress.total) if progress.total else _WIDTH
@@ -24,7 +74,7 @@ def progress_line(progress) -> str:
     return f"{bar} {status_text(progress)}"
 
 
-def status_text(progress) -> str:
+def status_text(progress: Progress) -> str:
     """k/N, running, failed, best value and parameters, elapsed and remaining time."""
     done = min(progress.finished, progress.total)
     parts = [f"{done}/{progress.total} trials"]
@@ -33,11 +83,11 @@ def status_text(progress) -> str:
     if progress.failed:
         parts.append(f"{progress.failed} failed")
     if progress.best is not None:
-        parts.append(f"best {_fmt_value(progress.best.value)} ({_fmt_params(progress.best.params)})")
-    clock = _clock(progress.elapsed)
+        parts.append(f"best {fmt_value(progress.best.value)} ({fmt_params(progress.best.params)})")
+    clock = fmt_clock(progress.elapsed)
     left = progress.remaining_seconds
     if progress.status == "running" and left is not None:
-        clock += f", ~{_clock(left)} left"
+        clock += f", ~{fmt_clock(left)} left"
     parts.append(clock)
     if progress.status != "running":
         parts.append(progress.status)
@@ -47,19 +97,21 @@ def status_text(progress) -> str:
 class TextReporter:
     """Writes the progress line at most ``1 / min_interval`` times a second."""
 
-    def __init__(self, stream=None, min_interval: float = 0.2, max_width: int = 160):
+    def __init__(self, stream: IO[str] | None = None, min_interval: float = 0.2, max_width: int = 160):
         self._stream = stream
+        self.stream: IO[str] = stream or sys.stdout
         self.min_interval = min_interval
         self.max_width = max_width
         self._last = 0.0
         self._width = 0
         self.draws = 0
 
-    def start(self, runner) -> None:
+    def start(self, info: SearchInfo) -> None:
+        # sys.stdout is read now, not at construction: IPython and pytest swap it per cell.
         self.stream = self._stream or sys.stdout
         self._last = 0.0
 
-    def _draw(self, progress) -> None:
+    def _draw(self, progress: Progress) -> None:
         line = progress_line(progress)
         if len(line) > self.max_width:
             line = line[: self.max_width - 1] + "…"
@@ -69,13 +121,13 @@ class TextReporter:
         self.stream.flush()
         self.draws += 1
 
-    def update(self, progress) -> None:
+    def update(self, progress: Progress) -> None:
         now = time.monotonic()
         if now - self._last >= self.min_interval:
             self._last = now
             self._draw(progress)
 
-    def close(self, progress, result) -> None:
+    def close(self, progress: Progress, result: TuneResult | None) -> None:
         self._draw(progress)
         self.stream.write("\n")
         self.stream.flush()

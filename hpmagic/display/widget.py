@@ -23,10 +23,15 @@ full summary with its plots is the ``TuneResult`` the cell returns.
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from ..protocols import Progress, SearchInfo
 from .html import status_html
 from .text import status_text
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
 
 __all__ = ["WidgetReporter"]
 
@@ -60,13 +65,15 @@ def _bundle(widget, text: str) -> dict:
 
 
 class WidgetReporter:
+    """The live panel: a :class:`~hpmagic.protocols.Reporter` for notebooks (see the module's docstring)."""
+
     def __init__(
         self,
         min_interval: float = 0.25,
         plot_interval: float = 1.0,
         plot_budget: float = 0.05,
-        clock=time.monotonic,
-        show=None,
+        clock: Callable[[], float] = time.monotonic,
+        show: Callable[[dict], Any] | None = None,
     ):
         self.min_interval = min_interval
         self.plot_interval = plot_interval
@@ -81,13 +88,11 @@ class WidgetReporter:
 
     # -- the reporter protocol ------------------------------------------------------------
 
-    def start(self, runner) -> None:
+    def start(self, info: SearchInfo) -> None:
         import ipywidgets as w
 
-        from ..runner import Progress
-
-        self._runner = runner
-        starting = Progress(total=max(int(runner.context.budget), 1))
+        self.info = info
+        starting = Progress(total=max(int(info.budget), 1))
         layout, style = _shared_layout_and_style()
         self.status = w.HTML(value=status_html(starting, "starting"), layout=layout, style=style, _dom_classes=["hpmagic-live"])
         self.plot = None  # an Image, made at the first draw
@@ -98,7 +103,7 @@ class WidgetReporter:
         self._plotted_finished = -1
         self.handle = self._display(_bundle(self.panel, "hpmagic: starting"))
 
-    def update(self, progress) -> None:
+    def update(self, progress: Progress) -> None:
         now = self.clock()
         if now - self._last < self.min_interval:
             return
@@ -107,7 +112,7 @@ class WidgetReporter:
         if now >= self._next_plot and progress.finished != self._plotted_finished:
             self._draw_plot(progress)
 
-    def close(self, progress, result) -> None:
+    def close(self, progress: Progress, result: TuneResult | None) -> None:
         # The final state goes straight into the static output: a last push to widgets about
         # to close would be a message nobody sees.
         line = status_text(progress)
@@ -129,21 +134,21 @@ class WidgetReporter:
 
         return display(bundle, raw=True, display_id=True)
 
-    def _push(self, progress) -> None:
+    def _push(self, progress: Progress) -> None:
         value = status_html(progress, status_text(progress))
         if self.status.value != value:
             self.status.value = value
             self.updates += 1
 
-    def _draw_plot(self, progress) -> None:
+    def _draw_plot(self, progress: Progress) -> None:
         from . import plots
 
         start = time.perf_counter()
-        trials = self._runner.store.trials()
+        trials = progress.trials
         if sum(1 for t in trials if t.ok) < 2:
             return
         fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
-        plots.draw_live(fig.add_subplot(), trials, self._runner.context.direction, self._runner.metric)
+        plots.draw_live(fig.add_subplot(), trials, self.info.direction, self.info.metric)
         png = plots.png(fig)
         if self.plot is None:
             import ipywidgets as w

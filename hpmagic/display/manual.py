@@ -1,0 +1,242 @@
+"""``--strategy manual``: the controls, the Run button and the summary of a search by hand.
+
+The session shows one control per parameter (a slider on the parameter's own scale, a
+dropdown for choices) and a Run button.  Each click runs one trial through the
+``run_one`` callable it was given (the caller runs it as a trial of the same search, with
+the same store and executor) and redraws the summary and plots below the controls.  Clicks
+are served after the cell has returned, while the kernel is idle, as with
+``ipywidgets.interact``.
+
+With the baseline on, :meth:`ManualSession.start` runs trial 0 with the written defaults,
+so the first summary already shows them.  After every run ``on_result`` receives the
+cumulative result (the caller binds the best values and ``-o NAME``).  Sliders start at the
+written defaults (clipped into the range); a conditional parameter's control is disabled
+while its condition does not hold.  :meth:`ManualSession.run` runs a trial from code, which
+is also how the tests drive it.
+
+The session knows nothing of the runner or of :func:`hpmagic.tune`: it receives callables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from ..core import Direction
+from ..space import Choice, Distribution, Int, LogInt, LogNormal, LogUniform, Normal, Uniform
+from .data import category_label
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
+    from ..space import Parameter, SearchSpace
+
+__all__ = ["ManualSession"]
+
+# -- controls -----------------------------------------------------------------------------
+
+#: A control and the function that reads a legal value of its parameter from it.
+Control = tuple[Any, Callable[[], Any]]
+
+
+def _clip(value: float, lo: float, hi: float) -> float:
+    return min(max(value, lo), hi)
+
+
+def _control(p: Parameter) -> Control:
+    """A widget for parameter ``p`` and a function that reads a legal value from it."""
+    import ipywidgets as w
+
+    dist = p.distribution
+    look = {"description": p.name, "style": {"description_width": "initial"}, "layout": w.Layout(width="420px")}
+    if isinstance(dist, Choice):
+        return _dropdown(p, dist, look)
+    if isinstance(dist, LogInt):
+        return _logint_slider(p, dist, look)
+    if isinstance(dist, Int):
+        return _int_slider(p, dist, look)
+    if isinstance(dist, Uniform):
+        return _float_slider(p, dist, dist.low, dist.high, look)
+    if isinstance(dist, LogUniform):  # a slider over the exponent
+        return _log_slider(p, dist, math.log10(dist.low), math.log10(dist.high), look)
+    if isinstance(dist, LogNormal):
+        lo, hi = dist.mu - 3 * dist.sigma, dist.mu + 3 * dist.sigma
+        return _log_slider(p, dist, lo / math.log(10), hi / math.log(10), look)
+    if isinstance(dist, Normal):
+        return _float_slider(p, dist, dist.mu - 3 * dist.sigma, dist.mu + 3 * dist.sigma, look)
+    raise TypeError(f"no control for a {type(dist).__name__} distribution")  # every kind of the grammar is above
+
+
+def _snap(dist: Distribution, value: Any) -> Any:
+    """The nearest value the distribution can produce (steps, integers)."""
+    return dist.from_unit(dist.to_unit(value))
+
+
+def _dropdown(p: Parameter, dist: Choice, look: dict[str, Any]) -> Control:
+    import ipywidgets as w
+
+    options = [(category_label(o), i) for i, o in enumerate(dist.options)]
+    start = dist.index(p.default) if dist.contains(p.default) else 0
+    ctl = w.Dropdown(options=options, value=start, **look)
+    return ctl, lambda: dist.options[ctl.value]
+
+
+def _logint_slider(p: Parameter, dist: LogInt, look: dict[str, Any]) -> Control:
+    import ipywidgets as w
+    import numpy as np
+
+    values = sorted({int(round(v)) for v in np.geomspace(dist.low, dist.high, 80)} | {int(dist.low), int(dist.high)})
+    values = sorted({_snap(dist, v) for v in values})
+    target = math.log(max(_clip(p.default, dist.low, dist.high), 1))
+    start = min(values, key=lambda v: abs(math.log(v) - target))
+    ctl = w.SelectionSlider(options=values, value=start, **look)
+    return ctl, lambda: ctl.value
+
+
+def _int_slider(p: Parameter, dist: Int, look: dict[str, Any]) -> Control:
+    import ipywidgets as w
+
+    ctl = w.IntSlider(min=int(dist.low), max=int(dist.high), step=int(dist.step or 1),
+                      value=int(_clip(p.default, dist.low, dist.high)), **look)
+    return ctl, lambda: _snap(dist, ctl.value)
+
+
+def _float_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: dict[str, Any]) -> Control:
+    import ipywidgets as w
+
+    step = getattr(dist, "step", None)
+    ctl = w.FloatSlider(min=lo, max=hi, step=step or (hi - lo) / 200, value=_clip(float(p.default), lo, hi),
+                        readout_format=".4g", **look)
+    return ctl, lambda: _snap(dist, ctl.value) if step else float(f"{ctl.value:.6g}")
+
+
+def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: dict[str, Any]) -> Control:
+    """A slider over the exponent (base 10) from ``lo`` to ``hi``."""
+    import ipywidgets as w
+
+    default = 10 ** _clip(math.log10(p.default) if p.default and p.default > 0 else lo, lo, hi)
+    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=(hi - lo) / 200, value=default, readout_format=".3g", **look)
+    step = getattr(dist, "step", None)
+
+    def read() -> float:
+        # Four significant digits: the slider's resolution, without float noise such as 100.00000000000004.
+        value = float(f"{ctl.value:.4g}")
+        return _snap(dist, value) if step else value
+
+    return ctl, read
+
+
+# -- the session ------------------------------------------------------------------------------
+
+class ManualSession:
+    """The controls, the Run button and the summary of one manual search.
+
+    ``run_one(params, baseline)`` runs exactly one trial with ``params`` (as trial 0, the
+    defaults, when ``baseline`` is true) and returns the cumulative result of the search;
+    ``on_result(result)`` is called after every run (to bind the best values and ``-o``).
+    """
+
+    def __init__(
+        self,
+        space: SearchSpace,
+        *,
+        direction: Direction,
+        metric: str,
+        baseline: bool,
+        run_one: Callable[[dict[str, Any], bool], TuneResult],
+        on_result: Callable[[TuneResult], None],
+    ):
+        self.space = space
+        self.direction = Direction(direction)
+        self.metric = metric
+        self.baseline = baseline
+        self.run_one = run_one
+        self.on_result = on_result
+        self.result: TuneResult | None = None
+        self._first = True
+        self.controls: dict[str, Any] = {}
+        self._readers: dict[str, Callable[[], Any]] = {}
+        self.widget: Any = None
+
+    # -- running trials ----------------------------------------------------------------------
+
+    def start(self) -> ManualSession:
+        """Build the widgets and, with the baseline on, run the defaults as trial 0."""
+        self._build()
+        if self.baseline:
+            self.run(**self.space.defaults())
+        else:
+            self._first = False
+            self.summary.value = "<i>choose values and press Run</i>"
+        return self
+
+    def current(self) -> dict[str, Any]:
+        """The configuration the controls show (inactive parameters left out)."""
+        return self.space.build(lambda p: self._readers[p.name]())
+
+    def run(self, **values: Any) -> TuneResult:
+        """Run one trial with ``values`` (default: what the controls show) and return the result."""
+        if values:
+            params = self.space.build(lambda p: values[p.name] if p.name in values else self._readers[p.name]())
+        else:
+            params = self.current()
+        self.space.validate(params)
+        baseline = self._first and self.baseline
+        self._first = False
+        self.status.value = "running…"
+        try:
+            result = self.run_one(params, baseline)
+        finally:
+            self.status.value = ""
+        self.result = result
+        self.on_result(result)
+        self._show_result()
+        return result
+
+    # -- widgets -----------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        import ipywidgets as w
+
+        for p in self.space:
+            ctl, read = _control(p)
+            self.controls[p.name] = ctl
+            self._readers[p.name] = read
+            ctl.observe(lambda _change: self._update_active(), names="value")
+        self.button = w.Button(description="Run", button_style="primary", icon="play")
+        self.button.on_click(lambda _b: self._clicked())
+        self.status = w.HTML()
+        self.summary = w.HTML()
+        title = w.HTML(f"<b>hpmagic manual search</b> &middot; {self.direction} {escape(self.metric)}")
+        self.widget = w.VBox([title, *self.controls.values(), w.HBox([self.button, self.status]), self.summary])
+        self._update_active()
+
+    def _update_active(self) -> None:
+        active = set(self.current())
+        for name, ctl in self.controls.items():
+            ctl.disabled = name not in active
+
+    def _clicked(self) -> None:
+        self.button.disabled = True
+        try:
+            self.run()
+        except Exception as exc:  # noqa: BLE001 - a click has no cell to raise into: show it
+            self.status.value = f"<span style='color:#b03030'>{escape(type(exc).__name__)}: {escape(str(exc))}</span>"
+        finally:
+            self.button.disabled = False
+
+    def _show_result(self) -> None:
+        from .html import result_html
+
+        if self.result is not None:
+            self.summary.value = result_html(self.result)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
+        bundle["text/plain"] = repr(self)
+        return bundle
+
+    def __repr__(self) -> str:
+        head = "hpmagic manual search (the controls show in a notebook; run trials with .run(**values))"
+        return head if self.result is None else head + "\n" + repr(self.result)
