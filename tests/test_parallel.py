@@ -108,6 +108,21 @@ def test_dask_local_cluster_with_worker_processes(ip):
     assert pids <= worker_pids
 
 
+def test_a_closed_dask_client_is_a_clear_error(ip):
+    from IPython.core.error import UsageError
+
+    distributed = pytest.importorskip("distributed")
+    _define(ip)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        client = distributed.Client(cluster)
+        client.close()
+        ip.user_ns["client"] = client
+        with pytest.raises(UsageError, match="the Dask client is closed"):
+            ip.run_cell_magic("tune", "-q -s random -n 4 --executor client --metric loss", CELL)
+        with pytest.raises(hpmagic.errors.ExecutorError, match="make a new one"):
+            hpmagic.tune(CELL, ip.user_ns, trials=4, executor=client, metric="loss", quiet=True)
+
+
 @pytest.fixture(scope="module")
 def ipp_client():
     ipp = pytest.importorskip("ipyparallel")
