@@ -69,8 +69,8 @@ class TrialExecutor(Protocol):
     - ``capacity``: how many trials it can hold in flight;
     - ``submit(number, params)``: start a trial;
     - ``wait()``: block until at least one submitted trial ends, and return the finished
-      records (:class:`~hpmagic.core.Trial`, ``started`` left for the runner to fill) of
-      those that ended;
+      records (:class:`~hpmagic.core.Trial`; ``started`` may be left at 0 for the runner
+      to fill) of those that ended;
     - ``cancel()``: stop what is running (on an interrupt) and return the trial numbers;
     - ``close()``: release the workers.
     """

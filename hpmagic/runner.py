@@ -121,9 +121,10 @@ class Runner:
 
     def _collect(self) -> None:
         """Wait for trials to end; record them and tell the strategy."""
-        for done in self.executor.wait():
-            started = self._running.pop(done.number)
-            trial = done.finish(params=started.params, started=started.started)
+        for trial in self.executor.wait():
+            running = self._running.pop(trial.number)
+            if not trial.started:  # a record the executor made itself (a worker that died)
+                trial = trial.finish(started=running.started)
             self.store.put(trial)
             self._progress.last = trial
             self._learn(trial)

@@ -25,7 +25,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, redirect_stderr, redirect_stdout
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,16 +57,24 @@ def _warning_text(category: type[Warning], message: Warning | str) -> str:
     return f"{category.__name__}: {message}"
 
 
-@contextmanager
-def redirect() -> Iterator[Output]:
-    """Capture by swapping the process's streams (one trial at a time)."""
-    output = Output()
-    with warnings.catch_warnings(record=True) as caught:
-        with redirect_stdout(output.out), redirect_stderr(output.err):
-            try:
-                yield output
-            finally:
-                output.warnings.extend(_warning_text(w.category, w.message) for w in caught)
+class redirect:
+    """Capture by swapping the process's streams (one trial at a time).
+
+    A class rather than a generator: it runs once per trial, and a fast search feels it.
+    """
+
+    def __enter__(self) -> Output:
+        self._output = output = Output()
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        self._streams = sys.stdout, sys.stderr
+        sys.stdout, sys.stderr = output.out, output.err
+        return output
+
+    def __exit__(self, *exc_info: object) -> None:
+        sys.stdout, sys.stderr = self._streams
+        self._output.warnings.extend(_warning_text(w.category, w.message) for w in self._caught or ())
+        self._catcher.__exit__(None, None, None)
 
 
 # -- per-thread routing -----------------------------------------------------------------------

@@ -46,10 +46,9 @@ def run_trial(
     at a time, :func:`.capture.per_thread` where trials share a process).  A
     ``KeyboardInterrupt`` is the user stopping the search when ``interrupt_stops_search``
     (the kernel) and is raised on; elsewhere (a worker, which ignores the kernel's
-    interrupts) it fails the trial like any other exception.  ``started`` is left at 0 for
-    the runner, which knows when it submitted the trial.
+    interrupts) it fails the trial like any other exception.
     """
-    start = time.perf_counter()
+    started, start = time.time(), time.perf_counter()
     state, error = TrialState.COMPLETE, ""
     value: float | None = None
     metrics: dict[str, float] = {}
@@ -73,6 +72,7 @@ def run_trial(
         stderr=output.stderr,
         warnings=tuple(output.warnings),
         error=error,
+        started=started,
     )
 
 
