@@ -3,33 +3,25 @@ objective read.  The one trial body of every executor (inline, ``--jobs`` worker
 threads of a Dask worker or an ipyparallel engine).
 
 :func:`run_trial` runs a :class:`~hpmagic.cell.program.CellProgram` once with the trial's
-values bound, captures stdout, stderr and warnings (:mod:`.capture`), and returns the
-finished :class:`~hpmagic.core.Trial`.  A failing cell fails the trial, never the search.
+values bound, captures stdout, stderr and warnings (:mod:`.capture`), reads the objective
+(:mod:`.objective`) and returns the finished :class:`~hpmagic.core.Trial`.  A failing cell fails the trial, never the search.
 :class:`InlineExecutor` runs trials one at a time in the kernel's own process.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
 import time
 import traceback
 from collections.abc import Mapping
 from typing import Any
 
-from .._format import fmt_short
 from ..core import Trial, TrialState
 from ..errors import ObjectiveError
 from .capture import Capture, redirect
+from .objective import extract_objective
 from .program import VALUES_NAME, CellProgram
 
-__all__ = ["run_trial", "evaluate", "extract_objective", "describe_failure", "format_cell_exception", "InlineExecutor"]
-
-_ACCEPTED = (
-    "a number, a sequence of numbers (such as cross_val_score's folds, whose mean is used) "
-    "or a dict of numbers (pick one with --metric NAME)"
-)
-
+__all__ = ["run_trial", "evaluate", "describe_failure", "format_cell_exception", "InlineExecutor"]
 
 def run_trial(
     program: CellProgram,
@@ -104,69 +96,6 @@ def format_cell_exception(exc: BaseException, filename: str) -> str:
         tb = tb.tb_next
     lines = traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
     return "".join(lines)
-
-
-# -- the objective ----------------------------------------------------------------------------
-
-
-def extract_objective(raw: Any, metric: str | None) -> tuple[float, dict[str, float]]:
-    """Turn what the cell produced into (objective, metrics); raise ObjectiveError otherwise."""
-    if isinstance(raw, Mapping):
-        return _from_dict(raw, metric)
-    value, metrics = _as_number(raw, "the cell's last expression" if metric is None else f"variable {metric!r}")
-    return _finite(value), metrics
-
-
-def _from_dict(raw: Mapping, metric: str | None) -> tuple[float, dict[str, float]]:
-    metrics: dict[str, float] = {}
-    for key, value in raw.items():
-        try:
-            metrics[str(key)], extra = _as_number(value, f"key {key!r} of the returned dict")
-        except ObjectiveError:
-            continue  # non-numeric entries are allowed; only the objective must be a number
-        metrics.update({f"{key}_{k}": v for k, v in extra.items()})
-    if not raw:
-        raise ObjectiveError("the cell returned an empty dict; return at least one number")
-    key = metric if metric is not None else next(iter(raw))
-    if key not in raw:
-        raise ObjectiveError(
-            f"the returned dict has no key {key!r} (keys: {', '.join(map(repr, raw))}); pass --metric with one of them"
-        )
-    value, _ = _as_number(raw[key], f"key {key!r} of the returned dict")
-    metrics.pop(str(key), None)
-    return _finite(value), metrics
-
-
-def _as_number(value: Any, where: str) -> tuple[float, dict[str, float]]:
-    if isinstance(value, numbers.Real) and not isinstance(value, bool):
-        return float(value), {}
-    if isinstance(value, (str, bytes, bool)) or value is None:
-        raise ObjectiveError(f"{where} is {fmt_short(value)}; the objective must be {_ACCEPTED}")
-    if hasattr(value, "__len__") or hasattr(value, "__array__"):
-        import numpy as np
-
-        try:
-            array = np.asarray(value, dtype=float)
-        except (TypeError, ValueError):
-            raise ObjectiveError(
-                f"{where} is {fmt_short(value)}, which is not all numbers; the objective must be {_ACCEPTED}"
-            ) from None
-        if array.ndim == 0:
-            return float(array), {}
-        array = array.ravel()
-        if array.size == 0:
-            raise ObjectiveError(f"{where} is an empty sequence; the objective must be {_ACCEPTED}")
-        std = float(array.std(ddof=1)) if array.size > 1 else 0.0
-        return float(array.mean()), {"std": std, "n": float(array.size)}
-    raise ObjectiveError(f"{where} is {fmt_short(value)}; the objective must be {_ACCEPTED}")
-
-
-def _finite(value: float) -> float:
-    if math.isnan(value):
-        raise ObjectiveError("the objective is NaN")
-    if math.isinf(value):
-        raise ObjectiveError(f"the objective is {value}")
-    return value
 
 
 # -- the inline executor ----------------------------------------------------------------------
