@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
+from . import interrupts
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
@@ -60,12 +61,13 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
 
     Returns the :class:`TuneResult`, or with ``--strategy manual`` the manual session.
     """
-    parsed = plan(source, namespace, opts)
-    with Search(parsed, namespace, opts) as search:
-        if search.interactive:
-            return search.start_manual()
-        result = search.run(reporter if reporter is not None else _make_reporter(opts))
-    bind(result, namespace, opts)
+    with interrupts.guard():  # what the stop button means, phase by phase (see hpmagic.interrupts)
+        parsed = plan(source, namespace, opts)
+        with Search(parsed, namespace, opts, reporter) as search:
+            if search.interactive:
+                return search.start_manual()
+            result = search.run()
+        bind(result, namespace, opts)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
     if result.stop_reason == StopReason.ERROR:
@@ -113,13 +115,16 @@ def bind(result: TuneResult, namespace: MutableMapping[str, Any], opts: TuneOpti
 class Search:
     """One search being set up and run; a context manager that owns its store and executor.
 
-    Entering it opens the store (and creates or resumes a ``--study``), makes the strategy
-    and starts the executor; leaving it closes both, whatever happened, unless a manual
-    session took them over.
+    Entering it opens the store (and creates or resumes a ``--study``), makes the strategy,
+    starts the executor and shows the progress display, with the stop button deferred
+    until all that is done (so nothing is left half-made); leaving it closes the store and
+    the executor, whatever happened, unless a manual session took them over.
     """
 
-    def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions):
+    def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions,
+                 reporter: Reporter | None = None):
         self.parsed, self.namespace, self.opts = parsed, namespace, opts
+        self.reporter = reporter
         self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
         self.spec = resolve(opts.strategy, namespace)
         self.budget = opts.trials if opts.trials is not None else self._default_budget()
@@ -132,9 +137,13 @@ class Search:
 
     def __enter__(self) -> Search:
         try:
-            self._set_up()
+            with interrupts.deferred():
+                self._set_up()
+                if self.reporter is None and not self.interactive:
+                    self.reporter = _make_reporter(self.opts)
         except BaseException:
-            self.close()
+            with interrupts.shielded():
+                self.close()
             raise
         return self
 
@@ -187,7 +196,7 @@ class Search:
 
     # -- running -----------------------------------------------------------------------
 
-    def run(self, reporter: Reporter) -> TuneResult:
+    def run(self) -> TuneResult:
         """Run the whole search (or, for a complete study, show what it holds)."""
         if self.complete is not None:
             self.result = self.complete
@@ -195,7 +204,8 @@ class Search:
                 print(f"hpmagic: {self.complete.notes[0]}")
             return self.result
         assert self.executor is not None
-        runner = Runner(self.plan, self.strategy, self.store, self.executor, reporter)
+        assert self.reporter is not None
+        runner = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter)
         self.result = runner.run()
         return self.result
 
@@ -214,7 +224,8 @@ class Search:
             strategy.pending = params
             done = sum(1 for t in self.store.trials() if t.state is not TrialState.INTERRUPTED)
             one = dataclasses.replace(self.plan, budget=done + 1, baseline=baseline)
-            result = Runner(one, strategy, self.store, self.executor, NullReporter()).run()
+            with interrupts.guard():  # a click runs outside run()'s guard
+                result = Runner(one, strategy, self.store, self.executor, NullReporter()).run()
             elapsed[0] += result.elapsed
             stop = result.stop_reason if result.stop_reason in (StopReason.INTERRUPTED, StopReason.ERROR) else StopReason.MANUAL
             self.result = dataclasses.replace(result, elapsed=elapsed[0], budget=len(result.trials),

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from . import interrupts
 from .core import Direction, StopReason, Trial, TrialState
 from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, TrialExecutor, TrialStore
 from .result import TuneResult
@@ -75,6 +76,7 @@ class Runner:
             stop, error = StopReason.ERROR, f"{type(exc).__name__}: {exc}"
             self._abandon(f"the search stopped: {error}")
         finally:
+            interrupts.shield()  # the search is over: a press now must not lose its result
             self.executor.close()
         return self._finish(stop, error)
 
@@ -196,5 +198,5 @@ class Runner:
         try:
             self.reporter.close(progress, result)
         except KeyboardInterrupt:
-            pass  # a second press of "stop" while the summary draws must not lose the result
+            pass  # without a guard (a search started from a thread): a press must not lose the result
         return result

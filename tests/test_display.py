@@ -138,7 +138,11 @@ def test_bar_turns_red_on_interrupt(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     ns = {"calls": []}
-    cell = "calls.append(1)\nif len(calls) == 4: raise KeyboardInterrupt\nx = 1.0  # tune: uniform(0, 1)\nx"
+    cell = (  # the 4th trial presses the stop button (a KeyboardInterrupt the cell raises itself only fails its trial)
+        "import os, signal, time\ncalls.append(1)\n"
+        "if len(calls) == 4:\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(5)\n"
+        "x = 1.0  # tune: uniform(0, 1)\nx"
+    )
     result = run(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
     assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
     assert "#e53935" in handles[0].updates[-1]["text/html"]

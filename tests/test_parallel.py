@@ -215,7 +215,7 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     assert eval(out[1]) == [
         "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.objective", "hpmagic.cell.program",
         "hpmagic.cell.trial",
-        "hpmagic.core", "hpmagic.errors", "hpmagic.parallel", "hpmagic.parallel.remote",
+        "hpmagic.core", "hpmagic.errors", "hpmagic.interrupts", "hpmagic.parallel", "hpmagic.parallel.remote",
     ]
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..core import Trial, TrialState
 from ..errors import ObjectiveError
+from ..interrupts import pressed
 from .capture import Capture, redirect
 from .objective import extract_objective
 from .program import VALUES_NAME, CellProgram
@@ -30,15 +31,16 @@ def run_trial(
     params: dict[str, Any],
     *,
     capture: Capture = redirect,
-    interrupt_stops_search: bool = True,
+    interrupt_stops_search: bool | None = None,
 ) -> Trial:
     """Run the cell once with ``params`` and return the finished trial record.
 
     ``capture`` is how output is captured (:func:`.capture.redirect` where one trial runs
     at a time, :func:`.capture.per_thread` where trials share a process).  A
-    ``KeyboardInterrupt`` is the user stopping the search when ``interrupt_stops_search``
-    (the kernel) and is raised on; elsewhere (a worker, which ignores the kernel's
-    interrupts) it fails the trial like any other exception.
+    ``KeyboardInterrupt`` is raised on (the search stops) when it is the stop button:
+    by default when :func:`hpmagic.interrupts.pressed` says the button was pressed, so a
+    ``KeyboardInterrupt`` the cell raises itself fails only its trial; workers, which
+    ignore the kernel's interrupts, pass ``interrupt_stops_search=False``.
     """
     started, start = time.time(), time.perf_counter()
     state, error = TrialState.COMPLETE, ""
@@ -48,7 +50,7 @@ def run_trial(
         try:
             value, metrics = evaluate(program, namespace, params)
         except KeyboardInterrupt as exc:
-            if interrupt_stops_search:
+            if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
                 raise
             state, error = TrialState.FAILED, describe_failure(exc, program)
         except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
@@ -86,7 +88,10 @@ def describe_failure(exc: BaseException, program: CellProgram) -> str:
     """What a failed trial records: the objective's problem, or the cell's traceback."""
     if isinstance(exc, ObjectiveError):
         return f"ObjectiveError: {exc}"
-    return format_cell_exception(exc, program.filename)
+    text = format_cell_exception(exc, program.filename)
+    if isinstance(exc, KeyboardInterrupt):
+        text += "(the cell raised KeyboardInterrupt itself, without the stop button: only this trial failed)\n"
+    return text
 
 
 def format_cell_exception(exc: BaseException, filename: str) -> str:
