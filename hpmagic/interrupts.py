@@ -14,7 +14,9 @@ decides what a press means, by phase:
   nothing is left half-made;
 - **shielded** (after the first press, and once the loop is over: cleaning up, writing
   the summary, binding the best values): presses are remembered and ignored, but one
-  that comes :data:`ESCAPE_AFTER` seconds later gets through, in case stopping hangs.
+  that comes :data:`ESCAPE_AFTER` seconds later gets through, in case stopping hangs;
+- and for :data:`GRACE` seconds after the search, while IPython shows the result, presses
+  are ignored too (the second click of a double click must not hide the summary).
 
 :func:`pressed` tells a trial whether a real press happened, so a ``KeyboardInterrupt``
 the cell raises itself fails only its trial, inline as on workers.  Signals only reach
@@ -32,13 +34,15 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-__all__ = ["guard", "pressed", "deferred", "shielded", "shield", "ESCAPE_AFTER"]
+__all__ = ["guard", "pressed", "deferred", "shielded", "shield", "ESCAPE_AFTER", "GRACE"]
 
 _RUNNING, _DEFERRED, _SHIELDED = "running", "deferred", "shielded"
 _IMPORT_FILES = ("<frozen importlib._bootstrap>", "<frozen importlib._bootstrap_external>")
 _RESEND_AFTER = 0.05  # seconds
 #: Once a search is stopping, presses are ignored; one this many seconds later gets through.
 ESCAPE_AFTER = 10.0
+#: For this long after a search inside IPython, while the result is shown, presses are ignored.
+GRACE = 1.0
 
 
 class _Guard:
@@ -100,7 +104,49 @@ def guard() -> Iterator[None]:
         yield
     finally:
         _state["guard"] = None
+        _restore(previous)
+
+
+def _restore(previous: Any) -> None:
+    """Put the previous handler back, after a grace period when IPython is about to show the result.
+
+    The magic returns the result, and IPython then displays it, outside the search: the
+    second press of a double click on stop would land there, and print a traceback in
+    place of the summary.  So for :data:`GRACE` seconds after the search a press is
+    ignored, and the previous handler comes back when the cell is done (IPython's
+    ``post_run_cell`` event; ipykernel also puts its own handler back after each cell).
+    """
+    shell = _ipython()
+    if shell is None:
         signal.signal(signal.SIGINT, previous)
+        return
+    ended = time.monotonic()
+
+    def grace(signum: int, frame: FrameType | None) -> None:
+        if time.monotonic() - ended < GRACE:
+            return
+        if callable(previous):
+            previous(signum, frame)
+        elif previous != signal.SIG_IGN:
+            raise KeyboardInterrupt
+
+    def put_back(*_: Any) -> None:
+        shell.events.unregister("post_run_cell", put_back)
+        if signal.getsignal(signal.SIGINT) is grace:
+            signal.signal(signal.SIGINT, previous)
+
+    signal.signal(signal.SIGINT, grace)
+    shell.events.register("post_run_cell", put_back)
+
+
+def _ipython() -> Any:
+    import sys
+
+    if "IPython" not in sys.modules:
+        return None
+    from IPython import get_ipython
+
+    return get_ipython()
 
 
 def pressed() -> bool:
