@@ -9,9 +9,11 @@ raised).
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import secrets
 import sys
+import types
 from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
@@ -96,12 +98,28 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
             "the cell has no objective: end it with an expression whose value is the score "
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
-    if opts.out is not None and opts.out in parsed.space.names:
+    if opts.out is not None:
+        _check_out(opts.out, parsed, namespace)
+    return parsed
+
+
+def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:
+    """``-o NAME`` must not overwrite a tuned parameter, a built-in, a module, a class or a function."""
+    if name in parsed.space.names:
         raise OptionError(
-            f"-o {opts.out}: {opts.out!r} is a tuned parameter of the cell, which receives the best value; "
+            f"-o {name}: {name!r} is a tuned parameter of the cell, which receives the best value; "
             "bind the result to another name, e.g. -o result"
         )
-    return parsed
+    if hasattr(builtins, name):
+        raise OptionError(f"-o {name} would hide Python's built-in {name!r}; bind the result to another name, e.g. -o result")
+    current = namespace.get(name)
+    kinds = ((types.ModuleType, "module"), (type, "class"), ((types.FunctionType, types.BuiltinFunctionType), "function"))
+    for kind, word in kinds:
+        if isinstance(current, kind):
+            raise OptionError(
+                f"-o {name} would replace the {word} {name!r} of the notebook; bind the result to another name, "
+                "e.g. -o result"
+            )
 
 
 def bind(result: TuneResult, namespace: MutableMapping[str, Any], opts: TuneOptions) -> None:

@@ -9,17 +9,18 @@ traceback from hpmagic's internals.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
-from IPython.core.magic import Magics, cell_magic, magics_class
-from IPython.core.magic_arguments import argument, argument_group, magic_arguments, parse_argstring
+from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
 from .api import run
 from .errors import HpmagicError
 from .options import TuneOptions
 
-__all__ = ["TuneMagics"]
+__all__ = ["TuneMagics", "split_line"]
 
 
 @magics_class
@@ -68,6 +69,7 @@ class TuneMagics(Magics):
     @argument("-q", "--quiet", action="store_true",
               help="No progress display (the live widget panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
+    @no_var_expand  # the line is split first, then each word expanded (see split_line)
     @cell_magic
     def tune(self, line: str, cell: str) -> Any:
         """Tune the cell's ``# tune:`` annotated assignments.
@@ -91,9 +93,10 @@ class TuneMagics(Magics):
         Afterwards the tuned names hold the best values and the cell's output is a
         TuneResult. Kernel interrupt stops the search and keeps finished trials.
         """
-        opts = TuneOptions(**vars(parse_argstring(self.tune, line)))
         shell = self.shell
         assert shell is not None  # a magic runs in a shell
+        words = split_line(line, lambda text: _expand(text, shell.user_ns))
+        opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))  # type: ignore[attr-defined]
         try:
             return run(shell.transform_cell(cell), shell.user_ns, opts)
         except HpmagicError as exc:
@@ -103,3 +106,68 @@ class TuneMagics(Magics):
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
+
+
+def _expand(text: str, namespace: Any) -> str:
+    """IPython's ``$name`` / ``{expression}`` expansion, over the user's namespace only."""
+    from IPython.utils.text import DollarFormatter
+
+    try:
+        return DollarFormatter().vformat(text, args=[], kwargs=namespace)
+    except Exception:  # noqa: BLE001 - as IPython does: what cannot be expanded stays as written
+        return text
+
+
+def split_line(line: str, expand: Callable[[str], str]) -> list[str]:
+    """Split the ``%%tune`` line into words as a shell would, then expand variables.
+
+    Whitespace separates words; quotes group them (``--storage "my dir/f.sqlite"``,
+    ``--study 'étude'``, ``--study ''``); a backslash outside single quotes keeps the next
+    character as it is.  IPython's ``$name`` and ``{expression}`` are expanded by
+    ``expand`` outside single quotes, after the split, so a value with spaces stays one
+    word (``--study $name``); whitespace inside ``{...}`` does not split either.
+    """
+    words: list[str] = []
+    parts: list[tuple[str, bool]] = []  # the current word: (text, expandable) runs
+    run: list[str] = []
+    quote, depth, started = "", 0, False
+
+    def end_run(expandable: bool) -> None:
+        if run:
+            parts.append(("".join(run), expandable))
+            run.clear()
+
+    chars = iter(line)
+    for ch in chars:
+        if quote == "'":
+            if ch == "'":
+                end_run(False)
+                quote = ""
+            else:
+                run.append(ch)
+        elif ch == "\\":
+            run.append(next(chars, ""))
+        elif quote == '"':
+            if ch == '"':
+                end_run(True)
+                quote = ""
+            else:
+                run.append(ch)
+        elif ch in "'\"":
+            end_run(True)
+            quote, started = ch, True
+        elif ch.isspace() and depth == 0:
+            end_run(True)
+            if parts or started:
+                words.append("".join(expand(text) if expandable else text for text, expandable in parts))
+            parts.clear()
+            started = False
+        else:
+            depth += (ch == "{") - (ch == "}")
+            run.append(ch)
+    if quote:
+        raise UsageError(f"the %%tune line has an unclosed {quote} quote: {line.strip()}")
+    end_run(True)
+    if parts or started:
+        words.append("".join(expand(text) if expandable else text for text, expandable in parts))
+    return words

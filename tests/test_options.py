@@ -59,6 +59,11 @@ MAGIC_CASES = [
     ("-o 1bad", "is not a Python name"),
     ("-o class", "is not a Python name"),
     ("-o x", "is a tuned parameter"),
+    ("-o print", "would hide Python's built-in 'print'"),
+    ("-o np", "would replace the module 'np'"),
+    ("-o helper", "would replace the function 'helper'"),
+    ("--study 'unclosed", "unclosed ' quote"),
+    ("--study ''", "--study needs a name"),
     ("--bogus", "unrecognized arguments"),
     ("-s manual -j 2", "drop --jobs"),
 ]
@@ -66,7 +71,9 @@ MAGIC_CASES = [
 
 @pytest.mark.parametrize(("line", "words"), MAGIC_CASES, ids=[c[0] for c in MAGIC_CASES])
 def test_the_magic_turns_every_bad_option_into_a_usage_error(ip, workdir, capsys, line, words):
-    ip.user_ns.update(calls=[], number=42)
+    import numpy
+
+    ip.user_ns.update(calls=[], number=42, np=numpy, helper=lambda: None)
     if words is None:
         ip.run_cell_magic("tune", f"-q {line}", CELL)
         assert len(ip.user_ns["calls"]) == 5
@@ -150,3 +157,18 @@ def test_tune_checks_the_source(source):
 def test_tune_checks_the_namespace_before_any_trial(namespace):
     with pytest.raises(OptionError, match="namespace must be a dict"):
         hpmagic.tune(CELL, namespace, trials=3, quiet=True)
+
+
+def test_the_line_is_split_as_a_shell_would_and_variables_are_expanded(ip, workdir):
+    import hpmagic
+
+    ip.user_ns.update(calls=[], name="my study", n=4)
+    ip.run_cell_magic("tune", '-q -n $n --study "$name" --storage "dir with spaces.sqlite"', CELL)
+    ip.run_cell_magic("tune", "-q -n {n + 1} --study $name --storage 'dir with spaces.sqlite'", CELL)
+    ip.run_cell_magic("tune", "-q -n 3 --study 'étude' --storage 'dir with spaces.sqlite'", CELL)
+    studies = hpmagic.list_studies(str(workdir / "dir with spaces.sqlite"))
+    assert sorted(studies.index) == ["my study", "étude"]
+    assert studies.loc["my study", "trials"] == 5  # resumed from 4 to 5: one study, no quotes in its name
+    ip.user_ns["res"] = "an old result"
+    ip.run_cell_magic("tune", "-q -n 3 -o res", CELL)  # rebinding an ordinary variable is fine
+    assert ip.user_ns["res"].budget == 3
