@@ -96,7 +96,7 @@ class TuneMagics(Magics):
         shell = self.shell
         assert shell is not None  # a magic runs in a shell
         words = split_line(line, lambda text: _expand(text, shell.user_ns))
-        opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))  # type: ignore[attr-defined]
+        opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))
         try:
             return run(shell.transform_cell(cell), shell.user_ns, opts)
         except HpmagicError as exc:
