@@ -276,6 +276,8 @@ def test_two_archives_of_one_name_get_distinct_names(tmp_path):
     assert names[1] == names[0] + "-2" and re.fullmatch(ARCHIVE, names[0])
     assert list(hpmagic.list_studies(path).index) == names
     assert all(len(hpmagic.load_study(n, path).trials) == 2 for n in names)
+    resumed = tune(path, 4, study=names[0])  # an archive is a study like any other
+    assert len(resumed.trials) == 4 and resumed.study == names[0]
 
 
 def test_the_refusal_of_a_changed_space_says_overwrite_keeps_the_trials(tmp_path):
