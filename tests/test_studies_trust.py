@@ -123,11 +123,12 @@ if not os.path.exists(FLAG):
 """
 
 
-def test_a_stop_during_trial_0_runs_the_defaults_again_as_trial_0(tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_stop_during_trial_0_runs_the_defaults_again_as_trial_0(tmp_path, jobs):
     path, ns = tmp_path / "st.sqlite", {"FLAG": str(tmp_path / "stopped")}
     first = tune(path, 5, cell=STOP_IN_TRIAL_0, ns=ns, seed=0)
     assert first.stop_reason == "interrupted" and [t.state for t in first.trials] == [TrialState.INTERRUPTED]
-    again = tune(path, 5, cell=STOP_IN_TRIAL_0, ns=ns)
+    again = tune(path, 5, cell=STOP_IN_TRIAL_0, ns=ns, jobs=jobs)
     assert [t.number for t in again.trials] == [0, 1, 2, 3, 4]
     assert all(t.state is TrialState.COMPLETE for t in again.trials)
     assert again.baseline is not None and again.baseline.params == {"x": 0.0}
