@@ -182,7 +182,7 @@ class Search:
         if opts.study is not None:
             from .resume import begin_study
 
-            study = begin_study(opts, space, self.seed, self.budget, self.spec)
+            study = begin_study(opts, space, self.seed, self.budget, self.spec, source=self.parsed.source)
             self.store = study.store
             if study.complete is not None:
                 self.complete = study.complete

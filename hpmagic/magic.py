@@ -62,7 +62,7 @@ class TuneMagics(Magics):
     @argument("--storage", default=None, metavar="PATH",
               help="SQLite file of studies (default hpmagic.sqlite in the working directory).")
     @argument("--overwrite", action="store_true",
-              help="Delete the stored study named by --study and start it afresh.")
+              help="Start the --study afresh; its stored trials are kept, archived as NAME@DATE-TIME, never deleted.")
     @argument_group("results")
     @argument("--no-apply", dest="apply", action="store_false",
               help="Leave the namespace as it was; do not bind the best values.")

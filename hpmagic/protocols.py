@@ -43,6 +43,10 @@ class TrialStore(Protocol):
 
     - ``reserve(limit)``: the next trial number, or ``None`` when the store already holds
       ``limit`` trials that count toward the budget (every state but interrupted);
+    - ``reclaim(number, limit)``: take back trial ``number`` if it was interrupted, to run it
+      again under its number (True), unless ``limit`` trials that count are held; atomic
+      for a shared store (of two writers, one gets it).  The runner runs the defaults
+      again as trial 0 this way when a resumed study's trial 0 was interrupted;
     - ``release(number)``: give back a reserved number that was not used;
     - ``put(trial)``: record a trial when it starts and again when it ends;
     - ``trials()``: every trial, in number order;
@@ -51,6 +55,8 @@ class TrialStore(Protocol):
     """
 
     def reserve(self, limit: int | None = None) -> int | None: ...
+
+    def reclaim(self, number: int, limit: int | None = None) -> bool: ...
 
     def release(self, number: int) -> None: ...
 

@@ -1,20 +1,38 @@
 """``--study``: opening a study for a search, resuming it, and what the summary says about it.
 
-:func:`begin_study` opens the study file (checked before anything is written), creates the
-study or resumes it (a cell that no longer matches it is refused with
-:class:`~hpmagic.errors.StudyMismatchError`), and returns what the search needs: the store,
-the seeds, the notes for the summary, or, when the study already holds its ``-n`` trials,
-the stored result.
+:func:`begin_study` opens the study file (checked before anything is written, every stored
+trial of the study included), creates the study or resumes it (a cell whose search space no
+longer matches it is refused with :class:`~hpmagic.errors.StudyMismatchError`), and returns
+what the search needs: the store, the seeds, the notes for the summary, or, when the study
+already holds its ``-n`` trials, the stored result.
+
+What the notes promise:
+
+- **The cell's code is compared between runs.**  Each run records the cell's code as
+  :func:`cell_code` writes it (its syntax tree written back: positions, blank lines and
+  comments do not count).  When it differs from the code of the last run that stored
+  trials, the summary says so, with the changed lines, and how to start afresh.
+- **Nothing is deleted.**  ``--overwrite`` keeps the stored study under an archive name
+  (``NAME@<local date and time>``), says so on the output and in a note, and starts the study
+  afresh; and while ``--overwrite`` is on the line no note says "run the cell again", which
+  would archive what this run stores.
+- **A study that holds no complete trial says so**, with the first error, and how to run
+  a fixed cell (``--overwrite`` or a new name, or a larger ``-n``).
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
+import difflib
+import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ._format import fmt_value, plural
 from .core import StopReason
 from .storage.file import DEFAULT_STORAGE
+from .storage.records import Resume
 from .storage.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
@@ -22,7 +40,10 @@ if TYPE_CHECKING:
     from .result import TuneResult
     from .space import SearchSpace
 
-__all__ = ["StudyStart", "begin_study"]
+__all__ = ["StudyStart", "begin_study", "cell_code", "code_changes"]
+
+#: How many changed lines a note about changed code shows.
+CHANGED_LINES = 4
 
 
 @dataclass(frozen=True)
@@ -37,9 +58,41 @@ class StudyStart:
     complete: TuneResult | None = None  # the stored result, when nothing is left to run
 
 
-def begin_study(opts: TuneOptions, space: SearchSpace, seed: int, budget: int, strategy: Any) -> StudyStart:
-    """Create or resume study ``opts.study`` for a search of ``budget`` trials."""
+def cell_code(source: str | None) -> str | None:
+    """The cell's code as a study compares it between runs: its syntax tree written back as
+    text, so that moving lines, blank lines and comments (annotations included: the search
+    space is compared on its own) make no difference.  ``None`` when there is no source."""
+    if source is None:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.unparse(ast.parse(source))
+    except (SyntaxError, ValueError, RecursionError):
+        return None  # the parser has refused such a cell already
+
+
+def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
+    """The lines that differ between two versions of a cell's code, ``- old`` and ``+ new``, at
+    most ``limit`` of them (then how many more)."""
+    lines = [
+        f"{line[0]} {line[1:].strip()}"
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("---", "+++"))
+    ]
+    shown = [line if len(line) <= 80 else line[:77] + "..." for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"... ({len(lines) - limit} more)")
+    return shown
+
+
+def begin_study(
+    opts: TuneOptions, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None
+) -> StudyStart:
+    """Create or resume study ``opts.study`` for a search of ``budget`` trials of the cell
+    ``source`` (its text, compared with the code of the study's earlier runs)."""
     assert opts.study is not None
+    code = cell_code(source)
     store = SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
     try:
         resume = store.begin(
@@ -52,23 +105,38 @@ def begin_study(opts: TuneOptions, space: SearchSpace, seed: int, budget: int, s
             strategy=strategy if isinstance(strategy, str) else getattr(strategy, "name", "custom"),
             overwrite=opts.overwrite,
             explicit_seed=opts.seed is not None,
+            code=code,
         )
     except BaseException:
         store.close()
         raise
     study = resume.study
     study_seed = study.seed if study.seed is not None else seed
+    changed = _code_note(resume, code, opts.study)
     if resume.complete:
         store.close()
         return StudyStart(store, study_seed, resume.strategy_seed, study.baseline,
-                          complete=_complete(store, resume.counted, budget, opts.study))
-    return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=_notes(store, resume, opts))
+                          complete=_complete(store, resume, budget, opts.study, changed))
+    notes = _notes(store, resume, opts)
+    if resume.archive is not None and not opts.quiet:
+        print(f"hpmagic: {notes[0]}")
+    if changed:
+        notes += (changed,)
+    return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=notes)
 
 
-def _notes(store: SQLiteStore, resume: Any, opts: TuneOptions) -> tuple[str, ...]:
+def _notes(store: SQLiteStore, resume: Resume, opts: TuneOptions) -> tuple[str, ...]:
     where = f"study {opts.study!r} in {str(store.path)!r}"
     if resume.created:
-        return (f"{where}: every trial is saved; run the cell again to resume it",)
+        notes = [_archived(resume, where, store)] if resume.archive is not None else []
+        if opts.overwrite:
+            notes.append(
+                f"{where}: every trial is saved; to resume this study later, remove --overwrite from the line "
+                "first (run as it is, the cell archives the trials this run stores and starts afresh again)"
+            )
+        else:
+            notes.append(f"{where}: every trial is saved; run the cell again to resume it")
+        return tuple(notes)
     text = f"{where}: resumed with {resume.counted} stored trials"
     if resume.interrupted:
         text += f" ({resume.interrupted} left running by a crashed process were marked interrupted and run again)"
@@ -76,17 +144,70 @@ def _notes(store: SQLiteStore, resume: Any, opts: TuneOptions) -> tuple[str, ...
     notes = [text]
     if resume.study.baseline != opts.baseline:
         notes.append(f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays")
+    if resume.counted and not resume.completed:
+        notes.append(
+            f"none of the study's {plural(resume.counted, 'stored trial')} completed{_first_failure(resume)}; "
+            "this run adds to them. If you have fixed the cell, start afresh with --overwrite (the failed trials "
+            "are kept, archived under another name)" + (" so that the defaults run again as trial 0" if
+                                                        resume.study.baseline else "")
+        )
     return tuple(notes)
 
 
-def _complete(store: SQLiteStore, counted: int, budget: int, name: str) -> TuneResult:
+def _archived(resume: Resume, where: str, store: SQLiteStore) -> str:
+    archive = resume.archive
+    assert archive is not None
+    best = f"best {fmt_value(archive.best)}" if archive.best is not None else "none of them complete"
+    return (
+        f"{where}: --overwrite kept its {plural(archive.trials, 'stored trial')} ({best}) as study "
+        f"{archive.name!r} (hpmagic.load_study({archive.name!r}, storage={str(store.path)!r}) reads them back) "
+        f"and started {resume.study.name!r} afresh"
+    )
+
+
+def _first_failure(resume: Resume) -> str:
+    if resume.first_failure is None:
+        return ""
+    number, error = resume.first_failure
+    lines = error.strip().splitlines()
+    return f" (the first failure, trial {number}: {lines[-1] if lines else 'no error recorded'})"
+
+
+def _code_note(resume: Resume, code: str | None, name: str) -> str:
+    """The note saying the cell's code changed since the study's last run that stored trials, or ''."""
+    old = resume.previous_code
+    if code is None or old is None or old == code:
+        return ""
+    return (
+        f"the cell's code changed since the last run of study {name!r} ({'; '.join(code_changes(old, code))}), "
+        f"so {plural(resume.other_code, 'stored trial')} ran other code than the cell's now (the search "
+        f"space is the same); if the change alters the objective, start afresh: a new --study name (e.g. --study {name}-2), or "
+        "--overwrite (the stored trials are kept, archived under another name)"
+    )
+
+
+def _complete(store: SQLiteStore, resume: Resume, budget: int, name: str, changed: str) -> TuneResult:
     """The study already holds its -n trials: its stored result, with a note saying how to go on."""
     from .studies import load_study
 
     result = load_study(name, store.path)
+    counted = resume.counted
     message = (
         f"study {name!r} in {str(store.path)!r} is complete: it holds {counted} trials and "
-        f"-n asks for {budget}, so nothing ran. To run more, raise -n (e.g. -n {counted + 20}) and run the "
-        f"cell again, or start another study with a new --study name (or --overwrite to start this one afresh)."
+        f"-n asks for {budget}, so nothing ran."
     )
+    if resume.completed:
+        message += (
+            f" To run more, raise -n (e.g. -n {counted + 20}) and run the cell again, or start another study with a "
+            "new --study name (or --overwrite to start this one afresh: its trials are kept, archived under "
+            "another name)."
+        )
+    else:
+        message += (
+            f" None of them completed{_first_failure(resume)}. If you have fixed the cell, start afresh: run it "
+            f"with --overwrite (the failed trials are kept, archived as {name}@<date and time>) or with a new "
+            f"--study name; or raise -n (e.g. -n {counted + 20}) to run more trials in this study."
+        )
+    if changed:
+        message += f" Also, {changed}."
     return dataclasses.replace(result, stop_reason=StopReason.COMPLETE, notes=(message, *result.notes))

@@ -65,9 +65,14 @@ class Runner:
         self.reporter.start(self._info())
         error = ""
         try:
-            for trial in self.store.trials():
+            stored = self.store.trials()
+            for trial in stored:
                 if trial.state.counted:
                     self._learn(trial)
+            # A stop or crash during a resumed study's trial 0: run the defaults again, as trial 0.
+            self._rerun_baseline = self.plan.baseline and any(
+                t.number == 0 and t.state is TrialState.INTERRUPTED for t in stored
+            )
             stop = self._loop()
         except KeyboardInterrupt:
             stop = StopReason.INTERRUPTED
@@ -101,7 +106,7 @@ class Runner:
             for trial in self.store.poll():  # trials another process sharing the study finished
                 self._learn(trial)
             # Interrupted trials do not count toward the budget, so a resumed study runs them again.
-            number = self.store.reserve(self.plan.budget)
+            number = self._reserve()
             if number is None:
                 self._stop = StopReason.BUDGET
                 return
@@ -115,6 +120,13 @@ class Runner:
             self._running[number] = trial
             self.executor.submit(number, params)
             self._report()
+
+    def _reserve(self) -> int | None:
+        if self._rerun_baseline:
+            self._rerun_baseline = False
+            if self.store.reclaim(0, self.plan.budget):  # False: another process sharing the study took it
+                return 0
+        return self.store.reserve(self.plan.budget)
 
     def _params(self, number: int) -> dict | None:
         if self.plan.baseline and number == 0:

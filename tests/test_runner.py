@@ -132,6 +132,14 @@ class FakeStore:
         self.next += 1
         return number
 
+    def reclaim(self, number: int, limit: int | None = None) -> bool:
+        self.log.append(("reclaim", number, limit))
+        held = self.records.get(number)
+        if held is None or held.state is not TrialState.INTERRUPTED or (limit is not None and self._counted() >= limit):
+            return False
+        del self.records[number]  # the runner records it as running again
+        return True
+
     def release(self, number: int) -> None:
         self.released.append(number)
         self.log.append(("release", number))
@@ -531,6 +539,33 @@ def test_stored_trials_are_told_first_and_count_toward_the_budget():
     assert strategy.asked == [2, 3], "a resumed study does not run the defaults again"
     assert_states(store, {0: "complete", 1: "failed", 2: "complete", 3: "complete"})
     assert_closed_once(executor)
+
+
+def test_an_interrupted_trial_zero_runs_the_defaults_again_as_trial_zero():
+    log: list = []
+    store = FakeStore(log, stored=(interrupted(0), complete(1, 3.0)))
+    strategy = FakeStrategy(log)
+    executor = FakeExecutor(log)
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3, baseline=True).run()
+    assert result.stop_reason == StopReason.BUDGET
+    assert ("reclaim", 0, 3) in log, f"the runner should take trial 0 back first; the log is {log}"
+    assert executor.submitted == [0, 2], f"trial 0 (the defaults) runs again, then one more; ran {executor.submitted}"
+    assert store.records[0].params == {"x": 7} and store.records[0].state is TrialState.COMPLETE
+    assert strategy.asked == [2], "the strategy is not asked for the defaults' trial"
+    assert result.baseline is not None and result.baseline.value == 7.0
+    assert_states(store, {0: "complete", 1: "complete", 2: "complete"})
+
+
+@pytest.mark.parametrize("baseline", [True, False])
+def test_trial_zero_is_not_taken_back_when_it_finished_or_without_a_baseline(baseline):
+    log: list = []
+    stored = (failed(0), complete(1, 3.0)) if baseline else (interrupted(0), complete(1, 3.0))
+    store = FakeStore(log, stored=stored)
+    executor = FakeExecutor(log)
+    make_runner(strategy=FakeStrategy(log), store=store, executor=executor, budget=3, baseline=baseline).run()
+    assert not [entry for entry in log if entry[0] == "reclaim"], f"nothing to take back; the log is {log}"
+    expected = [2] if baseline else [2, 3]
+    assert executor.submitted == expected, f"expected {expected} to run, ran {executor.submitted}"
 
 
 def test_the_best_trial_follows_the_direction():

@@ -54,6 +54,28 @@ def test_reserve_stops_at_the_limit_and_interrupted_trials_do_not_count(store):
     assert store.reserve(3) is None
 
 
+def test_an_interrupted_number_can_be_taken_back_once(store):
+    for _ in range(3):
+        store.reserve()
+    store.put(Trial(number=0, params={"x": 0.5}, state=TrialState.INTERRUPTED, error="stopped"))
+    store.put(Trial(number=1, params={"x": 0.1}, state=TrialState.COMPLETE, value=0.1))
+    assert store.reclaim(1) is False, "a complete trial is never taken back"
+    assert store.reclaim(0) is True
+    assert store.reclaim(0) is False, "taken back already"
+    store.put(Trial(number=0, params={"x": 0.5}, started=1.0))
+    assert [t.state for t in store.trials()][:2] == [TrialState.RUNNING, TrialState.COMPLETE]
+    assert store.reserve(3) is None, "the trial taken back counts toward the limit again"
+
+
+def test_taking_back_respects_the_limit(store):
+    store.reserve()
+    store.reserve()
+    store.put(Trial(number=0, params={"x": 0.5}, state=TrialState.INTERRUPTED))
+    store.put(Trial(number=1, params={"x": 0.1}, state=TrialState.COMPLETE, value=0.1))
+    assert store.reclaim(0, limit=1) is False, "one trial that counts is held: the limit"
+    assert store.reclaim(0, limit=2) is True
+
+
 def test_a_released_number_is_not_a_trial(store):
     n = store.reserve()
     store.release(n)

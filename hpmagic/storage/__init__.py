@@ -7,6 +7,8 @@ take the in-memory one's place:
 - ``reserve(limit=None)`` -- the next trial number (unique, even across processes for a
   shared store), or ``None`` when the store already holds ``limit`` trials that count
   toward the budget (every trial but the interrupted ones);
+- ``reclaim(number, limit=None)`` -- take back an interrupted trial's number to run it
+  again (trial 0, the defaults, of a resumed study), atomically for a shared store;
 - ``release(number)`` -- give back a reserved number that was not used;
 - ``put(trial)`` -- record a trial when it starts and again when it ends;
 - ``trials()`` -- every trial, in number order;

@@ -24,6 +24,7 @@ __all__ = [
     "APPLICATION_ID",
     "RELEASED",
     "SCHEMA",
+    "MIGRATIONS",
     "FileInfo",
     "describe",
     "inspect_file",
@@ -34,7 +35,8 @@ __all__ = [
 #: The study file of ``--study`` when ``--storage`` names none.
 DEFAULT_STORAGE = "hpmagic.sqlite"
 #: Schema of the study files this version writes; files from a newer schema are refused.
-SCHEMA_VERSION = 1
+#: 1: hpmagic 0.1.  2: each session records the cell's code (``code``, ``code_hash``).
+SCHEMA_VERSION = 2
 #: SQLite's ``PRAGMA application_id`` of hpmagic study files ("hpMG").
 APPLICATION_ID = 0x68704D47
 #: The state of a trial number handed out and given back; never shown as a trial.
@@ -66,7 +68,9 @@ CREATE TABLE sessions (
     process TEXT NOT NULL DEFAULT '',
     started REAL NOT NULL,
     ended REAL,
-    stop_reason TEXT
+    stop_reason TEXT,
+    code TEXT,
+    code_hash TEXT
 );
 CREATE TABLE trials (
     study_id INTEGER NOT NULL REFERENCES studies(id) ON DELETE CASCADE,
@@ -88,6 +92,14 @@ CREATE TABLE trials (
 CREATE INDEX trials_by_seq ON trials(study_id, seq);
 CREATE INDEX trials_counted ON trials(study_id) WHERE state NOT IN ('interrupted', '{RELEASED}');
 """
+#: The statements that bring a file of schema ``v`` to ``v + 1``, run in one transaction when a
+#: file is opened for writing (files of an older schema are read as they are).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        "ALTER TABLE sessions ADD COLUMN code TEXT",  # NULL: the run's code is not known
+        "ALTER TABLE sessions ADD COLUMN code_hash TEXT",
+    ),
+}
 _TABLES = {"studies", "sessions", "trials"}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 

@@ -29,6 +29,14 @@ class MemoryStore:
         self._next += 1
         return number
 
+    def reclaim(self, number: int, limit: int | None = None) -> bool:
+        """Take back interrupted trial ``number`` to run it again; False when it is not
+        interrupted or ``limit`` trials that count are held."""
+        if number not in self._interrupted or (limit is not None and self._next - len(self._interrupted) >= limit):
+            return False
+        self._interrupted.discard(number)
+        return True
+
     def release(self, number: int) -> None:
         """Give back the number just reserved (an earlier one stays used)."""
         if number == self._next - 1:

@@ -7,25 +7,36 @@ that and translate nothing themselves.  The writing ones run inside a transactio
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..core import TrialState
-from .file import RELEASED, describe
+from .file import MIGRATIONS, RELEASED, SCHEMA_VERSION, describe
 from .liveness import HOST, alive, process_token
-from .records import CRASHED, StudySummary, direction_from
+from .records import CRASHED, Archive, StudySummary, direction_from
 
 __all__ = [
     "transaction",
     "count_counted",
     "next_seq",
-    "delete_study",
+    "schema_of",
+    "migrate",
+    "study_name",
+    "insert_study",
+    "archive_study",
+    "reclaim",
     "interrupt_running",
     "mark_dead",
+    "code_hash",
     "open_session",
+    "code_history",
+    "outcomes",
     "summaries",
 ]
 
@@ -56,10 +67,76 @@ def next_seq(conn: sqlite3.Connection, study_id: int) -> int:
     return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM trials WHERE study_id = ?", (study_id,)).fetchone()[0]
 
 
-def delete_study(conn: sqlite3.Connection, study_id: int) -> None:
-    """Delete a study with its trials and sessions (``--overwrite``)."""
-    for table, key in (("trials", "study_id"), ("sessions", "study_id"), ("studies", "id")):
-        conn.execute(f"DELETE FROM {table} WHERE {key} = ?", (study_id,))
+def schema_of(conn: sqlite3.Connection) -> int:
+    """The schema version of the open file (``PRAGMA user_version``)."""
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the file to :data:`SCHEMA_VERSION`, inside the caller's transaction (so another
+    process never sees a half-migrated file, and only one of two migrates); returns the version."""
+    version = schema_of(conn)
+    while version < SCHEMA_VERSION:
+        for statement in MIGRATIONS[version]:
+            conn.execute(statement)
+        version += 1
+        conn.execute(f"PRAGMA user_version = {version}")
+    return version
+
+
+def study_name(conn: sqlite3.Connection, study_id: int) -> str | None:
+    """The name study ``study_id`` goes by now (``None``: no such study any more)."""
+    row = conn.execute("SELECT name FROM studies WHERE id = ?", (study_id,)).fetchone()
+    return None if row is None else row[0]
+
+
+def insert_study(
+    conn: sqlite3.Connection, name: str, space: str, direction: str, metric: str, *, baseline: bool, seed: int,
+    budget: int, strategy: str, now: float,
+) -> None:
+    """Create study ``name`` (``space`` is its JSON text), recording the installed hpmagic's version."""
+    try:
+        version = importlib.metadata.version("hpmagic")
+    except importlib.metadata.PackageNotFoundError:
+        version = ""
+    conn.execute(
+        "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, "
+        "created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, space, direction, metric, int(baseline), seed, budget, strategy, now, now, version),
+    )
+
+
+def archive_study(conn: sqlite3.Connection, study_id: int, name: str, now: float) -> Archive:
+    """Keep study ``study_id`` under a new name, ``NAME@<local time>`` (``-2``, ``-3``, ... when
+    that is taken), with all its trials and sessions (``--overwrite``); nothing is deleted."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
+    archive, k = f"{name}@{stamp}", 1
+    while conn.execute("SELECT 1 FROM studies WHERE name = ?", (archive,)).fetchone():
+        k += 1
+        archive = f"{name}@{stamp}-{k}"
+    conn.execute("UPDATE studies SET name = ?, updated = ? WHERE id = ?", (archive, now, study_id))
+    direction = conn.execute("SELECT direction FROM studies WHERE id = ?", (study_id,)).fetchone()[0]
+    trials, low, high = conn.execute(
+        "SELECT count(*), min(CASE WHEN state = ? THEN value END), max(CASE WHEN state = ? THEN value END) "
+        "FROM trials WHERE study_id = ? AND state != ?",
+        (TrialState.COMPLETE.value, TrialState.COMPLETE.value, study_id, RELEASED),
+    ).fetchone()
+    return Archive(name=archive, trials=trials, best=high if direction == "maximize" else low)
+
+
+def reclaim(conn: sqlite3.Connection, study_id: int, number: int, session: int | None, now: float, limit: int | None) -> bool:
+    """Take trial ``number`` back for this session when it is interrupted (and fewer than
+    ``limit`` trials count), recording it as running again; False when it is not interrupted
+    (another process took it first: the caller's transaction makes this atomic)."""
+    if limit is not None and count_counted(conn, study_id) >= limit:
+        return False
+    cur = conn.execute(
+        "UPDATE trials SET state = 'running', session_id = ?, params = '{}', value = NULL, metrics = '{}', "
+        "duration = 0, stdout = '', stderr = '', warnings = '[]', error = '', started = ?, seq = ? "
+        "WHERE study_id = ? AND number = ? AND state = 'interrupted'",
+        (session, now, next_seq(conn, study_id), study_id, number),
+    )
+    return cur.rowcount == 1
 
 
 def interrupt_running(conn: sqlite3.Connection, study_id: int, session: int, why: str) -> int:
@@ -97,15 +174,21 @@ def mark_dead(conn: sqlite3.Connection, study_id: int, now: float) -> int:
     return marked
 
 
+def code_hash(code: str | None) -> str | None:
+    """The fingerprint a session stores of the cell's code."""
+    return None if code is None else hashlib.sha256(code.encode()).hexdigest()
+
+
 def open_session(
-    conn: sqlite3.Connection, study_id: int, now: float, *, budget: int, strategy: str, seed: int | None
+    conn: sqlite3.Connection, study_id: int, now: float, *, budget: int, strategy: str, seed: int | None,
+    code: str | None = None,
 ) -> tuple[int, int]:
-    """Record a run of this process; returns its session id and its place among the study's
-    runs (1 for the first).  ``budget`` and ``strategy`` become the study's; so does ``seed``
-    unless it is ``None`` (a seed given explicitly)."""
+    """Record a run of this process and the cell's ``code``; returns its session id and its place
+    among the study's runs (1 for the first).  ``budget`` and ``strategy`` become the study's; so
+    does ``seed`` unless it is ``None`` (a seed given explicitly)."""
     conn.execute(
-        "INSERT INTO sessions (study_id, host, pid, process, started) VALUES (?, ?, ?, ?, ?)",
-        (study_id, HOST, os.getpid(), process_token(os.getpid()) or "", now),
+        "INSERT INTO sessions (study_id, host, pid, process, started, code, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (study_id, HOST, os.getpid(), process_token(os.getpid()) or "", now, code, code_hash(code)),
     )
     session = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
     conn.execute(
@@ -115,6 +198,35 @@ def open_session(
     )
     place = conn.execute("SELECT count(*) FROM sessions WHERE study_id = ? AND id <= ?", (study_id, session)).fetchone()[0]
     return session, place
+
+
+def code_history(conn: sqlite3.Connection, study_id: int, code: str | None) -> tuple[str | None, int]:
+    """The code of the last run that stored trials that count (``None`` when no run did, or an
+    older hpmagic ran it), and how many counted trials runs of known, other code stored."""
+    if code is None:
+        return None, 0
+    rows = conn.execute(
+        f"SELECT s.code, s.code_hash, count(*) FROM trials t JOIN sessions s ON s.id = t.session_id "
+        f"WHERE t.study_id = ? AND t.{_COUNTED} GROUP BY s.id ORDER BY s.id",
+        (study_id,),
+    ).fetchall()
+    if not rows:
+        return None, 0
+    digest = code_hash(code)
+    other = sum(n for _, h, n in rows if h is not None and h != digest)
+    return rows[-1][0], other
+
+
+def outcomes(conn: sqlite3.Connection, study_id: int) -> tuple[int, tuple[int, str] | None]:
+    """How many of the study's trials completed, and the number and error of its first failed one."""
+    completed = conn.execute(
+        "SELECT count(*) FROM trials WHERE study_id = ? AND state = ?", (study_id, TrialState.COMPLETE.value)
+    ).fetchone()[0]
+    first = conn.execute(
+        "SELECT number, error FROM trials WHERE study_id = ? AND state = ? ORDER BY number LIMIT 1",
+        (study_id, TrialState.FAILED.value),
+    ).fetchone()
+    return completed, None if first is None else (first[0], first[1])
 
 
 def summaries(conn: sqlite3.Connection, path: Path) -> list[StudySummary]:

@@ -8,12 +8,14 @@ crash further on (and never an unpickling: see :mod:`.codec`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..core import Direction, StopReason, Trial, TrialState
+from ..distributions import same_value
 from ..errors import StorageError
 from ..space import SearchSpace
 from . import codec
@@ -26,10 +28,13 @@ __all__ = [
     "StoredStudy",
     "StudySummary",
     "Resume",
+    "Archive",
     "CRASHED",
+    "DAMAGED_FIX",
     "STUDY_COLUMNS",
     "SESSION_COLUMNS",
     "TRIAL_COLUMNS",
+    "session_columns",
     "direction_from",
     "study_from_row",
     "session_from_row",
@@ -40,10 +45,21 @@ __all__ = [
 CRASHED = "its process stopped while it ran (a crash, SIGKILL or kernel restart); marked interrupted when the study resumed"
 _CRASHED_ON_LOADING = CRASHED.replace("when the study resumed", "on loading")
 
+#: What a message about a damaged row says to do.
+DAMAGED_FIX = (
+    "restore the file from a copy, or run the cell under another --study name "
+    "(--overwrite also works: it keeps the damaged study under an archive name)"
+)
+
 #: The columns each decoder below reads, in its order.
 STUDY_COLUMNS = "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated"
-SESSION_COLUMNS = "id, host, pid, process, started, ended, stop_reason"
+SESSION_COLUMNS = "id, host, pid, process, started, ended, stop_reason, code"
 TRIAL_COLUMNS = "number, session_id, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq"
+
+
+def session_columns(schema: int) -> str:
+    """:data:`SESSION_COLUMNS` as a file of ``schema`` can give them (schema 1 kept no code)."""
+    return SESSION_COLUMNS if schema >= 2 else SESSION_COLUMNS.replace(", code", ", NULL")
 
 
 @dataclass(frozen=True)
@@ -88,6 +104,7 @@ class SessionRecord:
     started: float
     ended: float | None  # None while the run goes on (or when its process died)
     stop_reason: str | None  # a StopReason's value, or "crashed" (set when the study resumed)
+    code: str | None = None  # the cell's code as the run compared it (None: an older hpmagic ran it)
 
     @property
     def live(self) -> bool:
@@ -180,6 +197,15 @@ class StudySummary:
 
 
 @dataclass(frozen=True)
+class Archive:
+    """A study that ``--overwrite`` kept under another name before starting it afresh."""
+
+    name: str  # the archive's name, e.g. ``svm@2026-12-01T20:15:03``
+    trials: int  # the trials it holds (every state)
+    best: float | None  # its best complete value, by its direction
+
+
+@dataclass(frozen=True)
 class Resume:
     """What :meth:`SQLiteStore.begin` found and decided."""
 
@@ -190,6 +216,11 @@ class Resume:
     session: int  # 1 for the study's first run, 2 for the next, ...
     strategy_seed: int  # the seed the strategy gets this run
     complete: bool  # the study already holds its -n trials: nothing to run
+    archive: Archive | None = None  # what --overwrite archived
+    previous_code: str | None = None  # the code of the last run that stored trials, when known
+    other_code: int = 0  # stored trials (that count) whose run's code is known and differs from this run's
+    completed: int = 0  # stored trials that completed
+    first_failure: tuple[int, str] | None = None  # the first failed trial's number and traceback
 
 
 def direction_from(text: Any, what: str) -> Direction:
@@ -200,57 +231,123 @@ def direction_from(text: Any, what: str) -> Direction:
         raise StorageError(f"{what}: unknown direction {text!r}") from None
 
 
+def _held(value: Any) -> str:
+    """What a column holds, as a message says it."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "binary data"
+    if isinstance(value, str):
+        return f"text {value[:40]!r}"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _damaged(what: str, problem: str) -> StorageError:
+    return StorageError(f"{what}: {problem}; {DAMAGED_FIX}")
+
+
+def _number(value: Any, what: str, label: str) -> float:
+    """A stored real number; anything else (text, binary, NULL, an infinity) is a damaged row."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _damaged(what, f"the {label} should be a number, but the file holds {_held(value)}")
+    if not math.isfinite(value):
+        raise _damaged(what, f"the {label} should be a finite number, but the file holds {value!r}")
+    return float(value)
+
+
+def _whole(value: Any, what: str, label: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _damaged(what, f"the {label} should be a whole number, but the file holds {_held(value)}")
+    return value
+
+
+def _json(text: Any, what: str, column: str, label: str, expect: type) -> Any:
+    try:
+        return codec.loads(text, f"{what}: {label} (column {column})", expect)
+    except StorageError as exc:
+        raise StorageError(f"{exc}; {DAMAGED_FIX}") from None
+
+
 def study_from_row(row: Sequence[Any], path: Path) -> StudyRecord:
     """A row of :data:`STUDY_COLUMNS` as a record; a damaged column raises StorageError."""
     (sid, name, space, direction, metric, baseline, seed, budget, strategy, reason, notes, created, updated) = row
     what = f"{describe(path)}, study {name!r}"
     try:
-        space_obj = SearchSpace.from_json(codec.loads(space, f"{what}: the search space", list))
+        space_obj = SearchSpace.from_json(_json(space, what, "space", "the search space", list))
     except StorageError:
         raise
     except Exception as exc:  # any shape the space cannot be rebuilt from means a damaged row
-        raise StorageError(f"{what}: the stored search space cannot be read ({type(exc).__name__}: {exc})") from None
-    note_list = codec.loads(notes, f"{what}: the notes", list)
+        raise _damaged(what, f"the stored search space cannot be read ({type(exc).__name__}: {exc})") from None
+    note_list = _json(notes, what, "notes", "the notes", list)
     return StudyRecord(
         id=sid, name=name, space=space_obj, direction=direction_from(direction, what), metric=str(metric),
-        baseline=bool(baseline), seed=seed if isinstance(seed, int) else None, budget=int(budget),
+        baseline=bool(baseline), seed=seed if isinstance(seed, int) else None, budget=_whole(budget, what, "budget"),
         strategy=str(strategy), strategy_reason=str(reason), notes=tuple(str(n) for n in note_list),
-        created=float(created), updated=float(updated),
+        created=_number(created, what, "creation time (column created)"),
+        updated=_number(updated, what, "update time (column updated)"),
     )
 
 
-def session_from_row(row: Sequence[Any]) -> SessionRecord:
-    """A row of :data:`SESSION_COLUMNS` as a record."""
-    sid, host, pid, process, started, ended, stop_reason = row
+def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecord:
+    """A row of :func:`session_columns` as a record; a damaged column raises StorageError."""
+    sid, host, pid, process, started, ended, stop_reason, code = row
+    what = f"{describe(path)}, study {study!r}, session {sid}"
     return SessionRecord(
-        id=int(sid), host=str(host), pid=int(pid), process=str(process or ""), started=float(started),
-        ended=None if ended is None else float(ended), stop_reason=None if stop_reason is None else str(stop_reason),
+        id=_whole(sid, what, "id"), host=str(host), pid=_whole(pid, what, "process id (column pid)"),
+        process=str(process or ""),
+        started=_number(started, what, "start time (column started)"),
+        ended=None if ended is None else _number(ended, what, "end time (column ended)"),
+        stop_reason=None if stop_reason is None else str(stop_reason), code=code if isinstance(code, str) else None,
     )
 
 
-def trial_from_row(row: Sequence[Any], path: Path, study: str) -> Trial:
-    """A row of :data:`TRIAL_COLUMNS` as a trial; a damaged column raises StorageError."""
-    number, _session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, _seq = row
+def trial_from_row(row: Sequence[Any], path: Path, study: str, space: SearchSpace | None = None) -> Trial:
+    """A row of :data:`TRIAL_COLUMNS` as a trial; a damaged column raises StorageError naming the
+    trial and the column.  With ``space``, each parameter is checked against the study's space."""
+    number, session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq = row
     what = f"{describe(path)}, study {study!r}, trial {number}"
+    _whole(number, what, "trial number (column number)")
+    _whole(seq, what, "write order (column seq)")
+    if session is not None:
+        _whole(session, what, "session (column session_id)")
     try:
         state = TrialState(state)
     except ValueError:
-        raise StorageError(f"{what}: unknown state {state!r}") from None
-    if value is not None and not isinstance(value, (int, float)):
-        raise StorageError(f"{what}: the value should be a number, but the file holds {type(value).__name__}")
+        raise _damaged(what, f"unknown state {state!r} (column state)") from None
+    if value is not None:
+        value = _number(value, what, "value")
     for column, text in (("stdout", stdout), ("stderr", stderr), ("error", error)):
         if not isinstance(text, str):
-            raise StorageError(f"{what}: {column} should be text, but the file holds {type(text).__name__}")
+            raise _damaged(what, f"{column} should be text, but the file holds {_held(text)}")
+    values = _json(params, what, "params", "the parameters", dict)
+    if space is not None:
+        _check_params(values, space, what)
     return Trial(
-        number=int(number),
-        params=codec.loads(params, f"{what}: the parameters", dict),
+        number=number,
+        params=values,
         state=state,
-        value=None if value is None else float(value),
-        metrics=codec.loads(metrics, f"{what}: the metrics", dict),
-        duration=float(duration or 0.0),
+        value=value,
+        metrics=_json(metrics, what, "metrics", "the metrics", dict),
+        duration=_number(duration, what, "duration"),
         stdout=stdout,
         stderr=stderr,
-        warnings=tuple(str(w) for w in codec.loads(warnings, f"{what}: the warnings", list)),
+        warnings=tuple(str(w) for w in _json(warnings, what, "warnings", "the warnings", list)),
         error=error,
-        started=float(started or 0.0),
+        started=_number(started, what, "start time (column started)"),
     )
+
+
+def _check_params(values: dict[str, Any], space: SearchSpace, what: str) -> None:
+    """Every stored parameter is one of the space's, and a number where its distribution takes one
+    (or the cell's default, which trial 0 runs whatever it is)."""
+    names = set(space.names)
+    for name, value in values.items():
+        if name not in names:
+            raise _damaged(what, f"the parameters (column params) hold {name!r}, which is not a parameter of the study")
+        param = space[name]
+        if param.distribution.kind == "choice" or same_value(value, param.default):
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _damaged(
+                what, f"the parameters (column params) hold {name}={value!r}, but {name} ({param.describe()}) takes a number"
+            )

@@ -16,7 +16,6 @@ is the one place where ``sqlite3.Error`` becomes :class:`~hpmagic.errors.Storage
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 import math
 import os
@@ -33,14 +32,15 @@ from ..space import SearchSpace
 from . import codec, queries
 from .file import APPLICATION_ID, RELEASED, SCHEMA, SCHEMA_VERSION, describe, inspect_file, readonly_uri
 from .records import (
-    SESSION_COLUMNS,
     STUDY_COLUMNS,
     TRIAL_COLUMNS,
+    Archive,
     Resume,
     SessionRecord,
     StoredStudy,
     StudyRecord,
     StudySummary,
+    session_columns,
     session_from_row,
     study_from_row,
     trial_from_row,
@@ -79,6 +79,7 @@ class SQLiteStore:
         self._loaded = False
         self._foreign: list[Trial] = []
         self._sorted: list[Trial] | None = None
+        self._schema = SCHEMA_VERSION
         if readonly and not info.exists:
             raise StorageError(
                 f"there is no study file at {str(self.path)!r} (working directory {os.getcwd()!r}); "
@@ -88,10 +89,12 @@ class SQLiteStore:
             if readonly:
                 self._conn = sqlite3.connect(readonly_uri(self.path), uri=True, isolation_level=None,
                                              check_same_thread=False)
+                self._schema = queries.schema_of(self._conn)
                 return
             self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             try:
                 self._open_for_writing(create=not info.exists)
+                self._schema = queries.schema_of(self._conn)  # an older file is migrated by begin()
             except BaseException:
                 self._conn.close()
                 raise
@@ -133,11 +136,18 @@ class SQLiteStore:
         study = f", study {self.study_name!r}" if self.study_name is not None else ""
         return StorageError(f"{describe(self.path)}{study}: {exc}")
 
-    def _gone(self) -> StorageError:
+    def _gone(self, now_named: str | None = None) -> StorageError:
+        kept = f" (its trials are kept as study {now_named!r})" if now_named else ""
         return StorageError(
             f"study {self.study_name!r} in {str(self.path)!r} was deleted or overwritten by another process "
-            "while this search ran; trials from now on cannot be recorded"
+            f"while this search ran{kept}; trials from now on cannot be recorded"
         )
+
+    def _check_ours(self, conn: sqlite3.Connection, study_id: int) -> None:
+        """Raise when another process archived (``--overwrite``) or deleted this study meanwhile."""
+        name = queries.study_name(conn, study_id)
+        if name != self.study_name:
+            raise self._gone(name)
 
     # -- the file -------------------------------------------------------------------------
 
@@ -193,52 +203,83 @@ class SQLiteStore:
         strategy: str,
         overwrite: bool = False,
         explicit_seed: bool = False,
+        code: str | None = None,
     ) -> Resume:
         """Create the study, or check that the cell still matches it and resume it.
 
-        In one transaction: an ``overwrite`` deletes the old study; a stored study whose
-        space, direction or metric differs raises :class:`StudyMismatchError`; trials that a
-        dead process left running are marked interrupted; and a session is opened, unless
-        the study already holds ``budget`` trials (``Resume.complete``).
-        """
+        Before anything is written, the stored study and all its trials are read and checked
+        (a damaged row raises StorageError naming it; the file is left untouched).  Then, in
+        one transaction: an older file is migrated; ``overwrite`` archives the stored study
+        under another name (``Resume.archive``; nothing is deleted, nor read first); a changed
+        space, direction or metric raises :class:`StudyMismatchError`; trials of dead processes
+        are marked interrupted; and unless the study already holds ``budget`` trials
+        (``Resume.complete``) a session is opened, recording ``code``, the cell's code."""
         direction = Direction(direction)
+        checked = None if overwrite else self._check_stored()
         now = time.time()
         with self._write() as conn:
-            record = self.study()
-            if record is not None and overwrite:
-                queries.delete_study(conn, record.id)
-                record = None
+            record, archive = self._stored_study(conn, overwrite, checked, now)
             created = record is None
             if record is None:
-                conn.execute(
-                    "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, "
-                    "created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (self.study_name, json.dumps(space.to_json()), direction.value, metric, int(baseline), seed,
-                     budget, strategy, now, now, _version()),
-                )
+                queries.insert_study(conn, str(self.study_name), json.dumps(space.to_json()), direction.value, metric,
+                                     baseline=baseline, seed=seed, budget=budget, strategy=strategy, now=now)
                 record = self.study()
                 assert record is not None
             else:
                 self._refuse_changes(conn, record, space, direction, metric)
             interrupted = queries.mark_dead(conn, record.id, now)
             counted = queries.count_counted(conn, record.id)
+            previous_code, other_code = queries.code_history(conn, record.id, code)
+            completed, first_failure = queries.outcomes(conn, record.id)
             complete = counted >= budget
             session = 0
             if not complete:
                 self._session, session = queries.open_session(
-                    conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None
+                    conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None,
+                    code=code,
                 )
         self._study = self.study()
         study_seed = seed if created or explicit_seed or record.seed is None else record.seed
         return Resume(
-            study=self._study or record,
-            created=created,
-            counted=counted,
-            interrupted=interrupted,
-            session=session,
-            strategy_seed=_session_seed(study_seed, session),
-            complete=complete,
+            study=self._study or record, created=created, counted=counted, interrupted=interrupted, session=session,
+            strategy_seed=_session_seed(study_seed, session), complete=complete, archive=archive,
+            previous_code=previous_code, other_code=other_code, completed=completed, first_failure=first_failure,
         )
+
+    def _stored_study(
+        self, conn: sqlite3.Connection, overwrite: bool, checked: int | None, now: float
+    ) -> tuple[StudyRecord | None, Archive | None]:
+        """In begin's transaction: migrate an older file, then the stored study to resume (``None``:
+        there is none, or ``overwrite`` archived it, which the second item describes)."""
+        self._schema = queries.migrate(conn)
+        stored = conn.execute("SELECT id FROM studies WHERE name = ?", (self.study_name,)).fetchone()
+        archive = None
+        if stored is not None and overwrite:
+            archive = queries.archive_study(conn, stored[0], str(self.study_name), now)
+        record = None if stored is None or archive is not None else self.study()
+        if record is None or record.id != checked:
+            self._forget()  # what was read before belongs to another study now
+        return record, archive
+
+    def _check_stored(self) -> int | None:
+        """Read and check the stored study and all its trials before anything is written;
+        returns its id (``None``: no such study yet).  What was read is kept for the search."""
+        try:
+            record = self.study()
+            if record is not None:
+                self._refresh()
+        except StorageError as exc:
+            raise StorageError(f"{exc}. Nothing was written: the file was left untouched.") from None
+        # The search's first look at the trials (``trials()`` in the runner) is still to come:
+        # trials others finish until then are stored ones to it, not news for ``poll()``.
+        self._loaded = False
+        return None if record is None else record.id
+
+    def _forget(self) -> None:
+        with self._lock:
+            self._cache.clear()
+            self._sessions.clear()
+            self._seq, self._loaded, self._foreign, self._sorted = 0, False, [], None
 
     def _refuse_changes(
         self, conn: sqlite3.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str
@@ -248,8 +289,9 @@ class SQLiteStore:
             raise StudyMismatchError(
                 f"study {self.study_name!r} in {str(self.path)!r} was run with a different cell, so its "
                 f"trials cannot be mixed with this one's:\n  - " + "\n  - ".join(changes) + "\n"
-                f"Run the cell as a new study (--study {self.study_name}-2), or replace the old one "
-                f"with --overwrite (its {queries.count_counted(conn, record.id)} trials are deleted)."
+                f"Run the cell as a new study (--study {self.study_name}-2), or start this one afresh "
+                f"with --overwrite (its {queries.count_counted(conn, record.id)} trials are kept, archived under "
+                f"another name)."
             )
 
     # -- the store protocol -----------------------------------------------------------------
@@ -263,6 +305,7 @@ class SQLiteStore:
         """The next trial number, recorded as running; ``None`` when ``limit`` trials that count are held."""
         sid = self._study_id()
         with self._write() as conn:
+            self._check_ours(conn, sid)
             if limit is not None and queries.count_counted(conn, sid) >= limit:
                 return None
             number = conn.execute("SELECT coalesce(max(number), -1) + 1 FROM trials WHERE study_id = ?", (sid,)).fetchone()[0]
@@ -271,6 +314,15 @@ class SQLiteStore:
                 (sid, number, self._session, time.time(), queries.next_seq(conn, sid)),
             )
         return number
+
+    def reclaim(self, number: int, limit: int | None = None) -> bool:
+        """Take back trial ``number`` if it was interrupted, recorded as running again in this
+        run (to run the defaults again as trial 0); False when it is not interrupted, or
+        ``limit`` trials that count are held.  Of two processes sharing the study, one gets it."""
+        sid = self._study_id()
+        with self._write() as conn:
+            self._check_ours(conn, sid)
+            return queries.reclaim(conn, sid, number, self._session, time.time(), limit)
 
     def release(self, number: int) -> None:
         """Give back a reserved number that was not used (it never shows as a trial)."""
@@ -319,12 +371,12 @@ class SQLiteStore:
             self._loaded = True
             for row in rows:
                 number, session, state, seq = row[0], row[1], row[2], row[-1]
-                self._seq = max(self._seq, seq)
+                trial = None if state == RELEASED else trial_from_row(row, self.path, record.name, record.space)
+                self._seq = max(self._seq, seq) if isinstance(seq, int) else self._seq
                 self._sorted = None
-                if state == RELEASED:
+                if trial is None:
                     self._cache.pop(number, None)
                     continue
-                trial = trial_from_row(row, self.path, record.name)
                 self._cache[number] = trial
                 self._sessions[number] = session
                 if not first and session != self._session and trial.state.counted:
@@ -397,9 +449,9 @@ class SQLiteStore:
             return []
         with self._database() as conn:
             rows = conn.execute(
-                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE study_id = ? ORDER BY id", (record.id,)
+                f"SELECT {session_columns(self._schema)} FROM sessions WHERE study_id = ? ORDER BY id", (record.id,)
             ).fetchall()
-        return [session_from_row(r) for r in rows]
+        return [session_from_row(r, self.path, record.name) for r in rows]
 
     def session_of(self, number: int) -> int | None:
         """The id of the session that last wrote trial ``number`` (as :meth:`trials` read it)."""
@@ -430,11 +482,3 @@ def _session_seed(seed: int, session: int) -> int:
     import numpy as np
 
     return int(np.random.SeedSequence([seed % 2**32, session]).generate_state(1)[0]) >> 1
-
-
-def _version() -> str:
-    """The installed hpmagic's version, recorded with each new study ('' when not installed)."""
-    try:
-        return importlib.metadata.version("hpmagic")
-    except importlib.metadata.PackageNotFoundError:
-        return ""
