@@ -27,7 +27,7 @@ import warnings
 from dataclasses import dataclass
 
 from ..errors import AnnotationError, Problem
-from ..space import Parameter, SearchSpace
+from ..space import Distribution, Parameter, SearchSpace
 from .program import VALUES_NAME, CellProgram
 from .spec import EXAMPLE, SpecError, literal, parse_spec
 
@@ -78,7 +78,8 @@ def parse_cell(source: str) -> ParsedCell:
     params: list[Parameter] = []
     for c in comments:
         try:
-            params.append(_parameter(c, top_level.get(c.line), nested.get(c.line), annotated))
+            known = {p.name: p.distribution for p in params}
+            params.append(_parameter(c, top_level.get(c.line), nested.get(c.line), annotated, known))
         except SpecError as exc:
             problems.append(problem(c.line, max(c.column + exc.offset, 1), exc.message, exc.fix))
     if problems:
@@ -103,7 +104,9 @@ def _read(source: str, problem) -> tuple[ast.Module, list[_Comment]]:
         ) from None
 
 
-def _parameter(c: _Comment, stmt: ast.stmt | None, block: str | None, annotated: dict[str, int]) -> Parameter:
+def _parameter(
+    c: _Comment, stmt: ast.stmt | None, block: str | None, annotated: dict[str, int], known: dict[str, Distribution]
+) -> Parameter:
     """The parameter one annotation declares; raises :class:`SpecError` for a mistake."""
     if not c.has_code:
         raise SpecError(
@@ -142,7 +145,7 @@ def _parameter(c: _Comment, stmt: ast.stmt | None, block: str | None, annotated:
             f"write the default as a number, string, bool, None or tuple, e.g. `{name} = 1.0`",
             offset=-(c.column - value_node.col_offset - 1),
         ) from None
-    dist, condition = parse_spec(c.spec, name, annotated, c.line)
+    dist, condition = parse_spec(c.spec, name, annotated, c.line, known)
     return Parameter(name, dist, default, condition, c.line)
 
 
