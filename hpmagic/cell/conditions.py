@@ -68,8 +68,10 @@ def check_comparison(name: str, dist: Distribution, op: str, literal: Any) -> Fi
     if op in ("in", "not in") and not literal:
         holds = "never holds" if op == "in" else "always holds"
         return Finding(f"`{text}` lists no values, so it {holds}", f"list the values, e.g. `{name} in ({_example(dist)},)`")
-    check = _check_choice if isinstance(dist, Choice) else _check_number
-    found = check(name, dist, op, literal, text)
+    if isinstance(dist, Choice):
+        found = _check_choice(name, dist, op, literal, text)
+    else:
+        found = _check_number(name, dist, op, literal, text)
     if found is not None:
         return found
     return _constant(name, dist, op, literal, text)
