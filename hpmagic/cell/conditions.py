@@ -125,12 +125,11 @@ def _not_an_option(name: str, dist: Choice, op: str, item: Any, text: str, eleme
 
 
 def _did_you_mean(item: Any, options: tuple) -> str:
-    same_text = [o for o in options if str(o) == str(item)]  # 1 for "1", "None" for None
-    close = same_text or difflib.get_close_matches(repr(item), [repr(o) for o in options], n=1)
-    if not close:
-        return ""
-    shown = close[0] if isinstance(close[0], str) and not same_text else repr(close[0])
-    return f" (did you mean {shown}?)"
+    """The option ``item`` was probably meant to be: the same text ("1" for 1, "Poly" for "poly"), or a close one."""
+    by_text = {str(o).lower(): o for o in reversed(options)}  # the first option wins a tie
+    text = str(item).lower()
+    close = [text] if text in by_text else difflib.get_close_matches(text, list(by_text), n=1)
+    return f" (did you mean {by_text[close[0]]!r}?)" if close else ""
 
 
 def _orderable(a: Any, b: Any) -> bool:

@@ -93,7 +93,7 @@ def parse_spec(
     if not left:
         raise SpecError("the annotation has a condition but no distribution", "write `SPEC if CONDITION`, e.g. `int(2, 5) if kernel == \"poly\"`")
     node = _parse_expr(left, 0, "distribution")
-    dist = _distribution(node)
+    dist = _distribution(node, name)
     condition = None
     if cond_text is not None:
         if not cond_text:
@@ -104,9 +104,9 @@ def parse_spec(
     return dist, condition
 
 
-def _distribution(node: ast.expr):
+def _distribution(node: ast.expr, name: str):
     if isinstance(node, ast.List):
-        return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node)
+        return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node, name)
     if isinstance(node, ast.Name):
         hint = f"`{node.id}(...)` with its arguments" if node.id in DISTRIBUTIONS else "a distribution call"
         raise SpecError(f"`{node.id}` is not a distribution call", f"write {hint}, e.g. `uniform(0, 1)`", offset=node.col_offset)
@@ -128,7 +128,7 @@ def _distribution(node: ast.expr):
     if kind == "choice":
         if node.keywords:
             raise SpecError("choice takes no keyword arguments", "list the values: `choice(\"a\", \"b\")`", offset=node.keywords[0].value.col_offset)
-        return _make(Choice, kind, [_choice_value(a) for a in node.args], node)
+        return _make(Choice, kind, [_choice_value(a) for a in node.args], node, name)
 
     names = _ARGS[kind]
     values: dict[str, Any] = {}
@@ -158,20 +158,20 @@ def _distribution(node: ast.expr):
             f"write `{kind}({', '.join(names)})`, e.g. `{kind}{_example_args(kind)}`",
             offset=node.col_offset,
         )
-    return _make(DISTRIBUTIONS[kind], kind, {k: v for k, (v, _) in values.items()}, node)
+    return _make(DISTRIBUTIONS[kind], kind, {k: v for k, (v, _) in values.items()}, node, name)
 
 
 def _example_args(kind: str) -> str:
     return {"loguniform": "(1e-3, 1e3)", "logint": "(1, 1024)", "int": "(1, 10)", "normal": "(0, 1)", "lognormal": "(0, 1)"}.get(kind, "(0, 1)")
 
 
-def _make(cls, kind: str, args, node: ast.expr):
+def _make(cls, kind: str, args, node: ast.expr, name: str):
     if cls is Choice and not args:
         raise SpecError("the choice is empty", "list at least one value, e.g. `[\"rbf\", \"poly\"]`", offset=node.col_offset)
     try:
         return Choice(tuple(args)) if cls is Choice else cls(**args)
     except SpaceError as exc:  # the distribution states its rule, and knows the fix
-        raise SpecError(str(exc), getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset) from None
+        raise SpecError(f"{name!r}: {exc}", getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset) from None
 
 
 def _number(node: ast.expr, kind: str, arg: str) -> float | int:
