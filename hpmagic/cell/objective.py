@@ -213,8 +213,10 @@ def _from_array(value: Any, where: str) -> tuple[float, dict[str, float]]:
         raise _refuse(where, value, "which cannot be read as numbers") from None
     kind = array.dtype.kind
     if kind in _ARRAY_KINDS:
-        why = "a boolean" if kind == "b" and array.ndim == 0 else f"which holds {_ARRAY_KINDS[kind]}"
-        raise _refuse(where, value, why, " (return .astype(float) of it if it is meant as a score)" if kind == "b" else "")
+        if kind == "b" and array.ndim == 0:
+            raise _refuse(where, value, "a boolean", _FIX_BOOL)
+        hint = " (return .astype(float) of it if it is meant as a score)" if kind == "b" else ""
+        raise _refuse(where, value, f"which holds {_ARRAY_KINDS[kind]}", hint)
     if array.ndim > 1:
         frame = type(value).__name__ == "DataFrame"
         hint = ("; pick one column (df['score']) or one row as a dict (df.iloc[0].to_dict())" if frame
