@@ -5,7 +5,12 @@ literals (numbers, strings, ``None``, booleans, tuples, and constant arithmetic 
 ``-1e-3`` or ``2**10``), which this module folds itself.  A mistake raises
 :class:`SpecError` with the message, the fix and the column offset inside the spec; the
 parser (:mod:`.parser`) turns it into a :class:`~hpmagic.errors.Problem` with the cell's
-line and column.
+line and column.  A distribution's own rule (``low < high``, a range floats cannot hold)
+comes from :mod:`hpmagic.distributions`, prefixed with the parameter's name; each
+comparison of a condition is checked against the values of the parameter it names, by
+the rules :mod:`.conditions` states (a choice compared with a value it cannot take, an
+ordering Python cannot evaluate, ``==`` on a continuous parameter, a comparison that holds
+for no value or for every value).
 """
 
 from __future__ import annotations
