@@ -45,6 +45,7 @@ ACCEPTED = (
     "whose mean is used) or a dict of numbers (pick one with --metric NAME)"
 )
 _LARGE = 1e300  # beyond this, means and deviations are computed on scaled values (no overflow)
+_SMALL = 1000  # up to this many values, the mean is computed in Python (faster than NumPy for a few folds)
 
 
 def read_objective(raw: Any, has_expression: bool, metric: str | None, variables: Mapping[str, Any]) -> tuple[float, dict[str, float]]:
@@ -114,6 +115,8 @@ _TOO_LARGE = "too large for a float (at most about 1.8e308)"
 
 def _as_number(value: Any, where: str) -> tuple[float, dict[str, float]]:
     """(number, metrics) of one value: a real number, or the mean of a flat sequence of them."""
+    if type(value) is float:
+        return value, {}
     if _is_sequence(value):
         return _summary([_element(v, where, value) for v in value], where)
     if _is_scalar(value) or not hasattr(value, "__array__"):
@@ -177,6 +180,8 @@ def _not_real(x: Any) -> str:
 
 def _element(x: Any, where: str, whole: Any) -> float:
     """One element of a sequence the cell returned."""
+    if type(x) is float:
+        return x
     if not _is_scalar(x) and hasattr(x, "__array__") and getattr(x, "ndim", None) == 0:
         x = x.item()  # a NumPy scalar or a 0-d array: np.bool_ becomes a bool, refused as one
     if _is_sequence(x) or (getattr(x, "ndim", None) or 0) > 0:
@@ -185,17 +190,30 @@ def _element(x: Any, where: str, whole: Any) -> float:
 
 
 def _summary(values: Any, where: str) -> tuple[float, dict[str, float]]:
-    """The mean of the values (a list of floats or a float array), with their standard deviation and count."""
-    if len(values) == 0:
+    """The mean of the values (a list of floats, or a float array), with their standard deviation and count."""
+    n = len(values)
+    if n == 0:
         raise ObjectiveError(f"{where} is an empty sequence; the objective must be {ACCEPTED}")
+    if n > _SMALL:
+        return _summary_array(values)
+    largest = max(map(abs, values))
+    if not math.isfinite(largest):  # NaN or infinite values: the mean says so, and the trial fails on it
+        return sum(values) / n, {"std": math.nan, "n": float(n)}
+    scale = largest if largest > _LARGE else 1.0  # sums of huge values must not overflow
+    scaled = [v / scale for v in values]
+    mean = math.fsum(scaled) / n
+    std = math.sqrt(math.fsum([(v - mean) ** 2 for v in scaled]) / (n - 1)) if n > 1 else 0.0
+    return mean * scale, {"std": std * scale, "n": float(n)}
+
+
+def _summary_array(values: Any) -> tuple[float, dict[str, float]]:
     import numpy as np
 
     array = np.asarray(values, dtype=float)
     largest = float(np.max(np.abs(array)))
-    scale = largest if math.isfinite(largest) and largest > _LARGE else 1.0  # no overflow in sums of huge values
+    scale = largest if math.isfinite(largest) and largest > _LARGE else 1.0
     scaled = array / scale
-    std = float(scaled.std(ddof=1)) * scale if array.size > 1 else 0.0
-    return float(scaled.mean()) * scale, {"std": std, "n": float(array.size)}
+    return float(scaled.mean()) * scale, {"std": float(scaled.std(ddof=1)) * scale, "n": float(array.size)}
 
 
 _ARRAY_KINDS = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes", "M": "dates",
@@ -231,7 +249,7 @@ def _from_array(value: Any, where: str) -> tuple[float, dict[str, float]]:
             floats = array.astype(float)
         if np.isinf(floats).any() and not np.isinf(array).any():
             raise _refuse(where, value, "which holds numbers " + _TOO_LARGE)
-        return _summary(floats, where)
+        return _summary(floats.tolist() if floats.size <= _SMALL else floats, where)
     return _summary([_element(v, where, value) for v in array.tolist()], where)
 
 
