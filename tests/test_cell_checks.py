@@ -275,3 +275,10 @@ def test_a_line_magic_in_the_cell_still_runs_inline(ip):
     result = ip.run_cell_magic("tune", "-q -n 3", "x = 1.0  # tune: uniform(0, 2)\n%time y = x * 2\ny")
     assert [t.state.value for t in result.trials] == ["complete"] * 3
     assert "Wall time" in result.trials[0].stdout
+
+
+def test_a_numeric_choice_compared_beyond_its_options_never_holds():
+    with pytest.raises(AnnotationError) as info:
+        parse_cell("layers = 2  # tune: [1, 2, 3]\nwidth = 8  # tune: int(8, 64) if layers > 10\nwidth")
+    assert "`layers > 10` never holds for layers (choice(1, 2, 3)): its options are 1, 2, 3" in str(info.value)
+    assert parse_cell("layers = 2  # tune: [1, 2, 3]\nwidth = 8  # tune: int(8, 64) if layers > 1\nwidth").space.conditional

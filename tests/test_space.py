@@ -207,3 +207,10 @@ def test_integer_grids_are_exact_up_to_2_to_the_53():
     assert Int(0, 2**53).grid(3) == [0, 2**52, 2**53]
     assert Int(-(2**53), 2**53).grid(5)[-1] == 2**53
     assert Int(0, 10).grid(5) == [0, 2, 5, 8, 10]  # half to even, as before: 2.5 -> 2, 7.5 -> 8
+
+
+def test_tune_refuses_an_overflowing_range_before_anything_runs():
+    ns: dict = {"calls": []}
+    with pytest.raises(hpmagic.AnnotationError, match="'lr': lognormal\\(1000, 1\\) draws"):
+        hpmagic.tune("calls.append(1)\nlr = 1.0  # tune: lognormal(1000, 1)\nlr", ns, quiet=True, trials=3)
+    assert ns == {"calls": []}
