@@ -115,8 +115,8 @@ _TOO_LARGE = "too large for a float (at most about 1.8e308)"
 
 def _as_number(value: Any, where: str) -> tuple[float, dict[str, float]]:
     """(number, metrics) of one value: a real number, or the mean of a flat sequence of them."""
-    if type(value) is float:
-        return value, {}
+    if isinstance(value, float):  # the common case first (np.float64 is a float too)
+        return float(value), {}
     if _is_sequence(value):
         return _summary([_element(v, where, value) for v in value], where)
     if _is_scalar(value) or not hasattr(value, "__array__"):
@@ -180,8 +180,8 @@ def _not_real(x: Any) -> str:
 
 def _element(x: Any, where: str, whole: Any) -> float:
     """One element of a sequence the cell returned."""
-    if type(x) is float:
-        return x
+    if isinstance(x, float):
+        return float(x)
     if not _is_scalar(x) and hasattr(x, "__array__") and getattr(x, "ndim", None) == 0:
         x = x.item()  # a NumPy scalar or a 0-d array: np.bool_ becomes a bool, refused as one
     if _is_sequence(x) or (getattr(x, "ndim", None) or 0) > 0:
