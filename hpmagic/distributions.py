@@ -7,6 +7,12 @@ sampling and by model-based strategies), how to turn a value back (``to_unit``) 
 to list a finite grid of values.  Arguments that break a distribution's rule raise
 :class:`~hpmagic.errors.SpaceError`, whose ``fix`` says how to correct them.
 
+Every value a distribution gives (``from_unit`` anywhere on ``[0, 1]``, every grid point)
+is a finite number inside its bounds: ranges that floats cannot hold are refused when the
+distribution is made (a uniform wider than the largest float or with more than 2**53 steps,
+a loguniform below the smallest normal float, integer bounds beyond ±2**53, normal draws
+``mu ± 7.03 sigma`` that overflow, lognormal draws whose ``exp`` overflows or underflows).
+
 :mod:`hpmagic.space` builds parameters, conditions and search spaces on these, and
 re-exports every name, so ``from hpmagic.space import Uniform`` keeps working.
 """
@@ -14,6 +20,7 @@ re-exports every name, so ``from hpmagic.space import Uniform`` keeps working.
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass
 from statistics import NormalDist
 from typing import Any
@@ -23,21 +30,16 @@ from .errors import SpaceError
 from .storage import codec
 
 __all__ = [
-    "Distribution",
-    "Uniform",
-    "LogUniform",
-    "Int",
-    "LogInt",
-    "Choice",
-    "Normal",
-    "LogNormal",
-    "DISTRIBUTIONS",
-    "distribution_from_json",
-    "same_value",
+    "Distribution", "Uniform", "LogUniform", "Int", "LogInt", "Choice", "Normal", "LogNormal",
+    "DISTRIBUTIONS", "distribution_from_json", "same_value",
 ]
 
 _EPS = 1e-12
 _STD_NORMAL = NormalDist()
+_Z_MAX = _STD_NORMAL.inv_cdf(1 - _EPS)  # how far normal draws reach, in sigmas (u is clipped to [_EPS, 1 - _EPS])
+_MAX_EXACT_INT = 2**53  # integers a float holds exactly (every strategy draws through floats)
+_TINY = sys.float_info.min  # the smallest normal positive float
+_LOG_TINY, _LOG_HUGE = math.log(sys.float_info.min), math.log(sys.float_info.max)
 
 # The fixes of the rules more than one distribution shares.
 _FIX_BOUNDS = "swap or correct the bounds so that low is below high"
@@ -46,6 +48,14 @@ _FIX_ONCE = "list each value once"
 
 def _clip_unit(u: float) -> float:
     return min(max(float(u), 0.0), 1.0)
+
+
+def _half_even(numerator: int, denominator: int) -> int:
+    """``round(numerator / denominator)`` in exact integer arithmetic (half to even, as round)."""
+    q, r = divmod(numerator, denominator)
+    if 2 * r > denominator or (2 * r == denominator and q % 2 == 1):
+        q += 1
+    return q
 
 
 class Distribution:
@@ -118,6 +128,12 @@ class _Bounded(Distribution):
             raise SpaceError(f"`low < high` must hold, but got low={fmt_arg(self.low)}, high={fmt_arg(self.high)}", _FIX_BOUNDS)
         if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
             raise SpaceError(f"`step` must be a positive number, but got step={fmt_arg(self.step)}")
+        if self.step is not None and not (self.high - self.low) / self.step <= _MAX_EXACT_INT:
+            raise SpaceError(
+                f"{self.describe()} has more than 2**53 steps ({(self.high - self.low) / self.step:.3g}): "
+                "floats cannot tell steps that fine apart",
+                "use a larger `step`, or drop `step=` for a continuous range",
+            )
 
     def describe(self) -> str:
         step = f", step={fmt_arg(self.step)}" if self.step is not None else ""
@@ -135,11 +151,11 @@ class _Bounded(Distribution):
 
     def step_value(self, k: int) -> float:
         """The k-th quantised value, ``low + k * step``, without binary rounding noise
-        (``uniform(0.1, 1, step=0.3)`` gives 1.0, not 0.9999999999999999)."""
+        (``uniform(0.1, 1, step=0.3)`` gives 1.0, not 0.9999999999999999), never past ``high``."""
         value = self.low + k * (self.step or 1)
-        if isinstance(value, int) or float(f"{self.low:.12g}") != self.low:
-            return value  # a low of more than 12 significant digits: rounding would move the values
-        return float(f"{value:.12g}")
+        if not isinstance(value, int) and float(f"{self.low:.12g}") == self.low:
+            value = float(f"{value:.12g}")  # (a low of more digits: rounding would move the values)
+        return min(max(value, self.low), self.high)
 
     def contains(self, value: Any) -> bool:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -159,6 +175,15 @@ class Uniform(_Bounded):
 
     kind = "uniform"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not math.isfinite(self.high - self.low):
+            raise SpaceError(
+                f"{self.describe()} is wider than the largest float: high - low overflows, so draws would be infinite",
+                "narrow the range (less than about 1.8e308 wide), or use loguniform(...) for positive values "
+                "spanning many orders of magnitude",
+            )
+
     @property
     def discrete(self) -> bool:  # type: ignore[override]
         return self.step is not None
@@ -167,7 +192,7 @@ class Uniform(_Bounded):
         x = self.low + _clip_unit(u) * (self.high - self.low)
         if self.step is not None:
             x = self._quantise(x)
-        return float(x)
+        return float(min(max(x, self.low), self.high))
 
     def to_unit(self, value: Any) -> float:
         return _clip_unit((float(value) - self.low) / (self.high - self.low))
@@ -194,14 +219,24 @@ class LogUniform(_Bounded):
             )
         if self.step is not None:
             raise SpaceError("loguniform takes no `step`; use logint(...) for integers on a log scale")
+        if self.low < _TINY:
+            raise SpaceError(
+                f"loguniform needs `low` of at least 2.2e-308 (the smallest normal float), but got low={fmt_arg(self.low)}: "
+                "below it floats lose their precision",
+                "raise `low` to 1e-300 or more",
+            )
 
     def from_unit(self, u: float) -> float:
         lo, hi = math.log(self.low), math.log(self.high)
-        return float(min(max(math.exp(lo + _clip_unit(u) * (hi - lo)), self.low), self.high))
+        try:
+            x = math.exp(lo + _clip_unit(u) * (hi - lo))
+        except OverflowError:  # exp(log(high)) may round past the largest float
+            x = self.high
+        return float(min(max(x, self.low), self.high))
 
     def to_unit(self, value: Any) -> float:
         lo, hi = math.log(self.low), math.log(self.high)
-        return _clip_unit((math.log(max(float(value), 1e-300)) - lo) / (hi - lo))
+        return _clip_unit((math.log(max(float(value), self.low)) - lo) / (hi - lo))
 
     def grid(self, points: int) -> list[float]:
         if points == 1:
@@ -219,11 +254,24 @@ class Int(_Bounded):
     def __post_init__(self) -> None:
         for name in ("low", "high", "step"):
             value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not float(value).is_integer()):
+            if value is None:
+                continue
+            if isinstance(value, bool) or not _is_whole(value):
                 raise SpaceError(f"{self.kind} needs whole numbers, but got {name}={fmt_arg(value)}")
-            if value is not None:
-                object.__setattr__(self, name, int(value))
+            value = int(value)
+            if name != "step" and abs(value) > _MAX_EXACT_INT:
+                raise SpaceError(
+                    f"{self.kind} needs bounds within ±2**53 (9007199254740992), the whole numbers a float holds "
+                    f"exactly, but got {name}={fmt_arg(float(value)) if value.bit_length() < 1000 else f'a {len(str(value))}-digit number'}",
+                    "narrow the range; for larger numbers tune a float on a log scale, e.g. "
+                    "`loguniform(1, 1e30)`, and round it in the cell",
+                )
+            object.__setattr__(self, name, value)
         super().__post_init__()
+
+    def _n_steps(self) -> int:
+        assert self.step is not None
+        return int(self.high - self.low) // int(self.step)  # exact: the bounds are whole numbers
 
     def _values_count(self) -> int:
         return self._n_steps() + 1 if self.step is not None else int(self.high - self.low) + 1
@@ -253,7 +301,7 @@ class Int(_Bounded):
             return [int(self.low + k * step) for k in range(n)]
         if points == 1:
             return [self.from_unit(0.5)]
-        return _dedup([int(self.low + round(i * (n - 1) / (points - 1)) * step) for i in range(points)])
+        return _dedup([int(self.low + _half_even(i * (n - 1), points - 1) * step) for i in range(points)])
 
 
 @dataclass(frozen=True)
@@ -287,7 +335,7 @@ class LogInt(Int):
         if self._values_count() <= points or points == 1:
             return super().grid(points)
         lo, hi = math.log(self.low), math.log(self.high)
-        values = [round(math.exp(lo + i * (hi - lo) / (points - 1))) for i in range(points)]
+        values = [min(max(round(math.exp(lo + i * (hi - lo) / (points - 1))), self.low), self.high) for i in range(points)]
         if self.step is not None:
             values = [int(self._quantise(v)) for v in values]
         return _dedup(values)
@@ -351,6 +399,12 @@ class Normal(Distribution):
             raise SpaceError(f"mu and sigma must be finite, but got mu={self.mu!r}, sigma={self.sigma!r}")
         if not self.sigma > 0:
             raise SpaceError(f"`sigma > 0` must hold, but got sigma={fmt_arg(self.sigma)}")
+        if not (math.isfinite(self.mu - _Z_MAX * self.sigma) and math.isfinite(self.mu + _Z_MAX * self.sigma)):
+            limit = (sys.float_info.max - abs(self.mu)) / _Z_MAX
+            raise SpaceError(
+                f"{self.describe()} draws values out to mu ± {_Z_MAX:.2f} sigma, which overflows a float",
+                f"use a sigma below {limit:.3g}",
+            )
 
     def from_unit(self, u: float) -> float:
         u = min(max(float(u), _EPS), 1 - _EPS)
@@ -377,11 +431,25 @@ class LogNormal(Normal):
     kind = "lognormal"
     log = True
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        low, high = self.mu - _Z_MAX * self.sigma, self.mu + _Z_MAX * self.sigma
+        if _LOG_TINY <= low and high <= _LOG_HUGE:
+            return
+        beyond = f"up to exp({high:.4g}), beyond the largest float" if high > _LOG_HUGE else (
+            f"down to exp({low:.4g}), below the smallest normal positive float")
+        hint = f"for values around {fmt_arg(self.mu)}, write lognormal({math.log(self.mu):.3g}, ...); " if self.mu > 1 else ""
+        raise SpaceError(
+            f"{self.describe()} draws exp(normal({fmt_arg(self.mu)}, {fmt_arg(self.sigma)})), {beyond}",
+            f"mu and sigma are those of the value's logarithm: {hint}keep mu ± {_Z_MAX:.2f} sigma within "
+            f"[{_LOG_TINY:.1f}, {_LOG_HUGE:.1f}]",
+        )
+
     def from_unit(self, u: float) -> float:
         return float(math.exp(super().from_unit(u)))
 
     def to_unit(self, value: Any) -> float:
-        return super().to_unit(math.log(max(float(value), 1e-300)))
+        return super().to_unit(math.log(max(float(value), _TINY)))
 
     def contains(self, value: Any) -> bool:
         return super().contains(value) and value > 0
@@ -390,6 +458,16 @@ class LogNormal(Normal):
 DISTRIBUTIONS: dict[str, type[Distribution]] = {
     cls.kind: cls for cls in (Uniform, LogUniform, Int, LogInt, Choice, Normal, LogNormal)
 }
+
+
+def _is_whole(value: Any) -> bool:
+    if isinstance(value, int):
+        return True
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return math.isfinite(number) and number.is_integer()
 
 
 def same_value(a: Any, b: Any) -> bool:

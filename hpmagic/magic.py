@@ -48,7 +48,7 @@ class TuneMagics(Magics):
     @argument("--minimize", action="store_true", help="Lower is better (the default).")
     @argument("--maximize", action="store_true", help="Higher is better.")
     @argument("--metric", default=None, metavar="NAME",
-              help="The objective is the variable NAME after the cell ran, or the key NAME of a returned dict.")
+              help="The objective is key NAME of the dict the cell returns, else the variable NAME after the cell ran.")
     @argument_group("parallel trials")
     @argument("-j", "--jobs", type=int, default=1, metavar="N",
               help="Run N trials at once in N local worker processes; the cell and the variables it reads "

@@ -50,7 +50,7 @@ def test_keyword_bounds_and_annotated_assignment():
 
 def test_conditions_are_parsed_into_trees_over_earlier_parameters():
     space = space_of(
-        'kernel = "rbf"  # tune: ["rbf", "poly", "linear"]\n'
+        'kernel = "rbf"  # tune: ["rbf", "poly", "sigmoid"]\n'
         "degree = 3      # tune: int(2, 5) if kernel == \"poly\"\n"
         "coef0 = 0.0     # tune: uniform(0, 1) if kernel in ('poly', 'sigmoid') and degree >= 3\n"
         "degree\n"

@@ -13,10 +13,11 @@ import dataclasses
 import importlib
 import json
 import math
+import sys
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from hpmagic.space import (
@@ -30,6 +31,7 @@ from hpmagic.space import (
     Normal,
     Parameter,
     SearchSpace,
+    SpaceError,
     Uniform,
 )
 
@@ -289,6 +291,56 @@ def test_stepped_values_stay_within_bounds_whatever_the_digits_of_low():
     grid = dist.grid(5)
     outside = [v for v in grid if not dist.contains(v)]
     assert not outside, f"{dist!r}.grid(5) holds {outside!r}, outside [{dist.low!r}, {dist.high!r}]"
+
+
+# ---------------------------------------------------------------------------------------
+# Extreme ranges: whatever a distribution accepts gives finite values inside its bounds
+# ---------------------------------------------------------------------------------------
+
+_EDGE_FLOATS = [0.0, 1.0, -1.0, 5e-324, 1e-320, sys.float_info.min, 1e-300, 1e300, 1e308, 1.7976931348623157e308,
+                -1e308, -1.7976931348623157e308, 2.0**53, 1e16, 9e307]
+any_float = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(_EDGE_FLOATS + [-v for v in _EDGE_FLOATS]))
+any_int = st.one_of(st.integers(-(2**56), 2**56), st.integers(-5, 5),
+                    st.sampled_from([2**53, -(2**53), 2**53 - 1, 2**53 + 1, 10**30, 1]))
+#: u at the ends of the unit interval and just inside them, and the middle.
+EDGE_UNITS = (0.0, 5e-324, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53, 1.0)
+
+
+@st.composite
+def accepted_distributions(draw: st.DrawFn) -> Distribution:
+    """Any distribution the constructors accept, with arguments anywhere in the float range."""
+    kind = draw(st.sampled_from(["uniform", "uniform-step", "loguniform", "int", "int-step", "logint", "normal", "lognormal"]))
+    try:
+        if kind in ("int", "int-step", "logint"):
+            low, high = sorted(draw(st.lists(any_int, min_size=2, max_size=2, unique=True)))
+            step = draw(st.one_of(st.integers(1, 10), any_int.filter(lambda v: v > 0))) if kind == "int-step" else None
+            return (LogInt if kind == "logint" else Int)(low, high, step=step)
+        if kind in ("normal", "lognormal"):
+            return (LogNormal if kind == "lognormal" else Normal)(draw(any_float), abs(draw(any_float)))
+        low, high = sorted(draw(st.lists(any_float, min_size=2, max_size=2, unique=True)))
+        if kind == "loguniform":
+            return LogUniform(abs(low), abs(high)) if abs(low) < abs(high) else LogUniform(abs(high), abs(low))
+        step = None
+        if kind == "uniform-step":
+            step = (high - low) / draw(st.one_of(st.integers(1, 100), st.floats(0.5, 2.0**60)))
+        return Uniform(low, high, step=step)
+    except SpaceError:
+        reject()
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(dist=accepted_distributions(), points=st.integers(1, 60))
+def test_every_accepted_distribution_gives_finite_values_inside_its_bounds(dist, points):
+    for u in EDGE_UNITS:
+        value = dist.from_unit(u)
+        assert math.isfinite(value), f"{dist!r}.from_unit({u!r}) = {value!r}"
+        assert dist.contains(value), f"{dist!r}.from_unit({u!r}) = {value!r}, which contains() rejects"
+    values = dist.grid(points)
+    assert values, f"{dist!r}.grid({points}) is empty"
+    for value in values:
+        assert math.isfinite(value) and dist.contains(value), f"{dist!r}.grid({points}) holds {value!r}"
+    if isinstance(dist, Int):  # exact whole numbers within the bounds, not floats that drifted past them
+        assert all(type(v) is int and dist.low <= v <= dist.high for v in [*values, *map(dist.from_unit, EDGE_UNITS)])
 
 
 # ---------------------------------------------------------------------------------------

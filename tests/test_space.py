@@ -140,3 +140,77 @@ def test_the_distributions_module_and_space_name_the_same_classes():
     for name in ("Uniform", "LogUniform", "Int", "LogInt", "Choice", "Normal", "LogNormal", "Distribution"):
         assert getattr(hpmagic.space, name) is getattr(hpmagic.distributions, name)
     assert hpmagic.space.SpaceError is hpmagic.errors.SpaceError
+
+
+# -- ranges that floats cannot hold (issue 12) ------------------------------------------------
+
+OVERFLOWING = [
+    # (annotation, words of the rule, words of the fix)
+    ("uniform(-1e308, 1e308)", "wider than the largest float", "narrow the range"),
+    ("uniform(-9e307, 9e307)", "wider than the largest float", "loguniform"),
+    ("uniform(0, 1e308, step=1e-300)", "more than 2**53 steps", "use a larger `step`"),
+    ("uniform(0, 1, step=1e-17)", "more than 2**53 steps", "drop `step=`"),
+    ("int(0, 10**30)", "int needs bounds within ±2**53", "narrow the range"),
+    ("int(-2**60, 0)", "int needs bounds within ±2**53", "loguniform(1, 1e30)"),
+    ("int(0, 1e300)", "int needs bounds within ±2**53", "narrow the range"),
+    ("logint(1, 10**30)", "logint needs bounds within ±2**53", "round it in the cell"),
+    ("loguniform(1e-320, 1)", "at least 2.2e-308 (the smallest normal float)", "raise `low` to 1e-300"),
+    ("normal(0, 1e308)", "mu ± 7.03 sigma, which overflows a float", "use a sigma below"),
+    ("normal(1.7e308, 1e307)", "overflows a float", "use a sigma below"),
+    ("lognormal(1000, 1)", "up to exp(1007), beyond the largest float", "write lognormal(6.91, ...)"),
+    ("lognormal(0, 200)", "beyond the largest float", "mu and sigma are those of the value's logarithm"),
+    ("lognormal(-1000, 1)", "below the smallest normal positive float", "keep mu ± 7.03 sigma within"),
+]
+
+
+@pytest.mark.parametrize("spec, rule, fix", OVERFLOWING, ids=[o[0] for o in OVERFLOWING])
+def test_a_range_floats_cannot_hold_is_an_annotation_error_naming_the_parameter(spec, rule, fix):
+    source = f"lr = 1.0  # tune: {spec}\nlr"
+    with pytest.raises(hpmagic.AnnotationError) as info:
+        parse_cell(source)
+    (problem,) = info.value.problems
+    assert problem.message.startswith("'lr': ") and rule in problem.message
+    assert fix in problem.fix
+    assert problem.column == source.index(spec) + 1
+
+
+@pytest.mark.parametrize("spec", ["uniform(-1e308, 1e308)", "int(0, 10**30)", "lognormal(1000, 1)"])
+def test_the_magic_refuses_an_overflowing_range_before_anything_runs(ip, capsys, spec):
+    ip.user_ns["calls"] = []
+    result = ip.run_cell(f"%%tune -q -n 5 -s grid\ncalls.append(1)\nlr = 1.0  # tune: {spec}\nlr")
+    assert not result.success
+    text = "".join(capsys.readouterr())
+    assert "UsageError" in text and "line 2," in text and "'lr':" in text and "Traceback" not in text
+    assert ip.user_ns["calls"] == [] and "lr" not in ip.user_ns
+
+
+@pytest.mark.parametrize(
+    "dist",
+    [Uniform(-1e308, 0), Uniform(1e308, 1.7e308), Int(-(2**53), 2**53), Int(0, 2**53, step=3), LogInt(1, 2**53),
+     LogUniform(2.3e-308, 1.7976931348623157e308), Normal(0, 2.5e307), hpmagic.space.LogNormal(700, 1.3),
+     Uniform(0, 1, step=1e-15)],
+    ids=repr,
+)
+def test_the_widest_accepted_ranges_give_finite_values_inside_their_bounds(dist):
+    import math
+
+    for u in (0.0, 5e-324, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53, 1.0):
+        value = dist.from_unit(u)
+        assert math.isfinite(value) and dist.contains(value), f"{dist!r}.from_unit({u!r}) = {value!r}"
+    for points in (1, 2, 3, 5, 7):
+        values = dist.grid(points)
+        assert all(math.isfinite(v) and dist.contains(v) for v in values), f"{dist!r}.grid({points}) = {values!r}"
+
+
+def test_integer_grids_are_exact_up_to_2_to_the_53():
+    # The float division of before gave 1000000000000000019884624838656 > high for int(0, 10**30).
+    assert Int(0, 2**53).grid(3) == [0, 2**52, 2**53]
+    assert Int(-(2**53), 2**53).grid(5)[-1] == 2**53
+    assert Int(0, 10).grid(5) == [0, 2, 5, 8, 10]  # half to even, as before: 2.5 -> 2, 7.5 -> 8
+
+
+def test_tune_refuses_an_overflowing_range_before_anything_runs():
+    ns: dict = {"calls": []}
+    with pytest.raises(hpmagic.AnnotationError, match="'lr': lognormal\\(1000, 1\\) draws"):
+        hpmagic.tune("calls.append(1)\nlr = 1.0  # tune: lognormal(1000, 1)\nlr", ns, quiet=True, trials=3)
+    assert ns == {"calls": []}

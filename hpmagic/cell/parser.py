@@ -8,7 +8,9 @@ A tuned parameter is a top-level assignment with a trailing ``# tune: SPEC`` com
 The cell is parsed with :mod:`ast` and its comments are read with :mod:`tokenize`; each
 annotation is read by :mod:`.spec`, and nothing in it is ever evaluated.  Every mistake
 is collected and raised at once as an :class:`~hpmagic.errors.AnnotationError` naming the
-line, the column, the problem and the fix, before any trial runs.
+line, the column, the problem and the fix, before any trial runs, together with what
+:mod:`.statements` finds in the code itself (hpmagic's reserved name, top-level ``await``,
+``yield`` or ``return``, a second cell magic such as ``%%time``).
 
 The code is rewritten so that each tuned assignment reads its value from the trial::
 
@@ -27,9 +29,10 @@ import warnings
 from dataclasses import dataclass
 
 from ..errors import AnnotationError, Problem
-from ..space import Parameter, SearchSpace
+from ..space import Distribution, Parameter, SearchSpace
 from .program import VALUES_NAME, CellProgram
 from .spec import EXAMPLE, SpecError, literal, parse_spec
+from .statements import cell_magic, code_problems
 
 __all__ = ["ParsedCell", "parse_cell"]
 
@@ -65,7 +68,14 @@ def parse_cell(source: str) -> ParsedCell:
     def problem(line: int, column: int, message: str, fix: str = "") -> Problem:
         return Problem(line, column, message, fix, lines[line - 1] if 0 < line <= len(lines) else "")
 
+    magic = cell_magic(source, None)
+    if magic is not None:  # raw IPython text given to tune(): say so rather than "invalid syntax"
+        raise AnnotationError([magic])
     module, comments = _read(source, problem)
+    magic = cell_magic(source, module)
+    if magic is not None:
+        raise AnnotationError([magic])
+    problems = code_problems(module, problem)
     top_level = {stmt.end_lineno: stmt for stmt in module.body}  # last statement wins per line
     nested = _nested_statement_ends(module)
     annotated: dict[str, int] = {}
@@ -74,15 +84,15 @@ def parse_cell(source: str) -> ParsedCell:
         if name and c.has_code:
             annotated.setdefault(name, c.line)
 
-    problems: list[Problem] = []
     params: list[Parameter] = []
     for c in comments:
         try:
-            params.append(_parameter(c, top_level.get(c.line), nested.get(c.line), annotated))
+            known = {p.name: p.distribution for p in params}
+            params.append(_parameter(c, top_level.get(c.line), nested.get(c.line), annotated, known))
         except SpecError as exc:
             problems.append(problem(c.line, max(c.column + exc.offset, 1), exc.message, exc.fix))
     if problems:
-        raise AnnotationError(problems)
+        raise AnnotationError(sorted(problems, key=lambda p: (p.line, p.column)))
     has_expression = bool(module.body) and isinstance(module.body[-1], ast.Expr)
     _rewrite(module, {p.line: p.name for p in params})
     return ParsedCell(source, SearchSpace(tuple(params)), module, has_expression)
@@ -103,7 +113,9 @@ def _read(source: str, problem) -> tuple[ast.Module, list[_Comment]]:
         ) from None
 
 
-def _parameter(c: _Comment, stmt: ast.stmt | None, block: str | None, annotated: dict[str, int]) -> Parameter:
+def _parameter(
+    c: _Comment, stmt: ast.stmt | None, block: str | None, annotated: dict[str, int], known: dict[str, Distribution]
+) -> Parameter:
     """The parameter one annotation declares; raises :class:`SpecError` for a mistake."""
     if not c.has_code:
         raise SpecError(
@@ -142,7 +154,7 @@ def _parameter(c: _Comment, stmt: ast.stmt | None, block: str | None, annotated:
             f"write the default as a number, string, bool, None or tuple, e.g. `{name} = 1.0`",
             offset=-(c.column - value_node.col_offset - 1),
         ) from None
-    dist, condition = parse_spec(c.spec, name, annotated, c.line)
+    dist, condition = parse_spec(c.spec, name, annotated, c.line, known)
     return Parameter(name, dist, default, condition, c.line)
 
 

@@ -5,7 +5,12 @@ literals (numbers, strings, ``None``, booleans, tuples, and constant arithmetic 
 ``-1e-3`` or ``2**10``), which this module folds itself.  A mistake raises
 :class:`SpecError` with the message, the fix and the column offset inside the spec; the
 parser (:mod:`.parser`) turns it into a :class:`~hpmagic.errors.Problem` with the cell's
-line and column.
+line and column.  A distribution's own rule (``low < high``, a range floats cannot hold)
+comes from :mod:`hpmagic.distributions`, prefixed with the parameter's name; each
+comparison of a condition is checked against the values of the parameter it names, by
+the rules :mod:`.conditions` states (a choice compared with a value it cannot take, an
+ordering Python cannot evaluate, ``==`` on a continuous parameter, a comparison that holds
+for no value or for every value).
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ import io
 import math
 import tokenize
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 from ..space import DISTRIBUTIONS, Choice, Condition, Distribution, SpaceError
+from .conditions import check_comparison
 
 __all__ = ["SpecError", "parse_spec", "literal", "EXAMPLE"]
 
@@ -77,30 +84,34 @@ def _parse_expr(text: str, offset: int, what: str) -> ast.expr:
         ) from None
 
 
-def parse_spec(spec: str, name: str, annotated: dict[str, int], line: int) -> tuple[Distribution, Condition | None]:
+def parse_spec(
+    spec: str, name: str, annotated: dict[str, int], line: int, known: Mapping[str, Distribution] | None = None
+) -> tuple[Distribution, Condition | None]:
     """Read ``SPEC [if CONDITION]`` of parameter ``name`` (annotated on ``line``).
 
     ``annotated`` maps every annotated name of the cell to its line, so a condition can
-    only name parameters tuned earlier.
+    only name parameters tuned earlier; ``known`` maps the earlier parameters read so far
+    to their distributions, so each comparison of the condition is checked against the
+    values its parameter can take (:mod:`.conditions`).
     """
     left, cond_text, cond_offset = _split_condition(spec)
     if not left:
         raise SpecError("the annotation has a condition but no distribution", "write `SPEC if CONDITION`, e.g. `int(2, 5) if kernel == \"poly\"`")
     node = _parse_expr(left, 0, "distribution")
-    dist = _distribution(node)
+    dist = _distribution(node, name)
     condition = None
     if cond_text is not None:
         if not cond_text:
             raise SpecError("`if` is not followed by a condition", "write a condition such as `kernel == \"poly\"`", offset=cond_offset)
         cond_node = _parse_expr(cond_text, cond_offset, "condition")
-        tree = _condition(cond_node, name, annotated, line, cond_offset)
+        tree = _condition(cond_node, _Scope(name, annotated, line, cond_offset, known or {}))
         condition = Condition(tree, cond_text)
     return dist, condition
 
 
-def _distribution(node: ast.expr):
+def _distribution(node: ast.expr, name: str):
     if isinstance(node, ast.List):
-        return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node)
+        return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node, name)
     if isinstance(node, ast.Name):
         hint = f"`{node.id}(...)` with its arguments" if node.id in DISTRIBUTIONS else "a distribution call"
         raise SpecError(f"`{node.id}` is not a distribution call", f"write {hint}, e.g. `uniform(0, 1)`", offset=node.col_offset)
@@ -122,7 +133,7 @@ def _distribution(node: ast.expr):
     if kind == "choice":
         if node.keywords:
             raise SpecError("choice takes no keyword arguments", "list the values: `choice(\"a\", \"b\")`", offset=node.keywords[0].value.col_offset)
-        return _make(Choice, kind, [_choice_value(a) for a in node.args], node)
+        return _make(Choice, kind, [_choice_value(a) for a in node.args], node, name)
 
     names = _ARGS[kind]
     values: dict[str, Any] = {}
@@ -152,20 +163,20 @@ def _distribution(node: ast.expr):
             f"write `{kind}({', '.join(names)})`, e.g. `{kind}{_example_args(kind)}`",
             offset=node.col_offset,
         )
-    return _make(DISTRIBUTIONS[kind], kind, {k: v for k, (v, _) in values.items()}, node)
+    return _make(DISTRIBUTIONS[kind], kind, {k: v for k, (v, _) in values.items()}, node, name)
 
 
 def _example_args(kind: str) -> str:
     return {"loguniform": "(1e-3, 1e3)", "logint": "(1, 1024)", "int": "(1, 10)", "normal": "(0, 1)", "lognormal": "(0, 1)"}.get(kind, "(0, 1)")
 
 
-def _make(cls, kind: str, args, node: ast.expr):
+def _make(cls, kind: str, args, node: ast.expr, name: str):
     if cls is Choice and not args:
         raise SpecError("the choice is empty", "list at least one value, e.g. `[\"rbf\", \"poly\"]`", offset=node.col_offset)
     try:
         return Choice(tuple(args)) if cls is Choice else cls(**args)
     except SpaceError as exc:  # the distribution states its rule, and knows the fix
-        raise SpecError(str(exc), getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset) from None
+        raise SpecError(f"{name!r}: {exc}", getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset) from None
 
 
 def _number(node: ast.expr, kind: str, arg: str) -> float | int:
@@ -243,15 +254,23 @@ _CMP_OPS = {
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
 
-def _condition(node: ast.expr, owner: str, annotated: dict[str, int], line: int, base: int) -> tuple:
+class _Scope:
+    """What reading one condition needs: whose it is, the cell's tuned names, where it starts."""
+
+    def __init__(self, owner: str, annotated: dict[str, int], line: int, base: int, known: Mapping[str, Distribution]):
+        self.owner, self.annotated, self.line, self.base, self.known = owner, annotated, line, base, known
+
+
+def _condition(node: ast.expr, scope: _Scope) -> tuple:
+    base = scope.base
     off = base + getattr(node, "col_offset", 0)
     if isinstance(node, ast.BoolOp):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return (op, *[_condition(v, owner, annotated, line, base) for v in node.values])
+        return (op, *[_condition(v, scope) for v in node.values])
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-        return ("not", _condition(node.operand, owner, annotated, line, base))
+        return ("not", _condition(node.operand, scope))
     if isinstance(node, ast.Name):
-        return ("cmp", _condition_name(node, owner, annotated, line, base), "truthy", None)
+        return _comparison(_condition_name(node, scope), "truthy", None, node, scope)
     if isinstance(node, ast.Compare):
         parts = []
         left = node.left
@@ -264,9 +283,11 @@ def _condition(node: ast.expr, owner: str, annotated: dict[str, int], line: int,
                 )
             op = _CMP_OPS[type(op_node)]
             if isinstance(left, ast.Name) and not isinstance(right, ast.Name):
-                parts.append(("cmp", _condition_name(left, owner, annotated, line, base), op, _cond_literal(right, op, base)))
+                name, value = _condition_name(left, scope), _cond_literal(right, op, base)
+                parts.append(_comparison(name, op, value, right, scope))
             elif isinstance(right, ast.Name) and not isinstance(left, ast.Name) and op in _FLIP:
-                parts.append(("cmp", _condition_name(right, owner, annotated, line, base), _FLIP[op], _cond_literal(left, op, base)))
+                name, value = _condition_name(right, scope), _cond_literal(left, op, base)
+                parts.append(_comparison(name, _FLIP[op], value, left, scope))
             else:
                 raise SpecError(
                     "a condition compares one tuned parameter with a literal",
@@ -280,6 +301,17 @@ def _condition(node: ast.expr, owner: str, annotated: dict[str, int], line: int,
         "write e.g. `kernel == \"poly\"` or `solver in (\"saga\", \"liblinear\")`",
         offset=off,
     )
+
+
+def _comparison(name: str, op: str, value: Any, node: ast.expr, scope: _Scope) -> tuple:
+    """The leaf ``("cmp", name, op, value)``, once checked against the values ``name`` can take."""
+    dist = scope.known.get(name)
+    found = check_comparison(name, dist, op, value) if dist is not None else None
+    if found is not None:
+        elements = getattr(node, "elts", None)
+        at = elements[found.element] if elements is not None and found.element is not None else node
+        raise SpecError(found.message, found.fix, offset=scope.base + at.col_offset)
+    return ("cmp", name, op, value)
 
 
 def _cond_literal(node: ast.expr, op: str, base: int) -> Any:
@@ -297,9 +329,9 @@ def _condition_value(node: ast.expr, base: int) -> Any:
         raise SpecError(exc.message, exc.fix, offset=base + exc.offset) from None
 
 
-def _condition_name(node: ast.Name, owner: str, annotated: dict[str, int], line: int, base: int) -> str:
-    name = node.id
-    off = base + node.col_offset
+def _condition_name(node: ast.Name, scope: _Scope) -> str:
+    name, owner, annotated, line = node.id, scope.owner, scope.annotated, scope.line
+    off = scope.base + node.col_offset
     if name == owner:
         raise SpecError(f"the condition of {owner!r} refers to {owner!r} itself", "a condition names other, earlier parameters", offset=off)
     if name not in annotated:
@@ -315,5 +347,3 @@ def _condition_name(node: ast.Name, owner: str, annotated: dict[str, int], line:
             offset=off,
         )
     return name
-
-

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Mapping
 from typing import Any
 
 from ..core import Trial, TrialState
 from ..errors import ObjectiveError
 from ..interrupts import pressed
 from .capture import Capture, redirect
-from .objective import extract_objective
+from .objective import read_objective
 from .program import VALUES_NAME, CellProgram
 
 __all__ = ["run_trial", "evaluate", "describe_failure", "format_cell_exception", "InlineExecutor"]
@@ -77,11 +76,7 @@ def evaluate(program: CellProgram, namespace: dict[str, Any], params: dict[str, 
     ns[VALUES_NAME] = params
     exec(program.body_code, ns)
     raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-    if program.metric is not None and (program.expr_code is None or not isinstance(raw, Mapping)):
-        if program.metric not in ns:
-            raise ObjectiveError(f"the cell did not set the variable {program.metric!r} named by --metric")
-        raw = ns[program.metric]
-    return extract_objective(raw, program.metric)
+    return read_objective(raw, program.expr_code is not None, program.metric, ns)
 
 
 def describe_failure(exc: BaseException, program: CellProgram) -> str:
