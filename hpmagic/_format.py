@@ -56,7 +56,8 @@ def fmt_short(value: Any, limit: int = 60) -> str:
     text = repr(value)
     if len(text) > limit:
         text = text[: limit - 3] + "..."
-    return f"a {type(value).__name__} ({text})"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name} ({text})"
 
 
 def plural(count: int, word: str) -> str:

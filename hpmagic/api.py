@@ -98,6 +98,12 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
             "the cell has no objective: end it with an expression whose value is the score "
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
+    if opts.metric is not None and not parsed.has_expression and not parsed.program(opts.metric).names_metric:
+        raise OptionError(
+            f"--metric {opts.metric}: the cell never uses a variable {opts.metric!r} and ends in no expression, "
+            f"so every trial would read the notebook's {opts.metric!r} unchanged; set it in the cell "
+            f"(e.g. `{opts.metric} = score`) or end the cell with the objective"
+        )
     if opts.out is not None:
         _check_out(opts.out, parsed, namespace)
     return parsed

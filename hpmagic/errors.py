@@ -82,7 +82,7 @@ class Problem:
 
 
 class AnnotationError(HpmagicError, ValueError):
-    """The cell's ``# tune:`` annotations (or the cell itself) cannot be used.
+    """The cell's ``# tune:`` annotations, or the cell's own code, cannot be tuned as they are.
 
     ``problems`` lists every mistake found; ``str(error)`` shows each with its line.
     """
@@ -90,7 +90,8 @@ class AnnotationError(HpmagicError, ValueError):
     def __init__(self, problems: list[Problem]):
         self.problems = list(problems)
         count = len(self.problems)
-        head = "the cell's annotations have a problem" if count == 1 else f"the cell's annotations have {count} problems"
+        head = "the cell has a problem" if count == 1 else f"the cell has {count} problems"
+        head += " to fix before it can be tuned"
         super().__init__(head + ":\n" + "\n".join(p.format() for p in self.problems))
 
     @property

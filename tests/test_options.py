@@ -103,6 +103,7 @@ API_CASES = [
     ({"maximize": True, "minimize": True}, OptionError, "cannot both be given"),
     ({"metric": 5}, OptionError, "--metric needs a name"),
     ({"metric": "  "}, OptionError, "--metric needs a name"),
+    ({"metric": "number"}, OptionError, "the cell never uses a variable 'number'"),
     ({"timeout": "5"}, OptionError, "positive number of seconds"),
     ({"timeout": 0}, OptionError, "positive number of seconds"),
     ({"timeout": math.nan}, OptionError, "positive number of seconds"),
@@ -139,9 +140,10 @@ API_CASES = [
 
 @pytest.mark.parametrize(("options", "kind", "words"), API_CASES, ids=[repr(c[0]) for c in API_CASES])
 def test_tune_raises_a_specific_hpmagic_error_for_every_bad_option(workdir, options, kind, words):
-    ns = {"calls": []}
+    ns = {"calls": [], "number": 0.5}
+    cell = CELL.rsplit("\n", 1)[0] if "metric" in options else CELL  # without its objective line
     with pytest.raises(kind, match=words) as caught:
-        hpmagic.tune(CELL, ns, **{"trials": 5, "quiet": True, **options})
+        hpmagic.tune(cell, ns, **{"trials": 5, "quiet": True, **options})
     assert isinstance(caught.value, HpmagicError)
     assert ns["calls"] == []
     assert "x" not in ns  # nothing was applied
@@ -172,3 +174,13 @@ def test_the_line_is_split_as_a_shell_would_and_variables_are_expanded(ip, workd
     ip.user_ns["res"] = "an old result"
     ip.run_cell_magic("tune", "-q -n 3 -o res", CELL)  # rebinding an ordinary variable is fine
     assert ip.user_ns["res"].budget == 3
+
+
+def test_a_metric_variable_the_cell_never_names_is_not_read_from_the_notebook():
+    from hpmagic.errors import TrialsFailedError
+
+    cell = "x = 0.5  # tune: uniform(0, 1)\n{'acc': x}"
+    with pytest.raises(TrialsFailedError, match="has no key 'score'"):
+        hpmagic.tune(cell, {"score": 0.25}, trials=3, metric="score", quiet=True)
+    result = hpmagic.tune(cell + "\nscore = 2 * x\n{'acc': x}", {"score": 0.25}, trials=3, metric="score", quiet=True)
+    assert result.trials[0].value == 1.0  # the cell's own score, not the notebook's

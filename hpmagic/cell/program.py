@@ -43,6 +43,11 @@ class CellProgram:
         self.expr_code = None
         if isinstance(last, ast.Expr):
             self.expr_code = compile(ast.Expression(body=last.value), self.filename, "eval")
+        #: The cell's code names the ``--metric`` variable (so reading it after a trial is not
+        #: reading the notebook's own, unchanged variable).
+        self.names_metric = metric is not None and any(
+            isinstance(node, ast.Name) and node.id == metric for node in ast.walk(module)
+        )
 
     def register_source(self) -> None:
         """Make the cell's text available to tracebacks (also called in worker processes)."""

@@ -76,7 +76,9 @@ def evaluate(program: CellProgram, namespace: dict[str, Any], params: dict[str, 
     ns[VALUES_NAME] = params
     exec(program.body_code, ns)
     raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-    return read_objective(raw, program.expr_code is not None, program.metric, ns)
+    # A --metric variable the cell's code never names would be the notebook's own, unchanged.
+    variables = ns if program.names_metric else {}
+    return read_objective(raw, program.expr_code is not None, program.metric, variables)
 
 
 def describe_failure(exc: BaseException, program: CellProgram) -> str:
