@@ -30,8 +30,8 @@ class HyperbandPruner(ASHAPruner):
     to the bracket furthest behind its share, the one with the largest
     ``share * (trials assigned so far + 1) - trials it holds`` (the lowest bracket on a
     tie).  This depends only on how many trials each bracket holds, so the sequence is
-    fixed by the trial numbers and a resumed study (whose ``finish`` calls restore the
-    counts) continues it.
+    fixed by the order in which trials start (the order of their numbers), and a resumed
+    study, whose ``finish`` calls restore the counts, continues it.
 
     Until ``max_resource`` is known (``auto``: learned from the first trial that
     completes), ``s_max`` is unknown: the trials that start before go to bracket 0, and the
