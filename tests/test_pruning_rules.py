@@ -78,7 +78,7 @@ def test_a_value_that_is_not_finite_is_refused(value):
     assert "step 3" in str(caught.value) and "diverged" in str(caught.value)
 
 
-@pytest.mark.parametrize("value", ["0.5", True, None, [0.5], np.array([0.5, 0.6]), 1 + 2j, b"1"])
+@pytest.mark.parametrize("value", ["0.5", True, np.bool_(True), None, [0.5], np.array([0.5, 0.6]), 1 + 2j, b"1"])
 def test_a_value_that_is_not_a_real_number_is_refused(value):
     with pytest.raises(ReportError, match="the value must be a real number, but got a"):
         check_point(value, 0)
@@ -201,16 +201,19 @@ def test_median_compares_at_the_largest_step_each_trial_reported():
     assert pruner.report(12, 3, 2.1).prune
 
 
-def test_median_leaves_out_trials_that_did_not_reach_the_step_and_failed_trials():
+def test_median_compares_finished_trials_that_reached_the_step_whatever_their_end():
     pruner = ready(MedianPruner(min_trials=2))
     run_trial(pruner, 0, curve([1.0, 0.9, 0.8, 0.7]))
     run_trial(pruner, 1, curve([1.1, 1.0, 0.9, 0.8]))
     run_trial(pruner, 2, curve([3.0]), TrialState.PRUNED)  # stopped at step 1: not compared at step 2
-    run_trial(pruner, 3, curve([0.0, 0.0]), TrialState.FAILED)  # failed: never compared
-    run_trial(pruner, 4, curve([0.0, 0.0]), TrialState.INTERRUPTED)
-    assert pruner.report(10, 1, 1.5).prune  # step 1: trials 0, 1, 2 -> median 1.1
+    run_trial(pruner, 3, curve([2.0, 2.0, 2.0]), TrialState.FAILED)  # failed after step 3: compared up to it
+    pruner.report(4, 1, 0.0)  # running: never compared
+    assert pruner.report(10, 1, 1.6).prune  # step 1: trials 0, 1, 2, 3 -> median (1.1 + 2) / 2 = 1.55
     assert not pruner.report(11, 1, 1.05).prune
-    assert pruner.report(11, 2, 1.0).prune  # step 2: trials 0 and 1 only -> median 0.95
+    assert pruner.report(11, 2, 1.01).prune  # step 2: trials 0, 1, 3 -> median 1.0
+    assert not pruner.report(12, 1, 1.5).prune  # below the median 1.55 of trials 0 to 3
+    pruner.finish(finished(4, TrialState.INTERRUPTED), [(1, 0.0), (2, 0.0)])  # now compared
+    assert pruner.report(13, 1, 1.5).prune  # step 1: trials 0 to 4 -> median 1.1
 
 
 def test_median_min_step_and_interval():

@@ -46,9 +46,10 @@ class Decision:
     ``prune``: stop the trial at this point.  ``reason``: for a pruned trial, one sentence
     for its record (why it was stopped); for a trial that reached a rung and goes on, a
     short note ("promoted at rung 3"); else empty.  ``step``: the step decided on.
-    ``rung``: the resource (step) of the highest rung this report reached, ``None`` when it
-    reached none (ASHA, Hyperband; always ``None`` for the other rules).  ``bracket``: the
-    trial's bracket (0 unless Hyperband).
+    ``rung`` (ASHA, Hyperband; always ``None`` for the other rules): the resource (step) of
+    the rung the trial was pruned at, or of the highest rung this report reached and was
+    promoted at; ``None`` when the report reached no rung.  ``bracket``: the trial's
+    bracket (0 unless Hyperband).
     """
 
     prune: bool
@@ -60,7 +61,7 @@ class Decision:
 
 def _number(value: Any) -> float | None:
     """``value`` as a float when it is a real number (a numpy scalar or 0-d array too), else None."""
-    if isinstance(value, (bool, str, bytes)):
+    if isinstance(value, (bool, str, bytes)) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
         return None
     if isinstance(value, numbers.Real):
         return float(value)

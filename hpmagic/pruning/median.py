@@ -19,10 +19,11 @@ class MedianPruner(Pruner):
     earlier trials' best values at the same step.
 
     At a report at step ``s``, the trial's standing is its best value over its points at
-    steps ``<= s``.  It is compared with every *finished* trial (complete or pruned; failed
-    and interrupted trials are left out) whose curve reaches ``s`` (a point at or before
-    ``s`` and one at or after it); each of them stands at its best value over its points
-    at steps ``<= s``, that is at the largest step ``<= s`` it reported.  The trial is
+    steps ``<= s``.  It is compared with every *finished* trial (whatever its end: complete,
+    pruned, failed or interrupted, its points are real measurements) whose curve reaches
+    ``s`` (a point at or before ``s`` and one at or after it); each of them stands at its
+    best value over its points at steps ``<= s``, that is at the largest step ``<= s`` it
+    reported.  Running trials are not compared.  The trial is
     pruned when it is strictly worse than the median of those (a tie goes on).
 
     Why "the largest step ``<= s``" rather than exactly ``s``: trials need not report at the
@@ -59,7 +60,7 @@ class MedianPruner(Pruner):
     def __init__(self, min_trials: int = 5, min_step: float = 0.0, interval: float = 1.0) -> None:
         super().__init__()
         configure(self, {"min_trials": min_trials, "min_step": min_step, "interval": interval})
-        self._done: dict[int, Curve] = {}  # finished trials compared with (complete or pruned)
+        self._done: dict[int, Curve] = {}  # finished trials, compared with
         self._ends: dict[int, float] = {}  # complete trial -> its last step
         self._checked: dict[int, float] = {}  # running trial -> the step of its last decision
 
@@ -98,7 +99,7 @@ class MedianPruner(Pruner):
         self._ends.pop(number, None)
 
     def _record(self, number: int, state: TrialState, curve: Curve) -> None:
-        if state in (TrialState.COMPLETE, TrialState.PRUNED) and len(curve):
+        if len(curve):
             self._done[number] = curve
         if state is TrialState.COMPLETE and len(curve):
             self._ends[number] = curve.steps[-1]
