@@ -8,6 +8,7 @@ problem, where it is and how to fix it.  The hierarchy::
     ├── AnnotationError        the cell's ``# tune:`` annotations (or the cell) cannot be used
     ├── SpaceError             a distribution's arguments break one of its rules (``.fix`` says how to correct them)
     ├── OptionError            an option of ``%%tune`` / ``tune()`` has a bad value
+    ├── ReportError            a ``report(value, step)`` of the cell cannot be used (this fails the trial)
     ├── StorageError           a study file or a study cannot be used
     │   └── StudyMismatchError the cell no longer matches its stored study
     ├── SearchStopped          the search ran but stopped early; ``.result`` keeps what finished
@@ -42,6 +43,7 @@ __all__ = [
     "Problem",
     "SpaceError",
     "OptionError",
+    "ReportError",
     "StorageError",
     "StudyMismatchError",
     "SearchStopped",
@@ -125,6 +127,12 @@ class ObjectiveError(HpmagicError, ValueError):
 
 class OptionError(HpmagicError, ValueError):
     """An option of ``%%tune`` / ``tune()`` has a value that cannot be used."""
+
+
+class ReportError(HpmagicError, ValueError):
+    """A point of a trial's learning curve (``report(value, step)``) cannot be used: a value
+    that is not a finite number, a step that is negative, not finite, repeated or goes
+    backwards.  Raised inside the cell, so it fails that trial (never the search)."""
 
 
 class StorageError(HpmagicError):

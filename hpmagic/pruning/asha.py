@@ -1,0 +1,183 @@
+"""Asynchronous successive halving (ASHA): rungs at ``min_resource * eta**k``, the top 1/eta go on."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .._format import fmt_value
+from ..core import TrialState
+from ..errors import OptionError
+from .base import Curve, Decision, Pruner
+from .settings import Setting, configure
+
+__all__ = ["ASHAPruner"]
+
+_AUTO = "learned from the first complete trial's last step"
+
+
+class ASHAPruner(Pruner):
+    """``asha``: asynchronous successive halving (Li et al., 2020).
+
+    Rungs stand at the steps ``min_resource * eta**k`` (k = 0, 1, ...) below
+    ``max_resource``.  A report *reaches* a rung when its step is at or past the rung and
+    the trial's previous step was before it.  The trial's value there is its best value so
+    far, recorded at the rung; it goes on when its rank among every value recorded at that
+    rung so far (its own included; running, pruned and finished trials alike) is within
+    the top ``ceil(n / eta)`` of the ``n`` values, and is pruned otherwise.
+
+    - The first trials at a rung: with ``n`` values recorded, ``ceil(n / eta)`` may go on,
+      which is at least one, so the first trial at a rung always goes on, and the next
+      ``eta - 1`` go on only if they are the best at the rung so far.  The expected share
+      that goes on is never below 1/eta (``floor`` would prune more than intended).
+    - Ties: the rank counts the values strictly better, so tied trials share the better
+      rank (and both go on when one would).
+    - A report that jumps over rungs (steps 1 then 20 with rungs at 3 and 9) reaches
+      each rung it passed: its value is recorded at each, and it goes on only if it is
+      within the top at every one (it is judged against each rung in turn, lowest first).
+    - No rung is at or beyond ``max_resource``: a trial that got there is done, and
+      stopping it would save nothing and lose its objective.
+
+    Settings (defaults): ``min_resource`` (1), the step of the first rung; ``eta`` (3),
+    the factor between rungs (a whole number of at least 2); ``max_resource`` (auto), the
+    last step of a full trial, or ``auto``: learned from the last step of the first trial
+    that completes (in the order trials finish); until then, every rung counts.
+    """
+
+    name = "asha"
+    SETTINGS = (
+        Setting("min_resource", float, 1.0, "the step of the first rung", low=0, low_open=True),
+        Setting("eta", int, 3, "the factor between rungs; the top 1/eta go on", low=2),
+        Setting("max_resource", float, None, "the last step of a full trial", low=0, low_open=True, auto=_AUTO),
+    )
+
+    min_resource: float
+    eta: int
+    max_resource: float | None
+
+    def __init__(self, min_resource: float = 1.0, eta: int = 3, max_resource: float | None = None) -> None:
+        super().__init__()
+        configure(self, {"min_resource": min_resource, "eta": eta, "max_resource": max_resource})
+        if self.max_resource is not None and self.max_resource <= self.min_resource:
+            raise OptionError(
+                f"--prune {self.name}: max_resource ({fmt_value(self.max_resource)}) must be larger than "
+                f"min_resource ({fmt_value(self.min_resource)}), or no rung would be left to decide at"
+            )
+        self._max = self.max_resource  # the horizon: given, or learned
+        self._learned_from: int | None = None
+        self._rungs: dict[tuple[int, int], dict[int, float]] = {}  # (bracket, exponent) -> trial -> value
+
+    # -- rungs ---------------------------------------------------------------------------
+
+    def resource(self, exponent: int) -> float:
+        """The step of rung ``exponent``: ``min_resource * eta**exponent``."""
+        return self.min_resource * self.eta**exponent
+
+    def rungs(self, bracket: int = 0) -> list[float]:
+        """The rung steps of ``bracket`` below ``max_resource`` (its first four while that is unknown)."""
+        out: list[float] = []
+        exponent = self._first_exponent(bracket)
+        while self._open(self.resource(exponent)) and (self._max is not None or len(out) < 4):
+            out.append(self.resource(exponent))
+            exponent += 1
+        return out
+
+    def _first_exponent(self, bracket: int) -> int:
+        return bracket
+
+    def _open(self, resource: float) -> bool:
+        return self._max is None or resource < self._max
+
+    def _crossed(self, bracket: int, previous: float | None, step: float) -> list[int]:
+        """The rungs of ``bracket`` a report at ``step`` reaches, after one at ``previous``."""
+        found: list[int] = []
+        exponent = self._first_exponent(bracket)
+        while self.resource(exponent) <= step and self._open(self.resource(exponent)):
+            if previous is None or self.resource(exponent) > previous:
+                found.append(exponent)
+            exponent += 1
+        return found
+
+    # -- decisions -----------------------------------------------------------------------
+
+    def _enter(self, number: int, bracket: int, previous: float | None, step: float, value: float) -> list[int]:
+        crossed = self._crossed(bracket, previous, step)
+        for exponent in crossed:
+            self._rungs.setdefault((bracket, exponent), {})[number] = value
+        return crossed
+
+    def _decide(self, number: int, curve: Curve) -> Decision:
+        bracket = self._brackets.get(number, 0)
+        previous = curve.steps[-2] if len(curve) > 1 else None
+        crossed = self._enter(number, bracket, previous, curve.steps[-1], curve.best)
+        if not crossed:
+            return self._go_on(number, curve)
+        for exponent in crossed:
+            reason = self._verdict(number, bracket, exponent, curve.steps[-1])
+            if reason:
+                return self._stop(number, curve, reason, self.resource(exponent))
+        top = self.resource(crossed[-1])
+        return self._go_on(number, curve, f"promoted at rung {fmt_value(top)}", top)
+
+    def _verdict(self, number: int, bracket: int, exponent: int, step: float) -> str:
+        """Why trial ``number`` stops at this rung, or ``""`` when it goes on."""
+        values = self._rungs[(bracket, exponent)]
+        mine = values[number]
+        rank = 1 + sum(1 for v in values.values() if v < mine)
+        allowed = math.ceil(len(values) / self.eta)
+        if rank <= allowed:
+            return ""
+        where = f"at rung {fmt_value(self.resource(exponent))} (step {fmt_value(step)})"
+        if bracket:
+            where = f"in bracket {bracket}, {where}"
+        top = "only the best goes on" if allowed == 1 else f"only the top {allowed} go on"
+        return f"{where} its best value {self._shown(mine)} ranked {rank} of {len(values)}; {top} (eta={self.eta})"
+
+    # -- finished trials -----------------------------------------------------------------
+
+    def _forget(self, number: int) -> None:
+        for values in self._rungs.values():
+            values.pop(number, None)
+
+    def _record(self, number: int, state: TrialState, curve: Curve) -> None:
+        bracket, previous = self._brackets.get(number, 0), None
+        for step, best in zip(curve.steps, curve.bests):
+            self._enter(number, bracket, previous, step, best)
+            previous = step
+        if state is TrialState.COMPLETE and self._max is None and len(curve):
+            self._learn(number, curve.steps[-1])
+
+    def _learn(self, number: int, last_step: float) -> None:
+        """``max_resource`` is now ``last_step``; rungs at or past it are dropped."""
+        self._max, self._learned_from = last_step, number
+        for key in [k for k in self._rungs if not self._open(self.resource(k[1]))]:
+            del self._rungs[key]
+
+    # -- what it says ----------------------------------------------------------------------
+
+    def _horizon_text(self) -> str:
+        if self.max_resource is not None:
+            return f"max_resource={fmt_value(self.max_resource)}"
+        if self._max is None:
+            return "max_resource learned from the first complete trial"
+        return f"max_resource={fmt_value(self._max)} learned from trial {self._learned_from}"
+
+    def _rung_text(self, bracket: int = 0) -> str:
+        steps = self.rungs(bracket)
+        if not steps:
+            return "no rung below max_resource, so nothing is pruned"
+        more = ", ..." if self._max is None else ""
+        return "rungs at steps " + ", ".join(fmt_value(float(s)) for s in steps) + more
+
+    def describe(self) -> str:
+        return (
+            f"asha: {self._rung_text()}; the top 1/{self.eta} at each rung go on "
+            f"(min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()})"
+        )
+
+    def _snapshot(self) -> dict[str, Any]:
+        rungs: dict[int, dict[float, dict[int, float]]] = {}
+        for (bracket, exponent), values in sorted(self._rungs.items()):
+            if values:
+                rungs.setdefault(bracket, {})[self.resource(exponent)] = dict(sorted(values.items()))
+        return {"rungs": rungs, "max_resource": self._max, "learned_from": self._learned_from}

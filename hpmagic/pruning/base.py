@@ -1,0 +1,295 @@
+"""The contract of a pruning rule, the checks on each reported point, and a trial's curve.
+
+A :class:`Pruner` lives in the kernel, next to the runner, and sees every trial of one
+search through four calls, made one at a time (reports from concurrent workers are
+serialised before they reach it, so its decisions never race):
+
+1. :meth:`Pruner.setup` once, before anything else: the direction and the trial budget.
+2. :meth:`Pruner.finish` for every stored trial of a resumed study, in the order they
+   finished, before any new trial starts: the brackets and rungs continue from there.
+3. For each new trial, :meth:`Pruner.assign` when it starts (its bracket: 0 unless
+   Hyperband), then :meth:`Pruner.report` for each point of its curve, in the order the
+   cell reported them, each answered by a :class:`Decision` (go on, or stop here).
+4. :meth:`Pruner.finish` when it ends, whatever the end (complete, failed, pruned,
+   interrupted), with its whole curve.
+
+A pruner's state is a function of the finished trials' curves (and the points of the
+running ones): :meth:`Pruner.finish` throws away what the live reports of that trial left
+and replays the curve it is given, so the state rebuilt by a resumed study's ``finish``
+calls is the state the live search had (:meth:`Pruner.snapshot` shows it as plain data).
+
+Values are compared as losses, ``direction.loss(value)``: lower is better.  Every point is
+checked by :func:`check_point` before a rule sees it, so no rule ever sees a NaN, an
+infinity or a step that goes backwards.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import numbers
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .._format import fmt_short, fmt_value
+from ..core import Direction, Trial, TrialState
+from ..errors import ReportError
+
+__all__ = ["Decision", "Pruner", "Curve", "check_point"]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a pruner decided on one reported point.
+
+    ``prune``: stop the trial at this point.  ``reason``: for a pruned trial, one sentence
+    for its record (why it was stopped); for a trial that reached a rung and goes on, a
+    short note ("promoted at rung 3"); else empty.  ``step``: the step decided on.
+    ``rung`` (ASHA, Hyperband; always ``None`` for the other rules): the resource (step) of
+    the rung the trial was pruned at, or of the highest rung this report reached and was
+    promoted at; ``None`` when the report reached no rung.  ``bracket``: the trial's
+    bracket (0 unless Hyperband).
+    """
+
+    prune: bool
+    reason: str = ""
+    step: float = 0.0
+    rung: float | None = None
+    bracket: int = 0
+
+
+def _number(value: Any) -> float | None:
+    """``value`` as a float when it is a real number (a numpy scalar or 0-d array too), else None."""
+    if isinstance(value, (bool, str, bytes)) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return None
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if getattr(value, "ndim", 0) == 0 and callable(getattr(value, "__float__", None)):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+    return None
+
+
+def check_point(value: Any, step: Any, previous_step: float | None = None) -> tuple[float, float]:
+    """``(step, value)`` as floats, or :class:`~hpmagic.errors.ReportError` naming the problem.
+
+    ``value`` must be a finite real number (an int, a float, a numpy scalar or 0-d array;
+    not a bool, a string or a longer array).  ``step`` must be a finite number of at least
+    0, larger than ``previous_step`` (the trial's last reported step, ``None`` for its first
+    report).  Every :meth:`Pruner.report` calls this; the cell's ``report`` can call it
+    first, where the mistake was made.
+    """
+    number = _number(value)
+    if number is None:
+        raise ReportError(
+            f"report(value, step): the value must be a real number, but got {fmt_short(value)}; "
+            "report the score as a float, e.g. report(float(score), epoch)"
+        )
+    where = _number(step)
+    if where is None or not math.isfinite(where) or where < 0:
+        got = fmt_short(step) if where is None else fmt_value(where)
+        raise ReportError(
+            f"report(value, step): the step must be a finite number of at least 0 (an epoch, an iteration, "
+            f"a fold index), but got {got}"
+        )
+    if not math.isfinite(number):
+        raise ReportError(
+            f"report(value, step): the value at step {fmt_value(where)} is {number}, not a finite number; "
+            "a NaN or infinite score usually means the trial diverged (the trial fails here)"
+        )
+    if previous_step is not None and where <= previous_step:
+        problem = "was already reported" if where == previous_step else f"comes after step {fmt_value(previous_step)}"
+        raise ReportError(
+            f"report(value, step): step {fmt_value(where)} {problem}; each report of a trial needs a larger step "
+            "than the one before (e.g. the epoch number)"
+        )
+    return where, number
+
+
+@dataclass
+class Curve:
+    """One trial's points as losses (lower is better), with the best loss up to each step."""
+
+    steps: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    bests: list[float] = field(default_factory=list)  # bests[i] = min(losses[: i + 1])
+
+    @classmethod
+    def of(cls, points: Iterable[tuple[float, float]], direction: Direction) -> Curve:
+        """A curve from ``(step, value)`` points in the user's direction, each checked."""
+        curve = cls()
+        for step, value in points:
+            where, number = check_point(value, step, curve.last_step)
+            curve.add(where, direction.loss(number))
+        return curve
+
+    def add(self, step: float, loss: float) -> None:
+        self.steps.append(step)
+        self.losses.append(loss)
+        self.bests.append(loss if not self.bests else min(loss, self.bests[-1]))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def last_step(self) -> float | None:
+        return self.steps[-1] if self.steps else None
+
+    @property
+    def best(self) -> float:
+        """The best loss so far (``inf`` for an empty curve)."""
+        return self.bests[-1] if self.bests else math.inf
+
+    def best_at(self, step: float) -> float | None:
+        """The best loss over the points at steps ``<= step``, ``None`` before the first point."""
+        index = bisect.bisect_right(self.steps, step)
+        return self.bests[index - 1] if index else None
+
+    def reaches(self, step: float) -> bool:
+        """True when the curve has a point at or before ``step`` and one at or after it."""
+        return bool(self.steps) and self.steps[0] <= step <= self.steps[-1]
+
+    def points(self) -> list[tuple[float, float]]:
+        return list(zip(self.steps, self.losses))
+
+
+class Pruner:
+    """The base class of the pruning rules: the calls a search makes, in this order.
+
+    - ``setup(direction, budget)``: once, first (``budget`` is ``-n``, the trial budget).
+    - ``finish(trial, curve)`` for each stored trial of a resumed study, in the order the
+      trials finished, before any new report.
+    - ``assign(number)`` when trial ``number`` starts: its bracket (0 unless Hyperband).
+    - ``report(number, step, value)`` for each point the trial reports, in order: a
+      :class:`Decision`.  The point is checked with :func:`check_point` (a
+      :class:`~hpmagic.errors.ReportError` for a bad one, recording nothing); once a trial
+      was pruned, its later reports get the same decision again and record nothing; a
+      report of a trial that finished is a ``ReportError``.
+    - ``finish(trial, curve)`` when the trial ends, in any state, with its whole curve as
+      ``(step, value)`` points: what its live reports recorded is replaced by ``curve``.
+    - ``describe()``: one line for the summary, the rule and its settings.
+
+    Subclasses fill in :meth:`_decide` (one report) and :meth:`_record` / :meth:`_forget`
+    (a finished trial), and list their settings in ``SETTINGS``
+    (:class:`hpmagic.pruning.settings.Setting`).
+    """
+
+    name: ClassVar[str] = ""
+    SETTINGS: ClassVar[tuple[Any, ...]] = ()
+
+    def __init__(self) -> None:
+        self.direction = Direction.MINIMIZE
+        self.budget = 0
+        self._live: dict[int, Curve] = {}
+        self._stopped: dict[int, Decision] = {}
+        self._finished: dict[int, TrialState] = {}
+        self._brackets: dict[int, int] = {}
+
+    # -- the calls ---------------------------------------------------------------------
+
+    def setup(self, direction: Direction, budget: int) -> None:
+        """Called once, before any other call: which way is better, and ``-n``."""
+        self.direction = Direction(direction)
+        self.budget = budget
+
+    def assign(self, number: int) -> int:
+        """The bracket of trial ``number`` (0 unless Hyperband); the same answer if asked again."""
+        if number not in self._brackets:
+            self._brackets[number] = self._choose_bracket(number)
+        return self._brackets[number]
+
+    def report(self, number: int, step: float, value: float) -> Decision:
+        """One point of trial ``number``'s curve: go on, or prune (see the class docstring)."""
+        if number in self._finished:
+            raise ReportError(
+                f"report(value, step): trial {number} has already ended ({self._finished[number]}); "
+                "report only while the trial runs, before the cell's last line"
+            )
+        if number in self._stopped:
+            return self._stopped[number]
+        known = self._live.get(number)
+        where, number_value = check_point(value, step, known.last_step if known else None)
+        self.assign(number)
+        curve = self._live.setdefault(number, Curve())
+        curve.add(where, self.direction.loss(number_value))
+        decision = self._decide(number, curve)
+        if decision.prune:
+            self._stopped[number] = decision
+        return decision
+
+    def finish(self, trial: Trial, curve: Sequence[tuple[float, float]], bracket: int | None = None) -> None:
+        """Trial ``trial`` ended with ``curve`` (its ``(step, value)`` points, in order).
+
+        ``bracket`` is the one :meth:`assign` gave it (stored with the trial); ``None``
+        keeps the one assigned live, or assigns one now for a trial this pruner never saw.
+        A stored curve is checked as reports are (a ``ReportError`` for a bad point).
+        """
+        number = trial.number
+        points = Curve.of(curve, self.direction)
+        if bracket is not None:
+            self._brackets[number] = bracket
+        self.assign(number)
+        self._live.pop(number, None)
+        self._stopped.pop(number, None)
+        self._forget(number)
+        self._finished[number] = trial.state
+        self._record(number, trial.state, points)
+
+    def describe(self) -> str:
+        """One line for the summary: the rule and its settings."""
+        raise NotImplementedError
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state as plain data: equal for a live search and one rebuilt by ``finish`` calls."""
+        return {
+            "rule": self.name,
+            "running": {n: c.points() for n, c in sorted(self._live.items())},
+            "stopped": sorted(self._stopped),
+            "finished": dict(sorted(self._finished.items())),
+            "brackets": dict(sorted(self._brackets.items())),
+            **self._snapshot(),
+        }
+
+    # -- what a rule fills in ----------------------------------------------------------
+
+    def _choose_bracket(self, number: int) -> int:
+        return 0
+
+    def _decide(self, number: int, curve: Curve) -> Decision:
+        """The decision for ``curve``'s last point (already checked and recorded)."""
+        raise NotImplementedError
+
+    def _forget(self, number: int) -> None:
+        """Drop whatever the rule recorded for trial ``number`` (before its curve is replayed)."""
+
+    def _record(self, number: int, state: TrialState, curve: Curve) -> None:
+        """Trial ``number`` finished in ``state`` with ``curve``."""
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {}
+
+    # -- helpers for the rules -----------------------------------------------------------
+
+    def _shown(self, loss: float) -> str:
+        """A loss as the user reads it: the value in the search's direction."""
+        return fmt_value(self.direction.loss(loss))
+
+    def _go_on(self, number: int, curve: Curve, note: str = "", rung: float | None = None) -> Decision:
+        return Decision(False, note, curve.steps[-1], rung, self._brackets.get(number, 0))
+
+    def _stop(self, number: int, curve: Curve, reason: str, rung: float | None = None) -> Decision:
+        return Decision(True, reason, curve.steps[-1], rung, self._brackets.get(number, 0))
+
+    def _setting_text(self) -> str:
+        return ", ".join(f"{s.name}={_text(getattr(self, s.name))}" for s in self.SETTINGS)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "auto"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return fmt_value(value)

@@ -1,0 +1,78 @@
+"""Hyperband: several ASHA brackets, each starting at a later rung, sharing the trials."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Any
+
+from .._format import fmt_value
+from .asha import ASHAPruner
+
+__all__ = ["HyperbandPruner"]
+
+
+class HyperbandPruner(ASHAPruner):
+    """``hyperband``: ASHA brackets that hedge against a first rung that comes too early
+    (Li et al., 2018; asynchronous brackets as in Li et al., 2020).
+
+    With ``s_max`` the largest ``s`` such that ``min_resource * eta**s <= max_resource``,
+    there are ``s_max + 1`` brackets.  Bracket ``b`` is an ASHA whose rungs start at
+    ``min_resource * eta**b`` (bracket 0 is plain ASHA, the most aggressive; the last one
+    has few or no rungs, it is close to running every trial in full).  A trial competes
+    only with the trials of its own bracket, rung by rung, under ASHA's rules (see
+    :class:`~hpmagic.pruning.asha.ASHAPruner`).
+
+    Each trial is assigned to one bracket when it starts.  In the original Hyperband
+    schedule, bracket ``b`` (``s = s_max - b`` halvings) starts
+    ``ceil((s_max + 1) * eta**s / (s + 1))`` configurations: with eta 3 and four brackets,
+    27, 12, 6 and 4 trials.  Each bracket gets that share of the trials: trial ``n`` goes
+    to the bracket furthest behind its share, the one with the largest
+    ``share * (trials assigned so far + 1) - trials it holds`` (the lowest bracket on a
+    tie).  This depends only on how many trials each bracket holds, so the sequence is
+    fixed by the order in which trials start (the order of their numbers), and a resumed
+    study, whose ``finish`` calls restore the counts, continues it.
+
+    Until ``max_resource`` is known (``auto``: learned from the first trial that
+    completes), ``s_max`` is unknown: the trials that start before go to bracket 0, and the
+    shares count them afterwards.  Settings and defaults are ASHA's: ``min_resource`` (1),
+    ``eta`` (3), ``max_resource`` (auto).
+    """
+
+    name = "hyperband"
+
+    def s_max(self) -> int | None:
+        """The last bracket's number (``None`` while ``max_resource`` is not known)."""
+        if self._max is None:
+            return None
+        s = 0
+        while self.resource(s + 1) <= self._max:
+            s += 1
+        return s
+
+    def bracket_sizes(self) -> list[int]:
+        """The trials each bracket starts in one round of the original schedule (``[1]`` while unknown)."""
+        top = self.s_max()
+        if top is None:
+            return [1]
+        return [math.ceil((top + 1) * self.eta ** (top - b) / (top - b + 1)) for b in range(top + 1)]
+
+    def _choose_bracket(self, number: int) -> int:
+        sizes = self.bracket_sizes()
+        total, held = sum(sizes), Counter(self._brackets.values())
+        after = len(self._brackets) + 1
+        return max(range(len(sizes)), key=lambda b: (sizes[b] * after / total - held[b], -b))
+
+    def describe(self) -> str:
+        settings = f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()}"
+        if self._max is None:
+            return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"
+        sizes = self.bracket_sizes()
+        first = ", ".join(fmt_value(float(r[0])) if r else "none" for r in map(self.rungs, range(len(sizes))))
+        return (
+            f"hyperband: {len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}, their first rungs at "
+            f"steps {first}; the top 1/{self.eta} at each rung go on ({settings})"
+        )
+
+    def _snapshot(self) -> dict[str, Any]:
+        return {**super()._snapshot(), "sizes": self.bracket_sizes()}
