@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from ..cell.capture import uninstall_routers
+from ..cell.isolation import Snapshot
 from ..cell.program import CellProgram
 from ..core import Trial, TrialState
 from ..errors import ExecutorError, OptionError
@@ -66,6 +67,7 @@ class EngineExecutor:
         self.adapter = adapter
         self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
         self.payload = adapter.prepare(program, namespace)
+        self.notes = self.payload.notes  # for the summary: what could not be isolated, or costs much
         self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
@@ -276,8 +278,9 @@ class _ThreadPoolAdapter(_Adapter):
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
         key = f"threads-{id(self)}-{time.monotonic_ns()}"
-        remote.install_local(key, program, select_namespace(program, namespace))
-        self.payload = Payload(blob=b"", key=key, names=())
+        snapshot = Snapshot.take(select_namespace(program, namespace))  # the kernel's form: classes shared
+        remote.install_local(key, program, snapshot)
+        self.payload = Payload(blob=b"", key=key, names=snapshot.names, notes=snapshot.notes)
         return self.payload
 
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
