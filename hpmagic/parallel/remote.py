@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import os
 import pickle
+import signal
+import socket
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -22,7 +24,7 @@ from ..cell.program import CellProgram
 from ..cell.trial import run_trial
 from ..core import Trial
 
-__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "install_local", "forget"]
+__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "holds", "install_local", "forget"]
 
 #: Returned by :func:`remote_trial` when the worker does not hold the payload yet.
 NEED_PAYLOAD = "hpmagic: need payload"
@@ -31,10 +33,25 @@ _cache: OrderedDict[str, tuple[CellProgram, Snapshot]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def install(key: str, blob: bytes) -> int:
-    """Unpickle a payload on this worker (once) and keep it under ``key``; returns the pid."""
+def install(key: str, blob: bytes, shield: tuple[str, int] | None = None) -> int:
+    """Load a payload on this worker (once) and keep it under ``key``; returns the pid.
+
+    ``shield`` is the kernel's ``(host name, process group)``: a worker in that very group
+    (a local cluster the kernel started) would receive the stop button's SIGINT, which
+    the notebook means for the kernel alone; such a worker ignores SIGINT from now on, as
+    hpmagic's own ``--jobs`` workers do.
+    """
     _load(key, blob)
+    if shield is not None and shield == (socket.gethostname(), os.getpgid(0)):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     return os.getpid()
+
+
+def holds(key: str) -> bool:
+    """Whether this worker holds the payload ``key`` already."""
+    with _cache_lock:
+        return key in _cache
 
 
 def load_payload(blob: bytes | bytearray | memoryview) -> tuple[CellProgram, Snapshot]:
