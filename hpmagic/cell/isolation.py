@@ -144,13 +144,14 @@ class Snapshot:
     # -- the wire format: one blob, sliced without copying where it lands ---------------
 
     def parts(self) -> list[bytes | memoryview]:
-        """The pickle and the buffers, for :func:`pack` (a portable snapshot only)."""
+        """The names, the pickle and the buffers, for :func:`pack` (a portable snapshot only)."""
         assert not self.shared, "a snapshot that shares objects with the kernel cannot be sent"
-        return [self.meta, *self.buffers]
+        return ["\0".join(self.names).encode(), self.meta, *self.buffers]
 
     @classmethod
     def from_parts(cls, parts: Sequence[memoryview]) -> Snapshot:
-        return cls(bytes(parts[0]), [p.toreadonly() for p in parts[1:]])
+        names = bytes(parts[0]).decode().split("\0") if parts[0].nbytes else []
+        return cls(bytes(parts[1]), [p.toreadonly() for p in parts[2:]], names=names)
 
 
 def pack(parts: Sequence[bytes | memoryview]) -> bytes:
