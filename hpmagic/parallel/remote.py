@@ -56,11 +56,17 @@ def holds(key: str) -> bool:
 
 def load_payload(blob: bytes | bytearray | memoryview) -> tuple[CellProgram, Snapshot]:
     """The cell (compiled here) and the snapshot of its variables, from a payload blob;
-    the snapshot's arrays stay views of the blob's memory."""
+    the snapshot's arrays stay views of the blob's memory.
+
+    The snapshot is restored once here: that imports what the variables need (in the fork
+    server, before it forks the workers) and shows, before any trial, that they load.
+    """
     parts = unpack(blob)
     program = pickle.loads(parts[0])
     program.register_source()
-    return program, Snapshot.from_parts(parts[1:])
+    snapshot = Snapshot.from_parts(parts[1:])
+    snapshot.restore()
+    return program, snapshot
 
 
 def install_local(key: str, program: CellProgram, snapshot: Snapshot) -> None:
