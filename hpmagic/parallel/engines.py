@@ -212,8 +212,8 @@ class _DaskAdapter(_Adapter):
             except Exception:  # noqa: BLE001
                 raise ExecutorError(
                     f"--executor: the Dask cluster has no workers (none connected within {START_GRACE:.0f} s), so no "
-                    "trial can run; fix: start some (for a LocalCluster, `cluster.scale(2)`, or make a new one), or "
-                    "use --jobs N"
+                    "trial can run; fix: start some, or for a LocalCluster whose workers a stop ended, make a new one "
+                    "(`cluster.close(); cluster = LocalCluster(); client = Client(cluster)`), or use --jobs N"
                 ) from None
             threads = self.client.nthreads()
         return sum(threads.values())
@@ -232,8 +232,8 @@ class _DaskAdapter(_Adapter):
     def lost_text(self, waiting: int) -> str:
         return (
             f"--executor: the Dask cluster has had no workers for {LOST_GRACE:.0f} s (they died or were stopped), "
-            f"and {waiting} trials were waiting for one; fix: start workers again (for a LocalCluster, "
-            "`cluster.scale(2)`, or make a new one) and run the cell again"
+            f"and {waiting} trials were waiting for one; fix: start workers again (for a LocalCluster, make a "
+            "new one) and run the cell again; with --study it resumes where it stopped"
         )
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
