@@ -7,17 +7,17 @@ import time
 from hpmagic import TrialState
 
 from .kernel import execute, running_kernel, stream_text, wait_reply
+from .shared import SharedList
 
 
-def test_interrupt_in_the_shell_keeps_finished_trials(ip, capsys, tmp_path):
-    # The cell interrupts its own process on the 6th trial, as the stop button would.  A file
-    # counts the trials (a notebook list would not: each trial appends to its own copy).
-    ip.user_ns["calls"] = str(tmp_path / "calls")
+def test_interrupt_in_the_shell_keeps_finished_trials(ip, capsys):
+    # The cell interrupts its own process on the 6th trial, as the stop button would.
+    ip.user_ns["calls"] = SharedList()
     cell = (
         "import os, signal, time\n"
         "x = 0.0  # tune: uniform(-1, 1)\n"
-        "open(calls, 'a').write('1')\n"
-        "if len(open(calls).read()) == 6:\n"
+        "calls.append(x)\n"
+        "if len(calls) == 6:\n"
         "    os.kill(os.getpid(), signal.SIGINT)\n"
         "    time.sleep(5)\n"
         "(x - 0.3) ** 2\n"

@@ -247,3 +247,22 @@ def test_jobs_beyond_the_core_count_is_noted():
     assert f"--jobs {jobs} is more than the {cores} cores here: trials compete for them" in " ".join(result.notes)
     result = hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, trials=4, jobs=min(cores, 2), seed=0, quiet=True)
     assert not any("cores here" in n for n in result.notes)
+
+
+def test_a_costly_restore_is_noted_naming_the_variable(ip, monkeypatch):
+    from hpmagic.cell import isolation
+
+    monkeypatch.setattr(isolation, "SLOW_RESTORE", 0.0)  # the rule's threshold, so the test needs no slow machine
+    ip.user_ns.update(small=[1], heavy=[{"k": i} for i in range(50_000)])
+    result = ip.run_cell_magic("tune", "-q -s random --seed 0 -n 2", "x = 0.0  # tune: uniform(0, 1)\nx + len(small) + len(heavy)\n")
+    notes = [n for n in result.notes if n.startswith("isolating the trials costs")]
+    assert len(notes) == 1 and "most of it restoring heavy (list," in notes[0]
+
+
+def test_a_resumed_study_starts_workers_only_for_the_trials_left(tmp_path):
+    storage = str(tmp_path / "s.sqlite")
+    cell = "x = 0.0  # tune: uniform(0, 1)\nx\n"
+    hpmagic.tune(cell, {}, trials=4, seed=0, quiet=True, study="s", storage=storage)
+    result = hpmagic.tune(cell, {}, trials=6, jobs=8, seed=0, quiet=True, study="s", storage=storage)
+    assert len(result.completed) == 6
+    assert any("--jobs 8: only 2 trials left to run, so 2 worker processes started" in n for n in result.notes)

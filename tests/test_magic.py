@@ -9,6 +9,8 @@ import pytest
 
 from hpmagic import TrialState, TuneResult
 
+from .shared import SharedList
+
 QUADRATIC = """
 x = 0.0   # tune: uniform(-2, 2)
 n = 3     # tune: int(0, 5)
@@ -64,12 +66,12 @@ def test_trials_never_leak_variables_into_the_namespace(ip):
 
 
 def test_each_trial_sees_a_fresh_namespace(ip):
-    # (a notebook list cannot carry what trials saw: trials are isolated, so each trial reports it)
-    result = ip.run_cell_magic(
-        "tune", "-q -n 6 --seed 0 --metric x",
-        "seen = 'mine' in dir()\nmine = 1\nx = 0.0  # tune: uniform(0, 1)\n{'x': x, 'seen': float(seen)}",
+    ip.user_ns["seen"] = SharedList()
+    ip.run_cell_magic(
+        "tune", "-q -n 6 --seed 0",
+        "seen.append('mine' in dir())\nmine = 1\nx = 0.0  # tune: uniform(0, 1)\nx",
     )
-    assert [t.metrics["seen"] for t in result.trials] == [0.0] * 6
+    assert ip.user_ns["seen"] == [False] * 6
 
 
 def test_no_apply_leaves_the_namespace_alone(ip):
@@ -147,13 +149,13 @@ def test_failed_trials_keep_tracebacks_with_the_cells_line_numbers(ip):
     assert result.best_value is not None and result.best_value <= 0.6
 
 
-def test_first_trials_all_failing_stop_and_show_the_traceback(ip, capsys, tmp_path):
-    ip.user_ns["calls"] = str(tmp_path / "calls")  # a file counts the trials (a notebook list would not: isolation)
-    res = ip.run_cell("%%tune -q -n 30 --seed 0\nopen(calls, 'a').write('1')\nx = 1.0  # tune: uniform(0, 1)\n1 / 0 + x")
+def test_first_trials_all_failing_stop_and_show_the_traceback(ip, capsys):
+    ip.user_ns["calls"] = SharedList()
+    res = ip.run_cell("%%tune -q -n 30 --seed 0\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 1)\n1 / 0 + x")
     assert not res.success
     out = capsys.readouterr()
     text = out.out + out.err
-    assert len((tmp_path / "calls").read_text()) == 3
+    assert len(ip.user_ns["calls"]) == 3
     assert "first 3 trials all failed" in text
     assert "ZeroDivisionError" in text and "line 3" in text
 

@@ -16,6 +16,8 @@ from IPython.core.error import UsageError
 import hpmagic
 from hpmagic.errors import HpmagicError, OptionError, StorageError
 
+from .shared import SharedList
+
 CELL = "calls.append(1)\nx = 0.5  # tune: uniform(0, 1)\nk = 'a'  # tune: ['a', 'b']\nx"
 
 
@@ -66,7 +68,7 @@ MAGIC_CASES = [
 
 @pytest.mark.parametrize(("line", "words"), MAGIC_CASES, ids=[c[0] for c in MAGIC_CASES])
 def test_the_magic_turns_every_bad_option_into_a_usage_error(ip, workdir, capsys, line, words):
-    ip.user_ns.update(calls=[], number=42)
+    ip.user_ns.update(calls=SharedList(), number=42)
     if words is None:
         ip.run_cell_magic("tune", f"-q {line}", CELL)
         assert len(ip.user_ns["calls"]) == 5
@@ -132,7 +134,7 @@ API_CASES = [
 
 @pytest.mark.parametrize(("options", "kind", "words"), API_CASES, ids=[repr(c[0]) for c in API_CASES])
 def test_tune_raises_a_specific_hpmagic_error_for_every_bad_option(workdir, options, kind, words):
-    ns = {"calls": []}
+    ns = {"calls": SharedList()}
     with pytest.raises(kind, match=words) as caught:
         hpmagic.tune(CELL, ns, **{"trials": 5, "quiet": True, **options})
     assert isinstance(caught.value, HpmagicError)
