@@ -87,12 +87,17 @@ def test_thread_pool_trials_are_isolated(ip):
         _check(ip, _tune(ip, "-n 6 --executor pool"), 6)
 
 
-def test_dask_trials_are_isolated(ip):
+def test_dask_trials_are_isolated(ip, caplog):
+    import logging
+
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             ip.user_ns["client"] = client
-            _check(ip, _tune(ip, "-n 6 --executor client"), 6)
+            with caplog.at_level(logging.ERROR, logger="distributed"):
+                _check(ip, _tune(ip, "-n 6 --executor client"), 6)
+                _check(ip, _tune(ip, "-n 3 --executor client"), 3)  # the same payload again, on the same workers
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "the scheduler logged an error"
 
 
 def test_ipyparallel_trials_are_isolated(ip):

@@ -241,7 +241,7 @@ class _DaskAdapter(_Adapter):
 
         self.payload = make_payload(program, namespace, "the Dask cluster")
         shield = (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
-        self._plugin = f"hpmagic-payload-{self.payload.key}"
+        self._plugin = f"hpmagic-payload-{self.payload.key}-{time.monotonic_ns()}"  # one per search
         try:
             self.client.register_plugin(PayloadPlugin(self.payload.key, self.payload.blob, shield), name=self._plugin)
         except Exception as exc:  # noqa: BLE001 - a worker could not load it
@@ -296,8 +296,11 @@ class _DaskAdapter(_Adapter):
             self.client.cancel(futures)
 
     def release(self) -> None:
+        plugin, self._plugin = self._plugin, ""  # once: a second unregister makes the scheduler log an error
+        if not plugin:
+            return
         try:
-            self.client.unregister_worker_plugin(self._plugin)  # its teardown frees the payload on each worker
+            self.client.unregister_worker_plugin(plugin)  # its teardown frees the payload on each worker
         except Exception:  # noqa: BLE001 - the cluster may already be gone
             pass
 
