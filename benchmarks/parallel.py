@@ -48,9 +48,9 @@ def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[flo
     captured = {}
     make = api.make_executor
 
-    def capture(opts, program, ns):
+    def capture(opts, program, ns, **kwargs):
         start = time.perf_counter()
-        captured["executor"] = make(opts, program, ns)
+        captured["executor"] = make(opts, program, ns, **kwargs)
         captured["executor"].startup_seconds = time.perf_counter() - start
         return captured["executor"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import os
 import secrets
 import sys
 import types
@@ -40,7 +41,8 @@ __all__ = ["tune", "run", "bind", "make_executor", "Search", "TuneOptions"]
 def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
     """Tune the ``# tune:`` annotated parameters of ``source`` and return a ``TuneResult``.
 
-    ``namespace`` is the dict the cell runs in (a shallow copy per trial); by default, the
+    ``namespace`` is the dict the cell runs in (each trial in its own copy of the variables the
+    cell reads, :mod:`hpmagic.cell.isolation`); by default, the
     caller's globals, as ``timeit`` does.  Keyword options are ``%%tune``'s long option
     names with underscores: ``trials=40``, ``strategy="random"``, ``maximize=True``,
     ``metric="f1"``, ``timeout=60``, ``seed=0``, ``jobs=4``, ``executor=client``,
@@ -201,9 +203,11 @@ class Search:
         self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
+        left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
+        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left)
+        notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
         self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",
                                baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study)
-        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace)
 
     def _default_budget(self) -> int:
         """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
@@ -262,10 +266,13 @@ class Search:
         return session.start()
 
 
-def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any]) -> TrialExecutor:
-    """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``."""
+def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None) -> TrialExecutor:
+    """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``.
+
+    ``trials`` (the trials left to run) caps ``--jobs``: no more workers start than trials can use.
+    """
     if opts.jobs == 1 and opts.executor is None:
-        return InlineExecutor(program, dict(namespace) if not isinstance(namespace, dict) else namespace)
+        return InlineExecutor(program, namespace)
     from .parallel import parallel_executor
 
     engine = opts.executor
@@ -273,7 +280,23 @@ def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[st
         if engine not in namespace:
             raise OptionError(f"--executor {engine}: there is no variable {engine!r} in the namespace")
         engine = namespace[engine]
-    return parallel_executor(program, dict(namespace), jobs=opts.jobs, engine=engine)
+    jobs = opts.jobs if trials is None else max(1, min(opts.jobs, trials))
+    return parallel_executor(program, dict(namespace), jobs=jobs, engine=engine)
+
+
+def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:
+    """What the summary says about ``--jobs``: workers it did not start, and more workers than cores."""
+    if opts.jobs == 1 or opts.executor is not None:
+        return ()
+    started, notes = max(1, min(opts.jobs, left)), []
+    if started < opts.jobs:
+        notes.append(f"--jobs {opts.jobs}: only {left} trial{'s' * (left != 1)} left to run, so {started} worker "
+                     f"process{'es' * (started != 1)} started")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if started > cores:
+        notes.append(f"--jobs {started} is more than the {cores} cores here: trials compete for them, "
+                     f"so trials that compute run no faster than with --jobs {cores}")
+    return tuple(notes)
 
 
 def _make_reporter(opts: TuneOptions) -> Reporter:

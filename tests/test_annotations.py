@@ -12,6 +12,8 @@ from hpmagic.cell.parser import parse_cell
 from hpmagic.errors import AnnotationError
 from hpmagic.space import Choice, Int, LogInt, LogNormal, LogUniform, Normal, Uniform
 
+from .shared import SharedList
+
 
 def space_of(source: str):
     return parse_cell(source).space
@@ -156,7 +158,7 @@ def test_all_mistakes_are_reported_at_once():
 
 @pytest.mark.parametrize("cell, line, words", MISTAKES, ids=[m[2][0][:40] for m in MISTAKES])
 def test_the_magic_reports_the_mistake_before_any_trial_runs(ip, cell, line, words, capsys):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     ip.user_ns["low_bound"] = 0.0
     ip.user_ns["x"] = 0
     result = ip.run_cell("%%tune -q -n 5\ncalls.append(1)\n" + "\n".join(cell.splitlines()))

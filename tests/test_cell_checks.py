@@ -10,6 +10,8 @@ import hpmagic
 from hpmagic.cell.parser import parse_cell
 from hpmagic.errors import AnnotationError
 
+from .shared import SharedList
+
 HEAD = (
     "kernel = 'rbf'  # tune: ['rbf', 'poly']\n"
     "n = 2  # tune: int(1, 4)\n"
@@ -107,7 +109,7 @@ def test_a_condition_on_a_parameter_whose_own_annotation_is_wrong_reports_that_o
 
 @pytest.mark.parametrize("condition, at, words", REFUSED[:6] + REFUSED[9:12], ids=[c[0] for c in REFUSED[:6] + REFUSED[9:12]])
 def test_the_magic_refuses_the_condition_before_anything_runs(ip, capsys, condition, at, words):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell("%%tune -q -n 5\ncalls.append(1)\n" + cell_with(condition))
     assert not result.success
     out = capsys.readouterr()
@@ -121,7 +123,7 @@ def test_the_magic_refuses_the_condition_before_anything_runs(ip, capsys, condit
 
 
 def test_tune_raises_the_annotation_error_and_runs_nothing():
-    ns: dict = {"calls": []}
+    ns: dict = {"calls": SharedList()}
     with pytest.raises(AnnotationError, match="'ploy'"):
         hpmagic.tune("calls.append(1)\n" + cell_with("kernel == 'ploy'"), ns, quiet=True, trials=3)
     assert ns == {"calls": []}
@@ -165,7 +167,7 @@ def test_the_reserved_name_is_refused_anywhere(code, line, column, verb):
 
 
 def test_the_magic_refuses_a_cell_that_rebinds_the_reserved_name_and_runs_nothing(ip, capsys):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell("%%tune -q -n 3\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 2)\n__hpmagic_values__ = {}\nx")
     assert not result.success
     text = "".join(capsys.readouterr())
@@ -212,7 +214,7 @@ def test_await_return_and_yield_inside_functions_are_fine():
 
 @pytest.mark.parametrize("code", ["await asyncio.sleep(0)\nx", "return x", "yield x"])
 def test_the_magic_refuses_top_level_flow_before_anything_runs(ip, capsys, code):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell("%%tune -q -n 3\nimport asyncio\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 2)\n" + code)
     assert not result.success
     text = "".join(capsys.readouterr())
@@ -252,7 +254,7 @@ def test_the_suggested_fix_for_await_runs_in_a_real_kernel(tmp_path):
 ])
 def test_a_second_cell_magic_is_named_with_the_reason_and_the_fix(ip, capsys, tmp_path, monkeypatch, magic, words):
     monkeypatch.chdir(tmp_path)
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell(f"%%tune -q -n 3\n{magic}\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 2)\nx")
     assert not result.success
     text = "".join(capsys.readouterr())

@@ -18,6 +18,8 @@ from hpmagic.display.widget import WidgetReporter
 from hpmagic.errors import OptionError, TrialsFailedError
 from tests.kernel import execute, running_kernel
 
+from .shared import SharedList
+
 CELL = """
 x = 0.5    # tune: uniform(0, 1)
 lr = 0.01  # tune: loguniform(1e-4, 1)
@@ -137,7 +139,7 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
 def test_bar_turns_red_on_interrupt(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
-    ns = {"calls": []}
+    ns = {"calls": SharedList()}
     cell = (  # the 4th trial presses the stop button (a KeyboardInterrupt the cell raises itself only fails its trial)
         "import os, signal, time\ncalls.append(1)\n"
         "if len(calls) == 4:\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(5)\n"

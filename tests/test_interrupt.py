@@ -7,11 +7,12 @@ import time
 from hpmagic import TrialState
 
 from .kernel import execute, running_kernel, stream_text, wait_reply
+from .shared import SharedList
 
 
 def test_interrupt_in_the_shell_keeps_finished_trials(ip, capsys):
     # The cell interrupts its own process on the 6th trial, as the stop button would.
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     cell = (
         "import os, signal, time\n"
         "x = 0.0  # tune: uniform(-1, 1)\n"

@@ -9,6 +9,8 @@ import pytest
 
 from hpmagic import TrialState, TuneResult
 
+from .shared import SharedList
+
 QUADRATIC = """
 x = 0.0   # tune: uniform(-2, 2)
 n = 3     # tune: int(0, 5)
@@ -64,7 +66,7 @@ def test_trials_never_leak_variables_into_the_namespace(ip):
 
 
 def test_each_trial_sees_a_fresh_namespace(ip):
-    ip.user_ns["seen"] = []
+    ip.user_ns["seen"] = SharedList()
     ip.run_cell_magic(
         "tune", "-q -n 6 --seed 0",
         "seen.append('mine' in dir())\nmine = 1\nx = 0.0  # tune: uniform(0, 1)\nx",
@@ -148,7 +150,7 @@ def test_failed_trials_keep_tracebacks_with_the_cells_line_numbers(ip):
 
 
 def test_first_trials_all_failing_stop_and_show_the_traceback(ip, capsys):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     res = ip.run_cell("%%tune -q -n 30 --seed 0\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 1)\n1 / 0 + x")
     assert not res.success
     out = capsys.readouterr()

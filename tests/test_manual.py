@@ -10,6 +10,8 @@ from hpmagic.display.text import headline_text
 from tests.conftest import run_tune
 from tests.kernel import execute, running_kernel
 
+from .shared import SharedList
+
 CELL = """\
 C = 1.0        # tune: loguniform(1e-3, 1e3)
 kernel = "rbf" # tune: choice("rbf", "poly")
@@ -22,7 +24,7 @@ C + degree * (kernel == "poly") + frac
 
 
 def test_controls_run_button_and_trials(ip):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     res = run_tune(ip, "--strategy manual --maximize -o best", CELL)
     assert res.success
     session = res.result
@@ -53,7 +55,7 @@ def test_controls_run_button_and_trials(ip):
 
 
 def test_a_failing_click_is_shown_not_raised(ip):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     session = run_tune(ip, "--strategy manual", "x = 1.0  # tune: uniform(0, 2)\n1 / (x - 0.5)").result
     session.controls["x"].value = 0.5
     session.button.click()

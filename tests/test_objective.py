@@ -16,6 +16,8 @@ from hpmagic.cell.objective import ACCEPTED, extract_objective, read_objective
 from hpmagic.core import TrialState
 from hpmagic.errors import ObjectiveError, TrialsFailedError
 
+from .shared import SharedList
+
 ACCEPTED_FORMS = [
     # (what the cell returned, objective, metrics)
     (0.25, 0.25, {}),
@@ -112,7 +114,7 @@ def test_nan_and_infinity_fail_with_that_reason(raw, words):
 def test_a_refused_objective_fails_the_trial_with_the_message_and_stops_only_as_a_bug(ip):
     """Through the magic: the trial records "ObjectiveError: ...", and three in a row are a bug in the cell."""
     ip.user_ns["np"] = np
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell("%%tune -q -n 10 -o res\ncalls.append(1)\nx = 1.0  # tune: uniform(0, 2)\nnp.bool_(x > 0)")
     assert not result.success
     assert len(ip.user_ns["calls"]) == 3  # the first trials all failed: the search stopped

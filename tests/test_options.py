@@ -16,6 +16,8 @@ from IPython.core.error import UsageError
 import hpmagic
 from hpmagic.errors import HpmagicError, OptionError, StorageError
 
+from .shared import SharedList
+
 CELL = "calls.append(1)\nx = 0.5  # tune: uniform(0, 1)\nk = 'a'  # tune: ['a', 'b']\nx"
 
 
@@ -73,7 +75,7 @@ MAGIC_CASES = [
 def test_the_magic_turns_every_bad_option_into_a_usage_error(ip, workdir, capsys, line, words):
     import numpy
 
-    ip.user_ns.update(calls=[], number=42, np=numpy, helper=lambda: None)
+    ip.user_ns.update(calls=SharedList(), number=42, np=numpy, helper=lambda: None)
     if words is None:
         ip.run_cell_magic("tune", f"-q {line}", CELL)
         assert len(ip.user_ns["calls"]) == 5
@@ -140,7 +142,7 @@ API_CASES = [
 
 @pytest.mark.parametrize(("options", "kind", "words"), API_CASES, ids=[repr(c[0]) for c in API_CASES])
 def test_tune_raises_a_specific_hpmagic_error_for_every_bad_option(workdir, options, kind, words):
-    ns = {"calls": [], "number": 0.5}
+    ns = {"calls": SharedList(), "number": 0.5}
     cell = CELL.rsplit("\n", 1)[0] if "metric" in options else CELL  # without its objective line
     with pytest.raises(kind, match=words) as caught:
         hpmagic.tune(cell, ns, **{"trials": 5, "quiet": True, **options})
@@ -164,7 +166,7 @@ def test_tune_checks_the_namespace_before_any_trial(namespace):
 def test_the_line_is_split_as_a_shell_would_and_variables_are_expanded(ip, workdir):
     import hpmagic
 
-    ip.user_ns.update(calls=[], name="my study", n=4)
+    ip.user_ns.update(calls=SharedList(), name="my study", n=4)
     ip.run_cell_magic("tune", '-q -n $n --study "$name" --storage "dir with spaces.sqlite"', CELL)
     ip.run_cell_magic("tune", "-q -n {n + 1} --study $name --storage 'dir with spaces.sqlite'", CELL)
     ip.run_cell_magic("tune", "-q -n 3 --study 'étude' --storage 'dir with spaces.sqlite'", CELL)

@@ -180,15 +180,29 @@ class _Counted:
         return _Counted(path)
 
 
-def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, tmp_path, start_mode):
+def test_the_payload_goes_to_each_worker_once_and_only_what_the_cell_reads(ip, tmp_path, start_mode, monkeypatch):
+    import numpy as np
+
+    import hpmagic.api as api
+
     log = tmp_path / "unpickled.txt"
-    ip.user_ns.update(counted=_Counted(str(log)), unused_lock=threading.Lock())
-    cell = "x = 0.0  # tune: uniform(-1, 1)\ncounted\nx ** 2\n"
+    big = np.ones(1_000_000)  # 8 MB: sent once per worker process at most, however many trials run
+    ip.user_ns.update(counted=_Counted(str(log)), unused_lock=threading.Lock(), big=big)
+    executors = []
+    make = api.make_executor
+    monkeypatch.setattr(api, "make_executor", lambda *a, **k: executors.append(make(*a, **k)) or executors[-1])
+    cell = "x = 0.0  # tune: uniform(-1, 1)\ncounted\nx ** 2 + big[0]\n"
     result = ip.run_cell_magic("tune", "-q -s random -n 20 --jobs 2 --seed 0", cell)
     assert len(result.completed) == 20
+    stats, payload = executors[0].stats, executors[0].payload
+    assert payload.names == ("counted", "big")  # not the lock the cell does not read
+    copies = 1 if start_mode == "fork-server" else stats["workers_started"]  # the fork server loads it once
+    assert big.nbytes < payload.size and stats["bytes_sent"] < copies * payload.size + 100_000
+    # each trial restores its own copy (isolation) in its worker, each process that loads the payload
+    # restores it once at load, and the kernel restored it once to time it
     pids = log.read_text().split()
-    # once per worker (spawn), or once in all (the fork server loads it and forks the workers)
-    assert len(pids) == len(set(pids)) == (2 if start_mode == "spawn" else 1)
+    assert pids.count(str(os.getpid())) == 1
+    assert len(pids) == 1 + copies + 20
 
 
 def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_path):
@@ -213,8 +227,8 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "complete 0.25"
     assert eval(out[1]) == [
-        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.objective", "hpmagic.cell.program",
-        "hpmagic.cell.trial",
+        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.isolation", "hpmagic.cell.objective",
+        "hpmagic.cell.program", "hpmagic.cell.trial",
         "hpmagic.core", "hpmagic.errors", "hpmagic.interrupts", "hpmagic.parallel", "hpmagic.parallel.remote",
     ]
 

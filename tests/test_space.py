@@ -15,6 +15,8 @@ from hpmagic.space import Choice, Int, LogInt, LogUniform, Normal, SpaceError, U
 from hpmagic.strategies import make_strategy
 from hpmagic.strategies.base import StrategyContext
 
+from .shared import SharedList
+
 
 def test_quantised_floats_carry_no_rounding_noise():
     d = Uniform(0.1, 1.0, step=0.3)
@@ -176,7 +178,7 @@ def test_a_range_floats_cannot_hold_is_an_annotation_error_naming_the_parameter(
 
 @pytest.mark.parametrize("spec", ["uniform(-1e308, 1e308)", "int(0, 10**30)", "lognormal(1000, 1)"])
 def test_the_magic_refuses_an_overflowing_range_before_anything_runs(ip, capsys, spec):
-    ip.user_ns["calls"] = []
+    ip.user_ns["calls"] = SharedList()
     result = ip.run_cell(f"%%tune -q -n 5 -s grid\ncalls.append(1)\nlr = 1.0  # tune: {spec}\nlr")
     assert not result.success
     text = "".join(capsys.readouterr())
@@ -210,7 +212,7 @@ def test_integer_grids_are_exact_up_to_2_to_the_53():
 
 
 def test_tune_refuses_an_overflowing_range_before_anything_runs():
-    ns: dict = {"calls": []}
+    ns: dict = {"calls": SharedList()}
     with pytest.raises(hpmagic.AnnotationError, match="'lr': lognormal\\(1000, 1\\) draws"):
         hpmagic.tune("calls.append(1)\nlr = 1.0  # tune: lognormal(1000, 1)\nlr", ns, quiet=True, trials=3)
     assert ns == {"calls": []}

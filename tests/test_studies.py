@@ -16,6 +16,8 @@ from hpmagic import StorageError, Strategy, StudyMismatchError, TrialState
 from hpmagic.storage.file import SCHEMA_VERSION
 from hpmagic.storage.sqlite import SQLiteStore
 
+from .shared import SharedList
+
 CELL = """
 x = 0.0    # tune: uniform(-2, 2)
 kind = "a" # tune: ["a", "b"]
@@ -90,7 +92,7 @@ def test_a_complete_study_says_so_and_returns_the_stored_result(tmp_path, capsys
 
 def test_interrupted_trials_do_not_count_toward_the_budget(tmp_path):
     path = tmp_path / "st.sqlite"
-    ns = {"calls": []}
+    ns = {"calls": SharedList()}
     cell = (
         "import os, signal, time\n"
         "x = 0.0  # tune: uniform(-1, 1)\n"

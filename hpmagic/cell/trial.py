@@ -1,10 +1,12 @@
-"""Running one trial: the cell in a copy of the namespace, its output captured, its
-objective read.  The one trial body of every executor (inline, ``--jobs`` workers, the
-threads of a Dask worker or an ipyparallel engine).
+"""Running one trial: the cell in its own namespace, its output captured, its objective
+read.  The one trial body of every executor (inline, ``--jobs`` workers, the threads of a
+Dask worker or an ipyparallel engine).
 
 :func:`run_trial` runs a :class:`~hpmagic.cell.program.CellProgram` once with the trial's
-values bound, captures stdout, stderr and warnings (:mod:`.capture`), reads the objective
-(:mod:`.objective`) and returns the finished :class:`~hpmagic.core.Trial`.  A failing cell fails the trial, never the search.
+values bound, in a namespace restored from a :class:`~.isolation.Snapshot` (so what the
+trial does to the notebook's objects stays in the trial), captures stdout, stderr and
+warnings (:mod:`.capture`), reads the objective (:mod:`.objective`) and returns the
+finished :class:`~hpmagic.core.Trial`.  A failing cell fails the trial, never the search.
 :class:`InlineExecutor` runs trials one at a time in the kernel's own process.
 """
 
@@ -12,12 +14,14 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 from ..core import Trial, TrialState
 from ..errors import ObjectiveError
 from ..interrupts import pressed
 from .capture import Capture, redirect
+from .isolation import Snapshot, read_only_hint, select_namespace
 from .objective import read_objective
 from .program import VALUES_NAME, CellProgram
 
@@ -25,7 +29,7 @@ __all__ = ["run_trial", "evaluate", "describe_failure", "format_cell_exception",
 
 def run_trial(
     program: CellProgram,
-    namespace: dict[str, Any],
+    namespace: Snapshot | Mapping[str, Any],
     number: int,
     params: dict[str, Any],
     *,
@@ -34,8 +38,9 @@ def run_trial(
 ) -> Trial:
     """Run the cell once with ``params`` and return the finished trial record.
 
-    ``capture`` is how output is captured (:func:`.capture.redirect` where one trial runs
-    at a time, :func:`.capture.per_thread` where trials share a process).  A
+    ``namespace`` is a :class:`~.isolation.Snapshot` (each trial restores its own copy of
+    the notebook's objects), or a plain mapping that is shallow-copied.  ``capture`` is
+    how output is captured (:func:`.capture.redirect` where one trial runs at a time, :func:`.capture.per_thread` where trials share a process).  A
     ``KeyboardInterrupt`` is raised on (the search stops) when it is the stop button:
     by default when :func:`hpmagic.interrupts.pressed` says the button was pressed, so a
     ``KeyboardInterrupt`` the cell raises itself fails only its trial; workers, which
@@ -51,9 +56,9 @@ def run_trial(
         except KeyboardInterrupt as exc:
             if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
                 raise
-            state, error = TrialState.FAILED, describe_failure(exc, program)
+            state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
         except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
-            state, error = TrialState.FAILED, describe_failure(exc, program)
+            state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
     return Trial(
         number=number,
         params=params,
@@ -69,10 +74,11 @@ def run_trial(
     )
 
 
-def evaluate(program: CellProgram, namespace: dict[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
-    """Run the cell in a shallow copy of ``namespace`` with ``params`` bound; return
-    (objective, metrics).  Raises what the cell raises, or :class:`ObjectiveError`."""
-    ns = dict(namespace)
+def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
+    """Run the cell with ``params`` bound in a namespace of its own (restored from a
+    snapshot, or a shallow copy); return (objective, metrics).  Raises what the cell
+    raises, or :class:`ObjectiveError`."""
+    ns = namespace.restore() if isinstance(namespace, Snapshot) else dict(namespace)
     ns[VALUES_NAME] = params
     exec(program.body_code, ns)
     raw = eval(program.expr_code, ns) if program.expr_code is not None else None
@@ -81,14 +87,32 @@ def evaluate(program: CellProgram, namespace: dict[str, Any], params: dict[str, 
     return read_objective(raw, program.expr_code is not None, program.metric, variables)
 
 
-def describe_failure(exc: BaseException, program: CellProgram) -> str:
-    """What a failed trial records: the objective's problem, or the cell's traceback."""
+def describe_failure(exc: BaseException, program: CellProgram, snapshotted: tuple[str, ...] = ()) -> str:
+    """What a failed trial records: the objective's problem, or the cell's traceback (and,
+    for a write into a read-only array of the notebook, ``snapshotted``, why and what to do)."""
     if isinstance(exc, ObjectiveError):
         return f"ObjectiveError: {exc}"
     text = format_cell_exception(exc, program.filename)
     if isinstance(exc, KeyboardInterrupt):
         text += "(the cell raised KeyboardInterrupt itself, without the stop button: only this trial failed)\n"
+    if snapshotted:
+        text += read_only_hint(exc, snapshotted, _failing_line(exc, program))
     return text
+
+
+def _snapshot_names(namespace: Any) -> tuple[str, ...]:
+    return namespace.names if isinstance(namespace, Snapshot) and namespace.buffers else ()
+
+
+def _failing_line(exc: BaseException, program: CellProgram) -> str:
+    """The cell's line where ``exc`` was raised (its last frame in the cell)."""
+    line, tb = 0, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == program.filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    lines = program.source.splitlines()
+    return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
 def format_cell_exception(exc: BaseException, filename: str) -> str:
@@ -104,13 +128,19 @@ def format_cell_exception(exc: BaseException, filename: str) -> str:
 
 
 class InlineExecutor:
-    """Runs trials one at a time in this process (the default executor)."""
+    """Runs trials one at a time in this process (the default executor).
+
+    The variables the cell reads are snapshotted once (:mod:`.isolation`); each trial runs
+    in a shallow copy of ``namespace`` over which a fresh copy of them is restored.
+    ``notes`` (for the summary) names what could not be isolated, or costs much to restore.
+    """
 
     capacity = 1
 
-    def __init__(self, program: CellProgram, namespace: dict[str, Any]):
+    def __init__(self, program: CellProgram, namespace: Mapping[str, Any]):
         self.program = program
-        self.namespace = namespace
+        self.namespace = Snapshot.take(select_namespace(program, namespace), base=namespace)
+        self.notes = self.namespace.notes
         self._queue: list[tuple[int, dict[str, Any]]] = []
 
     def submit(self, number: int, params: dict[str, Any]) -> None:

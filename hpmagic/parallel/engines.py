@@ -4,9 +4,12 @@ One executor, :class:`EngineExecutor`, speaks hpmagic's executor protocol; a sma
 per engine says how many trials fit, how the payload reaches the workers once, how one trial
 is submitted, and how finished trials are collected:
 
-- **Dask** (``dask.distributed.Client``): the payload is scattered to every worker with
-  ``broadcast=True``; a trial names that data, which each worker already holds.  Finished
-  trials are gathered in one batch.
+- **Dask** (``dask.distributed.Client``): the payload is installed on every worker with
+  ``client.run`` (on a worker that restarts or joins later, when it first asks for it); a
+  trial names it by key and depends on no Dask data, so a worker that dies fails only the
+  trial it ran (Dask retries it elsewhere and reports ``KilledWorker``).  Workers of a
+  local cluster in the kernel's process group ignore SIGINT, so the stop button does not
+  kill them.  Finished trials are gathered in one batch.
 - **ipyparallel** (a ``Client``, ``DirectView`` or ``LoadBalancedView``): the payload is
   pushed into every engine's namespace once; trials go through a load-balanced view and
   refer to it with ``ipyparallel.Reference``.
@@ -14,27 +17,40 @@ is submitted, and how finished trials are collected:
   nothing is pickled; for other pools (``ProcessPoolExecutor``, loky, mpi4py...) the first
   trials carry the payload, and a worker that does not hold it yet asks for it once.
 
-Each worker unpickles a payload once (:mod:`hpmagic.parallel.remote`).  On a kernel
+Each worker loads a payload once (:mod:`hpmagic.parallel.remote`).  On a kernel
 interrupt the trials still queued are cancelled; trials already running on a shared
 engine cannot be stopped from outside and finish there in the background (their results
 are discarded).
+
+An engine with no workers is an :class:`~hpmagic.errors.ExecutorError`: at the start,
+once :data:`START_GRACE` seconds passed without one (no 60 s wait); during the search,
+once it has had none for :data:`LOST_GRACE` seconds while trials wait (every engine died),
+which stops the search and keeps the finished trials.  An adaptive Dask cluster is
+exempt: it starts workers when trials are queued.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
 import os
+import socket
 import time
 from typing import Any
 
 from ..cell.capture import uninstall_routers
+from ..cell.isolation import Snapshot
 from ..cell.program import CellProgram
 from ..core import Trial, TrialState
-from ..errors import ExecutorError, OptionError
+from ..errors import ExecutorError, OptionError, WorkerStartError
 from . import remote
 from .payload import Payload, make_payload, select_namespace
 
-__all__ = ["EngineExecutor", "engine_executor"]
+__all__ = ["EngineExecutor", "engine_executor", "START_GRACE", "LOST_GRACE"]
+
+#: Seconds a client with no workers is given to get one before the search refuses to start.
+START_GRACE = 3.0
+#: Seconds an engine may have no workers during a search (a worker restarting) before the search stops.
+LOST_GRACE = 10.0
 
 _DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
 
@@ -66,7 +82,9 @@ class EngineExecutor:
         self.adapter = adapter
         self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
         self.payload = adapter.prepare(program, namespace)
+        self.notes = self.payload.notes  # for the summary: what could not be isolated, or costs much
         self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
+        self._lost_since: float | None = None
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
         self._submit(number, params, time.perf_counter(), with_payload=False)
@@ -85,12 +103,24 @@ class EngineExecutor:
             for future, result in self.adapter.results(done):
                 number, params, submitted = self._futures.pop(future)
                 outcome = self._outcome(result, number, params, submitted)
-                if outcome is remote.NEED_PAYLOAD:
+                if isinstance(outcome, str) and outcome == remote.NEED_PAYLOAD:  # a copy of it, from a worker
                     self._submit(number, params, submitted, with_payload=True)
                 else:
                     outcomes.append(outcome)
             if outcomes:
                 return outcomes
+            if not done:
+                self._watch_workers()
+
+    def _watch_workers(self) -> None:
+        """Stop with a clear error when the engine has had no workers for :data:`LOST_GRACE` s."""
+        now = time.monotonic()  # checked every 0.2 s, so that a worker that restarts is seen while it lives
+        if self.adapter.workers() != 0:
+            self._lost_since = None
+        elif self._lost_since is None:
+            self._lost_since = now
+        elif now - self._lost_since >= LOST_GRACE:
+            raise ExecutorError(self.adapter.lost_text(len(self._futures)))
 
     def _outcome(self, result: Any, number: int, params: dict[str, Any], submitted: float) -> Any:
         if isinstance(result, BaseException):  # the engine failed this trial
@@ -129,6 +159,13 @@ class _Adapter:
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
         raise NotImplementedError
 
+    def workers(self) -> int:
+        """How many workers the engine has now; -1 when it cannot tell (or they come on demand)."""
+        return -1
+
+    def lost_text(self, waiting: int) -> str:
+        return f"--executor: the engine has no workers left, and {waiting} trials were waiting for one"
+
     def wait(self, futures: list[Any], timeout: float) -> list[Any]:
         """The futures that are done, waiting at most ``timeout`` for the first."""
         done, _ = cf.wait(futures, timeout=timeout, return_when=cf.FIRST_COMPLETED)
@@ -156,7 +193,7 @@ class _DaskAdapter(_Adapter):
 
     def __init__(self, client: Any):
         self.client = client
-        self._scattered: Any = None
+        self._plugin = ""
 
     def capacity(self) -> int:
         status = getattr(self.client, "status", "running")
@@ -166,22 +203,59 @@ class _DaskAdapter(_Adapter):
                 "make a new one, e.g. `client = Client(cluster)`, and run the cell again"
             )
         threads = self.client.nthreads()
+        if not threads and self._adaptive() is not None:
+            maximum = getattr(self._adaptive(), "maximum", 0)
+            return int(maximum) if 0 < maximum < 1_000 else os.cpu_count() or 1  # workers come when trials queue
         if not threads:
             try:
-                self.client.wait_for_workers(1, timeout=60)
+                self.client.wait_for_workers(1, timeout=START_GRACE)
             except Exception:  # noqa: BLE001
-                raise ExecutorError("--executor: the Dask cluster has no workers; start some (or use --jobs N)") from None
+                raise ExecutorError(
+                    f"--executor: the Dask cluster has no workers (none connected within {START_GRACE:.0f} s), so no "
+                    "trial can run; fix: start some, or for a LocalCluster whose workers a stop ended, make a new one "
+                    "(`cluster.close(); cluster = LocalCluster(); client = Client(cluster)`), or use --jobs N"
+                ) from None
             threads = self.client.nthreads()
         return sum(threads.values())
 
+    def _adaptive(self) -> Any:
+        return getattr(getattr(self.client, "cluster", None), "_adaptive", None)
+
+    def workers(self) -> int:
+        if self._adaptive() is not None:
+            return -1
+        try:
+            return len(self.client.nthreads())
+        except Exception:  # noqa: BLE001 - a client that lost its scheduler has no workers to offer
+            return 0
+
+    def lost_text(self, waiting: int) -> str:
+        return (
+            f"--executor: the Dask cluster has had no workers for {LOST_GRACE:.0f} s (they died or were stopped), "
+            f"and {waiting} trials were waiting for one; fix: start workers again (for a LocalCluster, make a "
+            "new one) and run the cell again; with --study it resumes where it stopped"
+        )
+
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
+        from .daskplugin import PayloadPlugin
+
         self.payload = make_payload(program, namespace, "the Dask cluster")
-        self._scattered = self.client.scatter(self.payload.blob, broadcast=True, hash=False)
+        shield = (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
+        self._plugin = f"hpmagic-payload-{self.payload.key}-{time.monotonic_ns()}"  # one per search
+        try:
+            self.client.register_plugin(PayloadPlugin(self.payload.key, self.payload.blob, shield), name=self._plugin)
+        except Exception as exc:  # noqa: BLE001 - a worker could not load it
+            raise WorkerStartError(
+                f"the Dask workers could not load the cell's variables: {type(exc).__name__}: {exc}\n"
+                "  fix: a class or function a variable needs must be importable on the workers (or be defined in "
+                "the notebook); or run without --executor"
+            ) from None
         return self.payload
 
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> Any:
+        # Every worker holds the payload (the plugin loads it before a worker runs a task).
         return self.client.submit(
-            remote.remote_trial, self.payload.key, self._scattered, number, params,
+            remote.remote_trial, self.payload.key, self.payload.blob if with_payload else None, number, params,
             pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
         )
 
@@ -190,13 +264,18 @@ class _DaskAdapter(_Adapter):
 
         try:
             wait(futures, timeout=timeout, return_when="FIRST_COMPLETED")
-        except TimeoutError:
-            return []
+        except Exception:  # noqa: BLE001 - a timeout, or a future that ended badly: look at each below
+            pass
         return [f for f in futures if f.done()]
 
     def results(self, done: list[Any]) -> list[tuple[Any, Any]]:
         finished = [f for f in done if f.status == "finished"]
-        pairs = list(zip(finished, self.client.gather(finished, errors="raise"))) if finished else []
+        pairs: list[tuple[Any, Any]] = []
+        if finished:
+            try:
+                pairs = list(zip(finished, self.client.gather(finished, errors="raise")))
+            except Exception:  # noqa: BLE001 - one of them was lost since: gather them one by one
+                pairs = [(f, self._one(f)) for f in finished]
         for future in done:
             if future.status != "finished":
                 try:
@@ -206,17 +285,24 @@ class _DaskAdapter(_Adapter):
                 pairs.append((future, exc if exc is not None else RuntimeError(f"task {future.status}")))
         return pairs
 
+    def _one(self, future: Any) -> Any:
+        try:
+            return future.result()
+        except BaseException as exc:  # noqa: BLE001
+            return exc
+
     def cancel(self, futures: list[Any]) -> None:
         if futures:
             self.client.cancel(futures)
 
     def release(self) -> None:
-        if self._scattered is not None:
-            try:
-                self.client.cancel([self._scattered])
-            except Exception:  # noqa: BLE001 - the cluster may already be gone
-                pass
-            self._scattered = None
+        plugin, self._plugin = self._plugin, ""  # once: a second unregister makes the scheduler log an error
+        if not plugin:
+            return
+        try:
+            self.client.unregister_worker_plugin(plugin)  # its teardown frees the payload on each worker
+        except Exception:  # noqa: BLE001 - the cluster may already be gone
+            pass
 
 
 class _IpyparallelAdapter(_Adapter):
@@ -237,6 +323,23 @@ class _IpyparallelAdapter(_Adapter):
         if count == 0:
             raise ExecutorError("--executor: the ipyparallel cluster has no engines; start some (or use --jobs N)")
         return count
+
+    def workers(self) -> int:
+        try:
+            alive = set(self.client.ids)
+        except Exception:  # noqa: BLE001 - a client that lost its hub has no engines to offer
+            return 0
+        targets = self.dview.targets
+        if targets == "all" or targets is None:
+            return len(alive)
+        return len(alive & set(targets if isinstance(targets, (list, tuple)) else [targets]))
+
+    def lost_text(self, waiting: int) -> str:
+        return (
+            f"--executor: every ipyparallel engine this search used has stopped (none for {LOST_GRACE:.0f} s), and "
+            f"{waiting} trials were waiting for one; fix: start engines again (e.g. `cluster.start_engines_sync()`) "
+            "and run the cell again"
+        )
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
         self.payload = make_payload(program, namespace, "the ipyparallel engines")
@@ -276,8 +379,9 @@ class _ThreadPoolAdapter(_Adapter):
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
         key = f"threads-{id(self)}-{time.monotonic_ns()}"
-        remote.install_local(key, program, select_namespace(program, namespace))
-        self.payload = Payload(blob=b"", key=key, names=())
+        snapshot = Snapshot.take(select_namespace(program, namespace))  # the kernel's form: classes shared
+        remote.install_local(key, program, snapshot)
+        self.payload = Payload(blob=b"", key=key, names=snapshot.names, notes=snapshot.notes)
         return self.payload
 
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:

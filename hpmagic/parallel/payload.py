@@ -15,13 +15,16 @@ Which variables are sent (the rule):
    worker imports them), so the workers need the same packages installed.
 
 Names that are only reached dynamically (``globals()["x"]``, ``eval("x")``) are not sent.
-The namespace a worker runs each trial in is a shallow copy of the variables it received,
-as in a sequential run.
+Each trial on a worker restores its own copy of those variables from the payload
+(:mod:`hpmagic.cell.isolation`): what a trial changes in them is seen by no other trial.
+
+The blob is :func:`~hpmagic.cell.isolation.pack` of the pickled cell, the snapshot's
+pickle and its buffers (the arrays' memory, not copied again): a worker slices it into
+views without copying, and the fork server's workers share its pages.
 """
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import pickle
 import types
@@ -29,7 +32,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..cell.program import VALUES_NAME, CellProgram
+from ..cell.isolation import Snapshot, cell_names, pack, select_namespace
+from ..cell.program import CellProgram
 from ..errors import UnsendableError, describe_type
 
 __all__ = ["Payload", "cell_names", "select_namespace", "make_payload"]
@@ -37,35 +41,17 @@ __all__ = ["Payload", "cell_names", "select_namespace", "make_payload"]
 
 @dataclass
 class Payload:
-    """The pickled ``(program, namespace)`` and a key that names it on the workers."""
+    """The packed ``(program, snapshot)``, a key that names it on the workers, and the
+    summary's notes about isolating the trials (:class:`~hpmagic.cell.isolation.Snapshot`)."""
 
     blob: bytes
     key: str
     names: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     @property
     def size(self) -> int:
         return len(self.blob)
-
-
-def cell_names(program: CellProgram) -> set[str]:
-    """Every name that appears in the cell's code (rule 1 above)."""
-    names: set[str] = set()
-    for node in ast.walk(program.module):
-        if isinstance(node, ast.Name):
-            names.add(node.id)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            names.update(node.names)
-    if program.metric is not None:
-        names.add(program.metric)
-    names.discard(VALUES_NAME)
-    return names
-
-
-def select_namespace(program: CellProgram, namespace: dict[str, Any]) -> dict[str, Any]:
-    """The part of ``namespace`` the cell reads, in the namespace's own order."""
-    wanted = cell_names(program)
-    return {name: value for name, value in namespace.items() if name in wanted}
 
 
 def make_payload(program: CellProgram, namespace: dict[str, Any], where: str) -> Payload:
@@ -75,15 +61,15 @@ def make_payload(program: CellProgram, namespace: dict[str, Any], where: str) ->
     A variable that cannot be pickled is an :class:`UnsendableError` naming it, its type
     and the fix, raised before any trial runs.
     """
-    import cloudpickle
-
     selected = select_namespace(program, namespace)
     try:
-        blob = cloudpickle.dumps((program, selected), protocol=pickle.HIGHEST_PROTOCOL)
+        snapshot = Snapshot.take(selected, portable=True)
     except Exception as exc:  # noqa: BLE001 - find the culprit and say so
         raise _explain(selected, where, exc) from None
-    key = hashlib.sha1(blob).hexdigest()[:16]
-    return Payload(blob=blob, key=key, names=tuple(selected))
+    blob = pack([pickle.dumps(program, protocol=5), *snapshot.parts()])
+    # Timed in the kernel form (restoring the portable one here would redefine the notebook's classes).
+    notes = Snapshot.take(selected).notes
+    return Payload(blob=blob, key=hashlib.sha1(blob).hexdigest()[:16], names=tuple(selected), notes=notes)
 
 
 def _explain(selected: dict[str, Any], where: str, first: Exception) -> UnsendableError:

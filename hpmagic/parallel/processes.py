@@ -271,6 +271,7 @@ class ProcessExecutor:
     def __init__(self, program: CellProgram, namespace: dict[str, Any], jobs: int, start_timeout: float = 120.0):
         self.capacity = jobs
         self.payload = make_payload(program, namespace, f"--jobs {jobs}")
+        self.notes = self.payload.notes  # for the summary: isolating the trials costs much
         self._init = dumps(("init", list(sys.path)))
         self._events: queue.Queue = queue.Queue()
         self._workers: list[_Worker] = []

@@ -1,7 +1,8 @@
 """What runs on a worker of a shared engine (Dask, ipyparallel, a concurrent.futures pool).
 
-A worker unpickles a payload once and keeps it (the last few, by key), so a trial sends
-only ``(key, number, params)``.  Workers of those engines may run several trials at once
+A worker loads a payload once (:func:`load_payload`) and keeps it (the last few, by key),
+so a trial sends only ``(key, number, params)``; each trial restores its own copy of the
+cell's variables from it (:mod:`hpmagic.cell.isolation`).  Workers of those engines may run several trials at once
 in threads of one process, so trials here capture their output per thread
 (:func:`hpmagic.cell.capture.per_thread`); the trial body is the one every executor uses,
 :func:`hpmagic.cell.trial.run_trial`.
@@ -10,34 +11,68 @@ in threads of one process, so trials here capture their output per thread
 from __future__ import annotations
 
 import os
+import pickle
+import signal
+import socket
 import threading
 from collections import OrderedDict
 from typing import Any
 
 from ..cell.capture import per_thread
+from ..cell.isolation import Snapshot, unpack
 from ..cell.program import CellProgram
 from ..cell.trial import run_trial
 from ..core import Trial
 
-__all__ = ["NEED_PAYLOAD", "remote_trial", "install", "install_local", "forget"]
+__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "holds", "install_local", "forget"]
 
 #: Returned by :func:`remote_trial` when the worker does not hold the payload yet.
 NEED_PAYLOAD = "hpmagic: need payload"
 _KEEP = 4
-_cache: OrderedDict[str, tuple[CellProgram, dict[str, Any]]] = OrderedDict()
+_cache: OrderedDict[str, tuple[CellProgram, Snapshot]] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def install(key: str, blob: bytes) -> int:
-    """Unpickle a payload on this worker (once) and keep it under ``key``; returns the pid."""
+def install(key: str, blob: bytes, shield: tuple[str, int] | None = None) -> int:
+    """Load a payload on this worker (once) and keep it under ``key``; returns the pid.
+
+    ``shield`` is the kernel's ``(host name, process group)``: a worker in that very group
+    (a local cluster the kernel started) would receive the stop button's SIGINT, which
+    the notebook means for the kernel alone; such a worker ignores SIGINT from now on, as
+    hpmagic's own ``--jobs`` workers do.
+    """
     _load(key, blob)
+    if shield is not None and shield == (socket.gethostname(), os.getpgid(0)):
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
     return os.getpid()
 
 
-def install_local(key: str, program: CellProgram, namespace: dict[str, Any]) -> None:
+def holds(key: str) -> bool:
+    """Whether this worker holds the payload ``key`` already."""
+    with _cache_lock:
+        return key in _cache
+
+
+def load_payload(blob: bytes | bytearray | memoryview) -> tuple[CellProgram, Snapshot]:
+    """The cell (compiled here) and the snapshot of its variables, from a payload blob;
+    the snapshot's arrays stay views of the blob's memory.
+
+    The snapshot is restored once here: that imports what the variables need (in the fork
+    server, before it forks the workers) and shows, before any trial, that they load.
+    """
+    parts = unpack(blob)
+    program = pickle.loads(parts[0])
+    program.register_source()
+    snapshot = Snapshot.from_parts(parts[1:])
+    snapshot.restore()
+    return program, snapshot
+
+
+def install_local(key: str, program: CellProgram, snapshot: Snapshot) -> None:
     """Keep a payload that needs no pickling (thread pools in the kernel's own process)."""
     with _cache_lock:
-        _cache[key] = (program, namespace)
+        _cache[key] = (program, snapshot)
         _trim()
 
 
@@ -46,14 +81,11 @@ def forget(key: str) -> None:
         _cache.pop(key, None)
 
 
-def _load(key: str, blob: bytes) -> tuple[CellProgram, dict[str, Any]]:
+def _load(key: str, blob: bytes) -> tuple[CellProgram, Snapshot]:
     with _cache_lock:
         entry = _cache.get(key)
         if entry is None:
-            import cloudpickle
-
-            entry = cloudpickle.loads(blob)
-            entry[0].register_source()
+            entry = load_payload(blob)
             _cache[key] = entry
             _trim()
         else:
@@ -75,6 +107,6 @@ def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, An
         if blob is None:
             return NEED_PAYLOAD
         entry = _load(key, blob)
-    program, namespace = entry
+    program, snapshot = entry
     # On an engine even KeyboardInterrupt fails only the trial: the kernel decides what a stop means.
-    return run_trial(program, namespace, number, params, capture=per_thread, interrupt_stops_search=False)
+    return run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False)

@@ -55,10 +55,11 @@ def _detach_stdout() -> None:
     sys.stdout = sys.stderr
 
 
-def _receive_payload(receive: Callable[[], bytes | bytearray | None], send: Send) -> tuple[Any, dict] | None:
+def _receive_payload(receive: Callable[[], bytes | bytearray | None], send: Send) -> tuple[Any, Any] | None:
     """The kernel sends ``("init", sys_path)`` and then the payload: load it once.
 
-    Returns ``(program, namespace)``, or None when the channel closed first or the payload
+    Returns ``(program, snapshot)`` (each trial restores its own copy of the variables from
+    the snapshot, :mod:`hpmagic.cell.isolation`), or None when the channel closed first or the payload
     could not be loaded (then the kernel has been told why, as ``("load_error", text)``).
     """
     init = receive()
@@ -67,17 +68,16 @@ def _receive_payload(receive: Callable[[], bytes | bytearray | None], send: Send
         return None
     sys.path[:] = list(dict.fromkeys([*pickle.loads(init)[1], *sys.path]))  # type: ignore[arg-type]
     try:
-        import cloudpickle
+        from .remote import load_payload
 
-        program, namespace = cloudpickle.loads(blob)
-        program.register_source()
+        program, snapshot = load_payload(blob)
     except BaseException as exc:  # noqa: BLE001 - reported to the kernel as a clear error
         send(("load_error", "".join(traceback.format_exception_only(type(exc), exc)).strip()))
         return None
-    return program, namespace
+    return program, snapshot
 
 
-def serve(receive: Callable[[], bytes | bytearray | None], send: Send, program: Any, namespace: dict) -> None:
+def serve(receive: Callable[[], bytes | bytearray | None], send: Send, program: Any, snapshot: Any) -> None:
     """Announce readiness, then run trials until the channel closes."""
     from ..cell.trial import run_trial
 
@@ -85,7 +85,7 @@ def serve(receive: Callable[[], bytes | bytearray | None], send: Send, program: 
     while (frame := receive()) is not None:
         _, number, params = pickle.loads(frame)
         # The kernel decides what an interrupt means; a KeyboardInterrupt the cell raises fails its trial.
-        send(("outcome", run_trial(program, namespace, number, params, interrupt_stops_search=False)))
+        send(("outcome", run_trial(program, snapshot, number, params, interrupt_stops_search=False)))
 
 
 def main_spawned() -> None:
@@ -148,7 +148,7 @@ def _reap(children: set[int], tell: Send) -> None:
             pass  # the kernel is gone or done; keep reaping
 
 
-def _fork_workers(ctl: socket.socket, children: set[int], tell: Send, program: Any, namespace: dict) -> None:
+def _fork_workers(ctl: socket.socket, children: set[int], tell: Send, program: Any, snapshot: Any) -> None:
     """Fork a worker for each socket the kernel sends, until the kernel closes the control socket."""
     me = os.getpid()
     while True:
@@ -163,19 +163,19 @@ def _fork_workers(ctl: socket.socket, children: set[int], tell: Send, program: A
         pid = os.fork()
         if pid == 0:
             ctl.close()
-            _forked_worker(fds[0], me, program, namespace)  # never returns
+            _forked_worker(fds[0], me, program, snapshot)  # never returns
         os.close(fds[0])
         children.add(pid)
         tell(("forked", pid))
 
 
-def _forked_worker(fd: int, zygote: int, program: Any, namespace: dict) -> None:
+def _forked_worker(fd: int, zygote: int, program: Any, snapshot: Any) -> None:
     """A worker forked by the fork server: serve trials on socket ``fd``, then exit."""
     code = 0
     try:
         sock = socket.socket(fileno=fd)
         threading.Thread(target=_watch_parent, args=(zygote,), daemon=True).start()
-        serve(lambda: recv_frame(sock), lambda message: send_frame(sock, dumps(message)), program, namespace)
+        serve(lambda: recv_frame(sock), lambda message: send_frame(sock, dumps(message)), program, snapshot)
     except BaseException:  # noqa: BLE001
         code = 1
     finally:
