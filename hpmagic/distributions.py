@@ -471,7 +471,10 @@ def _is_whole(value: Any) -> bool:
 
 
 def same_value(a: Any, b: Any) -> bool:
-    """Equality of two literal values that keeps ``True``, ``1`` and ``1.0`` apart (they are different choices)."""
+    """Equality of two literal values that keeps ``True``, ``1`` and ``1.0`` apart (they are
+    different choices), inside tuples too: ``(False,)`` is not ``(0,)``."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
     return type(a) is type(b) and a == b
 
 

@@ -216,3 +216,11 @@ def test_tune_refuses_an_overflowing_range_before_anything_runs():
     with pytest.raises(hpmagic.AnnotationError, match="'lr': lognormal\\(1000, 1\\) draws"):
         hpmagic.tune("calls.append(1)\nlr = 1.0  # tune: lognormal(1000, 1)\nlr", ns, quiet=True, trials=3)
     assert ns == {"calls": []}
+
+
+def test_tuple_choices_keep_bools_and_numbers_apart():
+    from hpmagic.distributions import Choice
+
+    choice = Choice(((False,), (0,), (1.0,)))
+    assert [choice.index(v) for v in ((False,), (0,), (1.0,))] == [0, 1, 2]
+    assert choice.grid(1) == [(False,), (0,), (1.0,)]
