@@ -43,7 +43,11 @@ class Trial:
     ``value`` is the objective (``None`` unless the trial completed); ``metrics`` holds what
     else the objective carried (fold statistics, the other keys of a returned dict).
     ``params`` holds the active parameters only.  ``started`` is ``time.time()`` when the
-    trial started.
+    trial started.  ``curve`` holds the points the cell reported with
+    :func:`hpmagic.report`, as ``(step, value)`` pairs in step order, and ``pruning`` what
+    early stopping recorded about the trial (``bracket``, the ``rungs`` it reached, the
+    ``kind`` of its reports; empty without ``--prune``).  A pruned trial has no ``value``;
+    ``error`` says why it was stopped.
     """
 
     number: int
@@ -57,6 +61,8 @@ class Trial:
     warnings: tuple[str, ...] = ()
     error: str = ""
     started: float = 0.0
+    curve: tuple[tuple[float, float], ...] = ()
+    pruning: dict[str, Any] = field(default_factory=dict)
 
     def finish(self, **changes: Any) -> Trial:
         """A copy with ``changes`` (the finished record of a running trial)."""

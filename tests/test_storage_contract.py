@@ -101,6 +101,19 @@ def test_put_on_start_and_end_round_trips_every_field(store):
                                                                                  ("ConvergenceWarning: no",), 123.5)
 
 
+def test_a_pruned_trial_keeps_its_curve_and_rungs(store):
+    n = store.reserve()
+    start = Trial(number=n, params={"x": 0.5}, started=1.0)
+    store.put(start)
+    pruning = {"bracket": 1, "kind": "curve", "rungs": [[3.0, "promoted"], [9.0, "pruned"]]}
+    store.put(start.finish(state=TrialState.PRUNED, curve=((1.0, 0.5), (2.0, 0.75), (9.0, 0.8)), pruning=pruning,
+                           error="pruned at rung 9"))
+    (got,) = store.trials()
+    assert got.state is TrialState.PRUNED and got.value is None
+    assert got.curve == ((1.0, 0.5), (2.0, 0.75), (9.0, 0.8)) and all(isinstance(p, tuple) for p in got.curve)
+    assert got.pruning == pruning and got.error == "pruned at rung 9"
+
+
 def test_choices_keep_their_types(store):
     for value in [None, True, (1, 2)]:
         n = store.reserve()

@@ -489,7 +489,7 @@ def test_a_file_of_the_previous_schema_is_migrated_when_a_search_resumes_it(tmp_
     path = tmp_path / "old.sqlite"
     old_file(path)
     result = tune(path, 6)
-    assert SCHEMA_VERSION == 2 and rows(path, "PRAGMA user_version") == [(2,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]  # migrated to the current schema
     assert [t.number for t in result.trials] == list(range(6)) and result.trials[1].params["x"] == 1.5
     assert code_note(result) == []  # the old run's code is not known: nothing to compare
     assert rows(path, "SELECT id, code IS NULL FROM sessions ORDER BY id") == [(1, 1), (2, 0)]
@@ -508,7 +508,7 @@ def test_two_stores_migrating_one_old_file_do_it_once(tmp_path):
     for store in (a, b):
         store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=8,
                     strategy="random", code="x")
-    assert rows(path, "PRAGMA user_version") == [(2,)]
+    assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert [n for n, *_ in rows(path, "SELECT id, code FROM sessions ORDER BY id")] == [1, 2, 3]
     a.close()
     b.close()

@@ -36,7 +36,8 @@ __all__ = [
 DEFAULT_STORAGE = "hpmagic.sqlite"
 #: Schema of the study files this version writes; files from a newer schema are refused.
 #: 1: hpmagic 0.1.  2: each session records the cell's code (``code``, ``code_hash``).
-SCHEMA_VERSION = 2
+#: 3: each trial records its learning curve and what early stopping decided (``curve``, ``pruning``).
+SCHEMA_VERSION = 3
 #: SQLite's ``PRAGMA application_id`` of hpmagic study files ("hpMG").
 APPLICATION_ID = 0x68704D47
 #: The state of a trial number handed out and given back; never shown as a trial.
@@ -87,6 +88,8 @@ CREATE TABLE trials (
     error TEXT NOT NULL DEFAULT '',
     started REAL NOT NULL DEFAULT 0,
     seq INTEGER NOT NULL,
+    curve TEXT NOT NULL DEFAULT '[]',
+    pruning TEXT NOT NULL DEFAULT '{{}}',
     PRIMARY KEY (study_id, number)
 );
 CREATE INDEX trials_by_seq ON trials(study_id, seq);
@@ -98,6 +101,10 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         "ALTER TABLE sessions ADD COLUMN code TEXT",  # NULL: the run's code is not known
         "ALTER TABLE sessions ADD COLUMN code_hash TEXT",
+    ),
+    2: (
+        "ALTER TABLE trials ADD COLUMN curve TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE trials ADD COLUMN pruning TEXT NOT NULL DEFAULT '{}'",
     ),
 }
 _TABLES = {"studies", "sessions", "trials"}

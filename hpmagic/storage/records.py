@@ -39,6 +39,7 @@ __all__ = [
     "study_from_row",
     "session_from_row",
     "trial_from_row",
+    "trial_columns",
 ]
 
 #: The error of a trial whose process stopped while it ran, marked interrupted on resuming.
@@ -54,7 +55,15 @@ DAMAGED_FIX = (
 #: The columns each decoder below reads, in its order.
 STUDY_COLUMNS = "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated"
 SESSION_COLUMNS = "id, host, pid, process, started, ended, stop_reason, code"
-TRIAL_COLUMNS = "number, session_id, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq"
+TRIAL_COLUMNS = (
+    "number, session_id, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, "
+    "curve, pruning"
+)
+
+
+def trial_columns(schema: int) -> str:
+    """:data:`TRIAL_COLUMNS` as a file of ``schema`` can give them (before 3, no curves)."""
+    return TRIAL_COLUMNS if schema >= 3 else TRIAL_COLUMNS.replace("curve, pruning", "'[]', '{}'")
 
 
 def session_columns(schema: int) -> str:
@@ -304,7 +313,8 @@ def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecor
 def trial_from_row(row: Sequence[Any], path: Path, study: str, space: SearchSpace | None = None) -> Trial:
     """A row of :data:`TRIAL_COLUMNS` as a trial; a damaged column raises StorageError naming the
     trial and the column.  With ``space``, each parameter is checked against the study's space."""
-    number, session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq = row
+    number, session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, *more = row
+    curve, pruning = more if more else ("[]", "{}")
     what = f"{describe(path)}, study {study!r}, trial {number}"
     _whole(number, what, "trial number (column number)")
     _whole(seq, what, "write order (column seq)")
@@ -334,7 +344,16 @@ def trial_from_row(row: Sequence[Any], path: Path, study: str, space: SearchSpac
         warnings=tuple(str(w) for w in _json(warnings, what, "warnings", "the warnings", list)),
         error=error,
         started=_number(started, what, "start time (column started)"),
+        curve=_curve(curve, what),
+        pruning=_json(pruning, what, "pruning", "what early stopping recorded", dict),
     )
+
+
+def _curve(text: Any, what: str) -> tuple[tuple[float, float], ...]:
+    points = _json(text, what, "curve", "the learning curve", list)
+    if not all(isinstance(p, list) and len(p) == 2 for p in points):
+        raise _damaged(what, "the learning curve (column curve) should be a list of [step, value] pairs")
+    return tuple((_number(s, what, "a curve step"), _number(v, what, "a curve value")) for s, v in points)
 
 
 def _check_params(values: dict[str, Any], space: SearchSpace, what: str) -> None:

@@ -33,7 +33,6 @@ from . import codec, queries
 from .file import APPLICATION_ID, RELEASED, SCHEMA, SCHEMA_VERSION, describe, inspect_file, readonly_uri
 from .records import (
     STUDY_COLUMNS,
-    TRIAL_COLUMNS,
     Archive,
     Resume,
     SessionRecord,
@@ -43,6 +42,7 @@ from .records import (
     session_columns,
     session_from_row,
     study_from_row,
+    trial_columns,
     trial_from_row,
 )
 
@@ -343,11 +343,12 @@ class SQLiteStore:
         row = (
             trial.state.value, codec.dumps(trial.params), value, codec.dumps(trial.metrics), float(trial.duration),
             trial.stdout, trial.stderr, codec.dumps(list(trial.warnings)), trial.error, float(trial.started),
+            codec.dumps([list(point) for point in trial.curve]), codec.dumps(trial.pruning),
         )
         with self._write() as conn:
             cur = conn.execute(
                 "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
-                "stderr = ?, warnings = ?, error = ?, started = ?, seq = ?, session_id = ? "
+                "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, seq = ?, session_id = ? "
                 "WHERE study_id = ? AND number = ?",
                 (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
             )
@@ -365,12 +366,13 @@ class SQLiteStore:
             return
         with self._database() as conn:
             rows = conn.execute(
-                f"SELECT {TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND seq > ? ORDER BY seq", (record.id, self._seq)
+                f"SELECT {trial_columns(self._schema)} FROM trials WHERE study_id = ? AND seq > ? ORDER BY seq",
+                (record.id, self._seq),
             ).fetchall()
             first = not self._loaded
             self._loaded = True
             for row in rows:
-                number, session, state, seq = row[0], row[1], row[2], row[-1]
+                number, session, state, seq = row[0], row[1], row[2], row[12]  # see TRIAL_COLUMNS
                 trial = None if state == RELEASED else trial_from_row(row, self.path, record.name, record.space)
                 self._seq = max(self._seq, seq) if isinstance(seq, int) else self._seq
                 self._sorted = None
