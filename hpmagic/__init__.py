@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 # few leaves it needs), not the parser, the search machinery, the strategies or the storage.
 _PUBLIC = {
     "tune": "api",
+    "report": "cell.report",
+    "cross_val_score": "cv",
     "load_study": "studies",
     "list_studies": "studies",
     "TuneResult": "result",
@@ -37,7 +39,9 @@ _PUBLIC = {
 
 if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eagerly
     from .api import tune
+    from .cell.report import report
     from .core import Direction, Trial, TrialState
+    from .cv import cross_val_score
     from .errors import (
         AnnotationError,
         ExecutionEnvironmentError,
@@ -71,6 +75,8 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "tune",
+    "report",
+    "cross_val_score",
     "load_study",
     "list_studies",
     "TuneResult",

@@ -34,6 +34,7 @@ from .strategies.base import StrategyContext
 
 if TYPE_CHECKING:
     from .display.manual import ManualSession
+    from .pruning.service import PruningService
 
 __all__ = ["tune", "run", "bind", "make_executor", "Search", "TuneOptions"]
 
@@ -159,6 +160,7 @@ class Search:
         self.result: TuneResult | None = None
         self.complete: TuneResult | None = None  # a --study that already holds its trials
         self.interactive = False  # --strategy manual: one trial per click of Run
+        self.pruning: PruningService | None = None
         self._owned = True
 
     def __enter__(self) -> Search:
@@ -204,7 +206,9 @@ class Search:
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
-        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left)
+        self.pruning = _pruning(opts, self.budget)
+        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left,
+                                      pruning=self.pruning)
         notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
         self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",
                                baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study)
@@ -233,7 +237,7 @@ class Search:
             return self.result
         assert self.executor is not None
         assert self.reporter is not None
-        runner = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter)
+        runner = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter, pruning=self.pruning)
         self.result = runner.run()
         return self.result
 
@@ -266,13 +270,17 @@ class Search:
         return session.start()
 
 
-def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None) -> TrialExecutor:
+def make_executor(
+    opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None,
+    pruning: PruningService | None = None,
+) -> TrialExecutor:
     """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``.
 
     ``trials`` (the trials left to run) caps ``--jobs``: no more workers start than trials can use.
+    ``pruning`` decides the cell's reports (``--prune``), wherever the trials run.
     """
     if opts.jobs == 1 and opts.executor is None:
-        return InlineExecutor(program, namespace)
+        return InlineExecutor(program, namespace, channel=pruning)
     from .parallel import parallel_executor
 
     engine = opts.executor
@@ -281,7 +289,16 @@ def make_executor(opts: TuneOptions, program: CellProgram, namespace: Mapping[st
             raise OptionError(f"--executor {engine}: there is no variable {engine!r} in the namespace")
         engine = namespace[engine]
     jobs = opts.jobs if trials is None else max(1, min(opts.jobs, trials))
-    return parallel_executor(program, dict(namespace), jobs=jobs, engine=engine)
+    return parallel_executor(program, dict(namespace), jobs=jobs, engine=engine, pruning=pruning)
+
+
+def _pruning(opts: TuneOptions, budget: int) -> PruningService | None:
+    rule = opts.prune_rule()
+    if rule is None:
+        return None
+    from .pruning.service import PruningService
+
+    return PruningService(*rule, direction=opts.direction, budget=budget)
 
 
 def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:

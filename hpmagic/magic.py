@@ -42,7 +42,10 @@ class TuneMagics(Magics):
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
     @argument("--grid-points", type=int, default=5, metavar="K",
               help="Points per continuous parameter for the grid strategy (default 5).")
-    @argument("--prune", default=None, metavar="RULE", help="Early stopping rule (not available yet).")
+    @argument("--prune", nargs="?", const="auto", default=None, metavar="RULE",
+              help="Stop unpromising trials early, from what the cell reports with hpmagic.report(value, step) "
+                   "(or hpmagic.cross_val_score): median, asha (the default), hyperband or folds, with settings "
+                   "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
     @argument_group("objective")
     @argument("--minimize", action="store_true", help="Lower is better (the default).")

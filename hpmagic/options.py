@@ -41,7 +41,7 @@ class TuneOptions:
     study: str | None = None
     storage: str | os.PathLike | None = None
     overwrite: bool = False
-    prune: str | None = None
+    prune: str | bool | None = None  # a rule spec ("asha:eta=3"); True or "auto": the default rule
     grid_points: int = 5
     baseline: bool = True
     apply: bool = True
@@ -79,10 +79,24 @@ class TuneOptions:
             check_seed(self.seed)
         self._check_names()
         self._check_study()
-        if self.prune is not None:
-            raise OptionError("early stopping (--prune) is not available in this version yet; run without it")
+        self.prune_rule()
         if isinstance(self.display, str) and self.display not in DISPLAYS:
             raise OptionError(f"display={self.display!r} is not a display; use one of {', '.join(map(repr, DISPLAYS))}")
+
+    def prune_rule(self) -> tuple[str | None, dict[str, str]] | None:
+        """``--prune``'s rule and settings (``(None, {})``: the default rule), or ``None`` without
+        it; an unknown rule or a bad setting is an :class:`OptionError`."""
+        if self.prune is None or self.prune is False:
+            return None
+        if self.prune is True:
+            return None, {}
+        if not isinstance(self.prune, str):
+            raise OptionError(f"prune= takes a rule such as 'asha' or 'median:min_trials=5', or True, but got {self.prune!r}")
+        from .pruning import make_pruner, parse_prune_spec
+
+        name, settings = parse_prune_spec(self.prune)
+        make_pruner(name, settings)  # checks the name and the settings now, before anything runs
+        return name, settings
 
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):

@@ -20,6 +20,7 @@ from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, T
 from .result import TuneResult
 
 if TYPE_CHECKING:
+    from .pruning.service import PruningService
     from .space import SearchSpace
 
 __all__ = ["SearchPlan", "Runner", "FAILURE_WINDOW"]
@@ -54,6 +55,7 @@ class Runner:
     executor: TrialExecutor
     reporter: Reporter = field(default_factory=NullReporter)
     clock: Callable[[], float] = time.perf_counter
+    pruning: PruningService | None = None  # --prune: the rule's decisions, told every finished trial
 
     def run(self) -> TuneResult:
         """Run the search to its end; whatever happens, finished trials are in the result."""
@@ -69,6 +71,8 @@ class Runner:
             for trial in stored:
                 if trial.state.counted:
                     self._learn(trial)
+            if self.pruning is not None:
+                self.pruning.resume(stored)  # brackets and rungs go on where the study left them
             # A stop or crash during a resumed study's trial 0: run the defaults again, as trial 0.
             self._rerun_baseline = self.plan.baseline and any(
                 t.number == 0 and t.state is TrialState.INTERRUPTED for t in stored
@@ -104,6 +108,8 @@ class Runner:
                 self._stop = StopReason.TIMEOUT
                 return
             for trial in self.store.poll():  # trials another process sharing the study finished
+                if self.pruning is not None:
+                    self.pruning.finish(trial)
                 self._learn(trial)
             # Interrupted trials do not count toward the budget, so a resumed study runs them again.
             number = self._reserve()
@@ -115,7 +121,8 @@ class Runner:
                 self.store.release(number)
                 self._stop = StopReason.EXHAUSTED
                 return
-            trial = Trial(number=number, params=params, started=time.time())
+            pruning = self.pruning.assign(number) if self.pruning is not None else {}
+            trial = Trial(number=number, params=params, started=time.time(), pruning=pruning)
             self.store.put(trial)
             self._running[number] = trial
             self.executor.submit(number, params)
@@ -139,8 +146,12 @@ class Runner:
             running = self._running.pop(trial.number)
             if not trial.started:  # a record the executor made itself (a worker that died)
                 trial = trial.finish(started=running.started)
+            if running.pruning:  # the bracket assigned when it started
+                trial = trial.finish(pruning={**running.pruning, **trial.pruning})
             self.store.put(trial)
             self._progress.last = trial
+            if self.pruning is not None:
+                self.pruning.finish(trial)
             self._learn(trial)
         self._report()
 
@@ -202,7 +213,7 @@ class Runner:
             elapsed=progress.elapsed,
             stop_reason=stop,
             budget=plan.budget,
-            notes=plan.notes,
+            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else ()),
             study=plan.study,
             has_baseline=plan.baseline,
             error=error,

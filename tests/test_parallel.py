@@ -228,7 +228,7 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     assert out[0] == "complete 0.25"
     assert eval(out[1]) == [
         "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.isolation", "hpmagic.cell.objective",
-        "hpmagic.cell.program", "hpmagic.cell.trial",
+        "hpmagic.cell.program", "hpmagic.cell.report", "hpmagic.cell.trial",
         "hpmagic.core", "hpmagic.errors", "hpmagic.interrupts", "hpmagic.parallel", "hpmagic.parallel.remote",
     ]
 

@@ -24,8 +24,10 @@ from .capture import Capture, redirect
 from .isolation import Snapshot, read_only_hint, select_namespace
 from .objective import read_objective
 from .program import VALUES_NAME, CellProgram
+from .report import Channel, TrialPruned, TrialReports, current
 
 __all__ = ["run_trial", "evaluate", "describe_failure", "format_cell_exception", "InlineExecutor"]
+
 
 def run_trial(
     program: CellProgram,
@@ -35,14 +37,18 @@ def run_trial(
     *,
     capture: Capture = redirect,
     interrupt_stops_search: bool | None = None,
+    channel: Channel | None = None,
 ) -> Trial:
     """Run the cell once with ``params`` and return the finished trial record.
 
     ``namespace`` is a :class:`~.isolation.Snapshot` (each trial restores its own copy of
     the notebook's objects), or a plain mapping that is shallow-copied.  ``capture`` is
-    how output is captured (:func:`.capture.redirect` where one trial runs at a time, :func:`.capture.per_thread` where trials share a process).  A
-    ``KeyboardInterrupt`` is raised on (the search stops) when it is the stop button:
-    by default when :func:`hpmagic.interrupts.pressed` says the button was pressed, so a
+    how output is captured (:func:`.capture.redirect` where one trial runs at a time,
+    :func:`.capture.per_thread` where trials share a process).  ``channel`` decides the
+    cell's ``report(value, step)`` calls (``--prune``; see :mod:`.report`): a trial it
+    stops is recorded as pruned, with its curve.  A ``KeyboardInterrupt`` is raised on
+    (the search stops) when it is the stop button: by default when
+    :func:`hpmagic.interrupts.pressed` says the button was pressed, so a
     ``KeyboardInterrupt`` the cell raises itself fails only its trial; workers, which
     ignore the kernel's interrupts, pass ``interrupt_stops_search=False``.
     """
@@ -50,15 +56,24 @@ def run_trial(
     state, error = TrialState.COMPLETE, ""
     value: float | None = None
     metrics: dict[str, float] = {}
+    reports = TrialReports(number, channel)
+    token = current.set(reports)
     with capture() as output:
         try:
             value, metrics = evaluate(program, namespace, params)
+        except TrialPruned:
+            pass  # recorded below, from reports.pruned
         except KeyboardInterrupt as exc:
             if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
                 raise
             state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
         except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
             state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
+        finally:
+            reports.open = False
+            current.reset(token)
+    if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
+        state, error, value, metrics = TrialState.PRUNED, reports.pruned, None, {}
     return Trial(
         number=number,
         params=params,
@@ -71,6 +86,8 @@ def run_trial(
         warnings=tuple(output.warnings),
         error=error,
         started=started,
+        curve=tuple(reports.curve),
+        pruning=reports.record(),
     )
 
 
@@ -137,8 +154,9 @@ class InlineExecutor:
 
     capacity = 1
 
-    def __init__(self, program: CellProgram, namespace: Mapping[str, Any]):
+    def __init__(self, program: CellProgram, namespace: Mapping[str, Any], channel: Channel | None = None):
         self.program = program
+        self.channel = channel
         self.namespace = Snapshot.take(select_namespace(program, namespace), base=namespace)
         self.notes = self.namespace.notes
         self._queue: list[tuple[int, dict[str, Any]]] = []
@@ -148,7 +166,7 @@ class InlineExecutor:
 
     def wait(self) -> list[Trial]:
         number, params = self._queue.pop(0)
-        return [run_trial(self.program, self.namespace, number, params)]
+        return [run_trial(self.program, self.namespace, number, params, channel=self.channel)]
 
     def cancel(self) -> list[int]:
         numbers = [n for n, _ in self._queue]

@@ -19,17 +19,21 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..cell.program import CellProgram
+    from ..cell.report import Channel
     from ..protocols import TrialExecutor
 
 __all__ = ["parallel_executor"]
 
 
-def parallel_executor(program: CellProgram, namespace: dict[str, Any], jobs: int = 1, engine: Any = None) -> TrialExecutor:
-    """The executor for a search that runs trials elsewhere: an ``engine`` from the namespace, or ``jobs`` processes."""
+def parallel_executor(
+    program: CellProgram, namespace: dict[str, Any], jobs: int = 1, engine: Any = None, pruning: Channel | None = None,
+) -> TrialExecutor:
+    """The executor for a search that runs trials elsewhere: an ``engine`` from the namespace, or
+    ``jobs`` processes; ``pruning`` decides the cell's reports (``--prune``)."""
     if engine is not None:
         from .engines import engine_executor
 
-        return engine_executor(engine, program, namespace, jobs)
+        return engine_executor(engine, program, namespace, jobs, pruning=pruning)
     from .processes import ProcessExecutor
 
-    return ProcessExecutor(program, namespace, jobs)
+    return ProcessExecutor(program, namespace, jobs, pruning=pruning)

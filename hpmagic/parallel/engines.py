@@ -40,6 +40,7 @@ from typing import Any
 from ..cell.capture import uninstall_routers
 from ..cell.isolation import Snapshot
 from ..cell.program import CellProgram
+from ..cell.report import Channel
 from ..core import Trial, TrialState
 from ..errors import ExecutorError, OptionError, WorkerStartError
 from . import remote
@@ -55,8 +56,10 @@ LOST_GRACE = 10.0
 _DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
 
 
-def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None):
-    """An executor for ``engine``; ``jobs`` (if given) caps the trials kept in flight."""
+def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
+                    pruning: Channel | None = None) -> EngineExecutor:
+    """An executor for ``engine``; ``jobs`` (if given) caps the trials kept in flight;
+    ``pruning`` decides what the trials report (``--prune``)."""
     module = type(engine).__module__ or ""
     if module.startswith("distributed") and hasattr(engine, "scatter"):
         adapter: _Adapter = _DaskAdapter(engine)
@@ -71,6 +74,7 @@ def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any]
             f"--executor: {type(engine).__module__}.{type(engine).__qualname__} is not an executor hpmagic can use; "
             "pass a dask.distributed.Client, an ipyparallel Client or View, or a concurrent.futures.Executor"
         )
+    adapter.channel = pruning
     return EngineExecutor(adapter, program, namespace, jobs)
 
 
@@ -149,6 +153,7 @@ class EngineExecutor:
 
 class _Adapter:
     payload: Payload
+    channel: Any = None  # how the trials' reports reach the search's pruning rule (None: no --prune)
 
     def capacity(self) -> int:
         raise NotImplementedError
@@ -385,7 +390,8 @@ class _ThreadPoolAdapter(_Adapter):
         return self.payload
 
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> cf.Future:
-        return self.pool.submit(remote.remote_trial, self.payload.key, None, number, params)
+        # threads of this very process: the reports go straight to the pruning rule
+        return self.pool.submit(remote.remote_trial, self.payload.key, None, number, params, self.channel)
 
     def release(self) -> None:
         remote.forget(self.payload.key)

@@ -26,11 +26,13 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 from ..cell.program import CellProgram
+from ..cell.report import Channel
 from ..core import Trial, TrialState
-from ..errors import WorkerStartError
+from ..errors import HpmagicError, WorkerStartError
 from .frames import dumps, read_frame, recv_frame, send_frame, write_frame
 from .payload import make_payload
 
@@ -57,6 +59,7 @@ class _Worker:
 
     number: int | None = None  # the trial it runs
     params: dict[str, Any] = {}  # and that trial's parameters
+    on_report: Channel | None = None  # --prune: decides what its trials report, answered at once
     submitted = 0.0
     ready = False
     sent = 0  # bytes sent to it
@@ -83,13 +86,26 @@ class _Worker:
     def death_reason(self) -> str:
         raise NotImplementedError
 
-    def _read_loop(self, events: queue.Queue, receive) -> None:
+    def _read_loop(self, events: queue.Queue, receive: Callable[[], bytes | bytearray | None]) -> None:
         try:
             while (frame := receive()) is not None:
-                events.put((self, pickle.loads(frame)))
+                message = pickle.loads(frame)
+                if message[0] == "report":  # decided here, in the reader thread: one round trip
+                    self.send(dumps(self._decide(message)))
+                else:
+                    events.put((self, message))
         except Exception:  # noqa: BLE001 - a torn frame means the process died mid-write
             pass
         events.put((self, ("dead",)))
+
+    def _decide(self, message: tuple) -> tuple:
+        """``("decision", prune, reason, rung)`` for a trial's ``("report", number, step, value, kind)``."""
+        if self.on_report is None:
+            return ("decision", False, "", None)
+        try:
+            return ("decision", *self.on_report.decide(*message[1:]))
+        except HpmagicError as exc:
+            return ("report_error", str(exc))
 
 
 class _SpawnedWorker(_Worker):
@@ -268,8 +284,10 @@ def _use_fork_server() -> bool:
 class ProcessExecutor:
     """Runs trials in ``jobs`` local worker processes (a :class:`~hpmagic.protocols.TrialExecutor`)."""
 
-    def __init__(self, program: CellProgram, namespace: dict[str, Any], jobs: int, start_timeout: float = 120.0):
+    def __init__(self, program: CellProgram, namespace: dict[str, Any], jobs: int, start_timeout: float = 120.0,
+                 pruning: Channel | None = None):
         self.capacity = jobs
+        self.pruning = pruning
         self.payload = make_payload(program, namespace, f"--jobs {jobs}")
         self.notes = self.payload.notes  # for the summary: isolating the trials costs much
         self._init = dumps(("init", list(sys.path)))
@@ -299,7 +317,7 @@ class ProcessExecutor:
         worker = max(idle, key=lambda w: w.ready) if idle else self._spawn()  # a started worker first
         worker.number, worker.params = number, params
         worker.submitted = time.perf_counter()
-        worker.send(dumps(("trial", number, params)))
+        worker.send(dumps(("trial", number, params, self.pruning is not None)))
 
     def wait(self) -> list[Trial]:
         outcomes: list[Trial] = []
@@ -366,6 +384,7 @@ class ProcessExecutor:
                 worker = None  # the fork server is gone: fall back to fresh interpreters
         if worker is None:
             worker = _SpawnedWorker(self._events, self._init, self.payload.blob)
+        worker.on_report = self.pruning
         self._spawned += 1
         self._workers.append(worker)
         return worker

@@ -98,9 +98,11 @@ def _trim() -> None:
         _cache.popitem(last=False)
 
 
-def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, Any]) -> Trial | str:
+def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, Any], channel: Any = None) -> Trial | str:
     """Run one trial of the payload ``key``; ``blob`` is the payload, or ``None`` if the
-    worker should already hold it (then :data:`NEED_PAYLOAD` asks for it)."""
+    worker should already hold it (then :data:`NEED_PAYLOAD` asks for it).  ``channel``
+    decides the trial's reports (``--prune``): the search's own pruning service for threads
+    of the kernel's process."""
     with _cache_lock:
         entry = _cache.get(key)
     if entry is None:
@@ -109,4 +111,5 @@ def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, An
         entry = _load(key, blob)
     program, snapshot = entry
     # On an engine even KeyboardInterrupt fails only the trial: the kernel decides what a stop means.
-    return run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False)
+    return run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False,
+                     channel=channel)

@@ -83,9 +83,31 @@ def serve(receive: Callable[[], bytes | bytearray | None], send: Send, program: 
 
     send(("ready", os.getpid()))
     while (frame := receive()) is not None:
-        _, number, params = pickle.loads(frame)
+        _, number, params, prune = pickle.loads(frame)
+        channel = _KernelChannel(send, receive) if prune else None
         # The kernel decides what an interrupt means; a KeyboardInterrupt the cell raises fails its trial.
-        send(("outcome", run_trial(program, snapshot, number, params, interrupt_stops_search=False)))
+        trial = run_trial(program, snapshot, number, params, interrupt_stops_search=False, channel=channel)
+        send(("outcome", trial))
+
+
+class _KernelChannel:
+    """A trial's reports, decided by the kernel over the worker's own connection (one round trip)."""
+
+    def __init__(self, send: Send, receive: Callable[[], bytes | bytearray | None]):
+        self.send, self.receive = send, receive
+
+    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+        self.send(("report", number, step, value, kind))
+        frame = self.receive()
+        if frame is None:
+            os._exit(0)  # the kernel closed the search while the trial waited for its answer
+        answer = pickle.loads(frame)
+        if answer[0] == "report_error":
+            from ..errors import ReportError
+
+            raise ReportError(answer[1])
+        _, prune, reason, rung = answer
+        return prune, reason, rung
 
 
 def main_spawned() -> None:

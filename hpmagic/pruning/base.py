@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import bisect
 import math
-import numbers
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from .._format import fmt_short, fmt_value
+from .._format import fmt_value
+from ..cell.report import check_point
 from ..core import Direction, Trial, TrialState
 from ..errors import ReportError
 
@@ -57,56 +57,6 @@ class Decision:
     step: float = 0.0
     rung: float | None = None
     bracket: int = 0
-
-
-def _number(value: Any) -> float | None:
-    """``value`` as a float when it is a real number (a numpy scalar or 0-d array too), else None."""
-    if isinstance(value, (bool, str, bytes)) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
-        return None
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if getattr(value, "ndim", 0) == 0 and callable(getattr(value, "__float__", None)):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            return None
-    return None
-
-
-def check_point(value: Any, step: Any, previous_step: float | None = None) -> tuple[float, float]:
-    """``(step, value)`` as floats, or :class:`~hpmagic.errors.ReportError` naming the problem.
-
-    ``value`` must be a finite real number (an int, a float, a numpy scalar or 0-d array;
-    not a bool, a string or a longer array).  ``step`` must be a finite number of at least
-    0, larger than ``previous_step`` (the trial's last reported step, ``None`` for its first
-    report).  Every :meth:`Pruner.report` calls this; the cell's ``report`` can call it
-    first, where the mistake was made.
-    """
-    number = _number(value)
-    if number is None:
-        raise ReportError(
-            f"report(value, step): the value must be a real number, but got {fmt_short(value)}; "
-            "report the score as a float, e.g. report(float(score), epoch)"
-        )
-    where = _number(step)
-    if where is None or not math.isfinite(where) or where < 0:
-        got = fmt_short(step) if where is None else fmt_value(where)
-        raise ReportError(
-            f"report(value, step): the step must be a finite number of at least 0 (an epoch, an iteration, "
-            f"a fold index), but got {got}"
-        )
-    if not math.isfinite(number):
-        raise ReportError(
-            f"report(value, step): the value at step {fmt_value(where)} is {number}, not a finite number; "
-            "a NaN or infinite score usually means the trial diverged (the trial fails here)"
-        )
-    if previous_step is not None and where <= previous_step:
-        problem = "was already reported" if where == previous_step else f"comes after step {fmt_value(previous_step)}"
-        raise ReportError(
-            f"report(value, step): step {fmt_value(where)} {problem}; each report of a trial needs a larger step "
-            "than the one before (e.g. the epoch number)"
-        )
-    return where, number
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""The one place where a search's pruning decisions are made.
+
+A :class:`PruningService` wraps the search's rule (:class:`~hpmagic.pruning.base.Pruner`)
+behind a lock, so reports that arrive at once from several workers (each worker's reader
+thread in the kernel, the report server's threads, the kernel's own trials) are decided
+one at a time and consistently.  It is itself a report channel
+(:class:`hpmagic.cell.report.Channel`): the kernel's own trials call :meth:`decide`
+directly; other channels forward their reports to it.
+
+``--prune`` with no rule name waits for the first report to choose: the ``folds`` rule for
+the folds of :func:`hpmagic.cross_val_score`, ``asha`` for a learning curve.  At the end
+:meth:`notes` says what pruning did (how many trials it stopped and how much of the
+resource was not run), or that the cell never reported anything.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from .._format import fmt_value, plural
+from ..cell.report import FOLD
+from ..core import Direction, Trial, TrialState
+from .base import Pruner
+from .spec import make_pruner
+
+__all__ = ["PruningService"]
+
+
+class PruningService:
+    """Thread-safe decisions of one search's pruning rule (see the module docstring)."""
+
+    def __init__(self, name: str | None, settings: dict[str, str], direction: Direction, budget: int):
+        self.name, self.settings = name, dict(settings)
+        self.direction, self.budget = direction, budget
+        self._lock = threading.Lock()
+        self._pruner: Pruner | None = None
+        self._deferred: list[Trial] = []  # finished before the rule was chosen (auto, no report yet)
+        self._trials: dict[int, Trial] = {}
+        if name is not None:
+            self._make(folds=False)
+
+    @property
+    def rule(self) -> str:
+        """The rule's name (``auto`` until a report chose it)."""
+        return self._pruner.name if self._pruner is not None else "auto"
+
+    def _make(self, folds: bool) -> Pruner:
+        pruner = make_pruner(self.name, self.settings, folds=folds)
+        pruner.setup(self.direction, self.budget)
+        self._pruner = pruner
+        for trial in self._deferred:
+            self._finish(trial)
+        self._deferred.clear()
+        return pruner
+
+    # -- the calls of a search -----------------------------------------------------------
+
+    def assign(self, number: int) -> dict[str, Any]:
+        """When trial ``number`` starts: what its record keeps of early stopping (its bracket)."""
+        with self._lock:
+            if self._pruner is None:
+                return {}
+            return {"bracket": self._pruner.assign(number)}
+
+    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+        """One reported point of trial ``number``: ``(prune, reason, rung)``."""
+        with self._lock:
+            pruner = self._pruner or self._make(folds=kind == FOLD)
+            decision = pruner.report(number, step, value)
+            return decision.prune, decision.reason, decision.rung
+
+    def finish(self, trial: Trial) -> None:
+        """Trial ``trial`` ended (or was stored by an earlier run of the study)."""
+        with self._lock:
+            self._trials[trial.number] = trial
+            if self._pruner is None and trial.curve and self.name is None:
+                self._make(folds=trial.pruning.get("kind") == FOLD)
+            if self._pruner is None:
+                self._deferred.append(trial)
+            else:
+                self._finish(trial)
+
+    def resume(self, trials: Iterable[Trial]) -> None:
+        """A resumed study's stored trials, in the order they finished (brackets and rungs go on)."""
+        for trial in sorted(trials, key=lambda t: (t.started + t.duration, t.number)):
+            if trial.state.finished:
+                self.finish(trial)
+
+    def _finish(self, trial: Trial) -> None:
+        assert self._pruner is not None
+        if trial.state is TrialState.RUNNING:
+            return
+        self._pruner.finish(trial, trial.curve, trial.pruning.get("bracket"))
+
+    # -- what the summary says -------------------------------------------------------------
+
+    def notes(self) -> tuple[str, ...]:
+        """One line for the summary: the rule, what it stopped and what that saved."""
+        trials = [t for t in self._trials.values() if t.state.counted]
+        rule = self._pruner.describe() if self._pruner is not None else "pruning"
+        if not any(t.curve for t in trials):
+            return (
+                f"{rule}: the cell never called hpmagic.report(value, step), so nothing could be pruned; report "
+                "the score after each epoch (or use hpmagic.cross_val_score) to stop unpromising trials early",
+            )
+        pruned = sum(1 for t in trials if t.state is TrialState.PRUNED)
+        text = f"{rule}: stopped {pruned} of {plural(len(trials), 'trial')}"
+        saved = _saved(trials)
+        if saved is not None:
+            unit = "folds" if any(t.pruning.get("kind") == FOLD for t in trials) else "steps"
+            text += f"; {fmt_value(round(100 * saved))}% of the {unit} were not run"
+        return (text,)
+
+
+def _saved(trials: list[Trial]) -> float | None:
+    """The share of the resource pruning saved: each trial's last step against the full one
+    (the largest last step of a trial that was not stopped)."""
+    full = max((t.curve[-1][0] for t in trials if t.curve and t.state is not TrialState.PRUNED), default=None)
+    if not full:
+        return None
+    used = sum(min(t.curve[-1][0], full) if t.curve else full for t in trials)
+    return max(0.0, 1.0 - used / (full * len(trials)))
