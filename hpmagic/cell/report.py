@@ -25,7 +25,7 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 from .._format import fmt_short, fmt_value
-from ..errors import ReportError
+from ..errors import ExecutionEnvironmentError, ReportError
 
 __all__ = ["report", "report_point", "check_point", "TrialPruned", "TrialReports", "Channel", "current"]
 
@@ -106,6 +106,7 @@ class TrialReports:
         self.rungs: list[list[Any]] = []
         self.kind: str | None = None
         self.pruned = ""  # the reason, once the rule stopped the trial
+        self.failure: ExecutionEnvironmentError | None = None  # the channel failed: the trial fails
         self.open = True
 
     def add(self, value: Any, step: Any, kind: str) -> None:
@@ -116,6 +117,8 @@ class TrialReports:
             )
         if self.pruned:
             raise TrialPruned(self.pruned)
+        if self.failure is not None:
+            raise self.failure
         if self.kind is not None and kind != self.kind:
             raise ReportError(
                 "report(value, step): this trial reports both the folds of hpmagic.cross_val_score and a learning "
@@ -129,7 +132,11 @@ class TrialReports:
         self.curve.append(point)
         if self.channel is None:
             return  # no --prune: the curve is only recorded
-        prune, reason, rung = self.channel.decide(self.number, point[0], point[1], kind)
+        try:
+            prune, reason, rung = self.channel.decide(self.number, point[0], point[1], kind)
+        except ExecutionEnvironmentError as exc:  # the rule could not be asked (a report server out of reach)
+            self.failure = exc  # the trial fails even if the cell catches this
+            raise
         if rung is not None:
             self.rungs.append([rung, "pruned" if prune else "promoted"])
         if prune:

@@ -74,6 +74,8 @@ def run_trial(
             current.reset(token)
     if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
         state, error, value, metrics = TrialState.PRUNED, reports.pruned, None, {}
+    elif reports.failure is not None and state is TrialState.COMPLETE:  # the cell caught it: it still fails
+        state, error, value, metrics = TrialState.FAILED, describe_failure(reports.failure, program), None, {}
     return Trial(
         number=number,
         params=params,

@@ -36,6 +36,7 @@ import os
 import socket
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..cell.capture import uninstall_routers
 from ..cell.isolation import Snapshot
@@ -45,6 +46,7 @@ from ..core import Trial, TrialState
 from ..errors import ExecutorError, OptionError, WorkerStartError
 from . import remote
 from .payload import Payload, make_payload, select_namespace
+from .reports import RemoteChannel, ReportServer, start_server
 
 __all__ = ["EngineExecutor", "engine_executor", "START_GRACE", "LOST_GRACE"]
 
@@ -74,21 +76,38 @@ def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any]
             f"--executor: {type(engine).__module__}.{type(engine).__qualname__} is not an executor hpmagic can use; "
             "pass a dask.distributed.Client, an ipyparallel Client or View, or a concurrent.futures.Executor"
         )
-    adapter.channel = pruning
-    return EngineExecutor(adapter, program, namespace, jobs)
+    return EngineExecutor(adapter, program, namespace, jobs, pruning)
 
 
 class EngineExecutor:
     """Keeps up to ``capacity`` trials in flight on an engine (see the module docstring); a
-    :class:`~hpmagic.protocols.TrialExecutor`."""
+    :class:`~hpmagic.protocols.TrialExecutor`.
 
-    def __init__(self, adapter: _Adapter, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None):
+    With ``pruning`` (``--prune``), trials in threads of this process report to it directly;
+    trials elsewhere report to a :class:`~.reports.ReportServer` this executor starts (on
+    the address :func:`~.reports.server_address` chooses for the engine's hosts) and
+    closes with itself.
+    """
+
+    def __init__(self, adapter: _Adapter, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
+                 pruning: Channel | None = None):
         self.adapter = adapter
         self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
         self.payload = adapter.prepare(program, namespace)
         self.notes = self.payload.notes  # for the summary: what could not be isolated, or costs much
         self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
         self._lost_since: float | None = None
+        self.reports: ReportServer | None = None
+        if pruning is not None:
+            try:
+                adapter.channel = pruning if adapter.in_process else self._serve_reports(pruning)
+            except BaseException:
+                adapter.release()
+                raise
+
+    def _serve_reports(self, pruning: Channel) -> RemoteChannel:
+        self.reports = start_server(pruning, self.adapter.peers())
+        return self.reports.remote()
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
         self._submit(number, params, time.perf_counter(), with_payload=False)
@@ -148,12 +167,16 @@ class EngineExecutor:
         if self._futures:
             self.cancel()
         self.adapter.release()
+        if self.reports is not None:
+            self.reports.close()  # after the trials: one still running on an engine fails at its next report
+            self.reports = None
         uninstall_routers()  # only if trials ran in threads of this very process
 
 
 class _Adapter:
     payload: Payload
     channel: Any = None  # how the trials' reports reach the search's pruning rule (None: no --prune)
+    in_process = False  # trials run in threads of this process (they report to the rule directly)
 
     def capacity(self) -> int:
         raise NotImplementedError
@@ -167,6 +190,10 @@ class _Adapter:
     def workers(self) -> int:
         """How many workers the engine has now; -1 when it cannot tell (or they come on demand)."""
         return -1
+
+    def peers(self) -> list[str]:
+        """The hosts (names or addresses) the workers run on; none: this machine (a process pool)."""
+        return []
 
     def lost_text(self, waiting: int) -> str:
         return f"--executor: the engine has no workers left, and {waiting} trials were waiting for one"
@@ -234,6 +261,14 @@ class _DaskAdapter(_Adapter):
         except Exception:  # noqa: BLE001 - a client that lost its scheduler has no workers to offer
             return 0
 
+    def peers(self) -> list[str]:
+        try:
+            info = self.client.scheduler_info()
+        except Exception:  # noqa: BLE001 - no scheduler to ask: the scheduler's address below
+            info = {}
+        addresses = [*info.get("workers", {}), info.get("address") or getattr(self.client.scheduler, "address", "")]
+        return [_host(a) for a in addresses if a and not str(a).startswith("inproc://")]
+
     def lost_text(self, waiting: int) -> str:
         return (
             f"--executor: the Dask cluster has had no workers for {LOST_GRACE:.0f} s (they died or were stopped), "
@@ -261,7 +296,7 @@ class _DaskAdapter(_Adapter):
         # Every worker holds the payload (the plugin loads it before a worker runs a task).
         return self.client.submit(
             remote.remote_trial, self.payload.key, self.payload.blob if with_payload else None, number, params,
-            pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
+            self.channel, pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
         )
 
     def wait(self, futures: list[Any], timeout: float) -> list[Any]:
@@ -339,6 +374,10 @@ class _IpyparallelAdapter(_Adapter):
             return len(alive)
         return len(alive & set(targets if isinstance(targets, (list, tuple)) else [targets]))
 
+    def peers(self) -> list[str]:
+        # the engines' own host names: one round trip, once per search that prunes
+        return sorted(set(self.dview.apply_sync(socket.gethostname)))
+
     def lost_text(self, waiting: int) -> str:
         return (
             f"--executor: every ipyparallel engine this search used has stopped (none for {LOST_GRACE:.0f} s), and "
@@ -356,7 +395,7 @@ class _IpyparallelAdapter(_Adapter):
         import ipyparallel
 
         blob = self.payload.blob if with_payload else ipyparallel.Reference(self._name)
-        return self.lview.apply_async(remote.remote_trial, self.payload.key, blob, number, params)
+        return self.lview.apply_async(remote.remote_trial, self.payload.key, blob, number, params, self.channel)
 
     def cancel(self, futures: list[cf.Future]) -> None:
         for future in futures:
@@ -375,6 +414,8 @@ class _IpyparallelAdapter(_Adapter):
 
 class _ThreadPoolAdapter(_Adapter):
     """Threads share the kernel's memory: the payload stays in this process, unpickled."""
+
+    in_process = True
 
     def __init__(self, pool: cf.ThreadPoolExecutor):
         self.pool = pool
@@ -417,4 +458,9 @@ class _FuturesAdapter(_Adapter):
             self._inline -= 1
             with_payload = True
         blob = self.payload.blob if with_payload else None
-        return self.pool.submit(remote.remote_trial, self.payload.key, blob, number, params)
+        return self.pool.submit(remote.remote_trial, self.payload.key, blob, number, params, self.channel)
+
+
+def _host(address: str) -> str:
+    """The host of a Dask address (``tcp://10.0.0.5:8786`` -> ``10.0.0.5``)."""
+    return urlsplit(address if "://" in address else f"tcp://{address}").hostname or ""
