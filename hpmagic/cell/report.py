@@ -12,7 +12,9 @@ on its own.
 
 The channel depends on where the trial runs: a call in the same process (the kernel, a
 thread pool), one round trip over the worker's own connection (``--jobs``), or over a
-small socket to the kernel (Dask, ipyparallel); see :mod:`hpmagic.pruning.service`.
+small socket to the kernel (Dask, ipyparallel, process pools: :mod:`hpmagic.parallel.reports`);
+see :mod:`hpmagic.pruning.service`.  A channel that cannot be reached fails the trial (an
+:class:`~hpmagic.errors.ExecutionEnvironmentError`), even if the cell catches it.
 
 This module imports nothing of hpmagic but :mod:`hpmagic.errors` and :mod:`hpmagic._format`.
 """
@@ -117,8 +119,8 @@ class TrialReports:
             )
         if self.pruned:
             raise TrialPruned(self.pruned)
-        if self.failure is not None:
-            raise self.failure
+        if self.failure is not None:  # the channel failed before: fail again at once, without asking it
+            raise ExecutionEnvironmentError(str(self.failure))
         if self.kind is not None and kind != self.kind:
             raise ReportError(
                 "report(value, step): this trial reports both the folds of hpmagic.cross_val_score and a learning "

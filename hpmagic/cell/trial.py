@@ -77,19 +77,10 @@ def run_trial(
     elif reports.failure is not None and state is TrialState.COMPLETE:  # the cell caught it: it still fails
         state, error, value, metrics = TrialState.FAILED, describe_failure(reports.failure, program), None, {}
     return Trial(
-        number=number,
-        params=params,
-        state=state,
-        value=value,
-        metrics=metrics,
-        duration=time.perf_counter() - start,
-        stdout=output.stdout,
-        stderr=output.stderr,
-        warnings=tuple(output.warnings),
-        error=error,
-        started=started,
-        curve=tuple(reports.curve),
-        pruning=reports.record(),
+        number=number, params=params, state=state, value=value, metrics=metrics,
+        duration=time.perf_counter() - start, started=started, error=error,
+        stdout=output.stdout, stderr=output.stderr, warnings=tuple(output.warnings),
+        curve=tuple(reports.curve), pruning=reports.record(),
     )
 
 

@@ -17,7 +17,10 @@ is submitted, and how finished trials are collected:
   nothing is pickled; for other pools (``ProcessPoolExecutor``, loky, mpi4py...) the first
   trials carry the payload, and a worker that does not hold it yet asks for it once.
 
-Each worker loads a payload once (:mod:`hpmagic.parallel.remote`).  On a kernel
+Each worker loads a payload once (:mod:`hpmagic.parallel.remote`).  With ``--prune``, a
+thread pool's trials ask the search's pruning service directly; every other engine's
+trials ask a report server in the kernel (:mod:`.reports`), which this executor starts
+and closes: each report is one round trip, decided at once.  On a kernel
 interrupt the trials still queued are cancelled; trials already running on a shared
 engine cannot be stopped from outside and finish there in the background (their results
 are discarded).

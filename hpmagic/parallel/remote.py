@@ -102,7 +102,8 @@ def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, An
     """Run one trial of the payload ``key``; ``blob`` is the payload, or ``None`` if the
     worker should already hold it (then :data:`NEED_PAYLOAD` asks for it).  ``channel``
     decides the trial's reports (``--prune``): the search's own pruning service for threads
-    of the kernel's process."""
+    of the kernel's process, a :class:`~.reports.RemoteChannel` to the kernel's report
+    server elsewhere."""
     with _cache_lock:
         entry = _cache.get(key)
     if entry is None:

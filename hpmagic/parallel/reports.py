@@ -317,14 +317,14 @@ class RemoteChannel:
             link.sock.sendall(_line(request))
             raw = link.reader.readline(_LINE_LIMIT)
             if not raw.endswith(b"\n"):
-                raise ConnectionError("the connection was closed (the search ended, or the network failed)")
+                raise ConnectionError("the server closed it")
             answer = json.loads(raw)
             if not isinstance(answer, dict) or answer.get("id") != link.sent:
                 raise ConnectionError("the server's answer does not belong to this report")
         except BaseException as exc:  # its state is unknown now: never reuse it
             _forget_link()
             if isinstance(exc, (OSError, ValueError)):
-                raise self._unreachable(exc) from None
+                raise self._unreachable(exc, lost=True) from None
             raise
         if "error" in answer:
             raise ReportError(str(answer["error"]))
@@ -346,8 +346,11 @@ class RemoteChannel:
         _local.link = link = _Link(key, sock)
         return link
 
-    def _unreachable(self, exc: BaseException) -> ExecutionEnvironmentError:
+    def _unreachable(self, exc: BaseException, lost: bool = False) -> ExecutionEnvironmentError:
         why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if lost:
+            why = (f"the connection was lost ({why}): the search ended, or the network between this worker and the "
+                   "kernel failed")
         return ExecutionEnvironmentError(
             f"the kernel's report server could not be reached at {_where(self.host, self.port)}: {why}\n  {_FIX}"
         )
