@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
 import pickle
 import socket
 import threading
@@ -124,6 +125,16 @@ def process_pool():
 
 
 @contextlib.contextmanager
+def loky_pool():
+    loky = pytest.importorskip("joblib.externals.loky")
+    pool = loky.get_reusable_executor(max_workers=2)
+    try:
+        yield {"executor": pool}
+    finally:
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
 def thread_pool():
     with ThreadPoolExecutor(3) as pool:
         yield {"executor": pool}
@@ -135,8 +146,8 @@ def jobs():
 
 
 ENGINES = {"dask": dask_cluster, "ipyparallel": ipyparallel_cluster, "process-pool": process_pool,
-           "thread-pool": thread_pool, "jobs": jobs}
-SERVED = {"dask", "ipyparallel", "process-pool"}  # the engines whose trials report through a server
+           "loky": loky_pool, "thread-pool": thread_pool, "jobs": jobs}
+SERVED = {"dask", "ipyparallel", "process-pool", "loky"}  # the engines whose trials report through a server
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
@@ -383,3 +394,61 @@ def test_a_report_address_that_cannot_be_used_is_a_clear_error(monkeypatch):
         with pytest.raises(ExecutionEnvironmentError, match="could not listen on 127.0.0.1:.*Address already in use"):
             reports.start_server(Echo())
     assert not _report_threads()
+
+
+STOPPED = """
+from hpmagic import report
+import os, time
+lr = 0.05  # tune: loguniform(1e-3, 1)
+try:
+    for epoch in range(1, 101):
+        time.sleep(0.05)
+        open(os.path.join(marks, f"epoch-{epoch}"), "w").close()
+        report(lr, epoch)
+except BaseException as exc:
+    open(os.path.join(marks, "stopped-by-" + type(exc).__name__), "w").close()
+    raise
+lr
+"""
+
+
+@pytest.fixture(params=["dask", "ipyparallel"])
+def one_worker(request):
+    """An engine of one worker that cannot stop a running trial from outside."""
+    if request.param == "dask":
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+            yield client
+    else:
+        ipp = pytest.importorskip("ipyparallel")
+        cluster = ipp.Cluster(n=1, log_level=40)
+        client = cluster.start_and_connect_sync(activate=False)
+        try:
+            yield client
+        finally:
+            client.close()
+            cluster.stop_cluster_sync()
+
+
+def test_a_trial_that_a_stop_leaves_running_on_an_engine_ends_at_its_next_report(one_worker, monkeypatch, tmp_path):
+    """Dask and ipyparallel cannot stop a running task; once the search is over, its next report ends it."""
+    import signal
+    import time
+
+    decide = PruningService.decide
+
+    def press_stop_at_step_3(self, number, step, value, kind):
+        if step == 3:
+            os.kill(os.getpid(), signal.SIGINT)
+        return decide(self, number, step, value, kind)
+
+    monkeypatch.setattr(PruningService, "decide", press_stop_at_step_3)
+    result = hpmagic.tune(STOPPED, {"marks": str(tmp_path)}, trials=1, quiet=True, prune=NEVER_PRUNES,
+                          executor=one_worker)
+    assert [t.state for t in result.trials] == [TrialState.INTERRUPTED]
+    deadline = time.monotonic() + 60  # a hang guard: the trial would run 5 s to its end
+    while not list(tmp_path.glob("stopped-by-*")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [p.name for p in tmp_path.glob("stopped-by-*")] == ["stopped-by-ExecutionEnvironmentError"]
+    assert len(list(tmp_path.glob("epoch-*"))) < 100
