@@ -378,8 +378,10 @@ class _IpyparallelAdapter(_Adapter):
         return len(alive & set(targets if isinstance(targets, (list, tuple)) else [targets]))
 
     def peers(self) -> list[str]:
-        # the engines' own host names: one round trip, once per search that prunes
-        return sorted(set(self.dview.apply_sync(socket.gethostname)))
+        try:  # the engines' own host names: one round trip, once per search that prunes
+            return sorted(set(self.dview.apply_sync(socket.gethostname)))
+        except Exception:  # noqa: BLE001 - engines that cannot answer run no trial either; take them as local
+            return []
 
     def lost_text(self, waiting: int) -> str:
         return (
