@@ -111,13 +111,13 @@ class TuneResult:
     # -- tables -----------------------------------------------------------------------
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per trial, indexed by ``number``: ``state`` (``complete``, ``failed``,
-        ``pruned``, ``interrupted``, ``running``), ``value`` (missing unless complete),
-        ``duration``, ``last_step`` and ``last_value`` (the last point the trial reported with
-        ``hpmagic.report``: where a pruned trial was stopped and its value there; missing when
-        it reported none), ``param_<name>`` (missing where a conditional parameter was
-        inactive), ``metric_<name>`` and ``error`` (the last line of the traceback, or why a
-        pruned trial was stopped)."""
+        """One row per trial, indexed by ``number``, in this column order: ``state``
+        (``complete``, ``failed``, ``pruned``, ``interrupted``, ``running``), ``value`` (missing
+        unless complete), ``duration``, ``param_<name>`` (missing where a conditional
+        parameter was inactive), ``last_step`` and ``last_value`` (the last point the trial
+        reported with ``hpmagic.report``: where a pruned trial was stopped and its value
+        there; missing when it reported none), ``metric_<name>`` and ``error`` (the last line
+        of the traceback, or why a pruned trial was stopped)."""
         import pandas as pd
 
         rows = []
@@ -131,7 +131,7 @@ class TuneResult:
                 row[f"metric_{key}"] = value
             row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
             rows.append(row)
-        columns = ["number", "state", "value", "duration", "last_step", "last_value"] + [f"param_{p.name}" for p in self.space]
+        columns = ["number", "state", "value", "duration"] + [f"param_{p.name}" for p in self.space] + ["last_step", "last_value"]
         frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
         frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
         return frame.set_index("number")

@@ -292,10 +292,9 @@ def test_html_summary_holds_the_curves_plot_only_when_there_are_curves():
 # -- to_dataframe -------------------------------------------------------------------------------
 
 def test_to_dataframe_has_the_last_step_and_value_and_says_pruned():
-    r = result_of(trials_of_every_state() + (Trial(6, {"x": 0.1}, TrialState.COMPLETE, value=0.5),))
+    r = result_of(trials_of_every_state() + (Trial(6, {"x": 0.1}, TrialState.COMPLETE, value=0.5, metrics={"std": 0.1}),))
     df = r.to_dataframe()
-    assert list(df.columns[:5]) == ["state", "value", "duration", "last_step", "last_value"]
-    assert list(df.columns[5:]) == ["param_x", "error"]
+    assert list(df.columns) == ["state", "value", "duration", "param_x", "last_step", "last_value", "metric_std", "error"]
     assert df.loc[2, "state"] == "pruned" and df.loc[4, "state"] == "pruned" and df.loc[5, "state"] == "interrupted"
     assert (df.loc[2, "last_step"], df.loc[2, "last_value"]) == (1.0, 0.1)
     assert (df.loc[4, "last_step"], df.loc[4, "last_value"]) == (3.0, 0.6)
