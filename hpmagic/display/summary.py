@@ -149,8 +149,8 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
     if result.strategy_reason:
         detail += f": {result.strategy_reason}"
     counts = tuple((state, n) for state, n in result.counts().items() if n)
-    folds = bool(result.trials) and all(t.pruning.get("kind") == FOLD for t in result.trials if t.curve) \
-        and any(t.curve for t in result.trials)
+    kinds = {t.pruning.get("kind") for t in result.trials if t.curve}
+    folds = kinds == {FOLD}  # every reported point a fold of hpmagic.cross_val_score
     return Summary(
         headline=_headline(result, best),
         direction=str(Direction(result.direction)),
