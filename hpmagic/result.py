@@ -111,21 +111,29 @@ class TuneResult:
     # -- tables -----------------------------------------------------------------------
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per trial: ``number``, ``state``, ``value``, ``duration``, ``param_<name>``
-        (missing where a conditional parameter was inactive), ``metric_<name>`` and ``error``."""
+        """One row per trial, indexed by ``number``, in this column order: ``state``
+        (``complete``, ``failed``, ``pruned``, ``interrupted``, ``running``), ``value`` (missing
+        unless complete), ``duration``, ``param_<name>`` (missing where a conditional
+        parameter was inactive), ``last_step`` and ``last_value`` (the last point the trial
+        reported with ``hpmagic.report``: where a pruned trial was stopped and its value
+        there; missing when it reported none), ``metric_<name>`` and ``error`` (the last line
+        of the traceback, or why a pruned trial was stopped)."""
         import pandas as pd
 
         rows = []
         for t in self.trials:
-            row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration}
+            last = t.curve[-1] if t.curve else (None, None)
+            row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration,
+                                   "last_step": last[0], "last_value": last[1]}
             for p in self.space:
                 row[f"param_{p.name}"] = t.params.get(p.name)
             for key, value in t.metrics.items():
                 row[f"metric_{key}"] = value
             row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
             rows.append(row)
-        columns = ["number", "state", "value", "duration"] + [f"param_{p.name}" for p in self.space]
+        columns = ["number", "state", "value", "duration"] + [f"param_{p.name}" for p in self.space] + ["last_step", "last_value"]
         frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
+        frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
         return frame.set_index("number")
 
     def top(self, k: int = 5) -> list[Trial]:
@@ -173,6 +181,15 @@ class TuneResult:
         from .display.plots import plot_parallel
 
         return plot_parallel(self, ax=ax)
+
+    def plot_curves(self, ax: Axes | None = None) -> Axes:
+        """Every trial's learning curve (what it reported with ``hpmagic.report``): complete
+        trials in blue, pruned ones faded with a mark where they were stopped, the best trial
+        highlighted, the rule's rungs as light vertical lines; folds on the x axis for
+        ``hpmagic.cross_val_score``.  Returns the Axes."""
+        from .display.plots import plot_curves
+
+        return plot_curves(self, ax=ax)
 
     def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""

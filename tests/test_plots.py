@@ -99,7 +99,7 @@ def test_plot_history_content():
     r = make_result()
     ax = r.plot_history(ax=Figure().add_subplot())
     labels = [line.get_label() for line in ax.get_lines()]
-    assert {"trial", "best so far", "defaults", "failed"} <= set(labels)
+    assert {"complete", "best so far", "defaults", "failed"} <= set(labels)  # each state labelled by its name
     best_line = next(line for line in ax.get_lines() if line.get_label() == "best so far")
     assert best_line.get_ydata()[-1] == r.best_value
 

@@ -7,6 +7,7 @@
   (terminal IPython, plain Python);
 - :mod:`.html` -- the static summary with embedded PNG plots (``TuneResult._repr_html_``);
 - :mod:`.data` and :mod:`.plots` -- numbers extracted from trials, then drawn with matplotlib;
+- :mod:`.palette` -- each trial state's colour, marker and label, for the plots and the HTML;
 - :mod:`.manual` -- the controls and Run button of ``--strategy manual``.
 
 Reporters see a :class:`~hpmagic.protocols.SearchInfo` and :class:`~hpmagic.protocols.Progress`,

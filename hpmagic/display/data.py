@@ -7,11 +7,13 @@ Each function returns small dataclasses of lists/arrays, so the drawing code in
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..cell.report import FOLD
 from ..core import Direction, Trial, TrialState
 from ..errors import OptionError
 from ..space import Choice, Int
@@ -20,21 +22,30 @@ if TYPE_CHECKING:
     from ..result import TuneResult
     from ..space import Parameter
 
-__all__ = ["History", "Slice", "Parallel", "history", "best_so_far", "slices", "importance", "parallel", "contour",
-           "axis_kind", "category_label", "finite_range"]
+__all__ = ["History", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "slices", "importance",
+           "parallel", "contour", "curves", "axis_kind", "category_label", "finite_range"]
 
 INACTIVE = "(inactive)"
 
 
 @dataclass
 class History:
+    """Each completed trial's value and the best so far; the numbers of the trials that
+    ended without a value, one array per state (failed, pruned, interrupted)."""
+
     numbers: np.ndarray  # trial numbers of completed trials, in order
     values: np.ndarray
     best: np.ndarray  # best value so far at each completed trial
-    failed: np.ndarray  # trial numbers of failed, pruned or interrupted trials
+    failed: np.ndarray  # trial numbers of failed trials
     baseline: float | None
     metric: str
     direction: Direction
+    pruned: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+    interrupted: np.ndarray = field(default_factory=lambda: np.array([], dtype=int))
+
+    def ended(self) -> dict[TrialState, np.ndarray]:
+        """The trial numbers of each state without a value: failed, pruned, interrupted."""
+        return {TrialState.FAILED: self.failed, TrialState.PRUNED: self.pruned, TrialState.INTERRUPTED: self.interrupted}
 
 
 def _ok(result: TuneResult) -> list[Trial]:
@@ -47,17 +58,29 @@ def history(result: TuneResult) -> History:
     direction = Direction(result.direction)
     values = np.array([t.value for t in done], dtype=float)
     best = best_so_far(values, direction)
-    failed = np.array([t.number for t in result.trials if t.state.finished and t.state is not TrialState.COMPLETE], dtype=int)
+    others = ended(result.trials)
     base = result.baseline
     return History(
         numbers=np.array([t.number for t in done], dtype=int),
         values=values,
         best=best,
-        failed=failed,
+        failed=others[TrialState.FAILED],
         baseline=None if base is None else base.value,
         metric=result.metric,
         direction=direction,
+        pruned=others[TrialState.PRUNED],
+        interrupted=others[TrialState.INTERRUPTED],
     )
+
+
+def ended(trials: Iterable[Trial]) -> dict[TrialState, np.ndarray]:
+    """The numbers of the trials that ended without a value, by state (failed, pruned,
+    interrupted), each in trial-number order; every one of the three states is a key."""
+    out: dict[TrialState, list[int]] = {TrialState.FAILED: [], TrialState.PRUNED: [], TrialState.INTERRUPTED: []}
+    for t in trials:
+        if t.state in out:
+            out[t.state].append(t.number)
+    return {state: np.array(sorted(numbers), dtype=int) for state, numbers in out.items()}
 
 
 def best_so_far(values: np.ndarray, direction: Direction) -> np.ndarray:
@@ -239,3 +262,54 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
     if not (math.isfinite(lo) and math.isfinite(hi)):
         return 0.0, 1.0
     return lo, hi
+
+
+# -- learning curves -------------------------------------------------------------------------
+
+@dataclass
+class Curve:
+    """One trial's learning curve: the steps and values it reported, and how it ended."""
+
+    number: int
+    state: TrialState
+    steps: np.ndarray
+    values: np.ndarray
+
+
+@dataclass
+class Curves:
+    """Every learning curve of a search, and what the plot marks on them.
+
+    ``kind`` is ``"fold"`` when the points are the folds of ``hpmagic.cross_val_score``
+    (then the x axis is the fold), ``"curve"`` otherwise; ``rungs`` the steps at which the
+    early-stopping rule decided (those any trial reached), empty when it had none; ``best``
+    the number of the best trial, when it has a curve.  ``running`` holds the curves of the
+    trials still running (the live panel), state ``running``.
+    """
+
+    lines: list[Curve]
+    kind: str
+    rungs: list[float]
+    best: int | None
+    running: list[Curve] = field(default_factory=list)
+
+
+def _curve(number: int, state: TrialState, points: Sequence[tuple[float, float]]) -> Curve:
+    return Curve(number, state, np.array([p[0] for p in points], dtype=float), np.array([p[1] for p in points], dtype=float))
+
+
+def curves(trials: Iterable[Trial], direction: Direction | str,
+           running: Mapping[int, Sequence[tuple[float, float]]] | None = None) -> Curves:
+    """The curves of every finished trial that reported points (in trial-number order), the
+    rungs they reached, the kind of their points and the best trial (see :class:`Curves`).
+
+    ``running`` maps the numbers of running trials to the points they reported so far.
+    """
+    done = sorted((t for t in trials if t.state.finished), key=lambda t: t.number)
+    lines = [_curve(t.number, t.state, t.curve) for t in done if t.curve]
+    kinds = {t.pruning.get("kind") for t in done if t.curve}
+    rungs = sorted({float(r[0]) for t in done for r in t.pruning.get("rungs", ()) if r})
+    best = Direction(direction).best(done)
+    live = [_curve(n, TrialState.RUNNING, pts) for n, pts in sorted((running or {}).items()) if pts]
+    return Curves(lines, FOLD if kinds == {FOLD} else "curve", rungs,
+                  best.number if best is not None and best.curve else None, live)

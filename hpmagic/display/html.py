@@ -12,6 +12,7 @@ import base64
 from html import escape
 from typing import TYPE_CHECKING
 
+from .palette import STATE_STYLES
 from .summary import Headline, Summary, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["result_html", "plots_html", "status_html"]
 
-_CSS = """<style>
+_CSS_TEMPLATE = """<style>
 .hpmagic-result {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4}
 .hpmagic-result h4 {margin: 0.2em 0 0.4em 0}
 .hpmagic-result table {border-collapse: collapse; margin: 0.3em 0 0.6em 0}
@@ -31,7 +32,14 @@ _CSS = """<style>
 .hpmagic-result .muted {color: #777}
 .hpmagic-result .plots {display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start}
 .hpmagic-result img {max-width: 100%}
+{states}
 </style>"""
+
+
+# Each state's count carries a dot of the colour its trials have in the plots (a legend).
+_CSS = _CSS_TEMPLATE.replace("{states}", "\n".join(
+    f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
+    for state, st in STATE_STYLES.items()))
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -55,13 +63,23 @@ def _headline(h: Headline) -> str:
     return f"<h4>{text}</h4>"
 
 
+def _counts(s: Summary) -> str:
+    """``24 complete, 5 pruned``, each state with a dot of its plots' colour."""
+    if not s.state_counts:
+        return escape(s.counts)
+    return ", ".join(f"<span class='hpmagic-state state-{escape(state)}' data-state='{escape(state)}'>{n} {escape(state)}</span>"
+                     for state, n in s.state_counts)
+
+
 def _facts(s: Summary) -> str:
     items = [
         f"{escape(s.direction)} {escape(s.metric)}",
-        f"{s.trials} trials ({escape(s.counts)}) in {escape(s.elapsed)}",
+        f"{s.trials} trials ({_counts(s)}) in {escape(s.elapsed)}",
         f"strategy: {escape((s.strategy or '?') + s.strategy_detail)}",
         f"stopped: {escape(s.stopped)}",
     ]
+    if s.pruning is not None:
+        items.append(f"<span class='state-pruned'>pruned</span>: {escape(s.pruning.text)}")
     if s.error:
         items.append(f"error: {escape(s.error)}")
     items += [f"note: {escape(n)}" for n in s.notes]
@@ -78,8 +96,10 @@ def _params_table(s: Summary) -> str:
 def _top_table(s: Summary) -> str:
     if not s.top:
         return ""
-    rows = [[str(t.number), t.value, t.duration, *t.cells] for t in s.top]
-    return "<details open><summary>top trials</summary>" + _table(["trial", s.metric, "time", *s.param_names], rows) + "</details>"
+    steps = any(t.last_step for t in s.top)  # a column for the last step when the trials reported
+    rows = [[str(t.number), t.value, t.duration, *([t.last_step] if steps else []), *t.cells] for t in s.top]
+    header = ["trial", s.metric, "time", *([f"last {s.step_name}"] if steps else []), *s.param_names]
+    return "<details open><summary>top trials</summary>" + _table(header, rows) + "</details>"
 
 
 def _failure(s: Summary) -> str:
@@ -96,7 +116,8 @@ def _img(png: bytes, alt: str) -> str:
 
 
 def plots_html(result: TuneResult) -> str:
-    """The summary's plots as <img> tags with PNG data; empty when nothing completed."""
+    """The summary's plots as <img> tags with PNG data; empty when nothing completed.  The
+    learning curves come second, when any trial reported points with ``hpmagic.report``."""
     from . import plots
 
     if not result.completed:
@@ -109,6 +130,8 @@ def plots_html(result: TuneResult) -> str:
         _img(plots.render("importance", result, width=4.2, height=0.9 + 0.3 * max(n, 2)), "parameter importance"),
         _img(plots.render("slices", result, width=3.3 * cols + 0.4, height=2.5 * rows), "objective against each parameter"),
     ]
+    if any(t.curve for t in result.trials):
+        imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
     return "<div class='plots'>" + "".join(imgs) + "</div>"

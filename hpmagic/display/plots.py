@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from ..core import Direction
+from ..core import Direction, TrialState
 from ..errors import OptionError
-from . import data
+from . import data, palette
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -25,13 +25,13 @@ if TYPE_CHECKING:
     from ..core import Trial
     from ..result import TuneResult
 
-__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "draw_live", "figure",
-           "png", "render"]
+__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "plot_curves", "draw_live",
+           "draw_live_curves", "figure", "png", "render"]
 
-POINT = "#4c72b0"
-BEST = "#dd8452"
-FAIL = "#c44e52"
-GREY = "#9a9a9a"
+POINT = palette.STATE_STYLES[TrialState.COMPLETE].colour
+BEST = palette.BEST
+FAIL = palette.STATE_STYLES[TrialState.FAILED].colour
+GREY = palette.DEFAULTS
 
 
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 3.5)) -> Axes:
@@ -52,22 +52,35 @@ def _ylabel(result: TuneResult) -> str:
     return f"{result.metric} ({arrow})"
 
 
+def _draw_ended(ax: Axes, ended: dict[TrialState, np.ndarray], ms: float = 5.0) -> bool:
+    """The trials that ended without a value, as marks along the bottom of the trial axis, a
+    colour and marker per state (see :mod:`.palette`); True when there was any."""
+    any_drawn = False
+    for state, numbers in ended.items():
+        if len(numbers):
+            st = palette.style(state)
+            ax.plot(numbers, np.full(len(numbers), 0.02), st.marker, ms=ms, color=st.colour, label=st.label,
+                    transform=ax.get_xaxis_transform(), clip_on=False)
+            any_drawn = True
+    return any_drawn
+
+
 def plot_history(result: TuneResult, ax: Axes | None = None) -> Axes:
-    """Each completed trial's value (dots), the best so far (line), the defaults (dashed)."""
+    """Each completed trial's value (dots), the best so far (line), the defaults (dashed), and
+    the failed, pruned and interrupted trials as marks of their own along the trial axis."""
     ax = _axes(ax)
     h = data.history(result)
+    done = palette.style(TrialState.COMPLETE)
     if len(h.values):
-        ax.plot(h.numbers, h.values, "o", ms=3.5, color=POINT, alpha=0.6, label="trial")
+        ax.plot(h.numbers, h.values, done.marker, ms=3.5, color=done.colour, alpha=0.6, label=done.label)
         ax.step(h.numbers, h.best, where="post", color=BEST, lw=2, label="best so far")
     if h.baseline is not None:
         ax.axhline(h.baseline, color=GREY, ls="--", lw=1, label="defaults")
-    if len(h.failed):
-        ax.plot(h.failed, np.zeros(len(h.failed)), "|", ms=8, color=FAIL, label="failed",
-                transform=ax.get_xaxis_transform(), clip_on=False)
+    marked = _draw_ended(ax, h.ended())
     ax.set_xlabel("trial")
     ax.set_ylabel(_ylabel(result))
     ax.set_title("convergence")
-    if len(h.values) or h.baseline is not None:
+    if len(h.values) or h.baseline is not None or marked:
         ax.legend(loc="best", fontsize="small", frameon=False)
     return ax
 
@@ -234,19 +247,111 @@ def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> 
 
 
 def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str) -> None:
-    """The live panel's convergence plot, straight from trial records (cheap: two lines).
+    """The live panel's convergence plot, straight from trial records (cheap: a few lines).
 
     ``trials`` may come in any order (they finish out of order in parallel): drawn in
-    trial-number order, as the final convergence plot is.
+    trial-number order, as the final convergence plot is.  Failed, pruned and interrupted
+    trials are marked along the trial axis in their own colours, with a legend.
     """
     done = sorted((t for t in trials if t.ok), key=lambda t: t.number)
     x = np.array([t.number for t in done])
     y = np.array([t.value for t in done], dtype=float)
     best = data.best_so_far(y, Direction(direction))
-    ax.plot(x, y, "o", ms=2.5, color=POINT, alpha=0.5)
-    ax.step(x, best, where="post", color=BEST, lw=1.8)
+    ax.plot(x, y, "o", ms=2.5, color=POINT, alpha=0.5, label="complete")
+    ax.step(x, best, where="post", color=BEST, lw=1.8, label="best so far")
+    if _draw_ended(ax, data.ended(trials), ms=4.0):
+        ax.legend(loc="best", fontsize="x-small", frameon=False)
     ax.set_xlabel("trial", fontsize="small")
     ax.set_ylabel(metric, fontsize="small")
+    ax.tick_params(labelsize="small")
+
+
+# -- learning curves -----------------------------------------------------------------------
+
+#: How each state's curves are drawn: (opacity, line width, layer); pruned ones faded, below.
+_CURVE_LOOK = {TrialState.COMPLETE: (0.5, 1.0, 2), TrialState.PRUNED: (0.3, 0.8, 1),
+               TrialState.FAILED: (0.45, 0.8, 1), TrialState.INTERRUPTED: (0.45, 0.8, 1),
+               TrialState.RUNNING: (0.95, 1.8, 4)}
+
+NO_CURVES = "no learning curves: the cell never called\nhpmagic.report(value, step)"
+
+
+def _curve_group(ax: Axes, lines: list[data.Curve], state: TrialState, dots: bool) -> Any:
+    """One state's curves as one LineCollection, each ending in the state's marker where the
+    trial stopped (complete ones end at their last step: no marker, unless ``dots``)."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.lines import Line2D
+
+    st = palette.style(state)
+    alpha, lw, z = _CURVE_LOOK[state]
+    segments = [np.column_stack([c.steps, c.values]) for c in lines]
+    ax.add_collection(LineCollection(segments, colors=st.colour, alpha=alpha, linewidths=lw, zorder=z))
+    ends = state not in (TrialState.COMPLETE, TrialState.RUNNING)
+    if ends or dots:
+        pts = np.concatenate(segments) if dots and not ends else np.array([seg[-1] for seg in segments])
+        # Where a trial stopped is drawn above the other curves, so no curve hides it.
+        ax.plot(pts[:, 0], pts[:, 1], st.marker if ends else "o", ls="none", ms=5 if ends else 2.5, color=st.colour,
+                alpha=min(1.0, alpha + 0.4), zorder=3.5 if ends else z)
+    return Line2D([], [], color=st.colour, alpha=min(1.0, alpha + 0.2), lw=max(lw, 1.2),
+                  marker=st.marker if ends else None, label=f"{st.label} ({len(lines)})")
+
+
+def _draw_curves(ax: Axes, c: data.Curves, ylabel: str, maximize: bool, fontsize: str = "small") -> None:
+    """Every curve of ``c`` on ``ax``: by state, the best trial highlighted, rungs, a legend."""
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import MaxNLocator
+
+    if not c.lines and not c.running:
+        ax.text(0.5, 0.5, NO_CURVES, ha="center", va="center", transform=ax.transAxes, fontsize=fontsize)
+        ax.set_axis_off()
+        return
+    longest = max(len(line.steps) for line in c.lines + c.running)
+    handles = []
+    for state in (TrialState.PRUNED, TrialState.FAILED, TrialState.INTERRUPTED, TrialState.COMPLETE, TrialState.RUNNING):
+        group = [line for line in (c.running if state is TrialState.RUNNING else c.lines) if line.state is state]
+        if group:
+            handles.append(_curve_group(ax, group, state, dots=longest <= 12))
+    best = next((line for line in c.lines if line.number == c.best), None)
+    if best is not None:
+        handles += ax.plot(best.steps, best.values, "-o" if longest <= 12 else "-", ms=3.5, lw=2.2, color=BEST,
+                           zorder=3, label=f"best (trial {best.number})")
+    for rung in c.rungs:
+        ax.axvline(rung, color=palette.RUNG, lw=0.8, alpha=0.4, zorder=0)
+    if c.rungs:
+        handles.append(Line2D([], [], color=palette.RUNG, lw=0.8, alpha=0.6, label="rungs"))
+    ax.autoscale_view()
+    fold = c.kind == data.FOLD
+    if fold or longest <= 12:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("fold" if fold else "step", fontsize=fontsize)
+    ax.set_ylabel(ylabel, fontsize=fontsize)
+    # Curves rise to the upper right when higher is better: the lower right is free (and the
+    # other way round); a fixed corner is also far cheaper than "best" over many curves.
+    ax.legend(handles=handles, loc="lower right" if maximize else "upper right", fontsize="x-small", frameon=False)
+
+
+def plot_curves(result: TuneResult, ax: Axes | None = None) -> Axes:
+    """Every trial's learning curve (the points it reported with ``hpmagic.report``).
+
+    Complete trials in blue, pruned ones faded purple ending in ``v`` where the rule stopped
+    them (failed and interrupted ones in their own colours, see :mod:`.palette`), the best
+    trial in orange, the rule's rungs as light vertical lines.  Fold scores of
+    ``hpmagic.cross_val_score`` are drawn against the fold.  Without any curve the Axes says
+    that the cell never called ``hpmagic.report``.  Returns the Axes.
+    """
+    ax = _axes(ax)
+    c = data.curves(result.trials, result.direction)
+    _draw_curves(ax, c, _ylabel(result), _maximize(result))
+    ax.set_title("learning curves" if c.kind != data.FOLD else "fold scores")
+    return ax
+
+
+def draw_live_curves(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str,
+                     running: dict[int, list[tuple[float, float]]] | None = None) -> None:
+    """The live panel's learning curves: every finished trial's, and ``running`` (trial number
+    -> the points reported so far) highlighted, when the search provides them."""
+    direction = Direction(direction)
+    _draw_curves(ax, data.curves(trials, direction, running), metric, direction.maximize, fontsize="small")
     ax.tick_params(labelsize="small")
 
 
@@ -275,7 +380,7 @@ def png(fig: Figure) -> bytes:
 
 
 def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
-    """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour)."""
+    """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour, curves)."""
     if kind == "slices":  # many axes: fixed margins, for speed
         fig = figure(width, height, dpi, layout=None)
         axes = plot_slices(result, *args, fig=fig)
@@ -285,6 +390,6 @@ def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height
         return png(fig)
     fig = figure(width, height, dpi)
     draw: dict[str, Callable[..., Axes]] = {"history": plot_history, "importance": plot_importance,
-                                            "parallel": plot_parallel, "contour": plot_contour}
+                                            "parallel": plot_parallel, "contour": plot_contour, "curves": plot_curves}
     draw[kind](result, *args, ax=fig.add_subplot())
     return png(fig)

@@ -11,17 +11,20 @@ this module does not import :mod:`hpmagic.result`, which imports the display laz
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .._format import fmt_params, fmt_seconds, fmt_value
+from .._format import fmt_params, fmt_seconds, fmt_value, plural
+from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
 
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "Failure", "Summary", "summarize", "stop_text", "TOP_TRIALS"]
+__all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "Failure", "Pruning", "Summary", "summarize", "stop_text",
+           "resource_saved", "TOP_TRIALS"]
 
 #: How many of the best trials the summary lists (the text summary shows the first five).
 TOP_TRIALS = 10
@@ -70,13 +73,29 @@ class ParamRow:
 
 @dataclass(frozen=True)
 class TopRow:
-    """One of the best trials: ``cells`` holds each parameter's value, in the space's order."""
+    """One of the best trials: ``cells`` holds each parameter's value, in the space's order;
+    ``last_step`` the last step (or fold) it reported with ``hpmagic.report``, ``""`` if none."""
 
     number: int
     value: str
     duration: str
     params: str
     cells: tuple[str, ...]
+    last_step: str = ""
+
+
+@dataclass(frozen=True)
+class Pruning:
+    """What early stopping did: ``stopped`` of the ``trials`` that count (complete, failed,
+    pruned) were pruned, and ``saved`` (``"51%"``, or ``""`` when it cannot be told) of the
+    ``unit`` (``"steps"``, or ``"folds"`` for ``hpmagic.cross_val_score``) were not run.
+    ``text`` says it in one line."""
+
+    stopped: int
+    trials: int
+    unit: str
+    saved: str
+    text: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,10 @@ class Summary:
     param_rows: tuple[ParamRow, ...]  # empty when no trial completed
     top: tuple[TopRow, ...]
     failure: Failure | None
+    state_counts: tuple[tuple[str, int], ...] = ()  # (state, count) of each state that occurred, in TrialState's order
+    pruned: int = 0  # how many trials early stopping stopped
+    pruning: Pruning | None = None  # with --prune and a cell that reported; None otherwise
+    step_name: str = "step"  # what a curve's x is: "step", or "fold" for hpmagic.cross_val_score
 
 
 def stop_text(reason: str) -> str:
@@ -125,12 +148,15 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
     detail = f" (seed {result.seed})" if result.seed is not None else ""
     if result.strategy_reason:
         detail += f": {result.strategy_reason}"
+    counts = tuple((state, n) for state, n in result.counts().items() if n)
+    kinds = {t.pruning.get("kind") for t in result.trials if t.curve}
+    folds = kinds == {FOLD}  # every reported point a fold of hpmagic.cross_val_score
     return Summary(
         headline=_headline(result, best),
         direction=str(Direction(result.direction)),
         metric=result.metric,
         trials=len(result.trials),
-        counts=", ".join(f"{n} {state}" for state, n in result.counts().items() if n) or "none",
+        counts=", ".join(f"{n} {state}" for state, n in counts) or "none",
         elapsed=fmt_seconds(result.elapsed),
         strategy=result.strategy,
         strategy_detail=detail,
@@ -142,6 +168,10 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         param_rows=_param_rows(result, best),
         top=tuple(_top_row(t, result.space.names) for t in result.top(top)),
         failure=_failure(result.trials),
+        state_counts=counts,
+        pruned=sum(1 for t in result.trials if t.state is TrialState.PRUNED),
+        pruning=_pruning(result.trials, "folds" if folds else "steps"),
+        step_name="fold" if folds else "step",
     )
 
 
@@ -173,7 +203,44 @@ def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:
 
 def _top_row(trial: Trial, names: list[str]) -> TopRow:
     cells = tuple(fmt_value(trial.params[n]) if n in trial.params else INACTIVE_CELL for n in names)
-    return TopRow(trial.number, fmt_value(trial.value), fmt_seconds(trial.duration), fmt_params(trial.params), cells)
+    last = fmt_value(_whole(trial.curve[-1][0])) if trial.curve else ""
+    return TopRow(trial.number, fmt_value(trial.value), fmt_seconds(trial.duration), fmt_params(trial.params), cells, last)
+
+
+def _whole(step: float) -> float | int:
+    """A step as it was most likely written: ``27`` rather than ``27.0``."""
+    return int(step) if float(step).is_integer() else step
+
+
+def resource_saved(trials: Iterable[Trial]) -> float | None:
+    """The share of the resource (steps, folds) early stopping saved over ``trials``: each
+    trial's last step against the full one, the largest last step of a trial that was not
+    pruned (a trial without a curve counts as a full one); ``None`` without such a trial.
+
+    The same measure as the note of the pruning service (``hpmagic.pruning.service``).
+    """
+    trials = list(trials)
+    full = max((t.curve[-1][0] for t in trials if t.curve and t.state is not TrialState.PRUNED), default=None)
+    if not full or not trials:
+        return None
+    used = sum(min(t.curve[-1][0], full) if t.curve else full for t in trials)
+    return max(0.0, 1.0 - used / (full * len(trials)))
+
+
+def _pruning(trials: tuple[Trial, ...], unit: str) -> Pruning | None:
+    """What early stopping did, when it was on (a trial was pruned, or has a bracket or rungs)
+    and the cell reported points; ``None`` otherwise (the pruning note then says why)."""
+    on = any(t.state is TrialState.PRUNED or "bracket" in t.pruning or "rungs" in t.pruning for t in trials)
+    if not on or not any(t.curve for t in trials):
+        return None
+    counted = [t for t in trials if t.state.counted]
+    stopped = sum(1 for t in counted if t.state is TrialState.PRUNED)
+    share = resource_saved(counted)
+    saved = "" if share is None else f"{round(100 * share)}%"
+    text = f"{stopped} of {plural(len(counted), 'trial')} stopped early"
+    if saved:
+        text += f"; {saved} of the {unit} were not run"
+    return Pruning(stopped, len(counted), unit, saved, text)
 
 
 def _failure(trials: tuple[Trial, ...]) -> Failure | None:

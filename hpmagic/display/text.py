@@ -8,6 +8,7 @@ import time
 from typing import IO, TYPE_CHECKING
 
 from .._format import fmt_clock, fmt_params, fmt_value
+from ..core import TrialState
 from .summary import Headline, Summary, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -53,12 +54,15 @@ def summary_text(s: Summary) -> str:
         lines.append("  best parameters: " + s.best_params)
     lines.append(f"  strategy: {s.strategy}{s.strategy_detail}")
     lines.append(f"  stopped: {s.stopped}")
+    if s.pruning is not None:
+        lines.append(f"  pruned: {s.pruning.text}")
     if s.error:
         lines.append(f"  error: {s.error}")
     lines += [f"  note: {note}" for note in s.notes]
     if s.top:
         lines.append("  top trials:")
-        lines += [f"    #{t.number:<4} {t.value:>10}  {t.params}" for t in s.top[:TEXT_TOP_TRIALS]]
+        lines += [f"    #{t.number:<4} {t.value:>10}  {t.params}" + (f"  (last {s.step_name} {t.last_step})" if t.last_step else "")
+                  for t in s.top[:TEXT_TOP_TRIALS]]
     if s.failure is not None:
         lines.append(f"  first failure (trial {s.failure.number}): {s.failure.last_line}")
     return "\n".join(lines)
@@ -67,7 +71,7 @@ def summary_text(s: Summary) -> str:
 # -- progress -------------------------------------------------------------------------------
 
 def progress_line(progress: Progress) -> str:
-    """The status of a search in one line: bar, k/N, running, failed, best, time."""
+    """The status of a search in one line: bar, k/N, pruned, running, failed, best, time."""
     done = min(progress.finished, progress.total)
     filled = int(_WIDTH * done / progress.total) if progress.total else _WIDTH
     bar = "█" * filled + "░" * (_WIDTH - filled)
@@ -75,13 +79,19 @@ def progress_line(progress: Progress) -> str:
 
 
 def status_text(progress: Progress) -> str:
-    """k/N, running, failed, best value and parameters, elapsed and remaining time."""
+    """k/N, pruned, running, failed, interrupted, best value and parameters, elapsed and
+    remaining time: ``12/40 trials · 5 pruned · 2 running · best 0.97 (...) · 0:31, ~1:12 left``."""
     done = min(progress.finished, progress.total)
     parts = [f"{done}/{progress.total} trials"]
+    pruned, interrupted = _ended(progress)
+    if pruned:
+        parts.append(f"{pruned} pruned")
     if progress.running and progress.status == "running":
         parts.append(f"{progress.running} running")
     if progress.failed:
         parts.append(f"{progress.failed} failed")
+    if interrupted:
+        parts.append(f"{interrupted} interrupted")
     if progress.best is not None:
         parts.append(f"best {fmt_value(progress.best.value)} ({fmt_params(progress.best.params)})")
     clock = fmt_clock(progress.elapsed)
@@ -92,6 +102,18 @@ def status_text(progress: Progress) -> str:
     if progress.status != "running":
         parts.append(progress.status)
     return " · ".join(parts)
+
+
+def _ended(progress: Progress) -> tuple[int, int]:
+    """How many of the finished trials were pruned, and interrupted (``Progress`` counts only
+    the failed ones)."""
+    pruned = interrupted = 0
+    for t in progress.trials:
+        if t.state is TrialState.PRUNED:
+            pruned += 1
+        elif t.state is TrialState.INTERRUPTED:
+            interrupted += 1
+    return pruned, interrupted
 
 
 class TextReporter:

@@ -1,4 +1,5 @@
-"""The live panel in a notebook: a progress bar with its status line, and a convergence plot.
+"""The live panel in a notebook: a progress bar with its status line, and a convergence plot
+(with the learning curves beside it once a trial reported points with ``hpmagic.report``).
 
 The panel is as few widgets as it can be, because every widget costs the kernel a comm (and
 one for its layout and style) to open and to close, and a fast search feels that: it is one
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["WidgetReporter"]
 
 _PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
+_CURVES_SIZE = (10.0, 2.6)  # the convergence plot and the learning curves, side by side
 
 
 _shared: dict[str, Any] = {}
@@ -145,21 +147,31 @@ class WidgetReporter:
 
         start = time.perf_counter()
         trials = progress.trials
-        if sum(1 for t in trials if t.ok) < 2:
+        # The runner does not send a running trial's points yet; when Progress carries them
+        # (trial number -> points so far), they are drawn highlighted.
+        running = getattr(progress, "running_curves", None) or {}
+        curves = bool(running) or any(t.curve for t in trials)
+        if not curves and sum(1 for t in trials if t.ok) < 2:
             return
-        fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
-        plots.draw_live(fig.add_subplot(), trials, self.info.direction, self.info.metric)
+        size = _CURVES_SIZE if curves else _PLOT_SIZE
+        fig = plots.figure(*size, dpi=_PLOT_DPI)
+        axes = fig.subplots(1, 2) if curves else [fig.add_subplot()]
+        plots.draw_live(axes[0], trials, self.info.direction, self.info.metric)
+        if curves:
+            plots.draw_live_curves(axes[1], trials, self.info.direction, self.info.metric, running)
         png = plots.png(fig)
+        width = f"{int(size[0] * _PLOT_DPI)}px"  # shown at its own pixel size: a stretched PNG blurs
         if self.plot is None:
             import ipywidgets as w
 
-            # Shown at its own pixel size: a stretched PNG blurs.
-            self.plot = w.Image(value=png, format="png", layout=w.Layout(width=f"{int(_PLOT_SIZE[0] * _PLOT_DPI)}px"),
-                                _dom_classes=["hpmagic-live-plot"])
+            self.plot = w.Image(value=png, format="png", layout=w.Layout(width=width), _dom_classes=["hpmagic-live-plot"])
             self.panel = w.VBox([self.status, self.plot])
             if self.handle is not None:
                 self.handle.update(_bundle(self.panel, "hpmagic: " + status_text(progress)), raw=True)
         else:
+            if self.plot.layout.width != width:  # the first curves came after the first plot
+                self.plot.layout.width = width
+                self.updates += 1
             self.plot.value = png
             self.updates += 1
         self.plot_draws += 1
