@@ -216,8 +216,6 @@ def resource_saved(trials: Iterable[Trial]) -> float | None:
     """The share of the resource (steps, folds) early stopping saved over ``trials``: each
     trial's last step against the full one, the largest last step of a trial that was not
     pruned (a trial without a curve counts as a full one); ``None`` without such a trial.
-
-    The same measure as the note of the pruning service (``hpmagic.pruning.service``).
     """
     trials = list(trials)
     full = max((t.curve[-1][0] for t in trials if t.curve and t.state is not TrialState.PRUNED), default=None)

@@ -9,8 +9,9 @@ directly; other channels forward their reports to it.
 
 ``--prune`` with no rule name waits for the first report to choose: the ``folds`` rule for
 the folds of :func:`hpmagic.cross_val_score`, ``asha`` for a learning curve.  At the end
-:meth:`notes` says what pruning did (how many trials it stopped and how much of the
-resource was not run), or that the cell never reported anything.
+:meth:`notes` names the rule and its settings, or says that the cell never reported
+anything (how many trials were stopped, and what that saved, the summary computes from the
+trials themselves: :func:`hpmagic.display.summary.resource_saved`).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from .._format import fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, Trial, TrialState
 from .base import Pruner
@@ -97,7 +97,8 @@ class PruningService:
     # -- what the summary says -------------------------------------------------------------
 
     def notes(self) -> tuple[str, ...]:
-        """One line for the summary: the rule, what it stopped and what that saved."""
+        """For the summary: the rule and its settings, or that the cell never reported anything
+        (what pruning stopped and saved is the summary's own line, computed from the trials)."""
         trials = [t for t in self._trials.values() if t.state.counted]
         rule = self._pruner.describe() if self._pruner is not None else "pruning"
         if not any(t.curve for t in trials):
@@ -105,20 +106,4 @@ class PruningService:
                 f"{rule}: the cell never called hpmagic.report(value, step), so nothing could be pruned; report "
                 "the score after each epoch (or use hpmagic.cross_val_score) to stop unpromising trials early",
             )
-        pruned = sum(1 for t in trials if t.state is TrialState.PRUNED)
-        text = f"{rule}: stopped {pruned} of {plural(len(trials), 'trial')}"
-        saved = _saved(trials)
-        if saved is not None:
-            unit = "folds" if any(t.pruning.get("kind") == FOLD for t in trials) else "steps"
-            text += f"; {fmt_value(round(100 * saved))}% of the {unit} were not run"
-        return (text,)
-
-
-def _saved(trials: list[Trial]) -> float | None:
-    """The share of the resource pruning saved: each trial's last step against the full one
-    (the largest last step of a trial that was not stopped)."""
-    full = max((t.curve[-1][0] for t in trials if t.curve and t.state is not TrialState.PRUNED), default=None)
-    if not full:
-        return None
-    used = sum(min(t.curve[-1][0], full) if t.curve else full for t in trials)
-    return max(0.0, 1.0 - used / (full * len(trials)))
+        return (rule,)
