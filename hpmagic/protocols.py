@@ -120,6 +120,8 @@ class Progress:
     last: Trial | None = None
     status: str = "running"  # running, done, interrupted, failed
     trials: list[Trial] = field(default_factory=list)
+    #: with ``--prune``: the points each running trial reported so far, by trial number
+    running_curves: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
 
     @property
     def remaining_seconds(self) -> float | None:

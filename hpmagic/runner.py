@@ -183,6 +183,8 @@ class Runner:
         self._running.clear()
 
     def _report(self) -> None:
+        if self.pruning is not None:
+            self._progress.running_curves = self.pruning.running_curves()
         self._progress.running = len(self._running)
         self._progress.elapsed = self.clock() - self._start
         self.reporter.update(self._progress)

@@ -162,3 +162,21 @@ def test_a_pruned_cross_validation_stops_bad_configurations_early(digits):
     assert pruned and all(len(t.curve) < 5 and t.pruning["kind"] == "fold" for t in pruned)
     assert any(n.startswith("folds") for n in result.notes) and "of the folds were not run" in repr(result)
     assert result.best_trial.state is TrialState.COMPLETE
+
+
+def test_the_live_display_sees_the_points_of_running_trials():
+    seen = []
+
+    class Recorder:
+        def start(self, info):
+            pass
+
+        def update(self, progress):
+            seen.append({n: len(points) for n, points in progress.running_curves.items()})
+
+        def close(self, progress, result):
+            seen.append(dict(progress.running_curves))
+
+    tune(prune="median", trials=8, jobs=2, display=Recorder(), quiet=False)
+    assert any(counts and max(counts.values()) > 0 for counts in seen[:-1])  # partial curves while trials ran
+    assert seen[-1] == {}  # and none once every trial has ended

@@ -147,9 +147,7 @@ class WidgetReporter:
 
         start = time.perf_counter()
         trials = progress.trials
-        # The runner does not send a running trial's points yet; when Progress carries them
-        # (trial number -> points so far), they are drawn highlighted.
-        running = getattr(progress, "running_curves", None) or {}
+        running = progress.running_curves  # with --prune: the points running trials reported so far
         curves = bool(running) or any(t.curve for t in trials)
         if not curves and sum(1 for t in trials if t.ok) < 2:
             return

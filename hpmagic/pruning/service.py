@@ -38,6 +38,7 @@ class PruningService:
         self._pruner: Pruner | None = None
         self._deferred: list[Trial] = []  # finished before the rule was chosen (auto, no report yet)
         self._trials: dict[int, Trial] = {}
+        self._running: dict[int, list[tuple[float, float]]] = {}  # what running trials reported so far
         if name is not None:
             self._make(folds=False)
 
@@ -69,12 +70,19 @@ class PruningService:
         with self._lock:
             pruner = self._pruner or self._make(folds=kind == FOLD)
             decision = pruner.report(number, step, value)
+            self._running.setdefault(number, []).append((step, value))
             return decision.prune, decision.reason, decision.rung
+
+    def running_curves(self) -> dict[int, list[tuple[float, float]]]:
+        """The points each running trial has reported so far (a copy, for the live panel)."""
+        with self._lock:
+            return {number: list(points) for number, points in self._running.items()}
 
     def finish(self, trial: Trial) -> None:
         """Trial ``trial`` ended (or was stored by an earlier run of the study)."""
         with self._lock:
             self._trials[trial.number] = trial
+            self._running.pop(trial.number, None)
             if self._pruner is None and trial.curve and self.name is None:
                 self._make(folds=trial.pruning.get("kind") == FOLD)
             if self._pruner is None:
