@@ -101,7 +101,9 @@ class TuneMagics(Magics):
         words = split_line(line, lambda text: _expand(text, shell.user_ns))
         opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))
         try:
-            return run(shell.transform_cell(cell), shell.user_ns, opts)
+            # One blank line stands for the %%tune line, so that line numbers in annotation errors
+            # and tracebacks are the editor's (the cell's first line is line 2).
+            return run("\n" + shell.transform_cell(cell), shell.user_ns, opts)
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:

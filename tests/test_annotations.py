@@ -162,12 +162,12 @@ def test_the_magic_reports_the_mistake_before_any_trial_runs(ip, cell, line, wor
     ip.user_ns["low_bound"] = 0.0
     ip.user_ns["x"] = 0
     result = ip.run_cell("%%tune -q -n 5\ncalls.append(1)\n" + "\n".join(cell.splitlines()))
-    # The cell was shifted down by one line by `calls.append(1)`.
+    # The editor's line numbers: the %%tune line is line 1, then `calls.append(1)` shifts the cell by one.
     assert not result.success
     err = capsys.readouterr()
     text = err.out + err.err
     assert "UsageError" in text
-    assert f"line {line + 1}," in text
+    assert f"line {line + 2}," in text
     assert words[0] in text
     assert ip.user_ns["calls"] == [], "no trial may run when an annotation is wrong"
     assert "Traceback" not in text

@@ -143,7 +143,7 @@ def test_failed_trials_keep_tracebacks_with_the_cells_line_numbers(ip):
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert failed and len(failed) < 30
     error = failed[0].error
-    assert "line 4" in error and "raise ValueError(f'too big: {x}')" in error
+    assert "line 5" in error and "raise ValueError(f'too big: {x}')" in error  # the editor's line: %%tune is line 1
     assert "ValueError: too big" in error
     assert "hpmagic" not in error.split("Traceback (most recent call last):")[1].split("ValueError")[0]
     assert result.best_value is not None and result.best_value <= 0.6
@@ -157,7 +157,7 @@ def test_first_trials_all_failing_stop_and_show_the_traceback(ip, capsys):
     text = out.out + out.err
     assert len(ip.user_ns["calls"]) == 3
     assert "first 3 trials all failed" in text
-    assert "ZeroDivisionError" in text and "line 3" in text
+    assert "ZeroDivisionError" in text and "line 4" in text
 
 
 def test_non_numeric_objective_is_a_clear_failure(ip, capsys):

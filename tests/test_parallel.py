@@ -93,7 +93,7 @@ def test_failures_and_tracebacks_in_workers_are_kept(ip):
     result = ip.run_cell_magic("tune", "-q -s random -n 12 --jobs 2 --seed 3", cell)
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert failed and len(failed) < 12
-    assert all("ValueError: positive" in t.error and "line 3" in t.error and "raise ValueError" in t.error for t in failed)
+    assert all("ValueError: positive" in t.error and "line 4" in t.error and "raise ValueError" in t.error for t in failed)
 
 
 def test_dask_local_cluster_with_worker_processes(ip):

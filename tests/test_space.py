@@ -182,7 +182,7 @@ def test_the_magic_refuses_an_overflowing_range_before_anything_runs(ip, capsys,
     result = ip.run_cell(f"%%tune -q -n 5 -s grid\ncalls.append(1)\nlr = 1.0  # tune: {spec}\nlr")
     assert not result.success
     text = "".join(capsys.readouterr())
-    assert "UsageError" in text and "line 2," in text and "'lr':" in text and "Traceback" not in text
+    assert "UsageError" in text and "line 3," in text and "'lr':" in text and "Traceback" not in text
     assert ip.user_ns["calls"] == [] and "lr" not in ip.user_ns
 
 
