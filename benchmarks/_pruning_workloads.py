@@ -63,7 +63,7 @@ def _no_step(value: float, step: int) -> None:
 MLP_CELL = """
 from hpmagic import report
 from sklearn.neural_network import MLPClassifier
-hidden = 32        # tune: logint(8, 128)
+hidden = 32        # tune: logint(8, 64)
 lr = 1e-3          # tune: loguniform(1e-4, 3e-1)
 alpha = 1e-4       # tune: loguniform(1e-6, 1e-1)
 batch_size = 64    # tune: [32, 64, 128]
@@ -90,7 +90,7 @@ def mlp_data() -> dict[str, Any]:
 
 
 def mlp_suggest(trial: Any) -> dict[str, Any]:
-    return {"hidden": trial.suggest_int("hidden", 8, 128, log=True),
+    return {"hidden": trial.suggest_int("hidden", 8, 64, log=True),
             "lr": trial.suggest_float("lr", 1e-4, 3e-1, log=True),
             "alpha": trial.suggest_float("alpha", 1e-6, 1e-1, log=True),
             "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128])}
@@ -163,7 +163,7 @@ BOOST_CELL = """
 from hpmagic import report
 from sklearn.ensemble import GradientBoostingClassifier
 learning_rate = 0.1   # tune: loguniform(0.01, 1.0)
-max_depth = 3         # tune: int(1, 6)
+max_depth = 3         # tune: int(1, 5)
 subsample = 1.0       # tune: uniform(0.5, 1.0)
 max_features = None   # tune: ["sqrt", None]
 model = GradientBoostingClassifier(n_estimators=0, learning_rate=learning_rate, max_depth=max_depth,
@@ -180,7 +180,7 @@ def boost_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
     from sklearn.model_selection import train_test_split
 
-    x, y = make_classification(3_000, 20, n_informative=8, flip_y=0.05, random_state=2)
+    x, y = make_classification(2_000, 20, n_informative=8, flip_y=0.05, random_state=2)
     x_fit, x_test, y_fit, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
     x_train, x_val, y_train, y_val = train_test_split(x_fit, y_fit, test_size=1 / 3, random_state=1)
     return {"X_train": x_train, "y_train": y_train, "X_val": x_val, "y_val": y_val, "X_test": x_test,
@@ -189,7 +189,7 @@ def boost_data() -> dict[str, Any]:
 
 def boost_suggest(trial: Any) -> dict[str, Any]:
     return {"learning_rate": trial.suggest_float("learning_rate", 0.01, 1.0, log=True),
-            "max_depth": trial.suggest_int("max_depth", 1, 6),
+            "max_depth": trial.suggest_int("max_depth", 1, 5),
             "subsample": trial.suggest_float("subsample", 0.5, 1.0),
             "max_features": trial.suggest_categorical("max_features", ["sqrt", None])}
 
@@ -223,7 +223,7 @@ def svc_data() -> dict[str, Any]:
     from sklearn.model_selection import train_test_split
 
     x, y = load_digits(return_X_y=True)
-    x_search, x_test, y_search, y_test = train_test_split(x, y, train_size=700, random_state=0, stratify=y)
+    x_search, x_test, y_search, y_test = train_test_split(x, y, train_size=500, random_state=0, stratify=y)
     return {"X_search": x_search, "y_search": y_search, "X_test": x_test, "y_test": y_test}
 
 
