@@ -41,11 +41,14 @@ score than Optuna's best pairing, on every workload.
     python benchmarks/pruning.py                       # 10 seeds, 30 trials (about 20 minutes on 2 cores)
     python benchmarks/pruning.py --quick               # 2 seeds, 15 trials
     python benchmarks/pruning.py --seeds 3 --trials 20 --workloads mlp,svc
+    python benchmarks/pruning.py --log runs.jsonl          # each seed's figures saved as they come
+    python benchmarks/pruning.py --tables runs.jsonl       # the tables of the seeds saved so far
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import math
 import os
@@ -159,78 +162,84 @@ def methods(w: Workload) -> dict[str, tuple[str, str | bool | None]]:
     return out
 
 
-# -- one workload --------------------------------------------------------------------------
+# -- one seed of one workload ---------------------------------------------------------------
 
 
-def bench(w: Workload, seeds: int, trials: int) -> dict[str, Any]:
+def bench_seed(w: Workload, seed: int, trials: int) -> dict[str, Any]:
+    """Every method on ``w`` with ``seed``: one record (plain data, a line of the log)."""
     labels = methods(w)
     unpruned, default = list(labels)[:2]
-    runs: dict[str, list[Run]] = {m: [] for m in labels}
-    equal: dict[str, list[list[tuple[int, float | None, dict[str, Any]]]]] = {m: [] for m in labels}
-    for seed in range(seeds):
-        for label, (tool, setting) in labels.items():
-            if tool == "hpmagic":
-                runs[label].append(run_hpmagic(w, setting, trials, seed))
-            else:
-                runs[label].append(run_optuna(w, str(setting), trials, seed))
-        budget = runs[default][seed].resource
-        for label, (tool, setting) in labels.items():
-            run = runs[label][seed]
-            if run.resource < budget:  # too thrifty for the budget: the same search, on for longer
-                more = math.ceil(1.3 * trials * budget / max(run.resource, 1)) + 2
-                run = (run_hpmagic(w, setting, more, seed) if tool == "hpmagic"
-                       else run_optuna(w, str(setting), trials, seed, budget=budget))
-            equal[label].append(run.within(budget))
-        print(f"  seed {seed} done", file=sys.stderr, flush=True)
-    return {"runs": runs, "equal": equal, "unpruned": unpruned, "default": default}
+    runs = {label: (run_hpmagic(w, setting, trials, seed) if tool == "hpmagic" else
+                    run_optuna(w, str(setting), trials, seed)) for label, (tool, setting) in labels.items()}
+    check_consistency(w, runs[unpruned])
+    budget = runs[default].resource
+    out: dict[str, Any] = {"workload": w.name, "unit": w.unit, "steps": w.steps, "seed": seed, "trials": trials,
+                           "unpruned": unpruned, "default": default, "budget": budget, "methods": {}}
+    for label, (tool, setting) in labels.items():
+        run = runs[label]
+        record = {"resource": run.resource, "pruned": run.pruned, "seconds": run.seconds,
+                  "score": score(w, Run.best(run.trials))}
+        if run.resource < budget:  # too thrifty for the budget: the same search, on for longer
+            more = math.ceil(1.3 * trials * budget / max(run.resource, 1)) + 2
+            run = (run_hpmagic(w, setting, more, seed) if tool == "hpmagic"
+                   else run_optuna(w, str(setting), trials, seed, budget=budget))
+        kept = run.within(budget)
+        record["equal"] = {"trials": len(kept), "pruned": sum(v is None for _, v, _ in kept),
+                           "resource": sum(r for r, _, _ in kept), "score": score(w, Run.best(kept))}
+        out["methods"][label] = record
+    return out
 
 
-def true_scores(w: Workload, answers: list[dict[str, Any] | None]) -> list[float]:
-    return [w.final(p)[1] if p is not None else float("nan") for p in answers]
+def score(w: Workload, params: dict[str, Any] | None) -> float:
+    """The true score of a search's answer: retrained at full resource, on the test split."""
+    return w.final(params)[1] if params is not None else float("nan")
+
+
+def check_consistency(w: Workload, run: Run) -> None:
+    """The cell (hpmagic) and ``train`` (Optuna, the retraining) must be the same model: compare the
+    unpruned answer's validation score with the retrained one's."""
+    done = [(v, p) for _, v, p in run.trials if v is not None]
+    value, params = max(done, key=lambda d: d[0])
+    if abs(w.final(params)[0] - value) > 1e-9:
+        print(f"WARNING: {w.name}: the cell and the retraining disagree for {params}: "
+              f"{value} against {w.final(params)[0]}", file=sys.stderr)
+
+
+# -- the tables ----------------------------------------------------------------------------
 
 
 def mean_sd(xs: list[float]) -> tuple[float, float]:
     return statistics.fmean(xs), (statistics.stdev(xs) if len(xs) > 1 else 0.0)
 
 
-def report_workload(w: Workload, found: dict[str, Any], seeds: int, trials: int) -> dict[str, Any]:
-    runs, equal = found["runs"], found["equal"]
-    base = statistics.fmean(r.resource for r in runs[found["unpruned"]])
-    print(f"\n{w.name}: {seeds} seeds, {trials} trials, up to {w.steps} {w.unit} each (mean over seeds; "
-          "true score: the answer retrained in full, on the test split; +- sd)")
-    print(f"{'method':<34} {w.unit + ' run':>11} {'share':>6} {'pruned':>7} {'wall s':>7}  {'true score':>15}")
-    same: dict[str, float] = {}
-    for label, rs in runs.items():
-        score, sd = mean_sd(true_scores(w, [Run.best(r.trials) for r in rs]))
-        same[label] = score
-        resource = statistics.fmean(r.resource for r in rs)
-        print(f"{label:<34} {resource:11.0f} {100 * resource / base:5.1f}% {statistics.fmean(r.pruned for r in rs):7.1f}"
-              f" {statistics.fmean(r.seconds for r in rs):7.1f}  {score:.4f} +- {sd:.4f}")
-    budget = statistics.fmean(r.resource for r in runs[found["default"]])
-    print(f"equal resource (each seed: what {found['default']!r} ran, mean {budget:.0f} {w.unit})")
-    print(f"{'method':<34} {'trials':>11} {'':>6} {'pruned':>7} {'':>7}  {'true score':>15}")
-    at_equal: dict[str, float] = {}
-    for label, seqs in equal.items():
-        score, sd = mean_sd(true_scores(w, [Run.best(s) for s in seqs]))
-        at_equal[label] = score
-        pruned = statistics.fmean(sum(v is None for _, v, _ in s) for s in seqs)
-        print(f"{label:<34} {statistics.fmean(len(s) for s in seqs):11.1f} {'':>6} {pruned:7.1f} {'':>7}  "
-              f"{score:.4f} +- {sd:.4f}")
-    check_consistency(w, runs[found["unpruned"]])
-    return {"same": same, "equal": at_equal, "share": statistics.fmean(r.resource for r in runs[found["default"]]) / base,
-            "unpruned": found["unpruned"], "default": found["default"]}
+def report_workload(records: list[dict[str, Any]]) -> dict[str, Any]:
+    """Print one workload's two tables from its per-seed records; return the figures the targets need."""
+    first = records[0]
+    unit, labels = first["unit"], list(first["methods"])
 
+    def of(label: str, key: str, sub: str | None = None) -> list[float]:
+        return [(r["methods"][label][sub][key] if sub else r["methods"][label][key]) for r in records]
 
-def check_consistency(w: Workload, runs: list[Run]) -> None:
-    """The cell (hpmagic) and ``train`` (Optuna, the retraining) must be the same model: compare the
-    unpruned answers' validation scores with the retrained ones."""
-    for run in runs:
-        done = [(v, p) for _, v, p in run.trials if v is not None]
-        value, params = max(done, key=lambda d: d[0])
-        if abs(w.final(params)[0] - value) > 1e-9:
-            print(f"WARNING: {w.name}: the cell and the retraining disagree for {params}: "
-                  f"{value} against {w.final(params)[0]}")
-            return
+    base = statistics.fmean(of(first["unpruned"], "resource"))
+    print(f"\n{first['workload']}: {len(records)} seeds, {first['trials']} trials, up to {first['steps']} {unit} each "
+          "(mean over seeds; true score: the answer retrained in full, scored on the test split, +- sd)")
+    print(f"{'method':<34} {unit + ' run':>11} {'share':>6} {'pruned':>7} {'wall s':>7}  {'true score':>15}")
+    same, equal = {}, {}
+    for label in labels:
+        same[label], sd = mean_sd(of(label, "score"))
+        resource = statistics.fmean(of(label, "resource"))
+        print(f"{label:<34} {resource:11.0f} {100 * resource / base:5.1f}% {statistics.fmean(of(label, 'pruned')):7.1f}"
+              f" {statistics.fmean(of(label, 'seconds')):7.1f}  {same[label]:.4f} +- {sd:.4f}")
+    budget = statistics.fmean(r["budget"] for r in records)
+    print(f"equal resource (each seed: what {first['default']!r} ran, mean {budget:.0f} {unit})")
+    print(f"{'method':<34} {'trials':>11} {unit:>6} {'pruned':>7} {'':>7}  {'true score':>15}")
+    for label in labels:
+        equal[label], sd = mean_sd(of(label, "score", "equal"))
+        print(f"{label:<34} {statistics.fmean(of(label, 'trials', 'equal')):11.1f} "
+              f"{statistics.fmean(of(label, 'resource', 'equal')):6.0f} {statistics.fmean(of(label, 'pruned', 'equal')):7.1f}"
+              f" {'':>7}  {equal[label]:.4f} +- {sd:.4f}")
+    share = statistics.fmean(of(first["default"], "resource")) / base
+    return {"same": same, "equal": equal, "share": share, "unpruned": first["unpruned"], "default": first["default"]}
 
 
 def verdicts(results: dict[str, dict[str, Any]]) -> None:
@@ -248,13 +257,27 @@ def verdicts(results: dict[str, dict[str, Any]]) -> None:
               f"({ours[1]}) {ours[0]:.4f} against best Optuna pairing ({theirs[1]}) {theirs[0]:.4f}")
 
 
+def tables(records: list[dict[str, Any]]) -> None:
+    """The tables and the verdicts of every workload in ``records`` (the log's lines)."""
+    by: dict[str, list[dict[str, Any]]] = {}
+    for r in records:
+        by.setdefault(r["workload"], []).append(r)
+    verdicts({name: report_workload(rs) for name, rs in by.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=None, help="searches per method (default 10; --quick 2)")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (to add seeds to a --log)")
     parser.add_argument("--trials", type=int, default=None, help="-n of every search (default 30; --quick 15)")
     parser.add_argument("--quick", action="store_true", help="2 seeds of 15 trials, to try the benchmark out")
     parser.add_argument("--workloads", default="mlp,sgd,boost,svc", help="comma-separated: mlp, sgd, boost, svc")
+    parser.add_argument("--log", type=Path, help="append each seed's figures to this JSON-lines file as they come")
+    parser.add_argument("--tables", type=Path, metavar="LOG", help="print the tables of a --log file and stop")
     args = parser.parse_args()
+    if args.tables:
+        tables([json.loads(line) for line in args.tables.read_text().splitlines() if line.strip()])
+        return
     seeds = args.seeds or (2 if args.quick else 10)
     trials = args.trials or (15 if args.quick else 30)
     warnings.filterwarnings("ignore")  # the small MLPs' convergence warnings, in Optuna's trials
@@ -267,13 +290,15 @@ def main() -> None:
     unknown = [k for k in chosen if k not in every]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(every)}")
-    start = time.perf_counter()
-    results = {}
-    for key in chosen:
-        w = every[key]
-        print(f"running {w.name} ...", file=sys.stderr, flush=True)
-        results[w.name] = report_workload(w, bench(w, seeds, trials), seeds, trials)
-    verdicts(results)
+    start, records = time.perf_counter(), []
+    for seed in range(args.first_seed, args.first_seed + seeds):  # seed by seed: a stopped run keeps whole seeds
+        for key in chosen:
+            records.append(bench_seed(every[key], seed, trials))
+            if args.log:
+                with args.log.open("a") as f:
+                    f.write(json.dumps(records[-1]) + "\n")
+        print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
+    tables(records)
     print(f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, hpmagic {hpmagic.__version__}, "
           f"optuna {optuna.__version__}")
 
