@@ -139,7 +139,9 @@ def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | N
             study.stop()
 
     make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner}[pruner]
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=make())
+    # HyperbandPruner assigns brackets by a hash of the study name: name it, so a seed is one search.
+    study = optuna.create_study(study_name=f"pruning-{seed}", direction="maximize",
+                                sampler=optuna.samplers.TPESampler(seed=seed), pruner=make())
     start = time.perf_counter()
     study.optimize(objective, n_trials=trials if budget is None else 20 * trials, callbacks=[stop_at_budget])
     seconds = time.perf_counter() - start
