@@ -386,5 +386,5 @@ def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds(
            for bg in backgrounds if _contrast(colour, bg) < c.minimum_contrast]
     assert low == []
     css = theme_css(".a, .b")
-    assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b {' in css
+    assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
     assert css.count(THEME["loss"].dark) == 1
