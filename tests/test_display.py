@@ -98,7 +98,8 @@ def test_panel_state_advances_and_ends_as_static_html(recorded):
     # The convergence plot joined the panel as a PNG output of its own at its first draw, and
     # is emptied at the end (the summary has the plots).
     assert reporter.plot_draws >= 1 and reporter.plot_png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert base64.b64decode(plot.panel["image/png"]) and plot.updates[-1] == {"text/html": "", "text/plain": ""}
+    assert _pngs(plot.panel["text/html"].replace("'", '"'))[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "class='hpmagic-live-plot'" in plot.panel["text/html"] and plot.updates[-1] == {"text/html": "", "text/plain": ""}
     # No widget was ever opened: nothing can be left dead in a saved notebook.
     assert recorded == []
     assert all("application/vnd.jupyter.widget-view+json" not in b for h in handles for b in [h.panel, *h.updates])
@@ -291,7 +292,8 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     assert not {"comm_open", "comm_msg", "comm_close"} & set(kinds)
     shown = [m for m in msgs if m["msg_type"] == "display_data"]
     status_id, plot_id = (m["content"]["transient"]["display_id"] for m in shown)
-    assert "text/html" in shown[0]["content"]["data"] and "image/png" in shown[1]["content"]["data"]
+    assert "hpmagic-status" in shown[0]["content"]["data"]["text/html"]
+    assert "hpmagic-live-plot" in shown[1]["content"]["data"]["text/html"]
     updates = [m["content"] for m in msgs if m["msg_type"] == "update_display_data"]
     # Every message of the timer thread too belongs to the cell (its parent is the execute request).
     assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
