@@ -422,6 +422,8 @@ def test_the_panel_in_the_browser(frontend):
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
         )
         nb = Notebook(browser.new_page(viewport={"width": 1400, "height": 1800}), frontend, shots)
+        errors: list[str] = []
+        nb.page.on("console", lambda m: m.type == "error" and errors.append(m.text))
         try:
             nb.open()
             nb.run_first()
@@ -430,6 +432,9 @@ def test_the_panel_in_the_browser(frontend):
             _check_fast_search(nb)
             _check_write_back(nb)
             _check_dark_theme(nb)
+            # No error in the console from the panel's coming and going (a widget view once
+            # raised "removeChild" when a panel with a plot closed).
+            assert not [e for e in errors if "removeChild" in e or "hpmagic" in e], errors
             _check_saved_and_reloaded(nb)
             nb = _check_saved_mid_run(nb, browser)
         except Exception:

@@ -470,3 +470,21 @@ def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds(
     css = theme_css(".a, .b")
     assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
     assert css.count(THEME["loss"].dark) == 1
+
+
+def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(recorded, monkeypatch):
+    from hpmagic.core import Direction
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    figures, render = [], plots.png
+    monkeypatch.setattr(plots, "png", lambda fig: figures.append(fig) or render(fig))
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
+    reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
+    [ax] = figures[0].axes
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
+    assert ax.lines and not any(line.get_clip_on() for line in ax.lines)
+    reporter.close(_progress(3, status="done"), None)
