@@ -17,6 +17,7 @@ from typing import Any
 from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom"]
@@ -161,12 +162,25 @@ class HyperoptStrategy(Strategy):
     # -- tell -----------------------------------------------------------------------------
 
     def tell(self, trial: Trial) -> None:
+        """Record ``trial`` in the ``Trials`` database as hyperopt's algorithms can read it.
+
+        hyperopt has no pruned state: a pruned trial is ``STATUS_OK`` with the loss it had
+        reached (its best value so far at its last step, the one the rule judged; the mean
+        of its folds for ``cross_val_score``) and ``pruned_at`` (that step).  Rated as a
+        failure (``STATUS_FAIL``, which TPE and annealing score as an infinite loss), it
+        would only ever be "bad"; with its loss, TPE ranks it with the others, so a trial
+        that was going well can be among the good ones while few trials have completed.
+        ``benchmarks/pruned_strategies.py`` measures the difference.
+        """
         base = self._base
         if self._domain is None:
             return
-        loss = self.context.loss(trial)
-        if trial.state is TrialState.COMPLETE and loss is not None and math.isfinite(loss):
-            state, result = base.JOB_STATE_DONE, {"status": base.STATUS_OK, "loss": float(loss)}
+        loss = fidelity.partial_loss(trial, self.context.direction)
+        if loss is not None and math.isfinite(loss):
+            result = {"status": base.STATUS_OK, "loss": float(loss)}
+            if trial.state is TrialState.PRUNED:
+                result["pruned_at"] = trial.curve[-1][0]
+            state = base.JOB_STATE_DONE
         elif trial.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED):
             state, result = base.JOB_STATE_DONE, {"status": base.STATUS_FAIL}
         else:  # interrupted, or still running: no evidence about the configuration
