@@ -104,6 +104,8 @@ class HyperoptStrategy(Strategy):
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
     algorithm = "rand"
+    #: with pruned trials, rank every trial at one fidelity (:meth:`_rescore`), not by the loss each reached
+    ONE_FIDELITY = True
     description = ""
 
     def __init__(self, **options: Any) -> None:
@@ -120,6 +122,7 @@ class HyperoptStrategy(Strategy):
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
+        self._scored: dict[int, Trial] = {}  # the trials recorded with a loss (complete or pruned)
         self._domain: Any = None
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
@@ -179,7 +182,7 @@ class HyperoptStrategy(Strategy):
         if loss is not None and math.isfinite(loss):
             result = {"status": base.STATUS_OK, "loss": float(loss)}
             if trial.state is TrialState.PRUNED:
-                result["pruned_at"] = trial.curve[-1][0]
+                result["pruned_at"], result["reached"] = trial.curve[-1][0], float(loss)
             state = base.JOB_STATE_DONE
         elif trial.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED):
             state, result = base.JOB_STATE_DONE, {"status": base.STATUS_FAIL}
@@ -190,7 +193,32 @@ class HyperoptStrategy(Strategy):
             self._insert(trial.number, trial.params, state=state, result=result)
         else:
             doc["state"], doc["result"] = state, result
-            self._trials.refresh()
+        if "loss" in result:
+            self._scored[trial.number] = trial
+        if self.ONE_FIDELITY and any(t.state is TrialState.PRUNED for t in self._scored.values()):
+            self._rescore()
+        self._trials.refresh()
+
+    def _rescore(self) -> None:
+        """Every scored trial's loss, as one order at one fidelity (BOHB's rule, as for ``gp``).
+
+        The trials at the highest step that ``d + 2`` of them reached rank by their loss
+        there (:func:`hpmagic.strategies.fidelity.training_set`); the trials stopped before
+        it rank after them, those that got further first (:func:`~hpmagic.strategies.fidelity.rank_key`).
+        TPE and annealing use only the order of the losses, so the losses below that step are
+        placeholders that keep the order: above the worst at the step, evenly spaced.
+        """
+        trials = list(self._scored.values())
+        data = fidelity.training_set(trials, self.context.direction, enough=len(self.space) + 2, below="ignore")
+        scores = {row.number: row.loss for row in data.rows}
+        worst, best = max(scores.values()), min(scores.values())
+        gap = (worst - best) / len(scores) if worst > best else 1.0
+        below = sorted((t for t in trials if t.number not in scores), key=lambda t: fidelity.rank_key(t, self.context.direction))
+        scores.update((t.number, worst + gap * (i + 1)) for i, t in enumerate(below))
+        for number, loss in scores.items():
+            result = self._docs[number]["result"]
+            result["loss"] = float(loss)
+            result["level"] = data.level
 
     # -- the Trials database --------------------------------------------------------------
 
