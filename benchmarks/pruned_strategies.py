@@ -176,14 +176,23 @@ def table(problem: str, args: argparse.Namespace) -> None:
     base, slope = PROBLEMS[problem]
     print(f"\n{problem} (speed term ({base} + {slope} * x4) * t ** -0.8): {args.trials} trials, {args.seeds} seeds; "
           f"Hartmann-6 minimum -3.322; full resource {args.trials * EPOCHS} epochs")
-    print("| method | mean true final loss of the answer (sem) | mean epochs run | share | mean seconds |")
-    print("| --- | --- | --- | --- | --- |")
+    print("| method | true final loss of the answer: mean (sem) | minus the old behaviour, paired: mean (sem), "
+          "seeds better | epochs run | share | seconds |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for method, runs in rows.items():
         best = [r[0] for r in runs]
-        sem = statistics.stdev(best) / math.sqrt(len(best)) if len(best) > 1 else 0.0
         epochs = statistics.fmean(r[1] for r in runs)
-        print(f"| {method} | {statistics.fmean(best):.3f} ({sem:.3f}) | {epochs:.0f} | "
+        old_runs = None if method.endswith(", old") else rows.get(method.split(",")[0] + ", old")
+        paired = "-"
+        if old_runs:
+            diff = [a - b[0] for a, b in zip(best, old_runs)]
+            paired = f"{statistics.fmean(diff):+.3f} ({_sem(diff):.3f}), {sum(d < 0 for d in diff)} of {len(diff)}"
+        print(f"| {method} | {statistics.fmean(best):.3f} ({_sem(best):.3f}) | {paired} | {epochs:.0f} | "
               f"{epochs / (args.trials * EPOCHS):.0%} | {statistics.fmean(r[2] for r in runs):.1f} |")
+
+
+def _sem(values: list[float]) -> float:
+    return statistics.stdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
 
 
 if __name__ == "__main__":
