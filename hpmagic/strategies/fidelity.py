@@ -24,6 +24,7 @@ Pure functions of :class:`~hpmagic.core.Trial` records; no strategy state, no nu
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
 import statistics
 from collections.abc import Iterable, Sequence
@@ -32,19 +33,64 @@ from dataclasses import dataclass
 from ..cell.report import FOLD
 from ..core import Direction, Trial, TrialState
 
-__all__ = ["reach", "loss_at", "partial_loss", "rank_key", "levels", "TrialLoss", "TrainingSet", "training_set"]
+__all__ = ["Evidence", "reach", "loss_at", "partial_loss", "rank_key", "levels", "TrialLoss", "TrainingSet", "training_set"]
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one finished trial says, in losses (lower is better), computed once per trial.
+
+    ``losses[i]`` is the trial's measure after its point at ``steps[i]`` (the best loss so
+    far; the mean of the folds so far for folds); ``objective`` the loss of a complete
+    trial (``None`` otherwise).  Strategies keep one per told trial, so that re-ranking
+    every trial after each tell stays cheap.
+    """
+
+    number: int
+    state: TrialState
+    steps: tuple[float, ...]
+    losses: tuple[float, ...]
+    objective: float | None
+    #: ``inf`` if complete, the last reported step if pruned with a curve, else ``-inf``.
+    reach: float = -math.inf
+    #: the loss at the furthest point reached (see :func:`partial_loss`).
+    reached: float | None = None
+    #: the sort key of :func:`rank_key`.
+    key: tuple[float, float] = (math.inf, math.inf)
+
+    @classmethod
+    def of(cls, trial: Trial, direction: Direction) -> Evidence:
+        """The evidence of ``trial`` in ``direction``."""
+        raw = [direction.loss(v) for _, v in trial.curve]
+        if trial.pruning.get("kind") == FOLD:
+            so_far = [statistics.fmean(raw[: i + 1]) for i in range(len(raw))]
+        else:
+            so_far = list(itertools.accumulate(raw, min))
+        steps = tuple(float(s) for s, _ in trial.curve)
+        objective = direction.loss(trial.value) if trial.state is TrialState.COMPLETE and trial.value is not None else None
+        reach, reached = -math.inf, None
+        if objective is not None:
+            reach, reached = math.inf, objective
+        elif trial.state is TrialState.PRUNED and steps:
+            reach, reached = steps[-1], so_far[-1]
+        key = (-reach, reached) if reached is not None and math.isfinite(reached) else (math.inf, math.inf)
+        return cls(trial.number, trial.state, steps, tuple(so_far), objective, reach, reached, key)
+
+    def loss_at(self, step: float) -> float | None:
+        """The loss at ``step``, or ``None`` when the trial did not get that far (see :func:`loss_at`)."""
+        if self.objective is not None and (not self.steps or self.steps[-1] <= step):
+            return self.objective
+        if not self.steps or self.steps[-1] < step or self.state not in (TrialState.COMPLETE, TrialState.PRUNED):
+            return None
+        return self.losses[bisect.bisect_left(self.steps, step)]
+
+
+def _evidence(trial: Trial | Evidence, direction: Direction) -> Evidence:
+    return trial if isinstance(trial, Evidence) else Evidence.of(trial, direction)
+
 
 def reach(trial: Trial) -> float:
-    """How far ``trial`` got: ``inf`` if complete, its last reported step if it has a curve, else ``-inf``."""
-    if trial.state is TrialState.COMPLETE:
-        return math.inf
-    if trial.state is TrialState.PRUNED and trial.curve:
-        return float(trial.curve[-1][0])
-    return -math.inf
-
-
-def _aggregate(trial: Trial, losses: Sequence[float]) -> float:
-    return statistics.fmean(losses) if trial.pruning.get("kind") == FOLD else min(losses)
+    """How far ``trial`` got: ``inf`` if complete, its last reported step if pruned with a curve, else ``-inf``."""
+    return Evidence.of(trial, Direction.MINIMIZE).reach
 
 
 def loss_at(trial: Trial, step: float, direction: Direction) -> float | None:
@@ -54,35 +100,22 @@ def loss_at(trial: Trial, step: float, direction: Direction) -> float | None:
     objective there: it ran in full.  Otherwise the value is the best loss over its points
     up to the first one at or past ``step`` (the mean loss over them for folds).
     """
-    curve = trial.curve
-    if trial.state is TrialState.COMPLETE and trial.value is not None and (not curve or curve[-1][0] <= step):
-        return direction.loss(trial.value)
-    if not curve or curve[-1][0] < step or trial.state not in (TrialState.COMPLETE, TrialState.PRUNED):
-        return None
-    index = bisect.bisect_left([s for s, _ in curve], step)
-    return _aggregate(trial, [direction.loss(v) for _, v in curve[: index + 1]])
+    return Evidence.of(trial, direction).loss_at(step)
 
 
 def partial_loss(trial: Trial, direction: Direction) -> float | None:
     """The loss at the furthest point ``trial`` reached: its objective if complete, its curve's
     value at its last step if pruned (best so far; mean of the folds), else ``None``."""
-    if trial.state is TrialState.COMPLETE:
-        return None if trial.value is None else direction.loss(trial.value)
-    if trial.state is TrialState.PRUNED and trial.curve:
-        return _aggregate(trial, [direction.loss(v) for _, v in trial.curve])
-    return None
+    return Evidence.of(trial, direction).reached
 
 
 def rank_key(trial: Trial, direction: Direction) -> tuple[float, float]:
     """Sort key, best first: complete trials by loss, then pruned trials, those that got
     further first, each by its :func:`partial_loss`; failed trials last."""
-    loss = partial_loss(trial, direction)
-    if loss is None or not math.isfinite(loss):
-        return (math.inf, math.inf)
-    return (-reach(trial), loss)
+    return Evidence.of(trial, direction).key
 
 
-def levels(trials: Iterable[Trial]) -> list[float]:
+def levels(trials: Iterable[Trial | Evidence]) -> list[float]:
     """The steps a model may be fitted at, lowest first: the last step of each curve of a
     complete or pruned trial, and ``inf`` (the objective) once a trial completed.
 
@@ -91,10 +124,11 @@ def levels(trials: Iterable[Trial]) -> list[float]:
     """
     found: set[float] = set()
     for t in trials:
-        if t.state is TrialState.COMPLETE:
+        e = _evidence(t, Direction.MINIMIZE)
+        if e.objective is not None:
             found.add(math.inf)
-        if t.state in (TrialState.COMPLETE, TrialState.PRUNED) and t.curve:
-            found.add(float(t.curve[-1][0]))
+        if e.state in (TrialState.COMPLETE, TrialState.PRUNED) and e.steps:
+            found.add(e.steps[-1])
     return sorted(found)
 
 
@@ -120,34 +154,39 @@ class TrainingSet:
     reached: int
 
 
-def training_set(trials: Sequence[Trial], direction: Direction, enough: int, below: str = "worst") -> TrainingSet:
+def training_set(trials: Sequence[Trial | Evidence], direction: Direction, enough: int,
+                 below: str = "worst") -> TrainingSet:
     """BOHB's rule: the highest level that at least ``enough`` trials reached (the lowest level
     before any has that many), each trial with its loss there.
 
-    Trials below the level: ``below="worst"`` gives them the worst loss at the level (they
-    were stopped, or failed, before it: no better than the worst that got there), ``"ignore"``
-    leaves them out (BOHB), and failed trials are dropped too.  Interrupted and running
-    trials are never used.
+    ``trials`` are trials or their :class:`Evidence` (in ``direction``).  Trials below the
+    level: ``below="worst"`` gives them the worst loss at the level (they were stopped, or
+    failed, before it: no better than the worst that got there), ``"ignore"`` leaves them
+    out (BOHB), and failed trials are dropped too.  Interrupted and running trials are
+    never used.
     """
     if below not in ("worst", "ignore"):
         raise ValueError(f"below must be 'worst' or 'ignore', not {below!r}")
-    used = [t for t in trials if t.state.counted]
-    steps = levels(used) or [math.inf]
-    table = {level: _at(used, level, direction) for level in steps}
-    level = next((s for s in reversed(steps) if len(table[s]) >= enough), steps[0])
-    rows = table[level]
+    used = [e for e in (_evidence(t, direction) for t in trials) if e.state.counted]
+    level = _level(used, enough)
+    rows = [TrialLoss(e.number, loss) for e in used if (loss := e.loss_at(level)) is not None and math.isfinite(loss)]
     reached = len(rows)
     if below == "worst" and rows:
         worst = max(r.loss for r in rows)
         got = {r.number for r in rows}
-        rows = rows + [TrialLoss(t.number, worst) for t in used if t.number not in got]
+        rows += [TrialLoss(e.number, worst) for e in used if e.number not in got]
     return TrainingSet(level, tuple(rows), reached)
 
 
-def _at(trials: Sequence[Trial], level: float, direction: Direction) -> list[TrialLoss]:
-    rows = []
-    for t in trials:
-        loss = loss_at(t, level, direction)
-        if loss is not None and math.isfinite(loss):
-            rows.append(TrialLoss(t.number, loss))
-    return rows
+
+def _level(used: Sequence[Evidence], enough: int) -> float:
+    """The highest of :func:`levels` with ``enough`` trials, counted without computing a loss:
+    a complete trial has one at every level, a pruned one up to its last step."""
+    complete = sum(1 for e in used if e.objective is not None)
+    pruned = sorted(e.steps[-1] for e in used if e.objective is None and e.state is TrialState.PRUNED and e.steps)
+    ends = {e.steps[-1] for e in used if e.objective is not None and e.steps}
+    steps = sorted(ends.union(pruned)) + ([math.inf] if complete else [])
+    for step in reversed(steps):
+        if complete + len(pruned) - bisect.bisect_left(pruned, step) >= enough:
+            return step
+    return steps[0] if steps else math.inf

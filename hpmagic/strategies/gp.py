@@ -45,7 +45,7 @@ class GPStrategy(Strategy):
         self.n_initial = max(5, len(space) + 1)
         self._sobol = qmc.Sobol(max(len(space), 1), scramble=True, seed=self.rng)
         self._told: dict[int, tuple[np.ndarray, float | None]] = {}  # number -> (features, loss or None)
-        self._trials: dict[int, Trial] = {}  # the told trials, for the fit at one fidelity (--prune)
+        self._evidence: dict[int, fidelity.Evidence] = {}  # the told trials, for the fit at one fidelity
         self._level: float | None = None  # the step the model was last fitted at (--prune)
         self._pending: dict[int, np.ndarray] = {}
         self._hyper: Hyperparameters | None = None
@@ -81,9 +81,9 @@ class GPStrategy(Strategy):
             x = self.encoder.encode(trial.params)
         except (ValueError, KeyError, TypeError):  # e.g. a default that is not one of the choices
             return
-        self._trials[trial.number] = trial
+        evidence = self._evidence[trial.number] = fidelity.Evidence.of(trial, self.context.direction)
         # A pruned trial's loss is the one it reached, so that it counts as data (see _training_data).
-        self._told[trial.number] = (x, fidelity.partial_loss(trial, self.context.direction))
+        self._told[trial.number] = (x, evidence.reached)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ class GPStrategy(Strategy):
         return self.encoder.config_from_features(x)
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
-        if self.context.pruning or any(t.state is TrialState.PRUNED for t in self._trials.values()):
+        if self.context.pruning or any(e.state is TrialState.PRUNED for e in self._evidence.values()):
             return self._data_at_one_fidelity()
         rows = list(self._told.values())
         X = np.vstack([x for x, _ in rows])
@@ -135,7 +135,7 @@ class GPStrategy(Strategy):
         """With ``--prune`` (or pruned trials from a study): the trials at the highest step that ``d + 2`` trials reached, as BOHB
         fits its model (:func:`hpmagic.strategies.fidelity.training_set`; ``BELOW`` says what
         the trials stopped before that step count as, ``docs/design/pruning.md`` why)."""
-        data = fidelity.training_set(list(self._trials.values()), self.context.direction,
+        data = fidelity.training_set(list(self._evidence.values()), self.context.direction,
                                      enough=len(self.space) + 2, below=self.BELOW)
         if data.level != self._level:  # another fidelity: the old fit is no warm start for it
             self._level, self._hyper = data.level, None

@@ -122,7 +122,8 @@ class HyperoptStrategy(Strategy):
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
-        self._scored: dict[int, Trial] = {}  # the trials recorded with a loss (complete or pruned)
+        self._scored: dict[int, fidelity.Evidence] = {}  # the trials recorded with a loss (complete or pruned)
+        self._pruned = False  # told a pruned trial: rank at one fidelity from now on
         self._domain: Any = None
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
@@ -178,7 +179,8 @@ class HyperoptStrategy(Strategy):
         base = self._base
         if self._domain is None:
             return
-        loss = fidelity.partial_loss(trial, self.context.direction)
+        evidence = fidelity.Evidence.of(trial, self.context.direction)
+        loss = evidence.reached
         if loss is not None and math.isfinite(loss):
             result = {"status": base.STATUS_OK, "loss": float(loss)}
             if trial.state is TrialState.PRUNED:
@@ -194,8 +196,9 @@ class HyperoptStrategy(Strategy):
         else:
             doc["state"], doc["result"] = state, result
         if "loss" in result:
-            self._scored[trial.number] = trial
-        if self.ONE_FIDELITY and any(t.state is TrialState.PRUNED for t in self._scored.values()):
+            self._scored[trial.number] = evidence
+        self._pruned = self._pruned or trial.state is TrialState.PRUNED
+        if self.ONE_FIDELITY and self._pruned:
             self._rescore()
         self._trials.refresh()
 
@@ -213,8 +216,8 @@ class HyperoptStrategy(Strategy):
         scores = {row.number: row.loss for row in data.rows}
         worst, best = max(scores.values()), min(scores.values())
         gap = (worst - best) / len(scores) if worst > best else 1.0
-        below = sorted((t for t in trials if t.number not in scores), key=lambda t: fidelity.rank_key(t, self.context.direction))
-        scores.update((t.number, worst + gap * (i + 1)) for i, t in enumerate(below))
+        below = sorted((e for e in trials if e.number not in scores), key=lambda e: e.key)
+        scores.update((e.number, worst + gap * (i + 1)) for i, e in enumerate(below))
         for number, loss in scores.items():
             result = self._docs[number]["result"]
             result["loss"] = float(loss)
