@@ -177,7 +177,7 @@ def table(problem: str, args: argparse.Namespace) -> None:
     print(f"\n{problem} (speed term ({base} + {slope} * x4) * t ** -0.8): {args.trials} trials, {args.seeds} seeds; "
           f"Hartmann-6 minimum -3.322; full resource {args.trials * EPOCHS} epochs")
     print("| method | true final loss of the answer: mean (sem) | minus the old behaviour, paired: mean (sem), "
-          "seeds better | epochs run | share | seconds |")
+          "seeds better, worse | epochs run | share | seconds |")
     print("| --- | --- | --- | --- | --- | --- |")
     for method, runs in rows.items():
         best = [r[0] for r in runs]
@@ -186,7 +186,8 @@ def table(problem: str, args: argparse.Namespace) -> None:
         paired = "-"
         if old_runs:
             diff = [a - b[0] for a, b in zip(best, old_runs)]
-            paired = f"{statistics.fmean(diff):+.3f} ({_sem(diff):.3f}), {sum(d < 0 for d in diff)} of {len(diff)}"
+            paired = (f"{statistics.fmean(diff):+.3f} ({_sem(diff):.3f}), {sum(d < 0 for d in diff)} better, "
+                      f"{sum(d > 0 for d in diff)} worse")
         print(f"| {method} | {statistics.fmean(best):.3f} ({_sem(best):.3f}) | {paired} | {epochs:.0f} | "
               f"{epochs / (args.trials * EPOCHS):.0%} | {statistics.fmean(r[2] for r in runs):.1f} |")
 

@@ -197,7 +197,7 @@ class HyperoptStrategy(Strategy):
             doc["state"], doc["result"] = state, result
         if "loss" in result:
             self._scored[trial.number] = evidence
-        self._pruned = self._pruned or trial.state is TrialState.PRUNED
+            self._pruned = self._pruned or trial.state is TrialState.PRUNED
         if self.ONE_FIDELITY and self._pruned:
             self._rescore()
         self._trials.refresh()
