@@ -241,7 +241,9 @@ def report_workload(records: list[dict[str, Any]]) -> dict[str, Any]:
               f"{statistics.fmean(of(label, 'resource', 'equal')):6.0f} {statistics.fmean(of(label, 'pruned', 'equal')):7.1f}"
               f" {'':>7}  {equal[label]:.4f} +- {sd:.4f}")
     share = statistics.fmean(of(first["default"], "resource")) / base
-    return {"same": same, "equal": equal, "share": share, "unpruned": first["unpruned"], "default": first["default"]}
+    seeds = {label: of(label, "score", "equal") for label in labels}
+    return {"same": same, "equal": equal, "share": share, "unpruned": first["unpruned"], "default": first["default"],
+            "seeds": seeds}
 
 
 def verdicts(results: dict[str, dict[str, Any]]) -> None:
@@ -255,8 +257,11 @@ def verdicts(results: dict[str, dict[str, Any]]) -> None:
     for name, r in results.items():
         ours = max((v, k) for k, v in r["equal"].items() if k.startswith("hpmagic"))
         theirs = max((v, k) for k, v in r["equal"].items() if k.startswith("optuna"))
+        pairs = list(zip(r["seeds"][ours[1]], r["seeds"][theirs[1]]))
+        wins, losses = sum(a > b for a, b in pairs), sum(a < b for a, b in pairs)
         print(f"{'PASS' if ours[0] > theirs[0] else 'FAIL'} {name}: equal resource, best hpmagic pairing "
-              f"({ours[1]}) {ours[0]:.4f} against best Optuna pairing ({theirs[1]}) {theirs[0]:.4f}")
+              f"({ours[1]}) {ours[0]:.4f} against best Optuna pairing ({theirs[1]}) {theirs[0]:.4f}; "
+              f"better on {wins}, worse on {losses} of {len(pairs)} seeds")
 
 
 def tables(records: list[dict[str, Any]]) -> None:
