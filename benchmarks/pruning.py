@@ -38,11 +38,14 @@ at most 40% of the unpruned resource with a mean true score within 0.5% of the u
 run's; at equal resource, hpmagic's best pairing (strategy and rule) has a higher mean true
 score than Optuna's best pairing, on every workload.
 
-    python benchmarks/pruning.py                       # 10 seeds, 30 trials (about 20 minutes on 2 cores)
+    python benchmarks/pruning.py                       # 10 seeds, 30 trials (about 3 minutes of CPU a seed)
     python benchmarks/pruning.py --quick               # 2 seeds, 15 trials
     python benchmarks/pruning.py --seeds 3 --trials 20 --workloads mlp,svc
     python benchmarks/pruning.py --log runs.jsonl          # each seed's figures saved as they come
     python benchmarks/pruning.py --tables runs.jsonl       # the tables of the seeds saved so far
+
+Seeds can run in several processes (``--first-seed 5 --seeds 5 --log b.jsonl``); ``--tables``
+on the logs put together (``cat a.jsonl b.jsonl``) prints the tables of all of them.
 """
 
 from __future__ import annotations
