@@ -270,8 +270,11 @@ def verdicts(results: dict[str, dict[str, Any]]) -> None:
 def tables(records: list[dict[str, Any]]) -> None:
     """The tables and the verdicts of every workload in ``records`` (the log's lines)."""
     by: dict[str, list[dict[str, Any]]] = {}
-    for r in records:
-        by.setdefault(r["workload"], []).append(r)
+    seen = set()
+    for r in sorted(records, key=lambda r: r["seed"]):
+        if (r["workload"], r["seed"], r["trials"]) not in seen:  # a seed logged twice counts once
+            seen.add((r["workload"], r["seed"], r["trials"]))
+            by.setdefault(r["workload"], []).append(r)
     verdicts({name: report_workload(rs) for name, rs in by.items()})
 
 
