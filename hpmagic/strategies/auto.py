@@ -11,8 +11,11 @@ With ``--prune`` the reason says how the model learns from pruned trials.
 The switching rule (:class:`Auto`), only with a time budget (``-t``): before each ask, once
 the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
 last :data:`WINDOW` asks with the median duration of the last :data:`WINDOW` finished
-trials divided by the trials that run at once.  When the proposals cost more than
-:data:`SWITCH_RATIO` times that, auto hands over to the next strategy of :data:`CHEAPER`
+trials divided by the trials that run at once.  Before that, as soon as :data:`EARLY`
+trials have finished, the strategy's :data:`ASK_FLOOR` (the least its proposals cost)
+stands in for the measured time, so cheap trials leave the GP before its first fit.  When
+the proposals cost more than :data:`SWITCH_RATIO` times the trials, auto hands over to the
+next strategy of :data:`CHEAPER`
 (``gp`` or ``tpe`` -> ``de``, whose proposals cost a fraction of a millisecond; with
 ``--prune``, ``gp`` -> ``tpe``, which learns from pruned trials where ``de`` does not).  The new strategy is set up with the same context and
 told every finished trial; the trials still pending are told to it when they finish.  The
@@ -34,7 +37,8 @@ from ..space import SearchSpace
 from .base import Strategy, StrategyContext
 from .catalog import load
 
-__all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER"]
+__all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
+           "CHEAPER_PRUNED", "ASK_FLOOR", "EARLY"]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
@@ -48,6 +52,13 @@ GP_MAX_JOBS = 8
 SWITCH_RATIO = 1.0
 #: Asks (of the current strategy) and finished trials whose medians the switching rule compares.
 WINDOW = 10
+#: The least a proposal costs, by strategy, for the early decision: with a time budget, once
+#: :data:`EARLY` trials have finished and they are shorter than this (per worker), auto hands
+#: over before the strategy's first model proposal.  The GP's proposals took 22-430 ms from 6
+#: to 25 trials on two loaded cores; 10 ms is a floor for a faster machine, not an estimate.
+ASK_FLOOR = {"gp": 0.010}
+#: Finished trials the early decision needs.
+EARLY = 5
 #: The cheaper strategy auto hands over to, by strategy.
 CHEAPER = {"gp": "de", "tpe": "de"}
 #: The same with ``--prune``: ``de`` ranks pruned trials as failures, so the ladder ends at ``tpe``.
@@ -156,23 +167,37 @@ class Auto(Strategy):
 
     # -- the switching rule --------------------------------------------------------------
 
+    def _proposal_cost(self) -> tuple[float, bool] | None:
+        """What a proposal of the current strategy costs, and whether that was measured (else it
+        is the strategy's :data:`ASK_FLOOR`); ``None`` while neither is known."""
+        if len(self._asks) >= WINDOW:
+            return statistics.median(self._asks), True
+        if self.name in ASK_FLOOR:
+            return ASK_FLOOR[self.name], False
+        return None
+
     def _expensive(self) -> bool:
         """True when the current strategy has a cheaper successor and its proposals cost more than the trials."""
-        if self.name not in self._ladder or len(self._asks) < WINDOW or len(self._durations) < WINDOW:
+        cost = self._proposal_cost()
+        if self.name not in self._ladder or cost is None:
+            return False
+        if len(self._durations) < (WINDOW if cost[1] else EARLY):
             return False
         per_worker = statistics.median(self._durations) / max(1, self.context.jobs)
-        return statistics.median(self._asks) > SWITCH_RATIO * per_worker
+        return cost[0] > SWITCH_RATIO * per_worker
 
     def _switch(self, number: int) -> None:
         old, new = self.name, self._ladder[self.name]
-        ask, trial = statistics.median(self._asks), statistics.median(self._durations)
+        (ask, measured), trial = self._proposal_cost() or (0.0, False), statistics.median(self._durations)
         self.switches.append((number, old, new, ask, trial))
         self.current = self._start(new)
         for told in self._told:
             self.current.tell(told)
         self._asks.clear()
-        self.reason += (f"; auto switched from {old} to {new} at trial {number}: proposals took {_ms(ask)}, "
-                        f"trials {_ms(trial)}{'' if self.context.jobs <= 1 else f' ({self.context.jobs} at a time)'}")
+        jobs = "" if self.context.jobs <= 1 else f" ({self.context.jobs} at a time)"
+        why = (f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}" if measured else
+               f"trials took {_ms(trial)}{jobs}, less than a {old} proposal costs (at least {_ms(ask)})")
+        self.reason += f"; auto switched from {old} to {new} at trial {number}: {why}"
 
     def _start(self, name: str) -> Strategy:
         strategy = load(name)()
