@@ -93,3 +93,18 @@ def test_many_pending_asks_are_all_different_configurations():
     strategy = make_strategy("de", space, StrategyContext(budget=30, seed=0))
     pending = [strategy.ask(number) for number in range(1, 9)]
     assert len({(c["n"], c["k"]) for c in pending}) == 8
+
+
+def test_told_trials_fill_the_population_and_replace_the_initial_design():
+    """A resumed study (or auto handing over) tells trials first: de evolves them, with no random start."""
+    space = parse_cell(SPHERE).space
+    strategy = DifferentialEvolution()
+    strategy.setup(space, StrategyContext(budget=100, seed=0))
+    rng = np.random.default_rng(5)
+    told = [space.sample(rng) for _ in range(strategy.size + 5)]
+    for number, config in enumerate(told):
+        strategy.tell(Trial(number=number, params=config, state=TrialState.COMPLETE, value=sphere(config)))
+    best = sorted(sphere(c) for c in told)[: strategy.size]
+    assert sorted(strategy.losses) == best  # the later trials replaced the worst members
+    strategy.ask(100)
+    assert strategy._pending[100][0] >= 0  # a trial vector for a member, not an initial point
