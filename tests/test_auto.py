@@ -4,8 +4,6 @@ hands over to a cheaper strategy (driven by a fake clock: no test depends on mac
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 import hpmagic
@@ -91,10 +89,10 @@ class FakeClock:
         return self.now
 
 
-def timed_auto(tick, *, cell=HARTMANN_LIKE, budget=100_000, timeout=10.0, jobs=1, context=StrategyContext):
+def timed_auto(tick, *, cell=HARTMANN_LIKE, budget=100_000, timeout=10.0, jobs=1, pruning=None):
     space = parse_cell(cell).space
     strategy = auto.Auto(clock=FakeClock(tick))
-    strategy.setup(space, context(budget=budget, seed=0, jobs=jobs, timeout=timeout))
+    strategy.setup(space, StrategyContext(budget=budget, seed=0, jobs=jobs, timeout=timeout, pruning=pruning))
     return strategy, space
 
 
@@ -192,27 +190,20 @@ def test_the_time_budget_reaches_auto_through_tune():
 # -- pruning: the pick says how the model learns from pruned trials ----------------------
 
 
-@dataclasses.dataclass(frozen=True)
-class _PrunedContext(StrategyContext):
-    pruning: str | None = None
-
-
-# StrategyContext has its own ``pruning`` once --prune passes the rule to strategies
-PrunedContext = StrategyContext if "pruning" in {f.name for f in dataclasses.fields(StrategyContext)} else _PrunedContext
-
-
-@pytest.mark.parametrize("rule", ["asha", "hyperband", "median"])
+@pytest.mark.parametrize("rule", ["asha", "hyperband", "median", "folds"])
 def test_with_pruning_auto_picks_a_model_fitted_at_one_fidelity(rule):
-    name, why = auto.pick(parse_cell(CONTINUOUS_2).space, PrunedContext(budget=60, pruning=rule))
+    name, why = auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning=rule))
     assert name == "gp"
     assert f"with --prune {rule}, the GP is fitted at one fidelity" in why and "BOHB" in why
-    name, why = auto.pick(parse_cell(WIDE).space, PrunedContext(budget=60, pruning=rule))
+    name, why = auto.pick(parse_cell(WIDE).space, StrategyContext(budget=60, pruning=rule))
     assert name == "tpe" and f"with --prune {rule}, TPE ranks each pruned trial by the value it had reached" in why
-    assert "prune" not in auto.pick(parse_cell(CONTINUOUS_2).space, PrunedContext(budget=60))[1]
+    assert "prune" not in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60))[1]
+    # --prune with no rule: the default, named as the user wrote it
+    assert "; with --prune, the GP is fitted" in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning="auto"))[1]
 
 
 def test_with_pruning_the_ladder_ends_at_tpe():
-    strategy, space = timed_auto(0.085, context=lambda **kw: PrunedContext(pruning="asha", **kw))
+    strategy, space = timed_auto(0.085, pruning="asha")
     drive(strategy, space, 60, duration=1e-4)
     assert [s[1:3] for s in strategy.switches] == [("gp", "tpe")] and strategy.name == "tpe"
     assert "with --prune asha" in strategy.reason and "switched from gp to tpe" in strategy.reason

@@ -75,22 +75,22 @@ def choose(space: SearchSpace, context: StrategyContext, clock: Callable[[], flo
 def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
     name, why = _pick(space, context)
-    rule = getattr(context, "pruning", None)
+    rule = context.pruning
     if rule and name in ("gp", "tpe"):
-        why += _PRUNED[name].format(rule=rule)
+        why += _PRUNED[name].format(prune="--prune" if rule == "auto" else f"--prune {rule}")
     return name, why
 
 
 _PRUNED = {
-    "gp": "; with --prune {rule}, the GP is fitted at one fidelity, the highest step or rung that enough "
+    "gp": "; with {prune}, the GP is fitted at one fidelity, the highest step or rung that enough "
           "trials reached (as BOHB does), so pruned trials inform it",
-    "tpe": "; with --prune {rule}, TPE ranks each pruned trial by the value it had reached",
+    "tpe": "; with {prune}, TPE ranks each pruned trial by the value it had reached",
 }
 
 
 def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     d, budget, jobs = len(space), context.budget, max(1, context.jobs)
-    timed = getattr(context, "timeout", None) is not None
+    timed = context.timeout is not None
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
     if _grid_is_the_space(space, context.grid_points):
@@ -141,8 +141,8 @@ class Auto(Strategy):
         self._told: list[Trial] = []
         self._asks: deque[float] = deque(maxlen=WINDOW)
         self._durations: deque[float] = deque(maxlen=WINDOW)
-        ladder = CHEAPER_PRUNED if getattr(context, "pruning", None) else CHEAPER
-        self._ladder = ladder if getattr(context, "timeout", None) is not None else {}
+        ladder = CHEAPER_PRUNED if context.pruning else CHEAPER
+        self._ladder = ladder if context.timeout is not None else {}
 
     def ask(self, number: int) -> dict[str, Any] | None:
         assert self.current is not None, "Auto.setup must be called first"
