@@ -169,12 +169,13 @@ class HyperoptStrategy(Strategy):
         """Record ``trial`` in the ``Trials`` database as hyperopt's algorithms can read it.
 
         hyperopt has no pruned state: a pruned trial is ``STATUS_OK`` with the loss it had
-        reached (its best value so far at its last step, the one the rule judged; the mean
-        of its folds for ``cross_val_score``) and ``pruned_at`` (that step).  Rated as a
-        failure (``STATUS_FAIL``, which TPE and annealing score as an infinite loss), it
-        would only ever be "bad"; with its loss, TPE ranks it with the others, so a trial
-        that was going well can be among the good ones while few trials have completed.
-        ``benchmarks/pruned_strategies.py`` measures the difference.
+        reached (``reached``: its best value so far at its last step, the one the rule
+        judged; the mean of its folds for ``cross_val_score``) and ``pruned_at`` (that
+        step).  Rated as a failure (``STATUS_FAIL``, which TPE and annealing score as an
+        infinite loss), it would only ever be "bad", tied with every other.  Once a pruned
+        trial is told, every trial's ``loss`` is its rank at one fidelity (:meth:`_rescore`),
+        so a trial that was going well can be among the good ones while few trials have
+        completed.  ``benchmarks/pruned_strategies.py`` measures the difference.
         """
         base = self._base
         if self._domain is None:
