@@ -14,6 +14,7 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
 if TYPE_CHECKING:
     from ._gp.model import Hyperparameters
@@ -42,6 +43,7 @@ class GPStrategy(Strategy):
         self._sobol = qmc.Sobol(max(len(space), 1), scramble=True, seed=self.rng)
         self._told: dict[int, tuple[np.ndarray, float | None]] = {}  # number -> (features, loss or None)
         self._pending: dict[int, np.ndarray] = {}
+        self.in_flight = InFlight(space)
         self._hyper: Hyperparameters | None = None
         self.reason = self.reason or (
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
@@ -54,21 +56,27 @@ class GPStrategy(Strategy):
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
         if len(self._told) + len(self._pending) < self.n_initial or len(losses) < 2:
-            config = self.encoder.config_from_latent(self._sobol.random(1)[0])
+            config = self.in_flight.propose(number, self._quasi_random(), lambda _: self._quasi_random())
         else:
             from threadpoolctl import threadpool_limits
 
             # The matrices are small: one BLAS thread is faster than several fighting for cores.
             with threadpool_limits(1):
                 config = self._propose()
+            # the model never proposes a point in flight; in a discrete space the random fallback might
+            config = self.in_flight.propose(number, config, lambda _: self.space.sample(self.rng))
         try:
             self._pending[number] = self.encoder.encode(config)
         except ValueError:
             pass
         return config
 
+    def _quasi_random(self) -> dict[str, Any]:
+        return self.encoder.config_from_latent(self._sobol.random(1)[0])
+
     def tell(self, trial: Trial) -> None:
         self._pending.pop(trial.number, None)
+        self.in_flight.discard(trial.number)
         if trial.state is TrialState.INTERRUPTED or trial.state is TrialState.RUNNING:
             return
         try:
@@ -90,14 +98,33 @@ class GPStrategy(Strategy):
         self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
         post = model.Posterior(X, y_t, self._hyper)
         best = float(y_t.min())
-        if self._pending:
+        penalty = None
+        import os
+        rule = os.environ.get("HPMAGIC_BATCH", "kb")
+        candidates = self._candidates(X, y)
+        if self._pending and rule == "lp":
+            P = np.vstack(list(self._pending.values()))
+            penalty = acquisition.LocalPenalty(post, best, P, candidates[:: max(1, len(candidates) // 256)])
+        elif self._pending:
             P = np.vstack(list(self._pending.values()))
             believed, _ = post.predict(P)
-            post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper)
+            if rule == "cl-min":
+                believed = np.full(len(P), best)
+            elif rule == "cl-mean":
+                believed = np.full(len(P), float(y_t.mean()))
+            elif rule.startswith("kb-floor"):
+                believed = np.maximum(believed, best)
+                if rule == "kb-floor-local":
+                    candidates = candidates[CANDIDATES - 200:]  # 200 random points, then the local ones
+            exact = 0 if rule in ("old", "kb-noisy") else len(P)
+            if rule not in ("old",) and not rule.startswith("kb-floor"):  # kb, kb-noascent, cl-*
+                best = min(best, float(believed.min()))
+            post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper, exact=exact)
 
-        candidates = self._candidates(X, y)
         x, _ = acquisition.maximize(
-            post, best, candidates, self.encoder.free_columns, self.encoder.neighbours, restarts=RESTARTS
+            post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
+            restarts=0 if (self._pending and rule.endswith("noascent")) else RESTARTS,
+            penalty=penalty,
         )
         seen = np.vstack([X, *self._pending.values()]) if self._pending else X
         if np.min(np.abs(seen - x).max(axis=1)) < 1e-6:
