@@ -98,46 +98,61 @@ class GPStrategy(Strategy):
         self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
         post = model.Posterior(X, y_t, self._hyper)
         best = float(y_t.min())
-        penalty = None
-        import os
-        rule = os.environ.get("HPMAGIC_BATCH", "kb")
         candidates = self._candidates(X, y)
-        if self._pending and rule == "lp":
-            P = np.vstack(list(self._pending.values()))
-            penalty = acquisition.LocalPenalty(post, best, P, candidates[:: max(1, len(candidates) // 256)])
-        elif self._pending:
-            P = np.vstack(list(self._pending.values()))
-            believed, _ = post.predict(P)
-            if rule == "cl-min":
-                believed = np.full(len(P), best)
-            elif rule == "cl-mean":
-                believed = np.full(len(P), float(y_t.mean()))
-            elif rule.startswith("kb-floor"):
-                believed = np.maximum(believed, best)
-                if rule == "kb-floor-local":
-                    candidates = candidates[CANDIDATES - 200:]  # 200 random points, then the local ones
-            exact = 0 if rule in ("old", "kb-noisy") else len(P)
-            if rule not in ("old",) and not rule.startswith("kb-floor"):  # kb, kb-noascent, cl-*
-                best = min(best, float(believed.min()))
-            post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper, exact=exact)
-
+        P = np.vstack(list(self._pending.values())) if self._pending else None
+        if P is not None:
+            post, best = self._believe(post, X, y_t, P, best)
+        # With trials pending, the best candidate is taken as it is: an ascent on the believed
+        # model climbs to the faces of the cube, where its variance is largest (measured:
+        # docs/design/strategies.md, "Parallel proposals").
         x, _ = acquisition.maximize(
             post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
-            restarts=0 if (self._pending and rule.endswith("noascent")) else RESTARTS,
-            penalty=penalty,
+            restarts=RESTARTS if P is None else 0,
         )
-        seen = np.vstack([X, *self._pending.values()]) if self._pending else X
-        if np.min(np.abs(seen - x).max(axis=1)) < 1e-6:
-            # The model's favourite is already tried: take the best unseen candidate instead.
+        if self._taken(x, X, P):
+            # The model's favourite is tried, pending or indistinguishable from a pending point:
+            # take the best candidate that is none of these.
             mean, var = post.predict(candidates)
             scores = acquisition.log_ei(mean, var, best)
             for i in np.argsort(-scores):
-                if np.min(np.abs(seen - candidates[i]).max(axis=1)) >= 1e-6:
+                if not self._taken(candidates[i], X, P):
                     x = candidates[i]
                     break
             else:
                 return self.space.sample(self.rng)
         return self.encoder.config_from_features(x)
+
+    def _believe(
+        self, post: Any, X: np.ndarray, y_t: np.ndarray, P: np.ndarray, best: float
+    ) -> tuple[Any, float]:
+        """The kriging believer: pending points ``P`` join the data at the model's prediction.
+
+        They are believed noise-free, so the variance collapses at them however noisy the
+        fit, and the incumbent moves to the best believed value, so that a point predicted
+        to improve leaves no improvement behind it for the next ask to chase.
+        """
+        from ._gp import model
+
+        believed, _ = post.predict(P)
+        post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper, exact=len(P))
+        return post, min(best, float(believed.min()))
+
+    def _taken(self, x: np.ndarray, X: np.ndarray, P: np.ndarray | None) -> bool:
+        """Tried or pending already, or within the model's noise of a pending point.
+
+        Two points are within the noise when the prior variance of the difference of their
+        values, ``2 * (amplitude - k(x, p))``, is below the fitted noise variance.
+        """
+        seen = X if P is None else np.vstack([X, P])
+        if np.min(np.abs(seen - x).max(axis=1)) < 1e-6:
+            return True
+        if P is None:
+            return False
+        from ._gp import model
+
+        hp = self._hyper
+        assert hp is not None
+        return bool(np.any(2.0 * (hp.amplitude - model.matern52(x[None, :], P, hp)[0]) < hp.noise))
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
         rows = list(self._told.values())

@@ -17,11 +17,10 @@ from scipy.special import erfcx, log_ndtr, ndtr
 
 from .model import Posterior
 
-__all__ = ["log_h", "log_ei", "log_ei_with_gradient", "maximize", "LocalPenalty"]
+__all__ = ["log_h", "log_ei", "log_ei_with_gradient", "maximize"]
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 _SQRT_HALF_PI = np.sqrt(np.pi / 2.0)
-_SQRT5 = np.sqrt(5.0)
 
 
 def log_h(z: np.ndarray) -> np.ndarray:
@@ -55,52 +54,6 @@ def log_ei_with_gradient(post: Posterior, x: np.ndarray, best: float) -> tuple[f
     return float(np.log(s) + lh), ds / s + dlh * dz
 
 
-class LocalPenalty:
-    """Log penalties that carve the acquisition away from pending points (local penalisation).
-
-    Around a pending point ``p`` the loss cannot fall below ``best`` within the distance
-    ``(mu(p) - best) / L``, where ``L`` bounds how fast the posterior mean changes; the
-    penalty is the probability that a point lies outside that ball,
-    ``Phi((L * d(x, p) - mu(p) + best) / s(p))`` (Gonzalez et al., 2016, for minimisation).
-    Distances are measured in length-scale units, so the balls follow the model's own
-    sense of "close" along each feature, and ``L`` is the largest gradient of the mean in
-    those units over ``probes``.
-    """
-
-    def __init__(self, post: Posterior, best: float, pending: np.ndarray, probes: np.ndarray):
-        self.scales = post.hp.length_scales
-        self.P = np.atleast_2d(pending)
-        mean, var = post.predict(self.P)
-        self.s = np.sqrt(var)
-        self.gap = mean - best
-        self.L = max(_mean_gradient_norm(post, np.vstack([probes, post.X])), 1e-6)
-
-    def log(self, X: np.ndarray) -> np.ndarray:
-        """Sum of log penalties at the rows of ``X``."""
-        d = np.sqrt((((np.atleast_2d(X)[:, None, :] - self.P[None]) / self.scales) ** 2).sum(-1))
-        return log_ndtr((self.L * d - self.gap) / self.s).sum(axis=1)
-
-    def log_with_gradient(self, x: np.ndarray) -> tuple[float, np.ndarray]:
-        """The same at one point, and its gradient with respect to ``x``."""
-        diff = (x[None, :] - self.P) / self.scales
-        d = np.maximum(np.sqrt((diff**2).sum(1)), 1e-12)
-        z = (self.L * d - self.gap) / self.s
-        lp = log_ndtr(z)
-        ratio = np.exp(-0.5 * z * z - _LOG_SQRT_2PI - lp)  # phi(z) / Phi(z)
-        grad = ((ratio * self.L / (self.s * d))[:, None] * diff / self.scales).sum(0)
-        return float(lp.sum()), grad
-
-
-def _mean_gradient_norm(post: Posterior, X: np.ndarray) -> float:
-    """The largest norm of the posterior mean's gradient, in length-scale units, over the rows of ``X``."""
-    hp = post.hp
-    diff = X[:, None, :] - post.X[None]  # (m, n, d)
-    r = np.sqrt(((diff / hp.length_scales) ** 2).sum(-1))
-    w = -(5.0 / 3.0) * hp.amplitude * (1.0 + _SQRT5 * r) * np.exp(-_SQRT5 * r) * post.alpha[None, :]
-    grad = np.einsum("mn,mnd->md", w, diff) / hp.length_scales**2
-    return float(np.sqrt(((grad * hp.length_scales) ** 2).sum(1)).max())
-
-
 def maximize(
     post: Posterior,
     best: float,
@@ -108,7 +61,6 @@ def maximize(
     free_columns: Callable[[np.ndarray], np.ndarray],
     neighbours: Callable[[np.ndarray], list[np.ndarray]],
     restarts: int = 5,
-    penalty: LocalPenalty | None = None,
 ) -> tuple[np.ndarray, float]:
     """Maximise log EI starting from feature-space ``candidates``.
 
@@ -116,16 +68,12 @@ def maximize(
     parameters that are active and that no condition reads); L-BFGS-B optimises those from
     the ``restarts`` best candidates.  ``neighbours(x)`` lists the points one discrete move
     away (another option of a choice, the next integer); a greedy pass over them follows.
-    With a ``penalty``, log EI plus the penalty's logarithm is maximised instead.
-    Returns the best point found and its value.
+    Returns the best point found and its log EI.
     """
     from scipy.optimize import minimize
 
-    def score(X: np.ndarray) -> np.ndarray:
-        values = log_ei(*post.predict(X), best)
-        return values if penalty is None else values + penalty.log(X)
-
-    scores = score(candidates)
+    mean, var = post.predict(candidates)
+    scores = log_ei(mean, var, best)
     order = np.argsort(-scores)
     starts = [candidates[i] for i in order[:restarts]]
     best_x, best_val = candidates[order[0]].copy(), float(scores[order[0]])
@@ -139,36 +87,34 @@ def maximize(
             def negative(u: np.ndarray, base: np.ndarray = base, cols: np.ndarray = cols) -> tuple[float, np.ndarray]:
                 base[cols] = u
                 val, grad = log_ei_with_gradient(post, base, best)
-                if penalty is not None:
-                    pval, pgrad = penalty.log_with_gradient(base)
-                    val, grad = val + pval, grad + pgrad
                 return -val, -grad[cols]
 
             res = minimize(negative, x[cols], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(cols),
                            options={"maxiter": 100})
             if np.all(np.isfinite(res.x)):
                 x[cols] = np.clip(res.x, 0.0, 1.0)
-        val = float(score(x[None, :])[0])
-        x, val = _greedy_discrete(score, x, val, neighbours)
+        val = float(log_ei(*post.predict(x[None, :]), best)[0])
+        x, val = _greedy_discrete(post, best, x, val, neighbours)
         if val > best_val:
             best_x, best_val = x, val
     return best_x, best_val
 
 
 def _greedy_discrete(
-    score: Callable[[np.ndarray], np.ndarray],
+    post: Posterior,
+    best: float,
     x: np.ndarray,
     val: float,
     neighbours: Callable[[np.ndarray], list[np.ndarray]],
     rounds: int = 3,
 ) -> tuple[np.ndarray, float]:
-    """Take the best single discrete move while it raises the ``score``, at most ``rounds`` times."""
+    """Take the best single discrete move while it raises log EI, at most ``rounds`` times."""
     for _ in range(rounds):
         moves = neighbours(x)
         if not moves:
             break
         M = np.vstack(moves)
-        vals = score(M)
+        vals = log_ei(*post.predict(M), best)
         i = int(np.argmax(vals))
         if vals[i] <= val + 1e-12:
             break
