@@ -201,6 +201,7 @@ class Search:
             notes += study.notes
         context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed,
                                   jobs=opts.jobs, grid_points=opts.grid_points)
+        context = dataclasses.replace(context, timeout=opts.timeout)  # auto weighs proposals against trials
         self.strategy = make_strategy(self.spec, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):

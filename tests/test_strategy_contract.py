@@ -118,7 +118,7 @@ def drive(strategy, space: SearchSpace, asks: int, *, fail_every: int = 0, first
 
 
 def test_every_registered_strategy_loads():
-    assert {"random", "grid", "sobol", "tpe", "anneal", "hyperopt-random"} <= set(STRATEGIES)
+    assert {"random", "grid", "sobol", "tpe", "anneal", "hyperopt-random", "de"} <= set(STRATEGIES)
     for name in NAMES:
         strategy = make(name)
         assert callable(strategy.ask) and callable(strategy.tell)

@@ -4,7 +4,7 @@ Points of the unit cube come from ``scipy.stats.qmc.Sobol`` (Owen-scrambled, see
 are mapped to configurations by ``SearchSpace.from_unit``, one coordinate per parameter;
 an inactive conditional parameter's coordinate is simply unused.  Sobol' points are most
 even in prefixes whose length is a power of two, and scipy warns about other lengths, so
-points are drawn in power-of-two blocks (the first covers the budget, each later one
+points are drawn in power-of-two blocks (the first covers the budget, up to 2**16 points, each later one
 doubles the total) and handed out one by one.  The sequence depends only on the seed, not
 on how it is cut into blocks.  Results do not steer it: ``tell`` ignores them.  In a
 discrete space a point can map to a configuration still in flight; it is then handed out
@@ -19,6 +19,9 @@ from ..core import Trial
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
 from .inflight import InFlight
+
+#: Most points drawn in the first block (later blocks double the total as the search goes on).
+FIRST_BLOCK_MAX = 2**16
 
 
 class SobolSearch(Strategy):
@@ -38,7 +41,8 @@ class SobolSearch(Strategy):
 
             # scipy >= 1.15 calls this argument `rng`; `seed` still works and keeps 1.10 supported
             self._engine = qmc.Sobol(d=len(space), scramble=True, seed=context.seed)
-        self._first_block = max(context.budget - 1, 1)  # trial 0 runs the defaults
+        # trial 0 runs the defaults; a huge -n (with -t) starts with 2**16 points, not all of them at once
+        self._first_block = min(max(context.budget - 1, 1), FIRST_BLOCK_MAX)
         self.reason = self.reason or "scrambled Sobol' points (scipy.stats.qmc), an even cover of the space"
 
     def ask(self, number: int) -> dict[str, Any] | None:
