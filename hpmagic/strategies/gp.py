@@ -133,6 +133,7 @@ class GPStrategy(Strategy):
         """
         from ._gp import model
 
+        assert self._hyper is not None
         believed, _ = post.predict(P)
         post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper, exact=len(P))
         return post, min(best, float(believed.min()))
