@@ -633,16 +633,16 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def parallel_main(args: argparse.Namespace) -> None:
-    """``--table parallel``: Hartmann6 and Branin by default, every strategy that proposes on its own."""
+    """``--table parallel``: Hartmann6, Branin and Branin on integers by default, every strategy that proposes on its own."""
     warnings.simplefilter("ignore")
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
     sys.path.insert(0, str(Path(__file__).parent))
-    from quality_parallel import PARALLEL_STRATEGIES, parallel_table
+    from quality_parallel import PARALLEL_STRATEGIES, parallel_problems, parallel_table
 
     from hpmagic.strategies import STRATEGIES
 
-    problems = synthetic_problems()
-    chosen = ["hartmann6", "branin"] if args.problems == "all" else args.problems.split(",")
+    problems = {**synthetic_problems(), **parallel_problems()}
+    chosen = ["hartmann6", "branin", "branin-int"] if args.problems == "all" else args.problems.split(",")
     strategies = [s for s in PARALLEL_STRATEGIES if s == "auto" or s in STRATEGIES]
     if args.methods != "all":
         strategies = [m.partition(":")[2] or m for m in args.methods.split(",") if m and not m.startswith("optuna")]
