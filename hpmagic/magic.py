@@ -35,11 +35,12 @@ class TuneMagics(Magics):
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
     @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, manual "
+              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, de, manual "
                    "(sliders and a Run button: each click is one trial), "
                    "or the name of a Strategy object in the namespace.")
     @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
-              help="Start no new trial after this many seconds.")
+              help="Start no new trial after this many seconds. With -s auto, proposals are then "
+                   "timed against the trials, and a GP whose proposals cost more hands over to de.")
     @argument("--seed", type=int, default=None, metavar="N",
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
     @argument("--grid-points", type=int, default=5, metavar="K",
