@@ -363,3 +363,28 @@ def test_display_imports_neither_result_nor_runner_nor_api():
             elif isinstance(node, ast.Import) and id(node) not in typing_only:
                 found += [f"{path.name}:{node.lineno} {a.name}" for a in node.names if a.name in forbidden]
     assert found == []
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds():
+    from hpmagic.display.palette import DARK_BACKGROUNDS, LIGHT_BACKGROUNDS, THEME, theme_css
+
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21)  # the formula is WCAG's
+    low = [(name, theme, bg, round(_contrast(colour, bg), 2))
+           for name, c in THEME.items()
+           for theme, colour, backgrounds in (("light", c.light, LIGHT_BACKGROUNDS), ("dark", c.dark, DARK_BACKGROUNDS))
+           for bg in backgrounds if _contrast(colour, bg) < c.minimum_contrast]
+    assert low == []
+    css = theme_css(".a, .b")
+    assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
+    assert css.count(THEME["loss"].dark) == 1
