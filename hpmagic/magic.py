@@ -17,7 +17,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
 from .api import run
-from .errors import HpmagicError
+from .errors import HpmagicError, TrialsFailedError
 from .options import TuneOptions
 
 __all__ = ["TuneMagics", "split_line"]
@@ -104,6 +104,8 @@ class TuneMagics(Magics):
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
             # and tracebacks are the editor's (the cell's first line is line 2).
             return run("\n" + shell.transform_cell(cell), shell.user_ns, opts)
+        except TrialsFailedError:
+            raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
@@ -111,6 +113,9 @@ class TuneMagics(Magics):
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
+
+    # magic_arguments starts the help with reST's "::" (a literal block): not for %%tune? readers.
+    tune.__doc__ = (tune.__doc__ or "").replace("::\n\n  ", "", 1)
 
 
 def _expand(text: str, namespace: Any) -> str:

@@ -20,8 +20,8 @@ from ..space import Choice, Int
 
 if TYPE_CHECKING:
     from ..result import TuneResult
-    from .importance import Importance
     from ..space import Parameter
+    from .importance import Importance
 
 __all__ = ["History", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "slices", "importance",
            "parallel", "contour", "curves", "axis_kind", "category_label", "finite_range", "nice_ticks", "tick_label",
