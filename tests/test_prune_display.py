@@ -254,7 +254,7 @@ def test_summary_counts_pruned_trials_and_the_steps_they_saved():
     html = result_html(r, with_plots=False)
     assert "<span class='hpmagic-state state-pruned' data-state='pruned'>2 pruned</span>" in html
     assert "pruned</span>: 2 of 5 trials stopped early; 47% of the steps were not run" in html
-    assert "<th>last step</th>" in html and "<td>9</td>" in html
+    assert re.search(r"<th[^>]*>last step</th>", html) and re.search(r"<td[^>]*>9</td>", html)
     for state in ("complete", "failed", "pruned", "interrupted"):  # each count's dot has its state's colour
         assert f".state-{state}::before {{content: '\\25CF\\00A0'; color: {palette.style(state).colour}}}" in html
 
@@ -264,7 +264,7 @@ def test_summary_of_folds_speaks_of_folds():
               Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=curve(0.5), pruning={"bracket": 0, "kind": "fold"})]
     s = summarize(result_of(trials))
     assert s.pruning.text == "1 of 2 trials stopped early; 38% of the folds were not run" and s.step_name == "fold"
-    assert "(last fold 4)" in repr(result_of(trials)) and "<th>last fold</th>" in result_html(result_of(trials), False)
+    assert "(last fold 4)" in repr(result_of(trials)) and re.search(r"<th[^>]*>last fold</th>", result_html(result_of(trials), False))
 
 
 def test_summary_without_pruning_says_nothing_of_it_but_shows_last_steps():
@@ -333,10 +333,10 @@ def test_live_panel_draws_the_curves_beside_the_convergence_plot(recorded):
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE, metric="accuracy"))
     plain = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n)) for n in range(3)]
     reporter.update(_progress(plain))
-    assert _png_size(reporter.plot.value) == (416, 208) and reporter.plot.layout.width == "416px"
+    assert _png_size(reporter.plot_png) == (416, 208) and reporter.plot_width == 416
     reporter.update(_progress(trials_of_every_state()))  # the first curves: a second plot beside the first
-    assert reporter.plot_draws == 2 and _png_size(reporter.plot.value) == (800, 208) and reporter.plot.layout.width == "800px"
-    assert "2 pruned" in reporter.status.value
+    assert reporter.plot_draws == 2 and _png_size(reporter.plot_png) == (800, 208) and reporter.plot_width == 800
+    assert "2 pruned" in reporter.status_value
     reporter.close(_progress(trials_of_every_state(), status="done"), None)
     assert "6/40 trials · 2 pruned" in handles[0].updates[-1]["text/plain"]
 
@@ -346,7 +346,7 @@ def test_live_panel_draws_curves_before_two_trials_completed(recorded):
                               show=lambda panel: Handle(panel))
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE))
     reporter.update(_progress(trials_of_every_state()[2:3]))  # one pruned trial: a curve to see already
-    assert reporter.plot is not None and _png_size(reporter.plot.value)[0] == 800
+    assert reporter.plot_png is not None and _png_size(reporter.plot_png)[0] == 800
 
 
 @pytest.fixture
@@ -380,7 +380,7 @@ def test_a_real_pruned_search_through_the_shell_shows_its_curves(ip):
     png = base64.b64decode(images["learning curves"])
     assert png.startswith(b"\x89PNG") and len(png) > 2000
     assert f"{counts['pruned']} pruned</span>" in html and f"pruned</span>: {counts['pruned']} of 20 trials stopped early" in html
-    assert "<th>last step</th>" in html
+    assert re.search(r"<th[^>]*>last step</th>", html)
     df = result.to_dataframe()
     assert (df["state"] == "pruned").sum() == counts["pruned"]
     assert (df.loc[df["state"] == "pruned", "last_step"] < 27).all() and (df.loc[df["state"] == "complete", "last_step"] == 27).all()

@@ -14,7 +14,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .._format import plural
-from .palette import DARK_SELECTORS, STATE_STYLES, css_var, theme_css
+from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
 from .summary import Headline, Summary, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -63,9 +63,15 @@ def _is_number(text: str) -> bool:
     return bool(_NUMBER.match(text)) or text in ("nan", "inf", "-inf")
 
 
+# Alignment and the sideways scroll are inline styles too: an untrusted notebook's sanitizer
+# drops the <style> element but keeps these.
+_RIGHT = " class='num' style='text-align:right'"
+_LEFT = " style='text-align:left'"
+
+
 def _cell(tag: str, text: str, numeric: bool | None = None) -> str:
     numeric = _is_number(text) if numeric is None else numeric
-    return f"<{tag} class='num'>{escape(text)}</{tag}>" if numeric else f"<{tag}>{escape(text)}</{tag}>"
+    return f"<{tag}{_RIGHT if numeric else _LEFT if tag == 'th' else ''}>{escape(text)}</{tag}>"
 
 
 # A header cell's click sorts its table's body by that column (numbers as numbers), again to reverse.
@@ -82,11 +88,11 @@ def _table(header: list[str], rows: list[list[str]], sortable: bool = False) -> 
     numeric = [all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
                for j in range(len(header))]
     sort = f' data-sort="1" title="sort by this column" onclick="{escape(_SORT)}"' if sortable else ""
-    head = "".join(f"<th{' class=' + chr(39) + 'num' + chr(39) if numeric[j] else ''}{sort}>{escape(h)}</th>"
-                   for j, h in enumerate(header))
+    head = "".join(f"<th{_RIGHT if numeric[j] else _LEFT}{sort}>{escape(h)}</th>" for j, h in enumerate(header))
     body = "".join("<tr>" + "".join(_cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row)) + "</tr>"
                    for row in rows)
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    return (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 _VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
@@ -219,7 +225,17 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
     )
 
 
-_BAR_COLOURS = {"running": "#2196f3", "done": "#4caf50", "interrupted": "#e53935", "failed": "#e53935"}
+# The bar's colours: plain ones inline (they survive an untrusted notebook's sanitizer, which
+# drops <style> and var()), and the theme's from its CSS variables where the <style> applies.
+_BAR_STATES = {"running": "bar-running", "done": "bar-done", "interrupted": "bar-stopped", "failed": "bar-stopped"}
+_STATUS_CSS = (
+    "<style>" + theme_css(".hpmagic-status") + "\n"
+    ".hpmagic-status {color: var(--jp-ui-font-color1, inherit); font-family: var(--jp-ui-font-family, sans-serif)}\n"
+    ".hpmagic-status .hpmagic-track {background: var(--hpmagic-track) !important}\n"
+    + "\n".join(f".hpmagic-status [data-state={state}] .hpmagic-fill {{background: var(--hpmagic-{name}) !important}}"
+                for state, name in _BAR_STATES.items())
+    + "</style>"
+)
 
 
 def status_html(progress: Progress, line: str) -> str:
@@ -228,16 +244,21 @@ def status_html(progress: Progress, line: str) -> str:
     The live panel shows it while the search runs and the notebook keeps it once the search
     has ended: one markup for both, so what is saved looks like what was seen.  The bar is an
     ARIA progress bar (``role``, ``aria-valuenow``...) and ``data-state`` carries the status.
+    The bar keeps 240 px while there is room and the line wraps beside it; in a narrow output
+    the line goes below the bar (``flex-wrap``) and the bar shrinks with the output.  Colours
+    follow the front end's theme (see :mod:`.palette`).
     """
     done = min(progress.finished, progress.total)
     frac = done / progress.total if progress.total else 1.0
-    colour = _BAR_COLOURS.get(progress.status, "#2196f3")
+    light = THEME[_BAR_STATES.get(progress.status, "bar-running")].light
     return (
-        "<div class='hpmagic-status' style='display:flex;align-items:center;gap:8px;font-size:13px'>"
-        "<b>hpmagic</b>"
-        f"<span role='progressbar' aria-valuemin='0' aria-valuemax='{progress.total}' aria-valuenow='{done}' "
-        f"data-state='{escape(progress.status)}' "
-        "style='display:inline-block;flex:none;width:240px;height:12px;background:#e0e0e0;border-radius:2px'>"
-        f"<span style='display:block;width:{100 * frac:.1f}%;height:100%;background:{colour};border-radius:2px'></span>"
-        f"</span><span>{escape(line)}</span></div>"
+        f"{_STATUS_CSS}<div class='hpmagic-status' style='display:flex;flex-wrap:wrap;align-items:center;"
+        "gap:4px 8px;font-size:13px;max-width:100%'>"
+        "<b style='flex:none'>hpmagic</b>"
+        f"<span class='hpmagic-track' role='progressbar' aria-valuemin='0' aria-valuemax='{progress.total}' "
+        f"aria-valuenow='{done}' data-state='{escape(progress.status)}' "
+        "style='display:inline-block;flex:0 1 240px;min-width:80px;height:12px;background:#e0e0e0;border-radius:2px'>"
+        f"<span class='hpmagic-fill' style='display:block;width:{100 * frac:.1f}%;height:100%;background:{light};"
+        "border-radius:2px'></span>"
+        f"</span><span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{escape(line)}</span></div>"
     )
