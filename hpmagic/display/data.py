@@ -198,6 +198,7 @@ def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, m
     """Round tick values between ``lo`` and ``hi`` (data units): multiples of 1, 2 or 5 times a
     power of ten, at most ``most`` of them; whole numbers only when ``integer``; on a log scale
     1-2-5 steps within each decade (1 only, when that is too many).  Never fewer than two."""
+    lo, hi = lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9  # bounds that went through log10 and back
     if log:
         k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
         for mantissas in ((1, 2, 5), (1,), ):
