@@ -134,9 +134,10 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
 
     exponent = _clip(math.log10(p.default) if p.default and p.default > 0 else lo, lo, hi)
     # The exponent's step divides the way from lo to the default: the slider starts on it exactly.
-    step = (exponent - lo) / max(1, round((exponent - lo) / ((hi - lo) / 200))) if exponent > lo else (hi - lo) / 200
-    default = float(p.default) if p.default and lo <= exponent <= hi else 10**exponent
-    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=step, value=default, readout_format=".4g", **look)
+    fine = (exponent - lo) / max(1, round((exponent - lo) / ((hi - lo) / 200))) if exponent > lo else (hi - lo) / 200
+    inside = bool(p.default) and p.default > 0 and lo <= math.log10(p.default) <= hi
+    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=fine, value=float(p.default) if inside else 10**exponent,
+                           readout_format=".4g", **look)
     step = getattr(dist, "step", None)
 
     def read() -> float:
