@@ -438,9 +438,12 @@ def png(fig: Figure) -> bytes:
 def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
     """One plot of ``result`` as PNG bytes (``kind``: history, slices, slice (one parameter,
     named in ``args``), importance, parallel, contour, curves)."""
-    if kind == "slice":
-        fig = figure(width, height, dpi)
-        plot_slices(result, list(args), ax=fig.add_subplot())[0].set_ylabel(result.metric)
+    if kind == "slice":  # fixed margins: constrained layout costs as much as the drawing itself
+        fig = figure(width, height, dpi, layout=None)
+        ax = plot_slices(result, list(args), ax=fig.add_subplot())[0]
+        ax.set_ylabel(result.metric)
+        rotated = data.axis_kind(result.space[args[0]]) == "categorical" and len(ax.get_xticklabels()) > 4
+        _margins(fig, left=0.75, right=0.15, bottom=0.85 if rotated else 0.5, top=0.12)
         return png(fig)
     if kind == "slices":  # many axes: fixed margins, for speed
         fig = figure(width, height, dpi, layout=None)
