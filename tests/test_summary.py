@@ -188,7 +188,7 @@ def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():
     assert r.best_trial.number == 1 and r.best_estimated.number == 2
     est = r.estimates()
     assert est[1] < 0.93 and abs(est[2] - 0.925) < 0.002  # the noisy one shrunk most
-    assert "trial 2 is the best estimate" in repr(r) and "result.best_estimated" in repr(r)
+    assert "estimate: trial 2 is the best estimate" in repr(r) and "result.best_estimated has trial 2" in repr(r)
     assert r.values_to_apply() == {"x": 0.1}  # the applied values stay the best observed trial's
     plain = models(10)
     assert plain.best_estimated == plain.best_trial and summarize(plain).estimate == ""

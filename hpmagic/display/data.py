@@ -165,7 +165,7 @@ def importance(result: TuneResult) -> Importance:
 
 #: Where a parallel-coordinates line crosses the axis of a parameter that did not apply: below
 #: the axis's range, next to an "inactive" tick, so the line goes on to the next parameter.
-PARALLEL_INACTIVE = -0.15
+PARALLEL_INACTIVE = -0.2
 
 
 @dataclass
@@ -222,8 +222,11 @@ def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, m
 
 
 def tick_label(value: float, integer: bool = False) -> str:
-    """A tick's label: ``20``, ``0.001``, ``2.5e+04``; three significant digits."""
-    return f"{int(round(value))}" if integer else f"{value:.3g}"
+    """A tick's label: ``20``, ``1000``, ``0.001``, ``2.5e+05``; at most four significant digits,
+    written out between 1e-4 and 1e5."""
+    if integer:
+        return f"{int(round(value))}"
+    return f"{value:.4g}" if value == 0 or 1e-4 <= abs(value) < 1e5 else f"{value:.3g}"
 
 
 def parallel(result: TuneResult) -> Parallel:

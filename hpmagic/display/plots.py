@@ -247,13 +247,14 @@ def plot_parallel(result: TuneResult, ax: Axes | None = None) -> Axes:
             ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1)
         bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
         bar.set_label(result.metric + (" (higher is better)" if maximize else " (lower is better)"), fontsize="small")
+    box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6}  # labels readable over the lines
     for j, (pos, labels) in enumerate(p.ticks):
         ax.axvline(j, color=GREY, lw=0.8)
         for y, label in zip(pos, labels):
-            ax.text(j + 0.04, y, label, fontsize="x-small", va="center")
+            ax.text(j + 0.04, y, label, fontsize="x-small", va="center", bbox=box, zorder=5)
         if p.inactive[j]:
             ax.text(j + 0.04, data.PARALLEL_INACTIVE, data.INACTIVE, fontsize="x-small", va="center", color=GREY,
-                    style="italic")
+                    style="italic", bbox=box, zorder=5)
     ax.set_xlim(-0.2, max(k - 1, 0) + 0.5)
     ax.set_ylim(data.PARALLEL_INACTIVE - 0.08 if any(p.inactive) else -0.05, 1.05)
     ax.set_xticks(xs, p.names)

@@ -254,9 +254,9 @@ def _estimate(result: TuneResult, best: Trial | None) -> str:
     if best is None or est is None or est.number == best.number:
         return ""
     value = result.estimates()[est.number]
-    return (f"by its fold scores shrunk toward the mean, trial {est.number} is the best estimate "
-            f"({fmt_value(value)}; {fmt_params(est.params)}); the values applied are trial {best.number}'s, "
-            f"the best observed; result.best_estimated.params has trial {est.number}'s")
+    return (f"trial {est.number} is the best estimate ({fmt_value(value)}, its fold scores shrunk toward the mean; "
+            f"{fmt_params(est.params)}); trial {best.number}'s values, the best observed, were applied; "
+            f"result.best_estimated has trial {est.number}")
 
 
 def _headline(result: TuneResult, best: Trial | None) -> Headline:
