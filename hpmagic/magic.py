@@ -72,7 +72,7 @@ class TuneMagics(Magics):
     @argument("--no-apply", dest="apply", action="store_false",
               help="Leave the namespace as it was; do not bind the best values.")
     @argument("-q", "--quiet", action="store_true",
-              help="No progress display (the live widget panel in a notebook, a progress line elsewhere).")
+              help="No progress display (the live panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
     @argument("-w", "--write-back", dest="write_back", action="store_true",
               help="Write the best values into the cell as its defaults, keeping the annotations and every other "

@@ -98,7 +98,8 @@ def test_panel_state_advances_and_ends_as_static_html(recorded):
     # The convergence plot joined the panel as a PNG output of its own at its first draw, and
     # is emptied at the end (the summary has the plots).
     assert reporter.plot_draws >= 1 and reporter.plot_png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert base64.b64decode(plot.panel["image/png"]) and plot.updates[-1] == {"text/html": "", "text/plain": ""}
+    assert _pngs(plot.panel["text/html"].replace("'", '"'))[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "class='hpmagic-live-plot'" in plot.panel["text/html"] and plot.updates[-1] == {"text/html": "", "text/plain": ""}
     # No widget was ever opened: nothing can be left dead in a saved notebook.
     assert recorded == []
     assert all("application/vnd.jupyter.widget-view+json" not in b for h in handles for b in [h.panel, *h.updates])
@@ -291,7 +292,8 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     assert not {"comm_open", "comm_msg", "comm_close"} & set(kinds)
     shown = [m for m in msgs if m["msg_type"] == "display_data"]
     status_id, plot_id = (m["content"]["transient"]["display_id"] for m in shown)
-    assert "text/html" in shown[0]["content"]["data"] and "image/png" in shown[1]["content"]["data"]
+    assert "hpmagic-status" in shown[0]["content"]["data"]["text/html"]
+    assert "hpmagic-live-plot" in shown[1]["content"]["data"]["text/html"]
     updates = [m["content"] for m in msgs if m["msg_type"] == "update_display_data"]
     # Every message of the timer thread too belongs to the cell (its parent is the execute request).
     assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
@@ -469,3 +471,21 @@ def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds(
     css = theme_css(".a, .b")
     assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
     assert css.count(THEME["loss"].dark) == 1
+
+
+def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(recorded, monkeypatch):
+    from hpmagic.core import Direction
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    figures, render = [], plots.png
+    monkeypatch.setattr(plots, "png", lambda fig: figures.append(fig) or render(fig))
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
+    reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
+    [ax] = figures[0].axes
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
+    assert ax.lines and not any(line.get_clip_on() for line in ax.lines)
+    reporter.close(_progress(3, status="done"), None)

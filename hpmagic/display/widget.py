@@ -3,13 +3,14 @@
 
 The panel is two outputs of the cell with a display id each, updated in place
 (``update_display_data``), not widgets: the status line is static HTML (the same markup the
-notebook keeps at the end, :func:`.html.status_html`) and the plot a PNG, joined when the
-first plot is drawn.  So a notebook saved while a search runs (JupyterLab autosaves) and
-opened again after it ended, or after the kernel restarted, shows the last state it saved,
-never "Error displaying widget: model not found": there is no widget model to lose.  (A
-front end renders a widget view only from its live model and shows that error when the
-model is gone, whatever other forms the output carries.)  What it costs the kernel per
-update is one message, as a widget's state change would be, and nothing to open or close.
+notebook keeps at the end, :func:`.html.status_html`) and the plot a PNG in an ``<img>``,
+joined when the first plot is drawn.  So a notebook saved while a search runs (JupyterLab
+autosaves) and opened again after it ended, or after the kernel restarted, shows the last
+state it saved, never "Error displaying widget: model not found": there is no widget model
+to lose.  (A front end renders a widget view only from its live model and shows that error
+when the model is gone, whatever other forms the output carries.)  An update costs the
+kernel one message, as a widget's state change would, and there is nothing to open or close
+(nor the front end's "removeChild" error when a closed widget's view went away).
 
 What reaches the front end is bounded by two rates:
 
@@ -212,7 +213,8 @@ class WidgetReporter:
             plots.draw_live_curves(axes[1], trials, self.info.direction, self.info.metric, running)
         self.plot_png = png = plots.png(fig)
         self.plot_width = int(size[0] * _PLOT_DPI)  # shown at its own pixel size: a stretched PNG blurs
-        bundle = {"image/png": base64.b64encode(png).decode("ascii"), "text/plain": f"hpmagic: the convergence plot after {progress.finished} trials"}
+        bundle = {"text/html": _plot_html(png, self.plot_width),
+                  "text/plain": f"hpmagic: the convergence plot after {progress.finished} trials"}
         if self.plot_handle is None:
             self.plot_handle = self._display(bundle)
         else:
@@ -223,6 +225,14 @@ class WidgetReporter:
         spent = time.perf_counter() - start
         # Keep rendering under plot_budget of the wall time, whatever the machine.
         self._next_plot = self.clock() + max(self.plot_interval, spent / self.plot_budget)
+
+
+def _plot_html(png: bytes, width: int) -> str:
+    """The live plot as an <img>: its own pixel size where there is room (a stretched PNG
+    blurs), narrower with the output (``max-width``)."""
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img class='hpmagic-live-plot' alt='the convergence plot so far' width='{width}' "
+            f"style='max-width:100%;height:auto' src='data:image/png;base64,{data}'/>")
 
 
 def _tidy_trial_axis(ax: Any) -> None:
