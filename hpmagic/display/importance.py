@@ -47,6 +47,9 @@ TREES = 32
 #: how many values of a numeric parameter it is set to.
 ROWS = 96
 VALUES = 8
+#: The most trials the forest is fitted to (a seeded sample of them beyond), so that the summary
+#: of a long search stays quick; ``Importance.trials`` says how many were used.
+MAX_TRIALS = 2000
 INACTIVE = -1.0
 
 
@@ -90,12 +93,14 @@ def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Im
         return Importance(trials=len(done), reason=reason)
     from sklearn.ensemble import RandomForestRegressor
 
+    rng = np.random.default_rng(seed)
+    if len(done) > MAX_TRIALS:
+        done = [done[i] for i in sorted(rng.choice(len(done), size=MAX_TRIALS, replace=False).tolist())]
     configs = [dict(t.params) for t in done]
     x = _encode(space, configs)
     y = np.array([t.value for t in done], dtype=float)
     forest = RandomForestRegressor(n_estimators=TREES, min_samples_leaf=2, random_state=seed, n_jobs=1)
     forest.fit(x, y)
-    rng = np.random.default_rng(seed)
     rows = sorted(rng.choice(len(configs), size=min(ROWS, len(configs)), replace=False).tolist())
     blocks, matrix = _variations(space, configs, [configs[i] for i in rows], rng)
     shares = np.zeros((TREES, len(space)))
