@@ -107,11 +107,22 @@ class TuneResult:
     def spread(self, trial: Trial) -> tuple[float, int] | None:
         """The standard deviation of ``trial``'s fold scores and their count, when its
         objective was a sequence of scores (cross-validation folds); ``None`` otherwise."""
+        keys = self.fold_keys(trial)
+        if keys is None or not math.isfinite(trial.metrics[keys[0]]):
+            return None
+        return float(trial.metrics[keys[0]]), int(trial.metrics.get(keys[1], 1) or 1)
+
+    def fold_keys(self, trial: Trial) -> tuple[str, str] | None:
+        """The keys of ``trial.metrics`` that hold its objective's fold spread and count:
+        ``("std", "n")`` for a sequence of scores, ``("acc_std", "acc_n")`` when the key
+        ``acc`` of a returned dict was (the objective's own key is the one not among the
+        metrics); ``None`` when the objective had no folds."""
         m = trial.metrics
-        for std, n in (("std", "n"), (f"{self.metric}_std", f"{self.metric}_n")):
-            if std in m and math.isfinite(m[std]):
-                return float(m[std]), int(m.get(n, 1) or 1)
-        return None
+        if "std" in m:
+            return "std", "n"
+        bases = [k[:-4] for k in m if k.endswith("_std") and k[:-4] not in m]
+        base = self.metric if self.metric in bases else (bases[0] if len(bases) == 1 else None)
+        return None if base is None else (f"{base}_std", f"{base}_n")
 
     def _stderr(self, trial: Trial) -> float:
         found = self.spread(trial)

@@ -295,3 +295,16 @@ def _contrast(a: str, b: str) -> float:
 
     hi, lo = sorted((lum(a), lum(b)), reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+def test_the_fold_spread_of_a_dict_objective_is_found_by_its_key():
+    space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
+    t = Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9,
+              metrics={"acc_std": 0.02, "acc_n": 5.0, "f1": 0.8, "auc": 0.7, "auc_std": 0.1, "auc_n": 2.0})
+    r = TuneResult((t,), space, direction="maximize")  # the first key, acc, was the objective: it is not a metric
+    assert r.fold_keys(t) == ("acc_std", "acc_n") and r.spread(t) == (0.02, 5)
+    assert summarize(r).metric_names == ("f1", "auc", "auc_std", "auc_n")
+    both = Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, metrics={"acc_std": 0.02, "acc_n": 5.0, "acc": 0.9,
+                                                                         "auc_std": 0.1, "auc_n": 2.0})
+    named = TuneResult((both,), space, direction="maximize", metric="auc")
+    assert named.spread(both) == (0.1, 2)  # --metric auc: its own spread

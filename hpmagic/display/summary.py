@@ -224,7 +224,7 @@ def _spread_text(result: TuneResult, trial: Trial) -> str:
 def _metric_names(result: TuneResult) -> tuple[str, ...]:
     """The other metrics the trials carried, in first-seen order, without the objective's own
     fold statistics (shown as its spread)."""
-    own = {"std", "n", f"{result.metric}_std", f"{result.metric}_n"}
+    own = {k for t in result.trials for k in (result.fold_keys(t) or ())}
     return tuple(dict.fromkeys(k for t in result.trials for k in t.metrics if k not in own))
 
 
