@@ -546,7 +546,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-budget-only", action="store_true", help="print only the time-budget table")
     parser.add_argument("--cache", default=str(Path(__file__).with_name(".cache") / "quality-cv.json"),
                         help="JSON file caching cross-validation results ('' for none)")
+    parser.add_argument("--table", choices=("quality", "parallel"), default="quality",
+                        help="'parallel': 1, 4 and 8 trials in flight (benchmarks/quality_parallel.py)")
+    parser.add_argument("--parallel-trials", type=int, default=64, help="trials per search in the parallel table")
     args = parser.parse_args(argv)
+    if args.table == "parallel":
+        return parallel_main(args)
     if args.quick:
         args.seeds, args.trials, args.problems = 3, 30, "synthetic"
     warnings.simplefilter("ignore")
@@ -633,6 +638,24 @@ def main(argv: list[str] | None = None) -> None:
     print(f"total time {time.perf_counter() - began:.0f} s")
     if args.time_budget and not args.quick:
         time_budget_table(args.time_budget)
+
+
+def parallel_main(args: argparse.Namespace) -> None:
+    """``--table parallel``: Hartmann6, Branin and Branin on integers by default, every strategy that proposes on its own."""
+    warnings.simplefilter("ignore")
+    logging.getLogger("hyperopt").setLevel(logging.ERROR)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from quality_parallel import PARALLEL_STRATEGIES, parallel_problems, parallel_table
+
+    from hpmagic.strategies import STRATEGIES
+
+    problems = {**synthetic_problems(), **parallel_problems()}
+    chosen = ["hartmann6", "branin", "branin-int"] if args.problems == "all" else args.problems.split(",")
+    strategies = [s for s in PARALLEL_STRATEGIES if s == "auto" or s in STRATEGIES]
+    if args.methods != "all":
+        strategies = [m.partition(":")[2] or m for m in args.methods.split(",") if m and not m.startswith("optuna")]
+    ok = parallel_table(problems, chosen, strategies, args.seeds, args.parallel_trials)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

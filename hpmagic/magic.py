@@ -18,7 +18,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
 from .api import run
-from .errors import HpmagicError
+from .errors import HpmagicError, TrialsFailedError
 from .options import TuneOptions
 from .result import TuneResult
 
@@ -115,6 +115,8 @@ class TuneMagics(Magics):
             if isinstance(result, TuneResult):
                 result = _write_back(shell, opts, result, line, cell, python)
             return result
+        except TrialsFailedError:
+            raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
@@ -122,6 +124,9 @@ class TuneMagics(Magics):
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
+
+    # magic_arguments starts the help with reST's "::" (a literal block): not for %%tune? readers.
+    tune.__doc__ = (tune.__doc__ or "").replace("::\n\n  ", "", 1)
 
 
 def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, line: str, cell: str, python: str) -> TuneResult:

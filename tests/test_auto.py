@@ -68,7 +68,7 @@ def test_the_summary_says_what_auto_picked_and_why():
     result = hpmagic.tune(CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g"), {}, trials=12, seed=0, quiet=True, apply=False)
     assert result.strategy == "gp"
     assert result.strategy_reason.startswith("auto: gp, because 2 parameters and 12 trials")
-    assert "auto: gp" in repr(result)
+    assert "strategy: gp (seed " in repr(result) and "picked by auto because 2 parameters" in repr(result)
     grid = hpmagic.tune(DISCRETE_SMALL, {}, trials=30, seed=0, quiet=True, apply=False)
     assert grid.strategy == "grid" and len(grid.trials) == 13  # defaults + the whole 12-point grid
 
