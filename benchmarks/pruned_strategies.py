@@ -137,6 +137,10 @@ METHODS: dict[str, tuple[str, str | None]] = {  # name -> (strategy, --prune)
     "evolution asha": ("evolution", "asha"),
     "evolution asha, old": ("evolution-old", "asha"),
     "random asha": ("random", "asha"),
+    "gp hyperband": ("gp", "hyperband"),
+    "gp hyperband, old": ("gp-old", "hyperband"),
+    "tpe hyperband": ("tpe", "hyperband"),
+    "tpe hyperband, old": ("tpe-old", "hyperband"),
 }
 DEFAULT_METHODS = ["gp full", "gp asha", "gp asha, ignore below", "gp asha, old", "tpe full", "tpe asha",
                    "tpe asha, as reached", "tpe asha, old", "random asha"]

@@ -149,7 +149,11 @@ def test_gp_without_pruning_keeps_its_old_data():
     for t in [complete(0, 0.5, [0.9, 0.5]), complete(1, 0.2, [0.7, 0.2]), failed(2)]:
         gp.tell(t)
     _, y = gp._training_data()
-    assert list(y) == [0.5, 0.2, 0.5]  # objectives, a failure at the worst
+    assert list(y) == [0.5, 0.2, 0.5]  # objectives, a failure at the worst (not curve values)
+    gp.tell(pruned(3, [0.9, 0.8]))  # a study pruned earlier, resumed without --prune: still learnt from
+    _, y = gp._training_data()
+    # at step 2 (the lowest: no step has d + 2 = 4 trials), where the complete trials ended
+    assert gp._level == 2.0 and list(y) == [0.5, 0.2, 0.8, 0.8]  # the failure: the worst there
 
 
 # -- tpe ---------------------------------------------------------------------------------------
