@@ -191,19 +191,26 @@ def test_the_time_budget_reaches_auto_through_tune():
 
 
 @pytest.mark.parametrize("rule", ["asha", "hyperband", "median", "folds"])
-def test_with_pruning_auto_picks_a_model_fitted_at_one_fidelity(rule):
+def test_with_pruning_auto_picks_tpe_where_it_would_pick_the_gp(rule):
     name, why = auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning=rule))
-    assert name == "gp"
-    assert f"with --prune {rule}, the GP is fitted at one fidelity" in why and "BOHB" in why
+    assert name == "tpe"
+    assert "would suit Bayesian optimisation, but with pruning TPE's proposals let the rule stop more trials" in why
+    assert f"with --prune {rule}, TPE ranks each pruned trial by the value it had reached" in why
     name, why = auto.pick(parse_cell(WIDE).space, StrategyContext(budget=60, pruning=rule))
     assert name == "tpe" and f"with --prune {rule}, TPE ranks each pruned trial by the value it had reached" in why
-    assert "prune" not in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60))[1]
+    # without pruning the same space gets the GP, and the reason does not mention pruning
+    name, why = auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60))
+    assert name == "gp" and "prun" not in why
     # --prune with no rule: the default, named as the user wrote it
-    assert "; with --prune, the GP is fitted" in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning="auto"))[1]
+    assert "; with --prune, TPE ranks" in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning="auto"))[1]
 
 
-def test_with_pruning_the_ladder_ends_at_tpe():
+def test_with_pruning_and_a_time_budget_auto_starts_at_tpe_and_stays():
     strategy, space = timed_auto(0.085, pruning="asha")
     drive(strategy, space, 60, duration=1e-4)
-    assert [s[1:3] for s in strategy.switches] == [("gp", "tpe")] and strategy.name == "tpe"
-    assert "with --prune asha" in strategy.reason and "switched from gp to tpe" in strategy.reason
+    # de ranks pruned trials as failures, so tpe has no cheaper successor with pruning
+    assert strategy.switches == [] and strategy.name == "tpe"
+    assert "with --prune asha" in strategy.reason
+    strategy, space = timed_auto(0.085)
+    drive(strategy, space, 60, duration=1e-4)
+    assert strategy.switches and strategy.switches[0][1] == "gp"  # the same run without pruning leaves the GP

@@ -6,7 +6,11 @@ the summary quotes it): ``grid`` when the grid is the whole space and fits the b
 ``sobol`` when the budget is too small for a model, ``gp`` within :data:`GP_MAX_DIMS`,
 :data:`GP_MAX_TRIALS` (not applied with a time budget: the clock bounds the trials, and the
 switching rule below watches the GP's cost) and :data:`GP_MAX_JOBS`, ``tpe`` beyond them.
-With ``--prune`` the reason says how the model learns from pruned trials.
+With ``--prune`` (any rule), ``tpe`` where the rules would pick ``gp``: the GP's proposals are
+good enough that most of them survive the rungs (each new one tends to beat most earlier
+trials at a rung), so pruning saved little; with TPE the default rule ran about half the
+resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
+measured").  The reason says how the model learns from pruned trials.
 
 The switching rule (:class:`Auto`), only with a time budget (``-t``): before each ask, once
 the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
@@ -101,6 +105,10 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
         return "sobol", f"{budget} trials are too few for a model to learn from {d} parameters"
     if d <= GP_MAX_DIMS and (timed or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
         par = f", {jobs} at a time" if jobs > 1 else ""
+        if context.pruning:
+            return "tpe", (f"{plural(d, 'parameter')} and {budget} trials{par} would suit Bayesian optimisation, but "
+                           "with pruning TPE's proposals let the rule stop more trials early for answers as good "
+                           "(measured: docs/design/pruning.md, \"Defaults, measured\")")
         if timed and budget > GP_MAX_TRIALS:
             return "gp", (f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
                           "auto moves to a cheaper strategy if proposals come to cost more than the trials")
