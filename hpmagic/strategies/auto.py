@@ -67,7 +67,8 @@ ASK_FLOOR = {"gp": 0.010}
 EARLY = 5
 #: The cheaper strategy auto hands over to, by strategy.
 CHEAPER = {"gp": "de", "tpe": "de"}
-#: The same with ``--prune``: ``de`` ranks pruned trials as failures, so the ladder ends at ``tpe``.
+#: The same with ``--prune``: ``de`` ranks pruned trials as failures, so the ladder ends at ``tpe`` (where auto
+#: starts with pruning, so it does not switch).
 CHEAPER_PRUNED = {"gp": "tpe"}
 
 
