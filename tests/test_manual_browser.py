@@ -5,10 +5,12 @@ the notebook as plain HTML, a separate output from the (dead) controls."""
 from __future__ import annotations
 
 import json
-import time
 import urllib.request
 
-from tests.test_browser import APPS, ARTIFACTS, CHROMIUM, WIDGET_ERROR, Frontend, Notebook, _html, frontend  # noqa: F401
+from tests import test_browser
+from tests.test_browser import ARTIFACTS, CHROMIUM, WIDGET_ERROR, Frontend, Notebook, _html
+
+frontend = test_browser.frontend  # the same servers, started and stopped the same way
 
 MANUAL = "%%tune --strategy manual\nx = 0.5  # tune: uniform(0, 1)\n(x - 0.3) ** 2"
 
