@@ -26,7 +26,9 @@ The session knows nothing of the runner or of :func:`hpmagic.tune`: it receives 
 
 from __future__ import annotations
 
+import atexit
 import math
+import weakref
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
@@ -154,6 +156,17 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
         return _snap(dist, value) if step else value
 
     return ctl, read
+
+
+def _finish_at_exit(ref: weakref.ref[ManualSession]) -> None:
+    """When the kernel shuts down (a restart too), a session still open is finished: a front
+    end still connected replaces its controls by the static note."""
+    session = ref()
+    if session is not None and not session.finished:
+        try:
+            session.finish()
+        except Exception:  # noqa: BLE001, S110 - the kernel is going away: nothing to report to
+            pass
 
 
 # -- the session ------------------------------------------------------------------------------
@@ -314,6 +327,7 @@ class ManualSession:
 
         if self.display_ids is None:
             self.display_ids = (f"hpmagic-manual-{uuid.uuid4().hex}", f"hpmagic-manual-record-{uuid.uuid4().hex}")
+            atexit.register(_finish_at_exit, weakref.ref(self))
         controls = self.widget._repr_mimebundle_() or {}
         controls["text/plain"] = repr(self)
         controls["text/html"] = ("<p class='hpmagic-manual-controls'>(the controls of an hpmagic manual search: "
