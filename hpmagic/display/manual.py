@@ -161,8 +161,10 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
 def _finish_at_exit(ref: weakref.ref[ManualSession]) -> None:
     """When the kernel shuts down (a restart too), a session still open is finished: a front
     end still connected replaces its controls by the static note."""
+    from IPython import get_ipython
+
     session = ref()
-    if session is not None and not session.finished:
+    if session is not None and not session.finished and getattr(get_ipython(), "kernel", None) is not None:
         try:
             session.finish()
         except Exception:  # noqa: BLE001, S110 - the kernel is going away: nothing to report to
