@@ -179,3 +179,25 @@ def test_session_without_baseline_waits_for_a_run():
     session.finish()  # never displayed: nothing to update, the widgets closed
     assert session.finished and session.button.comm is None
     assert repr(session).startswith("hpmagic manual search")
+
+
+def test_a_kernel_shutting_down_finishes_its_sessions(tmp_path):
+    """A restart (a shutdown request) replaces the controls' output by the static note before
+    the kernel goes, so a front end still connected keeps no widget in the notebook."""
+    import queue
+
+    with running_kernel(tmp_path) as (_, kc):
+        execute(kc, "%load_ext hpmagic")
+        reply, msgs = execute(kc, "%%tune --strategy manual\nx = 1.0  # tune: uniform(0, 2)\n(x - 1.5) ** 2")
+        assert reply["status"] == "ok"
+        controls = next(m["content"] for m in msgs if m["msg_type"] == "display_data")["transient"]["display_id"]
+        kc.shutdown(restart=True)
+        try:
+            msg = kc.get_iopub_msg(timeout=60)
+            while msg["msg_type"] != "update_display_data":
+                msg = kc.get_iopub_msg(timeout=60)
+        except queue.Empty:
+            pytest.fail("the kernel went without updating the controls' output")
+        update = msg["content"]
+        assert update["transient"]["display_id"] == controls and "finished after 1 trial" in update["data"]["text/html"]
+        assert "application/vnd.jupyter.widget-view+json" not in update["data"]
