@@ -2,8 +2,11 @@
 
 Each problem is a table: every configuration of its (finite) space is evaluated once with a
 real scikit-learn model, and the losses are stored in a JSON file under ``benchmarks/.cache``
-(gitignored).  The first run builds the tables (minutes on two cores); later runs read them, so
-a search costs one dictionary look-up per trial and the optimum of each problem is known exactly.
+(gitignored).  The first run builds the list-valued tables (minutes on two cores: 980
+configurations); later runs read them, so a search costs one dictionary look-up per trial and
+the optimum is known exactly.  The many-categorical table (15,625 configurations, over an hour
+to build) is filled as searches visit it (``python benchmarks/quality_lists.py pipe-wine``
+builds it whole).
 
 - ``mlp-digits`` (list-valued): ``MLPClassifier`` with one hidden layer on standardised digits,
   trained on the first 1,000 images for 15 epochs, loss = error on the other 797.  The lists are
@@ -21,8 +24,10 @@ a search costs one dictionary look-up per trial and the optimum of each problem 
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
+import math
 import sys
 import time
 import warnings
@@ -183,10 +188,16 @@ def _annotation(name: str, values: list[Any], default: Any) -> str:
 
 
 def problems(cache_dir: Path) -> dict[str, dict[str, Any]]:
-    """The keyword arguments of ``quality.Problem`` (all but the name) for each problem here."""
+    """The keyword arguments of ``quality.Problem`` (all but the name) for each problem here.
+
+    The two list-valued tables are built in full first (their optimum is then known); the
+    many-categorical one is filled as searches visit it, and scored like the cross-validated
+    problems (``costly``: random search's mean and the best found) until it is complete."""
     out = {}
     for name, defaults in (("mlp-digits", MLP_DEFAULTS), ("hgb-wine", HGB_DEFAULTS), ("pipe-wine", PIPE_DEFAULTS)):
         lists = TABLES[name][0]
+        if name in LIST_VALUED:
+            table(name, cache_dir)
         lookup = _Lookup(name, cache_dir)
         out[name] = {
             "cell": "\n".join(_annotation(k, v, defaults[k]) for k, v in lists.items())
@@ -194,32 +205,45 @@ def problems(cache_dir: Path) -> dict[str, dict[str, Any]]:
             "objective": lookup,
             "optuna": _optuna_space(lists),
             "hyperopt": _hyperopt_space(lists),
-            "optimum": lookup.optimum,
+            "optimum": min(lookup.data.values()) if lookup.complete else None,
+            "costly": not lookup.complete,
         }
     return out
 
 
 class _Lookup:
-    """The objective of a table problem: the loss stored for a configuration (table built lazily)."""
+    """The objective of a table problem: the stored loss of a configuration, computed (and kept)
+    on first use when the table is not complete; saved, merged with the file, at exit."""
 
     def __init__(self, name: str, cache_dir: Path):
-        self.name, self.cache_dir = name, cache_dir
-        self.data: dict[str, float] | None = None
-
-    def _table(self) -> dict[str, float]:
-        if self.data is None:
-            self.data = table(self.name, self.cache_dir)
-        return self.data
+        self.name, self.path = name, cache_dir / f"quality-table-{name}.json"
+        self.data: dict[str, float] = json.loads(self.path.read_text()) if self.path.exists() else {}
+        self.new: dict[str, float] = {}
+        self.loaded: dict[str, Any] = {}
+        atexit.register(self.save)
 
     @property
-    def optimum(self) -> float:
-        return min(self._table().values())
+    def complete(self) -> bool:
+        return len(self.data) == math.prod(len(v) for v in TABLES[self.name][0].values())
 
     def __call__(self, params: dict[str, Any]) -> float:
-        lists = TABLES[self.name][0]
+        lists, loss = TABLES[self.name]
         # the list's own value (an int stays an int in the key even when a float 16.0 comes in)
         clean = {k: next(v for v in lists[k] if v == params[k]) for k in lists}
-        return self._table()[_key(clean)]
+        key = _key(clean)
+        if key not in self.data:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self.data[key] = self.new[key] = loss(clean, self.loaded)
+        return self.data[key]
+
+    def save(self) -> None:
+        if self.new:
+            stored = json.loads(self.path.read_text()) if self.path.exists() else {}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.with_suffix(".tmp").write_text(json.dumps({**stored, **self.new}))
+            self.path.with_suffix(".tmp").replace(self.path)
+            self.new = {}
 
 
 def _optuna_space(lists: dict[str, list[Any]]) -> Callable[[Any], dict[str, Any]]:
