@@ -485,7 +485,8 @@ def main(argv: list[str] | None = None) -> None:
     groups = {"synthetic": list(SYNTHETIC), "sklearn": list(SKLEARN), "lists": list(LISTS), "all": list(SYNTHETIC + SKLEARN + LISTS)}
     chosen = [p for part in args.problems.split(",") for p in groups.get(part.strip(), [part.strip()])]
     if set(chosen) & set(LISTS):  # their tables are built (once) or read here
-        problems.update((n, Problem(n, **kw)) for n, kw in quality_lists.problems(Path(__file__).with_name(".cache")).items())
+        tables = quality_lists.problems(Path(__file__).with_name(".cache"), [n for n in LISTS if n in chosen])
+        problems.update((n, Problem(n, **kw)) for n, kw in tables.items())
     unknown = [p for p in chosen if p not in problems]
     if unknown:
         parser.error(f"unknown problem(s) {', '.join(unknown)}; choose from {', '.join(problems)}, synthetic, sklearn, all")

@@ -187,15 +187,16 @@ def _annotation(name: str, values: list[Any], default: Any) -> str:
     return f"{name} = {default!r}  # tune: {values!r}"
 
 
-def problems(cache_dir: Path) -> dict[str, dict[str, Any]]:
-    """The keyword arguments of ``quality.Problem`` (all but the name) for each problem here.
+def problems(cache_dir: Path, names: list[str]) -> dict[str, dict[str, Any]]:
+    """The keyword arguments of ``quality.Problem`` (all but the name) for each of ``names``.
 
     The two list-valued tables are built in full first (their optimum is then known); the
     many-categorical one is filled as searches visit it, and scored like the cross-validated
     problems (``costly``: random search's mean and the best found) until it is complete."""
     out = {}
-    for name, defaults in (("mlp-digits", MLP_DEFAULTS), ("hgb-wine", HGB_DEFAULTS), ("pipe-wine", PIPE_DEFAULTS)):
-        lists = TABLES[name][0]
+    defaults_of = {"mlp-digits": MLP_DEFAULTS, "hgb-wine": HGB_DEFAULTS, "pipe-wine": PIPE_DEFAULTS}
+    for name in names:
+        lists, defaults = TABLES[name][0], defaults_of[name]
         if name in LIST_VALUED:
             table(name, cache_dir)
         lookup = _Lookup(name, cache_dir)
