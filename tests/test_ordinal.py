@@ -197,3 +197,19 @@ def test_the_summary_of_a_tune_cell_says_how_each_parameter_was_treated(ip, caps
     )
     html = ip.user_ns["res"]._repr_html_()
     assert "treated as" in html and "6 values, ordinal, log scale" in html and "3 choices, categorical" in html
+
+
+# -- when auto should prefer TPE ------------------------------------------------------------------
+
+
+def test_prefers_tpe_counts_the_one_hot_columns_of_categorical_choices_only():
+    from hpmagic.strategies._gp.encoding import GP_MAX_ONE_HOT, one_hot_columns, prefers_tpe
+
+    words = ["a", "b", "c", "d", "e"]
+    six = _space(**{f"op{i}": words for i in range(6)})
+    assert one_hot_columns(six) == 30 and not prefers_tpe(six)
+    many = _space(**{f"op{i}": words for i in range(GP_MAX_ONE_HOT // 5 + 1)})
+    assert one_hot_columns(many) > GP_MAX_ONE_HOT and prefers_tpe(many)
+    numbers = _space(**{f"n{i}": [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] for i in range(12)})
+    assert one_hot_columns(numbers) == 0 and not prefers_tpe(numbers)  # ordinal lists are one column each
+    assert Encoder(numbers).width == 12
