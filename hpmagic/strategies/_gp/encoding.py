@@ -34,8 +34,8 @@ def one_hot(dist: Any) -> TypeGuard[Choice]:
 
 #: Most one-hot columns (options of categorical choices, summed) for which the GP is the model to
 #: use; beyond them :func:`prefers_tpe` says TPE.  Measured (``docs/design/strategies.md``): with
-#: 50 trials the GP led TPE at 15, 30 and 45 columns (3, 6 and 9 choices of 5 options).
-GP_MAX_ONE_HOT = 45
+#: 50 trials the GP led TPE at 15, 30, 45 and 60 columns (3, 6, 9 and 12 choices of 5 options).
+GP_MAX_ONE_HOT = 60
 
 
 def one_hot_columns(space: SearchSpace) -> int:
