@@ -58,6 +58,11 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
     """
     if namespace is None:
         namespace = sys._getframe(1).f_globals
+    if options.get("write_back"):
+        raise OptionError(
+            "write_back= rewrites a %%tune cell in the notebook, which tune() has not; from Python, "
+            "hpmagic.cell.writeback.rewrite_defaults(source, result.values_to_apply()) returns the rewritten source"
+        )
     return run(source, namespace, TuneOptions.from_kwargs(options))
 
 
@@ -199,8 +204,9 @@ class Search:
                 return
             self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
             notes += study.notes
-        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed,
-                                  jobs=opts.jobs, grid_points=opts.grid_points)
+        rule = opts.prune_rule()  # the strategy learns from pruned trials knowing the rule ("auto": the default)
+        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
+                                  grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto")
         self.strategy = make_strategy(self.spec, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import Choice, SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
 
 __all__ = ["Evolution"]
@@ -57,7 +58,7 @@ class Evolution(Strategy):
             self.chi = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
         self.generation = 0
         self._members: dict[int, tuple[int, np.ndarray, dict[int, int]]] = {}  # number -> (generation, x, choices)
-        self._results: list[tuple[float, np.ndarray, dict[int, int]]] = []
+        self._results: list[tuple[tuple[float, float], np.ndarray, dict[int, int]]] = []  # (rank key, x, choices)
         self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
 
     def ask(self, number: int) -> dict[str, Any] | None:
@@ -74,8 +75,8 @@ class Evolution(Strategy):
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
             return
-        loss = self.context.loss(trial)
-        self._results.append((math.inf if loss is None or not math.isfinite(loss) else loss, member[1], member[2]))
+        # Pruned trials rank below every trial that got further, by the value they reached.
+        self._results.append((fidelity.rank_key(trial, self.context.direction), member[1], member[2]))
         if len(self._results) >= self.lam:
             self._update()
 

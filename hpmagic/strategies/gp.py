@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
 
 if TYPE_CHECKING:
@@ -29,6 +30,9 @@ class GPStrategy(Strategy):
     """Gaussian-process Bayesian optimisation after a quasi-random start."""
 
     name = "gp"
+    #: With ``--prune``, what trials stopped below the fitted step count as: "worst" (the
+    #: worst loss at that step) or "ignore" (left out, as BOHB does).
+    BELOW = "worst"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
@@ -41,6 +45,8 @@ class GPStrategy(Strategy):
         self.n_initial = max(5, len(space) + 1)
         self._sobol = qmc.Sobol(max(len(space), 1), scramble=True, seed=self.rng)
         self._told: dict[int, tuple[np.ndarray, float | None]] = {}  # number -> (features, loss or None)
+        self._evidence: dict[int, fidelity.Evidence] = {}  # the told trials, for the fit at one fidelity
+        self._level: float | None = None  # the step the model was last fitted at (--prune)
         self._pending: dict[int, np.ndarray] = {}
         self._hyper: Hyperparameters | None = None
         self.reason = self.reason or (
@@ -75,7 +81,9 @@ class GPStrategy(Strategy):
             x = self.encoder.encode(trial.params)
         except (ValueError, KeyError, TypeError):  # e.g. a default that is not one of the choices
             return
-        self._told[trial.number] = (x, self.context.loss(trial))
+        evidence = self._evidence[trial.number] = fidelity.Evidence.of(trial, self.context.direction)
+        # A pruned trial's loss is the one it reached, so that it counts as data (see _training_data).
+        self._told[trial.number] = (x, evidence.reached)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -113,6 +121,8 @@ class GPStrategy(Strategy):
         return self.encoder.config_from_features(x)
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.context.pruning or any(e.state is TrialState.PRUNED for e in self._evidence.values()):
+            return self._data_at_one_fidelity()
         rows = list(self._told.values())
         X = np.vstack([x for x, _ in rows])
         losses = np.array([np.nan if loss is None else loss for _, loss in rows], dtype=float)
@@ -120,6 +130,17 @@ class GPStrategy(Strategy):
         worst = losses[ok].max()
         losses[~ok] = worst  # failures count as the worst loss seen
         return X, losses
+
+    def _data_at_one_fidelity(self) -> tuple[np.ndarray, np.ndarray]:
+        """With ``--prune`` (or pruned trials from a study): the trials at the highest step that ``d + 2`` trials reached, as BOHB
+        fits its model (:func:`hpmagic.strategies.fidelity.training_set`; ``BELOW`` says what
+        the trials stopped before that step count as, ``docs/design/pruning.md`` why)."""
+        data = fidelity.training_set(list(self._evidence.values()), self.context.direction,
+                                     enough=len(self.space) + 2, below=self.BELOW)
+        if data.level != self._level:  # another fidelity: the old fit is no warm start for it
+            self._level, self._hyper = data.level, None
+        X = np.vstack([self._told[row.number][0] for row in data.rows])
+        return X, np.array([row.loss for row in data.rows], dtype=float)
 
     def _candidates(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         P = len(self.space)

@@ -17,6 +17,7 @@ from typing import Any
 from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom"]
@@ -110,6 +111,8 @@ class HyperoptStrategy(Strategy):
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
     algorithm = "rand"
+    #: with pruned trials, rank every trial at one fidelity (:meth:`_rescore`), not by the loss each reached
+    ONE_FIDELITY = True
     description = ""
 
     def __init__(self, **options: Any) -> None:
@@ -126,6 +129,8 @@ class HyperoptStrategy(Strategy):
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
+        self._scored: dict[int, fidelity.Evidence] = {}  # the trials recorded with a loss (complete or pruned)
+        self._pruned = False  # told a pruned trial: rank at one fidelity from now on
         self._domain: Any = None
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
@@ -168,12 +173,27 @@ class HyperoptStrategy(Strategy):
     # -- tell -----------------------------------------------------------------------------
 
     def tell(self, trial: Trial) -> None:
+        """Record ``trial`` in the ``Trials`` database as hyperopt's algorithms can read it.
+
+        hyperopt has no pruned state: a pruned trial is ``STATUS_OK`` with the loss it had
+        reached (``reached``: its best value so far at its last step, the one the rule
+        judged; the mean of its folds for ``cross_val_score``) and ``pruned_at`` (that
+        step).  Rated as a failure (``STATUS_FAIL``, which TPE and annealing score as an
+        infinite loss), it would only ever be "bad", tied with every other.  Once a pruned
+        trial is told, every trial's ``loss`` is its rank at one fidelity (:meth:`_rescore`),
+        so a trial that was going well can be among the good ones while few trials have
+        completed.  ``benchmarks/pruned_strategies.py`` measures the difference.
+        """
         base = self._base
         if self._domain is None:
             return
-        loss = self.context.loss(trial)
-        if trial.state is TrialState.COMPLETE and loss is not None and math.isfinite(loss):
-            state, result = base.JOB_STATE_DONE, {"status": base.STATUS_OK, "loss": float(loss)}
+        evidence = fidelity.Evidence.of(trial, self.context.direction)
+        loss = evidence.reached
+        if loss is not None and math.isfinite(loss):
+            result = {"status": base.STATUS_OK, "loss": float(loss)}
+            if trial.state is TrialState.PRUNED:
+                result["pruned_at"], result["reached"] = trial.curve[-1][0], float(loss)
+            state = base.JOB_STATE_DONE
         elif trial.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED):
             state, result = base.JOB_STATE_DONE, {"status": base.STATUS_FAIL}
         else:  # interrupted, or still running: no evidence about the configuration
@@ -183,7 +203,33 @@ class HyperoptStrategy(Strategy):
             self._insert(trial.number, trial.params, state=state, result=result)
         else:
             doc["state"], doc["result"] = state, result
-            self._trials.refresh()
+        if "loss" in result:
+            self._scored[trial.number] = evidence
+            self._pruned = self._pruned or trial.state is TrialState.PRUNED
+        if self.ONE_FIDELITY and self._pruned:
+            self._rescore()
+        self._trials.refresh()
+
+    def _rescore(self) -> None:
+        """Every scored trial's loss, as one order at one fidelity (BOHB's rule, as for ``gp``).
+
+        The trials at the highest step that ``d + 2`` of them reached rank by their loss
+        there (:func:`hpmagic.strategies.fidelity.training_set`); the trials stopped before
+        it rank after them, those that got further first (:func:`~hpmagic.strategies.fidelity.rank_key`).
+        TPE and annealing use only the order of the losses, so the losses below that step are
+        placeholders that keep the order: above the worst at the step, evenly spaced.
+        """
+        trials = list(self._scored.values())
+        data = fidelity.training_set(trials, self.context.direction, enough=len(self.space) + 2, below="ignore")
+        scores = {row.number: row.loss for row in data.rows}
+        worst, best = max(scores.values()), min(scores.values())
+        gap = (worst - best) / len(scores) if worst > best else 1.0
+        below = sorted((e for e in trials if e.number not in scores), key=lambda e: e.key)
+        scores.update((e.number, worst + gap * (i + 1)) for i, e in enumerate(below))
+        for number, loss in scores.items():
+            result = self._docs[number]["result"]
+            result["loss"] = float(loss)
+            result["level"] = data.level
 
     # -- the Trials database --------------------------------------------------------------
 
