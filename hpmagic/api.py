@@ -206,7 +206,8 @@ class Search:
             notes += study.notes
         rule = opts.prune_rule()  # the strategy learns from pruned trials knowing the rule ("auto": the default)
         context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
-                                  grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto")
+                                  grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto",
+                                  timeout=opts.timeout)  # auto weighs proposals against trials
         self.strategy = make_strategy(self.spec, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):

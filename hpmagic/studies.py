@@ -73,7 +73,7 @@ def _unknown_study(name: str, names: list[str], path: Path) -> str:
 def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
     """The studies in ``storage`` as a pandas DataFrame, one row per study (oldest first):
     trial counts by state, the budget (``-n``), the best value, direction, metric, strategy,
-    and when it was created and last updated."""
+    and when it was created and last updated (UTC, to the second)."""
     import pandas as pd
 
     store = SQLiteStore(storage, None, readonly=True)
@@ -91,8 +91,8 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
             "direction": s.direction.value,
             "metric": s.metric,
             "strategy": s.strategy,
-            "created": pd.Timestamp(s.created, unit="s"),
-            "updated": pd.Timestamp(s.updated, unit="s"),
+            "created": pd.Timestamp(s.created, unit="s").round("s"),  # to the second: no nanosecond noise
+            "updated": pd.Timestamp(s.updated, unit="s").round("s"),
         }
         for s in summaries
     ]

@@ -136,6 +136,7 @@ def test_every_strategy_proposes_only_listed_values(strategy):
 
 
 def test_evolution_moves_an_ordinal_list_in_small_steps():
+    from hpmagic.result import Trial, TrialState
     from hpmagic.strategies.base import StrategyContext
     from hpmagic.strategies.evolution import Evolution
 
@@ -145,7 +146,11 @@ def test_evolution_moves_an_ordinal_list_in_small_steps():
     assert evo.numeric == [0] and list(evo.probs) == [1]  # the list evolves with CMA-ES, the choice by probabilities
     evo.mean[:] = space["n_units"].distribution.to_unit(128)
     evo.sigma = 0.05
-    drawn = {evo.ask(k)["n_units"] for k in range(40)}
+    drawn = set()
+    for k in range(40):  # each told as interrupted: nothing stays in flight, the distribution stays put
+        config = evo.ask(k)
+        drawn.add(config["n_units"])
+        evo.tell(Trial(k, config, TrialState.INTERRUPTED))
     assert 128 in drawn and drawn <= {64, 128, 256}
 
 

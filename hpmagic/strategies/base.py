@@ -81,6 +81,7 @@ class StrategyContext:
     direction: Direction = Direction.MINIMIZE
     budget: int = 30  # total trials of the search, the defaults included
     seed: int = 0
+    timeout: float | None = None  # the time budget (-t) in seconds, if any
     jobs: int = 1  # trials that may run at once
     grid_points: int = 5  # points per continuous parameter, for grids
     pruning: str | None = None  # the --prune rule's name ("auto": chosen at the first report)

@@ -19,8 +19,12 @@ from ..errors import OptionError
 from ..space import Parameter, SearchSpace
 from . import fidelity
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
-__all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom"]
+__all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom", "RESUGGEST"]
+
+#: Times ``suggest`` is called again when its proposal equals a configuration in flight.
+RESUGGEST = 4
 
 
 def _import_hyperopt() -> tuple[Any, Any, Any, dict[str, Any]]:
@@ -132,6 +136,8 @@ class HyperoptStrategy(Strategy):
         self._scored: dict[int, fidelity.Evidence] = {}  # the trials recorded with a loss (complete or pruned)
         self._pruned = False  # told a pruned trial: rank at one fidelity from now on
         self._domain: Any = None
+        self._fallback: Any = None
+        self.in_flight = InFlight(space)
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
             self._domain = base.Domain(_never_called, expr)
@@ -158,17 +164,36 @@ class HyperoptStrategy(Strategy):
     def ask(self, number: int) -> dict[str, Any] | None:
         if self._domain is None:
             return None  # nothing to tune: only the defaults run
-        (doc,) = self._suggest([number], self._domain, self._trials, self._seed(number))
-        raw = {label: vals[0] for label, vals in doc["misc"]["vals"].items() if len(vals)}
-        config = self.space.build(lambda p: self._codecs[p.name].decode(raw[p.name]))
-        self._insert(number, config, state=self._base.JOB_STATE_RUNNING, result={"status": "running"}, doc=doc)
+        docs: list[dict[str, Any]] = []
+
+        def suggest(attempt: int) -> dict[str, Any]:
+            # A proposal equal to a configuration in flight is asked for again with another seed
+            # (RESUGGEST times: each call costs a model fit), then drawn at random from the space.
+            if attempt >= RESUGGEST:
+                return self.space.sample(self._rng(number))
+            (doc,) = self._suggest([number], self._domain, self._trials, self._seed(number, attempt))
+            docs.append(doc)
+            raw = {label: vals[0] for label, vals in doc["misc"]["vals"].items() if len(vals)}
+            return self.space.build(lambda p: self._codecs[p.name].decode(raw[p.name]))
+
+        config = self.in_flight.propose(number, suggest(-1), suggest)
+        # the document of the first suggestion carries hyperopt's bookkeeping; its values become config's
+        self._insert(number, config, state=self._base.JOB_STATE_RUNNING, result={"status": "running"}, doc=docs[0])
         return config
 
-    def _seed(self, number: int) -> int:
+    def _seed(self, number: int, attempt: int = -1) -> int:
         import numpy as np
 
-        state = np.random.SeedSequence([self.context.seed, number]).generate_state(1)[0]
+        key = [self.context.seed, number] if attempt < 0 else [self.context.seed, number, attempt]
+        state = np.random.SeedSequence(key).generate_state(1)[0]
         return int(state) >> 1  # hyperopt adds trial ids to the seed: keep it in 31 bits
+
+    def _rng(self, number: int) -> Any:
+        import numpy as np
+
+        if self._fallback is None:
+            self._fallback = np.random.default_rng([self.context.seed, number])
+        return self._fallback
 
     # -- tell -----------------------------------------------------------------------------
 
@@ -198,6 +223,7 @@ class HyperoptStrategy(Strategy):
             state, result = base.JOB_STATE_DONE, {"status": base.STATUS_FAIL}
         else:  # interrupted, or still running: no evidence about the configuration
             state, result = base.JOB_STATE_CANCEL, {"status": base.STATUS_FAIL}
+        self.in_flight.discard(trial.number)
         doc = self._docs.get(trial.number)
         if doc is None:
             self._insert(trial.number, trial.params, state=state, result=result)
