@@ -43,7 +43,7 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
     """Tune the ``# tune:`` annotated parameters of ``source`` and return a ``TuneResult``.
 
     ``namespace`` is the dict the cell runs in (each trial in its own copy of the variables the
-    cell reads, :mod:`hpmagic.cell.isolation`); by default, the
+    cell reads, ``hpmagic.cell.isolation``); by default, the
     caller's globals, as ``timeit`` does.  Keyword options are ``%%tune``'s long option
     names with underscores: ``trials=40``, ``strategy="random"``, ``maximize=True``,
     ``metric="f1"``, ``timeout=60``, ``seed=0``, ``jobs=4``, ``executor=client``,

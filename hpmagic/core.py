@@ -120,11 +120,12 @@ class StopReason(StrEnum):
 
     @property
     def text(self) -> str:
+        """What the summary says about this ending, as a phrase ("the time limit was reached", ...)."""
         return _STOP_TEXT[self]
 
     @property
     def progress_status(self) -> str:
-        """The word a progress display ends on: done, interrupted or failed."""
+        """The word a progress display ends on (done, interrupted or failed)."""
         if self is StopReason.INTERRUPTED:
             return "interrupted"
         if self in (StopReason.FAILURES, StopReason.ERROR):

@@ -22,7 +22,7 @@ problem, where it is and how to fix it.  The hierarchy::
 :class:`ObjectiveError` is what a trial records when the cell produced something that is
 not an objective; it fails that trial, never the search.
 
-This module imports only :mod:`hpmagic._format` and :mod:`hpmagic.core`, two leaves, so
+This module imports only ``hpmagic._format`` and ``hpmagic.core``, two leaves, so
 every layer can raise from here.
 """
 

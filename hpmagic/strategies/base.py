@@ -68,7 +68,7 @@ class StrategyContext:
     """What a strategy learns about the search in ``setup``.
 
     ``direction`` may be given as a string (``"maximize"``); it is stored as a
-    :class:`~hpmagic.core.Direction`.  ``seed`` is checked by :func:`check_seed`.
+    :class:`~hpmagic.core.Direction`.  ``seed`` is checked by ``hpmagic.strategies.check_seed``.
     """
 
     direction: Direction = Direction.MINIMIZE
