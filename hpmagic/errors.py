@@ -75,6 +75,7 @@ class Problem:
     source_line: str = ""
 
     def format(self) -> str:
+        """The problem as the error shows it: the place, the message, the quoted line with a caret, the fix."""
         text = f"line {self.line}, column {self.column}: {self.message}"
         if self.source_line:
             text += f"\n    {self.source_line}\n    {' ' * max(self.column - 1, 0)}^"
@@ -98,6 +99,7 @@ class AnnotationError(HpmagicError, ValueError):
 
     @property
     def line(self) -> int:
+        """The line of the first problem (1-based, as the editor numbers the cell)."""
         return self.problems[0].line
 
 

@@ -55,10 +55,12 @@ class TuneResult:
 
     @property
     def maximize(self) -> bool:
+        """True when the search maximized its objective."""
         return self.direction.maximize
 
     @property
     def completed(self) -> list[Trial]:
+        """The complete trials, in trial order."""
         return [t for t in self.trials if t.state is TrialState.COMPLETE]
 
     @property
@@ -68,11 +70,13 @@ class TuneResult:
 
     @property
     def best_value(self) -> float | None:
+        """The best trial's objective value (``None`` when none completed)."""
         best = self.best_trial
         return None if best is None else best.value
 
     @property
     def best_params(self) -> dict[str, Any] | None:
+        """A copy of the best trial's parameters, the active ones only (``None`` when none completed)."""
         best = self.best_trial
         return None if best is None else dict(best.params)
 
@@ -85,6 +89,7 @@ class TuneResult:
 
     @property
     def interrupted(self) -> bool:
+        """True when the stop button ended the search."""
         return self.stop_reason is StopReason.INTERRUPTED
 
     def counts(self) -> dict[str, int]:
