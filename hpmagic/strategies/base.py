@@ -109,16 +109,42 @@ class Strategy:
         self.reason: str = ""
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
-        """Called once, before the first ``ask`` or ``tell``."""
+        """Prepare for a search; called once, before the first ``ask`` or ``tell``.
+
+        Parameters
+        ----------
+        space
+            The parameters to search; ``space.sample(rng)`` draws a configuration.
+        context
+            The direction, the trial budget, the seed and how many trials may run at once.
+        """
         self.space = space
         self.context = context
 
     def ask(self, number: int) -> dict[str, Any] | None:  # pragma: no cover - abstract
-        """The configuration for trial ``number``, or ``None`` when there is nothing new to try."""
+        """Propose the configuration for the next trial.
+
+        Parameters
+        ----------
+        number
+            The trial's number (trial 0 runs the defaults and is not asked for).
+
+        Returns
+        -------
+        dict or None
+            A value for every *active* parameter, or ``None`` when there is nothing new to try.
+        """
         raise NotImplementedError
 
     def tell(self, trial: Trial) -> None:
-        """Learn from a finished trial.  Strategies that do not learn ignore it."""
+        """Learn from a finished trial; strategies that do not learn ignore it.
+
+        Parameters
+        ----------
+        trial
+            The frozen record of a trial that completed, failed, was pruned or interrupted,
+            also of trials the strategy never asked for (the defaults, a study's stored trials).
+        """
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} strategy {self.name!r}>"
