@@ -49,7 +49,9 @@ step "installing $(basename "$WHEEL") into a fresh environment ($("$PYTHON" -V))
 VENV="$TMP/venv"
 "$PYTHON" -m venv "$VENV"
 PY="$VENV/bin/python"
-"$PY" -m pip install -q "$WHEEL" "nbclient>=0.10" "ipykernel>=6.29" || fail "the wheel or its dependencies cannot be installed"
+# pip's index warnings go to a log; on failure its tail is shown.
+"$PY" -m pip install -q "$WHEEL" "nbclient>=0.10" "ipykernel>=6.29" >"$TMP/pip.log" 2>&1 \
+    || { tail -30 "$TMP/pip.log" >&2; fail "the wheel or its dependencies cannot be installed"; }
 "$PY" -m pip check || fail "the installed dependencies do not fit together"
 "$PY" -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (ipykernel)" >/dev/null
 installed=$SECONDS
