@@ -67,12 +67,12 @@ _copy_tutorials()
 # Raises sections where a function takes arguments), read by napoleon.
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
-napoleon_use_rtype = False
+napoleon_use_rtype = True
 autosummary_generate = True
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-autodoc_typehints_description_target = "documented_params"
+autodoc_typehints_description_target = "documented"
 autodoc_preserve_defaults = True
 
 # Every cross-reference must resolve.  Without a network there is no intersphinx, so names of
