@@ -26,7 +26,7 @@ A whole strategy can be this small::
         def ask(self, number):
             return self.space.sample(self.rng)
 
-A strategy that is not built in is wrapped in a :class:`CheckedStrategy`, which checks each
+A strategy that is not built in is wrapped in a ``CheckedStrategy``, which checks each
 of its proposals against the space.
 """
 
