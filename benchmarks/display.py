@@ -8,7 +8,8 @@ machine the same run varies by tens of percent from one moment to the next, so t
 that decides is the median over the pairs of the ratio live / quiet (the two runs of a pair
 are seconds apart and see the same machine); the medians of each side are printed too.  The
 pass mark is at most 10% extra wall time.  The number of widget update messages the kernel
-sent during one live run is printed, next to the number of trials.
+sent during one live run is printed, next to the number of trials (the panel is display
+outputs updated in place: update_display_data messages, no widget comms).
 
     python benchmarks/display.py                 # 2,000 trials, 101 pairs (about 40 s)
     python benchmarks/display.py --trials 10000 --repeats 11
@@ -103,8 +104,8 @@ def main() -> int:
     print(f"  live panel   median {v:6.3f} s   ({1e3 * v / args.trials:.3f} ms/trial)   runs: {', '.join(f'{x:.3f}' for x in live)}")
     print(f"  extra wall time (median of the pairs' ratios): {100 * extra:+.1f}% (limit {100 * args.limit:.0f}%); "
           f"quartiles of the ratios {100 * (quartiles[0] - 1):+.1f}% .. {100 * (quartiles[2] - 1):+.1f}%")
-    print(f"  widget updates sent in one live run of {args.trials} trials: {updates} counted by the panel, "
-          f"{counts['comm_msg']} received by the client; {plots} convergence plot renders; all messages the client "
+    print(f"  panel updates sent in one live run of {args.trials} trials: {updates} counted by the panel, "
+          f"{counts['update_display_data']} update_display_data received by the client (the final state included); {plots} convergence plot renders; all messages the client "
           f"received: " + ", ".join(f"{counts[kind]} {kind}" for kind in KINDS))
     ok = extra <= args.limit
     print("PASS" if ok else "FAIL")

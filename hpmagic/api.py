@@ -84,6 +84,11 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
     """
     if namespace is None:
         namespace = sys._getframe(1).f_globals
+    if options.get("write_back"):
+        raise OptionError(
+            "write_back= rewrites a %%tune cell in the notebook, which tune() has not; from Python, "
+            "hpmagic.cell.writeback.rewrite_defaults(source, result.values_to_apply()) returns the rewritten source"
+        )
     return run(source, namespace, TuneOptions.from_kwargs(options))
 
 

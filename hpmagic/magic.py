@@ -8,6 +8,7 @@ traceback from hpmagic's internals.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from IPython.core.magic_arguments import argument, argument_group, magic_argumen
 from .api import run
 from .errors import HpmagicError
 from .options import TuneOptions
+from .result import TuneResult
 
 __all__ = ["TuneMagics", "split_line"]
 
@@ -70,8 +72,12 @@ class TuneMagics(Magics):
     @argument("--no-apply", dest="apply", action="store_false",
               help="Leave the namespace as it was; do not bind the best values.")
     @argument("-q", "--quiet", action="store_true",
-              help="No progress display (the live widget panel in a notebook, a progress line elsewhere).")
+              help="No progress display (the live panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
+    @argument("-w", "--write-back", dest="write_back", action="store_true",
+              help="Write the best values into the cell as its defaults, keeping the annotations and every other "
+                   "byte; the %%%%tune line becomes a comment, so the cell then runs once with them (remove the '# ' "
+                   "to tune again).")
     @no_var_expand  # the line is split first, then each word expanded (see split_line)
     @cell_magic
     def tune(self, line: str, cell: str) -> Any:
@@ -103,7 +109,11 @@ class TuneMagics(Magics):
         try:
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
             # and tracebacks are the editor's (the cell's first line is line 2).
-            return run("\n" + shell.transform_cell(cell), shell.user_ns, opts)
+            python = shell.transform_cell(cell)
+            result = run("\n" + python, shell.user_ns, opts)
+            if isinstance(result, TuneResult):
+                result = _write_back(shell, opts, result, line, cell, python)
+            return result
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
@@ -111,6 +121,42 @@ class TuneMagics(Magics):
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
+
+
+def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, line: str, cell: str, python: str) -> TuneResult:
+    """With ``--write-back``, hand the cell with the best values to the front end; without it,
+    a note telling how, when the best values differ from the defaults."""
+    from .cell import writeback
+
+    values = result.values_to_apply()
+    defaults = {p.name: p.default for p in result.space}
+    if all(writeback.same_value(value, defaults[name]) for name, value in values.items()):
+        return result  # nothing found, or the defaults were best: nothing to write
+    if not opts.write_back:
+        note = writeback.HINT
+    else:
+        try:
+            text = writeback.written_cell(*_as_written(shell, line, cell), values, python)
+        except writeback.WriteBackError as exc:
+            note = f"nothing was written back: {exc}"
+        else:
+            shell.set_next_input(text, replace=True)
+            note = ("the best values were written into the cell, whose %%tune line is now a comment: "
+                    "the cell runs once with them; remove the '# ' to tune again")
+    result = dataclasses.replace(result, notes=result.notes + (note,))
+    if opts.out:
+        shell.user_ns[opts.out] = result
+    return result
+
+
+def _as_written(shell: Any, line: str, cell: str) -> tuple[str, str]:
+    """The cell's first line and the rest as written: from the request the front end sent
+    (ipykernel keeps it), where the rest is this cell; else rebuilt from the magic's arguments."""
+    code = (getattr(shell, "parent_header", None) or {}).get("content", {}).get("code", "")
+    first, _, rest = code.partition("\n")
+    if first.lstrip().startswith("%%tune") and rest.rstrip("\n") == cell.rstrip("\n"):
+        return first, rest
+    return f"%%tune {line}".rstrip(), cell
 
 
 def _expand(text: str, namespace: Any) -> str:

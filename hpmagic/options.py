@@ -47,6 +47,7 @@ class TuneOptions:
     apply: bool = True
     quiet: bool = False
     out: str | None = None
+    write_back: bool = False  # %%tune only: the best values written into the cell (hpmagic.cell.writeback)
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
 
     @classmethod
@@ -66,10 +67,13 @@ class TuneOptions:
 
     def validate(self) -> None:
         """Raise :class:`OptionError` for the first option whose value cannot be used."""
-        for name in ("maximize", "minimize", "overwrite", "baseline", "apply", "quiet"):
+        for name in ("maximize", "minimize", "overwrite", "baseline", "apply", "quiet", "write_back"):
             _check_flag(name, getattr(self, name))
         if self.maximize and self.minimize:
             raise OptionError("--maximize and --minimize cannot both be given; choose one direction")
+        if self.write_back and isinstance(self.strategy, str) and self.strategy == "manual":
+            raise OptionError("--write-back writes a search's best values when the cell ends, but a manual search runs "
+                              "its trials after that; drop --write-back, and copy the values from the summary")
         if self.trials is not None:
             _check_count("the number of trials (-n)", self.trials)
         _check_count("--jobs", self.jobs)

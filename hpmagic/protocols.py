@@ -122,12 +122,28 @@ class Progress:
     trials: list[Trial] = field(default_factory=list)
     #: with ``--prune``: the points each running trial reported so far, by trial number
     running_curves: dict[int, list[tuple[float, float]]] = field(default_factory=dict)
+    #: when each running trial started, in seconds of ``elapsed``, by trial number
+    running_since: dict[int, float] = field(default_factory=dict)
+    #: finished trials that were stored before this run (a resumed study): counted in
+    #: ``finished``, but not in the time estimate, which they took no time of
+    resumed: int = 0
+    #: ``elapsed`` when the latest trial of this run finished
+    last_finish: float = 0.0
+    #: trial 0 runs the defaults
+    baseline: bool = False
 
     @property
     def remaining_seconds(self) -> float | None:
-        if self.finished == 0:
+        """The time left: the trials to finish at this run's pace so far (seconds per trial it
+        finished), less the time since the last one finished, and never less than what the
+        trials not yet started will take; ``None`` before this run finished a trial."""
+        done = self.finished - self.resumed
+        if done <= 0:
             return None
-        return self.elapsed / self.finished * max(self.total - self.finished, 0)
+        left = max(self.total - self.finished, 0)
+        pace = (self.last_finish or self.elapsed) / done
+        since = max(self.elapsed - (self.last_finish or self.elapsed), 0.0)
+        return max(pace * left - since, pace * max(left - self.running, 0), 0.0)
 
 
 class Reporter(Protocol):

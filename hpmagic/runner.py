@@ -60,7 +60,7 @@ class Runner:
     def run(self) -> TuneResult:
         """Run the search to its end; whatever happens, finished trials are in the result."""
         self._start = self.clock()
-        self._progress = Progress(total=self.plan.budget)
+        self._progress = Progress(total=self.plan.budget, baseline=self.plan.baseline)
         self._running: dict[int, Trial] = {}
         self._stop: StopReason | None = None  # set once no new trial may start
         self._all_failed = True  # every trial finished so far has failed
@@ -71,6 +71,7 @@ class Runner:
             for trial in stored:
                 if trial.state.counted:
                     self._learn(trial)
+            self._progress.resumed = self._progress.finished  # they took no time of this run
             if self.pruning is not None:
                 self.pruning.resume(stored)  # brackets and rungs go on where the study left them
             # A stop or crash during a resumed study's trial 0: run the defaults again, as trial 0.
@@ -125,6 +126,7 @@ class Runner:
             trial = Trial(number=number, params=params, started=time.time(), pruning=pruning)
             self.store.put(trial)
             self._running[number] = trial
+            self._progress.running_since[number] = self.clock() - self._start
             self.executor.submit(number, params)
             self._report()
 
@@ -144,6 +146,8 @@ class Runner:
         """Wait for trials to end; record them and tell the strategy."""
         for trial in self.executor.wait():
             running = self._running.pop(trial.number)
+            self._progress.running_since.pop(trial.number, None)
+            self._progress.last_finish = self.clock() - self._start
             if not trial.started:  # a record the executor made itself (a worker that died)
                 trial = trial.finish(started=running.started)
             if running.pruning:  # the bracket assigned when it started
@@ -181,6 +185,7 @@ class Runner:
         for trial in self._running.values():
             self.store.put(trial.finish(state=TrialState.INTERRUPTED, duration=time.time() - trial.started, error=why))
         self._running.clear()
+        self._progress.running_since.clear()
 
     def _report(self) -> None:
         if self.pruning is not None:

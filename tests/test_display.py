@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 import re
 import subprocess
@@ -56,6 +57,8 @@ class FakeClock:
 
 
 class Handle:
+    """A display the panel made (``show``): its first bundle and every update, in order."""
+
     def __init__(self, panel):
         self.panel = panel
         self.updates = []
@@ -78,53 +81,133 @@ def _bar(html: str) -> tuple[int, int, str]:
     return int(m.group(2)), int(m.group(1)), m.group(3)
 
 
-def test_panel_state_advances_and_is_closed(recorded):
-    reporter, result, handle = _run_widget(400, plot_interval=0.2)
-    # Every state message the panel's HTML widget sent, in order: the bar only grows while the
-    # search runs; the final state (the total, done) goes to the static HTML that replaces it.
-    status = next(c for c, kind, data in recorded
-                  if kind == "comm_open" and list(data.get("state", {}).get("_dom_classes", ())) == ["hpmagic-live"])
-    states = [_bar(d["state"]["value"]) for c, kind, d in recorded if c == status and "value" in d.get("state", {})]
+def test_panel_state_advances_and_ends_as_static_html(recorded):
+    handles = []
+    reporter = WidgetReporter(clock=FakeClock(), plot_interval=0.2, tick=None,
+                              show=lambda panel: handles.append(Handle(panel)) or handles[-1])
+    run(CELL, {}, TuneOptions(trials=400, seed=0, strategy="random"), reporter=reporter)
+    status, plot = handles
+    # The status output: static HTML from its first form on; the bar only grows while the
+    # search runs; the final state (the total, done) replaces it at the end.
+    assert set(status.panel) == {"text/html", "text/plain"} and status.panel["text/plain"] == "hpmagic: starting"
+    states = [_bar(u["text/html"]) for u in status.updates[:-1]]
     values = [value for value, _, _ in states]
     assert len(values) >= 3
     assert values == sorted(values) and values[-1] > values[0] and {total for _, total, _ in states} == {400}
     assert {state for _, _, state in states} == {"running"}
-    # The convergence plot joined the panel as a PNG at its first draw.
-    assert reporter.plot_draws >= 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
-    box = next(c for c, kind, data in recorded if kind == "comm_open" and data["state"]["_model_name"] == "VBoxModel")
-    shown = [bundle["application/vnd.jupyter.widget-view+json"]["model_id"] for bundle in (handle.panel, handle.updates[0])]
-    assert shown == [status, box] and reporter.panel.children == (reporter.status, reporter.plot)
-    # Every widget was closed (no dead widget left) but the default layout and style that all
-    # panels share, and the panel was replaced by static HTML.
-    opened = {c for c, kind, _ in recorded if kind == "comm_open"}
-    closed = {c for c, kind, _ in recorded if kind == "comm_close"}
-    assert status in closed and opened - closed <= {w.comm.comm_id for w in (reporter.status.layout, reporter.status.style)}
-    final = handle.updates[-1]
-    assert "application/vnd.jupyter.widget-view+json" not in final
-    assert "400/400 trials" in final["text/plain"] and "#4caf50" in final["text/html"]
-    assert _bar(final["text/html"]) == (400, 400, "done")
-
-
-def test_panels_share_one_layout_and_style_until_something_closes_them(recorded):
-    import ipywidgets
-
-    first, _, _ = _run_widget(5)
-    second, _, _ = _run_widget(5)
-    assert second.status.layout is first.status.layout and second.status.style is first.status.style
-    ipywidgets.Widget.close_all()  # what a user or another library may do
-    third, _, _ = _run_widget(5)
-    assert third.status.layout is not first.status.layout and third.status.layout.comm is not None
+    # The convergence plot joined the panel as a PNG output of its own at its first draw, and
+    # is emptied at the end (the summary has the plots).
+    assert reporter.plot_draws >= 1 and reporter.plot_png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _pngs(plot.panel["text/html"].replace("'", '"'))[0][:8] == b"\x89PNG\r\n\x1a\n"
+    assert "class='hpmagic-live-plot'" in plot.panel["text/html"] and plot.updates[-1] == {"text/html": "", "text/plain": ""}
+    # No widget was ever opened: nothing can be left dead in a saved notebook.
+    assert recorded == []
+    assert all("application/vnd.jupyter.widget-view+json" not in b for h in handles for b in [h.panel, *h.updates])
+    final = status.updates[-1]
+    assert "400/400 trials" in final["text/plain"] and "data-state='done'" in final["text/html"]
+    assert _bar(final["text/html"]) == (400, 400, "done") and reporter.final_html == final["text/html"]
 
 
 def test_redraws_stay_under_a_fixed_rate(recorded):
-    reporter, result, _ = _run_widget(3000)
+    reporter, result, handle = _run_widget(3000)
     fake_seconds = reporter.clock.now
-    # At most one status push per min_interval, plus the close, plus one per plot drawn.
-    assert reporter.updates <= (fake_seconds / reporter.min_interval + 1) + 1 + reporter.plot_draws
+    # At most one status push per min_interval, plus one per plot drawn.
+    assert reporter.updates <= (fake_seconds / reporter.min_interval + 1) + reporter.plot_draws
     assert reporter.plot_draws <= fake_seconds / reporter.plot_interval + 1
-    messages = sum(1 for _, kind, _ in recorded if kind == "comm_msg")
-    assert messages == reporter.updates  # what the panel counts is exactly what was sent
-    assert messages < 3000 / 20  # far fewer messages than trials
+    assert len(handle.updates) == reporter.updates - max(reporter.plot_draws - 1, 0) + 1  # + the final state
+    assert reporter.updates < 3000 / 20  # far fewer messages than trials
+
+
+class SetClock:
+    """A clock the test sets: the panel's timer sees time pass only when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def _wait_for(condition, what: str):
+    """Wait (for at most 30 s, however slow the machine) until ``condition()``."""
+    import time
+
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def test_a_change_dropped_by_the_rate_limit_is_shown_once_the_interval_has_passed(recorded):
+    from hpmagic.protocols import Progress, SearchInfo
+
+    clock, handles = SetClock(), []
+    reporter = WidgetReporter(clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=1.0)
+    reporter.start(SearchInfo(budget=10))
+    try:
+        clock.now = 1.0
+        reporter.update(Progress(total=10, running=1, running_since={0: 0.0}, elapsed=1.0))
+        assert handles[0].updates[-1]["text/plain"] == "hpmagic: 0/10 trials · trial 0 running for 0:01 · 0:01"
+        clock.now = 1.1  # the second worker's trial starts too soon after: not pushed now
+        reporter.update(Progress(total=10, running=2, running_since={0: 0.0, 1: 1.0}, elapsed=1.1))
+        assert len(handles[0].updates) == 1
+        clock.now = 1.4  # the interval has passed: the timer pushes the latest state
+        _wait_for(lambda: "2 running" in handles[0].updates[-1]["text/plain"], "the trailing update never came")
+        assert "2 running (trial 0 for 0:01, trial 1 for 0:00)" in handles[0].updates[-1]["text/plain"]
+    finally:
+        reporter.close(Progress(total=10, finished=10, status="done"), None)
+    assert not reporter._timer.is_alive()
+
+
+def test_the_timer_moves_the_clocks_on_during_a_long_trial(recorded):
+    from hpmagic.protocols import Progress, SearchInfo
+
+    clock, handles = SetClock(), []
+    reporter = WidgetReporter(clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=1.0)
+    reporter.start(SearchInfo(budget=5))
+    progress = Progress(total=5, running=1, running_since={0: 0.0}, baseline=True)
+    try:
+        clock.now = 0.3
+        reporter.update(progress)
+        assert handles[0].updates[-1]["text/plain"].endswith("trial 0 (the defaults) running for 0:00 · 0:00")
+        clock.now = 7.5  # no change from the runner for 7 s: the panel still counts
+        _wait_for(lambda: "running for 0:07" in handles[0].updates[-1]["text/plain"], "the clock stood still")
+        assert handles[0].updates[-1]["text/plain"] == "hpmagic: 0/5 trials · trial 0 (the defaults) running for 0:07 · 0:07"
+        assert progress.elapsed == 0.0  # the runner's object is read, never changed
+    finally:
+        reporter.close(Progress(total=5, finished=5, status="done"), None)
+
+
+def test_time_left_counts_only_the_trials_this_run_finished():
+    from hpmagic.protocols import Progress
+
+    # A resumed study: 13 stored trials, then 2 of this run in 10 s; 5 to go at 5 s each.
+    resumed = Progress(total=20, finished=15, resumed=13, elapsed=10.0, last_finish=10.0)
+    assert resumed.remaining_seconds == pytest.approx(25.0)
+    # 3 s into the next trial, 3 s less; a trial that overruns leaves the others' time.
+    assert dataclasses.replace(resumed, elapsed=13.0, running=1).remaining_seconds == pytest.approx(22.0)
+    assert dataclasses.replace(resumed, elapsed=60.0, running=1).remaining_seconds == pytest.approx(20.0)
+    assert Progress(total=20, finished=13, resumed=13, elapsed=4.0).remaining_seconds is None
+
+
+def test_a_resumed_study_does_not_count_its_stored_trials_as_instant(tmp_path):
+    from hpmagic.protocols import Progress
+
+    seen: list[Progress] = []
+
+    class Recorder:
+        def start(self, info): ...
+
+        def update(self, progress):
+            seen.append(dataclasses.replace(progress))
+
+        def close(self, progress, result): ...
+
+    opts = {"seed": 0, "strategy": "random", "study": "s", "storage": str(tmp_path / "s.sqlite")}
+    run(CELL, {}, TuneOptions(trials=6, quiet=True, **opts))
+    run(CELL, {}, TuneOptions(trials=9, display=Recorder(), **opts))
+    assert {p.resumed for p in seen} == {6} and seen[-1].finished == 9
+    assert all(p.remaining_seconds is None for p in seen if p.finished == 6)
 
 
 def test_bar_turns_red_when_the_first_trials_fail(recorded):
@@ -133,7 +216,7 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
     with pytest.raises(TrialsFailedError, match="all failed"):
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
     assert _bar(reporter.final_html)[2] == "failed"
-    assert "#e53935" in handles[0].updates[-1]["text/html"]
+    assert "data-state='failed'" in handles[0].updates[-1]["text/html"]
 
 
 def test_bar_turns_red_on_interrupt(recorded):
@@ -147,7 +230,7 @@ def test_bar_turns_red_on_interrupt(recorded):
     )
     result = run(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
     assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
-    assert "#e53935" in handles[0].updates[-1]["text/html"]
+    assert "data-state='interrupted'" in handles[0].updates[-1]["text/html"]
     assert "interrupted" in handles[0].updates[-1]["text/plain"]
 
 
@@ -197,7 +280,8 @@ def test_import_hpmagic_stays_light():
 
 
 def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
-    """Through a real ipykernel: a widget panel opens, advances, and gives way to static output."""
+    """Through a real ipykernel: the panel's outputs show, advance in place, and give way to
+    static output; no widget is opened."""
     with running_kernel(tmp_path) as (_, kc):
         reply, _ = execute(kc, "%load_ext hpmagic")
         assert reply["status"] == "ok"
@@ -205,22 +289,20 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
         reply, msgs = execute(kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.03)\n(x - 0.2) ** 2")
         assert reply["status"] == "ok"
     kinds = [m["msg_type"] for m in msgs]
-    opened = [m for m in msgs if m["msg_type"] == "comm_open"]
-    models = {m["content"]["data"]["state"]["_model_name"] for m in opened}
-    assert {"HTMLModel", "VBoxModel", "ImageModel"} <= models
-    shown = next(m for m in msgs if m["msg_type"] == "display_data")
-    assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
-    status = next(m["content"]["comm_id"] for m in opened if m["content"]["data"]["state"]["_model_name"] == "HTMLModel")
-    values = [_bar(m["content"]["data"]["state"]["value"]) for m in msgs
-              if m["msg_type"] == "comm_msg" and m["content"]["comm_id"] == status and "value" in m["content"]["data"].get("state", {})]
-    assert values and values == sorted(values) and {state for _, _, state in values} == {"running"}
-    closed = {m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_close"}
-    left_open = [m["content"]["data"]["state"]["_model_name"] for m in opened if m["content"]["comm_id"] not in closed]
-    assert sorted(left_open) == ["HTMLStyleModel", "LayoutModel"]  # shared by every panel of the session
-    replaced = [m for m in msgs if m["msg_type"] == "update_display_data"]
-    assert replaced and "application/vnd.jupyter.widget-view+json" not in replaced[-1]["content"]["data"]
-    assert "60/60 trials" in replaced[-1]["content"]["data"]["text/plain"]
-    assert _bar(replaced[-1]["content"]["data"]["text/html"]) == (60, 60, "done")
+    assert not {"comm_open", "comm_msg", "comm_close"} & set(kinds)
+    shown = [m for m in msgs if m["msg_type"] == "display_data"]
+    status_id, plot_id = (m["content"]["transient"]["display_id"] for m in shown)
+    assert "hpmagic-status" in shown[0]["content"]["data"]["text/html"]
+    assert "hpmagic-live-plot" in shown[1]["content"]["data"]["text/html"]
+    updates = [m["content"] for m in msgs if m["msg_type"] == "update_display_data"]
+    # Every message of the timer thread too belongs to the cell (its parent is the execute request).
+    assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
+    values = [_bar(u["data"]["text/html"]) for u in updates if u["transient"]["display_id"] == status_id]
+    assert values[:-1] and values == sorted(values) and {state for _, _, state in values[:-1]} == {"running"}
+    assert values[-1] == (60, 60, "done")
+    final = [u for u in updates if u["transient"]["display_id"] == status_id][-1]
+    assert "60/60 trials" in final["data"]["text/plain"]
+    assert [u for u in updates if u["transient"]["display_id"] == plot_id][-1]["data"]["text/html"] == ""
     result = next(m for m in msgs if m["msg_type"] == "execute_result")
     assert len(_pngs(result["content"]["data"]["text/html"])) == 3  # one parameter: no parallel coordinates
     assert kinds.index("execute_result") > kinds.index("update_display_data")
@@ -326,9 +408,9 @@ def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):
                               show=lambda panel: handles.append(Handle(panel)) or handles[-1])
     reporter.start(SearchInfo(budget=10, direction=Direction.MAXIMIZE, metric="accuracy"))
     reporter.update(_progress(1))  # one completed trial: nothing to plot yet
-    assert reporter.plot is None
+    assert reporter.plot_png is None and len(handles) == 1
     reporter.update(_progress(5))
-    assert reporter.plot_draws == 1 and reporter.plot.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert reporter.plot_draws == 1 and reporter.plot_png[:8] == b"\x89PNG\r\n\x1a\n" and len(handles) == 2
     reporter.close(_progress(10, status="done"), None)
     assert _bar(reporter.final_html) == (10, 10, "done") and "10/10 trials" in handles[0].updates[-1]["text/plain"]
 
@@ -363,3 +445,46 @@ def test_display_imports_neither_result_nor_runner_nor_api():
             elif isinstance(node, ast.Import) and id(node) not in typing_only:
                 found += [f"{path.name}:{node.lineno} {a.name}" for a in node.names if a.name in forbidden]
     assert found == []
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(a: str, b: str) -> float:
+    high, low = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds():
+    from hpmagic.display.palette import DARK_BACKGROUNDS, LIGHT_BACKGROUNDS, THEME, theme_css
+
+    assert _contrast("#000000", "#ffffff") == pytest.approx(21)  # the formula is WCAG's
+    low = [(name, theme, bg, round(_contrast(colour, bg), 2))
+           for name, c in THEME.items()
+           for theme, colour, backgrounds in (("light", c.light, LIGHT_BACKGROUNDS), ("dark", c.dark, DARK_BACKGROUNDS))
+           for bg in backgrounds if _contrast(colour, bg) < c.minimum_contrast]
+    assert low == []
+    css = theme_css(".a, .b")
+    assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
+    assert css.count(THEME["loss"].dark) == 1
+
+
+def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(recorded, monkeypatch):
+    from hpmagic.core import Direction
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    figures, render = [], plots.png
+    monkeypatch.setattr(plots, "png", lambda fig: figures.append(fig) or render(fig))
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
+    reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
+    [ax] = figures[0].axes
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
+    assert ax.lines and not any(line.get_clip_on() for line in ax.lines)
+    reporter.close(_progress(3, status="done"), None)

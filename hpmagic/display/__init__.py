@@ -1,7 +1,7 @@
 """What the user sees: progress while a search runs, and the result afterwards.
 
-- :mod:`.reporter` -- :func:`~.reporter.make_reporter`: the widget panel or the text line;
-- :mod:`.widget` -- the live ipywidgets panel (notebooks: JupyterLab, Notebook 7, VS Code);
+- :mod:`.reporter` -- :func:`~.reporter.make_reporter`: the live panel or the text line;
+- :mod:`.widget` -- the live panel: HTML outputs updated in place (notebooks: JupyterLab, Notebook 7, VS Code);
 - :mod:`.summary` -- the facts of a result's summary, computed once, for the two forms below;
 - :mod:`.text` -- the text summary (``repr(result)``) and one progress line redrawn in place
   (terminal IPython, plain Python);

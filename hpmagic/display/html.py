@@ -12,7 +12,7 @@ import base64
 from html import escape
 from typing import TYPE_CHECKING
 
-from .palette import STATE_STYLES
+from .palette import STATE_STYLES, THEME, theme_css
 from .summary import Headline, Summary, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -152,7 +152,17 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
     )
 
 
-_BAR_COLOURS = {"running": "#2196f3", "done": "#4caf50", "interrupted": "#e53935", "failed": "#e53935"}
+# The bar's colours: plain ones inline (they survive an untrusted notebook's sanitizer, which
+# drops <style> and var()), and the theme's from its CSS variables where the <style> applies.
+_BAR_STATES = {"running": "bar-running", "done": "bar-done", "interrupted": "bar-stopped", "failed": "bar-stopped"}
+_STATUS_CSS = (
+    "<style>" + theme_css(".hpmagic-status") + "\n"
+    ".hpmagic-status {color: var(--jp-ui-font-color1, inherit); font-family: var(--jp-ui-font-family, sans-serif)}\n"
+    ".hpmagic-status .hpmagic-track {background: var(--hpmagic-track) !important}\n"
+    + "\n".join(f".hpmagic-status [data-state={state}] .hpmagic-fill {{background: var(--hpmagic-{name}) !important}}"
+                for state, name in _BAR_STATES.items())
+    + "</style>"
+)
 
 
 def status_html(progress: Progress, line: str) -> str:
@@ -161,16 +171,21 @@ def status_html(progress: Progress, line: str) -> str:
     The live panel shows it while the search runs and the notebook keeps it once the search
     has ended: one markup for both, so what is saved looks like what was seen.  The bar is an
     ARIA progress bar (``role``, ``aria-valuenow``...) and ``data-state`` carries the status.
+    The bar keeps 240 px while there is room and the line wraps beside it; in a narrow output
+    the line goes below the bar (``flex-wrap``) and the bar shrinks with the output.  Colours
+    follow the front end's theme (see :mod:`.palette`).
     """
     done = min(progress.finished, progress.total)
     frac = done / progress.total if progress.total else 1.0
-    colour = _BAR_COLOURS.get(progress.status, "#2196f3")
+    light = THEME[_BAR_STATES.get(progress.status, "bar-running")].light
     return (
-        "<div class='hpmagic-status' style='display:flex;align-items:center;gap:8px;font-size:13px'>"
-        "<b>hpmagic</b>"
-        f"<span role='progressbar' aria-valuemin='0' aria-valuemax='{progress.total}' aria-valuenow='{done}' "
-        f"data-state='{escape(progress.status)}' "
-        "style='display:inline-block;flex:none;width:240px;height:12px;background:#e0e0e0;border-radius:2px'>"
-        f"<span style='display:block;width:{100 * frac:.1f}%;height:100%;background:{colour};border-radius:2px'></span>"
-        f"</span><span>{escape(line)}</span></div>"
+        f"{_STATUS_CSS}<div class='hpmagic-status' style='display:flex;flex-wrap:wrap;align-items:center;"
+        "gap:4px 8px;font-size:13px;max-width:100%'>"
+        "<b style='flex:none'>hpmagic</b>"
+        f"<span class='hpmagic-track' role='progressbar' aria-valuemin='0' aria-valuemax='{progress.total}' "
+        f"aria-valuenow='{done}' data-state='{escape(progress.status)}' "
+        "style='display:inline-block;flex:0 1 240px;min-width:80px;height:12px;background:#e0e0e0;border-radius:2px'>"
+        f"<span class='hpmagic-fill' style='display:block;width:{100 * frac:.1f}%;height:100%;background:{light};"
+        "border-radius:2px'></span>"
+        f"</span><span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{escape(line)}</span></div>"
     )

@@ -1,4 +1,4 @@
-"""Which progress display a search gets: the widget panel in a notebook, the text line elsewhere."""
+"""Which progress display a search gets: the live panel in a notebook, the text line elsewhere."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def widget_frontend() -> bool:
 def make_reporter(kind: Any = "auto") -> Reporter:
     """A progress reporter: ``"auto"``, ``"widget"``, ``"text"``, ``"none"``, or an object used as is.
 
-    ``"auto"`` is the widget panel inside a Jupyter kernel and the text line elsewhere.
+    ``"auto"`` is the live panel inside a Jupyter kernel and the text line elsewhere.
     """
     if not isinstance(kind, str):
         return kind

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from ..protocols import Progress, SearchInfo
     from ..result import TuneResult
 
-__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "TextReporter"]
+__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "running_text", "TextReporter"]
 
 _WIDTH = 20
 
@@ -87,7 +87,7 @@ def status_text(progress: Progress) -> str:
     if pruned:
         parts.append(f"{pruned} pruned")
     if progress.running and progress.status == "running":
-        parts.append(f"{progress.running} running")
+        parts.append(running_text(progress))
     if progress.failed:
         parts.append(f"{progress.failed} failed")
     if interrupted:
@@ -102,6 +102,31 @@ def status_text(progress: Progress) -> str:
     if progress.status != "running":
         parts.append(progress.status)
     return " · ".join(parts)
+
+
+#: How many running trials the status line names, with how long each has run.
+_RUNNING_NAMED = 3
+
+
+def running_text(progress: Progress) -> str:
+    """What runs: ``trial 0 (the defaults) running for 0:07``, ``2 running (trial 4 for 0:12,
+    trial 5 for 0:03)``; ``2 running`` when the start times are not known."""
+    since = sorted(progress.running_since.items())
+    if not since:
+        return f"{progress.running} running"
+
+    def name(number: int) -> str:
+        return "trial 0 (the defaults)" if number == 0 and progress.baseline else f"trial {number}"
+
+    def ran(started: float) -> str:
+        return fmt_clock(max(progress.elapsed - started, 0.0))
+
+    if len(since) == 1:
+        number, started = since[0]
+        return f"{name(number)} running for {ran(started)}"
+    named = ", ".join(f"{name(n)} for {ran(t)}" for n, t in since[:_RUNNING_NAMED])
+    more = ", …" if len(since) > _RUNNING_NAMED else ""
+    return f"{len(since)} running ({named}{more})"
 
 
 def _ended(progress: Progress) -> tuple[int, int]:

@@ -1,28 +1,49 @@
 """The live panel in a notebook: a progress bar with its status line, and a convergence plot
 (with the learning curves beside it once a trial reported points with ``hpmagic.report``).
 
-The panel is as few widgets as it can be, because every widget costs the kernel a comm (and
-one for its layout and style) to open and to close, and a fast search feels that: it is one
-``ipywidgets.HTML`` showing the bar and the status line (the same markup the notebook keeps at
-the end, :func:`.html.status_html`), joined by an ``Image`` for the convergence plot only
-when the first plot is drawn.  Two rates bound what reaches the front end:
+The panel is two outputs of the cell with a display id each, updated in place
+(``update_display_data``), not widgets: the status line is static HTML (the same markup the
+notebook keeps at the end, :func:`.html.status_html`) and the plot a PNG in an ``<img>``,
+joined when the first plot is drawn.  So a notebook saved while a search runs (JupyterLab
+autosaves) and opened again after it ended, or after the kernel restarted, shows the last
+state it saved, never "Error displaying widget: model not found": there is no widget model
+to lose.  (A front end renders a widget view only from its live model and shows that error
+when the model is gone, whatever other forms the output carries.)  An update costs the
+kernel one message, as a widget's state change would, and there is nothing to open or close
+(nor the front end's "removeChild" error when a closed widget's view went away).
 
-- the bar and the status line are pushed at most once every ``min_interval`` seconds;
-- the convergence plot is rendered off screen (matplotlib's Agg canvas, to a PNG) at most
-  once every ``plot_interval`` seconds, and never more often than keeps its rendering time
-  under ``plot_budget`` of the wall time, so it cannot slow a search of fast trials.
+What reaches the front end is bounded by two rates:
 
-``updates`` counts the widget state messages sent (one per changed value; opening and
-closing a widget are not counted) and ``plot_draws`` the renders; tests and the benchmark read them.
+- the status line is pushed at most once every ``min_interval`` seconds, and the latest state
+  always within that time: a change that came too soon is pushed by a background timer once
+  the interval has passed (a trailing update), so "2 running" shows even when the second
+  trial started right after the first;
+- the plot is rendered off screen (matplotlib's Agg canvas) at most once every
+  ``plot_interval`` seconds, and never more often than keeps its rendering time under
+  ``plot_budget`` of the wall time, so it cannot slow a search of fast trials.  Only the draw
+  is timed: matplotlib is imported beforehand, by the timer once the search has run half a
+  ``plot_interval``, so its first import (about half a second) does not delay later draws.
 
-At the end the widgets are closed, so no dead widget is saved with the notebook, and the
-panel's place in the output is taken by static HTML: the bar, green when the search ran to
-its end and red when it stopped on errors or an interrupt, and the final status line.  The
-full summary with its plots is the ``TuneResult`` the cell returns.
+Between changes the timer refreshes the status line every ``tick`` seconds: elapsed time,
+time left, and how long each running trial has run ("trial 0 (the defaults) running for
+0:07"), so a search of slow trials never looks hung.  The timer is a daemon thread that
+sleeps on an event; ``close`` stops it and waits for it, and a search shorter than
+``min_interval`` sends no update at all.
+
+``updates`` counts the update messages sent (status and plot; the first display and the
+close are not counted) and ``plot_draws`` the renders; tests and the benchmark read them.
+
+At the end the status output is replaced by the final bar, green when the search ran to its
+end and red when it stopped on errors or an interrupt, with the final status line, and the
+live plot is removed (the result's summary has the full plots).
 """
 
 from __future__ import annotations
 
+import base64
+import contextvars
+import dataclasses
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -40,34 +61,17 @@ _PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
 _CURVES_SIZE = (10.0, 2.6)  # the convergence plot and the learning curves, side by side
 
 
-_shared: dict[str, Any] = {}
-
-
-def _shared_layout_and_style():
-    """One default ``Layout`` and ``HTMLStyle`` for every panel's status line.
-
-    Each is a widget of its own (a comm to open and close), and the status line needs only
-    the defaults: sharing them halves what a panel costs the kernel to show and to close.
-    They are made again if something closed them (``Widget.close_all()``).
-    """
-    import ipywidgets as w
-    from ipywidgets.widgets.widget_string import HTMLStyle
-
-    for name, make in (("layout", w.Layout), ("style", HTMLStyle)):
-        if _shared.get(name) is None or _shared[name].comm is None:
-            _shared[name] = make()
-    return _shared["layout"], _shared["style"]
-
-
-def _bundle(widget, text: str) -> dict:
-    """What ``display(widget)`` would send, with our own plain-text form, made directly: a
-    raw bundle skips IPython's formatters, which a fast search would feel."""
-    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
-    return {"application/vnd.jupyter.widget-view+json": view, "text/plain": text}
+def _status_bundle(progress: Progress, line: str) -> dict[str, str]:
+    return {"text/html": status_html(progress, line), "text/plain": "hpmagic: " + line}
 
 
 class WidgetReporter:
-    """The live panel: a :class:`~hpmagic.protocols.Reporter` for notebooks (see the module's docstring)."""
+    """The live panel: a :class:`~hpmagic.protocols.Reporter` for notebooks (see the module's docstring).
+
+    ``show(bundle)`` replaces IPython's ``display`` (tests): it is called with each output's
+    first bundle and returns a handle whose ``update(bundle, raw=True)`` replaces it.
+    ``tick=None`` turns the timer off (then a dropped update waits for the next change).
+    """
 
     def __init__(
         self,
@@ -76,58 +80,113 @@ class WidgetReporter:
         plot_budget: float = 0.05,
         clock: Callable[[], float] = time.monotonic,
         show: Callable[[dict], Any] | None = None,
+        tick: float | None = 1.0,
     ):
         self.min_interval = min_interval
         self.plot_interval = plot_interval
         self.plot_budget = plot_budget
+        self.tick = tick
         self.clock = clock
-        self._show = show  # called with the display bundle instead of IPython's display (tests)
+        self._show = show
         self.updates = 0
         self.plot_draws = 0
-        self.panel = None
-        self.handle = None
+        self.handle: Any = None
+        self.plot_handle: Any = None
+        self.status_value = ""  # the HTML the status output shows
+        self.plot_png: bytes | None = None  # the PNG the plot output shows
+        self.plot_width = 0  # its width in pixels
         self.final_html = ""
+        self._timer: threading.Thread | None = None
 
     # -- the reporter protocol ------------------------------------------------------------
 
     def start(self, info: SearchInfo) -> None:
-        import ipywidgets as w
-
         self.info = info
-        starting = Progress(total=max(int(info.budget), 1))
-        layout, style = _shared_layout_and_style()
-        self.status = w.HTML(value=status_html(starting, "starting"), layout=layout, style=style, _dom_classes=["hpmagic-live"])
-        self.plot = None  # an Image, made at the first draw
-        self.panel = self.status
-        now = self.clock()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress: Progress | None = None  # the runner's live object, read under the lock
+        self._seen = self._started = now = self.clock()
         self._last = now  # "starting" stands for min_interval: a search that ends sooner sends no update
+        self._pending = False  # a change not pushed yet (it came too soon)
         self._next_plot = now + self.plot_interval  # the first plot once there is something to see
-        self._plotted_finished = -1
-        self.handle = self._display(_bundle(self.panel, "hpmagic: starting"))
+        self._plotted: tuple[int, int] | None = None
+        bundle = _status_bundle(Progress(total=max(int(info.budget), 1)), "starting")
+        self.status_value = bundle["text/html"]
+        self.handle = self._display(bundle)
+        if self.tick is not None:
+            # The timer publishes with the cell's parent header: the context is copied.
+            run = contextvars.copy_context().run
+            self._timer = threading.Thread(target=run, args=(self._tick_loop,), name="hpmagic-panel", daemon=True)
+            self._timer.start()
 
     def update(self, progress: Progress) -> None:
         now = self.clock()
-        if now - self._last < self.min_interval:
-            return
-        self._last = now
-        self._push(progress)
-        if now >= self._next_plot and progress.finished != self._plotted_finished:
-            self._draw_plot(progress)
+        with self._lock:
+            self._progress, self._seen = progress, now
+            if now - self._last < self.min_interval:
+                self._pending = True
+                return
+            self._refresh(progress, now)
 
     def close(self, progress: Progress, result: TuneResult | None) -> None:
-        # The final state goes straight into the static output: a last push to widgets about
-        # to close would be a message nobody sees.
-        line = status_text(progress)
-        self.final_html = status_html(progress, line)
-        self.status.close()  # its layout and style are shared with later panels
-        if self.plot is not None:
-            for widget in (self.plot, self.panel):
-                widget.layout.close()
-                widget.close()
-        if self.handle is not None:
-            self.handle.update({"text/html": self.final_html, "text/plain": line}, raw=True)
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.join(timeout=10)
+        with self._lock:  # the timer, if it is still drawing, finishes first
+            line = status_text(progress)
+            bundle = _status_bundle(progress, line)
+            self.final_html = bundle["text/html"]
+            if self.plot_handle is not None:
+                self.plot_handle.update({"text/html": "", "text/plain": ""}, raw=True)
+            if self.handle is not None:
+                self.handle.update(bundle, raw=True)
 
-    # -- drawing ---------------------------------------------------------------------------
+    # -- the timer -------------------------------------------------------------------------
+
+    def _tick_loop(self) -> None:
+        """Push a change that came too soon once ``min_interval`` has passed, refresh the
+        clocks every ``tick``, and import matplotlib before the first plot is due."""
+        assert self.tick is not None
+        imported = False
+        while True:
+            with self._lock:
+                base = self._last + (self.min_interval if self._pending else max(self.tick, self.min_interval))
+                wait = max(base - self.clock(), 0.01)
+            if self._stop.wait(wait):
+                return
+            now = self.clock()
+            if not imported and now - self._started >= self.plot_interval / 2:
+                from . import plots  # noqa: F401 - the first import, off the search's thread
+
+                imported = True
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                now = self.clock()
+                if self._progress is not None and now - self._last >= self.min_interval:
+                    self._refresh(self._snapshot(now), now)
+
+    def _snapshot(self, now: float) -> Progress:
+        """The runner's progress as it is now, with its clock moved on to ``now``: a copy, since
+        the runner goes on changing it on its own thread."""
+        p = self._progress
+        assert p is not None
+        return dataclasses.replace(p, elapsed=p.elapsed + max(now - self._seen, 0.0), trials=list(p.trials),
+                                   running_since=dict(p.running_since), running_curves=dict(p.running_curves))
+
+    # -- drawing (under the lock) ----------------------------------------------------------
+
+    def _refresh(self, progress: Progress, now: float) -> None:
+        self._last, self._pending = now, False
+        bundle = _status_bundle(progress, status_text(progress))
+        if bundle["text/html"] != self.status_value:
+            self.status_value = bundle["text/html"]
+            if self.handle is not None:
+                self.handle.update(bundle, raw=True)
+            self.updates += 1
+        key = (progress.finished, sum(len(points) for points in progress.running_curves.values()))
+        if now >= self._next_plot and key != self._plotted:
+            self._draw_plot(progress, key)
 
     def _display(self, bundle: dict):
         if self._show is not None:
@@ -136,14 +195,8 @@ class WidgetReporter:
 
         return display(bundle, raw=True, display_id=True)
 
-    def _push(self, progress: Progress) -> None:
-        value = status_html(progress, status_text(progress))
-        if self.status.value != value:
-            self.status.value = value
-            self.updates += 1
-
-    def _draw_plot(self, progress: Progress) -> None:
-        from . import plots
+    def _draw_plot(self, progress: Progress, key: tuple[int, int]) -> None:
+        from . import plots  # imported before the timing starts: only the draw is charged
 
         start = time.perf_counter()
         trials = progress.trials
@@ -155,25 +208,39 @@ class WidgetReporter:
         fig = plots.figure(*size, dpi=_PLOT_DPI)
         axes = fig.subplots(1, 2) if curves else [fig.add_subplot()]
         plots.draw_live(axes[0], trials, self.info.direction, self.info.metric)
+        _tidy_trial_axis(axes[0])
         if curves:
             plots.draw_live_curves(axes[1], trials, self.info.direction, self.info.metric, running)
-        png = plots.png(fig)
-        width = f"{int(size[0] * _PLOT_DPI)}px"  # shown at its own pixel size: a stretched PNG blurs
-        if self.plot is None:
-            import ipywidgets as w
-
-            self.plot = w.Image(value=png, format="png", layout=w.Layout(width=width), _dom_classes=["hpmagic-live-plot"])
-            self.panel = w.VBox([self.status, self.plot])
-            if self.handle is not None:
-                self.handle.update(_bundle(self.panel, "hpmagic: " + status_text(progress)), raw=True)
+        self.plot_png = png = plots.png(fig)
+        self.plot_width = int(size[0] * _PLOT_DPI)  # shown at its own pixel size: a stretched PNG blurs
+        bundle = {"text/html": _plot_html(png, self.plot_width),
+                  "text/plain": f"hpmagic: the convergence plot after {progress.finished} trials"}
+        if self.plot_handle is None:
+            self.plot_handle = self._display(bundle)
         else:
-            if self.plot.layout.width != width:  # the first curves came after the first plot
-                self.plot.layout.width = width
-                self.updates += 1
-            self.plot.value = png
+            self.plot_handle.update(bundle, raw=True)
             self.updates += 1
         self.plot_draws += 1
-        self._plotted_finished = progress.finished
+        self._plotted = key
         spent = time.perf_counter() - start
         # Keep rendering under plot_budget of the wall time, whatever the machine.
         self._next_plot = self.clock() + max(self.plot_interval, spent / self.plot_budget)
+
+
+def _plot_html(png: bytes, width: int) -> str:
+    """The live plot as an <img>: its own pixel size where there is room (a stretched PNG
+    blurs), narrower with the output (``max-width``)."""
+    data = base64.b64encode(png).decode("ascii")
+    return (f"<img class='hpmagic-live-plot' alt='the convergence plot so far' width='{width}' "
+            f"style='max-width:100%;height:auto' src='data:image/png;base64,{data}'/>")
+
+
+def _tidy_trial_axis(ax: Any) -> None:
+    """Whole trial numbers on the x axis (never 0.25), and room at the edges so that no point
+    is cut in half by the frame."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.margins(x=0.04, y=0.08)
+    for artist in ax.lines:
+        artist.set_clip_on(False)
