@@ -27,7 +27,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 # The modules whose public names the API reference (docs/api/) shows.
-DOCUMENTED = ["hpmagic", "hpmagic.errors", "hpmagic.strategies.hyperopt", "hpmagic.core"]
+DOCUMENTED = ["hpmagic", "hpmagic.errors", "hpmagic.strategies.hyperopt", "hpmagic.core", "hpmagic.cell.writeback"]
 
 
 def has_own_docstring(obj: object) -> bool:
