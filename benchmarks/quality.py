@@ -453,6 +453,78 @@ def gp_proposal_seconds(finished: int = 100, repeats: int = 10) -> float:
     return statistics.median(times)
 
 
+# ---------------------------------------------------------------------------------------
+# Time-budget table: best value reached in a fixed wall time on a cheap problem (issue 14)
+# ---------------------------------------------------------------------------------------
+
+TIME_BUDGET_METHODS = ("auto", "gp", "tpe", "de", "evolution", "sobol", "random", "optuna:default")
+#: Seconds each trial of the time-budget problem sleeps: a cheap cell, as a quick model fit.
+TIME_BUDGET_TRIAL = 0.003
+
+
+def cheap_hartmann6(params: dict[str, Any]) -> float:
+    """Hartmann6 that takes ``TIME_BUDGET_TRIAL`` seconds per evaluation (a sleep, so it
+    costs the same on a loaded machine)."""
+    time.sleep(TIME_BUDGET_TRIAL)
+    return hartmann6_fn(params)
+
+
+def run_timed(method: str, seconds: float, seed: int) -> tuple[float, int, str]:
+    """One search of ``method`` for ``seconds`` of wall time: (best loss, trials run, strategy reason)."""
+    problem = synthetic_problems()["hartmann6"]
+    obj = Timed(cheap_hartmann6)
+    if method == "optuna:default":
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed))
+        study.optimize(lambda t: obj(problem.optuna(t)), timeout=seconds)
+        return min(obj.losses), len(obj.losses), ""
+    import hpmagic
+
+    result = hpmagic.tune(problem.cell, {"objective": obj}, trials=10**7, timeout=seconds, strategy=method,
+                          seed=seed, quiet=True, baseline=False, apply=False)
+    values = [t.value for t in result.trials if t.value is not None]  # trials run isolated: obj's copy counted them
+    return min(values), len(values), result.strategy_reason
+
+
+def time_budget_table(seconds: float = 10.0, seeds: int = 5, methods: tuple[str, ...] = TIME_BUDGET_METHODS) -> None:
+    """Print the time-budget table: per method, the median best, regret, trials and score over ``seeds``.
+
+    score = 100 * (R - best) / (R - O) with ``R`` the median best of hpmagic's ``random`` in
+    the same time and ``O`` the optimum; "within 10%" of the best strategy means a median
+    score of at least 0.9 times the best median score of hpmagic's strategies.
+    """
+    runs: dict[str, list[tuple[float, int, str]]] = {m: [] for m in methods}
+    for method in methods:  # imports (scikit-learn, hyperopt, optuna) are not part of the race
+        run_timed(method, 0.5, 0)
+    for seed in range(seeds):
+        for method in methods:  # interleaved, so drift in machine load hits everyone alike
+            runs[method].append(run_timed(method, seconds, seed))
+    optimum = synthetic_problems()["hartmann6"].optimum
+    assert optimum is not None
+    rnd = statistics.median(b for b, _, _ in runs["random"]) if "random" in runs else 0.0
+
+    def score(best: float) -> float:
+        return 100.0 * (rnd - best) / (rnd - optimum)
+
+    print(f"\nTime budget: Hartmann6 with {1e3 * TIME_BUDGET_TRIAL:.0f} ms per trial, {seconds:g} s per search, "
+          f"{seeds} seeds (medians; score 0 = random search in the same time, 100 = optimum {optimum})\n")
+    print(f"{'method':<18}{'best':>10}{'regret':>11}{'trials':>9}{'score':>8}")
+    scores = {}
+    for method in methods:
+        bests = [b for b, _, _ in runs[method]]
+        scores[method] = statistics.median(score(b) for b in bests)
+        print(f"{method:<18}{statistics.median(bests):>10.4f}{statistics.median(bests) - optimum:>11.2e}"
+              f"{statistics.median(n for _, n, _ in runs[method]):>9.0f}{scores[method]:>8.1f}")
+    if "auto" in runs:
+        top = max(v for m, v in scores.items() if m != "auto" and not m.startswith("optuna"))
+        verdict = "within" if scores["auto"] >= 0.9 * top else "NOT within"
+        print(f"auto: score {scores['auto']:.1f}, {verdict} 10% of the best hpmagic strategy ({top:.1f})")
+        for reason in sorted({r for _, _, r in runs["auto"]})[:3]:
+            print(f"  e.g. {reason}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method and problem (default 10)")
@@ -461,13 +533,23 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated problem names, or 'synthetic', 'sklearn', 'all' (default)")
     parser.add_argument("--methods", default="all", help="comma-separated methods (default all)")
     parser.add_argument("--quick", action="store_true", help="3 seeds, 30 trials, synthetic problems only")
+    parser.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
+                        help="seconds per search of the time-budget table, 5 seeds (default 10; 0: no table)")
+    parser.add_argument("--time-budget-only", action="store_true", help="print only the time-budget table")
     parser.add_argument("--cache", default=str(Path(__file__).with_name(".cache") / "quality-cv.json"),
                         help="JSON file caching cross-validation results ('' for none)")
+    parser.add_argument("--table", choices=("quality", "parallel"), default="quality",
+                        help="'parallel': 1, 4 and 8 trials in flight (benchmarks/quality_parallel.py)")
+    parser.add_argument("--parallel-trials", type=int, default=64, help="trials per search in the parallel table")
     args = parser.parse_args(argv)
+    if args.table == "parallel":
+        return parallel_main(args)
     if args.quick:
         args.seeds, args.trials, args.problems = 3, 30, "synthetic"
     warnings.simplefilter("ignore")
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
+    if args.time_budget_only:
+        return time_budget_table(args.time_budget or 10.0)
 
     from hpmagic.strategies import STRATEGIES
 
@@ -546,6 +628,26 @@ def main(argv: list[str] | None = None) -> None:
         print("\nauto picked: " + "; ".join(f"{p}: {', '.join(sorted(s))}" for p, s in picked.items()))
     print(f"gp proposal time with 100 finished trials (Hartmann6, median of 10 asks): {gp_proposal_seconds():.3f} s")
     print(f"total time {time.perf_counter() - began:.0f} s")
+    if args.time_budget and not args.quick:
+        time_budget_table(args.time_budget)
+
+
+def parallel_main(args: argparse.Namespace) -> None:
+    """``--table parallel``: Hartmann6, Branin and Branin on integers by default, every strategy that proposes on its own."""
+    warnings.simplefilter("ignore")
+    logging.getLogger("hyperopt").setLevel(logging.ERROR)
+    sys.path.insert(0, str(Path(__file__).parent))
+    from quality_parallel import PARALLEL_STRATEGIES, parallel_problems, parallel_table
+
+    from hpmagic.strategies import STRATEGIES
+
+    problems = {**synthetic_problems(), **parallel_problems()}
+    chosen = ["hartmann6", "branin", "branin-int"] if args.problems == "all" else args.problems.split(",")
+    strategies = [s for s in PARALLEL_STRATEGIES if s == "auto" or s in STRATEGIES]
+    if args.methods != "all":
+        strategies = [m.partition(":")[2] or m for m in args.methods.split(",") if m and not m.startswith("optuna")]
+    ok = parallel_table(problems, chosen, strategies, args.seeds, args.parallel_trials)
+    sys.exit(0 if ok else 1)
 
 
 if __name__ == "__main__":

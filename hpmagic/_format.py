@@ -27,8 +27,12 @@ def fmt_params(params: dict[str, Any]) -> str:
 
 
 def fmt_seconds(seconds: float) -> str:
-    """A duration for summaries: ``4.2 s``, ``3 min 07 s``, ``1 h 05 min``."""
-    if seconds < 60:
+    """A duration for summaries: ``under 1 ms``, ``35 ms``, ``4.2 s``, ``3 min 07 s``, ``1 h 05 min``."""
+    if seconds < 0.0005:
+        return "under 1 ms"
+    if seconds < 0.0995:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 59.95:
         return f"{seconds:.1f} s"
     minutes, sec = divmod(int(round(seconds)), 60)
     if minutes < 60:

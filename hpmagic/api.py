@@ -230,8 +230,10 @@ class Search:
                 return
             self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
             notes += study.notes
-        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed,
-                                  jobs=opts.jobs, grid_points=opts.grid_points)
+        rule = opts.prune_rule()  # the strategy learns from pruned trials knowing the rule ("auto": the default)
+        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
+                                  grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto",
+                                  timeout=opts.timeout)  # auto weighs proposals against trials
         self.strategy = make_strategy(self.spec, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):

@@ -172,6 +172,11 @@ class TrialsFailedError(SearchStopped):
             result,
         )
 
+    def _render_traceback_(self) -> list[str]:
+        # IPython shows this instead of a traceback: the cell's own error under its own name,
+        # not a UsageError (the %%tune line was fine) and no frames of hpmagic.
+        return f"{type(self).__name__}: {self}".splitlines()
+
 
 class SearchError(SearchStopped):
     """The search could not go on (for example, the strategy raised); ``result`` keeps what finished."""

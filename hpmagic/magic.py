@@ -18,7 +18,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
 from .api import run
-from .errors import HpmagicError
+from .errors import HpmagicError, TrialsFailedError
 from .options import TuneOptions
 from .result import TuneResult
 
@@ -35,11 +35,12 @@ class TuneMagics(Magics):
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
     @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, manual "
+              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, de, manual "
                    "(sliders and a Run button: each click is one trial), "
                    "or the name of a Strategy object in the namespace.")
     @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
-              help="Start no new trial after this many seconds.")
+              help="Start no new trial after this many seconds. With -s auto, proposals are then "
+                   "timed against the trials, and a GP whose proposals cost more hands over to de.")
     @argument("--seed", type=int, default=None, metavar="N",
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
     @argument("--grid-points", type=int, default=5, metavar="K",
@@ -114,6 +115,8 @@ class TuneMagics(Magics):
             if isinstance(result, TuneResult):
                 result = _write_back(shell, opts, result, line, cell, python)
             return result
+        except TrialsFailedError:
+            raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
         except HpmagicError as exc:
             raise UsageError(str(exc)) from None
         except KeyboardInterrupt:
@@ -121,6 +124,9 @@ class TuneMagics(Magics):
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
                   file=sys.stderr)
             return None
+
+    # magic_arguments starts the help with reST's "::" (a literal block): not for %%tune? readers.
+    tune.__doc__ = (tune.__doc__ or "").replace("::\n\n  ", "", 1)
 
 
 def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, line: str, cell: str, python: str) -> TuneResult:

@@ -10,6 +10,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,6 +106,76 @@ class TuneResult:
         if best is None:
             return {}
         return {p.name: best.params.get(p.name, p.default) for p in self.space}
+
+    # -- noise: the fold spread (see the README's "Python API") ----------------------------------
+
+    def spread(self, trial: Trial) -> tuple[float, int] | None:
+        """The standard deviation of ``trial``'s fold scores and their count, when its
+        objective was a sequence of scores (cross-validation folds); ``None`` otherwise."""
+        keys = self.fold_keys(trial)
+        if keys is None or not math.isfinite(trial.metrics[keys[0]]):
+            return None
+        return float(trial.metrics[keys[0]]), int(trial.metrics.get(keys[1], 1) or 1)
+
+    def fold_keys(self, trial: Trial) -> tuple[str, str] | None:
+        """The keys of ``trial.metrics`` that hold its objective's fold spread and count:
+        ``("std", "n")`` for a sequence of scores, ``("acc_std", "acc_n")`` when the key
+        ``acc`` of a returned dict was (the objective's own key is the one not among the
+        metrics); ``None`` when the objective had no folds."""
+        m = trial.metrics
+        if "std" in m:
+            return "std", "n"
+        bases = [k[:-4] for k in m if k.endswith("_std") and k[:-4] not in m]
+        base = self.metric if self.metric in bases else (bases[0] if len(bases) == 1 else None)
+        return None if base is None else (f"{base}_std", f"{base}_n")
+
+    def _stderr(self, trial: Trial) -> float:
+        found = self.spread(trial)
+        return 0.0 if found is None else found[0] / math.sqrt(max(found[1], 1))
+
+    def indistinguishable(self, trial: Trial) -> bool:
+        """True when ``trial``'s mean fold score cannot be told apart from the best trial's:
+        the difference is within twice its standard error (that of two independent means,
+        ``sqrt(se_best**2 + se**2)`` with ``se = std / sqrt(folds)``; folds shared by both
+        trials make it a cautious test).  False without fold spreads, and for the best itself."""
+        best = self.best_trial
+        if best is None or trial.value is None or best.value is None or trial.number == best.number:
+            return False
+        if self.spread(best) is None or self.spread(trial) is None:
+            return False
+        return abs(best.value - trial.value) <= 2 * math.hypot(self._stderr(best), self._stderr(trial))
+
+    def estimates(self) -> dict[int, float]:
+        """Each complete trial's value as the search estimates it: its mean fold score shrunk
+        toward the mean of all trials, the more the noisier it is (an empirical-Bayes
+        normal-normal estimate: prior variance = the variance of the means less their mean
+        squared standard error).  Trials without a fold spread keep their observed value."""
+        done = [t for t in self.completed if t.value is not None]
+        noisy = [t for t in done if self.spread(t) is not None]
+        out = {t.number: float(t.value) for t in done}  # type: ignore[arg-type]
+        if len(noisy) < 3:
+            return out
+        values = [float(t.value) for t in noisy]  # type: ignore[arg-type]
+        mean = math.fsum(values) / len(values)
+        se2 = [self._stderr(t) ** 2 for t in noisy]
+        prior = max(0.0, math.fsum((v - mean) ** 2 for v in values) / (len(values) - 1) - math.fsum(se2) / len(se2))
+        for t, v, e in zip(noisy, values, se2):
+            out[t.number] = mean + (prior / (prior + e) if prior + e > 0 else 1.0) * (v - mean)
+        return out
+
+    @property
+    def best_estimated(self) -> Trial | None:
+        """The complete trial with the best :meth:`estimates` value: the best configuration
+        by the estimate rather than by the luckiest observation (:attr:`best_trial`, which is
+        what is applied to the notebook).  The same trial as :attr:`best_trial` unless fold
+        spreads differ; ``None`` when no trial completed."""
+        est = self.estimates()
+        if not est:
+            return None
+        sign = 1.0 if self.maximize else -1.0
+        done = {t.number: t for t in self.completed}
+        number = max(est, key=lambda n: (sign * est[n], sign * float(done[n].value), -n))  # type: ignore[arg-type]
+        return done[number]
 
     def gain(self) -> float | None:
         """How much the best value improves on the defaults (positive is better)."""

@@ -97,7 +97,7 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Per study: trial counts by state, the budget (``-n``), the best value, the direction,
-        metric and strategy, and when it was created and last updated.
+        metric and strategy, and when it was created and last updated (UTC, to the second).
 
     Raises
     ------
@@ -121,8 +121,8 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
             "direction": s.direction.value,
             "metric": s.metric,
             "strategy": s.strategy,
-            "created": pd.Timestamp(s.created, unit="s"),
-            "updated": pd.Timestamp(s.updated, unit="s"),
+            "created": pd.Timestamp(s.created, unit="s").round("s"),  # to the second: no nanosecond noise
+            "updated": pd.Timestamp(s.updated, unit="s").round("s"),
         }
         for s in summaries
     ]

@@ -1,14 +1,20 @@
-"""``auto``: which strategy it picks for representative spaces, budgets and parallelism, and
-that the summary says what it picked and why."""
+"""``auto``: which strategy it picks for representative spaces, budgets, parallelism and
+pruners, that the summary says what it picked and why, and, with a time budget, when it
+hands over to a cheaper strategy (driven by a fake clock: no test depends on machine speed)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import pytest
 
 import hpmagic
 from hpmagic.cell.parser import parse_cell
+from hpmagic.core import Trial, TrialState
 from hpmagic.strategies import auto
 from hpmagic.strategies.base import StrategyContext
+from hpmagic.strategies.catalog import load
+from hpmagic.strategies.de import DifferentialEvolution
 
 CONTINUOUS_2 = "C = 1.0  # tune: loguniform(1e-3, 1e3)\ng = 0.1  # tune: loguniform(1e-4, 1)\nC * g"
 DISCRETE_SMALL = "k = 'a'  # tune: ['a', 'b', 'c']\nn = 2  # tune: int(1, 4)\nlen(k) * n"
@@ -64,6 +70,148 @@ def test_the_summary_says_what_auto_picked_and_why():
     result = hpmagic.tune(CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g"), {}, trials=12, seed=0, quiet=True, apply=False)
     assert result.strategy == "gp"
     assert result.strategy_reason.startswith("auto: gp, because 2 parameters and 12 trials")
-    assert "auto: gp" in repr(result)
+    assert "strategy: gp (seed " in repr(result) and "picked by auto because 2 parameters" in repr(result)
     grid = hpmagic.tune(DISCRETE_SMALL, {}, trials=30, seed=0, quiet=True, apply=False)
     assert grid.strategy == "grid" and len(grid.trials) == 13  # defaults + the whole 12-point grid
+
+
+# -- time budgets: the switching rule on a fake clock ------------------------------------
+
+HARTMANN_LIKE = "\n".join(f"x{i} = 0.5  # tune: uniform(0, 1)" for i in range(6)) + "\nx0"
+
+
+class FakeClock:
+    """Each reading moves the clock on by ``tick`` seconds, so every ask appears to take ``tick``."""
+
+    def __init__(self, tick: float):
+        self.tick, self.now = tick, 0.0
+
+    def __call__(self) -> float:
+        self.now += self.tick
+        return self.now
+
+
+def timed_auto(tick, *, cell=HARTMANN_LIKE, budget=100_000, timeout=10.0, jobs=1, context=StrategyContext):
+    space = parse_cell(cell).space
+    strategy = auto.Auto(clock=FakeClock(tick))
+    strategy.setup(space, context(budget=budget, seed=0, jobs=jobs, timeout=timeout))
+    return strategy, space
+
+
+def drive(strategy, space, trials, duration, pending=0):
+    """Ask and tell ``trials`` trials lasting ``duration`` seconds, ``pending`` of them always in flight."""
+    strategy.tell(Trial(number=0, params=space.defaults(), state=TrialState.COMPLETE, value=1.0, duration=duration))
+    flight = []
+    for number in range(1, trials + 1):
+        flight.append((number, strategy.ask(number)))
+        if len(flight) > pending:
+            done, config = flight.pop(0)
+            strategy.tell(Trial(number=done, params=config, state=TrialState.COMPLETE,
+                                value=sum((config[f"x{i}"] - 0.3) ** 2 for i in range(6)), duration=duration))
+    return strategy
+
+
+def test_auto_hands_over_to_de_when_proposals_cost_more_than_trials():
+    strategy, space = timed_auto(0.085)  # every ask "takes" 85 ms ...
+    drive(strategy, space, 30, duration=0.015)  # ... and every trial 15 ms: more than the GP's floor
+    assert strategy.name == "de" and [s[1:3] for s in strategy.switches] == [("gp", "de")]
+    number = strategy.switches[0][0]
+    assert number == auto.WINDOW + 1  # as soon as the window of the GP's own asks is full
+    assert strategy.reason.startswith("auto: gp, because 6 parameters suit Bayesian optimisation, and with a time budget")
+    assert f"; auto switched from gp to de at trial {number}: proposals took 85 ms, trials 15 ms" in strategy.reason
+    # de was told every finished trial (the defaults and trials 1-10), then learned on
+    assert strategy.current.name == "de" and len(strategy.current.losses) == 12
+    assert strategy.ask(31) is not None
+
+
+def test_trials_cheaper_than_any_gp_proposal_leave_the_gp_before_its_first_fit():
+    strategy, space = timed_auto(0.085)
+    drive(strategy, space, 30, duration=0.003)
+    assert [s[:3] for s in strategy.switches] == [(auto.EARLY, "gp", "de")]  # the defaults and trials 1-4 finished
+    assert (f"; auto switched from gp to de at trial {auto.EARLY}: trials took 3 ms, less than a gp proposal "
+            "costs (at least 10 ms)") in strategy.reason
+
+
+def test_auto_keeps_the_gp_when_trials_take_longer_than_proposals():
+    strategy, space = timed_auto(0.085)
+    drive(strategy, space, 30, duration=0.5)
+    assert strategy.name == "gp" and strategy.switches == []
+    assert "switched" not in strategy.reason
+
+
+def test_without_a_time_budget_auto_never_switches():
+    strategy, space = timed_auto(0.085, budget=200, timeout=None)
+    drive(strategy, space, 25, duration=0.001)
+    assert strategy.name == "gp" and strategy.switches == []
+
+
+def test_the_rule_counts_trials_per_worker_and_hands_pending_trials_over(monkeypatch):
+    told = []
+
+    class RecordingDE(DifferentialEvolution):
+        def tell(self, trial):
+            told.append(trial.number)
+            super().tell(trial)
+
+    monkeypatch.setattr(auto, "load", lambda name: RecordingDE if name == "de" else load(name))
+    # 4 workers: trials of 0.3 s finish every 75 ms on average, faster than 85 ms proposals
+    strategy, space = timed_auto(0.085, jobs=4)
+    drive(strategy, space, 30, duration=0.3, pending=3)
+    assert [s[1:3] for s in strategy.switches] == [("gp", "de")]
+    assert "trials 300 ms (4 at a time)" in strategy.reason
+    # de learned every finished trial once: those told before the switch (handed over), the
+    # three pending at the switch and those after it; 28-30 are still in flight
+    assert sorted(told) == list(range(28))
+    slow, space = timed_auto(0.085, jobs=2)  # 2 workers: one trial per 150 ms, slower than proposals
+    drive(slow, space, 30, duration=0.3, pending=1)
+    assert slow.switches == []
+
+
+def test_de_is_the_bottom_of_the_ladder():
+    strategy, space = timed_auto(0.085, budget=100_000, cell=HARTMANN_LIKE)
+    drive(strategy, space, 60, duration=1e-4)
+    assert len(strategy.switches) == 1 and strategy.name == "de"
+
+
+def test_with_a_time_budget_a_large_n_starts_with_the_gp():
+    space = parse_cell(CONTINUOUS_2).space
+    name, why = auto.pick(space, StrategyContext(budget=100_000, timeout=10.0))
+    assert name == "gp" and "moves to a cheaper strategy if proposals come to cost more than the trials" in why
+    assert auto.pick(space, StrategyContext(budget=100_000))[0] == "tpe"  # no clock: -n decides
+    assert auto.pick(space, StrategyContext(budget=100_000, timeout=10.0, jobs=16))[0] == "tpe"
+
+
+def test_the_time_budget_reaches_auto_through_tune():
+    cell = CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g")
+    result = hpmagic.tune(cell, {}, trials=100_000, timeout=0.5, seed=0, quiet=True, apply=False)
+    assert result.stop_reason.name == "TIMEOUT"
+    assert result.strategy_reason.startswith("auto: gp, because 2 parameters suit Bayesian optimisation, and with a time budget")
+
+
+# -- pruning: the pick says how the model learns from pruned trials ----------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _PrunedContext(StrategyContext):
+    pruning: str | None = None
+
+
+# StrategyContext has its own ``pruning`` once --prune passes the rule to strategies
+PrunedContext = StrategyContext if "pruning" in {f.name for f in dataclasses.fields(StrategyContext)} else _PrunedContext
+
+
+@pytest.mark.parametrize("rule", ["asha", "hyperband", "median"])
+def test_with_pruning_auto_picks_a_model_fitted_at_one_fidelity(rule):
+    name, why = auto.pick(parse_cell(CONTINUOUS_2).space, PrunedContext(budget=60, pruning=rule))
+    assert name == "gp"
+    assert f"with --prune {rule}, the GP is fitted at one fidelity" in why and "BOHB" in why
+    name, why = auto.pick(parse_cell(WIDE).space, PrunedContext(budget=60, pruning=rule))
+    assert name == "tpe" and f"with --prune {rule}, TPE ranks each pruned trial by the value it had reached" in why
+    assert "prune" not in auto.pick(parse_cell(CONTINUOUS_2).space, PrunedContext(budget=60))[1]
+
+
+def test_with_pruning_the_ladder_ends_at_tpe():
+    strategy, space = timed_auto(0.085, context=lambda **kw: PrunedContext(pruning="asha", **kw))
+    drive(strategy, space, 60, duration=1e-4)
+    assert [s[1:3] for s in strategy.switches] == [("gp", "tpe")] and strategy.name == "tpe"
+    assert "with --prune asha" in strategy.reason and "switched from gp to tpe" in strategy.reason

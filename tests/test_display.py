@@ -242,7 +242,7 @@ def test_result_html_holds_the_png_plots():
     result = run(CELL, {}, TuneOptions(trials=25, seed=1, strategy="random", quiet=True))
     html = result._repr_html_()
     pngs = _pngs(html)
-    assert len(pngs) == 4  # convergence, importance, slices, parallel coordinates
+    assert len(pngs) == 3 + len(result.space)  # convergence, importance, one slice per parameter, parallel coordinates
     assert all(p.startswith(b"\x89PNG") and len(p) > 2000 for p in pngs)
     for text in ("vs defaults", "best", "default", "search space", "top trials", "strategy: random", "25 complete",
                  'alt="convergence"', 'alt="parameter importance"', 'alt="parallel coordinates"'):
@@ -340,7 +340,8 @@ def _result(values: dict[int, float | None], **fields):
 
 @pytest.mark.parametrize(("values", "direction", "verdict", "text", "html"), [
     ({0: 0.5, 1: 0.2}, "minimize", "better", "vs defaults 0.5: +0.3 better", "+0.3 better</span>"),
-    ({0: 0.2, 1: 0.2}, "minimize", "the defaults were best", "+0 (the defaults were best)", "+0 the defaults were best"),
+    ({0: 0.2, 1: 0.2}, "minimize", "the defaults were best", "vs defaults 0.2: the defaults were best",
+     "vs defaults 0.2: <span class='muted'>the defaults were best</span>"),
     ({0: 0.2, 1: 0.5}, "maximize", "better", "vs defaults 0.2: +0.3 better", "class='gain'"),
     ({0: None, 1: 0.2}, "minimize", "the defaults failed", "(the defaults failed: trial 0 failed)", "(the defaults failed: trial 0 failed)"),
 ])

@@ -118,7 +118,7 @@ def drive(strategy, space: SearchSpace, asks: int, *, fail_every: int = 0, first
 
 
 def test_every_registered_strategy_loads():
-    assert {"random", "grid", "sobol", "tpe", "anneal", "hyperopt-random"} <= set(STRATEGIES)
+    assert {"random", "grid", "sobol", "tpe", "anneal", "hyperopt-random", "de"} <= set(STRATEGIES)
     for name in NAMES:
         strategy = make(name)
         assert callable(strategy.ask) and callable(strategy.tell)
@@ -162,6 +162,94 @@ def test_asking_again_before_telling_gives_distinct_configurations(name):
     for n, config in zip((1, 2, 3, 16, 17, 18), pending):  # told late, in another order
         strategy.tell(complete(n, config, objective(config)))
     check_fits(SPACE, strategy.ask(19))
+
+
+def same(config: dict) -> tuple:
+    """A configuration's identity: ``True``, ``1`` and ``1.0`` are different options of a choice."""
+    return tuple(sorted((k, type(v).__name__, repr(v)) for k, v in config.items()))
+
+
+def assert_distinct(configs: list[dict]) -> None:
+    keys = [same(c) for c in configs]
+    repeats = [c for i, c in enumerate(configs) if keys[i] in keys[:i]]
+    assert not repeats, f"configurations in flight twice: {repeats}"
+
+
+# Twelve configurations (four choices, three integers): eight draws of random search repeat one
+# with probability 1 - 12!/(4! 12**8) = 0.95, so a strategy that does not check what is in
+# flight fails here.
+SMALL_DISCRETE = parse_cell('a = "p"  # tune: ["p", "q", "r", True]\nb = 1  # tune: int(1, 3)\nb').space
+
+
+@pytest.mark.parametrize("space", [SPACE, SMALL_DISCRETE], ids=["mixed", "12-configurations"])
+@pytest.mark.parametrize("name", NAMES)
+def test_no_two_configurations_in_flight_are_equal(name, space):
+    """Eight asks with nothing told, then eight more after some tells: never one in flight twice."""
+    strategy = make(name, space, budget=40, seed=3)
+    strategy.tell(complete(0, space.defaults(), objective(space.defaults()) if space is SPACE else 1.0))
+    first = [strategy.ask(n) for n in range(1, 9)]
+    assert None not in first  # a grid of twelve points has eight to give
+    assert_distinct(first)
+    for n, config in list(enumerate(first, start=1))[:5]:  # five finish, three stay in flight
+        value = objective(config) if space is SPACE else float(config["b"])
+        strategy.tell(complete(n, config, value))
+    in_flight = first[5:]
+    for n in range(9, 14):  # five more asks: eight in flight again
+        config = strategy.ask(n)
+        if config is None:  # a grid that ran out
+            assert strategy.name == "grid"
+            break
+        check_fits(space, config)
+        in_flight.append(config)
+    assert_distinct(in_flight)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_more_trials_in_flight_than_configurations(name):
+    """Six configurations, eight asks: the first six are the whole space; then a grid ends and the
+    others repeat one (the documented rule: a repeat only when every configuration is in flight)."""
+    space = parse_cell('a = "p"  # tune: ["p", "q", "r"]\nb = 1  # tune: int(1, 2)\nb').space
+    strategy = make(name, space, budget=20, seed=5)
+    configs = [strategy.ask(n) for n in range(1, 9)]
+    assert sorted(same(c) for c in configs[:6]) == sorted(same(c) for c in space.grid(3))
+    if strategy.name == "grid":  # auto picks the grid here too
+        assert configs[6:] == [None, None]
+    else:
+        for config in configs[6:]:
+            check_fits(space, config)
+    # once some finish, their configurations are free again and are proposed before any repeat
+    strategy.tell(complete(2, configs[1], 1.0))
+    if strategy.name != "grid":
+        for n in (3, 4, 5, 6):  # four more finish: four configurations free
+            strategy.tell(complete(n, configs[n - 1], 1.0))
+        flying = {same(c) for c in (configs[0], *configs[6:])}
+        fresh = [strategy.ask(n) for n in (9, 10)]
+        assert_distinct(fresh)
+        assert not flying & {same(c) for c in fresh}
+
+
+@pytest.mark.parametrize("seed", [0, 2, 3])
+def test_gp_batch_points_are_apart_not_just_unequal(seed):
+    """Thirty trials in, six asks in flight do not crowd the optimum's spot.
+
+    Believed at the mean (noisy, the incumbent kept), a pending point that the model expects to
+    improve keeps its expected improvement, and the next ask lands on top of it (0.0002 and 0.0
+    apart on these seeds before the fix): a wasted worker, however unequal the floats.
+    """
+    space = parse_cell("\n".join(f"x{i} = 0.5  # tune: uniform(0, 1)" for i in range(3)) + "\nx0").space
+
+    def wavy(c: dict) -> float:
+        x = np.array([c[f"x{i}"] for i in range(3)])
+        return float(np.sum((x - 0.3) ** 2) + 0.3 * np.sin(7 * x).sum())
+
+    strategy = make("gp", space, budget=40, seed=seed)
+    for n in range(1, 31):
+        config = strategy.ask(n)
+        strategy.tell(complete(n, config, wavy(config)))
+    batch = [strategy.ask(n) for n in range(31, 37)]
+    X = np.array([[c[f"x{i}"] for i in range(3)] for c in batch])
+    gaps = [np.abs(X[i] - X[j]).max() for i in range(len(X)) for j in range(i)]
+    assert min(gaps) > 5e-4, gaps
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -320,7 +320,8 @@ FIXED = "x = 0.0  # tune: uniform(-1, 1)\n(x - 0.3) ** 2\n"
 def test_a_complete_study_of_failures_shows_the_way_to_run_the_fixed_cell(tmp_path, ip, capsys):
     path = tmp_path / "st.sqlite"
     ip.run_cell(f"%%tune -q -n 3 --seed 0 --study f --storage {path}\n{BUGGY}")
-    assert "the first 3 trials all failed" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "TrialsFailedError: the first 3 trials all failed" in said.out + said.err
     result = ip.run_cell_magic("tune", f"-n 3 --study f --storage {path}", FIXED)
     assert result.stop_reason == "complete"
     message = (

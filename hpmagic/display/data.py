@@ -21,9 +21,11 @@ from ..space import Choice, Int
 if TYPE_CHECKING:
     from ..result import TuneResult
     from ..space import Parameter
+    from .importance import Importance
 
 __all__ = ["History", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "slices", "importance",
-           "parallel", "contour", "curves", "axis_kind", "category_label", "finite_range"]
+           "parallel", "contour", "curves", "axis_kind", "category_label", "finite_range", "nice_ticks", "tick_label",
+           "PARALLEL_INACTIVE"]
 
 INACTIVE = "(inactive)"
 
@@ -152,95 +154,108 @@ def _encode(param: Parameter, values: list[Any]) -> np.ndarray:
     return np.log10(np.maximum(arr, 1e-300)) if dist.log else arr
 
 
-def _groups(param: Parameter, trials: list[Trial], bins: int) -> np.ndarray:
-    """A group label per trial: the category, a quantile bin, or -1 where the parameter was inactive."""
-    labels = np.full(len(trials), -1, dtype=int)
-    idx = [i for i, t in enumerate(trials) if param.name in t.params]
-    if not idx:
-        return labels
-    enc = _encode(param, [trials[i].params[param.name] for i in idx])
-    if axis_kind(param) == "categorical" or len(np.unique(enc)) <= bins:
-        _, codes = np.unique(enc, return_inverse=True)
-    else:
-        edges = np.unique(np.quantile(enc, np.linspace(0, 1, bins + 1)[1:-1]))
-        codes = np.searchsorted(edges, enc, side="right")
-    labels[idx] = codes
-    return labels
+def importance(result: TuneResult) -> Importance:
+    """Each parameter's share of the objective's variance, with its spread: the functional
+    ANOVA of :mod:`.importance` over the result's completed trials (``reason`` says why it
+    is empty)."""
+    from .importance import importance as fanova
+
+    return fanova(result.space, result.trials)
 
 
-def importance(result: TuneResult) -> dict[str, float]:
-    """How much of the objective's variance each parameter explains on its own.
-
-    Each parameter's values are grouped (a group per category, up to ten quantile bins for
-    numbers, and one group for the trials where a conditional parameter was inactive) and the
-    share of the objective's variance between the groups is measured with the
-    epsilon-squared estimate, which corrects for the variance that groups of a few random
-    trials would explain by chance.  The shares are normalised to sum to one.  This is a
-    main-effect measure in the spirit of fANOVA: interactions are not credited.  Returns
-    ``{}`` when fewer than 4 trials completed or the objective never varied.
-    """
-    done = _ok(result)
-    y = np.array([t.value for t in done], dtype=float)
-    if len(y) < 4 or not np.ptp(y) > 0:
-        return {}
-    total = float(((y - y.mean()) ** 2).sum())
-    bins = int(min(10, max(2, len(y) // 5)))
-    raw: dict[str, float] = {}
-    for p in result.space:
-        groups = _groups(p, done, bins)
-        labels = np.unique(groups)
-        k, n = len(labels), len(y)
-        if k < 2:
-            raw[p.name] = 0.0
-            continue
-        between = sum(((y[groups == g].mean() - y.mean()) ** 2) * (groups == g).sum() for g in labels)
-        within = total - between
-        ms_within = within / (n - k) if n > k else 0.0
-        raw[p.name] = max(0.0, (between - (k - 1) * ms_within) / (total + ms_within))
-    s = sum(raw.values())
-    if s <= 0:
-        return {name: 0.0 for name in raw}
-    return {name: float(v / s) for name, v in sorted(raw.items(), key=lambda kv: -kv[1])}
+#: Where a parallel-coordinates line crosses the axis of a parameter that did not apply: below
+#: the axis's range, next to an "inactive" tick, so the line goes on to the next parameter.
+PARALLEL_INACTIVE = -0.2
 
 
 @dataclass
 class Parallel:
-    """Every completed trial as a polyline over one axis per parameter, each scaled to [0, 1]."""
+    """Every completed trial as a polyline over one axis per parameter, each scaled to [0, 1];
+    where a conditional parameter was inactive the line passes at :data:`PARALLEL_INACTIVE`."""
 
     names: list[str]
-    coords: np.ndarray  # (trials, parameters); NaN where a parameter was inactive
+    coords: np.ndarray  # (trials, parameters); PARALLEL_INACTIVE where a parameter was inactive
     values: np.ndarray
     ticks: list[tuple[list[float], list[str]]]  # per axis: positions and labels
     best_row: int | None
+    inactive: list[bool] = field(default_factory=list)  # per axis: some trial passes at "inactive"
+
+
+def _bounds(param: Parameter, enc: np.ndarray) -> tuple[float, float]:
+    """An axis's range on the natural scale: the distribution's bounds, else what was observed."""
+    dist = param.distribution
+    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
+    if low is not None and high is not None:
+        lo, hi = (float(np.log10(low)), float(np.log10(high))) if dist.log else (float(low), float(high))
+    else:
+        lo, hi = finite_range(enc)
+    if len(enc):
+        lo, hi = min(lo, float(enc.min())), max(hi, float(enc.max()))
+    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+
+
+def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, most: int = 6) -> list[float]:
+    """Round tick values between ``lo`` and ``hi`` (data units): multiples of 1, 2 or 5 times a
+    power of ten, at most ``most`` of them; whole numbers only when ``integer``; on a log scale
+    1-2-5 steps within each decade (1 only, when that is too many).  Never fewer than two."""
+    lo, hi = lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9  # bounds that went through log10 and back
+    if log:
+        k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
+        for mantissas in ((1, 2, 5), (1,), ):
+            ticks = [m * 10.0**k for k in range(k0, k1 + 1) for m in mantissas if lo <= m * 10.0**k <= hi]
+            if integer:
+                ticks = sorted({float(round(t)) for t in ticks if t >= 1})
+            if 2 <= len(ticks) <= most:
+                return ticks
+        if len(ticks) > most:
+            return ticks[:: -(-len(ticks) // most)]
+        return sorted({float(round(v)) if integer else float(f"{v:.3g}") for v in (lo, hi)})
+    span = hi - lo
+    for step in sorted(m * 10.0**k for k in range(int(np.floor(np.log10(span / most))) - 1, int(np.ceil(np.log10(span))) + 1)
+                       for m in (1, 2, 5)):
+        if integer and step < 1:
+            continue
+        ticks = [float(v) for v in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)]
+        if len(ticks) <= most:
+            return [round(t, 12) for t in ticks] if len(ticks) >= 2 else [lo, hi]
+    return [lo, hi]
+
+
+def tick_label(value: float, integer: bool = False) -> str:
+    """A tick's label: ``20``, ``1000``, ``0.001``, ``2.5e+05``; at most four significant digits,
+    written out between 1e-4 and 1e5."""
+    if integer:
+        return f"{int(round(value))}"
+    return f"{value:.4g}" if value == 0 or 1e-4 <= abs(value) < 1e5 else f"{value:.3g}"
 
 
 def parallel(result: TuneResult) -> Parallel:
     """Every completed trial's coordinates on one [0, 1] axis per parameter, with tick labels."""
     done = _ok(result)
     params = list(result.space)
-    coords = np.full((len(done), len(params)), np.nan)
-    ticks = []
+    coords = np.full((len(done), len(params)), PARALLEL_INACTIVE)
+    ticks, inactive = [], []
     for j, p in enumerate(params):
         idx = [i for i, t in enumerate(done) if p.name in t.params]
-        kind, dist = axis_kind(p), p.distribution
+        inactive.append(len(idx) < len(done))
+        dist = p.distribution
         if isinstance(dist, Choice):
             n = len(dist.options)
-            pos = [(i + 0.5) / n for i in range(n)]
-            ticks.append((pos, [category_label(o) for o in dist.options]))
+            ticks.append(([(i + 0.5) / n for i in range(n)], [category_label(o) for o in dist.options]))
             for i in idx:
                 coords[i, j] = (dist.index(done[i].params[p.name]) + 0.5) / n
             continue
         enc = _encode(p, [done[i].params[p.name] for i in idx]) if idx else np.array([])
-        lo, hi = (float(enc.min()), float(enc.max())) if len(enc) else (0.0, 1.0)
-        span = hi - lo if hi > lo else 1.0
-        coords[idx, j] = (enc - lo) / span if len(enc) else []
-        tick_enc = [lo, lo + span / 2, lo + span] if hi > lo else [lo]
-        labels = [f"{10**v if kind == 'log' else v:.3g}" for v in tick_enc]  # ticks: three digits suffice
-        ticks.append(([(v - lo) / span for v in tick_enc], labels))
+        lo, hi = _bounds(p, enc)
+        coords[idx, j] = (enc - lo) / (hi - lo)
+        integer = isinstance(dist, Int)
+        natural = nice_ticks(10**lo, 10**hi, log=True, integer=integer) if dist.log else nice_ticks(lo, hi, integer=integer)
+        pos = [((np.log10(v) if dist.log else v) - lo) / (hi - lo) for v in natural]
+        ticks.append((pos, [tick_label(v, integer) for v in natural]))
     values = np.array([t.value for t in done], dtype=float)
     best = result.best_trial
     best_row = next((i for i, t in enumerate(done) if best is not None and t.number == best.number), None)
-    return Parallel([p.name for p in params], coords, values, ticks, best_row)
+    return Parallel([p.name for p in params], coords, values, ticks, best_row, inactive)
 
 
 def contour(result: TuneResult, x: str, y: str) -> tuple[Slice, Slice, np.ndarray]:

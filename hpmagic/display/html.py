@@ -9,10 +9,12 @@ still shown, with a note instead of the plots: a display problem must never hide
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from typing import TYPE_CHECKING
 
-from .palette import STATE_STYLES, THEME, theme_css
+from .._format import plural
+from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
 from .summary import Headline, Summary, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -22,30 +24,75 @@ if TYPE_CHECKING:
 __all__ = ["result_html", "plots_html", "status_html"]
 
 _CSS_TEMPLATE = """<style>
-.hpmagic-result {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4}
+{theme}
+.hpmagic-result {font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; line-height: 1.4; max-width: 100%}
 .hpmagic-result h4 {margin: 0.2em 0 0.4em 0}
+.hpmagic-result .scroll {overflow-x: auto; max-width: 100%}
 .hpmagic-result table {border-collapse: collapse; margin: 0.3em 0 0.6em 0}
-.hpmagic-result th, .hpmagic-result td {padding: 2px 8px; text-align: right; border-bottom: 1px solid #ddd}
+.hpmagic-result th, .hpmagic-result td {padding: 2px 8px; text-align: left; border-bottom: 1px solid {rule};
+  white-space: nowrap}
+.hpmagic-result th.num, .hpmagic-result td.num {text-align: right; font-variant-numeric: tabular-nums}
 .hpmagic-result th {font-weight: 600}
-.hpmagic-result .gain {color: #2a7d2a; font-weight: 600}
-.hpmagic-result .loss {color: #b03030; font-weight: 600}
-.hpmagic-result .muted {color: #777}
+.hpmagic-result th[data-sort] {cursor: pointer}
+.hpmagic-result .gain {color: {gain}; font-weight: 600}
+.hpmagic-result .loss {color: {loss}; font-weight: 600}
+.hpmagic-result .muted {color: {muted}}
 .hpmagic-result .plots {display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start}
-.hpmagic-result img {max-width: 100%}
+.hpmagic-result img {max-width: 100%; height: auto}
+{dark_plots}
 {states}
 </style>"""
 
+# In a dark theme the PNG plots (drawn on white) are shown inverted, hue kept: dark, with light text.
+_DARK_PLOTS = ", ".join(f"{sel} .hpmagic-result img.hpmagic-plot" for sel in DARK_SELECTORS) + \
+    " {filter: invert(0.88) hue-rotate(180deg)}"
 
 # Each state's count carries a dot of the colour its trials have in the plots (a legend).
-_CSS = _CSS_TEMPLATE.replace("{states}", "\n".join(
-    f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
-    for state, st in STATE_STYLES.items()))
+_CSS = (_CSS_TEMPLATE.replace("{theme}", theme_css()).replace("{rule}", css_var("rule"))
+        .replace("{gain}", css_var("gain")).replace("{loss}", css_var("loss")).replace("{muted}", css_var("muted"))
+        .replace("{dark_plots}", _DARK_PLOTS)
+        .replace("{states}", "\n".join(
+            f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
+            for state, st in STATE_STYLES.items())))
+
+_NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?( ± \S+)?( (ms|s|min|h)( \d+ (s|min))?)?$")
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+def _is_number(text: str) -> bool:
+    """A cell that reads as a number (``0.97``, ``1e-05``, ``0.9 ± 0.01``, ``4.2 s``): right-aligned."""
+    return bool(_NUMBER.match(text)) or text in ("nan", "inf", "-inf")
+
+
+# Alignment and the sideways scroll are inline styles too: an untrusted notebook's sanitizer
+# drops the <style> element but keeps these.
+_RIGHT = " class='num' style='text-align:right'"
+_LEFT = " style='text-align:left'"
+
+
+def _cell(tag: str, text: str, numeric: bool | None = None) -> str:
+    numeric = _is_number(text) if numeric is None else numeric
+    return f"<{tag}{_RIGHT if numeric else _LEFT if tag == 'th' else ''}>{escape(text)}</{tag}>"
+
+
+# A header cell's click sorts its table's body by that column (numbers as numbers), again to reverse.
+_SORT = ("(function(h){var t=h.closest('table'),b=t.tBodies[0],i=h.cellIndex,d=h.dataset.dir==='a'?'d':'a',"
+         "r=Array.from(b.rows),v=function(x){var s=x.cells[i].textContent,n=parseFloat(s.replace(/,/g,''));"
+         "return isNaN(n)?s:n};r.sort(function(x,y){var p=v(x),q=v(y),c=(typeof p===typeof q)?(p<q?-1:p>q?1:0):"
+         "(typeof p==='number'?-1:1);return d==='a'?c:-c});h.dataset.dir=d;r.forEach(function(x){b.appendChild(x)})})(this)")
+
+
+def _table(header: list[str], rows: list[list[str]], sortable: bool = False) -> str:
+    """A table in a sideways-scrolling box: strings left-aligned, numbers right-aligned (a
+    column is numeric when all its non-empty cells are); with ``sortable`` a click on a
+    header sorts by it (where the notebook runs the output's scripts; plain order elsewhere)."""
+    numeric = [all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
+               for j in range(len(header))]
+    sort = f' data-sort="1" title="sort by this column" onclick="{escape(_SORT)}"' if sortable else ""
+    head = "".join(f"<th{_RIGHT if numeric[j] else _LEFT}{sort}>{escape(h)}</th>" for j, h in enumerate(header))
+    body = "".join("<tr>" + "".join(_cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row)) + "</tr>"
+                   for row in rows)
+    return (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
+            f"<tbody>{body}</tbody></table></div>")
 
 
 _VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
@@ -54,12 +101,15 @@ _VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.TIED: "muted", Verdict.WORSE: 
 def _headline(h: Headline) -> str:
     if h.best is None:
         return "<h4>no trial completed</h4>"
-    text = f"best {escape(h.metric)} <b>{escape(h.best)}</b> (trial {h.trial})"
+    spread = f" <span class='muted'>± {escape(h.spread)}</span>" if h.spread else ""
+    text = f"best {escape(h.metric)} <b>{escape(h.best)}</b>{spread} (trial {h.trial})"
     if h.verdict is Verdict.DEFAULTS_FAILED:
         text += f" <span class='muted'>(the defaults failed: trial 0 {escape(h.baseline_state)})</span>"
     elif h.verdict is not None:
-        text += (f" vs defaults {escape(h.baseline or '')}: "
-                 f"<span class='{_VERDICT_CLASS[h.verdict]}'>{escape(h.gain)} {escape(h.verdict)}</span>")
+        said = " ".join(part for part in (h.gain, str(h.verdict) if h.verdict is not Verdict.WORSE else "") if part)
+        text += f" vs defaults {escape(h.baseline or '')}: <span class='{_VERDICT_CLASS[h.verdict]}'>{escape(said)}</span>"
+        if h.noise:
+            text += f"<span class='muted'>, {escape(h.noise)}</span>"
     return f"<h4>{text}</h4>"
 
 
@@ -74,7 +124,7 @@ def _counts(s: Summary) -> str:
 def _facts(s: Summary) -> str:
     items = [
         f"{escape(s.direction)} {escape(s.metric)}",
-        f"{s.trials} trials ({_counts(s)}) in {escape(s.elapsed)}",
+        f"{escape(plural(s.trials, 'trial'))} ({_counts(s)}) in {escape(s.elapsed)}",
         f"strategy: {escape((s.strategy or '?') + s.strategy_detail)}",
         f"stopped: {escape(s.stopped)}",
     ]
@@ -83,6 +133,10 @@ def _facts(s: Summary) -> str:
     if s.error:
         items.append(f"error: {escape(s.error)}")
     items += [f"note: {escape(n)}" for n in s.notes]
+    if s.warnings:
+        items.append(f"warnings: {escape(s.warnings)} <span class='muted'>(each trial's in result.trials[i].warnings)</span>")
+    if s.estimate:
+        items.append(f"estimate: {escape(s.estimate)}")
     return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
 
 
@@ -97,9 +151,28 @@ def _top_table(s: Summary) -> str:
     if not s.top:
         return ""
     steps = any(t.last_step for t in s.top)  # a column for the last step when the trials reported
-    rows = [[str(t.number), t.value, t.duration, *([t.last_step] if steps else []), *t.cells] for t in s.top]
-    header = ["trial", s.metric, "time", *([f"last {s.step_name}"] if steps else []), *s.param_names]
-    return "<details open><summary>top trials</summary>" + _table(header, rows) + "</details>"
+    spread = any(t.spread for t in s.top)  # the fold spread, and which trials are as good as the best
+    rows = [[str(t.number), t.value, *([t.spread, "≈ best" if t.close else ""] if spread else []), t.duration,
+             *([t.last_step] if steps else []), *t.cells, *t.metrics] for t in s.top]
+    header = ["trial", s.metric, *(["±", "vs best"] if spread else []), "time",
+              *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
+    note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
+            "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
+    return "<details open><summary>top trials</summary>" + _table(header, rows) + note + "</details>"
+
+
+def _all_trials(s: Summary) -> str:
+    """Every trial in a table one click away (sortable where scripts run)."""
+    if not s.trial_rows:
+        return ""
+    spread = any(r.spread for r in s.trial_rows)
+    rows = [[str(r.number), r.state, r.value, *([r.spread] if spread else []), r.duration, *r.cells, *r.metrics,
+             str(r.warnings) if r.warnings else "", r.error] for r in s.trial_rows]
+    header = ["trial", "state", s.metric, *(["±"] if spread else []), "time", *s.param_names, *s.metric_names,
+              "warnings", "error"]
+    cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
+    return (f"<details><summary>all {escape(plural(s.trials, 'trial'))}{escape(cut)}</summary>"
+            + _table(header, rows, sortable=True) + "</details>")
 
 
 def _failure(s: Summary) -> str:
@@ -123,12 +196,12 @@ def plots_html(result: TuneResult) -> str:
     if not result.completed:
         return ""
     n = len(result.space)
-    cols = min(n, 3)
-    rows = -(-n // cols)
     imgs = [
         _img(plots.render("history", result, width=5.6, height=3.2), "convergence"),
         _img(plots.render("importance", result, width=4.2, height=0.9 + 0.3 * max(n, 2)), "parameter importance"),
-        _img(plots.render("slices", result, width=3.3 * cols + 0.4, height=2.5 * rows), "objective against each parameter"),
+        # One image per parameter, so that they wrap in a narrow output instead of shrinking.
+        *(_img(plots.render("slice", result, name, width=3.4, height=2.6), f"{result.metric} against {name}")
+          for name in result.space.names),
     ]
     if any(t.curve for t in result.trials):
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
@@ -148,7 +221,7 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
             plots = f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
     return (
         f"{_CSS}<div class='hpmagic-result'>{_headline(s.headline)}"
-        f"{_facts(s)}{_params_table(s)}{_top_table(s)}{_failure(s)}{plots}</div>"
+        f"{_facts(s)}{_params_table(s)}{_top_table(s)}{_all_trials(s)}{_failure(s)}{plots}</div>"
     )
 
 

@@ -44,6 +44,17 @@ def _clip(value: float, lo: float, hi: float) -> float:
     return min(max(value, lo), hi)
 
 
+def _fine_step(offset: float, span: float) -> float:
+    """A slider step near ``span / 200`` that ``offset`` (the default's distance from the
+    minimum) is a whole number of: a power of ten, finer where the default needs it."""
+    step = 10.0 ** math.floor(math.log10(span / 200))
+    for _ in range(6):
+        if abs(offset / step - round(offset / step)) < 1e-6:
+            return step
+        step /= 10
+    return span / 200
+
+
 def _control(p: Parameter) -> Control:
     """A widget for parameter ``p`` and a function that reads a legal value from it."""
     import ipywidgets as w
@@ -87,7 +98,7 @@ def _logint_slider(p: Parameter, dist: LogInt, look: dict[str, Any]) -> Control:
     import numpy as np
 
     values = sorted({int(round(v)) for v in np.geomspace(dist.low, dist.high, 80)} | {int(dist.low), int(dist.high)})
-    values = sorted({_snap(dist, v) for v in values})
+    values = sorted({_snap(dist, v) for v in values} | ({int(p.default)} if dist.contains(p.default) else set()))
     target = math.log(max(_clip(p.default, dist.low, dist.high), 1))
     start = min(values, key=lambda v: abs(math.log(v) - target))
     ctl = w.SelectionSlider(options=values, value=start, **look)
@@ -97,8 +108,13 @@ def _logint_slider(p: Parameter, dist: LogInt, look: dict[str, Any]) -> Control:
 def _int_slider(p: Parameter, dist: Int, look: dict[str, Any]) -> Control:
     import ipywidgets as w
 
-    ctl = w.IntSlider(min=int(dist.low), max=int(dist.high), step=int(dist.step or 1),
-                      value=int(_clip(p.default, dist.low, dist.high)), **look)
+    step, default = int(dist.step or 1), int(_clip(p.default, dist.low, dist.high))
+    if (default - int(dist.low)) % step and (dist.high - dist.low) / step < 1000:
+        # A default off the step grid is shown as written (a slider over the grid would move it).
+        values = sorted(set(range(int(dist.low), int(dist.high) + 1, step)) | {default})
+        choice = w.SelectionSlider(options=values, value=default, **look)
+        return choice, lambda: choice.value
+    ctl = w.IntSlider(min=int(dist.low), max=int(dist.high), step=step, value=default, **look)
     return ctl, lambda: _snap(dist, ctl.value)
 
 
@@ -106,7 +122,8 @@ def _float_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: 
     import ipywidgets as w
 
     step = getattr(dist, "step", None)
-    ctl = w.FloatSlider(min=lo, max=hi, step=step or (hi - lo) / 200, value=_clip(float(p.default), lo, hi),
+    default = _clip(float(p.default), lo, hi)
+    ctl = w.FloatSlider(min=lo, max=hi, step=step or _fine_step(default - lo, hi - lo), value=default,
                         readout_format=".4g", **look)
     return ctl, lambda: _snap(dist, ctl.value) if step else float(f"{ctl.value:.6g}")
 
@@ -115,8 +132,12 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
     """A slider over the exponent (base 10) from ``lo`` to ``hi``."""
     import ipywidgets as w
 
-    default = 10 ** _clip(math.log10(p.default) if p.default and p.default > 0 else lo, lo, hi)
-    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=(hi - lo) / 200, value=default, readout_format=".3g", **look)
+    exponent = _clip(math.log10(p.default) if p.default and p.default > 0 else lo, lo, hi)
+    # The exponent's step divides the way from lo to the default: the slider starts on it exactly.
+    fine = (exponent - lo) / max(1, round((exponent - lo) / ((hi - lo) / 200))) if exponent > lo else (hi - lo) / 200
+    inside = bool(p.default) and p.default > 0 and lo <= math.log10(p.default) <= hi
+    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=fine, value=float(p.default) if inside else 10**exponent,
+                           readout_format=".4g", **look)
     step = getattr(dist, "step", None)
 
     def read() -> float:

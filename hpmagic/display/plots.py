@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from .._format import plural
 from ..core import Direction, TrialState
 from ..errors import OptionError
 from . import data, palette
@@ -26,11 +27,10 @@ if TYPE_CHECKING:
     from ..result import TuneResult
 
 __all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "plot_curves", "draw_live",
-           "draw_live_curves", "figure", "png", "render"]
+           "draw_live_curves", "figure", "png", "render", "value_cmap", "value_norm", "VALUE_RAMP"]
 
 POINT = palette.STATE_STYLES[TrialState.COMPLETE].colour
 BEST = palette.BEST
-FAIL = palette.STATE_STYLES[TrialState.FAILED].colour
 GREY = palette.DEFAULTS
 
 
@@ -93,32 +93,56 @@ def _draw_slice(ax: Axes, s: data.Slice, result: TuneResult, rng: np.random.Gene
             ax.plot(s.codes + rng.uniform(-0.18, 0.18, len(s.codes)), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
         if s.conditional:
             labels.append(data.INACTIVE)
+            ax.axvspan(n - 0.45, n + 0.45, color=GREY, alpha=0.15, lw=0)
             if len(s.inactive_y):
                 ax.plot(n + rng.uniform(-0.18, 0.18, len(s.inactive_y)), s.inactive_y, "o", ms=3.5, color=GREY, alpha=0.6)
         ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
         ax.set_xlim(-0.6, len(labels) - 0.4)
     else:
-        if len(s.y):
-            ax.plot(np.asarray(s.x, dtype=float), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
-        if s.kind == "log":
-            ax.set_xscale("log")
-        elif s.integer:
-            from matplotlib.ticker import MaxNLocator
-
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        if s.conditional and len(s.inactive_y):
-            # Trials where the parameter did not apply have no x: a strip of their own, set apart.
-            side = ax.inset_axes((1.03, 0.0, 0.1, 1.0), sharey=ax)
-            side.plot(rng.uniform(-0.3, 0.3, len(s.inactive_y)), s.inactive_y, "o", ms=3, color=GREY, alpha=0.6)
-            side.set_xlim(-0.5, 0.5)
-            side.set_xticks([0], ["inactive"], fontsize="x-small", rotation=90)
-            side.tick_params(labelleft=False)
+        _draw_numeric_slice(ax, s, rng)
     best = result.best_trial
     if best is not None and best.value is not None and s.name in best.params:
         v = best.params[s.name]
         x = s.categories.index(data.category_label(v)) if s.kind == "categorical" else v
         ax.plot([x], [best.value], "*", ms=11, color=BEST)
     ax.set_xlabel(s.name + (" (log)" if s.kind == "log" else ""))
+
+
+#: The share of a numeric slice's width kept on its left for the trials where the parameter
+#: was inactive (a shaded strip with an "inactive" tick).
+STRIP = 0.2
+
+
+def _draw_numeric_slice(ax: Axes, s: data.Slice, rng: np.random.Generator) -> None:
+    """The trials along a numeric parameter (round ticks: whole numbers for integers, 1-2-5
+    steps on log axes, no minor labels) and, left of them, a strip for those where it was
+    inactive."""
+    from matplotlib.ticker import NullFormatter
+
+    x = np.asarray(s.x, dtype=float)
+    log = s.kind == "log"
+    enc = np.log10(x) if log and len(x) else x
+    lo, hi = data.finite_range(enc)
+    if not hi > lo:
+        lo, hi = lo - 0.5, hi + 0.5
+    if len(s.y):
+        ax.plot(x, s.y, "o", ms=3.5, color=POINT, alpha=0.6)
+    if log:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ticks = data.nice_ticks(10**lo if log else lo, 10**hi if log else hi, log=log, integer=s.integer, most=5)
+    labels = [data.tick_label(t, s.integer) for t in ticks]
+    pad = 0.06 * (hi - lo)
+    left = lo - pad
+    if s.conditional and len(s.inactive_y):
+        width = (hi - left + pad) * STRIP / (1 - STRIP)
+        a, b, mid = left - width, left - 0.15 * width, left - 0.575 * width
+        ax.axvspan(10**a if log else a, 10**b if log else b, color=GREY, alpha=0.15, lw=0)
+        jitter = mid + rng.uniform(-0.25, 0.25, len(s.inactive_y)) * width
+        ax.plot(10**jitter if log else jitter, s.inactive_y, "o", ms=3.5, color=GREY, alpha=0.7)
+        ticks, labels, left = [10**mid if log else mid, *ticks], [data.INACTIVE, *labels], a - 0.02 * width
+    ax.set_xticks(ticks, labels)
+    ax.set_xlim(10**left if log else left, 10 ** (hi + pad) if log else hi + pad)
 
 
 def plot_slices(result: TuneResult, params: list[str] | None = None, *,
@@ -155,54 +179,87 @@ def plot_slices(result: TuneResult, params: list[str] | None = None, *,
 
 
 def plot_importance(result: TuneResult, ax: Axes | None = None) -> Axes:
-    """The share of the objective's variance each parameter explains (see ``data.importance``)."""
-    ax = _axes(ax, (5.0, 0.4 + 0.35 * max(len(result.space), 2)))
+    """Each parameter's share of the objective's variance (its main effect, see
+    :mod:`.importance`), with the spread over the forest's trees as error bars; when nothing
+    can be said (too few trials, one parameter, all values equal) the Axes says why."""
+    ax = _axes(ax, (5.0, 0.6 + 0.35 * max(len(result.space), 2)))
     imp = data.importance(result)
     if not imp:
-        ax.text(0.5, 0.5, "not enough completed trials\nwith different values", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"no importance: {imp.reason}", ha="center", va="center", transform=ax.transAxes,
+                fontsize="small", wrap=True)
         ax.set_axis_off()
     else:
-        names = list(imp)[::-1]
-        ax.barh(names, [imp[n] for n in names], color=POINT)
+        names = list(imp.shares)[::-1]
+        ax.barh(names, [imp.shares[n] for n in names], xerr=[imp.spread[n] for n in names], color=POINT,
+                error_kw={"ecolor": GREY, "capsize": 2, "lw": 1})
         ax.set_xlim(0, 1)
-        ax.set_xlabel("share of explained variance")
-    ax.set_title("parameter importance")
+        ax.set_xlabel(f"share of variance (main effect); interactions {imp.interactions:.2f}", fontsize="small")
+    ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')})" if imp else "parameter importance")
     return ax
 
 
+#: Parallel coordinates' colours, from the worst value to the best: grey, blue, magenta; each
+#: with a contrast of at least 3:1 on white and on a near-black background (no yellow end).
+VALUE_RAMP = ("#8a8a8a", "#3b7dd8", "#c04fa0")
+
+
+def value_cmap(maximize: bool = True) -> Any:
+    """The colour map of values, from the worst to the best (see :data:`VALUE_RAMP`): low to
+    high values when higher is better, reversed when lower is better."""
+    from matplotlib.colors import LinearSegmentedColormap
+
+    cmap = LinearSegmentedColormap.from_list("hpmagic-values", VALUE_RAMP)
+    return cmap if maximize else cmap.reversed()
+
+
+def value_norm(values: np.ndarray) -> Any:
+    """A colour scale over ``values``; one value (or all equal) sits in the middle of a
+    narrow scale around it rather than at the end of an arbitrary one."""
+    from matplotlib.colors import Normalize
+
+    lo, hi = data.finite_range(values)
+    if not hi > lo:
+        pad = abs(lo) * 0.05 or 0.5
+        lo, hi = lo - pad, hi + pad
+    return Normalize(lo, hi)
+
+
 def plot_parallel(result: TuneResult, ax: Axes | None = None) -> Axes:
-    """Every completed trial as a line across one axis per parameter, coloured by its value."""
-    from matplotlib import colormaps
+    """Every completed trial as a line across one axis per parameter, coloured by its value
+    (grey for the worst to magenta for the best), the best trial in orange on top; a line
+    crosses a parameter that did not apply at the axis's "inactive" mark and goes on."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.collections import LineCollection
-    from matplotlib.colors import Normalize
 
     ax = _axes(ax, (max(4.0, 1.6 * len(result.space)), 3.5))
     p = data.parallel(result)
     k = len(p.names)
     xs = np.arange(k, dtype=float)
-    lo, hi = data.finite_range(p.values)
-    norm = Normalize(lo, hi if hi > lo else lo + 1)
     maximize = _maximize(result)
-    cmap = colormaps["viridis" if maximize else "viridis_r"]
+    norm, cmap = value_norm(p.values), value_cmap(maximize)
     if len(p.values):
         segments = [np.column_stack([xs, row]) for row in p.coords]
         order = np.argsort(p.values if maximize else -p.values)  # best drawn last, on top
-        lines = LineCollection([segments[i] for i in order], colors=cmap(norm(p.values[order])), lw=1, alpha=0.5)
-        ax.add_collection(lines)
+        ax.add_collection(LineCollection([segments[i] for i in order], colors=cmap(norm(p.values[order])), lw=1, alpha=0.7))
         if p.best_row is not None:
-            ax.plot(xs, p.coords[p.best_row], color=FAIL, lw=2.5, label="best")
-            ax.legend(loc="upper right", fontsize="small", frameon=False)
-        ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=result.metric, pad=0.02)
+            ax.plot(xs, p.coords[p.best_row], color=BEST, lw=2.5, label="best")
+            # Above the axes, right of the title: never over a tick label.
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1)
+        bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
+        bar.set_label(result.metric + (" (higher is better)" if maximize else " (lower is better)"), fontsize="small")
+    box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6}  # labels readable over the lines
     for j, (pos, labels) in enumerate(p.ticks):
-        ax.axvline(j, color="black", lw=0.8)
+        ax.axvline(j, color=GREY, lw=0.8)
         for y, label in zip(pos, labels):
-            ax.text(j + 0.03, y, label, fontsize="x-small", va="center")
-    ax.set_xlim(-0.2, max(k - 1, 0) + 0.4)
-    ax.set_ylim(-0.05, 1.05)
+            ax.text(j + 0.04, y, label, fontsize="x-small", va="center", bbox=box, zorder=5)
+        if p.inactive[j]:
+            ax.text(j + 0.04, data.PARALLEL_INACTIVE, data.INACTIVE, fontsize="x-small", va="center", color=GREY,
+                    style="italic", bbox=box, zorder=5)
+    ax.set_xlim(-0.2, max(k - 1, 0) + 0.5)
+    ax.set_ylim(data.PARALLEL_INACTIVE - 0.08 if any(p.inactive) else -0.05, 1.05)
     ax.set_xticks(xs, p.names)
     ax.set_yticks([])
-    ax.set_title("parallel coordinates")
+    ax.set_title("parallel coordinates", loc="left")
     return ax
 
 
@@ -210,7 +267,7 @@ def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> 
     """The objective over two parameters: the trials as points, interpolated where possible."""
     ax = _axes(ax, (5.0, 4.0))
     sx, sy, values = data.contour(result, x, y)
-    cmap = "viridis" if _maximize(result) else "viridis_r"
+    cmap = value_cmap(_maximize(result))
 
     def coord(s):
         return (s.codes.astype(float) if s.kind == "categorical" else np.asarray(s.x, dtype=float))
@@ -227,14 +284,14 @@ def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> 
             ax.tricontourf(Triangulation(cx, cy, shape.triangles), values, levels=12, cmap=cmap, alpha=0.55)
         except (ValueError, RuntimeError):  # collinear or degenerate points: the scatter alone says it
             pass
-    points = ax.scatter(cx, cy, c=values, cmap=cmap, s=18, edgecolors="white", linewidths=0.5)
+    points = ax.scatter(cx, cy, c=values, cmap=cmap, norm=value_norm(values), s=18, edgecolors="white", linewidths=0.5)
     if len(values):
         ax.figure.colorbar(points, ax=ax, label=result.metric)
     best = result.best_trial
     if best is not None and x in best.params and y in best.params:
         bx = sx.categories.index(data.category_label(best.params[x])) if sx.kind == "categorical" else best.params[x]
         by = sy.categories.index(data.category_label(best.params[y])) if sy.kind == "categorical" else best.params[y]
-        ax.plot([bx], [by], "*", ms=14, color=FAIL)
+        ax.plot([bx], [by], "*", ms=14, color=BEST)
     for s, set_scale, set_ticks in ((sx, ax.set_xscale, ax.set_xticks), (sy, ax.set_yscale, ax.set_yticks)):
         if s.kind == "log":
             set_scale("log")
@@ -380,7 +437,15 @@ def png(fig: Figure) -> bytes:
 
 
 def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height: float = 3.4, dpi: int = 80) -> bytes:
-    """One plot of ``result`` as PNG bytes (``kind``: history, slices, importance, parallel, contour, curves)."""
+    """One plot of ``result`` as PNG bytes (``kind``: history, slices, slice (one parameter,
+    named in ``args``), importance, parallel, contour, curves)."""
+    if kind == "slice":  # fixed margins: constrained layout costs as much as the drawing itself
+        fig = figure(width, height, dpi, layout=None)
+        ax = plot_slices(result, list(args), ax=fig.add_subplot())[0]
+        ax.set_ylabel(result.metric)
+        rotated = data.axis_kind(result.space[args[0]]) == "categorical" and len(ax.get_xticklabels()) > 4
+        _margins(fig, left=0.75, right=0.15, bottom=0.85 if rotated else 0.5, top=0.12)
+        return png(fig)
     if kind == "slices":  # many axes: fixed margins, for speed
         fig = figure(width, height, dpi, layout=None)
         axes = plot_slices(result, *args, fig=fig)

@@ -11,6 +11,7 @@ this module does not import :mod:`hpmagic.result`, which imports the display laz
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -23,11 +24,13 @@ from ..core import Direction, StopReason, Trial, TrialState
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "Failure", "Pruning", "Summary", "summarize", "stop_text",
-           "resource_saved", "TOP_TRIALS"]
+__all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "TrialRow", "Failure", "Pruning", "Summary", "summarize",
+           "stop_text", "resource_saved", "strategy_detail", "warning_counts", "TOP_TRIALS", "ALL_TRIALS"]
 
 #: How many of the best trials the summary lists (the text summary shows the first five).
 TOP_TRIALS = 10
+#: How many trials the HTML summary's full table holds at most (``to_dataframe()`` has all).
+ALL_TRIALS = 1000
 
 #: Where a conditional parameter did not apply: the best-parameters table, and a top trial's cell.
 INACTIVE_VALUE = "(inactive)"
@@ -59,6 +62,8 @@ class Headline:
     gain: str = ""
     verdict: Verdict | None = None
     baseline_state: str = ""
+    spread: str = ""  # the best trial's fold spread (standard deviation), "" without folds
+    noise: str = ""  # "within the fold spread 0.012" when the gain is no larger than the spread
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,25 @@ class TopRow:
     params: str
     cells: tuple[str, ...]
     last_step: str = ""
+    spread: str = ""  # the fold spread of its value, "" without folds
+    close: bool = False  # statistically indistinguishable from the best (see TuneResult.indistinguishable)
+    metrics: tuple[str, ...] = ()  # its other metrics, in Summary.metric_names' order ("" where missing)
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One trial of the full table: its number, state, value and spread, duration, each
+    parameter's value, its other metrics, its warning count and the last line of its error."""
+
+    number: int
+    state: str
+    value: str
+    spread: str
+    duration: str
+    cells: tuple[str, ...]
+    metrics: tuple[str, ...]
+    warnings: int
+    error: str
 
 
 @dataclass(frozen=True)
@@ -132,6 +156,10 @@ class Summary:
     pruned: int = 0  # how many trials early stopping stopped
     pruning: Pruning | None = None  # with --prune and a cell that reported; None otherwise
     step_name: str = "step"  # what a curve's x is: "step", or "fold" for hpmagic.cross_val_score
+    metric_names: tuple[str, ...] = ()  # the other metrics the objective carried (a dict's other keys)
+    warnings: str = ""  # "12 warnings in 5 trials: ConvergenceWarning 10, UserWarning 2", or ""
+    estimate: str = ""  # what the best estimate (TuneResult.best_estimated) says, when it differs
+    trial_rows: tuple[TrialRow, ...] = ()  # every trial, in trial order (at most ALL_TRIALS)
 
 
 def stop_text(reason: str) -> str:
@@ -142,15 +170,24 @@ def stop_text(reason: str) -> str:
         return str(reason)
 
 
+def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
+    """What follows the strategy's name: `` (seed 3), picked by auto because ...``; no seed
+    for ``manual`` (nothing is drawn), and the reason said once."""
+    detail = f" (seed {seed})" if seed is not None and strategy != "manual" else ""
+    picked = f"auto: {strategy}, because "
+    if reason.startswith(picked):
+        return detail + ", picked by auto because " + reason[len(picked):]
+    return detail + (f": {reason}" if reason else "")
+
+
 def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
     """The facts of ``result``'s summary, for :mod:`.text` and :mod:`.html` to render."""
     best = result.best_trial
-    detail = f" (seed {result.seed})" if result.seed is not None else ""
-    if result.strategy_reason:
-        detail += f": {result.strategy_reason}"
     counts = tuple((state, n) for state, n in result.counts().items() if n)
     kinds = {t.pruning.get("kind") for t in result.trials if t.curve}
     folds = kinds == {FOLD}  # every reported point a fold of hpmagic.cross_val_score
+    names = tuple(result.space.names)
+    extra = _metric_names(result)
     return Summary(
         headline=_headline(result, best),
         direction=str(Direction(result.direction)),
@@ -159,26 +196,73 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         counts=", ".join(f"{n} {state}" for state, n in counts) or "none",
         elapsed=fmt_seconds(result.elapsed),
         strategy=result.strategy,
-        strategy_detail=detail,
+        strategy_detail=strategy_detail(result.strategy, result.strategy_reason, result.seed),
         stopped=stop_text(result.stop_reason),
         error=result.error,
         notes=tuple(result.notes),
         best_params=None if best is None else fmt_params(best.params),
-        param_names=tuple(result.space.names),
+        param_names=names,
         param_rows=_param_rows(result, best),
-        top=tuple(_top_row(t, result.space.names) for t in result.top(top)),
+        top=tuple(_top_row(result, t, extra) for t in result.top(top)),
         failure=_failure(result.trials),
         state_counts=counts,
         pruned=sum(1 for t in result.trials if t.state is TrialState.PRUNED),
         pruning=_pruning(result.trials, "folds" if folds else "steps"),
         step_name="fold" if folds else "step",
+        metric_names=extra,
+        warnings=warning_counts(result.trials),
+        estimate=_estimate(result, best),
+        trial_rows=tuple(_trial_row(result, t, extra) for t in sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS]),
     )
+
+
+def _spread_text(result: TuneResult, trial: Trial) -> str:
+    found = result.spread(trial)
+    return "" if found is None else fmt_value(found[0])
+
+
+def _metric_names(result: TuneResult) -> tuple[str, ...]:
+    """The other metrics the trials carried, in first-seen order, without the objective's own
+    fold statistics (shown as its spread)."""
+    own = {k for t in result.trials for k in (result.fold_keys(t) or ())}
+    return tuple(dict.fromkeys(k for t in result.trials for k in t.metrics if k not in own))
+
+
+def warning_counts(trials: Iterable[Trial]) -> str:
+    """``12 warnings in 5 trials: ConvergenceWarning 10, UserWarning 2`` (the most frequent
+    first), or ``""`` when no trial raised one."""
+    by: dict[str, int] = {}
+    hit = 0
+    for t in trials:
+        hit += bool(t.warnings)
+        for w in t.warnings:
+            more = re.match(r"\.\.\. and ([\d,]+) more warnings", w)
+            if more:
+                by["other"] = by.get("other", 0) + int(more.group(1).replace(",", ""))
+                continue
+            kind = w.split(":", 1)[0].strip() or "Warning"
+            by[kind] = by.get(kind, 0) + 1
+    if not by:
+        return ""
+    kinds = ", ".join(f"{k} {n}" for k, n in sorted(by.items(), key=lambda kv: (-kv[1], kv[0])))
+    return f"{plural(sum(by.values()), 'warning')} in {plural(hit, 'trial')}: {kinds}"
+
+
+def _estimate(result: TuneResult, best: Trial | None) -> str:
+    """A line when the best estimate is another trial than the best observed one."""
+    est = result.best_estimated
+    if best is None or est is None or est.number == best.number:
+        return ""
+    value = result.estimates()[est.number]
+    return (f"trial {est.number} is the best estimate ({fmt_value(value)}, its fold scores shrunk toward the mean; "
+            f"{fmt_params(est.params)}); trial {best.number}'s values, the best observed, were applied; "
+            f"result.best_estimated has trial {est.number}")
 
 
 def _headline(result: TuneResult, best: Trial | None) -> Headline:
     if best is None:
         return Headline(result.metric)
-    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number)
+    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=_spread_text(result, best))
     base, gain = result.baseline, result.gain()
     if base is None:
         return found
@@ -186,7 +270,13 @@ def _headline(result: TuneResult, best: Trial | None) -> Headline:
         return replace(found, verdict=Verdict.DEFAULTS_FAILED, baseline_state=str(base.state))
     verdict = Verdict.BETTER if gain > 0 else (Verdict.TIED if gain == 0 else Verdict.WORSE)
     sign = "+" if gain >= 0 else "-"
-    return replace(found, baseline=fmt_value(base.value), gain=f"{sign}{fmt_value(abs(gain))}", verdict=verdict)
+    spread = result.spread(best)
+    found = replace(found, spread="" if spread is None else fmt_value(spread[0]))
+    noise = ""
+    if spread is not None and gain != 0 and abs(gain) <= spread[0]:
+        noise = f"within the fold spread {fmt_value(spread[0])}"
+    return replace(found, baseline=fmt_value(base.value), gain="" if gain == 0 else f"{sign}{fmt_value(abs(gain))}",
+                   verdict=verdict, noise=noise)
 
 
 def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:
@@ -201,10 +291,26 @@ def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:
     return tuple(rows)
 
 
-def _top_row(trial: Trial, names: list[str]) -> TopRow:
-    cells = tuple(fmt_value(trial.params[n]) if n in trial.params else INACTIVE_CELL for n in names)
+def _cells(trial: Trial, names: list[str]) -> tuple[str, ...]:
+    return tuple(fmt_value(trial.params[n]) if n in trial.params else INACTIVE_CELL for n in names)
+
+
+def _metrics(trial: Trial, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(fmt_value(trial.metrics[n]) if n in trial.metrics else "" for n in names)
+
+
+def _top_row(result: TuneResult, trial: Trial, extra: tuple[str, ...]) -> TopRow:
     last = fmt_value(_whole(trial.curve[-1][0])) if trial.curve else ""
-    return TopRow(trial.number, fmt_value(trial.value), fmt_seconds(trial.duration), fmt_params(trial.params), cells, last)
+    return TopRow(trial.number, fmt_value(trial.value), fmt_seconds(trial.duration), fmt_params(trial.params),
+                  _cells(trial, result.space.names), last, spread=_spread_text(result, trial),
+                  close=result.indistinguishable(trial), metrics=_metrics(trial, extra))
+
+
+def _trial_row(result: TuneResult, trial: Trial, extra: tuple[str, ...]) -> TrialRow:
+    error = trial.error.strip().splitlines()[-1] if trial.error.strip() else ""
+    return TrialRow(trial.number, trial.state.value, "" if trial.value is None else fmt_value(trial.value),
+                    _spread_text(result, trial), fmt_seconds(trial.duration), _cells(trial, result.space.names),
+                    _metrics(trial, extra), len(trial.warnings), error)
 
 
 def _whole(step: float) -> float | int:

@@ -7,9 +7,9 @@ import sys
 import time
 from typing import IO, TYPE_CHECKING
 
-from .._format import fmt_clock, fmt_params, fmt_value
+from .._format import fmt_clock, fmt_params, fmt_value, plural
 from ..core import TrialState
-from .summary import Headline, Summary, Verdict, summarize
+from .summary import Headline, Summary, TopRow, Verdict, summarize
 
 if TYPE_CHECKING:
     from ..protocols import Progress, SearchInfo
@@ -22,7 +22,10 @@ _WIDTH = 20
 #: How many of the best trials the text summary lists.
 TEXT_TOP_TRIALS = 5
 
-_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.TIED: " (the defaults were best)", Verdict.WORSE: ""}
+_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.TIED: "the defaults were best", Verdict.WORSE: ""}
+
+#: Marks a top trial that cannot be told apart from the best (its fold scores overlap).
+CLOSE_MARK = "≈ best"
 
 
 # -- the result -----------------------------------------------------------------------------
@@ -36,18 +39,21 @@ def headline_text(headline: Headline) -> str:
     """``best objective 0.04 (trial 7) vs defaults 0.09: +0.05 better``."""
     if headline.best is None:
         return "no trial completed"
-    text = f"best {headline.metric} {headline.best} (trial {headline.trial})"
+    spread = f" ± {headline.spread}" if headline.spread else ""
+    text = f"best {headline.metric} {headline.best}{spread} (trial {headline.trial})"
     if headline.verdict is Verdict.DEFAULTS_FAILED:
         text += f" (the defaults failed: trial 0 {headline.baseline_state})"
     elif headline.verdict is not None:
         text += f" vs defaults {headline.baseline}: {headline.gain}{_VERDICT_TEXT[headline.verdict]}"
+        if headline.noise:
+            text += f", {headline.noise}"
     return text
 
 
 def summary_text(s: Summary) -> str:
     """A :class:`~.summary.Summary` as indented lines."""
     lines = [
-        f"hpmagic: {s.direction} {s.metric} over {s.trials} trials ({s.counts}) in {s.elapsed}",
+        f"hpmagic: {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}",
         "  " + headline_text(s.headline),
     ]
     if s.best_params is not None:
@@ -59,13 +65,27 @@ def summary_text(s: Summary) -> str:
     if s.error:
         lines.append(f"  error: {s.error}")
     lines += [f"  note: {note}" for note in s.notes]
+    if s.warnings:
+        lines.append(f"  warnings: {s.warnings}")
+    if s.estimate:
+        lines.append(f"  estimate: {s.estimate}")
+    if s.top and s.metric_names:
+        lines.append("  best trial's other metrics: " + ", ".join(
+            f"{name} {value}" for name, value in zip(s.metric_names, s.top[0].metrics) if value))
     if s.top:
         lines.append("  top trials:")
-        lines += [f"    #{t.number:<4} {t.value:>10}  {t.params}" + (f"  (last {s.step_name} {t.last_step})" if t.last_step else "")
-                  for t in s.top[:TEXT_TOP_TRIALS]]
+        lines += [_top_line(s, t) for t in s.top[:TEXT_TOP_TRIALS]]
     if s.failure is not None:
         lines.append(f"  first failure (trial {s.failure.number}): {s.failure.last_line}")
     return "\n".join(lines)
+
+
+def _top_line(s: Summary, t: TopRow) -> str:
+    value = f"{t.value} ± {t.spread}" if t.spread else t.value
+    line = f"    #{t.number:<4} {value:>18}  {t.params}" if any(r.spread for r in s.top) else f"    #{t.number:<4} {value:>10}  {t.params}"
+    if t.last_step:
+        line += f"  (last {s.step_name} {t.last_step})"
+    return line + (f"  ({CLOSE_MARK})" if t.close else "")
 
 
 # -- progress -------------------------------------------------------------------------------

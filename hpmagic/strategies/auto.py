@@ -1,40 +1,94 @@
-"""``auto``: pick a strategy from the space, the budget and the parallelism.
+"""``auto``: pick a strategy from the space, the budget, the parallelism and the pruner, and,
+with a time budget, hand over to a cheaper one when proposals cost more than the trials.
 
-The rules, in order (the first that applies wins, and the summary quotes it): ``grid`` when
-the grid is the whole space and fits the budget, ``sobol`` when the budget is too small for
-a model, ``gp`` within :data:`GP_MAX_DIMS`, :data:`GP_MAX_TRIALS` and :data:`GP_MAX_JOBS`,
-``tpe`` beyond them.  Where the thresholds come from: ``docs/design/strategies.md``.
+The first pick (:func:`pick`) applies these rules in order (the first that applies wins, and
+the summary quotes it): ``grid`` when the grid is the whole space and fits the budget,
+``sobol`` when the budget is too small for a model, ``gp`` within :data:`GP_MAX_DIMS`,
+:data:`GP_MAX_TRIALS` (not applied with a time budget: the clock bounds the trials, and the
+switching rule below watches the GP's cost) and :data:`GP_MAX_JOBS`, ``tpe`` beyond them.
+With ``--prune`` the reason says how the model learns from pruned trials.
+
+The switching rule (:class:`Auto`), only with a time budget (``-t``): before each ask, once
+the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
+last :data:`WINDOW` asks with the median duration of the last :data:`WINDOW` finished
+trials divided by the trials that run at once.  Before that, as soon as :data:`EARLY`
+trials have finished, the strategy's :data:`ASK_FLOOR` (the least its proposals cost)
+stands in for the measured time, so cheap trials leave the GP before its first fit.  When
+the proposals cost more than :data:`SWITCH_RATIO` times the trials, auto hands over to the
+next strategy of :data:`CHEAPER`
+(``gp`` or ``tpe`` -> ``de``, whose proposals cost a fraction of a millisecond; with
+``--prune``, ``gp`` -> ``tpe``, which learns from pruned trials where ``de`` does not).  The new strategy is set up with the same context and
+told every finished trial; the trials still pending are told to it when they finish.  The
+ladder only goes down and each strategy is judged on a full window of its own asks, so
+auto never switches back and forth.  Where the figures come from: ``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
 
+import statistics
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
 from .._format import plural
+from ..core import Trial, TrialState
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
 from .catalog import load
 
-__all__ = ["choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS"]
+__all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
+           "CHEAPER_PRUNED", "ASK_FLOOR", "EARLY"]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
-#: Largest budget (total trials) for which auto picks the GP.
+#: Largest budget (total trials) for which auto picks the GP, without a time budget.
 GP_MAX_TRIALS = 300
 #: Largest number of parallel trials for which auto picks the GP (beyond it, believed
 #: pending points outnumber the real ones early in the search).
 GP_MAX_JOBS = 8
+#: With a time budget, auto moves on when the median proposal takes more than this many
+#: times the median trial's duration per worker (duration / trials at once).
+SWITCH_RATIO = 1.0
+#: Asks (of the current strategy) and finished trials whose medians the switching rule compares.
+WINDOW = 10
+#: The least a proposal costs, by strategy, for the early decision: with a time budget, once
+#: :data:`EARLY` trials have finished and they are shorter than this (per worker), auto hands
+#: over before the strategy's first model proposal.  The GP's proposals took 22-430 ms from 6
+#: to 25 trials on two loaded cores; 10 ms is a floor for a faster machine, not an estimate.
+ASK_FLOOR = {"gp": 0.010}
+#: Finished trials the early decision needs.
+EARLY = 5
+#: The cheaper strategy auto hands over to, by strategy.
+CHEAPER = {"gp": "de", "tpe": "de"}
+#: The same with ``--prune``: ``de`` ranks pruned trials as failures, so the ladder ends at ``tpe``.
+CHEAPER_PRUNED = {"gp": "tpe"}
 
 
-def choose(space: SearchSpace, context: StrategyContext) -> Strategy:
-    """The strategy auto runs for ``space`` and ``context`` (not yet set up), its reason filled in."""
-    name, why = pick(space, context)
-    strategy = load(name)()
-    strategy.reason = f"auto: {name}, because {why}"
-    return strategy
+def choose(space: SearchSpace, context: StrategyContext, clock: Callable[[], float] = time.perf_counter) -> Auto:
+    """The ``auto`` strategy, not yet set up; ``setup`` picks what it runs (see :func:`pick`)."""
+    return Auto(clock=clock)
 
 
 def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
-    """The name of the strategy auto runs for ``space`` and ``context``, and why."""
+    """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
+    name, why = _pick(space, context)
+    rule = getattr(context, "pruning", None)
+    if rule and name in ("gp", "tpe"):
+        why += _PRUNED[name].format(rule=rule)
+    return name, why
+
+
+_PRUNED = {
+    "gp": "; with --prune {rule}, the GP is fitted at one fidelity, the highest step or rung that enough "
+          "trials reached (as BOHB does), so pruned trials inform it",
+    "tpe": "; with --prune {rule}, TPE ranks each pruned trial by the value it had reached",
+}
+
+
+def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     d, budget, jobs = len(space), context.budget, max(1, context.jobs)
+    timed = getattr(context, "timeout", None) is not None
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
     if _grid_is_the_space(space, context.grid_points):
@@ -43,8 +97,11 @@ def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
             return "grid", f"all {d} parameters are discrete and the {size}-point grid fits the budget"
     if budget <= max(5, d + 1) + 2:
         return "sobol", f"{budget} trials are too few for a model to learn from {d} parameters"
-    if d <= GP_MAX_DIMS and budget <= GP_MAX_TRIALS and jobs <= GP_MAX_JOBS:
+    if d <= GP_MAX_DIMS and (timed or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
         par = f", {jobs} at a time" if jobs > 1 else ""
+        if timed and budget > GP_MAX_TRIALS:
+            return "gp", (f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
+                          "auto moves to a cheaper strategy if proposals come to cost more than the trials")
         return "gp", f"{plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation"
     if d > GP_MAX_DIMS:
         what = f"{d} parameters are too many for a GP"
@@ -58,3 +115,100 @@ def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
 def _grid_is_the_space(space: SearchSpace, points: int) -> bool:
     """True when every parameter is discrete and its grid lists all of its values."""
     return space.discrete and all(len(p.distribution.grid(points)) >= p.distribution.cardinality() for p in space)
+
+
+class Auto(Strategy):
+    """The strategy :func:`pick` names, handed over to a cheaper one by the switching rule.
+
+    ``clock`` (seconds, monotonic) times the asks; a test passes a fake one.  ``name`` is
+    the strategy running now; ``reason`` says what auto picked, why, and every switch.
+    ``switches`` lists them as ``(trial number, from, to, ask seconds, trial seconds)``.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.perf_counter):
+        super().__init__()
+        self.clock = clock
+        self.current: Strategy | None = None
+        self.switches: list[tuple[int, str, str, float, float]] = []
+
+    def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        super().setup(space, context)
+        name, why = pick(space, context)
+        self.current = self._start(name)
+        self.reason = f"auto: {name}, because {why}"
+        self._told: list[Trial] = []
+        self._asks: deque[float] = deque(maxlen=WINDOW)
+        self._durations: deque[float] = deque(maxlen=WINDOW)
+        ladder = CHEAPER_PRUNED if getattr(context, "pruning", None) else CHEAPER
+        self._ladder = ladder if getattr(context, "timeout", None) is not None else {}
+
+    def ask(self, number: int) -> dict[str, Any] | None:
+        assert self.current is not None, "Auto.setup must be called first"
+        if self._expensive():
+            self._switch(number)
+        start = self.clock()
+        params = self.current.ask(number)
+        self._asks.append(self.clock() - start)
+        return params
+
+    def tell(self, trial: Trial) -> None:
+        assert self.current is not None, "Auto.setup must be called first"
+        self._told.append(trial)  # for a strategy auto hands over to
+        if trial.duration > 0 and trial.state is not TrialState.INTERRUPTED:
+            self._durations.append(trial.duration)
+        self.current.tell(trial)
+
+    def __getattr__(self, attr: str) -> Any:
+        """Anything else (a strategy's own attributes) is the current strategy's."""
+        current = self.__dict__.get("current")
+        if current is None:
+            raise AttributeError(attr)
+        return getattr(current, attr)
+
+    # -- the switching rule --------------------------------------------------------------
+
+    def _proposal_cost(self) -> tuple[float, bool] | None:
+        """What a proposal of the current strategy costs, and whether that was measured (else it
+        is the strategy's :data:`ASK_FLOOR`); ``None`` while neither is known."""
+        if len(self._asks) >= WINDOW:
+            return statistics.median(self._asks), True
+        if self.name in ASK_FLOOR:
+            return ASK_FLOOR[self.name], False
+        return None
+
+    def _expensive(self) -> bool:
+        """True when the current strategy has a cheaper successor and its proposals cost more than the trials."""
+        cost = self._proposal_cost()
+        if self.name not in self._ladder or cost is None:
+            return False
+        if len(self._durations) < (WINDOW if cost[1] else EARLY):
+            return False
+        per_worker = statistics.median(self._durations) / max(1, self.context.jobs)
+        return cost[0] > SWITCH_RATIO * per_worker
+
+    def _switch(self, number: int) -> None:
+        old, new = self.name, self._ladder[self.name]
+        (ask, measured), trial = self._proposal_cost() or (0.0, False), statistics.median(self._durations)
+        self.switches.append((number, old, new, ask, trial))
+        self.current = self._start(new)
+        for told in self._told:
+            self.current.tell(told)
+        self._asks.clear()
+        jobs = "" if self.context.jobs <= 1 else f" ({self.context.jobs} at a time)"
+        why = (f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}" if measured else
+               f"trials took {_ms(trial)}{jobs}, less than a {old} proposal costs (at least {_ms(ask)})")
+        self.reason += f"; auto switched from {old} to {new} at trial {number}: {why}"
+
+    def _start(self, name: str) -> Strategy:
+        strategy = load(name)()
+        strategy.setup(self.space, self.context)
+        self.name = strategy.name
+        return strategy
+
+
+def _ms(seconds: float) -> str:
+    """``85 ms``, ``0.4 ms``, ``2.1 s``."""
+    if seconds >= 1:
+        return f"{seconds:.1f} s"
+    ms = seconds * 1e3
+    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.2g} ms"

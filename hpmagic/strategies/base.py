@@ -69,13 +69,22 @@ class StrategyContext:
 
     ``direction`` may be given as a string (``"maximize"``); it is stored as a
     :class:`~hpmagic.core.Direction`.  ``seed`` is checked by ``hpmagic.strategies.check_seed``.
+
+    ``pruning`` is the early-stopping rule of the search (``--prune``): ``None`` without
+    it, else the rule's name (``"asha"``, ``"hyperband"``, ``"median"``, ``"folds"``), or
+    ``"auto"`` for ``--prune`` with no name (``asha`` for a learning curve, ``folds`` for
+    ``hpmagic.cross_val_score``, chosen at the first report).  With a rule, trials can end
+    *pruned*: they are told with their curves (``Trial.curve``), and the built-in
+    strategies learn from them (``hpmagic.strategies.fidelity``).
     """
 
     direction: Direction = Direction.MINIMIZE
     budget: int = 30  # total trials of the search, the defaults included
     seed: int = 0
+    timeout: float | None = None  # the time budget (-t) in seconds, if any
     jobs: int = 1  # trials that may run at once
     grid_points: int = 5  # points per continuous parameter, for grids
+    pruning: str | None = None  # the --prune rule's name ("auto": chosen at the first report)
 
     def __post_init__(self) -> None:
         if not isinstance(self.direction, Direction):

@@ -23,6 +23,7 @@ STRATEGIES: dict[str, str] = {
     "hyperopt-random": "hpmagic.strategies.hyperopt:HyperoptRandom",
     "gp": "hpmagic.strategies.gp:GPStrategy",
     "evolution": "hpmagic.strategies.evolution:Evolution",
+    "de": "hpmagic.strategies.de:DifferentialEvolution",
     "manual": "hpmagic.strategies.manual:ManualStrategy",
 }
 

@@ -1,7 +1,8 @@
 """``evolution``: a CMA evolution strategy for mixed spaces.
 
 Numeric parameters evolve together in the unit cube by CMA-ES; each choice has a learned
-probability per option.  Generations are filled and ranked asynchronously.  The details
+probability per option.  Generations are filled and ranked asynchronously; a draw equal to
+a configuration still in flight is drawn again (:mod:`.inflight`).  The details
 (sampling, ranking, the categorical floor, which trials are used): ``docs/design/strategies.md``.
 """
 
@@ -14,7 +15,9 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import Choice, SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
 __all__ = ["Evolution"]
 
@@ -55,37 +58,57 @@ class Evolution(Strategy):
             self.chi = math.sqrt(n) * (1 - 1 / (4 * n) + 1 / (21 * n * n))
         self.generation = 0
         self._members: dict[int, tuple[int, np.ndarray, dict[int, int]]] = {}  # number -> (generation, x, choices)
-        self._results: list[tuple[float, np.ndarray, dict[int, int]]] = []
+        self._results: list[tuple[tuple[float, float], np.ndarray, dict[int, int]]] = []  # (rank key, x, choices)
+        self.in_flight = InFlight(space)
         self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
 
     def ask(self, number: int) -> dict[str, Any] | None:
-        x = self._sample_numeric()
+        drawn: list[tuple[np.ndarray, dict[int, int], dict[str, Any]]] = []
+
+        def draw(attempt: int) -> dict[str, Any]:
+            # a draw that equals a configuration in flight is drawn again, wider each time
+            # (the step size doubles, and from the third attempt the options are uniform)
+            x = self._sample_numeric(self.sigma * 2.0 ** (attempt + 1))
+            probs = self.probs if attempt < 2 else {i: np.full(len(p), 1 / len(p)) for i, p in self.probs.items()}
+            picks = {i: int(self.rng.choice(len(p), p=p)) for i, p in probs.items()}
+            drawn.append((x, picks, self._config(x, picks)))
+            return drawn[-1][2]
+
+        x = self._sample_numeric(self.sigma)
         picks = {i: int(self.rng.choice(len(p), p=p)) for i, p in self.probs.items()}
+        drawn.append((x, picks, self._config(x, picks)))
+        config = self.in_flight.propose(number, drawn[0][2], draw, tries=16)
+        x, picks, last = drawn[-1]
+        if config is last:  # not when every draw collided and a free configuration was listed instead
+            self._members[number] = (self.generation, x, picks)
+        return config
+
+    def _config(self, x: np.ndarray, picks: dict[int, int]) -> dict[str, Any]:
         u = np.empty(len(self.space))
         u[self.numeric] = x
         for i, k in picks.items():
             u[i] = (k + 0.5) / len(self.probs[i])
-        self._members[number] = (self.generation, x, picks)
         return self.space.from_unit([float(v) for v in u])
 
     def tell(self, trial: Trial) -> None:
+        self.in_flight.discard(trial.number)
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
             return
-        loss = self.context.loss(trial)
-        self._results.append((math.inf if loss is None or not math.isfinite(loss) else loss, member[1], member[2]))
+        # Pruned trials rank below every trial that got further, by the value they reached.
+        self._results.append((fidelity.rank_key(trial, self.context.direction), member[1], member[2]))
         if len(self._results) >= self.lam:
             self._update()
 
     # -- the evolution strategy ----------------------------------------------------------
 
-    def _sample_numeric(self) -> np.ndarray:
+    def _sample_numeric(self, sigma: float) -> np.ndarray:
         n = len(self.numeric)
         if n == 0:
             return np.zeros(0)
         vals, vecs = np.linalg.eigh(self.C)
         z = self.rng.standard_normal(n)
-        x = self.mean + self.sigma * (vecs @ (np.sqrt(np.maximum(vals, 1e-20)) * z))
+        x = self.mean + min(sigma, 1.0) * (vecs @ (np.sqrt(np.maximum(vals, 1e-20)) * z))
         x = np.abs(x)  # mirror at 0 ...
         x = 1 - np.abs(1 - np.mod(x, 2))  # ... and at 1, as often as needed
         return np.clip(x, 0.0, 1.0)

@@ -13,7 +13,9 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
 if TYPE_CHECKING:
     from ._gp.model import Hyperparameters
@@ -29,6 +31,9 @@ class GPStrategy(Strategy):
     """Gaussian-process Bayesian optimisation after a quasi-random start."""
 
     name = "gp"
+    #: With ``--prune``, what trials stopped below the fitted step count as: "worst" (the
+    #: worst loss at that step) or "ignore" (left out, as BOHB does).
+    BELOW = "worst"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
@@ -41,7 +46,10 @@ class GPStrategy(Strategy):
         self.n_initial = max(5, len(space) + 1)
         self._sobol = qmc.Sobol(max(len(space), 1), scramble=True, seed=self.rng)
         self._told: dict[int, tuple[np.ndarray, float | None]] = {}  # number -> (features, loss or None)
+        self._evidence: dict[int, fidelity.Evidence] = {}  # the told trials, for the fit at one fidelity
+        self._level: float | None = None  # the step the model was last fitted at (--prune)
         self._pending: dict[int, np.ndarray] = {}
+        self.in_flight = InFlight(space)
         self._hyper: Hyperparameters | None = None
         self.reason = self.reason or (
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
@@ -54,28 +62,36 @@ class GPStrategy(Strategy):
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
         if len(self._told) + len(self._pending) < self.n_initial or len(losses) < 2:
-            config = self.encoder.config_from_latent(self._sobol.random(1)[0])
+            config = self.in_flight.propose(number, self._quasi_random(), lambda _: self._quasi_random())
         else:
             from threadpoolctl import threadpool_limits
 
             # The matrices are small: one BLAS thread is faster than several fighting for cores.
             with threadpool_limits(1):
                 config = self._propose()
+            # the model never proposes a point in flight; in a discrete space the random fallback might
+            config = self.in_flight.propose(number, config, lambda _: self.space.sample(self.rng))
         try:
             self._pending[number] = self.encoder.encode(config)
         except ValueError:
             pass
         return config
 
+    def _quasi_random(self) -> dict[str, Any]:
+        return self.encoder.config_from_latent(self._sobol.random(1)[0])
+
     def tell(self, trial: Trial) -> None:
         self._pending.pop(trial.number, None)
+        self.in_flight.discard(trial.number)
         if trial.state is TrialState.INTERRUPTED or trial.state is TrialState.RUNNING:
             return
         try:
             x = self.encoder.encode(trial.params)
         except (ValueError, KeyError, TypeError):  # e.g. a default that is not one of the choices
             return
-        self._told[trial.number] = (x, self.context.loss(trial))
+        evidence = self._evidence[trial.number] = fidelity.Evidence.of(trial, self.context.direction)
+        # A pruned trial's loss is the one it reached, so that it counts as data (see _training_data).
+        self._told[trial.number] = (x, evidence.reached)
 
     # -- the model ---------------------------------------------------------------------
 
@@ -90,29 +106,66 @@ class GPStrategy(Strategy):
         self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
         post = model.Posterior(X, y_t, self._hyper)
         best = float(y_t.min())
-        if self._pending:
-            P = np.vstack(list(self._pending.values()))
-            believed, _ = post.predict(P)
-            post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper)
-
         candidates = self._candidates(X, y)
+        P = np.vstack(list(self._pending.values())) if self._pending else None
+        if P is not None:
+            post, best = self._believe(post, X, y_t, P, best)
+        # With trials pending, the best candidate is taken as it is: an ascent on the believed
+        # model climbs to the faces of the cube, where its variance is largest (measured:
+        # docs/design/strategies.md, "Parallel proposals").
         x, _ = acquisition.maximize(
-            post, best, candidates, self.encoder.free_columns, self.encoder.neighbours, restarts=RESTARTS
+            post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
+            restarts=RESTARTS if P is None else 0,
         )
-        seen = np.vstack([X, *self._pending.values()]) if self._pending else X
-        if np.min(np.abs(seen - x).max(axis=1)) < 1e-6:
-            # The model's favourite is already tried: take the best unseen candidate instead.
+        if self._taken(x, X, P):
+            # The model's favourite is tried, pending or indistinguishable from a pending point:
+            # take the best candidate that is none of these.
             mean, var = post.predict(candidates)
             scores = acquisition.log_ei(mean, var, best)
             for i in np.argsort(-scores):
-                if np.min(np.abs(seen - candidates[i]).max(axis=1)) >= 1e-6:
+                if not self._taken(candidates[i], X, P):
                     x = candidates[i]
                     break
             else:
                 return self.space.sample(self.rng)
         return self.encoder.config_from_features(x)
 
+    def _believe(
+        self, post: Any, X: np.ndarray, y_t: np.ndarray, P: np.ndarray, best: float
+    ) -> tuple[Any, float]:
+        """The kriging believer: pending points ``P`` join the data at the model's prediction.
+
+        They are believed noise-free, so the variance collapses at them however noisy the
+        fit, and the incumbent moves to the best believed value, so that a point predicted
+        to improve leaves no improvement behind it for the next ask to chase.
+        """
+        from ._gp import model
+
+        assert self._hyper is not None
+        believed, _ = post.predict(P)
+        post = model.Posterior(np.vstack([X, P]), np.concatenate([y_t, believed]), self._hyper, exact=len(P))
+        return post, min(best, float(believed.min()))
+
+    def _taken(self, x: np.ndarray, X: np.ndarray, P: np.ndarray | None) -> bool:
+        """Tried or pending already, or within the model's noise of a pending point.
+
+        Two points are within the noise when the prior variance of the difference of their
+        values, ``2 * (amplitude - k(x, p))``, is below the fitted noise variance.
+        """
+        seen = X if P is None else np.vstack([X, P])
+        if np.min(np.abs(seen - x).max(axis=1)) < 1e-6:
+            return True
+        if P is None:
+            return False
+        from ._gp import model
+
+        hp = self._hyper
+        assert hp is not None
+        return bool(np.any(2.0 * (hp.amplitude - model.matern52(x[None, :], P, hp)[0]) < hp.noise))
+
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.context.pruning or any(e.state is TrialState.PRUNED for e in self._evidence.values()):
+            return self._data_at_one_fidelity()
         rows = list(self._told.values())
         X = np.vstack([x for x, _ in rows])
         losses = np.array([np.nan if loss is None else loss for _, loss in rows], dtype=float)
@@ -120,6 +173,17 @@ class GPStrategy(Strategy):
         worst = losses[ok].max()
         losses[~ok] = worst  # failures count as the worst loss seen
         return X, losses
+
+    def _data_at_one_fidelity(self) -> tuple[np.ndarray, np.ndarray]:
+        """With ``--prune`` (or pruned trials from a study): the trials at the highest step that ``d + 2`` trials reached, as BOHB
+        fits its model (:func:`hpmagic.strategies.fidelity.training_set`; ``BELOW`` says what
+        the trials stopped before that step count as, ``docs/design/pruning.md`` why)."""
+        data = fidelity.training_set(list(self._evidence.values()), self.context.direction,
+                                     enough=len(self.space) + 2, below=self.BELOW)
+        if data.level != self._level:  # another fidelity: the old fit is no warm start for it
+            self._level, self._hyper = data.level, None
+        X = np.vstack([self._told[row.number][0] for row in data.rows])
+        return X, np.array([row.loss for row in data.rows], dtype=float)
 
     def _candidates(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
         P = len(self.space)

@@ -17,9 +17,14 @@ from typing import Any
 from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
+from . import fidelity
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
-__all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom"]
+__all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom", "RESUGGEST"]
+
+#: Times ``suggest`` is called again when its proposal equals a configuration in flight.
+RESUGGEST = 4
 
 
 def _import_hyperopt() -> tuple[Any, Any, Any, dict[str, Any]]:
@@ -103,6 +108,8 @@ class HyperoptStrategy(Strategy):
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
     algorithm = "rand"
+    #: with pruned trials, rank every trial at one fidelity (:meth:`_rescore`), not by the loss each reached
+    ONE_FIDELITY = True
     description = ""
 
     def __init__(self, **options: Any) -> None:
@@ -119,7 +126,11 @@ class HyperoptStrategy(Strategy):
         self._suggest = self._make_suggest(algorithms[self.algorithm])
         self._trials = self._hyperopt.Trials()
         self._docs: dict[int, dict[str, Any]] = {}
+        self._scored: dict[int, fidelity.Evidence] = {}  # the trials recorded with a loss (complete or pruned)
+        self._pruned = False  # told a pruned trial: rank at one fidelity from now on
         self._domain: Any = None
+        self._fallback: Any = None
+        self.in_flight = InFlight(space)
         if len(space):
             expr = {name: codec.node(hp) for name, codec in self._codecs.items()}
             self._domain = base.Domain(_never_called, expr)
@@ -146,37 +157,98 @@ class HyperoptStrategy(Strategy):
     def ask(self, number: int) -> dict[str, Any] | None:
         if self._domain is None:
             return None  # nothing to tune: only the defaults run
-        (doc,) = self._suggest([number], self._domain, self._trials, self._seed(number))
-        raw = {label: vals[0] for label, vals in doc["misc"]["vals"].items() if len(vals)}
-        config = self.space.build(lambda p: self._codecs[p.name].decode(raw[p.name]))
-        self._insert(number, config, state=self._base.JOB_STATE_RUNNING, result={"status": "running"}, doc=doc)
+        docs: list[dict[str, Any]] = []
+
+        def suggest(attempt: int) -> dict[str, Any]:
+            # A proposal equal to a configuration in flight is asked for again with another seed
+            # (RESUGGEST times: each call costs a model fit), then drawn at random from the space.
+            if attempt >= RESUGGEST:
+                return self.space.sample(self._rng(number))
+            (doc,) = self._suggest([number], self._domain, self._trials, self._seed(number, attempt))
+            docs.append(doc)
+            raw = {label: vals[0] for label, vals in doc["misc"]["vals"].items() if len(vals)}
+            return self.space.build(lambda p: self._codecs[p.name].decode(raw[p.name]))
+
+        config = self.in_flight.propose(number, suggest(-1), suggest)
+        # the document of the first suggestion carries hyperopt's bookkeeping; its values become config's
+        self._insert(number, config, state=self._base.JOB_STATE_RUNNING, result={"status": "running"}, doc=docs[0])
         return config
 
-    def _seed(self, number: int) -> int:
+    def _seed(self, number: int, attempt: int = -1) -> int:
         import numpy as np
 
-        state = np.random.SeedSequence([self.context.seed, number]).generate_state(1)[0]
+        key = [self.context.seed, number] if attempt < 0 else [self.context.seed, number, attempt]
+        state = np.random.SeedSequence(key).generate_state(1)[0]
         return int(state) >> 1  # hyperopt adds trial ids to the seed: keep it in 31 bits
+
+    def _rng(self, number: int) -> Any:
+        import numpy as np
+
+        if self._fallback is None:
+            self._fallback = np.random.default_rng([self.context.seed, number])
+        return self._fallback
 
     # -- tell -----------------------------------------------------------------------------
 
     def tell(self, trial: Trial) -> None:
+        """Record ``trial`` in the ``Trials`` database as hyperopt's algorithms can read it.
+
+        hyperopt has no pruned state: a pruned trial is ``STATUS_OK`` with the loss it had
+        reached (``reached``: its best value so far at its last step, the one the rule
+        judged; the mean of its folds for ``cross_val_score``) and ``pruned_at`` (that
+        step).  Rated as a failure (``STATUS_FAIL``, which TPE and annealing score as an
+        infinite loss), it would only ever be "bad", tied with every other.  Once a pruned
+        trial is told, every trial's ``loss`` is its rank at one fidelity (:meth:`_rescore`),
+        so a trial that was going well can be among the good ones while few trials have
+        completed.  ``benchmarks/pruned_strategies.py`` measures the difference.
+        """
         base = self._base
         if self._domain is None:
             return
-        loss = self.context.loss(trial)
-        if trial.state is TrialState.COMPLETE and loss is not None and math.isfinite(loss):
-            state, result = base.JOB_STATE_DONE, {"status": base.STATUS_OK, "loss": float(loss)}
+        evidence = fidelity.Evidence.of(trial, self.context.direction)
+        loss = evidence.reached
+        if loss is not None and math.isfinite(loss):
+            result = {"status": base.STATUS_OK, "loss": float(loss)}
+            if trial.state is TrialState.PRUNED:
+                result["pruned_at"], result["reached"] = trial.curve[-1][0], float(loss)
+            state = base.JOB_STATE_DONE
         elif trial.state in (TrialState.COMPLETE, TrialState.FAILED, TrialState.PRUNED):
             state, result = base.JOB_STATE_DONE, {"status": base.STATUS_FAIL}
         else:  # interrupted, or still running: no evidence about the configuration
             state, result = base.JOB_STATE_CANCEL, {"status": base.STATUS_FAIL}
+        self.in_flight.discard(trial.number)
         doc = self._docs.get(trial.number)
         if doc is None:
             self._insert(trial.number, trial.params, state=state, result=result)
         else:
             doc["state"], doc["result"] = state, result
-            self._trials.refresh()
+        if "loss" in result:
+            self._scored[trial.number] = evidence
+            self._pruned = self._pruned or trial.state is TrialState.PRUNED
+        if self.ONE_FIDELITY and self._pruned:
+            self._rescore()
+        self._trials.refresh()
+
+    def _rescore(self) -> None:
+        """Every scored trial's loss, as one order at one fidelity (BOHB's rule, as for ``gp``).
+
+        The trials at the highest step that ``d + 2`` of them reached rank by their loss
+        there (:func:`hpmagic.strategies.fidelity.training_set`); the trials stopped before
+        it rank after them, those that got further first (:func:`~hpmagic.strategies.fidelity.rank_key`).
+        TPE and annealing use only the order of the losses, so the losses below that step are
+        placeholders that keep the order: above the worst at the step, evenly spaced.
+        """
+        trials = list(self._scored.values())
+        data = fidelity.training_set(trials, self.context.direction, enough=len(self.space) + 2, below="ignore")
+        scores = {row.number: row.loss for row in data.rows}
+        worst, best = max(scores.values()), min(scores.values())
+        gap = (worst - best) / len(scores) if worst > best else 1.0
+        below = sorted((e for e in trials if e.number not in scores), key=lambda e: e.key)
+        scores.update((e.number, worst + gap * (i + 1)) for i, e in enumerate(below))
+        for number, loss in scores.items():
+            result = self._docs[number]["result"]
+            result["loss"] = float(loss)
+            result["level"] = data.level
 
     # -- the Trials database --------------------------------------------------------------
 

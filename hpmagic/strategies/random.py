@@ -1,12 +1,17 @@
-"""Random search: every parameter drawn independently from its distribution."""
+"""Random search: every parameter drawn independently from its distribution.
+
+A draw equal to a configuration still in flight is drawn again (:mod:`.inflight`).
+"""
 
 from __future__ import annotations
 
 import random
 from typing import Any
 
+from ..core import Trial
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
 
 class RandomSearch(Strategy):
@@ -17,7 +22,11 @@ class RandomSearch(Strategy):
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
         self.rng = random.Random(context.seed)
+        self.in_flight = InFlight(space)
         self.reason = self.reason or "independent draws from each distribution"
 
     def ask(self, number: int) -> dict[str, Any] | None:
-        return self.space.sample(self.rng)
+        return self.in_flight.propose(number, self.space.sample(self.rng), lambda _: self.space.sample(self.rng))
+
+    def tell(self, trial: Trial) -> None:
+        self.in_flight.discard(trial.number)
