@@ -39,8 +39,8 @@ class TuneMagics(Magics):
                    "(sliders and a Run button: each click is one trial), "
                    "or the name of a Strategy object in the namespace.")
     @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
-              help="Start no new trial after this many seconds. With -s auto, proposals are then "
-                   "timed against the trials, and a GP whose proposals cost more hands over to de.")
+              help="Start no new trial after this many seconds. With -s auto, proposals are then timed "
+                   "against the trials: when they cost more, auto hands over to a cheaper strategy (de).")
     @argument("--seed", type=int, default=None, metavar="N",
               help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
     @argument("--grid-points", type=int, default=5, metavar="K",

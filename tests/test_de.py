@@ -95,8 +95,9 @@ def test_many_pending_asks_are_all_different_configurations():
     assert len({(c["n"], c["k"]) for c in pending}) == 8
 
 
-def test_told_trials_fill_the_population_and_replace_the_initial_design():
-    """A resumed study (or auto handing over) tells trials first: de evolves them, with no random start."""
+def test_told_trials_fill_the_population_and_the_initial_design_still_challenges_it():
+    """A resumed study (or auto handing over) tells trials first: they fill the population, and the
+    Latin hypercube, asked next, adds the spread they may lack by challenging the worst members."""
     space = parse_cell(SPHERE).space
     strategy = DifferentialEvolution()
     strategy.setup(space, StrategyContext(budget=100, seed=0))
@@ -106,5 +107,8 @@ def test_told_trials_fill_the_population_and_replace_the_initial_design():
         strategy.tell(Trial(number=number, params=config, state=TrialState.COMPLETE, value=sphere(config)))
     best = sorted(sphere(c) for c in told)[: strategy.size]
     assert sorted(strategy.losses) == best  # the later trials replaced the worst members
-    strategy.ask(100)
-    assert strategy._pending[100][0] >= 0  # a trial vector for a member, not an initial point
+    for number in range(100, 100 + strategy.size):
+        strategy.ask(number)
+        assert strategy._pending[number][0] == -1  # an initial point: it challenges the worst when told
+    strategy.ask(200)
+    assert strategy._pending[200][0] >= 0  # then trial vectors for the members

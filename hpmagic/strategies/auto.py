@@ -13,8 +13,8 @@ the current strategy has made :data:`WINDOW` asks, auto compares the median time
 last :data:`WINDOW` asks with the median duration of the last :data:`WINDOW` finished
 trials divided by the trials that run at once.  Before that, as soon as :data:`EARLY`
 trials have finished, the strategy's :data:`ASK_FLOOR` (the least its proposals cost)
-stands in for the measured time, so cheap trials leave the GP before its first fit.  When
-the proposals cost more than :data:`SWITCH_RATIO` times the trials, auto hands over to the
+stands in for the measured time, so very cheap trials leave the GP before its first fit.
+When the proposals cost more than :data:`SWITCH_RATIO` times the trials, auto hands over to the
 next strategy of :data:`CHEAPER`
 (``gp`` or ``tpe`` -> ``de``, whose proposals cost a fraction of a millisecond; with
 ``--prune``, ``gp`` -> ``tpe``, which learns from pruned trials where ``de`` does not).  The new strategy is set up with the same context and
@@ -48,13 +48,15 @@ GP_MAX_TRIALS = 300
 #: pending points outnumber the real ones early in the search).
 GP_MAX_JOBS = 8
 #: With a time budget, auto moves on when the median proposal takes more than this many
-#: times the median trial's duration per worker (duration / trials at once).
-SWITCH_RATIO = 1.0
+#: times the median trial's duration per worker (duration / trials at once).  Measured on
+#: Hartmann6 in 10 s: with proposals 2-3 times as long as the trials the GP still did better
+#: than ``de`` (-3.318 against -3.292), at about 10 times they tied, at 20-30 times ``de`` won.
+SWITCH_RATIO = 5.0
 #: Asks (of the current strategy) and finished trials whose medians the switching rule compares.
 WINDOW = 10
 #: The least a proposal costs, by strategy, for the early decision: with a time budget, once
-#: :data:`EARLY` trials have finished and they are shorter than this (per worker), auto hands
-#: over before the strategy's first model proposal.  The GP's proposals took 22-430 ms from 6
+#: :data:`EARLY` trials have finished, this stands for the proposals' cost until a window of
+#: them is measured, so trials under a fifth of it leave before the first model proposal.  The GP's proposals took 22-430 ms from 6
 #: to 25 trials on two loaded cores; 10 ms is a floor for a faster machine, not an estimate.
 ASK_FLOOR = {"gp": 0.010}
 #: Finished trials the early decision needs.
@@ -73,22 +75,22 @@ def choose(space: SearchSpace, context: StrategyContext, clock: Callable[[], flo
 def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
     name, why = _pick(space, context)
-    rule = getattr(context, "pruning", None)
+    rule = context.pruning
     if rule and name in ("gp", "tpe"):
-        why += _PRUNED[name].format(rule=rule)
+        why += _PRUNED[name].format(prune="--prune" if rule == "auto" else f"--prune {rule}")
     return name, why
 
 
 _PRUNED = {
-    "gp": "; with --prune {rule}, the GP is fitted at one fidelity, the highest step or rung that enough "
+    "gp": "; with {prune}, the GP is fitted at one fidelity, the highest step or rung that enough "
           "trials reached (as BOHB does), so pruned trials inform it",
-    "tpe": "; with --prune {rule}, TPE ranks each pruned trial by the value it had reached",
+    "tpe": "; with {prune}, TPE ranks each pruned trial by the value it had reached",
 }
 
 
 def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     d, budget, jobs = len(space), context.budget, max(1, context.jobs)
-    timed = getattr(context, "timeout", None) is not None
+    timed = context.timeout is not None
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
     if _grid_is_the_space(space, context.grid_points):
@@ -139,8 +141,8 @@ class Auto(Strategy):
         self._told: list[Trial] = []
         self._asks: deque[float] = deque(maxlen=WINDOW)
         self._durations: deque[float] = deque(maxlen=WINDOW)
-        ladder = CHEAPER_PRUNED if getattr(context, "pruning", None) else CHEAPER
-        self._ladder = ladder if getattr(context, "timeout", None) is not None else {}
+        ladder = CHEAPER_PRUNED if context.pruning else CHEAPER
+        self._ladder = ladder if context.timeout is not None else {}
 
     def ask(self, number: int) -> dict[str, Any] | None:
         assert self.current is not None, "Auto.setup must be called first"
@@ -196,7 +198,7 @@ class Auto(Strategy):
         self._asks.clear()
         jobs = "" if self.context.jobs <= 1 else f" ({self.context.jobs} at a time)"
         why = (f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}" if measured else
-               f"trials took {_ms(trial)}{jobs}, less than a {old} proposal costs (at least {_ms(ask)})")
+               f"trials took {_ms(trial)}{jobs}, and a {old} proposal costs at least {_ms(ask)}")
         self.reason += f"; auto switched from {old} to {new} at trial {number}: {why}"
 
     def _start(self, name: str) -> Strategy:

@@ -2,8 +2,9 @@
 
 Every configuration is a point of the unit cube, one coordinate per parameter
 (``SearchSpace.from_unit``).  The population (:func:`population_size` members) starts as a
-Latin hypercube, or as the trials it is told first (a study resumed, or ``auto`` handing
-over); then each ``ask`` builds a trial vector for one member, the *target*, by
+Latin hypercube (trials told before it fills, such as a resumed study's or those ``auto``
+hands over, take their places, and the hypercube's points then challenge the worst
+members); then each ``ask`` builds a trial vector for one member, the *target*, by
 DE/current-to-pbest/1/bin: ``v = x + F (x_pbest - x) + F (x_r1 - x_r2)``, with ``x_pbest``
 one of the best :data:`PBEST` of the population and ``F`` drawn from ``[0.5, 1]`` on each ask,
 followed by binomial crossover with the target at rate :data:`CROSSOVER`.
@@ -108,7 +109,7 @@ class DifferentialEvolution(Strategy):
 
     def _propose(self) -> tuple[int, np.ndarray]:
         """A target slot (-1 for none) and a new vector: initial points first, then DE."""
-        if self._initial and len(self.X) < self.size:  # told trials may have filled the population already
+        if self._initial:
             return -1, self._initial.pop()
         if len(self.X) < 4:  # the initial points are pending: too few members to mutate
             return -1, self.rng.random(self.dims)
