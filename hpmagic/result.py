@@ -107,7 +107,7 @@ class TuneResult:
             return {}
         return {p.name: best.params.get(p.name, p.default) for p in self.space}
 
-    # -- noise: the fold spread (see the README's "Python API") ----------------------------------
+    # -- noise: the fold spread (see docs/guide/python-api.md) ----------------------------------
 
     def spread(self, trial: Trial) -> tuple[float, int] | None:
         """The standard deviation of ``trial``'s fold scores and their count, when its
