@@ -44,6 +44,10 @@ median time of ``ask`` with 100 finished trials on Hartmann6.
     python benchmarks/quality.py --problems synthetic    # 10 seeds, 50 trials
     python benchmarks/quality.py                         # everything (long: hours on 2 cores)
     python benchmarks/quality.py --problems svc-digits,knn-cancer --seeds 5
+    python benchmarks/quality.py --problems lists         # the list-valued and many-categorical tables
+
+The list-valued (``mlp-digits``, ``hgb-wine``) and many-categorical (``pipe-wine``) problems are
+tables of real scikit-learn models: ``benchmarks/quality_lists.py`` says how they are built and cached.
 """
 
 from __future__ import annotations
@@ -63,6 +67,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import quality_lists  # benchmarks/ is on sys.path when run as a script
 
 # Small matrices everywhere: one BLAS thread avoids cores fighting over them.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -72,6 +77,7 @@ HPMAGIC_STRATEGIES = ("auto", "gp", "tpe", "evolution", "random")
 EXTERNAL = ("optuna:default", "optuna:random", "hyperopt:tpe")
 SYNTHETIC = ("branin", "hartmann6", "rosenbrock4", "mixed")
 SKLEARN = ("svc-digits", "rf-wine", "knn-cancer", "logreg-digits")
+LISTS = quality_lists.LIST_VALUED + quality_lists.MANY_CATEGORICAL  # tables of real models (issue 14)
 
 
 # ---------------------------------------------------------------------------------------
@@ -365,8 +371,11 @@ def run_hpmagic(strategy: str, problem: Problem, seed: int, trials: int) -> tupl
     import hpmagic
 
     obj = Timed(problem.objective)
+    # Trials run on a copy of what the cell reads, but a class is shared (hpmagic.cell.isolation):
+    # calling this one calls `obj` itself, so its timing, its losses and the caches stay here.
+    shared = type("objective", (), {"__new__": staticmethod(lambda cls, params: obj(params))})
     start = time.perf_counter()
-    result = hpmagic.tune(problem.cell, {"objective": obj}, trials=trials, strategy=strategy, seed=seed,
+    result = hpmagic.tune(problem.cell, {"objective": shared}, trials=trials, strategy=strategy, seed=seed,
                           quiet=True, baseline=False, apply=False)
     return obj.losses, time.perf_counter() - start, obj.seconds, result.strategy
 
@@ -563,8 +572,11 @@ def main(argv: list[str] | None = None) -> None:
 
     cache = CVCache(Path(args.cache) if args.cache else None)
     problems = {**synthetic_problems(), **sklearn_problems(cache)}
-    groups = {"synthetic": list(SYNTHETIC), "sklearn": list(SKLEARN), "all": list(SYNTHETIC + SKLEARN)}
+    groups = {"synthetic": list(SYNTHETIC), "sklearn": list(SKLEARN), "lists": list(LISTS), "all": list(SYNTHETIC + SKLEARN + LISTS)}
     chosen = [p for part in args.problems.split(",") for p in groups.get(part.strip(), [part.strip()])]
+    if set(chosen) & set(LISTS):  # their tables are built (once) or read here
+        tables = quality_lists.problems(Path(__file__).with_name(".cache"), [n for n in LISTS if n in chosen])
+        problems.update((n, Problem(n, **kw)) for n, kw in tables.items())
     unknown = [p for p in chosen if p not in problems]
     if unknown:
         parser.error(f"unknown problem(s) {', '.join(unknown)}; choose from {', '.join(problems)}, synthetic, sklearn, all")
@@ -631,6 +643,10 @@ def main(argv: list[str] | None = None) -> None:
     if unscored:
         print(f"not scored (random search's expected best is already the best found): {', '.join(unscored)}")
     print(f"{'mean score':<34}" + "".join(f"{statistics.mean(totals[m]):>{col}.1f}" for m in methods))
+    listed = [p for p in chosen if p in quality_lists.LIST_VALUED and p not in unscored]
+    if listed:
+        print(f"{'mean score, list-valued':<34}" + "".join(
+            f"{statistics.mean(statistics.mean(score(p, v) for v in bests[(p, m)]) for p in listed):>{col}.1f}" for m in methods))
     print(f"{'overhead ms/trial':<34}" + "".join(f"{1e3 * statistics.median(overhead[m]):>{col}.1f}" for m in methods))
     if picked:
         print("\nauto picked: " + "; ".join(f"{p}: {', '.join(sorted(s))}" for p, s in picked.items()))

@@ -1,20 +1,14 @@
 """Distributions: the value ranges of the annotation grammar, validated, mapped to the unit
 interval, listed on a grid and round-tripped through JSON.
 
-Everything here is plain data.  A :class:`Distribution` knows its bounds, how to turn a
-point of the unit interval into a value (``from_unit``, used by random and quasi-random
-sampling and by model-based strategies), how to turn a value back (``to_unit``) and how
-to list a finite grid of values.  Arguments that break a distribution's rule raise
-:class:`~hpmagic.errors.SpaceError`, whose ``fix`` says how to correct them.
-
-Every value a distribution gives (``from_unit`` anywhere on ``[0, 1]``, every grid point)
-is a finite number inside its bounds: ranges that floats cannot hold are refused when the
-distribution is made (a uniform wider than the largest float or with more than 2**53 steps,
-a loguniform below the smallest normal float, integer bounds beyond ±2**53, normal draws
-``mu ± 7.03 sigma`` that overflow, lognormal draws whose ``exp`` overflows or underflows).
-
-:mod:`hpmagic.space` builds parameters, conditions and search spaces on these, and
-re-exports every name, so ``from hpmagic.space import Uniform`` keeps working.
+A :class:`Distribution` is plain data: its bounds, ``from_unit`` (a point of ``[0, 1]`` to a
+value, for random, quasi-random and model-based strategies), ``to_unit`` (back) and a finite
+``grid``.  Arguments that break a rule raise :class:`~hpmagic.errors.SpaceError` with a ``fix``.
+Every value given is a finite number inside the bounds: ranges floats cannot hold are refused
+when made (a uniform wider than the largest float or of more than 2**53 steps, a loguniform
+below the smallest normal float, int bounds beyond ±2**53, normal draws ``mu ± 7.03 sigma``
+that overflow, lognormal draws whose ``exp`` overflows or underflows).  A :class:`Choice` of
+numbers is ordinal (:mod:`hpmagic.lists`).  :mod:`hpmagic.space` re-exports every name.
 """
 
 from __future__ import annotations
@@ -22,11 +16,16 @@ from __future__ import annotations
 import math
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
+from . import lists
 from ._format import fmt_arg
 from .errors import SpaceError
+from .lists import dedup as _dedup
+from .lists import is_whole as _is_whole
+from .lists import same_value
 from .storage import codec
 
 __all__ = [
@@ -343,7 +342,11 @@ class LogInt(Int):
 
 @dataclass(frozen=True)
 class Choice(Distribution):
-    """``choice(a, b, ...)`` or ``[a, b, ...]``: one of a list of literal values."""
+    """``choice(a, b, ...)`` or ``[a, b, ...]``: one of a list of literal values.
+
+    A list of distinct finite numbers is *ordinal* (:attr:`ordered`): strategies walk it in
+    sorted order, on its :attr:`scale`; any other list is categorical (:mod:`hpmagic.lists`).
+    """
 
     options: tuple = ()
     kind = "choice"
@@ -353,18 +356,41 @@ class Choice(Distribution):
     def __post_init__(self) -> None:
         if len(self.options) == 0:
             raise SpaceError("choice needs at least one value, but got none")
-        seen: list[Any] = []
-        for value in self.options:
-            if any(same_value(value, other) for other in seen):
+        for i, value in enumerate(self.options):
+            if any(same_value(value, other) for other in self.options[:i]):
                 raise SpaceError(f"choice lists {value!r} more than once", _FIX_ONCE)
-            seen.append(value)
+
+    @cached_property
+    def ordered(self) -> bool:
+        """True when the options are distinct finite numbers: an ordinal list."""
+        return lists.is_ordinal(self.options)
+
+    @cached_property
+    def scale(self) -> str:
+        """``"log"``, ``"linear"`` or ``"rank"`` for an ordinal list, ``""`` for a categorical one."""
+        return lists.scale(self.options)
+
+    @property
+    def log(self) -> bool:  # type: ignore[override]
+        """True for an ordinal list on a log scale (``[16, 32, 64]``)."""
+        return self.scale == "log"
+
+    @cached_property
+    def order(self) -> tuple:
+        """The options in the order strategies walk them: sorted when ordinal, as written otherwise."""
+        return tuple(sorted(self.options)) if self.ordered else self.options
+
+    @cached_property
+    def positions(self) -> tuple[float, ...]:
+        """Where each option of :attr:`order` lies in ``[0, 1]`` on the list's :attr:`scale`."""
+        return lists.positions(self.order, self.scale or "rank")
 
     def cardinality(self) -> float:
         return len(self.options)
 
     def from_unit(self, u: float) -> Any:
         n = len(self.options)
-        return self.options[min(int(_clip_unit(u) * n), n - 1)]
+        return self.order[min(int(_clip_unit(u) * n), n - 1)]
 
     def index(self, value: Any) -> int:
         """The position of ``value`` among the options (``ValueError`` when it is none of them)."""
@@ -373,8 +399,13 @@ class Choice(Distribution):
                 return i
         raise ValueError(f"{value!r} is not one of {self.describe()}")
 
+    def rank(self, value: Any) -> int:
+        """The position of ``value`` in :attr:`order` (``ValueError`` when it is none of the options)."""
+        i = self.index(value)
+        return self.order.index(self.options[i]) if self.ordered else i  # ordinal options are distinct numbers
+
     def to_unit(self, value: Any) -> float:
-        return (self.index(value) + 0.5) / len(self.options)
+        return (self.rank(value) + 0.5) / len(self.options)
 
     def contains(self, value: Any) -> bool:
         return any(same_value(option, value) for option in self.options)
@@ -458,32 +489,6 @@ class LogNormal(Normal):
 DISTRIBUTIONS: dict[str, type[Distribution]] = {
     cls.kind: cls for cls in (Uniform, LogUniform, Int, LogInt, Choice, Normal, LogNormal)
 }
-
-
-def _is_whole(value: Any) -> bool:
-    if isinstance(value, int):
-        return True
-    try:
-        number = float(value)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return math.isfinite(number) and number.is_integer()
-
-
-def same_value(a: Any, b: Any) -> bool:
-    """Equality of two literal values that keeps ``True``, ``1`` and ``1.0`` apart (they are
-    different choices), inside tuples too: ``(False,)`` is not ``(0,)``."""
-    if isinstance(a, tuple) and isinstance(b, tuple):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    return type(a) is type(b) and a == b
-
-
-def _dedup(values: list[Any]) -> list[Any]:
-    out: list[Any] = []
-    for v in values:
-        if not any(same_value(v, o) for o in out):
-            out.append(v)
-    return out
 
 
 def distribution_from_json(data: dict[str, Any]) -> Distribution:

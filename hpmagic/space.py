@@ -47,6 +47,7 @@ __all__ = [
     "Parameter",
     "SearchSpace",
     "SpaceError",
+    "treatment",
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -146,6 +147,27 @@ class Condition:
 # ---------------------------------------------------------------------------------------
 
 
+_SCALES = {"log": "log scale", "linear": "linear scale", "rank": "evenly spaced by rank"}
+
+
+def treatment(dist: Distribution) -> str:
+    """How strategies treat ``dist``, in words: ``6 values, ordinal, log scale``,
+    ``5 choices, categorical``, ``continuous, log scale``, ``integer``, ``11 steps``."""
+    if isinstance(dist, Choice):
+        n = len(dist.options)
+        if dist.ordered:
+            return f"{n} values, ordinal, {_SCALES[dist.scale]}"
+        return f"{n} choice{'s' if n != 1 else ''}, categorical"
+    log = ", log scale" if dist.log else ""
+    if isinstance(dist, Int):
+        return "integer" + log
+    if isinstance(dist, Uniform) and dist.step is not None:
+        return f"{int(dist.cardinality())} steps"
+    if isinstance(dist, Normal):
+        return f"continuous, {dist.kind} prior"
+    return "continuous" + log
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One tuned name: its distribution, the cell's default and an optional condition."""
@@ -170,6 +192,10 @@ class Parameter:
         if self.condition is not None:
             text += f" if {self.condition.text}"
         return text
+
+    def treatment(self) -> str:
+        """How strategies treat the parameter, for the summary: ``6 values, ordinal, log scale``."""
+        return treatment(self.distribution)
 
     def to_json(self) -> dict[str, Any]:
         """The parameter as JSON: its default and its condition's literals through the JSON codec."""

@@ -143,8 +143,8 @@ def _facts(s: Summary) -> str:
 def _params_table(s: Summary) -> str:
     if not s.param_rows:
         return ""
-    rows = [[r.name, r.best, r.default, r.space] for r in s.param_rows]
-    return _table(["parameter", "best", "default", "search space"], rows)
+    rows = [[r.name, r.best, r.default, r.space, r.treatment] for r in s.param_rows]
+    return _table(["parameter", "best", "default", "search space", "treated as"], rows)
 
 
 def _top_table(s: Summary) -> str:

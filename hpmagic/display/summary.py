@@ -68,12 +68,14 @@ class Headline:
 
 @dataclass(frozen=True)
 class ParamRow:
-    """One tuned parameter: its best value, its default and its search space."""
+    """One tuned parameter: its best value, its default, its search space and how strategies
+    treat it (``treatment``: ``6 values, ordinal, log scale``, ``5 choices, categorical``)."""
 
     name: str
     best: str
     default: str
     space: str
+    treatment: str = ""
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:
     for p in result.space:
         value = fmt_value(best.params[p.name]) if p.name in best.params else INACTIVE_VALUE
         default = base.params[p.name] if base is not None and p.name in base.params else p.default
-        rows.append(ParamRow(p.name, value, fmt_value(default), p.describe()))
+        rows.append(ParamRow(p.name, value, fmt_value(default), p.describe(), p.treatment()))
     return tuple(rows)
 
 

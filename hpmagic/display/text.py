@@ -58,6 +58,8 @@ def summary_text(s: Summary) -> str:
     ]
     if s.best_params is not None:
         lines.append("  best parameters: " + s.best_params)
+    if s.param_rows:
+        lines.append("  search space: " + "; ".join(f"{r.name}: {r.treatment}" for r in s.param_rows))
     lines.append(f"  strategy: {s.strategy}{s.strategy_detail}")
     lines.append(f"  stopped: {s.stopped}")
     if s.pruning is not None:

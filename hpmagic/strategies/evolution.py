@@ -1,8 +1,10 @@
 """``evolution``: a CMA evolution strategy for mixed spaces.
 
-Numeric parameters evolve together in the unit cube by CMA-ES; each choice has a learned
-probability per option.  Generations are filled and ranked asynchronously; a draw equal to
-a configuration still in flight is drawn again (:mod:`.inflight`).  The details
+Numeric parameters, ordinal lists among them (``[16, 32, 64]``: their unit coordinate walks the
+sorted list, so a small mutation moves to a neighbouring value), evolve together in the unit cube
+by CMA-ES; each categorical choice has a learned probability per option.  Generations are filled
+and ranked asynchronously; a draw equal to a configuration still in flight is drawn again
+(:mod:`.inflight`).  The details
 (sampling, ranking, the categorical floor, which trials are used): ``docs/design/strategies.md``.
 """
 
@@ -34,8 +36,9 @@ class Evolution(Strategy):
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
-        self.numeric = [i for i, p in enumerate(params) if not isinstance(p.distribution, Choice)]
-        sizes = {i: len(p.distribution.options) for i, p in enumerate(params) if isinstance(p.distribution, Choice)}
+        categorical = {i for i, p in enumerate(params) if isinstance(p.distribution, Choice) and not p.distribution.ordered}
+        self.numeric = [i for i in range(len(params)) if i not in categorical]
+        sizes = {i: int(params[i].distribution.cardinality()) for i in sorted(categorical)}
         self.probs = {i: np.full(k, 1.0 / k) for i, k in sizes.items()}
         n = len(self.numeric)
         self.lam = max(6, 4 + int(3 * math.log(max(len(params), 1))))

@@ -48,11 +48,14 @@ class _Codec:
         self.indexed = (self.kind == "uniform" and d.step is not None) or self.kind == "int"
         if self.indexed:
             self.step = d.step or 1
+        #: an ordinal choice (a list of numbers) is sampled by its sorted index, so TPE sees the order
+        self.ordinal = self.kind == "choice" and d.ordered
+        if self.indexed or self.ordinal:
             self.last = int(d.cardinality()) - 1  # index of the last value
 
     def node(self, hp: Any) -> Any:
         d, label = self.dist, self.param.name
-        if self.indexed:
+        if self.indexed or self.ordinal:
             return hp.quniform(label, -0.5, self.last + 0.5, 1)
         if self.kind == "uniform":
             return hp.uniform(label, d.low, d.high)
@@ -74,6 +77,8 @@ class _Codec:
         if self.indexed:
             k = min(max(int(round(float(raw))), 0), self.last)
             return int(d.step_value(k)) if self.kind == "int" else float(d.step_value(k))
+        if self.ordinal:
+            return d.order[min(max(int(round(float(raw))), 0), self.last)]
         if self.kind == "choice":
             return d.options[min(max(int(raw), 0), len(d.options) - 1)]
         if self.kind == "logint":
@@ -90,7 +95,9 @@ class _Codec:
         """A value (a default, a stored trial's) -> hyperopt's raw value; ``None`` if it has none."""
         d = self.dist
         if self.kind == "choice":
-            return d.index(value) if d.contains(value) else None
+            if not d.contains(value):
+                return None
+            return float(d.rank(value)) if self.ordinal else d.index(value)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
             return None
         if self.indexed:
@@ -108,7 +115,7 @@ class HyperoptStrategy(Strategy):
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
     algorithm = "rand"
-    #: with pruned trials, rank every trial at one fidelity (:meth:`_rescore`), not by the loss each reached
+    #: with pruned trials, rank every trial at one fidelity (``_rescore``), not by the loss each reached
     ONE_FIDELITY = True
     description = ""
 
@@ -198,7 +205,7 @@ class HyperoptStrategy(Strategy):
         judged; the mean of its folds for ``cross_val_score``) and ``pruned_at`` (that
         step).  Rated as a failure (``STATUS_FAIL``, which TPE and annealing score as an
         infinite loss), it would only ever be "bad", tied with every other.  Once a pruned
-        trial is told, every trial's ``loss`` is its rank at one fidelity (:meth:`_rescore`),
+        trial is told, every trial's ``loss`` is its rank at one fidelity (``_rescore``),
         so a trial that was going well can be among the good ones while few trials have
         completed.  ``benchmarks/pruned_strategies.py`` measures the difference.
         """

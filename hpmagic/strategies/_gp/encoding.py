@@ -7,7 +7,10 @@ The GP sees *features*:
 - a numeric parameter is one column holding ``u``; integers and quantised floats are
   snapped to the centre of their cell (``to_unit(from_unit(u))``), so every value has
   exactly one position and the model never sees two positions for one configuration;
-- a choice of ``k`` options is ``k`` one-hot columns (no false order among options);
+- an ordinal choice (a list of numbers, :mod:`hpmagic.lists`) is one column holding the
+  value's position on the list's scale (log for ``[16, 32, 64, 128]``), and a point between
+  listed values is read as the nearest one; its discrete moves go to the neighbouring values;
+- a categorical choice of ``k`` options is ``k`` one-hot columns (no false order among options);
 - an inactive conditional parameter sits at a fixed position (0.5, or all-zero one-hot),
   and every conditional parameter has one more column that flags it active (1) or not (0),
   so "inactive" is never confused with "active at the middle of the range".
@@ -15,13 +18,35 @@ The GP sees *features*:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 
 from ...space import Choice, SearchSpace
 
-__all__ = ["Encoder"]
+__all__ = ["Encoder", "one_hot", "one_hot_columns", "prefers_tpe", "GP_MAX_ONE_HOT"]
+
+
+def one_hot(dist: Any) -> TypeGuard[Choice]:
+    """True for a distribution the GP sees as one-hot columns: a categorical choice."""
+    return isinstance(dist, Choice) and not dist.ordered
+
+
+#: Most one-hot columns (options of categorical choices, summed) for which the GP is the model to
+#: use; beyond them :func:`prefers_tpe` says TPE.  Measured (``docs/design/strategies.md``): with
+#: 50 trials the GP led TPE at 15, 30, 45 and 60 columns (3, 6, 9 and 12 choices of 5 options).
+GP_MAX_ONE_HOT = 60
+
+
+def one_hot_columns(space: SearchSpace) -> int:
+    """How many one-hot columns the GP gives the categorical choices of ``space`` (ordinal lists give none)."""
+    return sum(int(p.distribution.cardinality()) for p in space if one_hot(p.distribution))
+
+
+def prefers_tpe(space: SearchSpace) -> bool:
+    """True when ``space`` has more categorical options than the GP models well
+    (:data:`GP_MAX_ONE_HOT` one-hot columns), so that ``auto`` should run TPE instead."""
+    return one_hot_columns(space) > GP_MAX_ONE_HOT
 
 
 class Encoder:
@@ -38,7 +63,7 @@ class Encoder:
         self.flags: list[int | None] = []  # flag column of each conditional parameter
         col = 0
         for p in self.params:
-            width = len(p.distribution.options) if isinstance(p.distribution, Choice) else 1
+            width = len(p.distribution.options) if one_hot(p.distribution) else 1
             self.blocks.append(slice(col, col + width))
             col += width
         for p in self.params:
@@ -65,9 +90,11 @@ class Encoder:
             if flag is not None:
                 x[flag] = 1.0 if active else 0.0
             dist = p.distribution
-            if isinstance(dist, Choice):
+            if one_hot(dist):
                 if active:
                     x[block.start + dist.index(config[p.name])] = 1.0
+            elif isinstance(dist, Choice):
+                x[block.start] = dist.positions[dist.rank(config[p.name])] if active else 0.5
             else:
                 x[block.start] = dist.to_unit(config[p.name]) if active else 0.5
         return x
@@ -79,10 +106,12 @@ class Encoder:
         u = np.full(len(self.params), 0.5)
         for i, (p, block) in enumerate(zip(self.params, self.blocks)):
             dist = p.distribution
-            if isinstance(dist, Choice):
+            if one_hot(dist):
                 onehot = x[block]
                 if onehot.max() > 0.5:
                     u[i] = (int(np.argmax(onehot)) + 0.5) / len(dist.options)
+            elif isinstance(dist, Choice):  # the nearest listed value
+                u[i] = (int(np.argmin(np.abs(np.array(dist.positions) - x[block.start]))) + 0.5) / len(dist.options)
             else:
                 u[i] = x[block.start]
         return u
@@ -102,7 +131,11 @@ class Encoder:
             dist, u = p.distribution, np.clip(U[:, i], 0.0, 1.0)
             if isinstance(dist, Choice):
                 k = len(dist.options)
-                X[np.arange(len(U)), block.start + np.minimum((u * k).astype(int), k - 1)] = 1.0
+                index = np.minimum((u * k).astype(int), k - 1)
+                if one_hot(dist):
+                    X[np.arange(len(U)), block.start + index] = 1.0
+                else:
+                    X[:, block.start] = np.array(dist.positions)[index]
             elif dist.discrete:
                 X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u]
             else:
@@ -129,8 +162,11 @@ class Encoder:
             if p.name not in config or not p.distribution.discrete:
                 continue
             dist = p.distribution
-            if isinstance(dist, Choice):
+            if one_hot(dist):
                 targets = [(j + 0.5) / len(dist.options) for j in range(len(dist.options))]
+            elif isinstance(dist, Choice):  # the neighbouring values
+                k, n = dist.rank(config[p.name]), len(dist.options)
+                targets = [(j + 0.5) / n for j in (k - 1, k + 1) if 0 <= j < n]
             else:
                 step = getattr(dist, "step", None) or 1
                 here = config[p.name]
