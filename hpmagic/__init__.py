@@ -110,14 +110,26 @@ def _version() -> str:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """Called by ``%load_ext hpmagic``."""
+    """Register the ``%%tune`` cell magic; IPython calls it for ``%load_ext hpmagic``.
+
+    Parameters
+    ----------
+    ipython
+        The running IPython shell.
+    """
     from .magic import TuneMagics
 
     ipython.register_magics(TuneMagics)
 
 
 def unload_ipython_extension(ipython: Any) -> None:
-    """Called by ``%unload_ext hpmagic``: removes ``%%tune``."""
+    """Remove the ``%%tune`` cell magic; IPython calls it for ``%unload_ext hpmagic``.
+
+    Parameters
+    ----------
+    ipython
+        The running IPython shell.
+    """
     cell_magics = ipython.magics_manager.magics["cell"]
     cell_magics.pop("tune", None)
     registry = ipython.magics_manager.registry

@@ -42,19 +42,45 @@ __all__ = ["tune", "run", "bind", "make_executor", "Search", "TuneOptions"]
 def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
     """Tune the ``# tune:`` annotated parameters of ``source`` and return a ``TuneResult``.
 
-    ``namespace`` is the dict the cell runs in (each trial in its own copy of the variables the
-    cell reads, :mod:`hpmagic.cell.isolation`); by default, the
-    caller's globals, as ``timeit`` does.  Keyword options are ``%%tune``'s long option
-    names with underscores: ``trials=40``, ``strategy="random"``, ``maximize=True``,
-    ``metric="f1"``, ``timeout=60``, ``seed=0``, ``jobs=4``, ``executor=client``,
-    ``study="svm"``, ``grid_points=5``, ``baseline=False``, ``apply=False``,
-    ``quiet=True``, ``out="result"``.
+    The same search as ``%%tune``, from plain Python.  The best values are bound in
+    ``namespace`` afterwards (unless ``apply=False``), also after an interrupt.
 
-    The best values are bound in ``namespace`` afterwards (unless ``apply=False``).
-    Raises a subclass of :class:`~hpmagic.errors.HpmagicError`: ``AnnotationError`` for
-    a mistake in the annotations, ``OptionError`` for a bad option, ``StorageError`` for
-    a study file that cannot be used, ``TrialsFailedError`` when the first trials all fail,
-    each before any trial runs where it can be known then.
+    Parameters
+    ----------
+    source
+        The cell's text, without the ``%%tune`` line: assignments with ``# tune:``
+        annotations, ending with the expression whose value is the objective.
+    namespace
+        The dict the cell runs in; each trial runs in its own copy of the variables the cell
+        reads.  By default, the caller's globals, as ``timeit`` does.
+    **options
+        ``%%tune``'s long option names with underscores: ``trials=40``,
+        ``strategy="random"``, ``maximize=True``, ``metric="f1"``, ``timeout=60``,
+        ``seed=0``, ``jobs=4``, ``executor=client``, ``study="svm"``, ``storage="runs.sqlite"``,
+        ``overwrite=True``, ``prune="asha"``, ``grid_points=5``, ``baseline=False``,
+        ``apply=False``, ``quiet=True``, ``out="result"``, and ``display="text"``.
+
+    Returns
+    -------
+    TuneResult
+        Every trial and the queries on them (``best_params``, ``best_value``,
+        ``to_dataframe()``, the plots).  With ``strategy="manual"``, the manual session.
+
+    Raises
+    ------
+    AnnotationError
+        A mistake in the annotations or the cell's code, before any trial runs.
+    OptionError
+        A bad option or argument, before any trial runs.
+    StorageError
+        A study file that cannot be used (:class:`~hpmagic.StudyMismatchError` when the
+        cell no longer matches its ``study``).
+    TrialsFailedError
+        The first trials all failed; ``.result`` keeps them.
+    SearchError
+        The search itself failed; ``.result`` keeps what finished.
+    ExecutionEnvironmentError
+        The trials cannot run where they were sent.
     """
     if namespace is None:
         namespace = sys._getframe(1).f_globals

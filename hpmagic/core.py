@@ -28,6 +28,7 @@ class TrialState(StrEnum):
 
     @property
     def finished(self) -> bool:
+        """True once the trial has ended, in any state but ``RUNNING``."""
         return self is not TrialState.RUNNING
 
     @property
@@ -70,6 +71,7 @@ class Trial:
 
     @property
     def ok(self) -> bool:
+        """True when the trial completed with a value."""
         return self.state is TrialState.COMPLETE
 
 
@@ -81,10 +83,12 @@ class Direction(StrEnum):
 
     @classmethod
     def of(cls, maximize: bool) -> Direction:
+        """``MAXIMIZE`` when ``maximize`` is true, else ``MINIMIZE``."""
         return cls.MAXIMIZE if maximize else cls.MINIMIZE
 
     @property
     def maximize(self) -> bool:
+        """True when higher values are better."""
         return self is Direction.MAXIMIZE
 
     def better(self, a: float, b: float) -> bool:
@@ -120,11 +124,12 @@ class StopReason(StrEnum):
 
     @property
     def text(self) -> str:
+        """What the summary says about this ending, as a phrase ("the time limit was reached", ...)."""
         return _STOP_TEXT[self]
 
     @property
     def progress_status(self) -> str:
-        """The word a progress display ends on: done, interrupted or failed."""
+        """The word a progress display ends on (done, interrupted or failed)."""
         if self is StopReason.INTERRUPTED:
             return "interrupted"
         if self in (StopReason.FAILURES, StopReason.ERROR):

@@ -38,11 +38,25 @@ def cross_val_score(
     pre_dispatch: str | int = "2*n_jobs",
     error_score: Any = float("nan"),
 ) -> Any:
-    """Evaluate a score by cross-validation, as ``sklearn.model_selection.cross_val_score``,
-    reporting each fold's score to the search (see the module docstring).
+    """Evaluate a score by cross-validation, reporting each fold's score to the search.
 
-    Returns the array of fold scores; with ``--prune``, a trial the rule stops ends at the
-    fold where it was stopped (the cell's later lines do not run).
+    The signature and the fold scores are those of ``sklearn.model_selection.cross_val_score``.
+    Outside a tuned run it is that function.  Inside one the folds run one after the other,
+    each reported with :func:`hpmagic.report`, so ``--prune`` (the ``folds`` rule by default)
+    can stop a configuration after the folds that show it is worse; ``n_jobs`` and
+    ``pre_dispatch`` are then not used.
+
+    Parameters
+    ----------
+    estimator, X, y, groups, scoring, cv, n_jobs, verbose, params, pre_dispatch, error_score
+        As for scikit-learn's ``cross_val_score``.  The default ``cv`` does not shuffle, so
+        every trial is scored on the same folds.
+
+    Returns
+    -------
+    numpy.ndarray
+        The score of each fold.  A trial the rule stops ends at the fold where it was stopped
+        (the cell's later lines do not run).
     """
     from sklearn import model_selection
 

@@ -22,7 +22,7 @@ problem, where it is and how to fix it.  The hierarchy::
 :class:`ObjectiveError` is what a trial records when the cell produced something that is
 not an objective; it fails that trial, never the search.
 
-This module imports only :mod:`hpmagic._format` and :mod:`hpmagic.core`, two leaves, so
+This module imports only ``hpmagic._format`` and ``hpmagic.core``, two leaves, so
 every layer can raise from here.
 """
 
@@ -75,6 +75,7 @@ class Problem:
     source_line: str = ""
 
     def format(self) -> str:
+        """The problem as the error shows it: the place, the message, the quoted line with a caret, the fix."""
         text = f"line {self.line}, column {self.column}: {self.message}"
         if self.source_line:
             text += f"\n    {self.source_line}\n    {' ' * max(self.column - 1, 0)}^"
@@ -98,6 +99,7 @@ class AnnotationError(HpmagicError, ValueError):
 
     @property
     def line(self) -> int:
+        """The line of the first problem (1-based, as the editor numbers the cell)."""
         return self.problems[0].line
 
 

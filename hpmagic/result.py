@@ -56,10 +56,12 @@ class TuneResult:
 
     @property
     def maximize(self) -> bool:
+        """True when the search maximized its objective."""
         return self.direction.maximize
 
     @property
     def completed(self) -> list[Trial]:
+        """The complete trials, in trial order."""
         return [t for t in self.trials if t.state is TrialState.COMPLETE]
 
     @property
@@ -69,11 +71,13 @@ class TuneResult:
 
     @property
     def best_value(self) -> float | None:
+        """The best trial's objective value (``None`` when none completed)."""
         best = self.best_trial
         return None if best is None else best.value
 
     @property
     def best_params(self) -> dict[str, Any] | None:
+        """A copy of the best trial's parameters, the active ones only (``None`` when none completed)."""
         best = self.best_trial
         return None if best is None else dict(best.params)
 
@@ -86,6 +90,7 @@ class TuneResult:
 
     @property
     def interrupted(self) -> bool:
+        """True when the stop button ended the search."""
         return self.stop_reason is StopReason.INTERRUPTED
 
     def counts(self) -> dict[str, int]:
@@ -102,7 +107,7 @@ class TuneResult:
             return {}
         return {p.name: best.params.get(p.name, p.default) for p in self.space}
 
-    # -- noise: the fold spread (see the README's "Python API") ----------------------------------
+    # -- noise: the fold spread (see docs/guide/python-api.md) ----------------------------------
 
     def spread(self, trial: Trial) -> tuple[float, int] | None:
         """The standard deviation of ``trial``'s fold scores and their count, when its
@@ -182,7 +187,9 @@ class TuneResult:
     # -- tables -----------------------------------------------------------------------
 
     def to_dataframe(self) -> pd.DataFrame:
-        """One row per trial, indexed by ``number``, in this column order: ``state``
+        """Every trial as a table, one row per trial, indexed by ``number``.
+
+        The columns, in this order: ``state``
         (``complete``, ``failed``, ``pruned``, ``interrupted``, ``running``), ``value`` (missing
         unless complete), ``duration``, ``param_<name>`` (missing where a conditional
         parameter was inactive), ``last_step`` and ``last_value`` (the last point the trial
@@ -233,9 +240,21 @@ class TuneResult:
 
     def plot_slices(self, params: list[str] | None = None, *, ax: Axes | Sequence[Axes] | None = None,
                     fig: Figure | None = None) -> list[Axes]:
-        """The objective against each parameter (or those named in ``params``); returns the list of Axes.
+        """The objective against each parameter (or those named in ``params``).
 
-        ``ax`` is one Axes per parameter, ``fig`` a figure to fill; by default a new figure.
+        Parameters
+        ----------
+        params
+            The parameters to plot, by name; by default all of them.
+        ax
+            One Axes per parameter to draw in.
+        fig
+            A figure to fill instead; by default a new figure.
+
+        Returns
+        -------
+        list of matplotlib.axes.Axes
+            One Axes per parameter.
         """
         from .display.plots import plot_slices
 
@@ -254,10 +273,12 @@ class TuneResult:
         return plot_parallel(self, ax=ax)
 
     def plot_curves(self, ax: Axes | None = None) -> Axes:
-        """Every trial's learning curve (what it reported with ``hpmagic.report``): complete
-        trials in blue, pruned ones faded with a mark where they were stopped, the best trial
-        highlighted, the rule's rungs as light vertical lines; folds on the x axis for
-        ``hpmagic.cross_val_score``.  Returns the Axes."""
+        """Every trial's learning curve, what it reported with :func:`hpmagic.report`.
+
+        Complete trials in blue, pruned ones faded with a mark where they were stopped, the
+        best trial highlighted, the rule's rungs as light vertical lines; folds on the x axis
+        for :func:`hpmagic.cross_val_score`.  Returns the Axes (``ax``, or a new one).
+        """
         from .display.plots import plot_curves
 
         return plot_curves(self, ax=ax)

@@ -29,12 +29,27 @@ __all__ = ["load_study", "list_studies"]
 
 
 def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneResult:
-    """Read study ``name`` back from ``storage`` as a :class:`~hpmagic.TuneResult`.
+    """Read a study back from its file, as the result ``%%tune`` returned.
 
-    The result shows and plots like the one ``%%tune`` returned.  The file is opened
-    read-only and never changed; its contents are JSON and text, so loading a file from
-    someone else cannot run code.  Raises :class:`~hpmagic.errors.StorageError` when the
-    file or the study cannot be read (the message says why and what to do).
+    The file is opened read-only and never changed; its contents are JSON and text, so
+    loading a file from someone else cannot run code.
+
+    Parameters
+    ----------
+    name
+        The study's name, as given to ``--study`` (or an archive's, ``svm@2026-12-01T20:15:03``).
+    storage
+        The SQLite file of studies (``hpmagic.sqlite`` in the working directory by default).
+
+    Returns
+    -------
+    TuneResult
+        The study's trials, shown and plotted like the result of a search.
+
+    Raises
+    ------
+    StorageError
+        The file or the study cannot be read; the message says why and what to do.
     """
     store = SQLiteStore(storage, name, readonly=True)
     try:
@@ -71,9 +86,24 @@ def _unknown_study(name: str, names: list[str], path: Path) -> str:
 
 
 def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
-    """The studies in ``storage`` as a pandas DataFrame, one row per study (oldest first):
-    trial counts by state, the budget (``-n``), the best value, direction, metric, strategy,
-    and when it was created and last updated (UTC, to the second)."""
+    """List the studies in a file, one row per study (oldest first).
+
+    Parameters
+    ----------
+    storage
+        The SQLite file of studies (``hpmagic.sqlite`` in the working directory by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Per study: trial counts by state, the budget (``-n``), the best value, the direction,
+        metric and strategy, and when it was created and last updated (UTC, to the second).
+
+    Raises
+    ------
+    StorageError
+        The file cannot be read as a study file.
+    """
     import pandas as pd
 
     store = SQLiteStore(storage, None, readonly=True)

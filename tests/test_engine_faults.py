@@ -65,12 +65,21 @@ def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_
         engines = client[:].apply_sync(os.getpid)
 
         def kill_all_engines():
+            # Kill once the search has *stored* three complete trials (read back from the study
+            # file, as another process would): a trial that has only written its file may still
+            # be on its way back when its engine dies, and then it is rightly not complete.
             deadline = time.monotonic() + 60
-            while len(os.listdir(finished)) < 3 and time.monotonic() < deadline:
+            while time.monotonic() < deadline:
+                try:
+                    if storage.exists() and len(hpmagic.load_study("dies", storage=str(storage)).completed) >= 3:
+                        break
+                except hpmagic.StorageError:  # the file or the study is still being created
+                    pass
                 time.sleep(0.05)
             for pid in engines:
                 os.kill(pid, signal.SIGKILL)
 
+        storage = tmp_path / "s.sqlite"
         killer = threading.Thread(target=kill_all_engines)
         killer.start()
         cell = (
@@ -80,7 +89,6 @@ def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_
             "open(os.path.join(finished, str(time.monotonic_ns())), 'w').close()\n"
             "x\n"
         )
-        storage = tmp_path / "s.sqlite"
         with pytest.raises(SearchError, match="every ipyparallel engine this search used has stopped") as caught:
             hpmagic.tune(cell, {"finished": str(finished)}, trials=40, executor=client, seed=0, strategy="random",
                          quiet=True, study="dies", storage=str(storage))

@@ -50,7 +50,7 @@ def test_controls_run_button_and_trials(ip):
     assert result.baseline.number == 0 and headline.verdict is Verdict.BETTER and "vs defaults" in headline_text(headline)
     # The namespace holds the best values and -o is rebound to the latest result.
     assert ip.user_ns["C"] == 100.0 and ip.user_ns["degree"] == 4 and ip.user_ns["best"] is result
-    assert session.summary.value.count("<img") >= 3 and "trial" in session.summary.value
+    assert session.record_html().count("<img") >= 3 and "2 trials so far" in session.record_html()
     assert "manual search" in repr(session)
 
 
@@ -60,7 +60,7 @@ def test_a_failing_click_is_shown_not_raised(ip):
     session.controls["x"].value = 0.5
     session.button.click()
     assert session.result.trials[-1].state == "failed"
-    assert "ZeroDivisionError" in session.summary.value
+    assert "ZeroDivisionError" in session.record_html()
     assert not session.button.disabled
 
 
@@ -87,21 +87,47 @@ def test_clicks_are_served_by_an_idle_kernel(tmp_path):
         execute(kc, "%load_ext hpmagic")
         reply, msgs = execute(kc, "%%tune --strategy manual -o res\nx = 1.0  # tune: uniform(0, 2)\n(x - 1.5) ** 2")
         assert reply["status"] == "ok"
-        models = {m["content"]["data"]["state"]["_model_name"]: m["content"]["comm_id"]
-                  for m in msgs if m["msg_type"] == "comm_open"}
-        shown = next(m for m in msgs if m["msg_type"] == "execute_result")
-        assert "application/vnd.jupyter.widget-view+json" in shown["content"]["data"]
+        models = {m["content"]["data"]["state"]["_model_name"] + m["content"]["data"]["state"].get("description", ""):
+                  m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_open"}
+        # Two outputs with display ids: the controls (a widget with an HTML note) and the record.
+        shown = [m["content"] for m in msgs if m["msg_type"] == "display_data"]
+        assert not [m for m in msgs if m["msg_type"] == "execute_result"] and len(shown) == 2
+        controls, record = shown
+        assert "application/vnd.jupyter.widget-view+json" in controls["data"] and "text/html" in controls["data"]
+        assert "application/vnd.jupyter.widget-view+json" not in record["data"]
+        assert "1 trial so far" in record["data"]["text/html"] and "hpmagic-result" in record["data"]["text/html"]
+        ids = controls["transient"]["display_id"], record["transient"]["display_id"]
+        assert ids[0] != ids[1]
 
         def comm_msg(comm_id, data):
             msg = kc.session.msg("comm_msg", {"comm_id": comm_id, "data": data})
             kc.shell_channel.send(msg)
+            return msg["header"]["msg_id"]
 
-        comm_msg(models["FloatSliderModel"], {"method": "update", "state": {"value": 1.5}, "buffer_paths": []})
-        comm_msg(models["ButtonModel"], {"method": "custom", "content": {"event": "click"}})
+        def iopub_of(msg_id):
+            seen = []
+            while not seen or seen[-1]["msg_type"] != "status" or seen[-1]["content"]["execution_state"] != "idle":
+                msg = kc.get_iopub_msg(timeout=60)
+                if msg["parent_header"].get("msg_id") == msg_id:
+                    seen.append(msg)
+            return seen
+
+        comm_msg(models["FloatSliderModelx"], {"method": "update", "state": {"value": 1.5}, "buffer_paths": []})
+        click = iopub_of(comm_msg(models["ButtonModelRun"], {"method": "custom", "content": {"event": "click"}}))
+        updates = [m["content"] for m in click if m["msg_type"] == "update_display_data"]
+        # The click replaced the record in place (its display id), with both trials.
+        assert [u["transient"]["display_id"] for u in updates] == [ids[1]]
+        assert "2 trials so far" in updates[0]["data"]["text/html"]
         reply, msgs = execute(kc, "print(len(res.trials), res.best_params, x)")
         assert reply["status"] == "ok"
         out = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
         assert out.strip() == "2 {'x': 1.5} 1.5"
+        # Finish: the controls' output becomes a static note; the record is left as it was.
+        finish = iopub_of(comm_msg(models["ButtonModelFinish"], {"method": "custom", "content": {"event": "click"}}))
+        updates = [m["content"] for m in finish if m["msg_type"] == "update_display_data"]
+        assert [u["transient"]["display_id"] for u in updates] == [ids[0]]
+        assert set(updates[0]["data"]) == {"text/html", "text/plain"} and "2 trials" in updates[0]["data"]["text/html"]
+        assert any(m["msg_type"] == "comm_close" for m in finish)  # the widgets are closed
 
 
 def test_session_runs_through_the_callables_it_is_given():
@@ -125,10 +151,12 @@ def test_session_runs_through_the_callables_it_is_given():
                             run_one=run_one, on_result=seen.append).start()
     assert calls == [(space.defaults(), True)] and seen == [session.result]
     assert "maximize score" in session.widget.children[0].value
+    record = session.record_html()
+    assert "1 trial so far" in record and "<table" in record and "all 1 trial" in record
     session.controls["C"].value = 10.0
     session.button.click()
     assert calls[-1] == (dict(C=10.0, kernel="rbf", n=10, frac=0.5), False) and len(seen) == 2
-    assert session.result.best_trial.number == 1 and "vs defaults" in session.summary.value
+    assert session.result.best_trial.number == 1 and "vs defaults" in session.record_html()
     r = session.run(C=0.01, kernel="poly", degree=5)
     assert calls[-1][0] == dict(C=0.01, kernel="poly", degree=5, n=10, frac=0.5) and seen[-1] is r
     session.run_one = lambda params, baseline: 1 / 0  # a run that fails: raised from run(), nothing bound
@@ -146,5 +174,30 @@ def test_session_without_baseline_waits_for_a_run():
     session = ManualSession(space, direction=Direction.MINIMIZE, metric="objective", baseline=False,
                             run_one=lambda params, baseline: pytest.fail("nothing runs before a click"),
                             on_result=lambda result: None).start()
-    assert session.result is None and "press Run" in session.summary.value
+    assert session.result is None and "press Run" in session.record_html()
+    assert "0 trials so far" in session.record_html() and "application" not in session.record_html()
+    session.finish()  # never displayed: nothing to update, the widgets closed
+    assert session.finished and session.button.comm is None
     assert repr(session).startswith("hpmagic manual search")
+
+
+def test_a_kernel_shutting_down_finishes_its_sessions(tmp_path):
+    """A restart (a shutdown request) replaces the controls' output by the static note before
+    the kernel goes, so a front end still connected keeps no widget in the notebook."""
+    import queue
+
+    with running_kernel(tmp_path) as (_, kc):
+        execute(kc, "%load_ext hpmagic")
+        reply, msgs = execute(kc, "%%tune --strategy manual\nx = 1.0  # tune: uniform(0, 2)\n(x - 1.5) ** 2")
+        assert reply["status"] == "ok"
+        controls = next(m["content"] for m in msgs if m["msg_type"] == "display_data")["transient"]["display_id"]
+        kc.shutdown(restart=True)
+        try:
+            msg = kc.get_iopub_msg(timeout=60)
+            while msg["msg_type"] != "update_display_data":
+                msg = kc.get_iopub_msg(timeout=60)
+        except queue.Empty:
+            pytest.fail("the kernel went without updating the controls' output")
+        update = msg["content"]
+        assert update["transient"]["display_id"] == controls and "finished after 1 trial" in update["data"]["text/html"]
+        assert "application/vnd.jupyter.widget-view+json" not in update["data"]

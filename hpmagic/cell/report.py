@@ -166,14 +166,23 @@ def report_point(value: Any, step: Any = None, kind: str = CURVE) -> None:
 
 
 def report(value: float, step: float | None = None) -> None:
-    """Record ``value`` (a score, in the search's direction) as the point at ``step`` of this
-    trial's learning curve (an epoch, an iteration; by default the next whole step, from 1).
+    """Record a point of this trial's learning curve; with ``--prune``, maybe stop the trial.
 
     With ``%%tune --prune``, the search's pruning rule decides at once whether the trial
     goes on; if not, ``report`` ends the trial there (it is recorded as pruned, with its
     curve).  Without ``--prune`` the curve is recorded and nothing stops.  Outside a tuned
-    run ``report`` does nothing, so the cell still runs on its own.  Raises
-    :class:`~hpmagic.errors.ReportError` for a value that is not a finite number or a step
-    that does not grow.
+    run ``report`` does nothing, so the cell still runs on its own.
+
+    Parameters
+    ----------
+    value
+        A score, in the search's direction (higher is better with ``--maximize``).
+    step
+        Where on the curve: an epoch, an iteration.  By default the next whole step, from 1.
+
+    Raises
+    ------
+    hpmagic.errors.ReportError
+        ``value`` is not a finite number, or ``step`` does not grow.  It fails the trial.
     """
     report_point(value, step, CURVE)

@@ -3,9 +3,16 @@
 The session shows one control per parameter (a slider on the parameter's own scale, a
 dropdown for choices) and a Run button.  Each click runs one trial through the
 ``run_one`` callable it was given (the caller runs it as a trial of the same search, with
-the same store and executor) and redraws the summary and plots below the controls.  Clicks
-are served after the cell has returned, while the kernel is idle, as with
-``ipywidgets.interact``.
+the same store and executor) and redraws the record below the controls.  Clicks are served
+after the cell has returned, while the kernel is idle, as with ``ipywidgets.interact``.
+
+The session shows as two outputs, each with a display id (see docs/design/manual.md): the
+controls, a widget that lives only as long as its kernel, and the *record*, plain HTML (the
+summary of every trial so far, its table of all trials and its plots) that each run replaces
+in place with ``update_display``.  A front end applies such an update from a click's callback
+too and saves it, so the record survives saving, a kernel restart and a reload.  **Finish**
+replaces the controls' output by a static note, so that a notebook saved afterwards holds no
+widget at all.
 
 With the baseline on, :meth:`ManualSession.start` runs trial 0 with the written defaults,
 so the first summary already shows them.  After every run ``on_result`` receives the
@@ -19,11 +26,14 @@ The session knows nothing of the runner or of :func:`hpmagic.tune`: it receives 
 
 from __future__ import annotations
 
+import atexit
 import math
+import weakref
 from collections.abc import Callable
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from .._format import plural
 from ..core import Direction
 from ..space import Choice, Distribution, Int, LogInt, LogNormal, LogUniform, Normal, Uniform
 from .data import category_label
@@ -148,6 +158,19 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
     return ctl, read
 
 
+def _finish_at_exit(ref: weakref.ref[ManualSession]) -> None:
+    """When the kernel shuts down (a restart too), a session still open is finished: a front
+    end still connected replaces its controls by the static note."""
+    from IPython import get_ipython
+
+    session = ref()
+    if session is not None and not session.finished and getattr(get_ipython(), "kernel", None) is not None:
+        try:
+            session.finish()
+        except Exception:  # noqa: BLE001, S110 - the kernel is going away: nothing to report to
+            pass
+
+
 # -- the session ------------------------------------------------------------------------------
 
 class ManualSession:
@@ -179,6 +202,9 @@ class ManualSession:
         self.controls: dict[str, Any] = {}
         self._readers: dict[str, Callable[[], Any]] = {}
         self.widget: Any = None
+        #: The display ids of the controls' output and of the record's (set once displayed).
+        self.display_ids: tuple[str, str] | None = None
+        self.finished = False
 
     # -- running trials ----------------------------------------------------------------------
 
@@ -189,7 +215,6 @@ class ManualSession:
             self.run(**self.space.defaults())
         else:
             self._first = False
-            self.summary.value = "<i>choose values and press Run</i>"
         return self
 
     def current(self) -> dict[str, Any]:
@@ -227,10 +252,12 @@ class ManualSession:
             ctl.observe(lambda _change: self._update_active(), names="value")
         self.button = w.Button(description="Run", button_style="primary", icon="play")
         self.button.on_click(lambda _b: self._clicked())
+        self.finish_button = w.Button(description="Finish", icon="stop",
+                                      tooltip="replace the controls by a static note; the record stays")
+        self.finish_button.on_click(lambda _b: self.finish())
         self.status = w.HTML()
-        self.summary = w.HTML()
         title = w.HTML(f"<b>hpmagic manual search</b> &middot; {self.direction} {escape(self.metric)}")
-        self.widget = w.VBox([title, *self.controls.values(), w.HBox([self.button, self.status]), self.summary])
+        self.widget = w.VBox([title, *self.controls.values(), w.HBox([self.button, self.finish_button, self.status])])
         self._update_active()
 
     def _update_active(self) -> None:
@@ -247,16 +274,69 @@ class ManualSession:
         finally:
             self.button.disabled = False
 
-    def _show_result(self) -> None:
+    # -- the record -----------------------------------------------------------------------------
+
+    def record_html(self) -> str:
+        """The static record of every trial so far: the summary (headline, top trials, the
+        table of all trials, plots) as plain HTML, which stays in a saved notebook."""
         from .html import result_html
 
-        if self.result is not None:
-            self.summary.value = result_html(self.result)
+        n = 0 if self.result is None else len(self.result.trials)
+        head = (f"<p class='hpmagic-manual-head'><b>hpmagic manual search</b> &middot; {self.direction} "
+                f"{escape(self.metric)} &middot; {escape(plural(n, 'trial'))} so far</p>")
+        body = "<p><i>choose values and press Run</i></p>" if self.result is None else result_html(self.result)
+        return f"<div class='hpmagic-manual-record'>{head}{body}</div>"
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
-        bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        bundle["text/plain"] = repr(self)
-        return bundle
+    def _show_result(self) -> None:
+        if self.display_ids is not None:
+            from IPython.display import update_display
+
+            update_display(self._record_bundle(), raw=True, display_id=self.display_ids[1])
+
+    def _record_bundle(self) -> dict[str, str]:
+        return {"text/html": self.record_html(), "text/plain": repr(self)}
+
+    def finish(self) -> None:
+        """End the session's controls: their output becomes a static note (a notebook saved
+        afterwards holds no widget at all) and the widgets are closed.  The record stays, and
+        :meth:`run` still runs trials from code."""
+        if self.finished:
+            return
+        self.finished = True
+        if self.display_ids is not None:
+            from IPython.display import update_display
+
+            n = 0 if self.result is None else len(self.result.trials)
+            note = (f"<p class='hpmagic-manual-finished'>hpmagic manual search finished after "
+                    f"{escape(plural(n, 'trial'))}; the record of every trial is below.</p>")
+            update_display({"text/html": note, "text/plain": "hpmagic manual search finished"}, raw=True,
+                           display_id=self.display_ids[0])
+        self._close_widgets()
+
+    def _close_widgets(self) -> None:
+        for child in (*self.controls.values(), self.button, self.finish_button, self.status):
+            child.close()
+        self.widget.close()
+
+    # -- display ----------------------------------------------------------------------------------
+
+    def _ipython_display_(self) -> None:
+        """Two outputs, each with a display id: the controls (a widget, with an HTML note for
+        front ends without widgets) and the static record, which every run updates in place."""
+        import uuid
+
+        from IPython.display import display
+
+        if self.display_ids is None:
+            self.display_ids = (f"hpmagic-manual-{uuid.uuid4().hex}", f"hpmagic-manual-record-{uuid.uuid4().hex}")
+            atexit.register(_finish_at_exit, weakref.ref(self))
+        controls = self.widget._repr_mimebundle_() or {}
+        controls["text/plain"] = repr(self)
+        controls["text/html"] = ("<p class='hpmagic-manual-controls'>(the controls of an hpmagic manual search: "
+                                 "live only while the kernel that drew them runs; the record below keeps every "
+                                 "trial)</p>")
+        display(controls, raw=True, display_id=self.display_ids[0])
+        display(self._record_bundle(), raw=True, display_id=self.display_ids[1])
 
     def __repr__(self) -> str:
         head = "hpmagic manual search (the controls show in a notebook; run trials with .run(**values))"

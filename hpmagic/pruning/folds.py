@@ -47,7 +47,7 @@ class FoldPruner(Pruner):
       ``(C - 1)(K - 1)`` degrees of freedom (a paired difference has twice their
       variance), with the spread of the trial's own ``d_i`` (``m - 1`` more), so it can
       decide after one fold.  ``t`` is Student's t quantile for those degrees of freedom at
-      the level :meth:`level`: ``1 - confidence`` split evenly over the folds the rule may
+      the level ``level()``: ``1 - confidence`` split evenly over the folds the rule may
       decide at, so that a trial exactly as good as the reference is pruned, over all its
       folds, with a chance of at most about ``1 - confidence`` (with normal noise).  While
       few trials have completed, ``t`` is large and the rule cautious.

@@ -26,7 +26,7 @@ A whole strategy can be this small::
         def ask(self, number):
             return self.space.sample(self.rng)
 
-A strategy that is not built in is wrapped in a :class:`CheckedStrategy`, which checks each
+A strategy that is not built in is wrapped in a ``CheckedStrategy``, which checks each
 of its proposals against the space.
 """
 
@@ -68,14 +68,14 @@ class StrategyContext:
     """What a strategy learns about the search in ``setup``.
 
     ``direction`` may be given as a string (``"maximize"``); it is stored as a
-    :class:`~hpmagic.core.Direction`.  ``seed`` is checked by :func:`check_seed`.
+    :class:`~hpmagic.core.Direction`.  ``seed`` is checked by ``hpmagic.strategies.check_seed``.
 
     ``pruning`` is the early-stopping rule of the search (``--prune``): ``None`` without
     it, else the rule's name (``"asha"``, ``"hyperband"``, ``"median"``, ``"folds"``), or
     ``"auto"`` for ``--prune`` with no name (``asha`` for a learning curve, ``folds`` for
     ``hpmagic.cross_val_score``, chosen at the first report).  With a rule, trials can end
     *pruned*: they are told with their curves (``Trial.curve``), and the built-in
-    strategies learn from them (:mod:`hpmagic.strategies.fidelity`).
+    strategies learn from them (``hpmagic.strategies.fidelity``).
     """
 
     direction: Direction = Direction.MINIMIZE
@@ -118,16 +118,42 @@ class Strategy:
         self.reason: str = ""
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
-        """Called once, before the first ``ask`` or ``tell``."""
+        """Prepare for a search; called once, before the first ``ask`` or ``tell``.
+
+        Parameters
+        ----------
+        space
+            The parameters to search; ``space.sample(rng)`` draws a configuration.
+        context
+            The direction, the trial budget, the seed and how many trials may run at once.
+        """
         self.space = space
         self.context = context
 
     def ask(self, number: int) -> dict[str, Any] | None:  # pragma: no cover - abstract
-        """The configuration for trial ``number``, or ``None`` when there is nothing new to try."""
+        """Propose the configuration for the next trial.
+
+        Parameters
+        ----------
+        number
+            The trial's number (trial 0 runs the defaults and is not asked for).
+
+        Returns
+        -------
+        dict or None
+            A value for every *active* parameter, or ``None`` when there is nothing new to try.
+        """
         raise NotImplementedError
 
     def tell(self, trial: Trial) -> None:
-        """Learn from a finished trial.  Strategies that do not learn ignore it."""
+        """Learn from a finished trial; strategies that do not learn ignore it.
+
+        Parameters
+        ----------
+        trial
+            The frozen record of a trial that completed, failed, was pruned or interrupted,
+            also of trials the strategy never asked for (the defaults, a study's stored trials).
+        """
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} strategy {self.name!r}>"

@@ -115,7 +115,7 @@ class HyperoptStrategy(Strategy):
     name = "hyperopt"
     #: the hyperopt module whose ``suggest`` proposes points: "tpe", "anneal" or "rand"
     algorithm = "rand"
-    #: with pruned trials, rank every trial at one fidelity (:meth:`_rescore`), not by the loss each reached
+    #: with pruned trials, rank every trial at one fidelity (``_rescore``), not by the loss each reached
     ONE_FIDELITY = True
     description = ""
 
@@ -205,7 +205,7 @@ class HyperoptStrategy(Strategy):
         judged; the mean of its folds for ``cross_val_score``) and ``pruned_at`` (that
         step).  Rated as a failure (``STATUS_FAIL``, which TPE and annealing score as an
         infinite loss), it would only ever be "bad", tied with every other.  Once a pruned
-        trial is told, every trial's ``loss`` is its rank at one fidelity (:meth:`_rescore`),
+        trial is told, every trial's ``loss`` is its rank at one fidelity (``_rescore``),
         so a trial that was going well can be among the good ones while few trials have
         completed.  ``benchmarks/pruned_strategies.py`` measures the difference.
         """
