@@ -283,7 +283,11 @@ class Notebook:
         self.page.keyboard.press("Control+s")
         deadline, cells = time.monotonic() + 30, []
         while time.monotonic() < deadline:
-            cells = self.fe.saved()
+            try:
+                cells = self.fe.saved()
+            except json.JSONDecodeError:  # read while the server was writing it: read again
+                time.sleep(0.3)
+                continue
             if until(cells):
                 return cells
             time.sleep(0.3)
