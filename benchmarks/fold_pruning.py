@@ -34,11 +34,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import stdtrit
 
 from hpmagic.core import Direction, Trial, TrialState
 from hpmagic.pruning import FoldPruner, MedianPruner, Pruner
-from hpmagic.pruning.base import Decision
-from hpmagic.pruning.folds import Evidence
+from hpmagic.pruning.base import Curve, Decision
 
 
 @dataclass
@@ -137,29 +137,27 @@ def count(tally: Tally, search: Search, n: int, best: int, pruned: bool, ran: in
         tally.worse_after_2 += pruned and ran <= 2
 
 
-class Majority(FoldPruner):
-    """The fold rule, pruning when worse on most folds (not every one)."""
+class Previous(FoldPruner):
+    """The rule before 0.2's default: pruned only when worse than the reference on every fold so
+    far and by more than ``t * s / sqrt(m)``, Student's t at ``1 - 0.001`` split over the folds
+    it may decide at (a test that the trial is worse, not a forecast of its end)."""
 
-    def prunes(self, evidence: Evidence) -> bool:
-        return evidence.mean > evidence.threshold and 2 * evidence.worse > evidence.folds
-
-
-class NoSign(FoldPruner):
-    """The fold rule without its sign condition (the mean difference alone)."""
-
-    def prunes(self, evidence: Evidence) -> bool:
-        return evidence.mean > evidence.threshold
-
-
-class NoSplit(FoldPruner):
-    """The fold rule testing each fold at ``confidence`` (not split over the folds)."""
-
-    def level(self, folds: int) -> float:
-        return self.confidence
+    def _decide(self, number: int, curve: Curve) -> Decision:
+        found = self.evidence(curve)
+        if found is None:
+            return self._go_on(number, curve)
+        ref = self._complete[found.reference]
+        on = dict(zip(ref.steps, ref.losses))
+        worse = all(loss > on[step] for step, loss in zip(curve.steps, curve.losses) if step in on)
+        level = 1 - 0.001 / max(1, found.total - self.min_folds)
+        threshold = float(stdtrit(found.df, level)) * found.spread / math.sqrt(found.folds)
+        if worse and found.mean > threshold:
+            return self._stop(number, curve, "clearly worse")
+        return self._go_on(number, curve)
 
 
 class OwnOnly(FoldPruner):
-    """The fold rule with no pooling: the trial's own fold differences only (a paired t-test)."""
+    """The fold rule with no pooling: the trial's own fold differences only."""
 
     def _pooled(self, steps: list[float]) -> tuple[float, int]:
         return 0.0, 0
@@ -167,13 +165,12 @@ class OwnOnly(FoldPruner):
 
 RULES: list[tuple[str, type[Pruner], dict[str, object]]] = [
     ("folds (defaults)", FoldPruner, {}),
+    ("folds chance=0.1", FoldPruner, {"chance": 0.1}),
+    ("folds margin=0", FoldPruner, {"margin": 0.0}),
     ("folds min_folds=2", FoldPruner, {"min_folds": 2}),
-    ("folds confidence=0.99", FoldPruner, {"confidence": 0.99}),
-    ("folds confidence=0.95", FoldPruner, {"confidence": 0.95}),
-    ("  worse on most folds, not all", Majority, {}),
-    ("  no sign condition", NoSign, {}),
-    ("  confidence not split over folds", NoSplit, {}),
+    ("folds chance=0.01 margin=0", FoldPruner, {"chance": 0.01, "margin": 0.0}),
     ("  no pooling (own folds only)", OwnOnly, {}),
+    ("previous rule (worse on every fold)", Previous, {}),
     ("median per fold (min_trials=5)", MedianPruner, {}),
 ]
 

@@ -488,22 +488,41 @@ def test_folds_prunes_a_clearly_worse_trial_after_one_fold():
     assert pruner.reference() == 3
     decision = pruner.report(10, 0, 0.80)  # 0.13 below the best on fold 0
     assert decision.prune and decision.step == 0.0
-    assert decision.reason.startswith("after 1 fold it was worse than trial 3 on every fold, by 0.15 on average")
+    assert decision.reason.startswith("after 1 fold of 5 it was behind trial 3 by 0.15 on average: a <1% chance of "
+                                      "ending at least ")
+    assert decision.reason.endswith(" ahead of it (below 30%)")
 
 
-def test_folds_goes_on_for_a_trial_as_good_as_the_best():
+def test_folds_goes_on_for_a_trial_ahead_of_the_best():
     pruner = fold_pruner()
-    for step, value in folds_of(0.93, [0.001, -0.002, 0.002, 0.0, -0.001])[:4]:
+    points = folds_of(0.94, [0.001, -0.002, 0.002, 0.0, -0.001])
+    for step, value in points[:4]:
         assert not pruner.report(10, step, value).prune
-    pruner.finish(finished(10), folds_of(0.93, [0.001, -0.002, 0.002, 0.0, -0.001]))
+    pruner.finish(finished(10), points)
+    assert pruner.reference() == 10
 
 
-def test_folds_does_not_prune_a_trial_that_beat_the_best_on_any_fold():
+def test_folds_stops_a_trial_level_with_the_best_after_three_of_five_folds():
+    """Level all the way, its chance of ending half a standard error ahead falls with each
+    fold: 40%, 34%, then 27% (below 30%) after the third."""
     pruner = fold_pruner()
-    points = folds_of(0.93)
-    assert not pruner.report(10, 0, points[0][1] + 0.01).prune  # better than trial 3 on fold 0
-    assert not pruner.report(10, 1, points[1][1] - 0.30).prune  # far worse on fold 1: worse on 1 of 2
-    assert not pruner.report(10, 2, points[2][1] - 0.30).prune  # 2 of 3: still goes on
+    points = folds_of(0.93, NOISE[3])  # trial 3's own scores, fold for fold
+    assert [pruner.report(10, step, value).prune for step, value in points[:3]] == [False, False, True]
+    assert pruner.evidence(pruner_curve(points[:3])).mean == 0.0
+
+
+def pruner_curve(points):
+    from hpmagic.pruning.base import Curve
+
+    return Curve.of(points, MAX)
+
+
+def test_folds_one_good_fold_outweighs_a_small_deficit():
+    pruner = fold_pruner()
+    points = folds_of(0.93, NOISE[3])
+    assert not pruner.report(10, 0, points[0][1] + 0.01).prune  # ahead of trial 3 on fold 0
+    assert not pruner.report(10, 1, points[1][1] - 0.004).prune  # behind on fold 1, still ahead on average
+    assert pruner.report(11, 0, points[0][1] - 0.01).prune  # the same deficit on its first fold: stopped
 
 
 def test_folds_does_not_decide_at_the_last_fold_or_before_min_folds():
@@ -521,18 +540,37 @@ def test_folds_waits_for_a_reference_and_a_noise_estimate():
     assert pruner.reference() is None and not pruner.report(0, 0, 0.1).prune  # no complete trial
     pruner = ready(FoldPruner(), MAX)
     pruner.finish(finished(0), folds_of(0.95))
-    assert not pruner.report(1, 0, 0.1).prune  # one complete trial: no degree of freedom after one fold
-    assert not pruner.report(1, 1, 0.1).prune  # its own two folds give one: t is huge, it waits
     reference = folds_of(0.95)
-    assert not pruner.report(2, 0, reference[0][1] - 0.5).prune
-    assert pruner.report(2, 1, reference[1][1] - 0.5).prune  # exactly 0.5 worse on both: no noise at all
+    assert not pruner.report(1, 0, 0.1).prune  # one complete trial: no degree of freedom after one fold
+    # Its own two folds give one (Student's t with one degree of freedom: heavy tails):
+    assert not pruner.report(2, 0, reference[0][1] - 0.02).prune
+    assert not pruner.report(2, 1, reference[1][1] + 0.02).prune  # level on average: it goes on
+    assert pruner.report(3, 0, reference[0][1] - 0.5).prune is False
+    assert pruner.report(3, 1, reference[1][1] - 0.5).prune  # exactly 0.5 worse on both: no noise at all
 
 
-def test_folds_confidence_sets_how_much_worse_is_clearly_worse():
+def test_folds_chance_is_the_predictive_probability_of_ending_ahead():
+    from scipy import stats
+
+    pruner = fold_pruner()
+    points = folds_of(0.93, NOISE[3])
+    curve = pruner_curve([(0.0, points[0][1] - 0.003), (1.0, points[1][1] - 0.001)])
+    found = pruner.evidence(curve)
+    assert found is not None and (found.folds, found.total) == (2, 5) and found.mean == pytest.approx(0.002)
+    sd = found.spread * math.sqrt(3 / 10)  # what the three folds left may still change
+    margin = 0.5 * found.spread / math.sqrt(5)
+    assert found.margin == pytest.approx(margin)
+    assert found.chance == pytest.approx(stats.t.cdf(-(0.002 + margin) / sd, found.df))
+    assert FoldPruner(margin=1.0).chance_ahead(0.002, found.spread, found.df, 2, 5) < found.chance
+
+
+def test_folds_chance_and_margin_set_how_far_behind_is_too_far():
     points = folds_of(0.93)
-    value = points[0][1] - 0.012  # 0.012 below the best on fold 0, noise sd of a difference ~0.003
-    assert fold_pruner(confidence=0.9).report(10, 0, value).prune
-    assert not fold_pruner(confidence=0.9999).report(10, 0, value).prune
+    value = points[0][1] - 0.003  # 0.003 behind on fold 0; a fold difference's spread is ~0.003
+    assert fold_pruner().report(10, 0, value).prune
+    assert not fold_pruner(chance=0.01, margin=0).report(10, 0, value).prune
+    assert not fold_pruner(chance=0.3, margin=0).report(10, 0, points[0][1]).prune  # level: a 50% chance
+    assert fold_pruner(chance=0.3, margin=3).report(10, 0, points[0][1]).prune  # level, but 3 errors to gain
 
 
 @pytest.mark.parametrize("direction", [MIN, MAX])
@@ -602,7 +640,7 @@ RULES = [
     ("asha given max", lambda: ASHAPruner(max_resource=27, eta=2), learning_curves),
     ("hyperband", lambda: HyperbandPruner(), learning_curves),
     ("hyperband given max", lambda: HyperbandPruner(max_resource=27), learning_curves),
-    ("folds", lambda: FoldPruner(confidence=0.99), fold_curves),
+    ("folds", lambda: FoldPruner(), fold_curves),
 ]
 
 
@@ -731,8 +769,9 @@ def test_make_pruner_refuses_an_unknown_setting_with_the_closest_one_and_the_lis
         ("median", "min_trials", "0", "min_trials must be a whole number of at least 1"),
         ("median", "min_step", "-1", "min_step must be a number of at least 0"),
         ("median", "interval", "0", "interval must be a number above 0"),
-        ("folds", "confidence", "1", "confidence must be a number between 0.5 and 1 (both excluded), but got '1'"),
-        ("folds", "confidence", "0.5", "confidence must be a number between 0.5 and 1 (both excluded)"),
+        ("folds", "chance", "1", "chance must be a number between 0 and 1 (both excluded), but got '1'"),
+        ("folds", "chance", "0", "chance must be a number between 0 and 1 (both excluded)"),
+        ("folds", "margin", "-0.5", "margin must be a number of at least 0, but got '-0.5'"),
         ("folds", "min_folds", "0", "min_folds must be a whole number of at least 1"),
     ],
 )
@@ -756,8 +795,8 @@ def test_asha_refuses_max_resource_not_above_min_resource():
                    "(min_trials=5, min_step=0, interval=1)"),
         ("asha", "asha: rungs at steps 1, 3, 9, 27, ...; the top 1/3 at each rung go on "
                  "(min_resource=1, eta=3, max_resource learned from the first complete trial)"),
-        ("folds", "folds: stop a trial clearly worse than the best trial on the same folds "
-                  "(min_folds=1, confidence=0.999)"),
+        ("folds", "folds: stop a trial unlikely to end ahead of the best trial on the same folds "
+                  "(min_folds=1, chance=0.3, margin=0.5)"),
     ],
 )
 def test_describe_says_the_rule_and_its_settings(name, text):

@@ -1,4 +1,4 @@
-"""The fold rule: stop a cross-validation trial that is clearly worse, fold for fold, than the best one."""
+"""The fold rule: stop a cross-validation trial that is unlikely to end ahead of the best one."""
 
 from __future__ import annotations
 
@@ -16,15 +16,20 @@ __all__ = ["FoldPruner", "Evidence"]
 
 @dataclass(frozen=True)
 class Evidence:
-    """A trial against the reference after ``folds`` matched folds: how much worse it is on
-    average (``mean``, in loss: above 0 is worse), the largest mean the noise explains at
-    the rule's confidence (``threshold``), and on how many folds it is worse (``worse``)."""
+    """A trial against the reference after ``folds`` matched folds (of the reference's
+    ``total``): how much worse it is on average (``mean``, in loss: above 0 is worse), the
+    spread of one paired fold difference (``spread``) on ``df`` degrees of freedom, the lead
+    it must end with (``margin``, in loss) and its chance of ending with that lead
+    (``chance``)."""
 
     reference: int
     folds: int
+    total: int
     mean: float
-    threshold: float
-    worse: int
+    spread: float
+    df: int
+    margin: float
+    chance: float
 
 
 class FoldPruner(Pruner):
@@ -34,23 +39,32 @@ class FoldPruner(Pruner):
     Fold scores are not a learning curve: they do not improve from one step to the next,
     they vary from fold to fold, and the same fold is hard or easy for every
     configuration.  So the trial is compared, fold for fold, with the *reference*: the
-    complete trial with the best mean over its folds (the earliest on a tie).  After ``m``
-    folds, ``d_i`` is how much worse the trial is than the reference on fold ``i`` (the
-    fold effect the two share cancels in ``d_i``), and the trial is pruned when both:
+    complete trial with the best mean over its ``K`` folds (the earliest on a tie).  After
+    ``m`` folds, ``d_i`` is how much worse the trial is than the reference on fold ``i``
+    (the fold effect the two share cancels in ``d_i``), and the rule asks what a finished
+    trial is for: *would it end ahead of the reference?*  It is pruned when its chance of
+    ending at least ``margin`` standard errors ahead is below ``chance``.
 
-    - it is worse on every one of those folds (the signed-rank statistic at its extreme:
-      every difference on the worse side), so a trial that beat the reference on any fold
-      goes on, and one bad fold never outweighs the others;
-    - it is clearly worse on average: ``mean(d) > t * s / sqrt(m)``.  ``s`` estimates the
-      spread of one paired fold difference: it pools the residuals of the two-way table
-      (trials x folds) of the complete trials with the reference's folds,
-      ``(C - 1)(K - 1)`` degrees of freedom (a paired difference has twice their
-      variance), with the spread of the trial's own ``d_i`` (``m - 1`` more), so it can
-      decide after one fold.  ``t`` is Student's t quantile for those degrees of freedom at
-      the level ``level()``: ``1 - confidence`` split evenly over the folds the rule may
-      decide at, so that a trial exactly as good as the reference is pruned, over all its
-      folds, with a chance of at most about ``1 - confidence`` (with normal noise).  While
-      few trials have completed, ``t`` is large and the rule cautious.
+    The chance is the predictive probability of the normal model with the spread ``s`` of
+    one paired fold difference: given the mean ``mean(d)`` of the folds so far (a flat
+    prior on the trial's true difference), the mean difference over all ``K`` folds is
+    centred on ``mean(d)`` with standard deviation ``s * sqrt((K - m) / (K * m))``
+    (what the remaining folds may still change), and must end below ``-margin * s /
+    sqrt(K)`` (``s / sqrt(K)``: the standard error of the difference of two ``K``-fold
+    means).  Student's t with the degrees of freedom of ``s`` stands for the normal, so
+    the rule is cautious while ``s`` rests on few trials.  ``s`` pools the residuals of the
+    two-way table (trials x folds) of the complete trials with the reference's folds,
+    ``(C - 1)(K - 1)`` degrees of freedom (a paired difference has twice their variance),
+    with the spread of the trial's own ``d_i`` (``m - 1`` more), so the rule can decide
+    after one fold.  With no spread at all (identical residuals), a trial is pruned only
+    when it is behind.
+
+    What the defaults mean: a trial behind the reference on its first fold by one
+    standard error of a fold difference (``s``) is stopped there; a trial tied with it
+    runs three of five folds; one ahead runs on.  Trials whose gain, run in full, would
+    stay within about half a standard error (the noise of the comparison) may be stopped:
+    a cross-validation cannot tell them from the reference.  ``chance=0.01, margin=0``
+    makes the rule conservative (it then stops only trials clearly worse).
 
     No decision before ``min_folds`` folds, before the pooled table or the trial's own folds
     give a degree of freedom (two complete trials with the same folds, or two folds), nor
@@ -58,35 +72,33 @@ class FoldPruner(Pruner):
     nothing).  Folds are matched by step; a fold the reference does not have is left out.
 
     Settings (defaults): ``min_folds`` (1), the folds a trial runs before any decision;
-    ``confidence`` (0.999), between 0.5 and 1 (both excluded).  In the simulation of
-    ``benchmarks/fold_pruning.py`` (5 folds, normal noise, 400 searches of 40 trials), the
-    defaults pruned 0.4% of the trials that were truly as good as the best so far (2.1%
-    with heavy-tailed noise; ``min_folds=2`` halves that, for fewer folds saved), none of
-    those that would have become the new best, and stopped 71% of the clearly worse
-    trials after one fold (86% after two at most), saving 69% of their folds.
+    ``chance`` (0.3), between 0 and 1 (both excluded); ``margin`` (0.5), at least 0.  The
+    figures behind them are in ``docs/design/pruning.md`` ("The fold rule").
     """
 
     name = "folds"
     SETTINGS = (
         Setting("min_folds", int, 1, "folds a trial runs before any decision", low=1),
         Setting(
-            "confidence", float, 0.999, "how sure it must be that the trial is worse", low=0.5, high=1.0,
-            low_open=True, high_open=True,
+            "chance", float, 0.3, "the chance of ending ahead of the best trial below which a trial stops",
+            low=0.0, high=1.0, low_open=True, high_open=True,
         ),
+        Setting("margin", float, 0.5, "the lead that counts as ahead, in standard errors of the difference", low=0.0),
     )
 
     min_folds: int
-    confidence: float
+    chance: float
+    margin: float
 
-    def __init__(self, min_folds: int = 1, confidence: float = 0.999) -> None:
+    def __init__(self, min_folds: int = 1, chance: float = 0.3, margin: float = 0.5) -> None:
         super().__init__()
-        configure(self, {"min_folds": min_folds, "confidence": confidence})
+        configure(self, {"min_folds": min_folds, "chance": chance, "margin": margin})
         self._complete: dict[int, Curve] = {}
 
     def describe(self) -> str:
         return (
-            "folds: stop a trial clearly worse than the best trial on the same folds "
-            f"(min_folds={self.min_folds}, confidence={fmt_value(self.confidence)})"
+            "folds: stop a trial unlikely to end ahead of the best trial on the same folds "
+            f"(min_folds={self.min_folds}, chance={fmt_value(self.chance)}, margin={fmt_value(self.margin)})"
         )
 
     def reference(self) -> int | None:
@@ -117,7 +129,7 @@ class FoldPruner(Pruner):
         ref = self._complete[best]
         on = dict(zip(ref.steps, ref.losses))
         diffs = [loss - on[step] for step, loss in zip(curve.steps, curve.losses) if step in on]
-        m = len(diffs)
+        m, total = len(diffs), len(ref)
         var_pool, df_pool = self._pooled(ref.steps)
         df = df_pool + m - 1
         if m < self.min_folds or df < 1:
@@ -125,28 +137,32 @@ class FoldPruner(Pruner):
         mean = sum(diffs) / m
         own = sum((d - mean) ** 2 for d in diffs)  # (m - 1) times the trial's own variance
         spread = math.sqrt((df_pool * 2 * var_pool + own) / df)
-        threshold = _t_quantile(self.level(len(ref)), df) * spread / math.sqrt(m)
-        return Evidence(best, m, mean, threshold, sum(1 for d in diffs if d > 0))
+        margin = self.margin * spread / math.sqrt(total)
+        return Evidence(best, m, total, mean, spread, df, margin, self.chance_ahead(mean, spread, df, m, total))
 
-    def level(self, folds: int) -> float:
-        """The one-sided level of each decision against a reference with ``folds`` folds:
-        ``1 - confidence`` split evenly over the folds the rule may decide at."""
-        return 1 - (1 - self.confidence) / max(1, folds - self.min_folds)
+    def chance_ahead(self, mean: float, spread: float, df: int, folds: int, total: int) -> float:
+        """The chance that a trial ``mean`` worse after ``folds`` of ``total`` folds ends at least
+        ``margin`` standard errors ahead (see the class docstring)."""
+        if spread <= 0.0:
+            return 0.0 if mean > 0 else 1.0
+        sd = spread * math.sqrt((total - folds) / (total * folds))
+        return _t_cdf(-(mean + self.margin * spread / math.sqrt(total)) / sd, df)
 
     def prunes(self, evidence: Evidence) -> bool:
-        """Both conditions: clearly worse on average, and worse on every fold so far."""
-        return evidence.mean > evidence.threshold and evidence.worse == evidence.folds
+        """Its chance of ending ahead is below ``chance``."""
+        return evidence.chance < self.chance
 
     def _decide(self, number: int, curve: Curve) -> Decision:
         found = self.evidence(curve)
         if found is None or not self.prunes(found):
             return self._go_on(number, curve)
+        side = "behind" if found.mean > 0 else ("level with" if found.mean == 0 else "ahead of")
         return self._stop(
             number,
             curve,
-            f"after {plural(found.folds, 'fold')} it was worse than trial {found.reference} on every fold, by "
-            f"{fmt_value(found.mean)} on average (more than the {fmt_value(found.threshold)} the fold-to-fold noise "
-            f"explains at confidence {fmt_value(self.confidence)})",
+            f"after {plural(found.folds, 'fold')} of {found.total} it was {side} trial {found.reference} by "
+            f"{fmt_value(abs(found.mean))} on average: a {_percent(found.chance)} chance of ending at least "
+            f"{fmt_value(found.margin)} ahead of it (below {_percent(self.chance)})",
         )
 
     def _forget(self, number: int) -> None:
@@ -160,8 +176,12 @@ class FoldPruner(Pruner):
         return {"complete": {n: c.points() for n, c in sorted(self._complete.items())}}
 
 
-def _t_quantile(p: float, df: int) -> float:
-    """Student's t quantile (scipy, imported on the first decision)."""
-    from scipy.special import stdtrit
+def _percent(p: float) -> str:
+    return f"{100 * p:.0f}%" if p >= 0.01 else "<1%"
 
-    return float(stdtrit(df, p))
+
+def _t_cdf(x: float, df: int) -> float:
+    """Student's t distribution function (scipy, imported on the first decision)."""
+    from scipy.special import stdtr
+
+    return float(stdtr(df, x))
