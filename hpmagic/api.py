@@ -92,14 +92,17 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
     return run(source, namespace, TuneOptions.from_kwargs(options))
 
 
-def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, reporter: Reporter | None = None) -> Any:
+def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, reporter: Reporter | None = None,
+        result_name: str = "") -> Any:
     """Plan, search and bind one search; the magic and :func:`tune` both end here.
 
     Returns the :class:`TuneResult`, or with ``--strategy manual`` the manual session.
+    ``result_name`` says where the caller will keep the result (``Out[7]``): the live
+    panel tells it to whoever reopens a notebook saved while the search ran.
     """
     with interrupts.guard():  # what the stop button means, phase by phase (see hpmagic.interrupts)
         parsed = plan(source, namespace, opts)
-        with Search(parsed, namespace, opts, reporter) as search:
+        with Search(parsed, namespace, opts, reporter, result_name) as search:
             if search.interactive:
                 return search.start_manual()
             result = search.run()
@@ -180,9 +183,9 @@ class Search:
     """
 
     def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions,
-                 reporter: Reporter | None = None):
+                 reporter: Reporter | None = None, result_name: str = ""):
         self.parsed, self.namespace, self.opts = parsed, namespace, opts
-        self.reporter = reporter
+        self.reporter, self.result_name = reporter, result_name
         self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
         self.spec = resolve(opts.strategy, namespace)
         self.budget = opts.trials if opts.trials is not None else self._default_budget()
@@ -199,7 +202,7 @@ class Search:
             with interrupts.deferred():
                 self._set_up()
                 if self.reporter is None and not self.interactive:
-                    self.reporter = _make_reporter(self.opts)
+                    self.reporter = _make_reporter(self.opts, self.result_name)
         except BaseException:
             with interrupts.shielded():
                 self.close()
@@ -349,10 +352,10 @@ def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _make_reporter(opts: TuneOptions) -> Reporter:
+def _make_reporter(opts: TuneOptions, result_name: str = "") -> Reporter:
     from .display.reporter import make_reporter
 
-    return make_reporter("none" if opts.quiet else (opts.display or "auto"))
+    return make_reporter("none" if opts.quiet else (opts.display or "auto"), result_name=result_name)
 
 
 def _range_notes(space: Any, opts: TuneOptions) -> tuple[str, ...]:

@@ -111,7 +111,7 @@ class TuneMagics(Magics):
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
             # and tracebacks are the editor's (the cell's first line is line 2).
             python = shell.transform_cell(cell)
-            result = run("\n" + python, shell.user_ns, opts)
+            result = run("\n" + python, shell.user_ns, opts, result_name=_result_name(shell, opts))
             if isinstance(result, TuneResult):
                 result = _write_back(shell, opts, result, line, cell, python)
             return result
@@ -153,6 +153,15 @@ def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, line: str, ce
     if opts.out:
         shell.user_ns[opts.out] = result
     return result
+
+
+def _result_name(shell: Any, opts: TuneOptions) -> str:
+    """Where the result will be once the cell ends: ``-o``'s name, else ``Out[N]``, N the
+    number IPython's display hook stores this cell's value under ("" when not known)."""
+    if opts.out:
+        return opts.out
+    count = getattr(getattr(shell, "displayhook", None), "prompt_count", None)
+    return f"Out[{count}]" if isinstance(count, int) and count > 0 else ""
 
 
 def _as_written(shell: Any, line: str, cell: str) -> tuple[str, str]:

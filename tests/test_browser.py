@@ -8,7 +8,8 @@ its images; an output 400 px wide in which the panel reflows without overflowing
 text rewritten in the editor by ``--write-back``; JupyterLab Dark, with the panel's colours
 read from the page and their contrast measured; saved and reloaded, no "Error displaying
 widget" anywhere; and a notebook saved while a search runs, closed, and opened again after
-the search ended, showing the saved state and no widget error.  Screenshots of every step are
+the search ended, showing the saved state, no widget error, and a note naming the ``Out[N]``
+that holds the result, which, run, shows it.  Screenshots of every step are
 kept in ``test-artifacts/`` (the test prints where).
 
 Chromium comes from the system (``apt-get install chromium``), never from a tool's own
@@ -79,14 +80,15 @@ def _tune_cell(line: str, sleep: float) -> str:
 
 
 #: The notebook's cells, by what each shows.
-LOAD, LONG, JOBS, FAST, WRITE, SAVED = range(6)
+LOAD, LONG, JOBS, FAST, WRITE, SAVED, RESULT = range(7)
 CELLS = {
     LOAD: "%load_ext hpmagic",
     LONG: _tune_cell("-n 2", 3),  # one long trial after another
     JOBS: _tune_cell("-n 4 -j 2", 2.5),
     FAST: _tune_cell(f"-n {TRIALS}", 0.05),  # long enough for the live plot
     WRITE: _tune_cell("-n 4 -w", 0),
-    SAVED: _tune_cell("-n 5", 1.5),  # saved while it runs
+    SAVED: _tune_cell("-n 8", 1.5),  # saved while it runs (longer than the panel's STALE_AFTER)
+    RESULT: "",  # where the reopened notebook shows that search's result
 }
 
 
@@ -389,8 +391,13 @@ def _check_saved_and_reloaded(nb: Notebook) -> None:
 
 def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     """Saved while a search runs, the tab closed, the search ends, the notebook opened again:
-    the saved state of the panel shows, and no widget error."""
+    the saved state of the panel shows, no widget error, and once the saved panel has not
+    been redrawn for STALE_AFTER seconds its note says where the result is; run there, it
+    shows the result.  While live, the same note stays hidden (each redraw hides it again)."""
+    from hpmagic.display.html import STALE_AFTER
+
     nb.page.wait_for_function(APPS[nb.fe.app][2], timeout=60_000)
+    started = time.monotonic()
     nb.run(SAVED)
     nb.watch(SAVED, 30, until=lambda seen: seen[-1][0] >= 1)
 
@@ -399,6 +406,11 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
 
     cells = nb.save(saved_running)
     assert "best" in "".join(_html(o) for o in cells[SAVED]["outputs"])
+    note = nb.status(SAVED).locator(".hpmagic-stale")
+    while time.monotonic() - started < STALE_AFTER + 1.5:
+        time.sleep(0.2)
+    assert nb.line(SAVED)[0] < 8, "the search ended before the live panel's note could be checked"
+    assert note.evaluate("(e) => getComputedStyle(e).visibility") == "hidden", "the note showed on a live panel"
     nb.page.close()
     deadline = time.monotonic() + 60
     while not nb.fe.kernels_idle():
@@ -408,9 +420,24 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     again.open()
     again.status(SAVED).wait_for(timeout=30_000)
     again.page.wait_for_timeout(2000)  # time for a widget manager to give up on a model
-    again.shot("reopened", SAVED)
     assert WIDGET_ERROR not in again.page.content()
     assert again.cell(SAVED).locator("[role=progressbar]").count() == 1 and "best" in again.cell(SAVED).inner_text()
+    stale = again.status(SAVED).locator(".hpmagic-stale")
+    again.page.wait_for_function("(e) => getComputedStyle(e).visibility === 'visible'", arg=stale.element_handle(),
+                                 timeout=(STALE_AFTER + 10) * 1000)
+    again.shot("reopened", SAVED)
+    text = stale.inner_text()
+    assert "has stopped updating" in text and " in a cell for its result" in text, text
+    name = text.split("run ", 1)[1].split(" in a cell", 1)[0]
+    assert name.startswith("Out[") and name.endswith("]"), text
+    again.cell(RESULT).locator(".jp-InputArea-editor").click()
+    again.page.keyboard.type(name)
+    again.page.keyboard.press("Shift+Enter")
+    again.cell(RESULT).locator(".hpmagic-result").wait_for(timeout=30_000)
+    shown = again.cell(RESULT).inner_text()
+    assert "best objective" in shown and "8 trials" in shown, shown
+    again.shot("result-after-reopen", RESULT)
+    assert WIDGET_ERROR not in again.page.content()
     return again
 
 

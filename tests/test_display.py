@@ -306,6 +306,12 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     result = next(m for m in msgs if m["msg_type"] == "execute_result")
     assert len(_pngs(result["content"]["data"]["text/html"])) == 3  # one parameter: no parallel coordinates
     assert kinds.index("execute_result") > kinds.index("update_display_data")
+    # While it runs, the panel carries the note a saved copy shows once it has stopped
+    # updating, naming the Out[N] the result is stored under; the final bar does not.
+    out = f"Out[{result['content']['execution_count']}]"
+    assert f"run {out} in a cell for its result" in shown[0]["content"]["data"]["text/html"]
+    assert "class='hpmagic-stale'" in updates[0]["data"]["text/html"]
+    assert "class='hpmagic-stale'" not in final["data"]["text/html"]
 
 
 def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys):
@@ -319,6 +325,40 @@ def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys
     ip.displayhook(res.result)  # what the terminal prints as the cell's output
     shown = capsys.readouterr().out
     assert "hpmagic: minimize objective over 15 trials" in shown and "best parameters: x=" in shown
+
+
+def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
+    from hpmagic.display.html import STALE_AFTER, stale_note, status_html
+    from hpmagic.display.widget import WidgetReporter
+    from hpmagic.protocols import Progress, SearchInfo
+
+    running, done = Progress(total=10, finished=3), Progress(total=10, finished=10, status="done")
+    note = stale_note("Out[7]", None)
+    assert "run Out[7] in a cell for its result" in note and "--study" in note
+    assert "hpmagic.load_study" in stale_note("res", "svc") and "run res in a cell" in stale_note("res", "svc")
+    html = status_html(running, "3/10 trials", note)
+    # Hidden by an animation for STALE_AFTER seconds, started again by every redraw.
+    assert "class='hpmagic-stale'" in html and f"hpmagic-live {STALE_AFTER}s step-end" in html
+    assert "hpmagic-stale'" not in status_html(done, "10/10 trials", note)
+    shown: list[dict] = []
+
+    class Handle:
+        def update(self, bundle, raw=True):
+            shown.append(bundle)
+
+    def show(bundle):
+        shown.append(bundle)
+        return Handle()
+
+    panel = WidgetReporter(show=show, result_name="Out[7]", tick=None)
+    panel.start(SearchInfo(budget=10))
+    assert "hpmagic-stale'" not in shown[0]["text/html"]  # no timer, no redraws: the note would lie
+    panel.close(done, None)
+    timed = WidgetReporter(show=show, result_name="Out[7]", tick=60)
+    timed.start(SearchInfo(budget=10, study="svc"))
+    timed.close(done, None)
+    assert "run Out[7] in a cell" in shown[2]["text/html"] and "study &#x27;svc&#x27;" in shown[2]["text/html"]
+    assert "hpmagic-stale'" not in shown[-1]["text/html"]
 
 
 # -- the summary's view-model, and the reporters driven without a runner ----------------------

@@ -225,6 +225,8 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
     )
 
 
+STALE_AFTER = 10  # seconds without a refresh before a running panel's note shows (see status_html)
+
 # The bar's colours: plain ones inline (they survive an untrusted notebook's sanitizer, which
 # drops <style> and var()), and the theme's from its CSS variables where the <style> applies.
 _BAR_STATES = {"running": "bar-running", "done": "bar-done", "interrupted": "bar-stopped", "failed": "bar-stopped"}
@@ -234,11 +236,24 @@ _STATUS_CSS = (
     ".hpmagic-status .hpmagic-track {background: var(--hpmagic-track) !important}\n"
     + "\n".join(f".hpmagic-status [data-state={state}] .hpmagic-fill {{background: var(--hpmagic-{name}) !important}}"
                 for state, name in _BAR_STATES.items())
+    + f"\n@keyframes hpmagic-live {{from, to {{visibility: hidden; font-size: 0; line-height: 0; margin: 0}}}}"
+    f"\n.hpmagic-stale {{animation: hpmagic-live {STALE_AFTER}s step-end; color: var(--hpmagic-muted)}}"
     + "</style>"
 )
 
 
-def status_html(progress: Progress, line: str) -> str:
+def stale_note(result_name: str, study: str | None) -> str:
+    """What a running panel says once it has stopped updating: where the result will be."""
+    where = (f"run {result_name} in a cell for its result" if result_name
+             else "its result is the value tune() returned")
+    keep = (f"; the study {study!r} keeps every trial on disk (hpmagic.load_study)" if study
+            else "; after a kernel restart only a --study keeps a search")
+    return ("This panel has stopped updating (the notebook was saved or the page reloaded while the search ran, "
+            f"or the kernel is too busy to redraw it); the search goes on in the kernel. Once it has ended, {where}"
+            f"{keep}.")
+
+
+def status_html(progress: Progress, line: str, note: str = "") -> str:
     """A search's progress bar and status line as HTML.
 
     The live panel shows it while the search runs and the notebook keeps it once the search
@@ -260,5 +275,8 @@ def status_html(progress: Progress, line: str) -> str:
         "style='display:inline-block;flex:0 1 240px;min-width:80px;height:12px;background:#e0e0e0;border-radius:2px'>"
         f"<span class='hpmagic-fill' style='display:block;width:{100 * frac:.1f}%;height:100%;background:{light};"
         "border-radius:2px'></span>"
-        f"</span><span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{escape(line)}</span></div>"
+        f"</span><span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{escape(line)}</span>"
+        + (f"<span class='hpmagic-stale' style='flex:1 1 100%;font-size:12px'>{escape(note)}</span>"
+           if note and progress.status == "running" else "")
+        + "</div>"
     )

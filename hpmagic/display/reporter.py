@@ -31,10 +31,12 @@ def widget_frontend() -> bool:
     return True
 
 
-def make_reporter(kind: Any = "auto") -> Reporter:
+def make_reporter(kind: Any = "auto", result_name: str = "") -> Reporter:
     """A progress reporter: ``"auto"``, ``"widget"``, ``"text"``, ``"none"``, or an object used as is.
 
     ``"auto"`` is the live panel inside a Jupyter kernel and the text line elsewhere.
+    ``result_name`` (``Out[7]``, the name of ``-o``) is where the result will be: the live
+    panel says so in the note it shows once it stops updating (see ``WidgetReporter``).
     """
     if not isinstance(kind, str):
         return kind
@@ -47,7 +49,7 @@ def make_reporter(kind: Any = "auto") -> Reporter:
     if kind == "widget":
         from .widget import WidgetReporter
 
-        return WidgetReporter()
+        return WidgetReporter(result_name=result_name)
     if kind == "text":
         from .text import TextReporter
 

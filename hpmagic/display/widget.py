@@ -49,7 +49,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..protocols import Progress, SearchInfo
-from .html import status_html
+from .html import stale_note, status_html
 from .text import status_text
 
 if TYPE_CHECKING:
@@ -61,8 +61,8 @@ _PLOT_SIZE, _PLOT_DPI = (5.2, 2.6), 80
 _CURVES_SIZE = (10.0, 2.6)  # the convergence plot and the learning curves, side by side
 
 
-def _status_bundle(progress: Progress, line: str) -> dict[str, str]:
-    return {"text/html": status_html(progress, line), "text/plain": "hpmagic: " + line}
+def _status_bundle(progress: Progress, line: str, note: str = "") -> dict[str, str]:
+    return {"text/html": status_html(progress, line, note), "text/plain": "hpmagic: " + line}
 
 
 class WidgetReporter:
@@ -71,6 +71,8 @@ class WidgetReporter:
     ``show(bundle)`` replaces IPython's ``display`` (tests): it is called with each output's
     first bundle and returns a handle whose ``update(bundle, raw=True)`` replaces it.
     ``tick=None`` turns the timer off (then a dropped update waits for the next change).
+    ``result_name`` (``Out[7]``) is where the result will be, for the note a running panel
+    shows once it has stopped updating (:func:`.html.stale_note`).
     """
 
     def __init__(
@@ -81,11 +83,14 @@ class WidgetReporter:
         clock: Callable[[], float] = time.monotonic,
         show: Callable[[dict], Any] | None = None,
         tick: float | None = 1.0,
+        result_name: str = "",
     ):
         self.min_interval = min_interval
         self.plot_interval = plot_interval
         self.plot_budget = plot_budget
         self.tick = tick
+        self.result_name = result_name
+        self.note = ""
         self.clock = clock
         self._show = show
         self.updates = 0
@@ -102,6 +107,7 @@ class WidgetReporter:
 
     def start(self, info: SearchInfo) -> None:
         self.info = info
+        self.note = stale_note(self.result_name, info.study) if self.tick is not None else ""
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._progress: Progress | None = None  # the runner's live object, read under the lock
@@ -110,7 +116,7 @@ class WidgetReporter:
         self._pending = False  # a change not pushed yet (it came too soon)
         self._next_plot = now + self.plot_interval  # the first plot once there is something to see
         self._plotted: tuple[int, int] | None = None
-        bundle = _status_bundle(Progress(total=max(int(info.budget), 1)), "starting")
+        bundle = _status_bundle(Progress(total=max(int(info.budget), 1)), "starting", self.note)
         self.status_value = bundle["text/html"]
         self.handle = self._display(bundle)
         if self.tick is not None:
@@ -178,7 +184,7 @@ class WidgetReporter:
 
     def _refresh(self, progress: Progress, now: float) -> None:
         self._last, self._pending = now, False
-        bundle = _status_bundle(progress, status_text(progress))
+        bundle = _status_bundle(progress, status_text(progress), self.note)
         if bundle["text/html"] != self.status_value:
             self.status_value = bundle["text/html"]
             if self.handle is not None:
