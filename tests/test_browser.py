@@ -421,6 +421,7 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     again.status(SAVED).wait_for(timeout=30_000)
     again.page.wait_for_timeout(2000)  # time for a widget manager to give up on a model
     assert WIDGET_ERROR not in again.page.content()
+    again.cell(SAVED).scroll_into_view_if_needed()  # cells out of view are not laid out: no text
     assert again.cell(SAVED).locator("[role=progressbar]").count() == 1 and "best" in again.cell(SAVED).inner_text()
     stale = again.status(SAVED).locator(".hpmagic-stale")
     again.page.wait_for_function("(e) => getComputedStyle(e).visibility === 'visible'", arg=stale.element_handle(),
@@ -434,6 +435,7 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     again.page.keyboard.type(name)
     again.page.keyboard.press("Shift+Enter")
     again.cell(RESULT).locator(".hpmagic-result").wait_for(timeout=30_000)
+    again.cell(RESULT).scroll_into_view_if_needed()
     shown = again.cell(RESULT).inner_text()
     assert "best objective" in shown and "8 trials" in shown, shown
     again.shot("result-after-reopen", RESULT)
