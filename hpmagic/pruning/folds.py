@@ -59,9 +59,9 @@ class FoldPruner(Pruner):
     after one fold.  With no spread at all (identical residuals), a trial is pruned only
     when it is behind.
 
-    What the defaults mean: a trial behind the reference on its first fold by one
-    standard error of a fold difference (``s``) is stopped there; a trial tied with it
-    runs three of five folds; one ahead runs on.  Trials whose gain, run in full, would
+    What the defaults mean, with five folds: a trial more than ``0.25 * s`` behind the
+    reference on its first fold is stopped there; a trial level with it has a 40%, 34%,
+    then 27% chance after one, two, three folds, so it runs three; one ahead runs on.  Trials whose gain, run in full, would
     stay within about half a standard error (the noise of the comparison) may be stopped:
     a cross-validation cannot tell them from the reference.  ``chance=0.01, margin=0``
     makes the rule conservative (it then stops only trials clearly worse).
