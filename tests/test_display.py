@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 
 import comm
 import pytest
@@ -438,6 +439,35 @@ def test_text_reporter_driven_with_search_info_and_progress():
     assert out.count("\n") == 1 and reporter.draws == 11
     assert out.rstrip().split("\r")[-1].startswith("█" * 20) and "10/10 trials" in out and "done" in out
     assert "best 0 (x=0.4)" in out
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_text_reporter_on_a_terminal_moves_the_clock_on_during_a_slow_trial():
+    """On a terminal the line is redrawn on a timer between updates (elapsed time and how long
+    the running trial has run move on); into a file or pipe only on changes."""
+    from hpmagic.protocols import Progress, SearchInfo
+
+    running = Progress(total=4, running=1, running_since={0: 0.0}, baseline=True)
+    for stream, ticking in ((_Terminal(), True), (io.StringIO(), False)):
+        reporter = TextReporter(stream=stream, tick=0.05, min_interval=0.01)
+        reporter.start(SearchInfo(budget=4))
+        reporter.update(running)
+        deadline = time.monotonic() + 20
+        while ticking and "running for 0:01" not in stream.getvalue() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if not ticking:
+            time.sleep(0.3)
+        reporter.close(dataclasses.replace(running, finished=4, running=0, running_since={}, status="done"), None)
+        out = stream.getvalue()
+        assert ("trial 0 (the defaults) running for 0:01" in out) is ticking, out
+        assert (reporter.draws > 3) is ticking and out.count("\n") == 1
+        draws = reporter.draws
+        time.sleep(0.2)
+        assert reporter.draws == draws  # the timer stopped with the search
 
 
 def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):

@@ -3,7 +3,10 @@ with a carriage return (terminals and plain Python)."""
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import sys
+import threading
 import time
 from typing import IO, TYPE_CHECKING
 
@@ -15,7 +18,8 @@ if TYPE_CHECKING:
     from ..protocols import Progress, SearchInfo
     from ..result import TuneResult
 
-__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "running_text", "TextReporter"]
+__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "running_text", "advanced",
+           "TextReporter"]
 
 _WIDTH = 20
 
@@ -163,22 +167,52 @@ def _ended(progress: Progress) -> tuple[int, int]:
     return pruned, interrupted
 
 
-class TextReporter:
-    """Writes the progress line at most ``1 / min_interval`` times a second."""
+def advanced(progress: Progress, seconds: float) -> Progress:
+    """A copy of the runner's ``progress`` with its clock moved on by ``seconds`` (what a timer
+    shows between the runner's updates; a copy, since the runner goes on changing its own)."""
+    return dataclasses.replace(progress, elapsed=progress.elapsed + max(seconds, 0.0), trials=list(progress.trials),
+                               running_since=dict(progress.running_since),
+                               running_curves=dict(progress.running_curves))
 
-    def __init__(self, stream: IO[str] | None = None, min_interval: float = 0.2, max_width: int = 160):
+
+class TextReporter:
+    """Writes the progress line at most ``1 / min_interval`` times a second.
+
+    On a terminal (a stream whose ``isatty()`` is true) a daemon timer also redraws it every
+    ``tick`` seconds between the runner's updates, so elapsed time, time left and how long the
+    running trials have run move on during a slow trial, and a change that came too soon is
+    drawn once ``min_interval`` has passed.  Into a file or a pipe (a log) the line is drawn on
+    changes only: a timer would fill the log with the same line.  ``tick=None`` turns it off.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, min_interval: float = 0.2, max_width: int = 160,
+                 tick: float | None = 1.0):
         self._stream = stream
         self.stream: IO[str] = stream or sys.stdout
         self.min_interval = min_interval
         self.max_width = max_width
+        self.tick = tick
         self._last = 0.0
         self._width = 0
         self.draws = 0
+        self._timer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._progress: Progress | None = None
+        self._seen = 0.0
+        self._pending = False
 
     def start(self, info: SearchInfo) -> None:
         # sys.stdout is read now, not at construction: IPython and pytest swap it per cell.
         self.stream = self._stream or sys.stdout
         self._last = 0.0
+        self._stop = threading.Event()
+        self._progress, self._pending = None, False
+        isatty = getattr(self.stream, "isatty", None)
+        if self.tick is not None and callable(isatty) and isatty():
+            run = contextvars.copy_context().run
+            self._timer = threading.Thread(target=run, args=(self._tick_loop,), name="hpmagic-line", daemon=True)
+            self._timer.start()
 
     def _draw(self, progress: Progress) -> None:
         line = progress_line(progress)
@@ -192,11 +226,33 @@ class TextReporter:
 
     def update(self, progress: Progress) -> None:
         now = time.monotonic()
-        if now - self._last >= self.min_interval:
-            self._last = now
-            self._draw(progress)
+        with self._lock:
+            self._progress, self._seen = progress, now
+            if now - self._last >= self.min_interval:
+                self._last, self._pending = now, False
+                self._draw(progress)
+            else:
+                self._pending = True
+
+    def _tick_loop(self) -> None:
+        assert self.tick is not None
+        while True:
+            with self._lock:
+                wait = (self.min_interval if self._pending else self.tick) - (time.monotonic() - self._last)
+            if self._stop.wait(max(wait, 0.01)):
+                return
+            with self._lock:
+                now = time.monotonic()
+                if self._stop.is_set() or self._progress is None or now - self._last < self.min_interval:
+                    continue
+                self._last, self._pending = now, False
+                self._draw(advanced(self._progress, now - self._seen))
 
     def close(self, progress: Progress, result: TuneResult | None) -> None:
-        self._draw(progress)
-        self.stream.write("\n")
-        self.stream.flush()
+        self._stop.set()
+        if self._timer is not None:
+            self._timer.join(timeout=10)
+        with self._lock:
+            self._draw(progress)
+            self.stream.write("\n")
+            self.stream.flush()

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import base64
 import contextvars
-import dataclasses
 import threading
 import time
 from collections.abc import Callable
@@ -50,7 +49,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..protocols import Progress, SearchInfo
 from .html import stale_note, status_html
-from .text import status_text
+from .text import advanced, status_text
 
 if TYPE_CHECKING:
     from ..result import TuneResult
@@ -175,10 +174,8 @@ class WidgetReporter:
     def _snapshot(self, now: float) -> Progress:
         """The runner's progress as it is now, with its clock moved on to ``now``: a copy, since
         the runner goes on changing it on its own thread."""
-        p = self._progress
-        assert p is not None
-        return dataclasses.replace(p, elapsed=p.elapsed + max(now - self._seen, 0.0), trials=list(p.trials),
-                                   running_since=dict(p.running_since), running_curves=dict(p.running_curves))
+        assert self._progress is not None
+        return advanced(self._progress, now - self._seen)
 
     # -- drawing (under the lock) ----------------------------------------------------------
 
