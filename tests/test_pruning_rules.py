@@ -507,7 +507,9 @@ def test_folds_stops_a_trial_level_with_the_best_after_three_of_five_folds():
     fold: 40%, 34%, then 27% (below 30%) after the third."""
     pruner = fold_pruner()
     points = folds_of(0.93, NOISE[3])  # trial 3's own scores, fold for fold
-    assert [pruner.report(10, step, value).prune for step, value in points[:3]] == [False, False, True]
+    decisions = [pruner.report(10, step, value) for step, value in points[:3]]
+    assert [d.prune for d in decisions] == [False, False, True]
+    assert decisions[-1].reason.startswith("after 3 folds of 5 it was level with trial 3: a 2")
     assert pruner.evidence(pruner_curve(points[:3])).mean == 0.0
 
 

@@ -156,13 +156,16 @@ class FoldPruner(Pruner):
         found = self.evidence(curve)
         if found is None or not self.prunes(found):
             return self._go_on(number, curve)
-        side = "behind" if found.mean > 0 else ("level with" if found.mean == 0 else "ahead of")
+        if found.mean == 0:
+            where = f"level with trial {found.reference}"
+        else:
+            side = "behind" if found.mean > 0 else "ahead of"
+            where = f"{side} trial {found.reference} by {fmt_value(abs(found.mean))} on average"
         return self._stop(
             number,
             curve,
-            f"after {plural(found.folds, 'fold')} of {found.total} it was {side} trial {found.reference} by "
-            f"{fmt_value(abs(found.mean))} on average: a {_percent(found.chance)} chance of ending at least "
-            f"{fmt_value(found.margin)} ahead of it (below {_percent(self.chance)})",
+            f"after {plural(found.folds, 'fold')} of {found.total} it was {where}: a {_percent(found.chance)} chance "
+            f"of ending at least {fmt_value(found.margin)} ahead of it (below {_percent(self.chance)})",
         )
 
     def _forget(self, number: int) -> None:
