@@ -277,3 +277,17 @@ def test_the_python_api_defaults_to_the_callers_globals():
     assert glb["x"] == glb["r"].best_params["x"]
     with pytest.raises(hpmagic.OptionError, match="did you mean 'trials'"):
         hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, trails=3)
+
+
+def test_the_panel_is_told_where_the_result_will_be(ip):
+    """The live panel's note for a notebook saved mid-run names the Out[N] the cell's result
+    is stored under (the display hook's own count, read while the cell runs), or the -o name."""
+    from hpmagic.options import TuneOptions
+
+    probe = ip.run_cell("from hpmagic.magic import _result_name\nfrom hpmagic.options import TuneOptions\n"
+                        "name = _result_name(get_ipython(), TuneOptions())\nname", store_history=True)
+    assert probe.success and ip.user_ns["name"] == f"Out[{probe.execution_count}]"
+    assert ip.user_ns["Out"][probe.execution_count] == ip.user_ns["name"]
+    res = ip.run_cell("%%tune -n 2 -q --seed 0\nx = 0.5  # tune: uniform(0, 1)\nx", store_history=True)
+    assert res.success and ip.user_ns["Out"][res.execution_count] is res.result
+    assert ip.user_ns["_result_name"](ip, TuneOptions(out="res")) == "res"
