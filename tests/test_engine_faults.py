@@ -15,6 +15,7 @@ import hpmagic
 from hpmagic import TrialState
 from hpmagic.errors import ExecutorError, SearchError
 
+from . import clusters
 from .kernel import execute, running_kernel, stream_text, wait_reply
 
 distributed = pytest.importorskip("distributed")
@@ -56,12 +57,9 @@ def test_a_dask_client_without_workers_is_a_clear_error_at_once():
 
 
 def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_trials(tmp_path):
-    ipp = pytest.importorskip("ipyparallel")
-    cluster = ipp.Cluster(n=2, log_level=40)
-    client = cluster.start_and_connect_sync(activate=False)
     finished = tmp_path / "finished"
     finished.mkdir()
-    try:
+    with clusters.ipp_client(2) as client:
         engines = client[:].apply_sync(os.getpid)
 
         def kill_all_engines():
@@ -93,9 +91,6 @@ def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_
             hpmagic.tune(cell, {"finished": str(finished)}, trials=40, executor=client, seed=0, strategy="random",
                          quiet=True, study="dies", storage=str(storage))
         killer.join()
-    finally:
-        client.close()
-        cluster.stop_cluster_sync()
     result = caught.value.result
     assert len(result.completed) >= 3 and len(result.trials) < 40
     assert {t.number for t in hpmagic.load_study("dies", storage=str(storage)).completed} == {t.number for t in result.completed}

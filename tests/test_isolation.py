@@ -18,6 +18,8 @@ import pytest
 import hpmagic
 from hpmagic import TrialState
 
+from . import clusters
+
 NOTEBOOK = """
 import numpy as np, pandas as pd
 from sklearn.linear_model import LogisticRegression
@@ -101,15 +103,9 @@ def test_dask_trials_are_isolated(ip, caplog):
 
 
 def test_ipyparallel_trials_are_isolated(ip):
-    ipp = pytest.importorskip("ipyparallel")
-    cluster = ipp.Cluster(n=1, log_level=40)
-    client = cluster.start_and_connect_sync(activate=False)
-    try:
+    with clusters.ipp_client(1) as client:
         ip.user_ns["rc"] = client
         _check(ip, _tune(ip, "-n 5 --executor rc"), 5)
-    finally:
-        client.close()
-        cluster.stop_cluster_sync()
 
 
 @pytest.mark.parametrize("line", ["-n 4", "-n 4 --jobs 2"])

@@ -18,6 +18,7 @@ import pytest
 import hpmagic
 from hpmagic import OptionError, TrialState
 
+from . import clusters
 from .kernel import execute, running_kernel, stream_text, wait_reply
 
 NOTEBOOK_DEFS = """
@@ -125,14 +126,8 @@ def test_a_closed_dask_client_is_a_clear_error(ip):
 
 @pytest.fixture(scope="module")
 def ipp_client():
-    ipp = pytest.importorskip("ipyparallel")
-    cluster = ipp.Cluster(n=2, log_level=40)
-    client = cluster.start_and_connect_sync(activate=False)
-    try:
+    with clusters.ipp_client(2) as client:
         yield client
-    finally:
-        client.close()
-        cluster.stop_cluster_sync()
 
 
 def test_ipyparallel_cluster(ip, ipp_client):

@@ -26,6 +26,8 @@ from hpmagic.errors import ExecutionEnvironmentError, ReportError
 from hpmagic.parallel import reports
 from hpmagic.pruning.service import PruningService
 
+from . import clusters
+
 CELL = """
 from hpmagic import report
 import os, threading, time
@@ -108,14 +110,8 @@ def dask_cluster():
 
 @contextlib.contextmanager
 def ipyparallel_cluster():
-    ipp = pytest.importorskip("ipyparallel")
-    cluster = ipp.Cluster(n=2, log_level=40)
-    client = cluster.start_and_connect_sync(activate=False)
-    try:
+    with clusters.ipp_client(2) as client:
         yield {"executor": client}
-    finally:
-        client.close()
-        cluster.stop_cluster_sync()
 
 
 @contextlib.contextmanager
@@ -421,14 +417,8 @@ def one_worker(request):
                                       dashboard_address=None) as cluster, distributed.Client(cluster) as client:
             yield client
     else:
-        ipp = pytest.importorskip("ipyparallel")
-        cluster = ipp.Cluster(n=1, log_level=40)
-        client = cluster.start_and_connect_sync(activate=False)
-        try:
+        with clusters.ipp_client(1) as client:
             yield client
-        finally:
-            client.close()
-            cluster.stop_cluster_sync()
 
 
 def test_a_trial_that_a_stop_leaves_running_on_an_engine_ends_at_its_next_report(one_worker, monkeypatch, tmp_path):
