@@ -19,6 +19,7 @@ download.  Without it the test skips with the reason, except where ``HPMAGIC_REQ
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -389,6 +390,18 @@ def _check_saved_and_reloaded(nb: Notebook) -> None:
     assert nb.page.locator(".hpmagic-status [data-state=done]").count() == 4
 
 
+def _shown_text(cell, needle: str = "best", timeout: float = 20) -> str:
+    """The cell's text once it shows ``needle``.  JupyterLab lays out only the cells in view
+    (the rest have no text), and a cell scrolled into view is drawn a moment later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cell.scroll_into_view_if_needed()
+        text = cell.inner_text()
+        if needle in text or time.monotonic() > deadline:
+            return text
+        time.sleep(0.2)
+
+
 def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     """Saved while a search runs, the tab closed, the search ends, the notebook opened again:
     the saved state of the panel shows, no widget error, and once the saved panel has not
@@ -421,8 +434,7 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     again.status(SAVED).wait_for(timeout=30_000)
     again.page.wait_for_timeout(2000)  # time for a widget manager to give up on a model
     assert WIDGET_ERROR not in again.page.content()
-    again.cell(SAVED).scroll_into_view_if_needed()  # cells out of view are not laid out: no text
-    assert again.cell(SAVED).locator("[role=progressbar]").count() == 1 and "best" in again.cell(SAVED).inner_text()
+    assert again.cell(SAVED).locator("[role=progressbar]").count() == 1 and "best" in _shown_text(again.cell(SAVED))
     stale = again.status(SAVED).locator(".hpmagic-stale")
     again.page.wait_for_function("(e) => getComputedStyle(e).visibility === 'visible'", arg=stale.element_handle(),
                                  timeout=(STALE_AFTER + 10) * 1000)
@@ -435,44 +447,53 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     again.page.keyboard.type(name)
     again.page.keyboard.press("Shift+Enter")
     again.cell(RESULT).locator(".hpmagic-result").wait_for(timeout=30_000)
-    again.cell(RESULT).scroll_into_view_if_needed()
-    shown = again.cell(RESULT).inner_text()
+    shown = _shown_text(again.cell(RESULT), "8 trials")
     assert "best objective" in shown and "8 trials" in shown, shown
     again.shot("result-after-reopen", RESULT)
     assert WIDGET_ERROR not in again.page.content()
     return again
 
 
-def test_the_panel_in_the_browser(frontend):
+#: Debian's Chromium, headless, with the flags it needs in a container and nothing fetched.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
+
+
+@contextlib.contextmanager
+def chromium_notebook(frontend: Frontend, name: str, height: int):
+    """The system's Chromium with a page open on ``frontend``'s notebook: yields the browser
+    and the page's :class:`Notebook`.  If the block fails, the last open page is kept as the
+    screenshot ``<app>-<name>-failure.png``; the browser is closed in any case."""
     from playwright.sync_api import sync_playwright
 
     shots = ARTIFACTS / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     print(f"screenshots: {shots}")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        nb = Notebook(browser.new_page(viewport={"width": 1400, "height": 1800}), frontend, shots)
-        errors: list[str] = []
-        nb.page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            nb.open()
-            nb.run_first()
-            _check_long_trial_and_narrow_output(nb)
-            _check_jobs(nb)
-            _check_fast_search(nb)
-            _check_write_back(nb)
-            _check_dark_theme(nb)
-            # No error in the console from the panel's coming and going (a widget view once
-            # raised "removeChild" when a panel with a plot closed).
-            assert not [e for e in errors if "removeChild" in e or "hpmagic" in e], errors
-            _check_saved_and_reloaded(nb)
-            nb = _check_saved_mid_run(nb, browser)
+            yield browser, Notebook(browser.new_page(viewport={"width": 1400, "height": height}), frontend, shots)
         except Exception:
-            if not nb.page.is_closed():
-                nb.page.screenshot(path=str(shots / f"{frontend.app}-failure.png"), full_page=True)
+            pages = [page for context in browser.contexts for page in context.pages if not page.is_closed()]
+            if pages:
+                pages[-1].screenshot(path=str(shots / f"{frontend.app}-{name}-failure.png"), full_page=True)
             raise
         finally:
             browser.close()
+
+
+def test_the_panel_in_the_browser(frontend):
+    with chromium_notebook(frontend, "panel", 1800) as (browser, nb):
+        errors: list[str] = []
+        nb.page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        nb.open()
+        nb.run_first()
+        _check_long_trial_and_narrow_output(nb)
+        _check_jobs(nb)
+        _check_fast_search(nb)
+        _check_write_back(nb)
+        _check_dark_theme(nb)
+        # No error in the console from the panel's coming and going (a widget view once
+        # raised "removeChild" when a panel with a plot closed).
+        assert not [e for e in errors if "removeChild" in e or "hpmagic" in e], errors
+        _check_saved_and_reloaded(nb)
+        _check_saved_mid_run(nb, browser)

@@ -11,7 +11,7 @@ import json
 import urllib.request
 
 from tests import test_browser
-from tests.test_browser import ARTIFACTS, CHROMIUM, WIDGET_ERROR, Frontend, Notebook, _html
+from tests.test_browser import WIDGET_ERROR, Frontend, Notebook, _html, chromium_notebook
 
 frontend = test_browser.frontend  # the same servers, started and stopped the same way
 
@@ -59,54 +59,38 @@ def _reload(nb: Notebook) -> None:
 
 
 def test_manual_mode_after_a_kernel_restart(frontend):
-    from playwright.sync_api import sync_playwright
-
     _write_notebook(frontend)
-    shots = ARTIFACTS / "browser"
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        nb = Notebook(browser.new_page(viewport={"width": 1400, "height": 1600}), frontend, shots)
+    with chromium_notebook(frontend, "manual", 1600) as (_, nb):
         nb.page.on("dialog", lambda dialog: dialog.accept())  # "leave with unsaved changes?" on reload
-        try:
-            nb.open()
-            nb.run_first()
-            _run_and_click(nb, clicks=2)
-            nb.shot("manual-clicked", 1)
-            cells = nb.save(lambda cells: "3 trials so far" in _record(cells))
-            assert "hpmagic-result" in _record(cells)
-            _restart_kernel(frontend)
-            # The kernel, shutting down, replaced its controls by a static note on the page.
-            nb.cell(1).locator(".hpmagic-manual-finished").wait_for(timeout=30_000)
-            # Reloaded without saving again: the file holds the controls as they were saved.
-            _reload(nb)
-            nb.shot("manual-restarted", 1)
-            record = nb.cell(1).locator(".hpmagic-manual-record")
-            text = record.inner_text()
-            assert "3 trials so far" in text and "all 3 trials" in text and "best objective" in text
-            # The record is an output of its own: whatever the dead controls show, the record
-            # is not replaced by a widget error.
-            outputs = nb.cell(1).locator(".jp-OutputArea-output")
-            holder = [i for i in range(outputs.count()) if outputs.nth(i).locator(".hpmagic-manual-record").count()]
-            assert len(holder) == 1 and WIDGET_ERROR not in outputs.nth(holder[0]).inner_text()
-            # Saved after the restart (as autosave does): no widget is left in the notebook at all.
-            nb.run_first()
-            _run_and_click(nb, clicks=1)
-            nb.save(lambda cells: "2 trials so far" in _record(cells))
-            _restart_kernel(frontend)
-            nb.cell(1).locator(".hpmagic-manual-finished").wait_for(timeout=30_000)
-            widget = "application/vnd.jupyter.widget-view+json"
-            nb.save(lambda cells: not any(widget in o.get("data", {}) for o in cells[1]["outputs"]))
-            _reload(nb)
-            nb.shot("manual-saved-after-restart", 1)
-            assert WIDGET_ERROR not in nb.page.content()
-            assert "2 trials so far" in nb.cell(1).locator(".hpmagic-manual-record").inner_text()
-        except Exception:
-            if not nb.page.is_closed():
-                nb.page.screenshot(path=str(shots / f"{frontend.app}-manual-failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        nb.open()
+        nb.run_first()
+        _run_and_click(nb, clicks=2)
+        nb.shot("manual-clicked", 1)
+        cells = nb.save(lambda cells: "3 trials so far" in _record(cells))
+        assert "hpmagic-result" in _record(cells)
+        _restart_kernel(frontend)
+        # The kernel, shutting down, replaced its controls by a static note on the page.
+        nb.cell(1).locator(".hpmagic-manual-finished").wait_for(timeout=30_000)
+        # Reloaded without saving again: the file holds the controls as they were saved.
+        _reload(nb)
+        nb.shot("manual-restarted", 1)
+        record = nb.cell(1).locator(".hpmagic-manual-record")
+        text = record.inner_text()
+        assert "3 trials so far" in text and "all 3 trials" in text and "best objective" in text
+        # The record is an output of its own: whatever the dead controls show, the record
+        # is not replaced by a widget error.
+        outputs = nb.cell(1).locator(".jp-OutputArea-output")
+        holder = [i for i in range(outputs.count()) if outputs.nth(i).locator(".hpmagic-manual-record").count()]
+        assert len(holder) == 1 and WIDGET_ERROR not in outputs.nth(holder[0]).inner_text()
+        # Saved after the restart (as autosave does): no widget is left in the notebook at all.
+        nb.run_first()
+        _run_and_click(nb, clicks=1)
+        nb.save(lambda cells: "2 trials so far" in _record(cells))
+        _restart_kernel(frontend)
+        nb.cell(1).locator(".hpmagic-manual-finished").wait_for(timeout=30_000)
+        widget = "application/vnd.jupyter.widget-view+json"
+        nb.save(lambda cells: not any(widget in o.get("data", {}) for o in cells[1]["outputs"]))
+        _reload(nb)
+        nb.shot("manual-saved-after-restart", 1)
+        assert WIDGET_ERROR not in nb.page.content()
+        assert "2 trials so far" in nb.cell(1).locator(".hpmagic-manual-record").inner_text()

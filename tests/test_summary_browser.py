@@ -9,15 +9,13 @@ Playwright the test skips, saying which is missing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from hpmagic.display.html import result_html
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.test_summary import folds, models
-
-CHROMIUM = os.environ.get("HPMAGIC_CHROMIUM", "/usr/bin/chromium")
 
 
 def _page(html: str, width: int, dark: bool) -> str:
@@ -32,7 +30,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     with sync.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield b
         b.close()
 
