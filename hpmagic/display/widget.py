@@ -7,7 +7,10 @@ notebook keeps at the end, :func:`.html.status_html`) and the plot a PNG in an `
 joined when the first plot is drawn.  So a notebook saved while a search runs (JupyterLab
 autosaves) and opened again after it ended, or after the kernel restarted, shows the last
 state it saved, never "Error displaying widget: model not found": there is no widget model
-to lose.  (A front end renders a widget view only from its live model and shows that error
+to lose.  That saved state cannot turn into the result by itself (what the kernel sent while
+the notebook was closed reached no page), so while the search runs the status line carries a
+note, hidden as long as the panel is redrawn, that shows in a saved copy and names where the
+result is (``Out[7]``; :func:`.html.stale_note`).  (A front end renders a widget view only from its live model and shows that error
 when the model is gone, whatever other forms the output carries.)  An update costs the
 kernel one message, as a widget's state change would, and there is nothing to open or close
 (nor the front end's "removeChild" error when a closed widget's view went away).
