@@ -441,6 +441,25 @@ def test_text_reporter_driven_with_search_info_and_progress():
     assert "best 0 (x=0.4)" in out
 
 
+def test_before_the_first_trial_starts_the_panel_says_starting_with_its_clock():
+    """Workers starting or a cluster connecting take time before any trial: the timer redraws
+    "starting" with the time it has taken, so the panel is seen to be alive (and the note of a
+    stopped panel stays hidden)."""
+    from hpmagic.protocols import Progress, SearchInfo
+
+    handles: list[Handle] = []
+    panel = WidgetReporter(show=lambda bundle: handles.append(Handle(bundle)) or handles[-1], tick=0.05,
+                           min_interval=0.01, result_name="Out[3]")
+    panel.start(SearchInfo(budget=5))
+    deadline = time.monotonic() + 20
+    while not handles[0].updates and time.monotonic() < deadline:
+        time.sleep(0.02)
+    panel.close(Progress(total=5, finished=5, status="done"), None)
+    first = handles[0].updates[0]["text/plain"]
+    assert first.startswith("hpmagic: starting · 0:0"), first
+    assert "class='hpmagic-stale'" in handles[0].updates[0]["text/html"]
+
+
 class _Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

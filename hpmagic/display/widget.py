@@ -50,6 +50,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .._format import fmt_clock
 from ..protocols import Progress, SearchInfo
 from .html import stale_note, status_html
 from .text import advanced, status_text
@@ -171,7 +172,13 @@ class WidgetReporter:
                 if self._stop.is_set():
                     return
                 now = self.clock()
-                if self._progress is not None and now - self._last >= self.min_interval:
+                if now - self._last < self.min_interval:
+                    continue
+                if self._progress is None:  # workers starting, a cluster connecting: no trial yet
+                    self._last = now
+                    line = f"starting · {fmt_clock(now - self._started)}"
+                    self._push(_status_bundle(Progress(total=max(int(self.info.budget), 1)), line, self.note))
+                else:
                     self._refresh(self._snapshot(now), now)
 
     def _snapshot(self, now: float) -> Progress:
@@ -184,15 +191,18 @@ class WidgetReporter:
 
     def _refresh(self, progress: Progress, now: float) -> None:
         self._last, self._pending = now, False
-        bundle = _status_bundle(progress, status_text(progress), self.note)
+        self._push(_status_bundle(progress, status_text(progress), self.note))
+        key = (progress.finished, sum(len(points) for points in progress.running_curves.values()))
+        if now >= self._next_plot and key != self._plotted:
+            self._draw_plot(progress, key)
+
+    def _push(self, bundle: dict) -> None:
+        """Replace the status output with ``bundle``, unless it shows that already."""
         if bundle["text/html"] != self.status_value:
             self.status_value = bundle["text/html"]
             if self.handle is not None:
                 self.handle.update(bundle, raw=True)
             self.updates += 1
-        key = (progress.finished, sum(len(points) for points in progress.running_curves.values()))
-        if now >= self._next_plot and key != self._plotted:
-            self._draw_plot(progress, key)
 
     def _display(self, bundle: dict):
         if self._show is not None:
