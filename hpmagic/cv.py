@@ -1,7 +1,7 @@
 """``hpmagic.cross_val_score``: scikit-learn's, reporting each fold, so a CV search can be pruned.
 
 Change one import (``from hpmagic import cross_val_score``) and a cell tuned with
-``--prune`` stops a configuration after the folds that show it is worse than the best one:
+``--prune`` stops a configuration once its folds show it is unlikely to end ahead of the best one:
 each fold's score is reported with :func:`hpmagic.report`, and the ``folds`` rule (the
 default for fold scores) compares the same folds of the best trial, pair by pair (see
 :class:`hpmagic.pruning.FoldPruner`).
@@ -43,7 +43,8 @@ def cross_val_score(
     The signature and the fold scores are those of ``sklearn.model_selection.cross_val_score``.
     Outside a tuned run it is that function.  Inside one the folds run one after the other,
     each reported with :func:`hpmagic.report`, so ``--prune`` (the ``folds`` rule by default)
-    can stop a configuration after the folds that show it is worse; ``n_jobs`` and
+    can stop a configuration once its folds show it is unlikely to end ahead of the best
+    one; ``n_jobs`` and
     ``pre_dispatch`` are then not used.
 
     Parameters
