@@ -10,8 +10,9 @@ state it saved, never "Error displaying widget: model not found": there is no wi
 to lose.  That saved state cannot turn into the result by itself (what the kernel sent while
 the notebook was closed reached no page), so while the search runs the status line carries a
 note, hidden as long as the panel is redrawn, that shows in a saved copy and names where the
-result is (``Out[7]``; :func:`.html.stale_note`).  (A front end renders a widget view only from its live model and shows that error
-when the model is gone, whatever other forms the output carries.)  An update costs the
+result is (``Out[7]``; :func:`.html.stale_note`).  (A front end renders a widget view only
+from its live model and shows that error when the model is gone, whatever other forms the
+output carries.)  An update costs the
 kernel one message, as a widget's state change would, and there is nothing to open or close
 (nor the front end's "removeChild" error when a closed widget's view went away).
 
@@ -119,7 +120,7 @@ class WidgetReporter:
         self._pending = False  # a change not pushed yet (it came too soon)
         self._next_plot = now + self.plot_interval  # the first plot once there is something to see
         self._plotted: tuple[int, int] | None = None
-        bundle = _status_bundle(Progress(total=max(int(info.budget), 1)), "starting", self.note)
+        bundle = self._starting("starting")
         self.status_value = bundle["text/html"]
         self.handle = self._display(bundle)
         if self.tick is not None:
@@ -177,7 +178,7 @@ class WidgetReporter:
                 if self._progress is None:  # workers starting, a cluster connecting: no trial yet
                     self._last = now
                     line = f"starting · {fmt_clock(now - self._started)}"
-                    self._push(_status_bundle(Progress(total=max(int(self.info.budget), 1)), line, self.note))
+                    self._push(self._starting(line))
                 else:
                     self._refresh(self._snapshot(now), now)
 
@@ -195,6 +196,10 @@ class WidgetReporter:
         key = (progress.finished, sum(len(points) for points in progress.running_curves.values()))
         if now >= self._next_plot and key != self._plotted:
             self._draw_plot(progress, key)
+
+    def _starting(self, line: str) -> dict[str, str]:
+        """The status before the runner's first update: an empty bar and ``line``."""
+        return _status_bundle(Progress(total=max(int(self.info.budget), 1)), line, self.note)
 
     def _push(self, bundle: dict) -> None:
         """Replace the status output with ``bundle``, unless it shows that already."""
