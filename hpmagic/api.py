@@ -19,11 +19,12 @@ from collections.abc import Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
 
 from . import interrupts
+from .cell.direction import Settled, check_cross_validate, infer, settle
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
-from .core import StopReason, TrialState
-from .errors import OptionError, SearchError, TrialsFailedError
+from .core import Direction, StopReason, TrialState
+from .errors import OptionError, SearchError, StudyMismatchError, TrialsFailedError
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
@@ -141,9 +142,16 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
             f"so every trial would read the notebook's {opts.metric!r} unchanged; set it in the cell "
             f"(e.g. `{opts.metric} = score`) or end the cell with the objective"
         )
+    check_cross_validate(parsed.source, opts.metric)
     if opts.out is not None:
         _check_out(opts.out, parsed, namespace)
     return parsed
+
+
+def direction(parsed: ParsedCell, opts: TuneOptions) -> Settled:
+    """Which way the search goes, and why: ``--maximize``/``--minimize``, else what the cell's
+    objective says (:mod:`hpmagic.cell.direction`), else minimize."""
+    return settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric))
 
 
 def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:
@@ -188,6 +196,7 @@ class Search:
         self.reporter, self.result_name = reporter, result_name
         self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
         self.spec = resolve(opts.strategy, namespace)
+        self.goal = direction(parsed, opts)
         self.budget = opts.trials if opts.trials is not None else self._default_budget()
         self.store: TrialStore = MemoryStore()
         self.executor: TrialExecutor | None = None
@@ -221,12 +230,12 @@ class Search:
     # -- set-up ------------------------------------------------------------------------
 
     def _set_up(self) -> None:
-        space, opts = self.parsed.space, self.opts
+        space, opts, way = self.parsed.space, self.opts, self.goal.direction
         strategy_seed, baseline, notes = self.seed, opts.baseline, _range_notes(space, opts)
+        if self.goal.doubt:
+            notes += (self.goal.doubt,)
         if opts.study is not None:
-            from .resume import begin_study
-
-            study = begin_study(opts, space, self.seed, self.budget, self.spec, source=self.parsed.source)
+            study = self._begin_study()
             self.store = study.store
             if study.complete is not None:
                 self.complete = study.complete
@@ -234,7 +243,7 @@ class Search:
             self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
             notes += study.notes
         rule = opts.prune_rule()  # the strategy learns from pruned trials knowing the rule ("auto": the default)
-        context = StrategyContext(direction=opts.direction, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
+        context = StrategyContext(direction=way, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
                                   grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto",
                                   timeout=opts.timeout)  # auto weighs proposals against trials
         self.strategy = make_strategy(self.spec, space, context)
@@ -242,12 +251,30 @@ class Search:
         if self.interactive and (opts.jobs > 1 or opts.executor is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
-        self.pruning = _pruning(opts, self.budget)
+        self.pruning = _pruning(opts, way, self.budget)
         self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left,
                                       pruning=self.pruning)
         notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
-        self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",
-                               baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study)
+        self.plan = SearchPlan(space=space, budget=self.budget, direction=way, metric=opts.metric or "objective",
+                               baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study,
+                               direction_reason=self.goal.why)
+
+    def _begin_study(self) -> Any:
+        """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
+        from .resume import begin_study
+
+        way = self.goal.direction
+        try:
+            return begin_study(self.opts, self.parsed.space, self.seed, self.budget, self.spec,
+                               source=self.parsed.source, direction=way)
+        except StudyMismatchError as exc:
+            if not self.goal.inferred or "the direction was" not in str(exc):
+                raise
+            stored = Direction.MINIMIZE if way.maximize else Direction.MAXIMIZE
+            raise StudyMismatchError(
+                f"{exc}\nThis run's direction was not given but inferred: {self.goal.why}. To go on with the study "
+                f"as it was run, pass --{stored.value}."
+            ) from None
 
     def _default_budget(self) -> int:
         """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
@@ -328,13 +355,13 @@ def make_executor(
     return parallel_executor(program, dict(namespace), jobs=jobs, engine=engine, pruning=pruning)
 
 
-def _pruning(opts: TuneOptions, budget: int) -> PruningService | None:
+def _pruning(opts: TuneOptions, way: Direction, budget: int) -> PruningService | None:
     rule = opts.prune_rule()
     if rule is None:
         return None
     from .pruning.service import PruningService
 
-    return PruningService(*rule, direction=opts.direction, budget=budget)
+    return PruningService(*rule, direction=way, budget=budget)
 
 
 def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:

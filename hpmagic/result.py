@@ -36,6 +36,7 @@ class TuneResult:
     space: SearchSpace
     direction: Direction = Direction.MINIMIZE
     metric: str = "objective"
+    direction_reason: str = ""  # why this direction, for the headline ("maximizing: the cell returns ...")
     strategy: str = ""
     strategy_reason: str = ""
     seed: int | None = None

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._format import fmt_value, plural
-from .core import StopReason
+from .core import Direction, StopReason
 from .storage.file import DEFAULT_STORAGE
 from .storage.records import Resume
 from .storage.sqlite import SQLiteStore
@@ -87,17 +87,19 @@ def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
 
 
 def begin_study(
-    opts: TuneOptions, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None
+    opts: TuneOptions, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None,
+    direction: Direction | None = None,
 ) -> StudyStart:
     """Create or resume study ``opts.study`` for a search of ``budget`` trials of the cell
-    ``source`` (its text, compared with the code of the study's earlier runs)."""
+    ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
+    (by default the options' own, ``--maximize`` or minimize)."""
     assert opts.study is not None
     code = cell_code(source)
     store = SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
     try:
         resume = store.begin(
             space=space,
-            direction=opts.direction,
+            direction=direction if direction is not None else opts.direction,
             metric=opts.metric or "objective",
             baseline=opts.baseline,
             seed=seed,

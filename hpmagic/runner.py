@@ -43,6 +43,7 @@ class SearchPlan:
     seed: int | None = None
     notes: tuple[str, ...] = ()
     study: str | None = None
+    direction_reason: str = ""  # why this direction ("maximizing: the cell returns ...")
 
 
 @dataclass
@@ -201,6 +202,17 @@ class Runner:
         return SearchInfo(budget=plan.budget, direction=plan.direction, metric=plan.metric,
                           strategy=self._strategy_name(), study=plan.study)
 
+    def _reports_note(self) -> tuple[str, ...]:
+        """Without ``--prune``: whether the cell's reports went against its objective (see
+        :mod:`hpmagic.pruning.agreement`)."""
+        trials = self.store.trials()
+        if not any(t.curve for t in trials):
+            return ()
+        from .pruning.agreement import check
+
+        found = check(trials, self.plan.direction)
+        return () if found is None else (found.text(),)
+
     def _strategy_name(self) -> str:
         return getattr(self.strategy, "name", "") or type(self.strategy).__name__
 
@@ -213,6 +225,7 @@ class Runner:
             trials=tuple(self.store.trials()),
             space=plan.space,
             direction=plan.direction,
+            direction_reason=plan.direction_reason,
             metric=plan.metric,
             strategy=self._strategy_name(),
             strategy_reason=getattr(self.strategy, "reason", ""),
@@ -220,7 +233,7 @@ class Runner:
             elapsed=progress.elapsed,
             stop_reason=stop,
             budget=plan.budget,
-            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else ()),
+            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else self._reports_note()),
             study=plan.study,
             has_baseline=plan.baseline,
             error=error,

@@ -63,9 +63,14 @@ def test_a_complete_trial_has_its_objective_at_and_past_its_last_step():
 
 def test_folds_are_averaged_not_taken_at_their_best():
     t = pruned(1, [0.2, 0.6], kind="fold")
-    assert fidelity.partial_loss(t, MIN) == pytest.approx(0.4)
-    assert fidelity.loss_at(t, 1, MIN) == pytest.approx(0.2)
-    assert fidelity.loss_at(t, 2, MIN) == pytest.approx(0.4)
+    # fold scores are higher-is-better whatever the objective's direction: the loss is minus their mean
+    assert fidelity.partial_loss(t, MIN) == pytest.approx(-0.4)
+    assert fidelity.partial_loss(t, Direction.MAXIMIZE) == pytest.approx(-0.4)
+    flipped = pruned(2, [0.2, 0.6], kind="fold")
+    flipped = flipped.finish(pruning={**flipped.pruning, "reading": "minimize"})  # the search read them the other way
+    assert fidelity.partial_loss(flipped, Direction.MAXIMIZE) == pytest.approx(0.4)
+    assert fidelity.loss_at(t, 1, MIN) == pytest.approx(-0.2)
+    assert fidelity.loss_at(t, 2, MIN) == pytest.approx(-0.4)
 
 
 def test_rank_key_puts_further_first_then_lower_loss_failures_last():

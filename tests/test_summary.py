@@ -19,7 +19,7 @@ from hpmagic.core import Trial, TrialState
 from hpmagic.display import data, palette, plots
 from hpmagic.display.html import result_html
 from hpmagic.display.importance import MIN_TRIALS, importance
-from hpmagic.display.summary import summarize
+from hpmagic.display.summary import Verdict, summarize
 from hpmagic.result import TuneResult
 
 matplotlib.use("Agg")
@@ -174,13 +174,20 @@ def test_a_gain_within_the_fold_spread_is_said_and_close_trials_flagged():
     r = folds({0: (0.9500, 0.012), 1: (0.9535, 0.012), 2: (0.9400, 0.012), 3: (0.80, 0.012)})
     s = summarize(r)
     assert s.headline.spread == "0.012" and s.headline.noise == "within the fold spread 0.012"
+    assert s.headline.verdict is Verdict.NOISE  # one verdict: the table marks the defaults "≈ best", the headline agrees
     text = repr(r)
-    assert "best objective 0.9535 ± 0.012 (trial 1) vs defaults 0.95: +0.0035 better, within the fold spread 0.012" in text
+    assert ("best objective 0.9535 ± 0.012 (trial 1) vs defaults 0.95: +0.0035, not clearly better "
+            "(within the fold spread 0.012; 0.95 -> 0.9535, higher is better)") in text
+    html = result_html(r, with_plots=False)
+    assert "<span class='muted'>+0.0035, not clearly better</span>" in html and "class='gain'" not in html
     close = {t.number: t.close for t in s.top}
     assert close == {1: False, 0: True, 2: True, 3: False}  # 0.80 is clearly worse
     assert "(≈ best)" in text and "≈ best" in result_html(r, with_plots=False)
     sure = summarize(folds({0: (0.90, 0.001), 1: (0.95, 0.001)}))
-    assert sure.headline.noise == "" and not any(t.close for t in sure.top)
+    assert sure.headline.noise == "" and not any(t.close for t in sure.top) and sure.headline.verdict is Verdict.BETTER
+    # a gain beyond the best's spread, but with the defaults' folds overlapping the best's: not clearly better either
+    overlap = summarize(folds({0: (0.90, 0.06), 1: (0.95, 0.01)}))
+    assert overlap.headline.verdict is Verdict.NOISE and overlap.headline.noise == "the defaults' folds and the best's overlap"
 
 
 def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():

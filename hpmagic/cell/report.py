@@ -186,3 +186,17 @@ def report(value: float, step: float | None = None) -> None:
         ``value`` is not a finite number, or ``step`` does not grow.  It fails the trial.
     """
     report_point(value, step, CURVE)
+
+
+def reading(kind: str | None, objective: str, recorded: str | None = None) -> str:
+    """Which way a trial's reported points are better, ``"maximize"`` or ``"minimize"``.
+
+    ``recorded`` (a trial record's ``pruning["reading"]``) wins: the search read that
+    trial's reports that way.  Else the folds of :func:`hpmagic.cross_val_score` are
+    higher-is-better, whatever the objective (scikit-learn's scorers all are: its losses are
+    negated, ``neg_mean_squared_error``), and a curve of :func:`report` is read in the
+    ``objective``'s direction.
+    """
+    if recorded in ("maximize", "minimize"):
+        return recorded
+    return "maximize" if kind == FOLD else objective

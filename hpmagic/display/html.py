@@ -95,7 +95,7 @@ def _table(header: list[str], rows: list[list[str]], sortable: bool = False) -> 
             f"<tbody>{body}</tbody></table></div>")
 
 
-_VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
+_VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.NOISE: "muted", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
 
 
 def _headline(h: Headline) -> str:
@@ -106,11 +106,14 @@ def _headline(h: Headline) -> str:
     if h.verdict is Verdict.DEFAULTS_FAILED:
         text += f" <span class='muted'>(the defaults failed: trial 0 {escape(h.baseline_state)})</span>"
     elif h.verdict is not None:
-        said = " ".join(part for part in (h.gain, str(h.verdict) if h.verdict is not Verdict.WORSE else "") if part)
+        joined = ", " if h.verdict is Verdict.NOISE else " "
+        said = joined.join(part for part in (h.gain, str(h.verdict) if h.verdict is not Verdict.WORSE else "") if part)
         text += f" vs defaults {escape(h.baseline or '')}: <span class='{_VERDICT_CLASS[h.verdict]}'>{escape(said)}</span>"
-        if h.noise:
-            text += f"<span class='muted'>, {escape(h.noise)}</span>"
-    return f"<h4>{text}</h4>"
+    said = "; ".join(part for part in (h.noise, h.said_change) if part)
+    if said:
+        text += f"<span class='muted'> ({escape(said)})</span>"
+    reason = f"<div class='muted hpmagic-direction'>{escape(h.reason)}</div>" if h.reason else ""
+    return f"<h4>{text}</h4>{reason}"
 
 
 def _counts(s: Summary) -> str:

@@ -41,6 +41,7 @@ class Verdict(StrEnum):
     """How the best trial compares with the defaults (trial 0)."""
 
     BETTER = "better"
+    NOISE = "not clearly better"  # a gain within the fold noise: the one verdict the headline and the tables share
     TIED = "the defaults were best"
     WORSE = "worse"
     DEFAULTS_FAILED = "the defaults failed"
@@ -48,11 +49,16 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class Headline:
-    """``best accuracy 0.97 (trial 12) vs defaults 0.95: +0.02 better``, as parts.
+    """``best accuracy 0.97 (trial 12) vs defaults 0.95: +0.02 better (0.95 -> 0.97, higher is
+    better)``, as parts.
 
     ``best`` is ``None`` when no trial completed; ``verdict`` is ``None`` without a
-    baseline.  ``baseline`` and ``gain`` are set when the defaults produced a value,
-    ``baseline_state`` (trial 0's state) when they did not.
+    baseline.  ``baseline``, ``gain`` and ``change`` (``"0.95 -> 0.97"``) are set when the
+    defaults produced a value, ``baseline_state`` (trial 0's state) when they did not.
+    ``better`` says which way is better; ``reason`` why the search went that way
+    (``"maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize
+    to override"``, empty for a result that does not say).  ``noise`` says why a gain is
+    :attr:`Verdict.NOISE`.
     """
 
     metric: str
@@ -64,6 +70,17 @@ class Headline:
     baseline_state: str = ""
     spread: str = ""  # the best trial's fold spread (standard deviation), "" without folds
     noise: str = ""  # "within the fold spread 0.012" when the gain is no larger than the spread
+    change: str = ""  # "0.95 -> 0.97": the defaults' value, then the best
+    better: str = ""  # "higher is better" or "lower is better"
+    reason: str = ""  # why this direction
+
+    @property
+    def said_change(self) -> str:
+        """``0.95 -> 0.97, higher is better``; only which way is better when the defaults were
+        best or did not produce a value."""
+        if self.change and self.verdict not in (Verdict.TIED, Verdict.DEFAULTS_FAILED, None):
+            return f"{self.change}, {self.better}"
+        return self.better
 
 
 @dataclass(frozen=True)
@@ -262,23 +279,37 @@ def _estimate(result: TuneResult, best: Trial | None) -> str:
 
 
 def _headline(result: TuneResult, best: Trial | None) -> Headline:
+    way = Direction(result.direction)
+    better = "higher is better" if way.maximize else "lower is better"
+    reason = getattr(result, "direction_reason", "")
     if best is None:
-        return Headline(result.metric)
-    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=_spread_text(result, best))
+        return Headline(result.metric, better=better, reason=reason)
+    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=_spread_text(result, best),
+                     better=better, reason=reason)
     base, gain = result.baseline, result.gain()
     if base is None:
         return found
     if base.value is None or gain is None:
         return replace(found, verdict=Verdict.DEFAULTS_FAILED, baseline_state=str(base.state))
+    noise = _noise(result, best, base, gain)
     verdict = Verdict.BETTER if gain > 0 else (Verdict.TIED if gain == 0 else Verdict.WORSE)
+    if verdict is Verdict.BETTER and noise:
+        verdict = Verdict.NOISE
     sign = "+" if gain >= 0 else "-"
-    spread = result.spread(best)
-    found = replace(found, spread="" if spread is None else fmt_value(spread[0]))
-    noise = ""
-    if spread is not None and gain != 0 and abs(gain) <= spread[0]:
-        noise = f"within the fold spread {fmt_value(spread[0])}"
     return replace(found, baseline=fmt_value(base.value), gain="" if gain == 0 else f"{sign}{fmt_value(abs(gain))}",
-                   verdict=verdict, noise=noise)
+                   verdict=verdict, noise=noise, change=f"{fmt_value(base.value)} -> {fmt_value(best.value)}")
+
+
+def _noise(result: TuneResult, best: Trial, base: Trial, gain: float) -> str:
+    """Why a gain over the defaults is within the noise ("" when it is not, or cannot be told):
+    no larger than the best trial's fold spread, or the two trials' folds overlap (the test the
+    top-trials table marks "≈ best" with)."""
+    spread = result.spread(best)
+    if spread is not None and gain != 0 and abs(gain) <= spread[0]:
+        return f"within the fold spread {fmt_value(spread[0])}"
+    if gain != 0 and result.indistinguishable(base):
+        return "the defaults' folds and the best's overlap"
+    return ""
 
 
 def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:

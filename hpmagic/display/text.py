@@ -26,7 +26,8 @@ _WIDTH = 20
 #: How many of the best trials the text summary lists.
 TEXT_TOP_TRIALS = 5
 
-_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.TIED: "the defaults were best", Verdict.WORSE: ""}
+_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.NOISE: ", not clearly better", Verdict.TIED: "the defaults were best",
+                 Verdict.WORSE: ""}
 
 #: Marks a top trial that cannot be told apart from the best (its fold scores overlap).
 CLOSE_MARK = "≈ best"
@@ -40,7 +41,7 @@ def result_text(result: TuneResult) -> str:
 
 
 def headline_text(headline: Headline) -> str:
-    """``best objective 0.04 (trial 7) vs defaults 0.09: +0.05 better``."""
+    """``best objective 0.04 (trial 7) vs defaults 0.09: +0.05 better (0.09 -> 0.04, lower is better)``."""
     if headline.best is None:
         return "no trial completed"
     spread = f" ± {headline.spread}" if headline.spread else ""
@@ -49,9 +50,8 @@ def headline_text(headline: Headline) -> str:
         text += f" (the defaults failed: trial 0 {headline.baseline_state})"
     elif headline.verdict is not None:
         text += f" vs defaults {headline.baseline}: {headline.gain}{_VERDICT_TEXT[headline.verdict]}"
-        if headline.noise:
-            text += f", {headline.noise}"
-    return text
+    said = "; ".join(part for part in (headline.noise, headline.said_change) if part)
+    return text + (f" ({said})" if said else "")
 
 
 def summary_text(s: Summary) -> str:
@@ -60,6 +60,8 @@ def summary_text(s: Summary) -> str:
         f"hpmagic: {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}",
         "  " + headline_text(s.headline),
     ]
+    if s.headline.reason:
+        lines.append("  " + s.headline.reason)
     if s.best_params is not None:
         lines.append("  best parameters: " + s.best_params)
     if s.param_rows:

@@ -145,8 +145,11 @@ class Pruner:
         self.direction = Direction(direction)
         self.budget = budget
 
-    def assign(self, number: int) -> int:
-        """The bracket of trial ``number`` (0 unless Hyperband); the same answer if asked again."""
+    def assign(self, number: int, bracket: int | None = None) -> int:
+        """The bracket of trial ``number`` (0 unless Hyperband); the same answer if asked again.
+        ``bracket``: the one an earlier pruner of the same search gave it (kept)."""
+        if bracket is not None:
+            self._brackets[number] = bracket
         if number not in self._brackets:
             self._brackets[number] = self._choose_bracket(number)
         return self._brackets[number]

@@ -8,7 +8,15 @@ one at a time and consistently.  It is itself a report channel
 directly; other channels forward their reports to it.
 
 ``--prune`` with no rule name waits for the first report to choose: the ``folds`` rule for
-the folds of :func:`hpmagic.cross_val_score`, ``asha`` for a learning curve.  At the end
+the folds of :func:`hpmagic.cross_val_score`, ``asha`` for a learning curve.
+
+The rule compares reports in the way they are better (:func:`hpmagic.cell.report.reading`):
+fold scores higher-is-better, whatever the objective (``-cross_val_score(...).mean()``
+minimised still prunes the low fold scores), a curve of ``report()`` the objective's way.  When
+the complete trials show the reports going against the objective
+(:mod:`hpmagic.pruning.agreement`: ``--maximize`` an accuracy while reporting the loss), the
+rule is rebuilt reading them the other way, from the trials' curves, and trials that start
+from then on carry ``pruning["reading"]`` so that strategies read their curves that way too.  At the end
 :meth:`notes` names the rule and its settings, or says that the cell never reported
 anything (how many trials were stopped, and what that saved, the summary computes from the
 trials themselves: :func:`hpmagic.display.summary.resource_saved`).
@@ -20,8 +28,9 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ..cell.report import FOLD
+from ..cell.report import FOLD, reading
 from ..core import Direction, Trial, TrialState
+from .agreement import Disagreement, check
 from .base import Pruner
 from .spec import make_pruner
 
@@ -39,6 +48,10 @@ class PruningService:
         self._deferred: list[Trial] = []  # finished before the rule was chosen (auto, no report yet)
         self._trials: dict[int, Trial] = {}
         self._running: dict[int, list[tuple[float, float]]] = {}  # what running trials reported so far
+        self._brackets: dict[int, int] = {}  # each trial's bracket, as assigned when it started
+        self._read: Direction | None = None  # which way reports are better, once a report or a curve said its kind
+        # (the first trial started after the rule was rebuilt, trials pruned before it, the evidence)
+        self._flipped: tuple[int, int, Disagreement] | None = None
         if name is not None:
             self._make(folds=False)
 
@@ -49,12 +62,20 @@ class PruningService:
 
     def _make(self, folds: bool) -> Pruner:
         pruner = make_pruner(self.name, self.settings, folds=folds)
-        pruner.setup(self.direction, self.budget)
+        pruner.setup(self._read or self.direction, self.budget)
         self._pruner = pruner
         for trial in self._deferred:
             self._finish(trial)
         self._deferred.clear()
         return pruner
+
+    def _settle_reading(self, kind: str | None) -> None:
+        """The first report or stored curve says what the points are: read them their way from then on."""
+        if self._read is not None:
+            return
+        self._read = Direction(reading(kind, self.direction.value))
+        if self._pruner is not None and self._pruner.direction is not self._read:
+            self._pruner.setup(self._read, self.budget)  # nothing was compared yet: only brackets were assigned
 
     # -- the calls of a search -----------------------------------------------------------
 
@@ -63,11 +84,15 @@ class PruningService:
         with self._lock:
             if self._pruner is None:
                 return {}
-            return {"bracket": self._pruner.assign(number)}
+            self._brackets[number] = bracket = self._pruner.assign(number)
+            if self._flipped is not None and self._read is not None:
+                return {"bracket": bracket, "reading": self._read.value}
+            return {"bracket": bracket}
 
     def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
         """One reported point of trial ``number``: ``(prune, reason, rung)``."""
         with self._lock:
+            self._settle_reading(kind)
             pruner = self._pruner or self._make(folds=kind == FOLD)
             decision = pruner.report(number, step, value)
             self._running.setdefault(number, []).append((step, value))
@@ -83,12 +108,18 @@ class PruningService:
         with self._lock:
             self._trials[trial.number] = trial
             self._running.pop(trial.number, None)
+            if trial.curve:
+                self._settle_reading(trial.pruning.get("kind"))
             if self._pruner is None and trial.curve and self.name is None:
                 self._make(folds=trial.pruning.get("kind") == FOLD)
             if self._pruner is None:
                 self._deferred.append(trial)
-            else:
-                self._finish(trial)
+                return
+            self._finish(trial)
+            if self._flipped is None and trial.state is TrialState.COMPLETE and trial.curve:
+                found = check(self._trials.values(), self.direction)
+                if found is not None:
+                    self._flip(found)
 
     def resume(self, trials: Iterable[Trial]) -> None:
         """A resumed study's stored trials, in the order they finished (brackets and rungs go on)."""
@@ -102,6 +133,24 @@ class PruningService:
             return
         self._pruner.finish(trial, trial.curve, trial.pruning.get("bracket"))
 
+    def _flip(self, found: Disagreement) -> None:
+        """The reports go against the objective: rebuild the rule reading them the other way,
+        from the finished trials' curves and what the running ones reported so far."""
+        assert self._pruner is not None and self._read is not None
+        first = 1 + max([*self._brackets, *self._trials, *self._running], default=-1)
+        pruned = sum(1 for t in self._trials.values() if t.state is TrialState.PRUNED)
+        self._flipped = (first, pruned, found)
+        self._read = Direction.MINIMIZE if self._read.maximize else Direction.MAXIMIZE
+        old = self._pruner
+        self._make(folds=old.name == "folds")
+        assert self._pruner is not None
+        for trial in self._trials.values():  # in the order they finished
+            self._finish(trial)
+        for number, points in self._running.items():
+            self._pruner.assign(number, self._brackets.get(number))
+            for step, value in points:
+                self._pruner.report(number, step, value)  # a trial now judged worse is stopped at its next report
+
     # -- what the summary says -------------------------------------------------------------
 
     def notes(self) -> tuple[str, ...]:
@@ -114,4 +163,11 @@ class PruningService:
                 f"{rule}: the cell never called hpmagic.report(value, step), so nothing could be pruned; report "
                 "the score after each epoch (or use hpmagic.cross_val_score) to stop unpromising trials early",
             )
-        return (rule,)
+        if self._flipped is None:
+            return (rule,)
+        first, before, found = self._flipped
+        return (rule, found.text() + (
+            f"; from trial {first} on, early stopping read them the other way "
+            f"({'lower' if found.read == 'maximize' else 'higher'} reports counted as better); the "
+            f"{before} trial{'s' * (before != 1)} it stopped before that were judged the wrong way"
+        ))

@@ -30,7 +30,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..cell.report import FOLD
+from ..cell.report import FOLD, reading
 from ..core import Direction, Trial, TrialState
 
 __all__ = ["Evidence", "reach", "loss_at", "partial_loss", "rank_key", "levels", "TrialLoss", "TrainingSet", "training_set"]
@@ -59,9 +59,11 @@ class Evidence:
 
     @classmethod
     def of(cls, trial: Trial, direction: Direction) -> Evidence:
-        """The evidence of ``trial`` in ``direction``."""
-        raw = [direction.loss(v) for _, v in trial.curve]
-        if trial.pruning.get("kind") == FOLD:
+        """The evidence of ``trial`` in ``direction`` (its reports read their own way: :func:`hpmagic.cell.report.reading`)."""
+        kind = trial.pruning.get("kind")
+        way = Direction(reading(kind, Direction(direction).value, trial.pruning.get("reading")))
+        raw = [way.loss(v) for _, v in trial.curve]
+        if kind == FOLD:
             so_far = [statistics.fmean(raw[: i + 1]) for i in range(len(raw))]
         else:
             so_far = list(itertools.accumulate(raw, min))
