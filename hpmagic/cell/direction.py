@@ -218,10 +218,10 @@ class _Reader:
         b = None if right is not None else self.read(node.right, depth + 1)
         if isinstance(node.op, ast.Sub):
             b = _flip(b, f"{ast.unparse(node.left)} minus " if left is not None else "minus ")
-        found = [f for f in (a, b) if f is not None]
-        if not found or len({f.direction for f in found}) > 1:
+        known = [f for f in (a, b) if f is not None]
+        if not known or len({f.direction for f in known}) > 1:
             return None  # nothing known, or terms that disagree
-        return found[0]
+        return known[0]
 
     def _call(self, node: ast.Call, depth: int) -> Inference | None:
         name, func = _call_name(node), node.func
@@ -230,9 +230,10 @@ class _Reader:
         if name in _KEEP:
             # a method (scores.mean()) keeps its object's direction; a function (np.mean(scores),
             # float(x)) its first argument's: np, statistics, ... are not variables of the cell
-            method = isinstance(func, ast.Attribute) and (
-                not node.args or not isinstance(func.value, ast.Name) or func.value.id in self.assigned)
-            return self.read(func.value if method else (node.args[0] if node.args else None), depth + 1)  # type: ignore[union-attr]
+            if isinstance(func, ast.Attribute) and (
+                    not node.args or not isinstance(func.value, ast.Name) or func.value.id in self.assigned):
+                return self.read(func.value, depth + 1)
+            return self.read(node.args[0] if node.args else None, depth + 1)
         if name == "cross_validate":
             return None  # a dict: --metric names its key (check_cross_validate)
         direction = direction_of_name(name)
