@@ -283,6 +283,7 @@ def test_a_thread_without_a_trial_while_several_are_open_is_a_report_error():
     from concurrent.futures import ThreadPoolExecutor
 
     SEEN.clear()
+    BOTH.reset()
     with ThreadPoolExecutor(2) as pool:
         result = tune(BOTH_OPEN, trials=2, executor=pool, baseline=False)
     assert all(t.state is TrialState.COMPLETE for t in result.trials), [t.error for t in result.trials]
@@ -298,6 +299,7 @@ def test_a_thread_started_in_the_trials_context_reports_to_it_with_several_open(
     from concurrent.futures import ThreadPoolExecutor
 
     SEEN.clear()
+    BOTH.reset()
     cell = BOTH_OPEN.replace("import threading", "import threading, contextvars").replace(
         "target=helper,", "target=contextvars.copy_context().run, args=(helper,),")
     with ThreadPoolExecutor(2) as pool:
