@@ -133,8 +133,11 @@ class OptionError(HpmagicError, ValueError):
 
 class ReportError(HpmagicError, ValueError):
     """A point of a trial's learning curve (``report(value, step)``) cannot be used: a value
-    that is not a finite number, a step that is negative, not finite, repeated or goes
-    backwards.  Raised inside the cell, so it fails that trial (never the search)."""
+    that is not a finite number, a step that is negative, not finite, above 2**53, repeated
+    or goes backwards; a report from a thread whose trial has ended, or that belongs to no
+    one trial; folds of ``hpmagic.cross_val_score`` that cannot be compared (a NaN fold, a
+    shuffling splitter under ``--prune``).  Raised inside the cell, so it fails that trial
+    (never the search)."""
 
 
 class StorageError(HpmagicError):

@@ -412,8 +412,34 @@ def test_hyperband_brackets_follow_the_original_schedule():
     assert ready(HyperbandPruner(max_resource=30)).bracket_sizes() == [27, 12, 6, 4]  # 27 <= 30 < 81
     assert ready(HyperbandPruner(max_resource=2)).bracket_sizes() == [1]  # one bracket: plain asha
     assert pruner.describe() == (
-        "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3, 9, none; "
-        "the top 1/3 at each rung go on (min_resource=1, eta=3, max_resource=27)"
+        "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3 and 9, the last "
+        "bracket has no rung (its trials run in full); the top 1/3 at each rung go on (min_resource=1, eta=3, "
+        "max_resource=27)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("max_resource", "text"),
+    [
+        (30, "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3, 9 and 27; the top "
+             "1/3 at each rung go on (min_resource=1, eta=3, max_resource=30)"),
+        (9, "hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket "
+            "has no rung (its trials run in full); the top 1/3 at each rung go on (min_resource=1, eta=3, "
+            "max_resource=9)"),
+        (2, "hyperband: 1 bracket, its first rung at step 1; the top 1/3 at each rung go on (min_resource=1, eta=3, "
+            "max_resource=2)"),
+    ],
+)
+def test_hyperband_says_each_brackets_first_rung_in_words(max_resource, text):
+    assert ready(HyperbandPruner(max_resource=max_resource)).describe() == text
+
+
+def test_hyperband_learned_to_be_one_step_long_says_nothing_is_pruned():
+    pruner = ready(HyperbandPruner())
+    run_trial(pruner, 0, [(1.0, 0.5)])  # max_resource learned: 1, no rung below it
+    assert pruner.describe() == (
+        "hyperband: 1 bracket, no rung below max_resource, so nothing is pruned; the top 1/3 at each rung go on "
+        "(min_resource=1, eta=3, max_resource=1 learned from trial 0)"
     )
 
 

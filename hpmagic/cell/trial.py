@@ -12,6 +12,7 @@ finished :class:`~hpmagic.core.Trial`.  A failing cell fails the trial, never th
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from .capture import Capture, redirect
 from .isolation import Snapshot, read_only_hint, select_namespace
 from .objective import read_objective
 from .program import VALUES_NAME, CellProgram
-from .report import Channel, TrialPruned, TrialReports, current
+from .report import Channel, TrialPruned, TrialReports
 
 __all__ = ["run_trial", "evaluate", "describe_failure", "format_cell_exception", "InlineExecutor"]
 
@@ -57,8 +58,8 @@ def run_trial(
     value: float | None = None
     metrics: dict[str, float] = {}
     reports = TrialReports(number, channel)
-    token = current.set(reports)
     with capture() as output:
+        reports.begin()
         try:
             value, metrics = evaluate(program, namespace, params)
         except TrialPruned:
@@ -70,8 +71,7 @@ def run_trial(
         except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
             state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
         finally:
-            reports.open = False
-            current.reset(token)
+            reports.end()
     if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
         state, error, value, metrics = TrialState.PRUNED, reports.pruned, None, {}
     elif reports.failure is not None and state is TrialState.COMPLETE:  # the cell caught it: it still fails
@@ -126,12 +126,36 @@ def _failing_line(exc: BaseException, program: CellProgram) -> str:
 
 
 def format_cell_exception(exc: BaseException, filename: str) -> str:
-    """Format a traceback from the cell's first frame on, dropping hpmagic's own frames."""
+    """Format a traceback from the cell's first frame on, without hpmagic's own frames.
+
+    The frames between the cell and where the exception was raised keep the libraries'
+    (a scorer's exception shows scikit-learn's frames and the scorer's) and drop hpmagic's
+    (``report``, ``hpmagic.cross_val_score``, a report channel), as in chained exceptions.
+    An exception that never reached the cell's code keeps every frame (it is hpmagic's own).
+    """
     tb = exc.__traceback__
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
-    lines = traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
-    return "".join(lines)
+    if tb is None:
+        return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    shown = traceback.TracebackException(type(exc), exc, tb)
+    _drop_own_frames(shown, set())
+    return "".join(shown.format())
+
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _drop_own_frames(shown: traceback.TracebackException, seen: set[int]) -> None:
+    """Remove hpmagic's frames from ``shown`` and the exceptions chained to it."""
+    if id(shown) in seen:
+        return
+    seen.add(id(shown))
+    frames = [frame for frame in shown.stack if not frame.filename.startswith(_PACKAGE)]
+    shown.stack = traceback.StackSummary.from_list(frames)
+    for other in (shown.__cause__, shown.__context__, *(getattr(shown, "exceptions", None) or ())):
+        if other is not None:
+            _drop_own_frames(other, seen)
 
 
 # -- the inline executor ----------------------------------------------------------------------

@@ -68,11 +68,28 @@ class HyperbandPruner(ASHAPruner):
         if self._max is None:
             return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"
         sizes = self.bracket_sizes()
-        first = ", ".join(fmt_value(float(r[0])) if r else "none" for r in map(self.rungs, range(len(sizes))))
+        brackets = "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
         return (
-            f"hyperband: {len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}, their first rungs at "
-            f"steps {first}; the top 1/{self.eta} at each rung go on ({settings})"
+            f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; the top 1/{self.eta} at each rung go on "
+            f"({settings})"
         )
+
+    def _first_rungs_text(self, count: int) -> str:
+        """``their first rungs at steps 1, 3 and 9, the last bracket has none (its trials run in full)``.
+
+        Only the last bracket can have no rung (its first rung would be ``max_resource``
+        itself, when that is ``min_resource * eta**s_max``)."""
+        firsts = [rungs[0] for rungs in map(self.rungs, range(count)) if rungs]
+        if not firsts:
+            return "no rung below max_resource, so nothing is pruned"
+        steps = [fmt_value(float(step)) for step in firsts]
+        listed = steps[0] if len(steps) == 1 else f"{', '.join(steps[:-1])} and {steps[-1]}"
+        text = f"its first rung at step {listed}" if count == 1 else f"their first rungs at steps {listed}"
+        if len(firsts) < count:
+            empty = count - len(firsts)
+            text += (", the last bracket has no rung (its trials run in full)" if empty == 1 else
+                     f", the last {empty} brackets have no rung (their trials run in full)")
+        return text
 
     def _snapshot(self) -> dict[str, Any]:
         return {**super()._snapshot(), "sizes": self.bracket_sizes()}

@@ -8,7 +8,9 @@ The syntax is one word, so the magic line needs no quotes::
     tune(src, prune="hyperband:max_resource=81")
 
 Spaces around the separators are allowed (``"asha: eta=3, min_resource=2"``, quoted on the
-magic line).  ``auto`` (or nothing) names the default rule.
+magic line).  ``auto`` (or nothing) names the default rule.  Pruning is off when
+``--prune`` is not given (``prune=None``); ``--prune false`` (``off``, ``no``, ``none``,
+``0``) is an error that says so, not a rule name to correct.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from .folds import FoldPruner
 from .hyperband import HyperbandPruner
 from .median import MedianPruner
 
-__all__ = ["PRUNERS", "DEFAULT", "DEFAULT_FOR_FOLDS", "names", "parse_prune_spec", "make_pruner"]
+__all__ = ["PRUNERS", "DEFAULT", "DEFAULT_FOR_FOLDS", "OFF", "names", "parse_prune_spec", "make_pruner"]
 
 PRUNERS: dict[str, type[Pruner]] = {
     "median": MedianPruner,
@@ -36,6 +38,8 @@ PRUNERS: dict[str, type[Pruner]] = {
 DEFAULT = "asha"
 #: ... and for a cell whose reports are the folds of ``hpmagic.cross_val_score``
 DEFAULT_FOR_FOLDS = "folds"
+#: values that try to turn pruning off: an error saying that leaving ``--prune`` out does
+OFF = frozenset({"false", "off", "no", "none", "0"})
 
 
 def names() -> list[str]:
@@ -49,10 +53,17 @@ def parse_prune_spec(text: str | None) -> tuple[str | None, dict[str, str]]:
     The name is lower-cased; ``None``, ``""`` and ``"auto"`` give ``None`` (the default
     rule).  The settings stay strings (:func:`make_pruner` checks them).  Raises
     :class:`~hpmagic.errors.OptionError` for a setting without ``=``, an empty name or
-    value, a setting given twice, or settings with no rule name before them.
+    value, a setting given twice, settings with no rule name before them, or a value
+    meant to turn pruning off (:data:`OFF`: ``false``, ``off``, ``no``, ``none``, ``0``),
+    which says that pruning is off when ``--prune`` is not given.
     """
     if text is None or not text.strip():
         return None, {}
+    if text.strip().lower() in OFF:
+        raise OptionError(
+            f"--prune {text.strip()}: pruning is already off when --prune is not given; drop the option to run every "
+            "trial in full (from Python, prune=None)"
+        )
     head, colon, tail = text.partition(":")
     name = head.strip().lower()
     if not name:
