@@ -82,9 +82,10 @@ class TuneMagics(Magics):
               help="No progress display (the live panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
     @argument("-w", "--write-back", dest="write_back", action="store_true",
-              help="Write the best values into the cell as its defaults, keeping the annotations and every other "
-                   "byte; the %%%%tune line becomes a comment, so the cell then runs once with them (remove the '# ' "
-                   "to tune again).")
+              help="Write the best values of a finished search into the cell as its defaults (floats to 4 "
+                   "significant digits), keeping the annotations and every other byte; the %%%%tune line becomes a "
+                   "comment, so the cell then runs once with them (remove the '# ' to tune again). After a search "
+                   "of more than 10 s the tuned cell is inserted below, leaving this one as it may have been edited.")
     @no_var_expand  # the line is split first, then each word expanded (see split_line)
     @cell_magic
     def tune(self, line: str, cell: str) -> Any:
@@ -124,10 +125,10 @@ class TuneMagics(Magics):
             return result
         except TrialsFailedError as exc:
             if opts.write_back:
-                print(f"hpmagic: {_not_written(exc.result, opts)}", file=sys.stderr)
+                print(f"hpmagic: {_not_written(exc.result, opts, opts.out or '')}", file=sys.stderr)
             raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
-        except HpmagicError as exc:
-            also = f"\n{_not_written(exc.result, opts)}" if opts.write_back and isinstance(exc, SearchError) else ""
+        except HpmagicError as exc:  # (the result of a failed search is not in Out[N]: only -o keeps it)
+            also = f"\n{_not_written(exc.result, opts, opts.out or '')}" if opts.write_back and isinstance(exc, SearchError) else ""
             raise UsageError(str(exc) + also) from None
         except KeyboardInterrupt:
             # The runner handles interrupts once trials run; this is a press during set-up.
@@ -167,15 +168,15 @@ def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, cell: tuple[s
     if not opts.write_back:
         note = writeback.HINT if changed and result.stop_reason in FINISHED else ""
     elif result.stop_reason not in FINISHED:
-        note = _not_written(result, opts)
+        note = _not_written(result, opts, _result_name(shell, opts))
     elif done is None:
         note = f"nothing was written back (-w): {problem}"
     elif not done.written:
         note = "nothing was written back (-w): the cell's defaults already are the best values found, as written"
     else:
-        inserted = took >= writeback.EDIT_WINDOW
+        inserted = took > writeback.EDIT_WINDOW
         shell.set_next_input(done.text, replace=not inserted)
-        note = _written_note(result, opts, done, took if inserted else None)
+        note = _written_note(result, done, took if inserted else None, _result_name(shell, opts))
     if not note:
         return result
     result = dataclasses.replace(result, notes=result.notes + (note,))
@@ -184,9 +185,9 @@ def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, cell: tuple[s
     return result
 
 
-def _written_note(result: TuneResult, opts: TuneOptions, done: WrittenCell, took: float | None) -> str:
+def _written_note(result: TuneResult, done: WrittenCell, took: float | None, name: str) -> str:
     """What a write-back wrote, where, and why those values (``took``: the search's seconds,
-    when the cell was inserted below rather than replaced)."""
+    when the cell was inserted below rather than replaced; ``name``: where the result is kept)."""
     from .cell.writeback import DIGITS
 
     trials = plural(_finished(result), "trial")
@@ -196,7 +197,7 @@ def _written_note(result: TuneResult, opts: TuneOptions, done: WrittenCell, took
     note = f"wrote {done.describe()} into {'a new cell below this one' if took is not None else 'the cell'}, {why}"
     if done.rounded:
         more = f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""
-        note += f" (rounded to {DIGITS} significant digits{more}; {opts.out or 'result'}.best_params has the exact values)"
+        note += f" (rounded to {DIGITS} significant digits{more}; {_best_params(name)} has the exact values)"
     note += "; its %%tune line is now a comment, so it runs once with them: remove the '# ' to tune again"
     if took is not None:
         note += (f". The search took {fmt_seconds(took)}, so this cell may have been edited meanwhile: "
@@ -204,18 +205,28 @@ def _written_note(result: TuneResult, opts: TuneOptions, done: WrittenCell, took
     return note
 
 
-def _not_written(result: TuneResult, opts: TuneOptions) -> str:
-    """Why a search that did not finish wrote nothing back, and where its best values are."""
+def _not_written(result: TuneResult, opts: TuneOptions, name: str) -> str:
+    """Why a search that did not finish wrote nothing back, and where its best values are
+    (``name``: where the result is kept, "" when nowhere)."""
     done = _finished(result)
     if result.stop_reason is StopReason.FAILURES or not result.completed:
         return "nothing was written back (-w): no trial completed, so there are no best values to write"
-    held = ("the values are bound in the namespace" if opts.apply else
-            f"{opts.out or 'result'}.best_params holds them (--no-apply left the namespace as it was)")
+    if opts.apply:
+        held = "the values are bound in the namespace"
+    elif name or result.stop_reason is not StopReason.ERROR:
+        held = f"{_best_params(name)} holds them (--no-apply left the namespace as it was)"
+    else:
+        held = "--no-apply left them unbound (add -o NAME to keep the result of a failed search)"
     again = ("run the cell again to resume the study; its end writes them" if opts.study and not opts.overwrite
              else "run it to the end to write them")
     stopped = {StopReason.INTERRUPTED: "was stopped", StopReason.ERROR: "failed"}.get(result.stop_reason, "ended early")
     return (f"the search {stopped} after {done} of {plural(result.budget, 'trial')}: nothing was written back (-w), "
             f"because the best of {plural(done, 'finished trial')} is not the search's answer; {held}; {again}")
+
+
+def _best_params(name: str) -> str:
+    """``res.best_params``, ``Out[7].best_params``, or "the result's best_params" where it has no name."""
+    return f"{name}.best_params" if name else "the result's best_params"
 
 
 def _finished(result: TuneResult) -> int:

@@ -140,7 +140,8 @@ def begin_study(
         raise
     study = resume.study
     study_seed = study.seed if study.seed is not None else seed
-    edited = tuple(note for note in (_code_note(resume, code, opts.study), _defaults_note(changed, opts.study)) if note)
+    notes_on_edits = (_code_note(resume, code, opts.study), _defaults_note(changed, opts.study, study.baseline))
+    edited = tuple(note for note in notes_on_edits if note)
     if resume.complete:
         store.close()
         return StudyStart(store, study_seed, resume.strategy_seed, study.baseline,
@@ -161,14 +162,15 @@ def _stored_space(store: SQLiteStore) -> SearchSpace | None:
     return None if record is None else record.space
 
 
-def _defaults_note(changed: list[str], name: str) -> str:
+def _defaults_note(changed: list[str], name: str, baseline: bool) -> str:
     """The note saying that tuned defaults changed since the study began, or ''."""
     if not changed:
         return ""
+    afresh = "; to run the new defaults as trial 0, start afresh with a new --study name or --overwrite" if baseline else ""
     return (
         f"the {'defaults' if len(changed) > 1 else 'default'} of {', '.join(changed)} changed since study {name!r} "
-        "began (written back with -w?): a new default is not a new search space, so the study goes on with its "
-        "trials; to run the new defaults as trial 0, start afresh with a new --study name or --overwrite"
+        f"began (written back with -w?): a new default is not a new search space, so the study goes on with its "
+        f"trials{afresh}"
     )
 
 

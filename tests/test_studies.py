@@ -186,6 +186,16 @@ def test_a_changed_default_resumes_the_study_and_says_so(tmp_path):
     assert any("the cell's code changed" in note and "+ (x - 0.5) ** 4" in note for note in other.notes)
 
 
+def test_a_changed_default_of_a_study_without_baseline_offers_no_trial_0(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0, baseline=False)
+    result = hpmagic.tune(CELL.replace("x = 0.0 ", "x = 0.75"), {}, trials=4, study="s", storage=str(path),
+                          quiet=True, baseline=False)
+    assert len(result.trials) == 4
+    assert result.notes[-1] == ("the default of x changed since study 's' began (written back with -w?): a new default "
+                                "is not a new search space, so the study goes on with its trials")
+
+
 # -- reading back ---------------------------------------------------------------------------
 
 

@@ -163,6 +163,7 @@ def test_in_a_real_kernel_the_reply_carries_the_cell_as_written_with_the_best_va
         execute(kc, "%load_ext hpmagic\nimport hpmagic.cell.writeback as wb\nwb.EDIT_WINDOW = 1e9")
         short, _ = execute(kc, cell)
         _, printed = execute(kc, "print(repr(x)); wb.EDIT_WINDOW = 0.0")
+        _, note = execute(kc, "print(Out[2].notes[-1])")
         long, _ = execute(kc, cell)
     assert short["status"] == "ok" and long["status"] == "ok"
     [payload] = [p for p in short["payload"] if p["source"] == "set_next_input"]
@@ -170,6 +171,8 @@ def test_in_a_real_kernel_the_reply_carries_the_cell_as_written_with_the_best_va
     assert payload == {"source": "set_next_input", "replace": True,
                        "text": f"# %%tune  -n 8 --seed 0 -w\nx = {exact:.4g}  # tune: uniform(0, 1)\n(x - 0.3) ** 2"}
     assert exact != 0.5 and f"{exact:.4g}" != repr(exact)  # written rounded, bound exact
+    assert stream_text(note).startswith(f"wrote x={exact:.4g} into the cell, the best of 8 trials (rounded to 4 "
+                                        "significant digits; Out[2].best_params has the exact values); ")
     [inserted] = [p for p in long["payload"] if p["source"] == "set_next_input"]
     assert inserted == {**payload, "replace": False}
 
@@ -226,6 +229,11 @@ def test_a_search_that_failed_writes_nothing_and_says_so(ip, window, capsys):
     assert ("the search failed after 3 of 10 trials: nothing was written back (-w), because the best of 3 finished "
             "trials is not the search's answer; the values are bound in the namespace; run it to the end to write them"
             ) in out.err + out.out
+    ip.user_ns["breaks"] = Breaks()
+    assert _payloads(ip, "%%tune -q -n 10 -s breaks -w --no-apply\n" + BODY) == []
+    out = capsys.readouterr()
+    assert ("is not the search's answer; --no-apply left them unbound (add -o NAME to keep the result of a failed "
+            "search); run it to the end to write them") in out.err + out.out
     assert _payloads(ip, "%%tune -q -n 10 -w\nx = 0.5  # tune: uniform(0, 1)\n1 / 0") == []
     out = capsys.readouterr()
     assert ("hpmagic: nothing was written back (-w): no trial completed, so there are no best values to write"
