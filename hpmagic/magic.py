@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import sys
+import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
+from ._format import fmt_seconds, plural
 from .api import run
-from .errors import HpmagicError, TrialsFailedError
+from .core import StopReason
+from .errors import HpmagicError, SearchError, TrialsFailedError
 from .options import TuneOptions
 from .result import TuneResult
+
+if TYPE_CHECKING:
+    from .cell.writeback import WrittenCell
 
 __all__ = ["TuneMagics", "split_line"]
 
@@ -76,9 +82,10 @@ class TuneMagics(Magics):
               help="No progress display (the live panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
     @argument("-w", "--write-back", dest="write_back", action="store_true",
-              help="Write the best values into the cell as its defaults, keeping the annotations and every other "
-                   "byte; the %%%%tune line becomes a comment, so the cell then runs once with them (remove the '# ' "
-                   "to tune again).")
+              help="Write the best values of a finished search into the cell as its defaults (floats to 4 "
+                   "significant digits), keeping the annotations and every other byte; the %%%%tune line becomes a "
+                   "comment, so the cell then runs once with them (remove the '# ' to tune again). After a search "
+                   "of more than 10 s the tuned cell is inserted below, leaving this one as it may have been edited.")
     @no_var_expand  # the line is split first, then each word expanded (see split_line)
     @cell_magic
     def tune(self, line: str, cell: str) -> Any:
@@ -105,6 +112,7 @@ class TuneMagics(Magics):
         """
         shell = self.shell
         assert shell is not None  # a magic runs in a shell
+        started = time.monotonic()
         words = split_line(line, lambda text: _expand(text, shell.user_ns))
         opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))
         try:
@@ -113,12 +121,15 @@ class TuneMagics(Magics):
             python = shell.transform_cell(cell)
             result = run("\n" + python, shell.user_ns, opts, result_name=_result_name(shell, opts))
             if isinstance(result, TuneResult):
-                result = _write_back(shell, opts, result, line, cell, python)
+                result = _write_back(shell, opts, result, (line, cell, python), time.monotonic() - started)
             return result
-        except TrialsFailedError:
+        except TrialsFailedError as exc:
+            if opts.write_back:
+                print(f"hpmagic: {_not_written(exc.result, opts, opts.out or '')}", file=sys.stderr)
             raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
-        except HpmagicError as exc:
-            raise UsageError(str(exc)) from None
+        except HpmagicError as exc:  # (the result of a failed search is not in Out[N]: only -o keeps it)
+            also = f"\n{_not_written(exc.result, opts, opts.out or '')}" if opts.write_back and isinstance(exc, SearchError) else ""
+            raise UsageError(str(exc) + also) from None
         except KeyboardInterrupt:
             # The runner handles interrupts once trials run; this is a press during set-up.
             print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
@@ -129,30 +140,98 @@ class TuneMagics(Magics):
     tune.__doc__ = (tune.__doc__ or "").replace("::\n\n  ", "", 1)
 
 
-def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, line: str, cell: str, python: str) -> TuneResult:
-    """With ``--write-back``, hand the cell with the best values to the front end; without it,
-    a note telling how, when the best values differ from the defaults."""
+#: The ends of a search whose best trial is its answer: only these are written back (-w).
+FINISHED = (StopReason.BUDGET, StopReason.EXHAUSTED, StopReason.TIMEOUT, StopReason.COMPLETE)
+
+
+def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, cell: tuple[str, str, str], took: float) -> TuneResult:
+    """With ``--write-back``, hand the cell with the best values to the front end, and say in a
+    note what was written, where and why (see :mod:`hpmagic.cell.writeback`); without it, a note
+    telling how, when a finished search found values other than the defaults.
+
+    ``cell`` is the ``%%tune`` line, the cell's text and its text as Python; ``took`` the
+    seconds since the cell started: after :data:`~hpmagic.cell.writeback.EDIT_WINDOW`, the
+    written cell goes into a new cell below, since this one may have been edited meanwhile.
+    """
     from .cell import writeback
 
-    values = result.values_to_apply()
-    defaults = {p.name: p.default for p in result.space}
-    if all(writeback.same_value(value, defaults[name]) for name, value in values.items()):
-        return result  # nothing found, or the defaults were best: nothing to write
+    best = result.best_params
+    if best is None:
+        return result  # nothing completed: nothing to write, and the summary says why
+    line, text, python = cell
+    problem = ""
+    try:
+        done = writeback.write_back(*_as_written(shell, line, text), best, python)
+    except writeback.WriteBackError as exc:
+        done, problem = None, str(exc)
+    changed = done is None or bool(done.written)
     if not opts.write_back:
-        note = writeback.HINT
+        note = writeback.HINT if changed and result.stop_reason in FINISHED else ""
+    elif result.stop_reason not in FINISHED:
+        note = _not_written(result, opts, _result_name(shell, opts))
+    elif done is None:
+        note = f"nothing was written back (-w): {problem}"
+    elif not done.written:
+        note = "nothing was written back (-w): the cell's defaults already are the best values found, as written"
     else:
-        try:
-            text = writeback.written_cell(*_as_written(shell, line, cell), values, python)
-        except writeback.WriteBackError as exc:
-            note = f"nothing was written back: {exc}"
-        else:
-            shell.set_next_input(text, replace=True)
-            note = ("the best values were written into the cell, whose %%tune line is now a comment: "
-                    "the cell runs once with them; remove the '# ' to tune again")
+        inserted = took > writeback.EDIT_WINDOW
+        shell.set_next_input(done.text, replace=not inserted)
+        note = _written_note(result, done, took if inserted else None, _result_name(shell, opts))
+    if not note:
+        return result
     result = dataclasses.replace(result, notes=result.notes + (note,))
     if opts.out:
         shell.user_ns[opts.out] = result
     return result
+
+
+def _written_note(result: TuneResult, done: WrittenCell, took: float | None, name: str) -> str:
+    """What a write-back wrote, where, and why those values (``took``: the search's seconds,
+    when the cell was inserted below rather than replaced; ``name``: where the result is kept)."""
+    from .cell.writeback import DIGITS
+
+    trials = plural(_finished(result), "trial")
+    why = {StopReason.TIMEOUT: f"the best of {trials} within the time limit",
+           StopReason.EXHAUSTED: f"the best of {trials}, all the strategy had to try",
+           StopReason.COMPLETE: f"the best of the study's {trials}"}.get(result.stop_reason, f"the best of {trials}")
+    note = f"wrote {done.describe()} into {'a new cell below this one' if took is not None else 'the cell'}, {why}"
+    if done.rounded:
+        more = f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""
+        note += f" (rounded to {DIGITS} significant digits{more}; {_best_params(name)} has the exact values)"
+    note += "; its %%tune line is now a comment, so it runs once with them: remove the '# ' to tune again"
+    if took is not None:
+        note += (f". The search took {fmt_seconds(took)}, so this cell may have been edited meanwhile: "
+                 "the tuned cell was inserted below it, and this one was left as it is")
+    return note
+
+
+def _not_written(result: TuneResult, opts: TuneOptions, name: str) -> str:
+    """Why a search that did not finish wrote nothing back, and where its best values are
+    (``name``: where the result is kept, "" when nowhere)."""
+    done = _finished(result)
+    if result.stop_reason is StopReason.FAILURES or not result.completed:
+        return "nothing was written back (-w): no trial completed, so there are no best values to write"
+    if opts.apply:
+        held = "the values are bound in the namespace"
+    elif name or result.stop_reason is not StopReason.ERROR:
+        held = f"{_best_params(name)} holds them (--no-apply left the namespace as it was)"
+    else:
+        held = "--no-apply left them unbound (add -o NAME to keep the result of a failed search)"
+    again = ("run the cell again to resume the study; its end writes them" if opts.study and not opts.overwrite
+             else "run it to the end to write them")
+    stopped = {StopReason.INTERRUPTED: "was stopped", StopReason.ERROR: "failed"}.get(result.stop_reason, "ended early")
+    return (f"the search {stopped} after {done} of {plural(result.budget, 'trial')}: nothing was written back (-w), "
+            f"because the best of {plural(done, 'finished trial')} is not the search's answer; {held}; {again}")
+
+
+def _best_params(name: str) -> str:
+    """``res.best_params``, ``Out[7].best_params``, or "the result's best_params" where it has no name."""
+    return f"{name}.best_params" if name else "the result's best_params"
+
+
+def _finished(result: TuneResult) -> int:
+    """The trials that count toward the budget: complete, failed and pruned ones."""
+    return sum(1 for t in result.trials if t.state.counted)
 
 
 def _result_name(shell: Any, opts: TuneOptions) -> str:

@@ -12,6 +12,12 @@ What the notes promise:
   :func:`cell_code` writes it (its syntax tree written back: positions, blank lines and
   comments do not count).  When it differs from the code of the last run that stored
   trials, the summary says so, with the changed lines, and how to start afresh.
+- **A changed default is not a changed cell.**  The defaults of the tuned parameters are
+  part of the search space but not of what is searched: a cell whose defaults changed since
+  the study began (``--write-back`` wrote the best values in, then the ``# `` was removed)
+  resumes the study, its code compared as if the defaults were the study's own (so no note
+  about changed code), and a note names the parameters.  Trial 0 is not run again: it ran
+  the defaults the study began with (a trial 0 cut short by a stop runs the new ones).
 - **Nothing is deleted.**  ``--overwrite`` keeps the stored study under an archive name
   (``NAME@<local date and time>``), says so on the output and in a note, and starts the study
   afresh; and while ``--overwrite`` is on the line no note says "run the cell again", which
@@ -26,11 +32,13 @@ import ast
 import dataclasses
 import difflib
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._format import fmt_value, plural
 from .core import Direction, StopReason
+from .errors import StorageError
 from .storage.file import DEFAULT_STORAGE
 from .storage.records import Resume
 from .storage.sqlite import SQLiteStore
@@ -58,18 +66,36 @@ class StudyStart:
     complete: TuneResult | None = None  # the stored result, when nothing is left to run
 
 
-def cell_code(source: str | None) -> str | None:
+def cell_code(source: str | None, space: SearchSpace | None = None, defaults: Mapping[str, Any] | None = None) -> str | None:
     """The cell's code as a study compares it between runs: its syntax tree written back as
     text, so that moving lines, blank lines and comments (annotations included: the search
-    space is compared on its own) make no difference.  ``None`` when there is no source."""
+    space is compared on its own) make no difference.  ``None`` when there is no source.
+
+    ``defaults`` maps tuned parameters of ``space`` (the cell's) to the defaults the study
+    began with: their assignments are written with those, so that a default changed since
+    (written back by ``-w``) is no change of the code either.
+    """
     if source is None:
         return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
-            return ast.unparse(ast.parse(source))
+            tree = ast.parse(source)
+            if space is not None and defaults:
+                _restore_defaults(tree, space, defaults)
+            return ast.unparse(tree)
     except (SyntaxError, ValueError, RecursionError):
         return None  # the parser has refused such a cell already
+
+
+def _restore_defaults(tree: ast.Module, space: SearchSpace, defaults: Mapping[str, Any]) -> None:
+    """Write ``defaults`` back into the tuned assignments of ``tree`` (found as the parser finds
+    them: the last top-level statement ending on the annotation's line)."""
+    statements = {stmt.end_lineno: stmt for stmt in tree.body}
+    for p in space:
+        stmt = statements.get(p.line)
+        if p.name in defaults and isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            stmt.value = ast.Constant(defaults[p.name])
 
 
 def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
@@ -94,8 +120,10 @@ def begin_study(
     ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
     (by default the options' own, ``--maximize`` or minimize)."""
     assert opts.study is not None
-    code = cell_code(source)
     store = SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
+    began = None if opts.overwrite else _stored_space(store)
+    changed = began.changed_defaults(space) if began is not None else []
+    code = cell_code(source, space, {name: began[name].default for name in changed} if began is not None else None)
     try:
         resume = store.begin(
             space=space,
@@ -114,17 +142,38 @@ def begin_study(
         raise
     study = resume.study
     study_seed = study.seed if study.seed is not None else seed
-    changed = _code_note(resume, code, opts.study)
+    notes_on_edits = (_code_note(resume, code, opts.study), _defaults_note(changed, opts.study, study.baseline))
+    edited = tuple(note for note in notes_on_edits if note)
     if resume.complete:
         store.close()
         return StudyStart(store, study_seed, resume.strategy_seed, study.baseline,
-                          complete=_complete(store, resume, budget, opts.study, changed))
+                          complete=_complete(store, resume, budget, opts.study, edited))
     notes = _notes(store, resume, opts)
     if resume.archive is not None and not opts.quiet:
         print(f"hpmagic: {notes[0]}")
-    if changed:
-        notes += (changed,)
-    return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=notes)
+    return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=notes + edited)
+
+
+def _stored_space(store: SQLiteStore) -> SearchSpace | None:
+    """The search space of the stored study (``None``: there is none yet, or it cannot be read,
+    which :meth:`SQLiteStore.begin` then reports with the fix)."""
+    try:
+        record = store.study()
+    except StorageError:
+        return None
+    return None if record is None else record.space
+
+
+def _defaults_note(changed: list[str], name: str, baseline: bool) -> str:
+    """The note saying that tuned defaults changed since the study began, or ''."""
+    if not changed:
+        return ""
+    afresh = "; to run the new defaults as trial 0, start afresh with a new --study name or --overwrite" if baseline else ""
+    return (
+        f"the {'defaults' if len(changed) > 1 else 'default'} of {', '.join(changed)} changed since study {name!r} "
+        f"began (written back with -w?): a new default is not a new search space, so the study goes on with its "
+        f"trials{afresh}"
+    )
 
 
 def _notes(store: SQLiteStore, resume: Resume, opts: TuneOptions) -> tuple[str, ...]:
@@ -188,7 +237,7 @@ def _code_note(resume: Resume, code: str | None, name: str) -> str:
     )
 
 
-def _complete(store: SQLiteStore, resume: Resume, budget: int, name: str, changed: str) -> TuneResult:
+def _complete(store: SQLiteStore, resume: Resume, budget: int, name: str, edited: tuple[str, ...]) -> TuneResult:
     """The study already holds its -n trials: its stored result, with a note saying how to go on."""
     from .studies import load_study
 
@@ -210,6 +259,6 @@ def _complete(store: SQLiteStore, resume: Resume, budget: int, name: str, change
             f"with --overwrite (the failed trials are kept, archived as {name}@<date and time>) or with a new "
             f"--study name; or raise -n (e.g. -n {counted + 20}) to run more trials in this study."
         )
-    if changed:
-        message += f" Also, {changed}."
+    for note in edited:
+        message += f" Also, {note}."
     return dataclasses.replace(result, stop_reason=StopReason.COMPLETE, notes=(message, *result.notes))

@@ -349,7 +349,10 @@ class SearchSpace:
         nothing that matters did (lines and comments may move).
 
         ``self`` is the earlier space (a stored study's), ``other`` the later one (the
-        cell's): a parameter added or removed, a new distribution, condition or default.
+        cell's): a parameter added or removed, a new distribution or condition.  A new
+        default is not a new space (the values searched are the same: ``--write-back``
+        writes the best values in as defaults, and the study goes on);
+        :meth:`changed_defaults` names them.
         """
         old = {p.name: p for p in self.parameters}
         new = {p.name: p for p in other.parameters}
@@ -360,6 +363,12 @@ class SearchSpace:
             else:
                 changes.append(f"parameter {name!r} ({p.describe()}) is new")
         return changes
+
+    def changed_defaults(self, other: SearchSpace) -> list[str]:
+        """The parameters of both spaces whose default differs in ``other``, in its order
+        (``1`` and ``1.0`` differ: the type of a value is part of it)."""
+        old = {p.name: p for p in self.parameters}
+        return [p.name for p in other.parameters if p.name in old and not same_value(old[p.name].default, p.default)]
 
 
 def _parameter_changes(a: Parameter, b: Parameter) -> list[str]:
@@ -374,6 +383,4 @@ def _parameter_changes(a: Parameter, b: Parameter) -> list[str]:
         was = f"if {a.condition.text}" if a.condition else "unconditional"
         now = f"if {b.condition.text}" if b.condition else "unconditional"
         changes.append(f"the condition of {name} was {was!r}, now {now!r}")
-    if not same_value(a.default, b.default):
-        changes.append(f"the default of {name} was {a.default!r}, now {b.default!r} (trial 0 ran the old one)")
     return changes

@@ -91,7 +91,7 @@ BASE = "x = 0.0  # tune: uniform(-2, 2)\nkind = 'a'  # tune: ['a', 'b']\nv = 1  
         (BASE, []),
         ("# moved\n\n" + BASE, []),
         (BASE.replace("uniform(-2, 2)", "uniform(-3, 2)"), ["x was uniform(-2, 2), now uniform(-3, 2)"]),
-        (BASE.replace("x = 0.0", "x = 1.0"), ["the default of x was 0.0, now 1.0 (trial 0 ran the old one)"]),
+        (BASE.replace("x = 0.0", "x = 1.0"), []),  # a new default is not a new space: changed_defaults
         (BASE.replace(" if kind == 'b'", ""), ["the condition of v was \"if kind == 'b'\", now 'unconditional'"]),
         ("y = 1  # tune: int(0, 3)\n" + BASE, ["parameter 'y' (int(0, 3)) is new"]),
         (BASE.replace("v = 1  # tune: int(1, 3) if kind == 'b'\n", ""),
@@ -102,10 +102,11 @@ def test_diff_says_each_change_in_one_phrase(new, expected):
     assert parse_cell(BASE).space.diff(parse_cell(new).space) == expected
 
 
-def test_a_default_of_another_type_is_a_change():
-    old = parse_cell("x = 1  # tune: [1, 1.0, True]\nx").space
-    new = parse_cell("x = True  # tune: [1, 1.0, True]\nx").space
-    assert old.diff(new) == ["the default of x was 1, now True (trial 0 ran the old one)"]
+def test_changed_defaults_names_them_in_the_cells_order_and_a_type_is_a_change():
+    old = parse_cell("x = 1  # tune: [1, 1.0, True]\ny = 0.5  # tune: uniform(0, 1)\nz = 2  # tune: int(0, 3)\nx").space
+    new = parse_cell("z = 3  # tune: int(0, 3)\nx = True  # tune: [1, 1.0, True]\ny = 0.5  # tune: uniform(0, 1)\nx").space
+    assert old.diff(new) == [] and old.changed_defaults(new) == ["z", "x"]
+    assert old.changed_defaults(old) == []
 
 
 # -- a distribution's rule, and its fix ------------------------------------------------------

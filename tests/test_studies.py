@@ -129,7 +129,6 @@ def test_through_the_magic_with_overwrite(tmp_path, ip):
     [
         (CELL.replace("uniform(-2, 2)", "uniform(-3, 2)"), {}, "x was uniform(-2, 2), now uniform(-3, 2)"),
         (CELL.replace('["a", "b"]', '["a", "b", "c"]'), {}, "kind was choice('a', 'b'), now choice('a', 'b', 'c')"),
-        (CELL.replace("x = 0.0", "x = 1.0"), {}, "the default of x was 0.0, now 1.0"),
         ("y = 1  # tune: int(0, 3)\n" + CELL, {}, "parameter 'y' (int(0, 3)) is new"),
         (CELL.replace('kind = "a" # tune: ["a", "b"]', 'kind = "a"'), {}, "parameter 'kind'"),
         (CELL, {"maximize": True}, "the direction was --minimize, the cell now asks to --maximize"),
@@ -164,6 +163,37 @@ def test_moving_lines_and_comments_is_not_a_change(tmp_path):
     moved = "# a comment\n\n" + CELL
     result = hpmagic.tune(moved, {}, trials=5, study="s", storage=str(path), quiet=True)
     assert len(result.trials) == 5
+
+
+def test_a_changed_default_resumes_the_study_and_says_so(tmp_path):
+    path = tmp_path / "st.sqlite"
+    first = tune(path, 4, seed=0)
+    assert first.trials[0].params == {"x": 0.0, "kind": "a"}
+    edited = CELL.replace("x = 0.0 ", "x = 0.75").replace('kind = "a"', 'kind = "b"')
+    result = hpmagic.tune(edited, {}, trials=6, study="s", storage=str(path), quiet=True, strategy="random")
+    assert [t.number for t in result.trials] == list(range(6))
+    assert result.trials[0].params == {"x": 0.0, "kind": "a"}  # trial 0 ran the old defaults, once
+    assert sum(t.params == {"x": 0.75, "kind": "b"} for t in result.trials) == 0
+    notes = " | ".join(result.notes)
+    assert ("the defaults of x, kind changed since study 's' began (written back with -w?): a new default is not "
+            "a new search space, so the study goes on with its trials") in notes
+    assert "code changed" not in notes  # the defaults are not the code either
+    # A third run with the same (new) defaults: still no note about code, still the same study.
+    again = hpmagic.tune(edited, {}, trials=7, study="s", storage=str(path), quiet=True, strategy="random")
+    assert len(again.trials) == 7 and not any("code changed" in note for note in again.notes)
+    # Another change still counts as code: the defaults do not hide it.
+    other = hpmagic.tune(edited.replace("** 2", "** 4"), {}, trials=8, study="s", storage=str(path), quiet=True)
+    assert any("the cell's code changed" in note and "+ (x - 0.5) ** 4" in note for note in other.notes)
+
+
+def test_a_changed_default_of_a_study_without_baseline_offers_no_trial_0(tmp_path):
+    path = tmp_path / "st.sqlite"
+    tune(path, 3, seed=0, baseline=False)
+    result = hpmagic.tune(CELL.replace("x = 0.0 ", "x = 0.75"), {}, trials=4, study="s", storage=str(path),
+                          quiet=True, baseline=False)
+    assert len(result.trials) == 4
+    assert result.notes[-1] == ("the default of x changed since study 's' began (written back with -w?): a new default "
+                                "is not a new search space, so the study goes on with its trials")
 
 
 # -- reading back ---------------------------------------------------------------------------
