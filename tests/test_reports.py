@@ -33,6 +33,12 @@ from hpmagic import report
 import os, threading, time
 lr = 0.05  # tune: loguniform(1e-3, 1)
 print("worker", os.getpid(), threading.get_ident())
+meet = globals().get("MEET")  # a folder: the first two trials wait for each other there, so they overlap
+if meet:
+    open(os.path.join(meet, f"{os.getpid()}-{threading.get_ident()}-{lr}"), "w").close()
+    deadline = time.monotonic() + 120
+    while len(os.listdir(meet)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
 score = 0.0
 for epoch in range(1, 28):
     score += lr * (1 - score)
@@ -45,10 +51,11 @@ score
 TRIALS = 16
 
 
-def tune(executor=None, **options):
+def tune(executor=None, meet=None, **options):
     options = {"trials": TRIALS, "seed": 0, "maximize": True, "quiet": True, "strategy": "random",
                "prune": "asha", **options}
-    return hpmagic.tune(options.pop("cell", CELL), {}, executor=executor, **options)
+    namespace = {} if meet is None else {"MEET": str(meet)}
+    return hpmagic.tune(options.pop("cell", CELL), namespace, executor=executor, **options)
 
 
 class Spy:
@@ -147,10 +154,10 @@ SERVED = {"dask", "ipyparallel", "process-pool", "loky"}  # the engines whose tr
 
 
 @pytest.mark.parametrize("engine", list(ENGINES))
-def test_a_pruned_search_on_each_engine_is_decided_in_the_kernel(engine, spy):
+def test_a_pruned_search_on_each_engine_is_decided_in_the_kernel(engine, spy, tmp_path):
     with ENGINES[engine]() as where:
         before = _listening()
-        result = tune(**where)
+        result = tune(**where, meet=tmp_path)  # the first two trials start together, however loaded the machine
         after = _listening()
     trials = result.trials
     pruned = [t for t in trials if t.state is TrialState.PRUNED]
