@@ -57,7 +57,10 @@ class TuneMagics(Magics):
                    "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
     @argument_group("objective")
-    @argument("--minimize", action="store_true", help="Lower is better (the default).")
+    @argument("--minimize", action="store_true",
+              help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "
+                   "returns (cross_val_score, .score, *_score: higher; *_error, *_loss: lower), else minimize; the "
+                   "summary's headline says which.")
     @argument("--maximize", action="store_true", help="Higher is better.")
     @argument("--metric", default=None, metavar="NAME",
               help="The objective is key NAME of the dict the cell returns, else the variable NAME after the cell ran.")
