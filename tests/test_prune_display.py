@@ -82,6 +82,11 @@ def _contrast(colour: str, background: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
+def _blend(rgba, alpha: float) -> str:
+    """A colour drawn at ``alpha`` over white, as the eye sees it."""
+    return to_hex([alpha * c + (1 - alpha) for c in to_rgba(rgba)[:3]])
+
+
 def test_each_state_has_its_own_colour_marker_and_label_readable_on_light_and_dark():
     styles = palette.STATE_STYLES
     assert set(styles) == set(TrialState)
@@ -160,7 +165,11 @@ def test_plot_curves_complete_pruned_best_and_rungs():
     groups = _collections(ax)
     assert set(groups) == {"complete", "pruned", "failed", "interrupted"}
     assert len(groups["complete"].get_segments()) == 2 and len(groups["pruned"].get_segments()) == 2
-    assert groups["pruned"].get_alpha() < groups["complete"].get_alpha()  # pruned ones faded
+    pruned, complete = groups["pruned"], groups["complete"]
+    # Pruned curves stay visible: above the complete ones, at least as wide, and their colour as
+    # blended on white keeps WCAG's 3:1 for graphics.
+    assert pruned.get_zorder() > complete.get_zorder() and pruned.get_linewidth()[0] >= complete.get_linewidth()[0]
+    assert _contrast(_blend(pruned.get_edgecolor()[0], pruned.get_alpha()), "#ffffff") >= 3.0
     ends = [line for line in ax.get_lines() if line.get_marker() == "v"]
     assert len(ends) == 1 and to_hex(ends[0].get_color()) == palette.style("pruned").colour
     assert list(zip(ends[0].get_xdata(), ends[0].get_ydata())) == [(1.0, 0.1), (3.0, 0.6)]  # where they stopped
