@@ -188,7 +188,8 @@ def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():
     assert r.best_trial.number == 1 and r.best_estimated.number == 2
     est = r.estimates()
     assert est[1] < 0.93 and abs(est[2] - 0.925) < 0.002  # the noisy one shrunk most
-    assert "estimate: trial 2 is the best estimate" in repr(r) and "result.best_estimated has trial 2" in repr(r)
+    assert "estimate: trial 2 (x=0.2) is likely best once fold noise is taken into account: its estimate" in repr(r)
+    assert "result.best_estimated has trial 2" in repr(r) and "shrunk" not in repr(r) + result_html(r, False)
     assert r.values_to_apply() == {"x": 0.1}  # the applied values stay the best observed trial's
     plain = models(10)
     assert plain.best_estimated == plain.best_trial and summarize(plain).estimate == ""
@@ -207,7 +208,7 @@ def test_other_metrics_warnings_and_a_sortable_table_of_every_trial():
     assert s.warnings == "10 warnings in 1 trial: other 7, ConvergenceWarning 2, UserWarning 1"
     assert "best trial's other metrics: f1 0.85" in repr(r) and "warnings: 10 warnings in 1 trial" in repr(r)
     html = result_html(r, with_plots=False)
-    table = html[html.index("<summary>all 3 trials</summary>"):]
+    table = html[html.index("<summary>All 3 trials</summary>"):]
     assert table.count("<tr>") == 4 and "onclick=" in table and "ValueError: &lt;b&gt;bad&lt;/b&gt;" in table
     assert "<b>bad" not in html
 

@@ -47,7 +47,7 @@ def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp
     assert page.evaluate("getComputedStyle(document.querySelector('.hpmagic-result .scroll')).overflowX") == "auto"
     widths = page.evaluate("Array.from(document.querySelectorAll('img.hpmagic-plot')).map(i => i.getBoundingClientRect().width)")
     assert widths and max(widths) <= 400
-    page.click("summary:has-text('all 30 trials')")
+    page.click("summary:has-text('All 30 trials')")
     table = page.locator(".hpmagic-result table").nth(2)
     header = table.locator("th", has_text="accuracy")
     header.click()
