@@ -248,18 +248,21 @@ def _split_notes(notes: Iterable[str]) -> tuple[str, tuple[str, ...]]:
 
 
 def counts_note(result: TuneResult) -> str:
-    """Why the trials do not add up to the budget (``-n``), or ``""`` when they do: fewer ran
-    (the stop reason says why), interrupted trials (which do not count: a resumed study runs
-    them again), trials still running (in another process sharing the study)."""
+    """Why the trials do not add up to the budget, or ``""`` when they do: fewer ran (the stop
+    reason says why), interrupted trials (they do not count toward it), trials still running
+    (in another process sharing the study).  ``only 38 of the 40 budgeted trials ran (the time
+    limit was reached); the 2 interrupted trials do not count toward the budget (...)``."""
     counted = sum(1 for t in result.trials if t.state.counted)
     interrupted = sum(1 for t in result.trials if t.state is TrialState.INTERRUPTED)
     running = sum(1 for t in result.trials if t.state is TrialState.RUNNING)
+    budget = result.budget if StopReason(result.stop_reason) is not StopReason.MANUAL else 0
     parts = []
-    if result.budget and counted < result.budget and StopReason(result.stop_reason) is not StopReason.MANUAL:
-        parts.append(f"{counted} of the {result.budget} trials of the budget ran: {stop_text(result.stop_reason)}")
+    if budget and counted < budget:
+        parts.append(f"only {counted} of the {budget} budgeted trials ran ({stop_text(result.stop_reason)})")
     if interrupted:
-        which = "the interrupted one does" if interrupted == 1 else f"the {interrupted} interrupted ones do"
-        parts.append(f"{which} not count toward the budget (they were stopped before they ended)")
+        which = "the interrupted trial does" if interrupted == 1 else f"the {interrupted} interrupted trials do"
+        of = f" of {budget}" if budget and counted >= budget else ""
+        parts.append(f"{which} not count toward the budget{of} (stopped before they ended, they have no result)")
     if running:
         parts.append(f"{plural(running, 'trial')} {'was' if running == 1 else 'were'} still running "
                      "when this result was taken")
