@@ -246,7 +246,7 @@ def _contour_axis(ax: Axes, which: str, s: data.Slice) -> None:
             ticks = data.nice_ticks(lo, hi, log=True, integer=s.integer, most=5)
             axis.set_ticks(ticks, [data.tick_label(t, s.integer) for t in ticks])
     elif s.integer:
-        axis.set_major_locator(MaxNLocator(integer=True))
+        axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # whole numbers, even in a narrow view
 
 
 def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str) -> None:
