@@ -380,9 +380,17 @@ def test_the_rule_goes_with_the_pruning_line_and_every_rule_is_known():
               Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=((1.0, 0.2),), pruning={"kind": "curve", "bracket": 0}))
     r = TuneResult(trials, space, direction="maximize", strategy="random", budget=2, notes=(RULE,))
     assert "  pruned: 1 of 2 trials stopped early; 44% of the steps were not run (asha: rungs at steps 1, 3)" in repr(r)
-    never = "asha: the cell never called hpmagic.report(value, step), so nothing could be pruned; report ..."
+    never = "--prune asha: the cell never called hpmagic.report(value, step), so nothing could be pruned; report ..."
     s = summarize(TuneResult(trials[:1], space, notes=(never,)))
     assert s.rule == "" and s.notes == (never,)  # what asks for something stays a note
+
+
+def test_the_short_strategy_line_keeps_the_switches_auto_made():
+    reason = ("auto: gp, because 1 parameter and 40 trials suit Bayesian optimisation; auto switched from gp to de "
+              "at trial 12: proposals took 120 ms, trials 5 ms")
+    r = TuneResult(models(3).trials, models(3).space, strategy="de", strategy_reason=reason, seed=0)
+    assert ("  strategy: de (seed 0), picked by auto because 1 parameter and 40 trials suit Bayesian optimisation; "
+            "auto switched from gp to de at trial 12: proposals took 120 ms, trials 5 ms\n") in repr(r)
 
 
 @pytest.mark.parametrize(("states", "budget", "stop", "said"), [

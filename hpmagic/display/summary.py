@@ -184,9 +184,9 @@ def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
     for ``manual`` (nothing is drawn), the reason said once, without repository paths."""
     detail = f" (seed {seed})" if seed is not None and strategy != "manual" else ""
     reason = _REPO_PATH.sub("", reason)
-    picked = f"auto: {strategy}, because "
-    if reason.startswith(picked):
-        return detail + ", picked by auto because " + reason[len(picked):]
+    picked = re.match(r"auto: \S+, because ", reason)  # the strategy auto started with (it may have switched since)
+    if picked:
+        return detail + ", picked by auto because " + reason[picked.end():]
     return detail + (f": {reason}" if reason else "")
 
 

@@ -59,7 +59,8 @@ def summary_text(s: Summary) -> str:
     headline, the counts, the best parameters against their defaults and the top trials
     first; then the details (the strategy and why, how the search stopped, early stopping,
     how each parameter was treated, the best estimate, notes, warnings, the first failure),
-    shortened: the strategy's reason to its first clause, the rule without its settings."""
+    shortened: the strategy's reason to its first clause (and auto's switches), the rule to
+    its first clause, without its settings."""
     lines = [f"hpmagic: {headline_text(s.headline)}",
              f"  {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}"]
     if s.counts_note:
@@ -86,7 +87,7 @@ def _param_lines(s: Summary) -> list[str]:
 
 
 def _detail_lines(s: Summary) -> list[str]:
-    lines = [f"  strategy: {s.strategy}{_first_clause(s.strategy_detail)}", f"  stopped: {s.stopped}"]
+    lines = [f"  strategy: {s.strategy}{_short_reason(s.strategy_detail)}", f"  stopped: {s.stopped}"]
     if s.pruning is not None:
         rule = f" ({_first_clause(s.rule.split(' (', 1)[0])})" if s.rule else ""
         lines.append(f"  pruned: {s.pruning.text}{rule}")
@@ -107,6 +108,13 @@ def _detail_lines(s: Summary) -> list[str]:
 def _first_clause(text: str) -> str:
     """``text`` up to its first ``"; "``: the reason itself, not what follows it."""
     return text.split("; ", 1)[0]
+
+
+def _short_reason(detail: str) -> str:
+    """The strategy's reason up to its first ``"; "``, with any switch auto made kept (a fact,
+    not a detail): ``(seed 0), picked by auto because ...; auto switched from gp to de at trial 30: ...``."""
+    first, *rest = detail.split("; ")
+    return "; ".join([first, *(clause for clause in rest if clause.startswith("auto switched"))])
 
 
 def _top_line(s: Summary, t: TopRow) -> str:
