@@ -4,6 +4,13 @@ Static output survives saving the notebook and shows on GitHub and nbviewer, whe
 state does not.  The plots are drawn on bare Agg figures (see :mod:`.plots`), so they do not
 depend on the notebook's matplotlib backend.  If drawing fails for any reason the summary is
 still shown, with a note instead of the plots: a display problem must never hide a result.
+
+The summary (:func:`result_html`) is laid out for someone reading it for the first time: the
+headline, one line of counts (and why they do not add up to the budget), the best parameters
+against their defaults, the plots; then, folded in ``<details>`` under plain titles, the top
+trials, every trial, how the search ran (the strategy and why, early stopping and its rule,
+how each parameter was treated, the best estimate), the notes, the warnings and the first
+failure (open when no trial completed).  No widget: it needs no kernel to show.
 """
 
 from __future__ import annotations

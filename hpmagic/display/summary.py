@@ -3,7 +3,11 @@
 :func:`summarize` reads a :class:`~hpmagic.result.TuneResult` and returns a
 :class:`Summary`: plain strings and numbers, already formatted.  The text summary
 (:mod:`.text`, ``repr(result)``) and the HTML summary (:mod:`.html`, ``_repr_html_``)
-both render it, so they can differ in layout but never in what they say.
+both render it, so they can differ in layout but never in what they say.  Both put what a
+newcomer needs first (the headline, the counts, the best parameters against the defaults) and
+the reasoning after it (the strategy's reason, the early-stopping rule, which
+:func:`summarize` takes out of the notes into :attr:`Summary.rule`, the best estimate); the
+words are for users: no repository paths, no statistics without a plain sentence.
 
 The result is duck-typed (anything with a ``TuneResult``'s fields and queries will do), so
 this module does not import :mod:`hpmagic.result`, which imports the display lazily.
