@@ -245,7 +245,7 @@ def test_result_html_holds_the_png_plots():
     pngs = _pngs(html)
     assert len(pngs) == 3 + len(result.space)  # convergence, importance, one slice per parameter, parallel coordinates
     assert all(p.startswith(b"\x89PNG") and len(p) > 2000 for p in pngs)
-    for text in ("vs defaults", "best", "default", "search space", "top trials", "strategy: random", "25 complete",
+    for text in ("vs defaults", "best", "default", "search space", "Top 10 trials", "strategy: random", "25 complete",
                  'alt="convergence"', 'alt="parameter importance"', 'alt="parallel coordinates"'):
         assert text in html, text
 
@@ -325,7 +325,8 @@ def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys
     assert "widget" not in out.lower()
     ip.displayhook(res.result)  # what the terminal prints as the cell's output
     shown = capsys.readouterr().out
-    assert "hpmagic: minimize objective over 15 trials" in shown and "best parameters: x=" in shown
+    assert "hpmagic: best objective" in shown and "\n  minimize objective over 15 trials" in shown
+    assert re.search(r"\n  x +\S+ +0\.5 +uniform\(0, 1\)\n", shown)  # the best value against the default
 
 
 def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():

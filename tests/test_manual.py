@@ -152,7 +152,7 @@ def test_session_runs_through_the_callables_it_is_given():
     assert calls == [(space.defaults(), True)] and seen == [session.result]
     assert "maximize score" in session.widget.children[0].value
     record = session.record_html()
-    assert "1 trial so far" in record and "<table" in record and "all 1 trial" in record
+    assert "1 trial so far" in record and "<table" in record and "The one trial" in record
     session.controls["C"].value = 10.0
     session.button.click()
     assert calls[-1] == (dict(C=10.0, kernel="rbf", n=10, frac=0.5), False) and len(seen) == 2

@@ -201,7 +201,8 @@ def test_the_summary_of_a_tune_cell_says_how_each_parameter_was_treated(ip, caps
         "batch: 4 values, ordinal, log scale; act: 3 choices, categorical; l2: 5 values, ordinal, evenly spaced by rank"
     )
     html = ip.user_ns["res"]._repr_html_()
-    assert "treated as" in html and "6 values, ordinal, log scale" in html and "3 choices, categorical" in html
+    assert "search space, as the strategy treats it: n_units: 6 values, ordinal, log scale;" in html
+    assert "act: 3 choices, categorical" in html
 
 
 # -- when auto should prefer TPE ------------------------------------------------------------------

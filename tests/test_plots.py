@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 
 from hpmagic.cell.parser import parse_cell
 from hpmagic.core import Trial, TrialState
-from hpmagic.display import data
+from hpmagic.display import data, palette
 from hpmagic.errors import OptionError
 from hpmagic.result import TuneResult
 
@@ -152,3 +152,70 @@ def test_plots_of_a_result_without_completed_trials():
         getattr(empty, method)(ax=Figure().add_subplot())
     empty.plot_slices(fig=Figure())
     assert "<img" not in empty._repr_html_()
+
+
+# -- conditional ranges and whole-number ticks -------------------------------------------------
+
+RANGES = """
+kind = "a"    # tune: choice("a", "b")
+units = 3     # tune: int(1, 8) if kind == "b"
+lr = 0.01     # tune: loguniform(1e-4, 1) if kind == "b"
+layers = 2    # tune: int(1, 3)
+width = 64    # tune: logint(16, 512)
+0
+"""
+
+
+def ranges_result(active: int = 1) -> TuneResult:
+    """20 trials; ``units`` and ``lr`` (conditional) applied in the first ``active`` of them only."""
+    space = parse_cell(RANGES).space
+    trials = []
+    for i in range(20):
+        params = {"kind": "a", "layers": 1 + i % 2, "width": 16 * 2 ** (i % 5)}
+        if i < active:
+            params.update(kind="b", units=5, lr=0.03)
+        trials.append(Trial(i, params, TrialState.COMPLETE, value=float(i % 7)))
+    return TuneResult(tuple(trials), space, direction="maximize", strategy="random", budget=20)
+
+
+def _shown(axis, lim) -> list[float]:
+    return [t for t in axis.get_majorticklocs() if lim[0] <= t <= lim[1]]
+
+
+def test_a_conditional_slice_spans_its_range_not_its_one_point():
+    fig = Figure()
+    units, lr = ranges_result().plot_slices(["units", "lr"], ax=fig.subplots(1, 2))
+    fig.canvas.draw()
+    lo, hi = units.get_xlim()
+    assert lo < 1 and 8 < hi < 8.5  # int(1, 8): the whole range, with a little room
+    labels = [t.get_text() for t in units.get_xticklabels()]
+    assert labels[0] == "(inactive)" and labels[1:] == ["2", "4", "6", "8"]
+    assert lr.get_xscale() == "log"
+    lo, hi = lr.get_xlim()
+    assert lo < 1e-4 and 1 < hi < 1.8  # loguniform(1e-4, 1), on its log scale
+    point = next(line for line in lr.get_lines() if line.get_marker() == "o" and line.get_color() != palette.DEFAULTS)
+    assert list(point.get_xdata()) == [0.03]
+
+
+def test_integer_parameters_get_whole_number_ticks_in_slices_parallel_and_contour():
+    r = ranges_result(active=5)
+    fig = Figure()
+    layers, width = r.plot_slices(["layers", "width"], ax=fig.subplots(1, 2))
+    fig.canvas.draw()
+    for ax in (layers, width):
+        ticks = [t for t, label in zip(ax.get_xticks(), ax.get_xticklabels()) if label.get_text() != "(inactive)"]
+        assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks), ticks
+    assert [t.get_text() for t in layers.get_xticklabels()] == ["1", "2", "3"]  # int(1, 3): never 1.5
+    assert data.nice_ticks(2.5, 3.5, integer=True) == [3.0]  # too narrow for two whole numbers: one, not 2.5
+    p = data.parallel(r)
+    for name in ("units", "layers", "width"):
+        labels = p.ticks[p.names.index(name)][1]
+        assert labels and all(label.isdigit() for label in labels), (name, labels)
+    for x, y in (("layers", "units"), ("width", "layers")):
+        fig = Figure()
+        ax = r.plot_contour(x, y, ax=fig.add_subplot())
+        fig.canvas.draw()
+        for axis, lim in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+            shown = _shown(axis, lim)
+            assert shown and all(float(t).is_integer() for t in shown), (x, y, shown)
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["20", "50", "100", "200"]

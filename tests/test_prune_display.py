@@ -82,6 +82,11 @@ def _contrast(colour: str, background: str) -> float:
     return (a + 0.05) / (b + 0.05)
 
 
+def _blend(rgba, alpha: float) -> str:
+    """A colour drawn at ``alpha`` over white, as the eye sees it."""
+    return to_hex([alpha * c + (1 - alpha) for c in to_rgba(rgba)[:3]])
+
+
 def test_each_state_has_its_own_colour_marker_and_label_readable_on_light_and_dark():
     styles = palette.STATE_STYLES
     assert set(styles) == set(TrialState)
@@ -160,7 +165,11 @@ def test_plot_curves_complete_pruned_best_and_rungs():
     groups = _collections(ax)
     assert set(groups) == {"complete", "pruned", "failed", "interrupted"}
     assert len(groups["complete"].get_segments()) == 2 and len(groups["pruned"].get_segments()) == 2
-    assert groups["pruned"].get_alpha() < groups["complete"].get_alpha()  # pruned ones faded
+    pruned, complete = groups["pruned"], groups["complete"]
+    # Pruned curves stay visible: above the complete ones, at least as wide, and their colour as
+    # blended on white keeps WCAG's 3:1 for graphics.
+    assert pruned.get_zorder() > complete.get_zorder() and pruned.get_linewidth()[0] >= complete.get_linewidth()[0]
+    assert _contrast(_blend(pruned.get_edgecolor()[0], pruned.get_alpha()), "#ffffff") >= 3.0
     ends = [line for line in ax.get_lines() if line.get_marker() == "v"]
     assert len(ends) == 1 and to_hex(ends[0].get_color()) == palette.style("pruned").colour
     assert list(zip(ends[0].get_xdata(), ends[0].get_ydata())) == [(1.0, 0.1), (3.0, 0.6)]  # where they stopped
@@ -385,3 +394,118 @@ def test_a_real_pruned_search_through_the_shell_shows_its_curves(ip):
     assert (df["state"] == "pruned").sum() == counts["pruned"]
     assert (df.loc[df["state"] == "pruned", "last_step"] < 27).all() and (df.loc[df["state"] == "complete", "last_step"] == 27).all()
     assert f"{counts['pruned']} of 20 trials stopped early" in repr(result)
+
+
+# -- heavy pruning: the pruned trials in importance, slices and parallel coordinates -------------
+
+HEAVY = parse_cell("x = 0.5  # tune: uniform(0, 1)\nkind = 'a'  # tune: choice('a', 'b')\n"
+                   "width = 4  # tune: int(2, 6) if kind == 'b'\nx").space
+
+
+def heavily_pruned(n: int = 30, complete: int = 3, comparable: bool = True, folds: bool = False) -> TuneResult:
+    """``n`` trials of which the first ``complete`` completed at step 9 and the rest were pruned
+    at step 1 to 3; each reported ``score(step)``, which the complete ones returned at the end
+    (or, not ``comparable``, returned one minus it: an accuracy for a reported loss).  With
+    ``folds``, the reports are 5 folds whose mean is the objective."""
+    import random
+
+    rng = random.Random(3)
+    trials = []
+    for i in range(n):
+        params = HEAVY.defaults() if i == 0 else HEAVY.sample(rng)
+        top = 9 if i < complete else 1 + i % 3
+        score = [round(params["x"] * s / (s + 1), 6) for s in range(1, top + 1)]
+        kind = "fold" if folds else "curve"
+        points = tuple((float(s), v) for s, v in zip(range(1, top + 1), score))
+        if i < complete:
+            value = float(np.mean(score)) if folds else score[-1]
+            trials.append(Trial(i, params, TrialState.COMPLETE, value=value if comparable else 1 - value,
+                                curve=points, pruning={"kind": kind}))
+        else:
+            trials.append(Trial(i, params, TrialState.PRUNED, curve=points, pruning={"kind": kind, "bracket": 0}))
+    return TuneResult(tuple(trials), HEAVY, direction="maximize", strategy="random", budget=n)
+
+
+def _marks(ax) -> dict[str, list]:
+    """The points of each kind a slice drew: complete dots and pruned marks, by colour and marker."""
+    pruned = palette.style("pruned")
+    out: dict[str, list] = {"complete": [], "pruned": [], "inactive pruned": []}
+    for line in ax.get_lines():
+        colour, marker = to_hex(line.get_color()), line.get_marker()
+        if marker == "o" and colour == palette.style("complete").colour:
+            out["complete"] += list(zip(line.get_xdata(), line.get_ydata()))
+        elif marker == pruned.marker:
+            key = "pruned" if colour == pruned.colour else "inactive pruned"
+            out[key] += list(zip(line.get_xdata(), line.get_ydata()))
+    return out
+
+
+def test_with_most_trials_pruned_the_slices_show_them_at_their_last_report():
+    r = heavily_pruned()
+    pts = data.points(r)
+    assert (pts.pruned, pts.caption) == (27, "27 pruned trials shown at their last report")
+    fig = Figure()
+    x_ax, width_ax = r.plot_slices(["x", "width"], ax=fig.subplots(1, 2))
+    marks = _marks(x_ax)
+    assert len(marks["complete"]) == 3 and len(marks["pruned"]) == 27
+    last = {(t.params["x"], t.curve[-1][1]) for t in r.trials if t.state is TrialState.PRUNED}
+    assert set(marks["pruned"]) == last  # each at the value of its last report
+    legend = [t.get_text() for t in x_ax.get_legend().get_texts()]
+    assert legend == ["complete", "pruned (27), at their last report"]
+    w = _marks(width_ax)  # width applies only where kind == 'b': the others sit in the grey strip, still marked
+    pruned_b = sum(1 for t in r.trials if t.state is TrialState.PRUNED and "width" in t.params)
+    assert len(w["pruned"]) == pruned_b and len(w["inactive pruned"]) == 27 - pruned_b
+    fig.savefig(io.BytesIO(), format="png")
+
+
+def test_with_most_trials_pruned_importance_and_parallel_coordinates_use_them():
+    r = heavily_pruned()
+    imp = data.importance(r)
+    assert (imp.trials, imp.pruned) == (30, 27) and list(imp.shares)[0] == "x"
+    ax = plots.plot_importance(r, ax=Figure().add_subplot())
+    assert ax.get_title() == "parameter importance (30 trials:\n27 pruned, at their last report)"
+    p = data.parallel(r)
+    assert len(p.values) == 30 and int(p.pruned.sum()) == 27
+    fig = Figure()
+    ax = plots.plot_parallel(r, ax=fig.add_subplot())
+    dashed = [c for c in ax.collections if isinstance(c, LineCollection) and c.get_linestyle()[0][1] is not None]
+    assert len(dashed) == 1 and len(dashed[0].get_segments()) == 27
+    assert "pruned (27), at their last report" in [t.get_text() for t in ax.get_legend().get_texts()]
+    html = result_html(r)
+    assert ("<p class='muted hpmagic-caption'>27 pruned trials shown at their last report (▼) in parameter importance, "
+            "the slices and parallel coordinates (dashed)") in html
+
+
+def test_pruned_trials_stay_out_when_few_or_when_their_reports_are_not_the_objective():
+    few = heavily_pruned(complete=16)  # 14 of 30 pruned: the complete ones say enough
+    assert data.points(few) == data.Points(few.completed) and "hpmagic-caption" not in result_html(few, False)
+    assert len(_marks(few.plot_slices(["x"], ax=Figure().add_subplot())[0])["pruned"]) == 0
+    other = heavily_pruned(comparable=False)  # a loss reported, an accuracy returned
+    pts = data.points(other)
+    assert pts.pruned == 0 and pts.caption == ("27 pruned trials left out: what the cell reported is not the objective "
+                                               "it returned, so the two cannot be compared")
+    assert data.importance(other).reason == "too few completed trials: 3, at least 8 are needed"
+    assert "27 pruned trials left out" in result_html(other)
+
+
+def test_pruned_folds_stand_in_at_the_mean_of_the_folds_they_ran():
+    r = heavily_pruned(folds=True)
+    pts = data.points(r)
+    assert pts.caption == "27 pruned trials shown at the mean of the folds they ran"
+    by = {t.number: t.value for t in pts.trials}
+    pruned = next(t for t in r.trials if t.state is TrialState.PRUNED and len(t.curve) == 3)
+    assert by[pruned.number] == pytest.approx(np.mean([v for _, v in pruned.curve]))
+
+
+def test_a_real_heavily_pruned_search_shows_its_pruned_trials(ip):
+    cell = PRUNED_CELL.replace("x = 0.5  # tune: uniform(0, 1)\n",
+                               "x = 0.5  # tune: uniform(0, 1)\nlr = 0.01  # tune: loguniform(1e-4, 1)\n")
+    res = run_tune(ip, "-n 30 --maximize --prune asha -s random --seed 1 -q -o found", cell)
+    assert res.success, res.error_in_exec
+    found = ip.user_ns["found"]
+    counts = found.counts()
+    assert counts["pruned"] > counts["complete"] > 0, counts
+    n = counts["pruned"]
+    imp = data.importance(found)
+    assert imp.pruned == n and imp.trials == len(found.trials)
+    assert f"{n} pruned trials shown at their last report (▼)" in found._repr_html_()

@@ -53,7 +53,8 @@ def test_without_prune_curves_are_recorded_and_nothing_stops():
 
 def test_a_cell_that_never_reports_says_so():
     result = tune("x = 0.5  # tune: uniform(0, 1)\nx", trials=5, prune="median")
-    assert any("never called hpmagic.report" in n for n in result.notes)
+    assert any(n.startswith("--prune median: the cell never called hpmagic.report(value, step)") for n in result.notes)
+    assert "note: --prune median: the cell never called" in repr(result)  # a note: it asks for something
     assert all(t.state is TrialState.COMPLETE for t in result.trials)
 
 

@@ -195,7 +195,8 @@ def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():
     assert r.best_trial.number == 1 and r.best_estimated.number == 2
     est = r.estimates()
     assert est[1] < 0.93 and abs(est[2] - 0.925) < 0.002  # the noisy one shrunk most
-    assert "estimate: trial 2 is the best estimate" in repr(r) and "result.best_estimated has trial 2" in repr(r)
+    assert "estimate: trial 2 (x=0.2) is likely best once fold noise is taken into account: its estimate" in repr(r)
+    assert "result.best_estimated has trial 2" in repr(r) and "shrunk" not in repr(r) + result_html(r, False)
     assert r.values_to_apply() == {"x": 0.1}  # the applied values stay the best observed trial's
     plain = models(10)
     assert plain.best_estimated == plain.best_trial and summarize(plain).estimate == ""
@@ -214,7 +215,7 @@ def test_other_metrics_warnings_and_a_sortable_table_of_every_trial():
     assert s.warnings == "10 warnings in 1 trial: other 7, ConvergenceWarning 2, UserWarning 1"
     assert "best trial's other metrics: f1 0.85" in repr(r) and "warnings: 10 warnings in 1 trial" in repr(r)
     html = result_html(r, with_plots=False)
-    table = html[html.index("<summary>all 3 trials</summary>"):]
+    table = html[html.index("<summary>All 3 trials</summary>"):]
     assert table.count("<tr>") == 4 and "onclick=" in table and "ValueError: &lt;b&gt;bad&lt;/b&gt;" in table
     assert "<b>bad" not in html
 
@@ -315,3 +316,113 @@ def test_the_fold_spread_of_a_dict_objective_is_found_by_its_key():
                                                                          "auc_std": 0.1, "auc_n": 2.0})
     named = TuneResult((both,), space, direction="maximize", metric="auc")
     assert named.spread(both) == (0.1, 2)  # --metric auc: its own spread
+
+
+# -- the order a newcomer reads ------------------------------------------------------------
+
+RULE = "asha: rungs at steps 1, 3; the top 1/3 at each rung go on (min_resource=1, eta=3, max_resource=9 learned from trial 0)"
+
+
+def everything() -> TuneResult:
+    """Fold scores (the best estimate another trial than the best observed), a failed trial with
+    warnings, an interrupted one, the rule's note and two others, auto's reason as an older
+    version stored it (with a repository path), a budget of 8 of which 6 counted."""
+    r = folds({0: (0.90, 0.01), 1: (0.93, 0.10), 2: (0.925, 0.005), 3: (0.85, 0.01), 4: (0.88, 0.01)})
+    failed = Trial(5, {"x": 0.7}, TrialState.FAILED, error="Traceback\nValueError: boom",
+                   warnings=("ConvergenceWarning: no", "UserWarning: hm"))
+    stopped = Trial(6, {"x": 0.1}, TrialState.INTERRUPTED)
+    reason = ("auto: tpe, because 1 parameter and 8 trials would suit Bayesian optimisation, but with pruning TPE's "
+              "proposals let the rule stop more trials early for answers as good (measured: docs/design/pruning.md, "
+              "\"Defaults, measured\"); with --prune, TPE ranks each pruned trial by the value it had reached")
+    return TuneResult((*r.trials, failed, stopped), r.space, direction="maximize", strategy="tpe", strategy_reason=reason,
+                      seed=0, elapsed=2.0, budget=8, stop_reason="interrupted",
+                      notes=(RULE, "run the cell with --write-back (-w) to write these values into it as its defaults",
+                             "a second note"))
+
+
+def test_html_reads_headline_parameters_plots_then_the_details_folded():
+    html = result_html(everything())
+    body = html[html.index("<div class='hpmagic-result'>"):]
+    order = [body.index(mark) for mark in ("<h4>best objective", "class='hpmagic-facts", ">parameter</th>",
+                                           "<div class='plots'>", "<details>")]
+    assert order == sorted(order)
+    assert re.findall(r"<details(?: open)?><summary>([^<]*)</summary>", body) == [
+        "Top 5 trials", "All 7 trials", "How the search ran", "Notes (2)", "2 warnings in 1 trial",
+        "First failure (trial 5, x=0.7)"]
+    assert "<details open>" not in body  # all folded: a trial completed
+    folded = body[body.index("<details>"):]
+    for detail in ("strategy: tpe (seed 0), picked by auto because", "stopped: interrupted by the user",
+                   f"early-stopping rule: {RULE}", "estimate: trial 2 (x=0.2) is likely best once fold noise",
+                   "search space, as the strategy treats it: x: continuous", "ConvergenceWarning 1, UserWarning 1"):
+        assert detail in folded and detail not in body[:body.index("<details>")], detail
+    assert "<li>a second note</li>" in folded and f"<li>{RULE}</li>" not in folded  # the rule is not a note
+    assert "treated as" not in body and "docs/design" not in body and ".md" not in body.replace("strategies.md'", "")
+    assert "href='https://github.com/hpmagic/hpmagic/blob/main/docs/guide/strategies.md'" in body  # one docs link
+
+
+def test_the_text_summary_has_the_same_order_and_short_details():
+    lines = repr(everything()).splitlines()
+    assert lines[0] == "hpmagic: best objective 0.93 ± 0.1 (trial 1) vs defaults 0.9: +0.03 better, within the fold spread 0.1"
+    assert lines[1] == "  maximize objective over 7 trials (5 complete, 1 failed, 1 interrupted) in 2.0 s"
+    assert lines[2].startswith("  only 6 of the 8 budgeted trials ran (interrupted by the user")
+    assert lines[3:5] == ["  parameter  best  default  search space", "  x          0.1   0        uniform(0, 1)"]
+    starts = [next(i for i, line in enumerate(lines) if line.startswith(p)) for p in (
+        "  top trials:", "  strategy: ", "  stopped: ", "  search space: ", "  estimate: ", "  note: ", "  warnings: ",
+        "  first failure (trial 5): ValueError: boom")]
+    assert starts == sorted(starts) and starts[0] > 4
+    strategy = lines[starts[1]]  # shortened: the reason's first clause, no path, no pruning internals
+    assert strategy == ("  strategy: tpe (seed 0), picked by auto because 1 parameter and 8 trials would suit Bayesian "
+                        "optimisation, but with pruning TPE's proposals let the rule stop more trials early for answers as good")
+    assert [line for line in lines if line.startswith("  note: ")] == [
+        "  note: run the cell with --write-back (-w) to write these values into it as its defaults", "  note: a second note"]
+
+
+def test_the_rule_goes_with_the_pruning_line_and_every_rule_is_known():
+    from hpmagic.display.summary import PRUNING_RULES
+    from hpmagic.pruning import names
+
+    assert set(names()) - {"auto"} <= set(PRUNING_RULES)  # auto names the rule it makes
+    space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
+    trials = (Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, curve=((1.0, 0.5), (9.0, 0.9)), pruning={"kind": "curve"}),
+              Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=((1.0, 0.2),), pruning={"kind": "curve", "bracket": 0}))
+    r = TuneResult(trials, space, direction="maximize", strategy="random", budget=2, notes=(RULE,))
+    assert "  pruned: 1 of 2 trials stopped early; 44% of the steps were not run (asha: rungs at steps 1, 3)" in repr(r)
+    never = "--prune asha: the cell never called hpmagic.report(value, step), so nothing could be pruned; report ..."
+    s = summarize(TuneResult(trials[:1], space, notes=(never,)))
+    assert s.rule == "" and s.notes == (never,)  # what asks for something stays a note
+
+
+def test_the_short_strategy_line_keeps_the_switches_auto_made():
+    reason = ("auto: gp, because 1 parameter and 40 trials suit Bayesian optimisation; auto switched from gp to de "
+              "at trial 12: proposals took 120 ms, trials 5 ms")
+    r = TuneResult(models(3).trials, models(3).space, strategy="de", strategy_reason=reason, seed=0)
+    assert ("  strategy: de (seed 0), picked by auto because 1 parameter and 40 trials suit Bayesian optimisation; "
+            "auto switched from gp to de at trial 12: proposals took 120 ms, trials 5 ms\n") in repr(r)
+
+
+@pytest.mark.parametrize(("states", "budget", "stop", "said"), [
+    ({}, 10, "budget", ""),
+    ({8: TrialState.INTERRUPTED, 9: TrialState.INTERRUPTED}, 8, "budget",
+     "the 2 interrupted trials do not count toward the budget of 8 (stopped before they ended, they have no result)"),
+    ({}, 12, "timeout", "only 10 of the 12 budgeted trials ran (the time limit was reached)"),
+    ({9: TrialState.RUNNING}, 10, "running",
+     "only 9 of the 10 budgeted trials ran (the study is still running in another process); "
+     "1 trial was still running when this result was taken"),
+    ({}, 40, "manual", ""),
+])
+def test_counts_that_do_not_add_up_say_why(states, budget, stop, said):
+    r = models(10, states=states)
+    r = TuneResult(r.trials, r.space, direction="maximize", budget=budget, stop_reason=stop, strategy="random")
+    assert summarize(r).counts_note == said
+    if said:
+        assert f"\n  {said}\n" in repr(r) and f"<span class='hpmagic-counts-note'>{said}</span>" in result_html(r, False)
+    else:
+        assert "hpmagic-counts-note" not in result_html(r, False)
+
+
+def test_no_trial_completed_opens_the_first_failure():
+    space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
+    r = TuneResult((Trial(0, {"x": 0.5}, TrialState.FAILED, error="Traceback\nZeroDivisionError: boom"),), space, budget=1)
+    html = result_html(r)
+    assert "<h4>no trial completed</h4>" in html and "<details open><summary>First failure (trial 0, x=0.5)</summary>" in html
+    assert "<img" not in html and "The one trial" in html

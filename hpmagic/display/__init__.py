@@ -6,7 +6,8 @@
 - :mod:`.text` -- the text summary (``repr(result)``) and one progress line redrawn in place
   (terminal IPython, plain Python);
 - :mod:`.html` -- the static summary with embedded PNG plots (``TuneResult._repr_html_``);
-- :mod:`.data` and :mod:`.plots` -- numbers extracted from trials, then drawn with matplotlib;
+- :mod:`.data` and :mod:`.plots` -- numbers extracted from trials, then drawn with matplotlib
+  (the slice plots in :mod:`.slices`, parameter importance computed in :mod:`.importance`);
 - :mod:`.palette` -- each trial state's colour, marker and label, for the plots and the HTML;
 - :mod:`.manual` -- the controls and Run button of ``--strategy manual``.
 

@@ -6,6 +6,7 @@ Each function returns small dataclasses of lists/arrays, so the drawing code in
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._format import plural
 from ..cell.report import FOLD
 from ..core import Direction, Trial, TrialState
 from ..errors import OptionError
@@ -23,9 +25,9 @@ if TYPE_CHECKING:
     from ..space import Parameter
     from .importance import Importance
 
-__all__ = ["History", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "slices", "importance",
-           "parallel", "contour", "curves", "axis_kind", "category_label", "finite_range", "nice_ticks", "tick_label",
-           "PARALLEL_INACTIVE"]
+__all__ = ["History", "Points", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "points",
+           "reached", "slices", "importance", "parallel", "contour", "curves", "axis_kind", "axis_range", "category_label",
+           "finite_range", "nice_ticks", "tick_label", "PARALLEL_INACTIVE", "HEAVY_PRUNING"]
 
 INACTIVE = "(inactive)"
 
@@ -52,6 +54,75 @@ class History:
 
 def _ok(result: TuneResult) -> list[Trial]:
     return [t for t in result.trials if t.state is TrialState.COMPLETE and t.value is not None]
+
+
+#: Pruned trials join the plots of the objective against the parameters (slices, parallel
+#: coordinates, importance) when more than this share of the complete and pruned trials were pruned.
+HEAVY_PRUNING = 0.5
+
+
+@dataclass(frozen=True)
+class Points:
+    """The trials drawn against the parameters: the complete ones and, when most trials were
+    pruned and what they reported is comparable with the objective, the pruned ones, each a
+    copy whose ``value`` is the value it had reached (see :func:`points`).
+
+    ``pruned`` counts those stand-ins; ``caption`` says what was drawn ("27 pruned trials shown
+    at their last report") or why the pruned trials were left out; ``""`` when nothing is to say.
+    """
+
+    trials: list[Trial]
+    pruned: int = 0
+    caption: str = ""
+    how: str = ""  # where a pruned trial is drawn: "at their last report", "at the mean of the folds they ran"
+
+
+def reached(trial: Trial, folds: bool) -> float:
+    """The value ``trial`` had reached by its last report: its last reported value, or the mean
+    of the folds it ran when its reports are the folds of ``hpmagic.cross_val_score`` (whose
+    objective is their mean)."""
+    values = [v for _, v in trial.curve]
+    return float(np.mean(values)) if folds else float(values[-1])
+
+
+def _comparable(result: TuneResult) -> bool | None:
+    """Whether the reports are the objective's own: every complete trial that reported ended on
+    its objective (its last report, or the mean of its folds, equal to its value).  ``False``
+    for a curve, ``True`` for the folds of ``hpmagic.cross_val_score``, ``None`` when they are
+    not comparable (or no complete trial reported)."""
+    reported = [t for t in result.trials if t.curve]
+    kinds = {t.pruning.get("kind") for t in reported}
+    folds = kinds == {FOLD}
+    done = [t for t in _ok(result) if t.curve]
+    if not done or (FOLD in kinds and not folds):
+        return None
+    same = all(math.isclose(reached(t, folds), float(t.value or 0.0), rel_tol=1e-6, abs_tol=1e-12) for t in done)
+    return folds if same else None
+
+
+def points(result: TuneResult) -> Points:
+    """The trials the slices, parallel coordinates and importance draw (see :class:`Points`).
+
+    The rule: when more than :data:`HEAVY_PRUNING` of the complete and pruned trials were
+    pruned, the plots would show only the few that completed; so each pruned trial that
+    reported is drawn at the value it had reached by its last report, provided the reports
+    are the objective's own: every complete trial that reported ended on its objective (its
+    last report equal to its value; for ``hpmagic.cross_val_score``, the mean of its folds).
+    Otherwise (a cell that reports a loss and returns an accuracy, say) they are left out,
+    and the caption says so.
+    """
+    done = _ok(result)
+    pruned = [t for t in result.trials if t.state is TrialState.PRUNED]
+    if not pruned or len(pruned) <= HEAVY_PRUNING * (len(done) + len(pruned)):
+        return Points(done)
+    folds = _comparable(result)
+    if folds is None:
+        return Points(done, caption=f"{plural(len(pruned), 'pruned trial')} left out: what the cell reported is not "
+                                    f"the objective it returned, so the two cannot be compared")
+    stand = [dataclasses.replace(t, value=reached(t, folds)) for t in pruned if t.curve]
+    stand = [t for t in stand if math.isfinite(float(t.value or 0.0))]
+    how = "at the mean of the folds they ran" if folds else "at their last report"
+    return Points(done + stand, len(stand), f"{plural(len(stand), 'pruned trial')} shown {how}" if stand else "", how)
 
 
 def history(result: TuneResult) -> History:
@@ -113,6 +184,9 @@ class Slice:
     inactive_y: np.ndarray = field(default_factory=lambda: np.array([]))  # trials where it was inactive
     conditional: bool = False
     integer: bool = False  # int and logint parameters: whole-number ticks
+    pruned: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))  # per x: a pruned trial's stand-in
+    inactive_pruned: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))  # per inactive_y
+    bounds: tuple[float, float] | None = None  # numeric: the axis's range in data units (see axis_range)
 
 
 def category_label(value: Any) -> str:
@@ -121,18 +195,42 @@ def category_label(value: Any) -> str:
 
 
 def slices(result: TuneResult, names: list[str] | None = None) -> list[Slice]:
-    """One :class:`Slice` per parameter (all of them, or ``names`` in that order)."""
-    done = _ok(result)
+    """One :class:`Slice` per parameter (all of them, or ``names`` in that order), over the
+    trials of :func:`points` (the pruned ones among them marked in ``pruned``)."""
+    done = points(result).trials
     params = [result.space[n] for n in names] if names else list(result.space)
     out = []
     for p in params:
         active = [t for t in done if p.name in t.params]
-        inactive = np.array([t.value for t in done if p.name not in t.params], dtype=float)
+        inactive = [t for t in done if p.name not in t.params]
         x = [t.params[p.name] for t in active]
-        y = np.array([t.value for t in active], dtype=float)
-        out.append(_slice(p, x, y, inactive_y=inactive, conditional=p.condition is not None,
-                          integer=isinstance(p.distribution, Int)))
+        s = _slice(p, x, np.array([t.value for t in active], dtype=float),
+                   inactive_y=np.array([t.value for t in inactive], dtype=float), conditional=p.condition is not None,
+                   integer=isinstance(p.distribution, Int), pruned=_is_pruned(active), inactive_pruned=_is_pruned(inactive))
+        if s.kind != "categorical":
+            s.bounds = axis_range(p, x)
+        out.append(s)
     return out
+
+
+def _is_pruned(trials: list[Trial]) -> np.ndarray:
+    return np.array([t.state is TrialState.PRUNED for t in trials], dtype=bool)
+
+
+def axis_range(param: Parameter, values: Sequence[Any] = ()) -> tuple[float, float]:
+    """A numeric parameter's axis in data units: its distribution's bounds (``low`` and
+    ``high``), widened to any value outside them (a default may lie outside); the observed
+    range where the distribution has no bounds (``normal``).  Never empty: one value gets
+    a range around it (a factor of ten each way on a log axis)."""
+    dist = param.distribution
+    arr = np.array(values, dtype=float)
+    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
+    lo, hi = (float(low), float(high)) if low is not None and high is not None else finite_range(arr)
+    if len(arr) and np.isfinite(arr).all():
+        lo, hi = min(lo, float(arr.min())), max(hi, float(arr.max()))
+    if hi > lo:
+        return lo, hi
+    return (lo / 10, hi * 10) if dist.log and lo > 0 else (lo - 0.5, hi + 0.5)
 
 
 def _slice(p: Parameter, x: list[Any], y: np.ndarray, **extra: Any) -> Slice:
@@ -156,11 +254,11 @@ def _encode(param: Parameter, values: list[Any]) -> np.ndarray:
 
 def importance(result: TuneResult) -> Importance:
     """Each parameter's share of the objective's variance, with its spread: the functional
-    ANOVA of :mod:`.importance` over the result's completed trials (``reason`` says why it
-    is empty)."""
+    ANOVA of :mod:`.importance` over the trials of :func:`points` (``reason`` says why it is
+    empty, ``pruned`` how many pruned trials stood in)."""
     from .importance import importance as fanova
 
-    return fanova(result.space, result.trials)
+    return fanova(result.space, points(result).trials)
 
 
 #: Where a parallel-coordinates line crosses the axis of a parameter that did not apply: below
@@ -179,25 +277,20 @@ class Parallel:
     ticks: list[tuple[list[float], list[str]]]  # per axis: positions and labels
     best_row: int | None
     inactive: list[bool] = field(default_factory=list)  # per axis: some trial passes at "inactive"
+    pruned: np.ndarray = field(default_factory=lambda: np.array([], dtype=bool))  # per row: a pruned trial's stand-in
 
 
-def _bounds(param: Parameter, enc: np.ndarray) -> tuple[float, float]:
-    """An axis's range on the natural scale: the distribution's bounds, else what was observed."""
-    dist = param.distribution
-    low, high = getattr(dist, "low", None), getattr(dist, "high", None)
-    if low is not None and high is not None:
-        lo, hi = (float(np.log10(low)), float(np.log10(high))) if dist.log else (float(low), float(high))
-    else:
-        lo, hi = finite_range(enc)
-    if len(enc):
-        lo, hi = min(lo, float(enc.min())), max(hi, float(enc.max()))
-    return (lo, hi) if hi > lo else (lo - 0.5, hi + 0.5)
+def _bounds(param: Parameter, values: list[Any]) -> tuple[float, float]:
+    """An axis's range on the natural scale (log10 for log parameters): see :func:`axis_range`."""
+    lo, hi = axis_range(param, values)
+    return (float(np.log10(lo)), float(np.log10(hi))) if param.distribution.log else (lo, hi)
 
 
 def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, most: int = 6) -> list[float]:
     """Round tick values between ``lo`` and ``hi`` (data units): multiples of 1, 2 or 5 times a
     power of ten, at most ``most`` of them; whole numbers only when ``integer``; on a log scale
-    1-2-5 steps within each decade (1 only, when that is too many).  Never fewer than two."""
+    1-2-5 steps within each decade (1 only, when that is too many).  Never fewer than two, but
+    on an integer axis narrower than one step, the whole numbers within it."""
     lo, hi = lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9  # bounds that went through log10 and back
     if log:
         k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
@@ -217,8 +310,16 @@ def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, m
             continue
         ticks = [float(v) for v in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)]
         if len(ticks) <= most:
-            return [round(t, 12) for t in ticks] if len(ticks) >= 2 else [lo, hi]
-    return [lo, hi]
+            return [round(t, 12) for t in ticks] if len(ticks) >= 2 else _ends(lo, hi, integer)
+    return _ends(lo, hi, integer)
+
+
+def _ends(lo: float, hi: float, integer: bool) -> list[float]:
+    """Ticks for a range too narrow for round steps: its ends, or the whole numbers in it (the
+    middle one rounded when it holds none): never a fraction on an integer axis."""
+    if not integer:
+        return [lo, hi]
+    return [float(v) for v in range(math.ceil(lo), math.floor(hi) + 1)] or [float(round((lo + hi) / 2))]
 
 
 def tick_label(value: float, integer: bool = False) -> str:
@@ -230,8 +331,9 @@ def tick_label(value: float, integer: bool = False) -> str:
 
 
 def parallel(result: TuneResult) -> Parallel:
-    """Every completed trial's coordinates on one [0, 1] axis per parameter, with tick labels."""
-    done = _ok(result)
+    """The coordinates of the trials of :func:`points` on one [0, 1] axis per parameter (each
+    numeric one spanning :func:`axis_range`), with tick labels."""
+    done = points(result).trials
     params = list(result.space)
     coords = np.full((len(done), len(params)), PARALLEL_INACTIVE)
     ticks, inactive = [], []
@@ -245,8 +347,9 @@ def parallel(result: TuneResult) -> Parallel:
             for i in idx:
                 coords[i, j] = (dist.index(done[i].params[p.name]) + 0.5) / n
             continue
-        enc = _encode(p, [done[i].params[p.name] for i in idx]) if idx else np.array([])
-        lo, hi = _bounds(p, enc)
+        observed = [done[i].params[p.name] for i in idx]
+        enc = _encode(p, observed) if idx else np.array([])
+        lo, hi = _bounds(p, observed)
         coords[idx, j] = (enc - lo) / (hi - lo)
         integer = isinstance(dist, Int)
         natural = nice_ticks(10**lo, 10**hi, log=True, integer=integer) if dist.log else nice_ticks(lo, hi, integer=integer)
@@ -255,7 +358,7 @@ def parallel(result: TuneResult) -> Parallel:
     values = np.array([t.value for t in done], dtype=float)
     best = result.best_trial
     best_row = next((i for i, t in enumerate(done) if best is not None and t.number == best.number), None)
-    return Parallel([p.name for p in params], coords, values, ticks, best_row, inactive)
+    return Parallel([p.name for p in params], coords, values, ticks, best_row, inactive, _is_pruned(done))
 
 
 def contour(result: TuneResult, x: str, y: str) -> tuple[Slice, Slice, np.ndarray]:
@@ -265,7 +368,8 @@ def contour(result: TuneResult, x: str, y: str) -> tuple[Slice, Slice, np.ndarra
             raise OptionError(f"{name!r} is not a tuned parameter; the parameters are {', '.join(result.space.names)}")
     done = [t for t in _ok(result) if x in t.params and y in t.params]
     values = np.array([t.value for t in done], dtype=float)
-    sx, sy = (_slice(result.space[name], [t.params[name] for t in done], values) for name in (x, y))
+    sx, sy = (_slice(result.space[name], [t.params[name] for t in done], values,
+                     integer=isinstance(result.space[name].distribution, Int)) for name in (x, y))
     return sx, sy, values
 
 

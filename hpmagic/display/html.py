@@ -4,6 +4,13 @@ Static output survives saving the notebook and shows on GitHub and nbviewer, whe
 state does not.  The plots are drawn on bare Agg figures (see :mod:`.plots`), so they do not
 depend on the notebook's matplotlib backend.  If drawing fails for any reason the summary is
 still shown, with a note instead of the plots: a display problem must never hide a result.
+
+The summary (:func:`result_html`) is laid out for someone reading it for the first time: the
+headline, one line of counts (and why they do not add up to the budget), the best parameters
+against their defaults, the plots; then, folded in ``<details>`` under plain titles, the top
+trials, every trial, how the search ran (the strategy and why, early stopping and its rule,
+how each parameter was treated, the best estimate), the notes, the warnings and the first
+failure (open when no trial completed).  No widget: it needs no kernel to show.
 """
 
 from __future__ import annotations
@@ -38,6 +45,9 @@ _CSS_TEMPLATE = """<style>
 .hpmagic-result .loss {color: {loss}; font-weight: 600}
 .hpmagic-result .muted {color: {muted}}
 .hpmagic-result .plots {display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start}
+.hpmagic-result .hpmagic-facts {margin: 0 0 0.4em 0}
+.hpmagic-result details {margin: 0.25em 0}
+.hpmagic-result summary {cursor: pointer; font-weight: 600}
 .hpmagic-result img {max-width: 100%; height: auto}
 {dark_plots}
 {states}
@@ -125,29 +135,64 @@ def _counts(s: Summary) -> str:
 
 
 def _facts(s: Summary) -> str:
-    items = [
-        f"{escape(s.direction)} {escape(s.metric)}",
-        f"{escape(plural(s.trials, 'trial'))} ({_counts(s)}) in {escape(s.elapsed)}",
-        f"strategy: {escape((s.strategy or '?') + s.strategy_detail)}",
-        f"stopped: {escape(s.stopped)}",
-    ]
-    if s.pruning is not None:
-        items.append(f"<span class='state-pruned'>pruned</span>: {escape(s.pruning.text)}")
-    if s.error:
-        items.append(f"error: {escape(s.error)}")
-    items += [f"note: {escape(n)}" for n in s.notes]
-    if s.warnings:
-        items.append(f"warnings: {escape(s.warnings)} <span class='muted'>(each trial's in result.trials[i].warnings)</span>")
-    if s.estimate:
-        items.append(f"estimate: {escape(s.estimate)}")
-    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+    """Under the headline: the direction, the trials by state and the time; why the counts do
+    not add up to the budget, when they do not; the search's own error."""
+    line = (f"{escape(s.direction)} {escape(s.metric)} · {escape(plural(s.trials, 'trial'))} ({_counts(s)}) "
+            f"in {escape(s.elapsed)}")
+    if s.counts_note:
+        line += f"<br><span class='hpmagic-counts-note'>{escape(s.counts_note)}</span>"
+    error = f"<p class='loss'>error: {escape(s.error)}</p>" if s.error else ""
+    return f"<p class='hpmagic-facts muted'>{line}</p>{error}"
 
 
 def _params_table(s: Summary) -> str:
+    """The best parameters against their defaults, and each one's search space."""
     if not s.param_rows:
         return ""
-    rows = [[r.name, r.best, r.default, r.space, r.treatment] for r in s.param_rows]
-    return _table(["parameter", "best", "default", "search space", "treated as"], rows)
+    rows = [[r.name, r.best, r.default, r.space] for r in s.param_rows]
+    return _table(["parameter", "best", "default", "search space"], rows)
+
+
+def _details(title: str, body: str, open_: bool = False) -> str:
+    return f"<details{' open' if open_ else ''}><summary>{escape(title)}</summary>{body}</details>"
+
+
+#: Where the strategies and how ``auto`` picks one are explained (the one link in the summary).
+STRATEGIES_GUIDE = "https://github.com/hpmagic/hpmagic/blob/main/docs/guide/strategies.md"
+
+
+def _how_it_ran(s: Summary) -> str:
+    """The reasoning, one click away: the strategy and why, how the search stopped, early
+    stopping and its rule, how each parameter was treated, the best estimate."""
+    items = [f"strategy: {escape((s.strategy or '?') + s.strategy_detail)}"]
+    if "picked by auto" in s.strategy_detail:
+        items[0] += f" <span class='muted'>(<a href='{STRATEGIES_GUIDE}' target='_blank'>how auto picks</a>)</span>"
+    items.append(f"stopped: {escape(s.stopped)}")
+    if s.pruning is not None:
+        items.append(f"<span class='state-pruned'>pruned</span>: {escape(s.pruning.text)}")
+    if s.rule:
+        items.append(f"early-stopping rule: {escape(s.rule)}")
+    if s.param_rows:
+        items.append("search space, as the strategy treats it: "
+                     + "; ".join(f"{escape(r.name)}: {escape(r.treatment)}" for r in s.param_rows))
+    if s.estimate:
+        items.append(f"estimate: {escape(s.estimate)}")
+    return _details("How the search ran", "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
+
+
+def _notes(s: Summary) -> str:
+    if not s.notes:
+        return ""
+    return _details(f"Notes ({len(s.notes)})", "<ul>" + "".join(f"<li>{escape(n)}</li>" for n in s.notes) + "</ul>")
+
+
+def _warnings(s: Summary) -> str:
+    """``12 warnings in 5 trials`` as the title, the count by category inside."""
+    if not s.warnings:
+        return ""
+    title, _, kinds = s.warnings.partition(": ")
+    return _details(title[0].upper() + title[1:], f"<p>{escape(kinds)} <span class='muted'>(each trial's in "
+                                                  "result.trials[i].warnings)</span></p>")
 
 
 def _top_table(s: Summary) -> str:
@@ -161,7 +206,7 @@ def _top_table(s: Summary) -> str:
               *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
     note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
             "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
-    return "<details open><summary>top trials</summary>" + _table(header, rows) + note + "</details>"
+    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows) + note)
 
 
 def _all_trials(s: Summary) -> str:
@@ -174,16 +219,17 @@ def _all_trials(s: Summary) -> str:
     header = ["trial", "state", s.metric, *(["±"] if spread else []), "time", *s.param_names, *s.metric_names,
               "warnings", "error"]
     cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
-    return (f"<details><summary>all {escape(plural(s.trials, 'trial'))}{escape(cut)}</summary>"
-            + _table(header, rows, sortable=True) + "</details>")
+    title = f"All {plural(s.trials, 'trial')}" if s.trials > 1 else "The one trial"
+    return _details(title + cut, _table(header, rows, sortable=True))
 
 
 def _failure(s: Summary) -> str:
+    """The first failure's traceback; open when no trial completed (then it is the news)."""
     f = s.failure
     if f is None:
         return ""
-    return (f"<details><summary>first failure (trial {f.number}, "
-            f"{escape(f.params)})</summary><pre>{escape(f.error)}</pre></details>")
+    return _details(f"First failure (trial {f.number}, {f.params})", f"<pre>{escape(f.error)}</pre>",
+                    open_=s.headline.best is None)
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -210,7 +256,20 @@ def plots_html(result: TuneResult) -> str:
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
-    return "<div class='plots'>" + "".join(imgs) + "</div>"
+    return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)
+
+
+def _plots_caption(result: TuneResult) -> str:
+    """What the plots of the objective against the parameters drew, when most trials were
+    pruned: ``27 pruned trials shown at their last report (▼) in ...`` (or why they were left out)."""
+    from . import data
+
+    points = data.points(result)
+    if not points.caption:
+        return ""
+    where = (" (▼) in parameter importance, the slices and parallel coordinates (dashed): most trials were pruned, "
+             "and the complete ones alone would say little" if points.pruned else "")
+    return f"<p class='muted hpmagic-caption'>{escape(points.caption + where)}.</p>"
 
 
 def result_html(result: TuneResult, with_plots: bool = True) -> str:
@@ -222,9 +281,11 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
             plots = plots_html(result)
         except Exception as exc:  # noqa: BLE001 - never let a plot hide the result
             plots = f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
+    # A newcomer's order: the headline, the best parameters against the defaults, the plots;
+    # the tables and the reasoning folded into <details> below them.
     return (
-        f"{_CSS}<div class='hpmagic-result'>{_headline(s.headline)}"
-        f"{_facts(s)}{_params_table(s)}{_top_table(s)}{_all_trials(s)}{_failure(s)}{plots}</div>"
+        f"{_CSS}<div class='hpmagic-result'>{_headline(s.headline)}{_facts(s)}{_params_table(s)}{plots}"
+        f"{_top_table(s)}{_all_trials(s)}{_how_it_ran(s)}{_notes(s)}{_warnings(s)}{_failure(s)}</div>"
     )
 
 

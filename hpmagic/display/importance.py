@@ -1,9 +1,10 @@
 """Parameter importance: a functional ANOVA over a random forest fitted to the trials.
 
 :func:`importance` fits a :class:`sklearn.ensemble.RandomForestRegressor` to the completed
-trials (each parameter on its unit scale, so log parameters on their log axis and choices by
-their index; ``-1`` where a conditional parameter was inactive, a value of its own that a tree
-can split off) and decomposes each tree's predictions the way functional ANOVA does: the
+trials (and, when most trials were pruned, to the pruned ones at the value they had reached:
+see :func:`hpmagic.display.data.points`), each parameter on its unit scale (log parameters on
+their log axis, choices by their index; ``-1`` where a conditional parameter was inactive, a
+value of its own that a tree can split off), and decomposes each tree's predictions the way functional ANOVA does: the
 *main effect* of a parameter is how much the tree's prediction, averaged over the observed
 configurations, varies when that parameter alone is set to each of its observed values.  Its
 share is that variance over the variance of the tree's predictions on the trials.
@@ -51,6 +52,8 @@ VALUES = 8
 #: of a long search stays quick; ``Importance.trials`` says how many were used.
 MAX_TRIALS = 2000
 INACTIVE = -1.0
+#: The states of the trials the forest is fitted to (pruned ones only with a value: see :func:`importance`).
+_USED = (TrialState.COMPLETE, TrialState.PRUNED)
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class Importance:
     interactions: float = 0.0
     trials: int = 0
     reason: str = ""
+    pruned: int = 0  # how many of ``trials`` were pruned ones, at the value they had reached
 
     def __bool__(self) -> bool:
         return bool(self.shares)
@@ -70,27 +74,34 @@ class Importance:
 
 def _why_not(space: SearchSpace, done: list[Trial]) -> str:
     y = np.array([t.value for t in done], dtype=float)
+    what = "trial" if any(t.state is TrialState.PRUNED for t in done) else "completed trial"
     if len(space) == 0:
         return "no tuned parameters"
     if len(space) == 1:
         return f"only one parameter ({space.names[0]}): nothing to rank it against"
     if len(done) < MIN_TRIALS:
-        return f"too few completed trials: {len(done)}, at least {MIN_TRIALS} are needed"
+        return f"too few {what}s: {len(done)}, at least {MIN_TRIALS} are needed"
     if not np.ptp(y) > 0:
-        return f"every completed trial has the same value ({y[0]:.4g})"
+        return f"every {what} has the same value ({y[0]:.4g})"
     if not any(len({repr(t.params.get(p.name)) for t in done}) > 1 for p in space):
-        return "every completed trial has the same parameters"
+        return f"every {what} has the same parameters"
     return ""
 
 
 def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Importance:
     """The functional-ANOVA importance of each parameter of ``space`` over ``trials`` (see the
-    module's docstring); seeded with ``seed``, so the same trials give the same shares."""
-    done = sorted((t for t in trials if t.state is TrialState.COMPLETE and t.value is not None
-                   and np.isfinite(t.value)), key=lambda t: t.number)
+    module's docstring); seeded with ``seed``, so the same trials give the same shares.
+
+    The complete trials count, and pruned ones that carry a value: the stand-ins of
+    :func:`hpmagic.display.data.points`, at the value they had reached (a pruned trial as
+    recorded has none); :attr:`Importance.pruned` says how many of those were used.
+    """
+    done = sorted((t for t in trials if t.state in _USED and t.value is not None and np.isfinite(t.value)),
+                  key=lambda t: t.number)
     reason = _why_not(space, done)
     if reason:
         return Importance(trials=len(done), reason=reason)
+    pruned = sum(1 for t in done if t.state is TrialState.PRUNED)
     from sklearn.ensemble import RandomForestRegressor
 
     rng = np.random.default_rng(seed)
@@ -120,7 +131,7 @@ def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Im
     order = np.argsort(-mean, kind="stable")
     names = space.names
     return Importance({names[j]: float(mean[j]) for j in order}, {names[j]: float(std[j]) for j in order},
-                      interactions=float(max(0.0, 1.0 - mean.sum())), trials=len(done))
+                      interactions=float(max(0.0, 1.0 - mean.sum())), trials=len(done), pruned=pruned)
 
 
 def _encode(space: SearchSpace, configs: list[dict[str, Any]]) -> np.ndarray:
@@ -198,8 +209,10 @@ def _rebuild(space: SearchSpace, config: dict[str, Any], name: str, value: Any, 
 
 
 def describe(result: Importance) -> str:
-    """One line for the summary: ``x 0.62 ± 0.04, kind 0.21 ± 0.03 (main effects of 24 trials)``."""
+    """One line: ``x 0.62 ± 0.04, kind 0.21 ± 0.03 (main effects over 24 trials)``, with ``, 20
+    of them pruned, at the value they had reached`` when pruned trials stood in."""
     if not result:
         return result.reason
     parts = [f"{name} {share:.2f} ± {result.spread[name]:.2f}" for name, share in result.shares.items()]
-    return ", ".join(parts) + f" (main effects over {plural(result.trials, 'trial')})"
+    pruned = f", {result.pruned} of them pruned, at the value they had reached" if result.pruned else ""
+    return ", ".join(parts) + f" (main effects over {plural(result.trials, 'trial')}{pruned})"

@@ -9,15 +9,15 @@ static summary embeds: it does not depend on the notebook's matplotlib backend.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from .._format import plural
 from ..core import Direction, TrialState
-from ..errors import OptionError
 from . import data, palette
+from .slices import plot_slices
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -85,99 +85,6 @@ def plot_history(result: TuneResult, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def _draw_slice(ax: Axes, s: data.Slice, result: TuneResult, rng: np.random.Generator) -> None:
-    if s.kind == "categorical":
-        n = len(s.categories)
-        labels = list(s.categories)
-        if s.codes is not None and len(s.codes):
-            ax.plot(s.codes + rng.uniform(-0.18, 0.18, len(s.codes)), s.y, "o", ms=3.5, color=POINT, alpha=0.6)
-        if s.conditional:
-            labels.append(data.INACTIVE)
-            ax.axvspan(n - 0.45, n + 0.45, color=GREY, alpha=0.15, lw=0)
-            if len(s.inactive_y):
-                ax.plot(n + rng.uniform(-0.18, 0.18, len(s.inactive_y)), s.inactive_y, "o", ms=3.5, color=GREY, alpha=0.6)
-        ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
-        ax.set_xlim(-0.6, len(labels) - 0.4)
-    else:
-        _draw_numeric_slice(ax, s, rng)
-    best = result.best_trial
-    if best is not None and best.value is not None and s.name in best.params:
-        v = best.params[s.name]
-        x = s.categories.index(data.category_label(v)) if s.kind == "categorical" else v
-        ax.plot([x], [best.value], "*", ms=11, color=BEST)
-    ax.set_xlabel(s.name + (" (log)" if s.kind == "log" else ""))
-
-
-#: The share of a numeric slice's width kept on its left for the trials where the parameter
-#: was inactive (a shaded strip with an "inactive" tick).
-STRIP = 0.2
-
-
-def _draw_numeric_slice(ax: Axes, s: data.Slice, rng: np.random.Generator) -> None:
-    """The trials along a numeric parameter (round ticks: whole numbers for integers, 1-2-5
-    steps on log axes, no minor labels) and, left of them, a strip for those where it was
-    inactive."""
-    from matplotlib.ticker import NullFormatter
-
-    x = np.asarray(s.x, dtype=float)
-    log = s.kind == "log"
-    enc = np.log10(x) if log and len(x) else x
-    lo, hi = data.finite_range(enc)
-    if not hi > lo:
-        lo, hi = lo - 0.5, hi + 0.5
-    if len(s.y):
-        ax.plot(x, s.y, "o", ms=3.5, color=POINT, alpha=0.6)
-    if log:
-        ax.set_xscale("log")
-        ax.xaxis.set_minor_formatter(NullFormatter())
-    ticks = data.nice_ticks(10**lo if log else lo, 10**hi if log else hi, log=log, integer=s.integer, most=5)
-    labels = [data.tick_label(t, s.integer) for t in ticks]
-    pad = 0.06 * (hi - lo)
-    left = lo - pad
-    if s.conditional and len(s.inactive_y):
-        width = (hi - left + pad) * STRIP / (1 - STRIP)
-        a, b, mid = left - width, left - 0.15 * width, left - 0.575 * width
-        ax.axvspan(10**a if log else a, 10**b if log else b, color=GREY, alpha=0.15, lw=0)
-        jitter = mid + rng.uniform(-0.25, 0.25, len(s.inactive_y)) * width
-        ax.plot(10**jitter if log else jitter, s.inactive_y, "o", ms=3.5, color=GREY, alpha=0.7)
-        ticks, labels, left = [10**mid if log else mid, *ticks], [data.INACTIVE, *labels], a - 0.02 * width
-    ax.set_xticks(ticks, labels)
-    ax.set_xlim(10**left if log else left, 10 ** (hi + pad) if log else hi + pad)
-
-
-def plot_slices(result: TuneResult, params: list[str] | None = None, *,
-                ax: Axes | Sequence[Axes] | None = None, fig: Figure | None = None) -> list[Axes]:
-    """The objective against each parameter: log axes for log parameters, strips for choices,
-    and the trials where a conditional parameter was inactive set apart in grey.
-
-    ``ax`` is one Axes per parameter (a sequence, or a single Axes for one parameter);
-    ``fig`` a figure to fill with a grid of them.  Returns the list of Axes.
-    """
-    s_list = data.slices(result, params)
-    n = len(s_list)
-    if ax is not None:
-        axes: list[Axes] = list(np.asarray(ax, dtype=object).ravel())
-        if len(axes) != n:
-            raise OptionError(f"plot_slices needs one Axes per parameter ({n}), but got {len(axes)}")
-    else:
-        cols = min(n, 3)
-        rows = -(-n // cols)
-        if fig is None:
-            import matplotlib.pyplot as plt
-
-            fig = plt.figure(figsize=(4.2 * cols, 3.0 * rows), layout="constrained")
-        axes = list(np.atleast_1d(fig.subplots(rows, cols, sharey=True, squeeze=False)).ravel())
-        for extra in axes[n:]:
-            extra.set_visible(False)
-        axes = axes[:n]
-    rng = np.random.default_rng(0)
-    for i, (a, s) in enumerate(zip(axes, s_list)):
-        _draw_slice(a, s, result, rng)
-        if i == 0 or ax is not None:
-            a.set_ylabel(result.metric)
-    return axes
-
-
 def plot_importance(result: TuneResult, ax: Axes | None = None) -> Axes:
     """Each parameter's share of the objective's variance (its main effect, see
     :mod:`.importance`), with the spread over the forest's trees as error bars; when nothing
@@ -194,7 +101,13 @@ def plot_importance(result: TuneResult, ax: Axes | None = None) -> Axes:
                 error_kw={"ecolor": GREY, "capsize": 2, "lw": 1})
         ax.set_xlim(0, 1)
         ax.set_xlabel(f"share of variance (main effect); interactions {imp.interactions:.2f}", fontsize="small")
-    ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')})" if imp else "parameter importance")
+    if not imp:
+        ax.set_title("parameter importance")
+    elif imp.pruned:  # which points it used: the pruned trials' stand-ins among them
+        ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')}:\n{imp.pruned} pruned, "
+                     f"{data.points(result).how})", fontsize="medium")
+    else:
+        ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')})")
     return ax
 
 
@@ -224,10 +137,17 @@ def value_norm(values: np.ndarray) -> Any:
     return Normalize(lo, hi)
 
 
+#: How a pruned trial's line is drawn in parallel coordinates: coloured by the value it had
+#: reached like the others, dashed and thinner, below the complete ones.
+_PRUNED_LINE: dict[str, Any] = {"linestyles": (0, (3, 2)), "lw": 0.9, "alpha": 0.6, "zorder": 1.5}
+
+
 def plot_parallel(result: TuneResult, ax: Axes | None = None) -> Axes:
     """Every completed trial as a line across one axis per parameter, coloured by its value
     (grey for the worst to magenta for the best), the best trial in orange on top; a line
-    crosses a parameter that did not apply at the axis's "inactive" mark and goes on."""
+    crosses a parameter that did not apply at the axis's "inactive" mark and goes on.  When
+    most trials were pruned, the pruned ones (see :func:`.data.points`) are drawn too, dashed
+    and below, at the value they had reached, and the legend counts them."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.collections import LineCollection
 
@@ -236,15 +156,24 @@ def plot_parallel(result: TuneResult, ax: Axes | None = None) -> Axes:
     k = len(p.names)
     xs = np.arange(k, dtype=float)
     maximize = _maximize(result)
+    cut = p.pruned if len(p.pruned) == len(p.values) else np.zeros(len(p.values), dtype=bool)
     norm, cmap = value_norm(p.values), value_cmap(maximize)
     if len(p.values):
         segments = [np.column_stack([xs, row]) for row in p.coords]
         order = np.argsort(p.values if maximize else -p.values)  # best drawn last, on top
-        ax.add_collection(LineCollection([segments[i] for i in order], colors=cmap(norm(p.values[order])), lw=1, alpha=0.7))
+        for group, look in ((order[cut[order]], _PRUNED_LINE), (order[~cut[order]], {"lw": 1.2, "alpha": 0.75})):
+            if len(group):
+                ax.add_collection(LineCollection([segments[i] for i in group], colors=cmap(norm(p.values[group])), **look))
+        if cut.any():  # the legend's handle: the pruned mark on the pruned lines' dashes
+            st = palette.style(TrialState.PRUNED)
+            ax.plot([], [], color=st.colour, ls=_PRUNED_LINE["linestyles"], marker=st.marker, ms=4, lw=1,
+                    label=f"pruned ({int(cut.sum())}), {data.points(result).how}")
         if p.best_row is not None:
-            ax.plot(xs, p.coords[p.best_row], color=BEST, lw=2.5, label="best")
+            ax.plot(xs, p.coords[p.best_row], color=BEST, lw=2.5, label="best", zorder=3)
+        if p.best_row is not None or cut.any():
             # Above the axes, right of the title: never over a tick label.
-            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1)
+            ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1,
+                      ncols=2)
         bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
         bar.set_label(result.metric + (" (higher is better)" if maximize else " (lower is better)"), fontsize="small")
     box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 0.6}  # labels readable over the lines
@@ -292,15 +221,32 @@ def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> 
         bx = sx.categories.index(data.category_label(best.params[x])) if sx.kind == "categorical" else best.params[x]
         by = sy.categories.index(data.category_label(best.params[y])) if sy.kind == "categorical" else best.params[y]
         ax.plot([bx], [by], "*", ms=14, color=BEST)
-    for s, set_scale, set_ticks in ((sx, ax.set_xscale, ax.set_xticks), (sy, ax.set_yscale, ax.set_yticks)):
-        if s.kind == "log":
-            set_scale("log")
-        elif s.kind == "categorical":
-            set_ticks(range(len(s.categories)), s.categories)
+    for which, s in (("x", sx), ("y", sy)):
+        _contour_axis(ax, which, s)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     ax.set_title(f"{result.metric} over {x} and {y}")
     return ax
+
+
+def _contour_axis(ax: Axes, which: str, s: data.Slice) -> None:
+    """One axis (``"x"`` or ``"y"``) of the contour plot: the categories; round 1-2-5 ticks on
+    a log scale (whole numbers for an integer parameter); whole-number ticks on a linear
+    integer one (:class:`~matplotlib.ticker.MaxNLocator`)."""
+    from matplotlib.ticker import MaxNLocator, NullFormatter
+
+    axis = ax.xaxis if which == "x" else ax.yaxis
+    if s.kind == "categorical":
+        axis.set_ticks(range(len(s.categories)), s.categories)
+    elif s.kind == "log":
+        (ax.set_xscale if which == "x" else ax.set_yscale)("log")
+        axis.set_minor_formatter(NullFormatter())
+        if len(s.x):
+            lo, hi = data.finite_range(np.asarray(s.x, dtype=float))
+            ticks = data.nice_ticks(lo, hi, log=True, integer=s.integer, most=5)
+            axis.set_ticks(ticks, [data.tick_label(t, s.integer) for t in ticks])
+    elif s.integer:
+        axis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))  # whole numbers, even in a narrow view
 
 
 def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str) -> None:
@@ -325,8 +271,10 @@ def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric:
 
 # -- learning curves -----------------------------------------------------------------------
 
-#: How each state's curves are drawn: (opacity, line width, layer); pruned ones faded, below.
-_CURVE_LOOK = {TrialState.COMPLETE: (0.5, 1.0, 2), TrialState.PRUNED: (0.3, 0.8, 1),
+#: How each state's curves are drawn: (opacity, line width, layer).  Pruned curves are short and
+#: sit under the complete ones' start: drawn above them, opaque enough for a 3:1 contrast on white
+#: (their colour blended at 0.85), so that where the rule stopped each trial stays visible.
+_CURVE_LOOK = {TrialState.COMPLETE: (0.5, 1.0, 2), TrialState.PRUNED: (0.85, 1.2, 2.5),
                TrialState.FAILED: (0.45, 0.8, 1), TrialState.INTERRUPTED: (0.45, 0.8, 1),
                TrialState.RUNNING: (0.95, 1.8, 4)}
 

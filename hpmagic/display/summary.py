@@ -3,7 +3,11 @@
 :func:`summarize` reads a :class:`~hpmagic.result.TuneResult` and returns a
 :class:`Summary`: plain strings and numbers, already formatted.  The text summary
 (:mod:`.text`, ``repr(result)``) and the HTML summary (:mod:`.html`, ``_repr_html_``)
-both render it, so they can differ in layout but never in what they say.
+both render it, so they can differ in layout but never in what they say.  Both put what a
+newcomer needs first (the headline, the counts, the best parameters against the defaults) and
+the reasoning after it (the strategy's reason, the early-stopping rule, which
+:func:`summarize` takes out of the notes into :attr:`Summary.rule`, the best estimate); the
+words are for users: no repository paths, no statistics without a plain sentence.
 
 The result is duck-typed (anything with a ``TuneResult``'s fields and queries will do), so
 this module does not import :mod:`hpmagic.result`, which imports the display lazily.
@@ -179,6 +183,8 @@ class Summary:
     warnings: str = ""  # "12 warnings in 5 trials: ConvergenceWarning 10, UserWarning 2", or ""
     estimate: str = ""  # what the best estimate (TuneResult.best_estimated) says, when it differs
     trial_rows: tuple[TrialRow, ...] = ()  # every trial, in trial order (at most ALL_TRIALS)
+    counts_note: str = ""  # why the counts do not add up to the budget, "" when they do (see counts_note)
+    rule: str = ""  # the early-stopping rule and its settings (taken out of the notes), "" without one
 
 
 def stop_text(reason: str) -> str:
@@ -189,13 +195,19 @@ def stop_text(reason: str) -> str:
         return str(reason)
 
 
+# A repository path in parentheses, "(measured: docs/design/pruning.md, ...)": written by older
+# versions into a strategy's reason (a study keeps it); the summary is for users, not the repository.
+_REPO_PATH = re.compile(r"\s*\([^()]*\b[\w./-]+\.(?:md|py)\b[^()]*\)")
+
+
 def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
     """What follows the strategy's name: `` (seed 3), picked by auto because ...``; no seed
-    for ``manual`` (nothing is drawn), and the reason said once."""
+    for ``manual`` (nothing is drawn), the reason said once, without repository paths."""
     detail = f" (seed {seed})" if seed is not None and strategy != "manual" else ""
-    picked = f"auto: {strategy}, because "
-    if reason.startswith(picked):
-        return detail + ", picked by auto because " + reason[len(picked):]
+    reason = _REPO_PATH.sub("", reason)
+    picked = re.match(r"auto: \S+, because ", reason)  # the strategy auto started with (it may have switched since)
+    if picked:
+        return detail + ", picked by auto because " + reason[picked.end():]
     return detail + (f": {reason}" if reason else "")
 
 
@@ -207,6 +219,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
     folds = kinds == {FOLD}  # every reported point a fold of hpmagic.cross_val_score
     names = tuple(result.space.names)
     extra = _metric_names(result)
+    rule, notes = _split_notes(result.notes)
     return Summary(
         headline=_headline(result, best),
         direction=str(Direction(result.direction)),
@@ -218,7 +231,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         strategy_detail=strategy_detail(result.strategy, result.strategy_reason, result.seed),
         stopped=stop_text(result.stop_reason),
         error=result.error,
-        notes=tuple(result.notes),
+        notes=notes,
         best_params=None if best is None else fmt_params(best.params),
         param_names=names,
         param_rows=_param_rows(result, best),
@@ -232,7 +245,49 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         warnings=warning_counts(result.trials),
         estimate=_estimate(result, best),
         trial_rows=tuple(_trial_row(result, t, extra) for t in sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS]),
+        counts_note=counts_note(result),
+        rule=rule,
     )
+
+
+#: The early-stopping rules whose one-line description the pruning service adds to the notes
+#: (``asha: rungs at steps 1, 3, 9; ...``); "pruning" when no rule was made.
+#: ``tests/test_summary.py`` checks that it names every rule of :func:`hpmagic.pruning.names`.
+PRUNING_RULES = ("asha", "hyperband", "median", "folds", "pruning")
+
+
+def _split_notes(notes: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+    """The rule's description (for the details of how the search ran) and the other notes.
+    A rule's note that asks for something (the cell never reported) stays a note."""
+    rule, rest = "", []
+    for note in notes:
+        if not rule and note.split(":", 1)[0] in PRUNING_RULES and "never called" not in note:
+            rule = note
+        else:
+            rest.append(note)
+    return rule, tuple(rest)
+
+
+def counts_note(result: TuneResult) -> str:
+    """Why the trials do not add up to the budget, or ``""`` when they do: fewer ran (the stop
+    reason says why), interrupted trials (they do not count toward it), trials still running
+    (in another process sharing the study).  ``only 38 of the 40 budgeted trials ran (the time
+    limit was reached); the 2 interrupted trials do not count toward the budget (...)``."""
+    counted = sum(1 for t in result.trials if t.state.counted)
+    interrupted = sum(1 for t in result.trials if t.state is TrialState.INTERRUPTED)
+    running = sum(1 for t in result.trials if t.state is TrialState.RUNNING)
+    budget = result.budget if StopReason(result.stop_reason) is not StopReason.MANUAL else 0
+    parts = []
+    if budget and counted < budget:
+        parts.append(f"only {counted} of the {budget} budgeted trials ran ({stop_text(result.stop_reason)})")
+    if interrupted:
+        which = "the interrupted trial does" if interrupted == 1 else f"the {interrupted} interrupted trials do"
+        of = f" of {budget}" if budget and counted >= budget else ""
+        parts.append(f"{which} not count toward the budget{of} (stopped before they ended, they have no result)")
+    if running:
+        parts.append(f"{plural(running, 'trial')} {'was' if running == 1 else 'were'} still running "
+                     "when this result was taken")
+    return "; ".join(parts)
 
 
 def _spread_text(result: TuneResult, trial: Trial) -> str:
@@ -273,9 +328,10 @@ def _estimate(result: TuneResult, best: Trial | None) -> str:
     if best is None or est is None or est.number == best.number:
         return ""
     value = result.estimates()[est.number]
-    return (f"trial {est.number} is the best estimate ({fmt_value(value)}, its fold scores shrunk toward the mean; "
-            f"{fmt_params(est.params)}); trial {best.number}'s values, the best observed, were applied; "
-            f"result.best_estimated has trial {est.number}")
+    return (f"trial {est.number} ({fmt_params(est.params)}) is likely best once fold noise is taken into account: "
+            f"its estimate {fmt_value(value)} beats trial {best.number}'s, whose better mean came with noisier folds; "
+            f"trial {best.number}'s values, the best observed, were applied, and result.best_estimated has "
+            f"trial {est.number}")
 
 
 def _headline(result: TuneResult, best: Trial | None) -> Headline:

@@ -55,37 +55,69 @@ def headline_text(headline: Headline) -> str:
 
 
 def summary_text(s: Summary) -> str:
-    """A :class:`~.summary.Summary` as indented lines."""
-    lines = [
-        f"hpmagic: {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}",
-        "  " + headline_text(s.headline),
-    ]
-    if s.headline.reason:
-        lines.append("  " + s.headline.reason)
-    if s.best_params is not None:
-        lines.append("  best parameters: " + s.best_params)
-    if s.param_rows:
-        lines.append("  search space: " + "; ".join(f"{r.name}: {r.treatment}" for r in s.param_rows))
-    lines.append(f"  strategy: {s.strategy}{s.strategy_detail}")
-    lines.append(f"  stopped: {s.stopped}")
-    if s.pruning is not None:
-        lines.append(f"  pruned: {s.pruning.text}")
+    """A :class:`~.summary.Summary` as indented lines, in the HTML summary's order: the
+    headline, the counts, the best parameters against their defaults and the top trials
+    first; then the details (the strategy and why, how the search stopped, early stopping,
+    how each parameter was treated, the best estimate, notes, warnings, the first failure),
+    shortened: the strategy's reason to its first clause (and auto's switches), the rule to
+    its first clause, without its settings."""
+    lines = [f"hpmagic: {headline_text(s.headline)}"]
+    if s.headline.reason:  # which way is better and why, in place of the bare direction
+        lines += [f"  {s.headline.reason}", f"  {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}"]
+    else:
+        lines.append(f"  {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}")
+    if s.counts_note:
+        lines.append(f"  {s.counts_note}")
     if s.error:
         lines.append(f"  error: {s.error}")
-    lines += [f"  note: {note}" for note in s.notes]
-    if s.warnings:
-        lines.append(f"  warnings: {s.warnings}")
-    if s.estimate:
-        lines.append(f"  estimate: {s.estimate}")
+    lines += _param_lines(s)
     if s.top and s.metric_names:
         lines.append("  best trial's other metrics: " + ", ".join(
             f"{name} {value}" for name, value in zip(s.metric_names, s.top[0].metrics) if value))
     if s.top:
         lines.append("  top trials:")
         lines += [_top_line(s, t) for t in s.top[:TEXT_TOP_TRIALS]]
+    return "\n".join(lines + _detail_lines(s))
+
+
+def _param_lines(s: Summary) -> list[str]:
+    """The best parameters against their defaults, as an aligned table."""
+    if not s.param_rows:
+        return []
+    rows = [("parameter", "best", "default", "search space")] + [(r.name, r.best, r.default, r.space) for r in s.param_rows]
+    widths = [max(len(row[j]) for row in rows) for j in range(3)]
+    return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3] for row in rows]
+
+
+def _detail_lines(s: Summary) -> list[str]:
+    lines = [f"  strategy: {s.strategy}{_short_reason(s.strategy_detail)}", f"  stopped: {s.stopped}"]
+    if s.pruning is not None:
+        rule = f" ({_first_clause(s.rule.split(' (', 1)[0])})" if s.rule else ""
+        lines.append(f"  pruned: {s.pruning.text}{rule}")
+    elif s.rule:
+        lines.append(f"  early stopping: {_first_clause(s.rule.split(' (', 1)[0])}")
+    if s.param_rows:
+        lines.append("  search space: " + "; ".join(f"{r.name}: {r.treatment}" for r in s.param_rows))
+    if s.estimate:
+        lines.append(f"  estimate: {s.estimate}")
+    lines += [f"  note: {note}" for note in s.notes]
+    if s.warnings:
+        lines.append(f"  warnings: {s.warnings}")
     if s.failure is not None:
         lines.append(f"  first failure (trial {s.failure.number}): {s.failure.last_line}")
-    return "\n".join(lines)
+    return lines
+
+
+def _first_clause(text: str) -> str:
+    """``text`` up to its first ``"; "``: the reason itself, not what follows it."""
+    return text.split("; ", 1)[0]
+
+
+def _short_reason(detail: str) -> str:
+    """The strategy's reason up to its first ``"; "``, with any switch auto made kept (a fact,
+    not a detail): ``(seed 0), picked by auto because ...; auto switched from gp to de at trial 30: ...``."""
+    first, *rest = detail.split("; ")
+    return "; ".join([first, *(clause for clause in rest if clause.startswith("auto switched"))])
 
 
 def _top_line(s: Summary, t: TopRow) -> str:

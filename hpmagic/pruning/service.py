@@ -158,9 +158,10 @@ class PruningService:
         (what pruning stopped and saved is the summary's own line, computed from the trials)."""
         trials = [t for t in self._trials.values() if t.state.counted]
         rule = self._pruner.describe() if self._pruner is not None else "pruning"
-        if not any(t.curve for t in trials):
+        if not any(t.curve for t in trials):  # what to do first; the rule's settings would only be noise
+            name = f"--prune {self._pruner.name}" if self._pruner is not None else "--prune"
             return (
-                f"{rule}: the cell never called hpmagic.report(value, step), so nothing could be pruned; report "
+                f"{name}: the cell never called hpmagic.report(value, step), so nothing could be pruned; report "
                 "the score after each epoch (or use hpmagic.cross_val_score) to stop unpromising trials early",
             )
         if self._flipped is None:

@@ -108,8 +108,7 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
         par = f", {jobs} at a time" if jobs > 1 else ""
         if context.pruning:
             return "tpe", (f"{plural(d, 'parameter')} and {budget} trials{par} would suit Bayesian optimisation, but "
-                           "with pruning TPE's proposals let the rule stop more trials early for answers as good "
-                           "(measured: docs/design/pruning.md, \"Defaults, measured\")")
+                           "with pruning TPE's proposals let the rule stop more trials early for answers as good")
         if timed and budget > GP_MAX_TRIALS:
             return "gp", (f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
                           "auto moves to a cheaper strategy if proposals come to cost more than the trials")
