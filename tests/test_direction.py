@@ -101,7 +101,7 @@ def test_the_readme_cell_without_maximize_maximizes_and_says_why(digits):
     assert ("\n  maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize to override\n"
             in text)
     change = f"{fmt_value(result.baseline.value)} -> {fmt_value(result.best_value)}, higher is better)"
-    assert text.splitlines()[1].endswith(change)
+    assert text.splitlines()[0].endswith(change)
     html = result_html(result, with_plots=False)
     assert ("<div class='muted hpmagic-direction'>maximizing: the cell returns cross_val_score fold scores "
             "(higher is better); --minimize to override</div>") in html

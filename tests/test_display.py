@@ -325,7 +325,8 @@ def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys
     assert "widget" not in out.lower()
     ip.displayhook(res.result)  # what the terminal prints as the cell's output
     shown = capsys.readouterr().out
-    assert "hpmagic: best objective" in shown and "\n  minimize objective over 15 trials" in shown
+    assert "hpmagic: best objective" in shown and "\n  objective over 15 trials" in shown
+    assert "\n  minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)\n" in shown
     assert re.search(r"\n  x +\S+ +0\.5 +uniform\(0, 1\)\n", shown)  # the best value against the default
 
 

@@ -24,7 +24,7 @@ out = {}
 for name in sys.argv[1:]:
     r = hpmagic.tune(CELL, {}, trials=16, strategy=name, seed=3, quiet=True, apply=False)
     out[name] = {"strategy": r.strategy, "trials": [[t.number, t.state.value, t.params, t.value, t.metrics] for t in r.trials],
-                 "summary": [repr(r).split("\n")[0], *repr(r).split("\n")[2:6]]}  # not line 1: it has the time
+                 "summary": [line for line in repr(r).split("\n")[:7] if " trials (" not in line]}  # not the time
 print(json.dumps(out))
 '''
 

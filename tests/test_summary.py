@@ -362,7 +362,8 @@ def test_html_reads_headline_parameters_plots_then_the_details_folded():
 
 def test_the_text_summary_has_the_same_order_and_short_details():
     lines = repr(everything()).splitlines()
-    assert lines[0] == "hpmagic: best objective 0.93 ± 0.1 (trial 1) vs defaults 0.9: +0.03 better, within the fold spread 0.1"
+    assert lines[0] == ("hpmagic: best objective 0.93 ± 0.1 (trial 1) vs defaults 0.9: +0.03, not clearly better "
+                        "(within the fold spread 0.1; 0.9 -> 0.93, higher is better)")
     assert lines[1] == "  maximize objective over 7 trials (5 complete, 1 failed, 1 interrupted) in 2.0 s"
     assert lines[2].startswith("  only 6 of the 8 budgeted trials ran (interrupted by the user")
     assert lines[3:5] == ["  parameter  best  default  search space", "  x          0.1   0        uniform(0, 1)"]
