@@ -157,7 +157,7 @@ def test_a_change_dropped_by_the_rate_limit_is_shown_once_the_interval_has_passe
         assert "2 running (trial 0 for 0:01, trial 1 for 0:00)" in handles[0].updates[-1]["text/plain"]
     finally:
         reporter.close(Progress(total=10, finished=10, status="done"), None)
-    assert not reporter._timer.is_alive()
+    assert reporter._threads and not any(thread.is_alive() for thread in reporter._threads)
 
 
 def test_the_timer_moves_the_clocks_on_during_a_long_trial(recorded):
@@ -211,16 +211,29 @@ def test_a_resumed_study_does_not_count_its_stored_trials_as_instant(tmp_path):
     assert all(p.remaining_seconds is None for p in seen if p.finished == 6)
 
 
+def _fill(html: str) -> tuple[str, str]:
+    """The bar's fill: its classes and its inline colour."""
+    m = re.search(r"<span class='(hpmagic-fill[^']*)' style='[^']*background-color:(#[0-9a-f]{6})", html)
+    assert m, html
+    return m.group(1), m.group(2)
+
+
 def test_bar_turns_red_when_the_first_trials_fail(recorded):
+    from hpmagic.display.palette import THEME
+
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(TrialsFailedError, match="all failed"):
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
     assert _bar(reporter.final_html)[2] == "failed"
     assert "data-state='failed'" in handles[0].updates[-1]["text/html"]
+    assert _fill(reporter.final_html)[1] == THEME["bar-failed"].light == "#c62828"
 
 
-def test_bar_turns_red_on_interrupt(recorded):
+def test_an_interrupt_ends_the_bar_in_the_stop_colour_not_the_failure_red(recorded):
+    from hpmagic.display.palette import STATE_STYLES, THEME
+    from hpmagic.core import TrialState
+
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     ns = {"calls": SharedList()}
@@ -233,6 +246,13 @@ def test_bar_turns_red_on_interrupt(recorded):
     assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
     assert "data-state='interrupted'" in handles[0].updates[-1]["text/html"]
     assert "interrupted" in handles[0].updates[-1]["text/plain"]
+    # Teal, the interrupted trials' colour in the plots, in both themes; never the failure red.
+    stop, failure = THEME["bar-interrupted"], THEME["bar-failed"]
+    assert _fill(reporter.final_html)[1] == stop.light == STATE_STYLES[TrialState.INTERRUPTED].colour == "#2a9d8f"
+    assert ".hpmagic-status [data-state=interrupted] .hpmagic-fill {background-color: var(--hpmagic-bar-interrupted) " \
+        "!important}" in reporter.final_html
+    assert "--hpmagic-bar-interrupted: #4db6ac" in reporter.final_html  # the dark theme's
+    assert {stop.light, stop.dark}.isdisjoint({failure.light, failure.dark})
 
 
 def _pngs(html: str) -> list[bytes]:
@@ -299,7 +319,8 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     # Every message of the timer thread too belongs to the cell (its parent is the execute request).
     assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
     values = [_bar(u["data"]["text/html"]) for u in updates if u["transient"]["display_id"] == status_id]
-    assert values[:-1] and values == sorted(values) and {state for _, _, state in values[:-1]} == {"running"}
+    numbers = [value for value, _, _ in values]  # (60, 60, "running") may come before the final (60, 60, "done")
+    assert values[:-1] and numbers == sorted(numbers) and {state for _, _, state in values[:-1]} == {"running"}
     assert values[-1] == (60, 60, "done")
     final = [u for u in updates if u["transient"]["display_id"] == status_id][-1]
     assert "60/60 trials" in final["data"]["text/plain"]
@@ -335,8 +356,13 @@ def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
 
     running, done = Progress(total=10, finished=3), Progress(total=10, finished=10, status="done")
     note = stale_note("Out[7]", None)
-    assert "run Out[7] in a cell for its result" in note and "--study" in note
-    assert "hpmagic.load_study" in stale_note("res", "svc") and "run res in a cell" in stale_note("res", "svc")
+    # Both cases: the search has ended (the result is in Out[7]), the kernel was restarted.
+    assert note == ("This panel stopped updating when the notebook was saved or the page reloaded while the search "
+                    "ran (or the kernel has been too busy to redraw it). If the search has ended, run Out[7] in a "
+                    "cell for its result; if the kernel was restarted, only a --study keeps a search.")
+    assert stale_note("res", "svc").endswith("If the search has ended, run res in a cell for its result; if the kernel "
+                                             "was restarted, the study 'svc' keeps every trial on disk (hpmagic.load_study).")
+    assert "goes on" not in note and "goes on" not in stale_note("", "svc")
     html = status_html(running, "3/10 trials", note)
     # Hidden by an animation for STALE_AFTER seconds, started again by every redraw.
     assert "class='hpmagic-stale'" in html and f"hpmagic-live {STALE_AFTER}s step-end" in html
@@ -360,6 +386,39 @@ def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
     timed.close(done, None)
     assert "run Out[7] in a cell" in shown[2]["text/html"] and "study &#x27;svc&#x27;" in shown[2]["text/html"]
     assert "hpmagic-stale'" not in shown[-1]["text/html"]
+
+
+def test_a_live_panel_looks_running_only_while_it_is_redrawn():
+    """A live panel's inline look is the frozen one (a grey bar; no "running", no time left):
+    what a saved copy shows, also where a sanitizer dropped the <style>.  The running look (the
+    blue, the live words) is painted by animations that each redraw starts again, for
+    STALE_AFTER seconds."""
+    from hpmagic.display.html import STALE_AFTER, stale_note, status_html
+    from hpmagic.display.palette import THEME
+    from hpmagic.display.text import status_text
+    from hpmagic.protocols import Progress
+
+    progress = Progress(total=8, finished=3, running=1, running_since={3: 11.0}, elapsed=12.0, last_finish=11.0,
+                        best=_progress(4).best)
+    line = status_text(progress)
+    assert line == "3/8 trials · trial 3 running for 0:01 · best 1 (x=0.3) · 0:12, ~0:17 left"
+    html = status_html(progress, line, stale_note("Out[6]", None))
+    assert _fill(html) == ("hpmagic-fill hpmagic-redrawn", THEME["bar-frozen"].light)
+    hidden = "<span class='hpmagic-while-live' style='visibility:hidden;font-size:0'>"
+    assert (f"3/8 trials{hidden} · trial 3 running for 0:01</span> · best 1 (x=0.3) · 0:12{hidden}, ~0:17 left</span>"
+            in html)
+    assert (".hpmagic-status [data-state=running] .hpmagic-fill.hpmagic-redrawn {background-color: "
+            f"var(--hpmagic-bar-frozen) !important; animation: hpmagic-fill-live {STALE_AFTER}s step-end}}") in html
+    assert ("@keyframes hpmagic-fill-live {from, to {background-image: linear-gradient(var(--hpmagic-bar-running), "
+            "var(--hpmagic-bar-running))}}") in html
+    assert (f".hpmagic-status .hpmagic-while-live {{animation: hpmagic-text-live {STALE_AFTER}s step-end}}" in html
+            and "@keyframes hpmagic-text-live {from, to {visibility: visible; font-size: 1em}}" in html)
+    # Without a note (no timer: nothing redraws it) and at the end, the bar is what it says.
+    quiet = status_html(progress, line)
+    assert _fill(quiet) == ("hpmagic-fill", THEME["bar-running"].light) and "hpmagic-while-live'" not in quiet
+    assert f"<span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{line}</span>" in quiet
+    final = status_html(Progress(total=8, finished=8, status="done"), "8/8 trials · 0:30 · done")
+    assert _fill(final) == ("hpmagic-fill", THEME["bar-done"].light) and "hpmagic-stale'" not in final
 
 
 # -- the summary's view-model, and the reporters driven without a runner ----------------------
@@ -494,7 +553,7 @@ def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):
     from hpmagic.protocols import SearchInfo
 
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0,
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
                               show=lambda panel: handles.append(Handle(panel)) or handles[-1])
     reporter.start(SearchInfo(budget=10, direction=Direction.MAXIMIZE, metric="accuracy"))
     reporter.update(_progress(1))  # one completed trial: nothing to plot yet
@@ -568,7 +627,7 @@ def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(rec
     from hpmagic.protocols import SearchInfo
 
     figures, render = [], plots.png
-    monkeypatch.setattr(plots, "png", lambda fig: figures.append(fig) or render(fig))
+    monkeypatch.setattr(plots, "png", lambda fig, **kw: figures.append(fig) or render(fig, **kw))
     reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
     reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
     reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
