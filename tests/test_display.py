@@ -231,8 +231,8 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
 
 
 def test_an_interrupt_ends_the_bar_in_the_stop_colour_not_the_failure_red(recorded):
-    from hpmagic.display.palette import STATE_STYLES, THEME
     from hpmagic.core import TrialState
+    from hpmagic.display.palette import STATE_STYLES, THEME
 
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
@@ -637,3 +637,152 @@ def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(rec
     assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
     assert ax.lines and not any(line.get_clip_on() for line in ax.lines)
     reporter.close(_progress(3, status="done"), None)
+
+
+# -- the live plot: when it is drawn, and how -------------------------------------------------
+
+def test_the_draw_budget_forgives_the_cold_first_draw_and_follows_the_median():
+    from hpmagic.display.widget import DrawBudget
+
+    budget = DrawBudget(start=0.0, interval=1.0, share=0.05, window=5)
+    assert budget.due() == 1.0  # the first plot: one interval after the start
+    budget.record(1.0, 2.5)  # the cold first draw, 1.5 s: not charged (it once meant 30 s to the next)
+    assert budget.due() == 3.5 and budget.due(new_best=True) == 3.5
+    budget.record(3.5, 3.6)  # 0.1 s: 5% of the wall time is one draw every 2 s
+    assert budget.gap() == pytest.approx(2.0) and budget.gap(new_best=True) == pytest.approx(1.0)
+    for seconds in (0.1, 0.1, 3.0, 0.1):  # one slow draw among fast ones does not starve the next
+        budget.record(10.0, 10.0 + seconds)
+    assert list(budget.times) == pytest.approx([0.1, 0.1, 0.1, 3.0, 0.1])
+    assert budget.gap() == pytest.approx(2.0) and budget.due() == pytest.approx(12.1)
+    for _ in range(3):  # slow draws for a while: the budget follows them
+        budget.record(20.0, 20.4)
+    assert budget.gap() == pytest.approx(8.0) and budget.gap(new_best=True) == pytest.approx(4.0)
+    budget.record(30.0, 30.01)
+    budget.record(40.0, 40.01)
+    budget.record(50.0, 50.01)  # fast again: the slow ones leave the window
+    assert budget.gap() == pytest.approx(1.0)
+
+
+def test_a_slow_first_draw_does_not_hold_the_plot_back(recorded, monkeypatch):
+    """The first draw took 1.5 s of the injected clock: the plot is drawn again one interval
+    later, as soon as a trial finished, not 30 s later."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    clock, render = SetClock(), plots.png
+
+    def png(fig, **kwargs):
+        if reporter.plot_draws == 0 and fig.get_figwidth() > 2:  # the first real draw, not the warm-up
+            clock.now += 1.5
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    reporter = WidgetReporter(clock=clock, min_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=40))
+    clock.now = 1.0
+    reporter.update(_progress(2))
+    assert reporter.plot_draws == 1 and clock.now == 2.5
+    clock.now = 3.0
+    reporter.update(_progress(3))  # within one interval of the last draw's end: not yet
+    assert reporter.plot_draws == 1
+    clock.now = 3.6
+    reporter.update(_progress(4))
+    assert reporter.plot_draws == 2
+    reporter.close(_progress(4, status="done"), None)
+
+
+def _clocks(handle: Handle) -> list[int]:
+    """The elapsed time (seconds) of each status line the handle was sent."""
+    found = [re.search(r" · (\d+):(\d\d)(?:, ~[\d:]+ left)?$", u["text/plain"]) for u in handle.updates]
+    return [int(m.group(1)) * 60 + int(m.group(2)) for m in found if m]
+
+
+def test_the_clock_shown_never_goes_back(recorded):
+    """An update the runner made before the timer's last refresh (its elapsed time is older)
+    does not move the clock back."""
+    from hpmagic.protocols import Progress, SearchInfo
+
+    clock, handles = SetClock(), []
+    reporter = WidgetReporter(clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05,
+                              min_interval=0.01)
+    reporter.start(SearchInfo(budget=10))
+    try:
+        clock.now = 1.0
+        reporter.update(Progress(total=10, running=1, running_since={0: 0.0}, elapsed=1.0))
+        clock.now = 12.5  # the timer moves the clock on: 0:12
+        _wait_for(lambda: handles[0].updates[-1]["text/plain"].endswith("· 0:12"), "the timer never refreshed")
+        clock.now = 12.6  # the runner's update, computed at 11.9 and delivered late
+        reporter.update(Progress(total=10, finished=1, running=1, running_since={1: 11.9}, elapsed=11.9,
+                                 last_finish=11.9))
+        assert handles[0].updates[-1]["text/plain"].startswith("hpmagic: 1/10 trials")
+        assert _clocks(handles[0]) == sorted(_clocks(handles[0])) and _clocks(handles[0])[-1] == 12
+    finally:
+        reporter.close(Progress(total=10, finished=10, status="done"), None)
+
+
+def test_the_status_line_never_waits_for_a_draw(recorded, monkeypatch):
+    """While the plotter is stuck in a draw, the runner's updates are shown at once and the
+    timer goes on moving the clock."""
+    import threading
+
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    drawing, release, render = threading.Event(), threading.Event(), plots.png
+
+    def png(fig, **kwargs):
+        if fig.get_figwidth() > 2:  # a real draw, not the warm-up
+            drawing.set()
+            release.wait(60)
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    handles: list[Handle] = []
+    reporter = WidgetReporter(show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05, min_interval=0.01,
+                              plot_interval=0.05)
+    reporter.start(SearchInfo(budget=10))
+    try:
+        reporter.update(_progress(3))
+        _wait_for(drawing.is_set, "the plotter never drew")
+        updated = threading.Thread(target=reporter.update, args=(_progress(4),), daemon=True)
+        updated.start()
+        updated.join(30)
+        assert not updated.is_alive() and not release.is_set()
+        _wait_for(lambda: "4/10 trials" in handles[0].updates[-1]["text/plain"], "the update waited for the draw")
+        _wait_for(lambda: _clocks(handles[0])[-1] >= 5, "the clock stood still during the draw")
+        assert reporter.plot_draws == 0 and len(handles) == 1  # the draw is still stuck
+    finally:
+        release.set()
+        reporter.close(_progress(4, status="done"), None)
+
+
+def test_the_live_plots_are_transparent_and_wrap_one_image_each(recorded):
+    """Ink on nothing (the theme's background shows through; a dark theme turns the ink light),
+    on white where no <style> applies; one image per plot, in a row that wraps."""
+    import matplotlib.image
+
+    from hpmagic.display.palette import DARK_SELECTORS
+    from hpmagic.protocols import SearchInfo
+
+    handles: list[Handle] = []
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
+                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    reporter.start(SearchInfo(budget=10))
+    reporter.update(_progress(3))
+    html = handles[1].panel["text/html"]
+    assert html.count("<img ") == 1 and "data-trials='3' data-best='4'" in html  # what the plot shows
+    curved = [dataclasses.replace(t, curve=((1.0, t.value + 1), (2.0, t.value))) for t in _progress(4).trials]
+    reporter.update(dataclasses.replace(_progress(4), trials=curved))
+    html = handles[1].updates[-1]["text/html"]
+    assert html.count("<img ") == 2 and "alt='the learning curves so far'" in html
+    assert "<div class='hpmagic-live-plots' data-trials='4' data-best='1' style='display:flex;flex-wrap:wrap;" in html
+    assert html.count("style='max-width:100%;height:auto;background:#ffffff'") == 2 and html.count("width='416'") == 2
+    assert ".hpmagic-live-plots img.hpmagic-live-plot {background: transparent !important}" in html
+    assert all(f"{theme} .hpmagic-live-plots img.hpmagic-live-plot" in html for theme in DARK_SELECTORS)
+    assert "img.hpmagic-live-plot {filter: invert(1) hue-rotate(180deg)}" in html
+    for png in _pngs(html.replace("'", '"')):
+        pixels = matplotlib.image.imread(io.BytesIO(png))
+        assert pixels.shape == (208, 416, 4)
+        assert pixels[0, 0, 3] == 0 and pixels[100, 200, 3] == 0  # a corner, the plot area: nothing
+        assert (pixels[..., 3] > 0.9).mean() > 0.005  # and ink
+    reporter.close(_progress(4, status="done"), None)
