@@ -631,7 +631,7 @@ def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(rec
     reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
     reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
     reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
-    [ax] = figures[0].axes
+    [ax] = [fig for fig in figures if fig.get_figwidth() > 2][0].axes  # not the warm-up's
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
@@ -786,3 +786,22 @@ def test_the_live_plots_are_transparent_and_wrap_one_image_each(recorded):
         assert pixels[0, 0, 3] == 0 and pixels[100, 200, 3] == 0  # a corner, the plot area: nothing
         assert (pixels[..., 3] > 0.9).mean() > 0.005  # and ink
     reporter.close(_progress(4, status="done"), None)
+
+
+def test_a_single_trial_stands_at_its_number_on_the_live_plot(recorded, monkeypatch):
+    """The learning curves bring the plot before a second trial finished: the convergence
+    plot's trial axis then shows that trial's number, not ticks of -0.045 to 0.045."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    figures, render = [], plots.png
+    monkeypatch.setattr(plots, "png", lambda fig, **kw: figures.append(fig) or render(fig, **kw))
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=10))
+    first = _progress(1)
+    reporter.update(dataclasses.replace(first, trials=[dataclasses.replace(first.trials[0], curve=((1.0, 3.0),))]))
+    ax = figures[-2].axes[0]  # the convergence plot, then the curves
+    assert len(figures[-1].axes) == 1 and figures[-1].axes[0].get_xlabel() == "step"
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks == [0] and ax.get_xlim() == (-0.5, 0.5)
+    reporter.close(_progress(1, status="done"), None)

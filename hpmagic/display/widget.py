@@ -365,7 +365,7 @@ def render_live(progress: Progress, info: SearchInfo) -> list[bytes]:
     fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
     ax = fig.add_subplot()
     plots.draw_live(ax, trials, info.direction, info.metric)
-    _tidy_trial_axis(ax)
+    _tidy_trial_axis(ax, {t.number for t in trials})
     pngs = [plots.png(fig, transparent=True)]
     if running or any(t.curve for t in trials):
         fig = plots.figure(*_PLOT_SIZE, dpi=_PLOT_DPI)
@@ -396,12 +396,17 @@ def _plot_html(pngs: list[bytes], width: int, progress: Progress) -> str:
             f"style='display:flex;flex-wrap:wrap;gap:4px 12px;align-items:flex-start;max-width:100%'>{imgs}</div>")
 
 
-def _tidy_trial_axis(ax: Any) -> None:
+def _tidy_trial_axis(ax: Any, numbers: set[int]) -> None:
     """Whole trial numbers on the x axis (never 0.25), and room at the edges so that no point
-    is cut in half by the frame."""
+    is cut in half by the frame; one trial alone (the curves came first) stands at its number,
+    not amid ticks of -0.045 to 0.045."""
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.margins(x=0.04, y=0.08)
+    if len(numbers) == 1:
+        (only,) = numbers
+        ax.set_xlim(only - 0.5, only + 0.5)
+        ax.set_xticks([only])
     for artist in ax.lines:
         artist.set_clip_on(False)
