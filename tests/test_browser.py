@@ -8,9 +8,12 @@ its images; an output 400 px wide in which the panel reflows without overflowing
 text rewritten in the editor by ``--write-back``; JupyterLab Dark, with the panel's colours
 read from the page and their contrast measured; saved and reloaded, no "Error displaying
 widget" anywhere; and a notebook saved while a search runs, closed, and opened again after
-the search ended, showing the saved state, no widget error, and a note naming the ``Out[N]``
-that holds the result, which, run, shows it.  Screenshots of every step are
-kept in ``test-artifacts/`` (the test prints where).
+the search ended, showing the saved state, no widget error, read as frozen (a grey bar, no
+"running" nor time left) with a note naming the ``Out[N]`` that holds the result, which, run,
+shows it.  A second test runs a search of 3 s trials in the dark theme with its output 400 px
+wide: the live plot shows each new best and each finished trial within 5 s of the status line,
+sits on the theme's background (its pixels sampled) and stacks its two images.  Screenshots of
+every step are kept in ``test-artifacts/`` (the test prints where).
 
 Chromium comes from the system (``apt-get install chromium``), never from a tool's own
 download.  Without it the test skips with the reason, except where ``HPMAGIC_REQUIRE_BROWSER=1``

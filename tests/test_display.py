@@ -646,20 +646,19 @@ def test_the_draw_budget_forgives_the_cold_first_draw_and_follows_the_median():
 
     budget = DrawBudget(start=0.0, interval=1.0, share=0.05, window=5)
     assert budget.due() == 1.0  # the first plot: one interval after the start
-    budget.record(1.0, 2.5)  # the cold first draw, 1.5 s: not charged (it once meant 30 s to the next)
+    budget.record(1.5, 2.5)  # the cold first draw, 1.5 s: not charged (it once meant 30 s to the next)
     assert budget.due() == 3.5 and budget.due(new_best=True) == 3.5
-    budget.record(3.5, 3.6)  # 0.1 s: 5% of the wall time is one draw every 2 s
+    budget.record(0.1, 3.6)  # 0.1 s: 5% of the wall time is one draw every 2 s
     assert budget.gap() == pytest.approx(2.0) and budget.gap(new_best=True) == pytest.approx(1.0)
     for seconds in (0.1, 0.1, 3.0, 0.1):  # one slow draw among fast ones does not starve the next
-        budget.record(10.0, 10.0 + seconds)
+        budget.record(seconds, 10.0 + seconds)
     assert list(budget.times) == pytest.approx([0.1, 0.1, 0.1, 3.0, 0.1])
     assert budget.gap() == pytest.approx(2.0) and budget.due() == pytest.approx(12.1)
     for _ in range(3):  # slow draws for a while: the budget follows them
-        budget.record(20.0, 20.4)
+        budget.record(0.4, 20.4)
     assert budget.gap() == pytest.approx(8.0) and budget.gap(new_best=True) == pytest.approx(4.0)
-    budget.record(30.0, 30.01)
-    budget.record(40.0, 40.01)
-    budget.record(50.0, 50.01)  # fast again: the slow ones leave the window
+    for end in (30.0, 40.0, 50.0):  # fast again: the slow ones leave the window
+        budget.record(0.01, end)
     assert budget.gap() == pytest.approx(1.0)
 
 
@@ -677,7 +676,7 @@ def test_a_slow_first_draw_does_not_hold_the_plot_back(recorded, monkeypatch):
         return render(fig, **kwargs)
 
     monkeypatch.setattr(plots, "png", png)
-    reporter = WidgetReporter(clock=clock, min_interval=0, tick=None, show=Handle)
+    reporter = WidgetReporter(clock=clock, cost_clock=clock, min_interval=0, tick=None, show=Handle)
     reporter.start(SearchInfo(budget=40))
     clock.now = 1.0
     reporter.update(_progress(2))
@@ -689,6 +688,31 @@ def test_a_slow_first_draw_does_not_hold_the_plot_back(recorded, monkeypatch):
     reporter.update(_progress(4))
     assert reporter.plot_draws == 2
     reporter.close(_progress(4, status="done"), None)
+
+
+def test_a_draw_is_charged_its_cpu_time_not_the_wall_time(recorded, monkeypatch):
+    """On a loaded machine a draw waits for a core: that wait costs the search nothing and is
+    not charged (here a draw that sleeps 1 s)."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    render = plots.png
+
+    def png(fig, **kwargs):
+        if fig.get_figwidth() > 2:
+            time.sleep(0.5)
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    reporter = WidgetReporter(min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=40))
+    reporter.update(_progress(2))  # the first draw: never charged
+    start = time.monotonic()
+    reporter.update(_progress(3))
+    wall = time.monotonic() - start
+    assert reporter.plot_draws == 2 and len(reporter.budget.times) == 1
+    assert wall - reporter.budget.times[0] >= 0.45  # the sleep is not in the cost
+    reporter.close(_progress(3, status="done"), None)
 
 
 def _clocks(handle: Handle) -> list[int]:

@@ -32,8 +32,11 @@ Three threads show the search, none waiting for another:
 
 When the plots are drawn is :class:`DrawBudget`'s: at most once every ``plot_interval``
 seconds, and never more often than keeps drawing under ``plot_budget`` of the wall time,
-judged by the median of the last few draws (one slow draw does not starve the next ones); a
-new best value may use twice that share, so the plot shows it within a few seconds.  The
+judged by the median cost of the last few draws (one slow draw does not starve the next ones);
+a new best value may use twice that share, so the plot shows it within a few seconds.  A
+draw's cost is the CPU time of the thread that drew (``cost_clock``): what the draw takes from
+the kernel (the GIL) whatever else the machine runs, not the wall time, which on a loaded
+machine counts waiting for a core and would hold the plot back when it is least needed.  The
 first draw is never charged: matplotlib's first draw loads its fonts and caches (0.3 to 1.5
 s), so the plotter imports matplotlib and warms it up with a tiny draw, off the clock, once
 the search has run half a ``plot_interval`` (a shorter search pays for none of it).  The
@@ -85,10 +88,9 @@ class DrawBudget:
 
     Times are the reporter's clock (seconds).  After a draw the next one waits at least
     ``interval``, and long enough to keep drawing under ``share`` of the wall time, judged by
-    the median of the last ``window`` draws: one slow draw (the machine busy for a moment)
-    does not starve the next ones.  A new best value may use twice ``share``.  The first draw
-    is never charged (matplotlib's first draw is cold).  Before any draw, the first is due
-    ``interval`` after ``start``.
+    the median cost of the last ``window`` draws: one slow draw does not starve the next ones.
+    A new best value may use twice ``share``.  The first draw is never charged (matplotlib's
+    first draw is cold).  Before any draw, the first is due ``interval`` after ``start``.
     """
 
     def __init__(self, start: float, interval: float = 1.0, share: float = 0.05, window: int = 5):
@@ -98,11 +100,11 @@ class DrawBudget:
         self.draws = 0
         self.last_end = start
 
-    def record(self, start: float, end: float) -> None:
-        """A draw ran from ``start`` to ``end``."""
+    def record(self, cost: float, end: float) -> None:
+        """A draw that cost ``cost`` seconds ended at ``end``."""
         self.draws += 1
         if self.draws > 1:
-            self.times.append(max(end - start, 0.0))
+            self.times.append(max(cost, 0.0))
         self.last_end = end
 
     def gap(self, new_best: bool = False) -> float:
@@ -127,7 +129,9 @@ class WidgetReporter:
     ``show(bundle)`` replaces IPython's ``display`` (tests): it is called with each output's
     first bundle and returns a handle whose ``update(bundle, raw=True)`` replaces it.
     ``tick=None`` runs no thread (then a dropped update waits for the next change, and the
-    plots are drawn in ``update``).  ``result_name`` (``Out[7]``) is where the result will be,
+    plots are drawn in ``update``).  ``cost_clock`` measures what a draw costs the kernel: the
+    drawing thread's CPU time (``time.thread_time``), not the wall time, which on a loaded
+    machine counts the time spent waiting for a core.  ``result_name`` (``Out[7]``) is where the result will be,
     for the note a running panel shows once it has stopped updating (:func:`.html.stale_note`).
     """
 
@@ -140,6 +144,7 @@ class WidgetReporter:
         show: Callable[[dict], Any] | None = None,
         tick: float | None = 1.0,
         result_name: str = "",
+        cost_clock: Callable[[], float] = time.thread_time,
     ):
         self.min_interval = min_interval
         self.plot_interval = plot_interval
@@ -148,6 +153,7 @@ class WidgetReporter:
         self.result_name = result_name
         self.note = ""
         self.clock = clock
+        self.cost_clock = cost_clock
         self._show = show
         self.updates = 0
         self.plot_draws = 0
@@ -306,7 +312,7 @@ class WidgetReporter:
                 return due - now
             snapshot = self._snapshot(now)
         warm_up()  # without the plotter (tick=None) the first draw warms up, off the clock
-        start = self.clock()
+        start = self.cost_clock()
         pngs = render_live(snapshot, self.info)
         html = _plot_html(pngs, self.plot_width, snapshot)
         with self._lock:
@@ -314,7 +320,7 @@ class WidgetReporter:
                 return None
             self._show_plots(pngs, html, snapshot.finished)
             self._plotted, self._plotted_best = key, best
-            self.budget.record(start, self.clock())
+            self.budget.record(self.cost_clock() - start, self.clock())
         return 0
 
     def _show_plots(self, pngs: list[bytes], html: str, finished: int) -> None:
@@ -376,7 +382,7 @@ def render_live(progress: Progress, info: SearchInfo) -> list[bytes]:
 
 # The plots are ink on nothing.  On white where no <style> applies (a sanitizer dropped it);
 # where it does, on the output's own background, and in a dark theme the ink turned light with
-# its hues kept (the palette's colours keep 3:1 on both backgrounds; docs/design/display.md).
+# its hues kept (the palette's colours keep 3:1 on both backgrounds; docs/design/live-panel.md).
 _PLOT_CSS = ("<style>.hpmagic-live-plots img.hpmagic-live-plot {background: transparent !important}\n"
              + ", ".join(f"{theme} .hpmagic-live-plots img.hpmagic-live-plot" for theme in DARK_SELECTORS)
              + " {filter: invert(1) hue-rotate(180deg)}</style>")
