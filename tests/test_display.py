@@ -829,3 +829,23 @@ def test_a_single_trial_stands_at_its_number_on_the_live_plot(recorded, monkeypa
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks == [0] and ax.get_xlim() == (-0.5, 0.5)
     reporter.close(_progress(1, status="done"), None)
+
+
+def test_a_live_plot_that_cannot_be_drawn_says_so_and_the_search_goes_on(recorded, monkeypatch):
+    from hpmagic.display import plots
+
+    def broken(*args, **kwargs):
+        raise ValueError("no room on the axis")
+
+    monkeypatch.setattr(plots, "draw_live", broken)
+    handles: list[Handle] = []
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
+                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    result = run(CELL, {}, TuneOptions(trials=20, seed=0, strategy="random"), reporter=reporter)
+    assert len(result.trials) == 20 and reporter.plot_error == "ValueError: no room on the axis"
+    status, plot = handles
+    assert plot.panel["text/html"] == ("<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could not "
+                                       "be drawn: ValueError: no room on the axis; the search goes on)</p>")
+    assert plot.panel["text/plain"] == "hpmagic: the live plot could not be drawn" and reporter.plot_draws == 0
+    assert plot.updates == [{"text/html": "", "text/plain": ""}]  # tried once, removed at the end
+    assert "20/20 trials" in status.updates[-1]["text/plain"]

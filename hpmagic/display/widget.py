@@ -163,6 +163,7 @@ class WidgetReporter:
         self.plot_pngs: list[bytes] = []  # the PNGs the plot output shows: convergence, then curves
         self.plot_width = int(_PLOT_SIZE[0] * _PLOT_DPI)  # each one's width in pixels
         self.final_html = ""
+        self.plot_error = ""  # why the live plot could not be drawn (then it is not tried again)
         self._threads: list[threading.Thread] = []
 
     @property
@@ -299,7 +300,7 @@ class WidgetReporter:
         """Draw the plots if a draw is due: 0 when one was drawn, else the seconds until one
         is due, ``None`` when there is nothing new to draw."""
         with self._lock:
-            if self._progress is None or self._stop.is_set():
+            if self._progress is None or self._stop.is_set() or self.plot_error:
                 return None
             progress = self._progress
             key = (progress.finished, sum(len(points) for points in progress.running_curves.values()))
@@ -311,9 +312,17 @@ class WidgetReporter:
             if now < due:
                 return due - now
             snapshot = self._snapshot(now)
-        warm_up()  # without the plotter (tick=None) the first draw warms up, off the clock
-        start = self.cost_clock()
-        pngs = render_live(snapshot, self.info)
+        try:
+            warm_up()  # without the plotter (tick=None) the first draw warms up, off the clock
+            start = self.cost_clock()
+            pngs = render_live(snapshot, self.info)
+        except Exception as exc:  # noqa: BLE001 - a plot must never stop a search nor show a traceback
+            with self._lock:
+                self.plot_error = f"{type(exc).__name__}: {exc}"
+                if not self._stop.is_set():
+                    self._show_plots([], f"<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could "
+                                         f"not be drawn: {escape(self.plot_error)}; the search goes on)</p>", 0)
+            return None
         html = _plot_html(pngs, self.plot_width, snapshot)
         with self._lock:
             if self._stop.is_set():
@@ -324,14 +333,15 @@ class WidgetReporter:
         return 0
 
     def _show_plots(self, pngs: list[bytes], html: str, finished: int) -> None:
-        bundle = {"text/html": html, "text/plain": f"hpmagic: the convergence plot after {finished} trials"}
+        plain = f"the convergence plot after {finished} trials" if pngs else "the live plot could not be drawn"
+        bundle = {"text/html": html, "text/plain": f"hpmagic: {plain}"}
         if self.plot_handle is None:
             self.plot_handle = self._display(bundle)
         else:
             self.plot_handle.update(bundle, raw=True)
             self.updates += 1
         self.plot_pngs = pngs
-        self.plot_draws += 1
+        self.plot_draws += bool(pngs)
 
 
 # -- drawing ---------------------------------------------------------------------------------
