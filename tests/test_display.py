@@ -157,7 +157,8 @@ def test_a_change_dropped_by_the_rate_limit_is_shown_once_the_interval_has_passe
         assert "2 running (trial 0 for 0:01, trial 1 for 0:00)" in handles[0].updates[-1]["text/plain"]
     finally:
         reporter.close(Progress(total=10, finished=10, status="done"), None)
-    assert reporter._threads and not any(thread.is_alive() for thread in reporter._threads)
+    assert reporter._threads
+    _wait_for(lambda: not any(thread.is_alive() for thread in reporter._threads), "a thread outlived the search")
 
 
 def test_the_timer_moves_the_clocks_on_during_a_long_trial(recorded):

@@ -25,8 +25,8 @@ Three threads show the search, none waiting for another:
   after the first), and between changes refreshes the line every ``tick`` seconds: elapsed
   time, time left, how long each running trial has run ("trial 0 (the defaults) running for
   0:07"), so a search of slow trials never looks hung;
-- the *plotter* (``hpmagic-plot``) draws the plots off screen (matplotlib's Agg canvas) and
-  pushes them.  Drawing holds no lock, so the line's clock never stalls on a draw; and the
+- the *plotter* (``hpmagic-plot``, started by the timer once the search has run half a
+  ``plot_interval``) draws the plots off screen (matplotlib's Agg canvas) and pushes them.  Drawing holds no lock, so the line's clock never stalls on a draw; and the
   elapsed time shown never goes backwards (a runner's update computed before a timer's
   refresh is shown no earlier than it).
 
@@ -46,8 +46,9 @@ a sanitizer dropped the ``<style>`` it shows on white as before.  Each plot is a
 own in a wrapping row, so in a narrow output the learning curves go below the convergence plot
 instead of both shrinking to half.
 
-``close`` stops both threads and waits for them, and a search shorter than ``min_interval``
-sends no update at all.  ``tick=None`` runs no thread: the status and the plots are drawn in
+``close`` stops both threads and shows the final state at once (a thread pushes only under the
+panel's lock and never once stopped); it waits only for a plotter that has begun to draw, since
+the summary draws next.  A search shorter than ``min_interval`` sends no update at all.  ``tick=None`` runs no thread: the status and the plots are drawn in
 ``update`` (tests).  ``updates`` counts the update messages sent (status and plot; the first
 display and the close are not counted) and ``plot_draws`` the renders; tests and the
 benchmark read them.
@@ -187,15 +188,12 @@ class WidgetReporter:
         self.budget = DrawBudget(now, self.plot_interval, self.plot_budget)
         self._plotted: tuple[int, int] | None = None
         self._plotted_best: Any = None  # the best trial's number when the plot was drawn
+        self._drawing = False  # the plotter has begun to use matplotlib
         bundle = self._starting("starting")
         self.status_value = bundle["text/html"]
         self.handle = self._display(bundle)
         if self.tick is not None:
-            # The threads publish with the cell's parent header: the context is copied.
-            for target, name in ((self._tick_loop, "hpmagic-panel"), (self._plot_loop, "hpmagic-plot")):
-                thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), name=name, daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            self._start_thread(self._tick_loop, "hpmagic-panel")  # it starts the plotter in time
 
     def update(self, progress: Progress) -> None:
         now = self.clock()
@@ -207,15 +205,16 @@ class WidgetReporter:
                 self._refresh(self._snapshot(now), now)
         if self.tick is None:
             self._plot_if_due()
-        else:
+        elif not self._wake.is_set():  # a read: setting it takes a lock, thousands of times a second
             self._wake.set()
 
     def close(self, progress: Progress, result: TuneResult | None) -> None:
         self._stop.set()
         self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout=10)
-        with self._lock:  # a plot being pushed is pushed first
+        # The threads push only under the lock and never once stopped: the final state comes
+        # last without waiting for them to end (on a busy machine a thread takes milliseconds
+        # to be woken, as long as a short search).
+        with self._lock:
             line = status_text(progress)
             bundle = _status_bundle(progress, line)
             self.final_html = bundle["text/html"]
@@ -223,19 +222,33 @@ class WidgetReporter:
                 self.plot_handle.update({"text/html": "", "text/plain": ""}, raw=True)
             if self.handle is not None:
                 self.handle.update(bundle, raw=True)
+            drawing = self._drawing
+        if drawing:  # the summary draws next: never matplotlib on two threads at once
+            self._threads[-1].join(timeout=10)
+
+    def _start_thread(self, target: Callable[[], None], name: str) -> None:
+        """A daemon thread that publishes with the cell's parent header (the context is copied)."""
+        thread = threading.Thread(target=contextvars.copy_context().run, args=(target,), name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
 
     # -- the timer: the status line ------------------------------------------------------------
 
     def _tick_loop(self) -> None:
-        """Push a change that came too soon once ``min_interval`` has passed, and refresh the
-        clocks every ``tick``."""
+        """Push a change that came too soon once ``min_interval`` has passed, refresh the
+        clocks every ``tick``, and start the plotter once the search has run half a
+        ``plot_interval`` (a shorter search starts no second thread)."""
         assert self.tick is not None
+        plotter_at: float | None = self._started + self.plot_interval / 2
         while True:
             with self._lock:
                 base = self._last + (self.min_interval if self._pending else max(self.tick, self.min_interval))
-                wait = max(base - self.clock(), 0.01)
+                wait = max(min(base, plotter_at if plotter_at is not None else base) - self.clock(), 0.01)
             if self._stop.wait(wait):
                 return
+            if plotter_at is not None and self.clock() >= plotter_at:
+                plotter_at = None
+                self._start_thread(self._plot_loop, "hpmagic-plot")
             with self._lock:
                 if self._stop.is_set():
                     return
@@ -285,10 +298,12 @@ class WidgetReporter:
     # -- the plotter: the plots ----------------------------------------------------------------
 
     def _plot_loop(self) -> None:
-        """Warm matplotlib up once the search has run half a ``plot_interval``, then draw
-        whenever a draw is due and there is something new to show."""
-        if self._stop.wait(self.plot_interval / 2):
-            return
+        """Warm matplotlib up, then draw whenever a draw is due and there is something new to
+        show."""
+        with self._lock:
+            if self._stop.is_set():
+                return
+            self._drawing = True  # from now on close waits for this thread
         warm_up()
         while not self._stop.is_set():
             self._wake.clear()
