@@ -8,9 +8,12 @@ its images; an output 400 px wide in which the panel reflows without overflowing
 text rewritten in the editor by ``--write-back``; JupyterLab Dark, with the panel's colours
 read from the page and their contrast measured; saved and reloaded, no "Error displaying
 widget" anywhere; and a notebook saved while a search runs, closed, and opened again after
-the search ended, showing the saved state, no widget error, and a note naming the ``Out[N]``
-that holds the result, which, run, shows it.  Screenshots of every step are
-kept in ``test-artifacts/`` (the test prints where).
+the search ended, showing the saved state, no widget error, read as frozen (a grey bar, no
+"running" nor time left) with a note naming the ``Out[N]`` that holds the result, which, run,
+shows it.  A second test runs a search of 3 s trials in the dark theme with its output 400 px
+wide: the live plot shows each new best and each finished trial within 5 s of the status line,
+sits on the theme's background (its pixels sampled) and stacks its two images.  Screenshots of
+every step are kept in ``test-artifacts/`` (the test prints where).
 
 Chromium comes from the system (``apt-get install chromium``), never from a tool's own
 download.  Without it the test skips with the reason, except where ``HPMAGIC_REQUIRE_BROWSER=1``
@@ -209,6 +212,14 @@ LAYOUT = """(status) => {
     return {scroll: status.scrollWidth, client: status.clientWidth, right: status.getBoundingClientRect().right,
             outer: status.parentElement.getBoundingClientRect().right, lineTop: line.top, barBottom: bar.bottom,
             barWidth: bar.width};
+}"""
+
+
+# How a status bar looks: its fill's colour and what is painted over it, and the line as shown.
+LOOK = """(status) => {
+    const fill = getComputedStyle(status.querySelector('.hpmagic-fill')), bar = status.querySelector('[role=progressbar]');
+    return {colour: fill.backgroundColor, image: fill.backgroundImage, state: bar.dataset.state,
+            value: parseInt(bar.getAttribute('aria-valuenow')), line: status.querySelector('.hpmagic-line').innerText};
 }"""
 
 
@@ -424,6 +435,9 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
         time.sleep(0.2)
     assert nb.line(SAVED)[0] < 8, "the search ended before the live panel's note could be checked"
     assert note.evaluate("(e) => getComputedStyle(e).visibility") == "hidden", "the note showed on a live panel"
+    live = nb.status(SAVED).evaluate(LOOK)
+    assert live["image"].startswith("linear-gradient(rgb(100, 181, 246)"), live  # the dark theme's running blue
+    assert " left" in live["line"] or " running" in live["line"], live
     nb.page.close()
     deadline = time.monotonic() + 60
     while not nb.fe.kernels_idle():
@@ -440,9 +454,18 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
                                  timeout=(STALE_AFTER + 10) * 1000)
     again.shot("reopened", SAVED)
     text = stale.inner_text()
-    assert "has stopped updating" in text and " in a cell for its result" in text, text
     name = text.split("run ", 1)[1].split(" in a cell", 1)[0]
     assert name.startswith("Out[") and name.endswith("]"), text
+    # Both cases: the search has ended, or the kernel was restarted; never "the search goes on".
+    assert text == ("This panel stopped updating when the notebook was saved or the page reloaded while the search ran "
+                    f"(or the kernel has been too busy to redraw it). If the search has ended, run {name} in a cell for "
+                    "its result; if the kernel was restarted, only a --study keeps a search."), text
+    # The saved bar reads as frozen: grey, not the running blue, and no "running" or time left.
+    frozen = again.status(SAVED).evaluate(LOOK)
+    assert frozen["state"] == "running" and frozen["image"] == "none", frozen
+    assert frozen["colour"] == "rgb(158, 158, 158)", frozen  # palette.THEME['bar-frozen'].dark
+    assert " left" not in frozen["line"] and "running" not in frozen["line"], frozen
+    assert frozen["line"].startswith(f"{frozen['value']}/8 trials") and "best " in frozen["line"], frozen
     again.cell(RESULT).locator(".jp-InputArea-editor").click()
     again.page.keyboard.type(name)
     again.page.keyboard.press("Shift+Enter")
@@ -497,3 +520,151 @@ def test_the_panel_in_the_browser(frontend):
         assert not [e for e in errors if "removeChild" in e or "hpmagic" in e], errors
         _check_saved_and_reloaded(nb)
         _check_saved_mid_run(nb, browser)
+
+
+# -- the live plot: redrawn within seconds of a new best, in a dark theme, 400 px wide ----------
+
+LIVE_TRIALS = 8
+#: Trials of 3 s, each reporting a point a second (so the learning curves join the plot). With
+#: seed 0 the best improves at trials 0, 3 and 4 (0.04, 0.015, 0.002), in the middle of the search.
+LIVE_CELL = (f"%%tune -n {LIVE_TRIALS} --seed 0 --strategy random\nimport time, hpmagic\n"
+             "x = 0.5     # tune: uniform(0, 1)\n"
+             "for step in (1, 2, 3):\n"
+             "    time.sleep(1)\n"
+             "    hpmagic.report((x - 0.3) ** 2 + 0.1 / step, step)\n"
+             "(x - 0.3) ** 2")
+#: How soon the plot must show what the status line shows.
+PLOT_LAG = 5.0
+NARROW_CSS = ".jp-OutputArea-output {width: 400px !important; max-width: 400px !important; flex: none !important}"
+
+# What cell i shows: the status line, and what the live plots say they show.
+LIVE_STATE = """(i) => {
+    const c = document.querySelectorAll('.jp-Notebook .jp-Cell')[i];
+    const line = c.querySelector('.hpmagic-status .hpmagic-line'), plots = c.querySelector('.hpmagic-live-plots');
+    return {line: line ? line.innerText : '', trials: plots ? parseInt(plots.dataset.trials) : -1,
+            best: plots ? plots.dataset.best : null, images: plots ? plots.querySelectorAll('img').length : 0,
+            done: c.querySelector('.hpmagic-result') !== null};
+}"""
+
+# Where the live plots sit in their output, each image's size, and the background behind them.
+PLOTS_LAYOUT = """(plots) => {
+    const imgs = Array.from(plots.querySelectorAll('img')).map((i) => {
+        const r = i.getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, left: r.left, width: r.width, natural: i.naturalWidth,
+                filter: getComputedStyle(i).filter, background: getComputedStyle(i).backgroundColor};
+    });
+    const out = plots.closest('.jp-OutputArea-output').getBoundingClientRect();
+    return {imgs: imgs, scroll: plots.scrollWidth, client: plots.clientWidth, outRight: out.right,
+            outWidth: out.width};
+}"""
+
+
+@dataclasses.dataclass
+class Seen:
+    """One look at the live cell: when, the status line's count and best, the plot's."""
+
+    at: float
+    count: int
+    best: str | None
+    plot_trials: int
+    plot_best: str | None
+
+
+def _seen(state: dict, at: float) -> Seen:
+    import re
+
+    count = re.match(r"(\d+)/\d+ trials", state["line"])
+    best = re.search(r" · best (\S+) \(", state["line"])
+    return Seen(at, int(count.group(1)) if count else -1, best.group(1) if best else None, state["trials"], state["best"])
+
+
+def _lags(seen: list[Seen], ended: float) -> tuple[list[tuple[str, float]], list[tuple[int, float]]]:
+    """How long after the status line showed each new best (each new count) the plot showed it;
+    what the status showed less than PLOT_LAG before the search ended is left out (the summary
+    takes the plot's place), anything else never shown counts as forever."""
+    bests: list[tuple[str, float]] = []
+    counts: list[tuple[int, float]] = []
+    for i, s in enumerate(seen):
+        if s.at > ended - PLOT_LAG:
+            break
+        if s.best is not None and (i == 0 or seen[i - 1].best != s.best):
+            shown = next((t.at for t in seen[i:] if t.plot_best == s.best), float("inf"))
+            bests.append((s.best, shown - s.at))
+        if s.count > 0 and (i == 0 or seen[i - 1].count != s.count):
+            shown = next((t.at for t in seen[i:] if t.plot_trials >= s.count), float("inf"))
+            counts.append((s.count, shown - s.at))
+    return bests, counts
+
+
+def _check_dark_plot(nb: Notebook, plots, name: str) -> None:
+    """The plot's pixels: its background is the theme's (not a white block) and its ink reads on it."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    img = plots.locator("img").first
+    behind = img.evaluate(COLOURS)["bg"]  # the first opaque background behind the image
+    assert sum(behind) < 3 * 80, f"not a dark theme behind the plot: {behind}"
+    shot = img.screenshot()
+    (nb.shots / f"{nb.fe.app}-{name}.png").write_bytes(shot)
+    pixels = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"), dtype=float).reshape(-1, 3)
+    near = (np.abs(pixels - behind).max(axis=1) <= 12).mean()
+    white = (pixels.min(axis=1) >= 230).mean()
+    assert near > 0.8, f"the plot's background is not the theme's {behind}: {near:.0%} of its pixels are"
+    assert white < 0.05, f"a white block: {white:.0%} of the plot's pixels are white"
+    lightest = pixels[pixels.sum(axis=1).argmax()]
+    assert _contrast(tuple(lightest), behind) >= 7, f"the plot's ink {lightest} does not stand out from {behind}"
+
+
+def _check_narrow_plots(plots) -> None:
+    """At 400 px the two plots stack, each nearly at its own size, nothing wider than the output."""
+    layout = plots.evaluate(PLOTS_LAYOUT)
+    first, second = layout["imgs"]
+    assert layout["outWidth"] <= 401, layout
+    assert second["top"] >= first["bottom"] - 1, f"the plots did not stack: {layout}"
+    assert all(i["width"] >= 0.9 * i["natural"] for i in layout["imgs"]), f"a plot shrank: {layout}"
+    assert layout["scroll"] <= layout["client"] + 1 and all(i["left"] + i["width"] <= layout["outRight"] + 1
+                                                            for i in layout["imgs"]), layout
+    assert all(i["filter"] == "invert(1) hue-rotate(180deg)" and i["background"] == "rgba(0, 0, 0, 0)"
+               for i in layout["imgs"]), layout
+
+
+def test_the_live_plot_keeps_up_in_a_dark_theme_at_400_px(frontend):
+    """A search of 3 s trials in the dark theme, its output 400 px wide: the plot shows each new
+    best (and each finished trial) within PLOT_LAG seconds of the status line; it sits on the
+    theme's background, not a white block; the convergence plot and the learning curves stack."""
+    cells = [CELLS[LOAD], LIVE_CELL]
+    nbjson = dict(_notebook(), cells=[{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
+                                       "execution_count": None} for c in cells])
+    (frontend.root / "live.ipynb").write_text(json.dumps(nbjson))
+    live = dataclasses.replace(frontend, url=frontend.url.replace("tune.ipynb", "live.ipynb"))
+    with chromium_notebook(live, "live-plot", 1400) as (_, nb):
+        nb.open()
+        nb.page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
+        nb.page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=30_000)
+        nb.page.add_style_tag(content=NARROW_CSS)
+        nb.run_first()
+        nb.run(1)
+        seen: list[Seen] = []
+        plots, checked, deadline = nb.cell(1).locator(".hpmagic-live-plots"), False, time.monotonic() + 120
+        while time.monotonic() < deadline:
+            state = nb.page.evaluate(LIVE_STATE, 1)
+            if state["done"]:
+                break
+            seen.append(_seen(state, time.monotonic()))
+            if not checked and state["images"] == 2 and plots.locator("img").evaluate_all(
+                    "(ims) => ims.every(i => i.complete && i.naturalWidth > 100)"):
+                nb.shot("live-dark-narrow", 1)
+                _check_narrow_plots(plots)
+                _check_dark_plot(nb, plots, "live-dark-plot")
+                checked = True
+            time.sleep(0.1)
+        ended = time.monotonic()
+        assert checked, "the two live plots never showed"
+        bests, counts = _lags(seen, ended)
+        print("new bests, seconds until the plot showed them:", bests, "\nfinished trials:", counts)
+        assert len(bests) >= 3 and bests[0][0] == "0.04", bests  # the defaults' value, then two improvements
+        assert all(lag <= PLOT_LAG for _, lag in bests), f"the plot lagged behind the status line: {bests}"
+        assert len(counts) >= 4 and all(lag <= PLOT_LAG for _, lag in counts), counts
+        nb.done(1)

@@ -157,7 +157,8 @@ def test_a_change_dropped_by_the_rate_limit_is_shown_once_the_interval_has_passe
         assert "2 running (trial 0 for 0:01, trial 1 for 0:00)" in handles[0].updates[-1]["text/plain"]
     finally:
         reporter.close(Progress(total=10, finished=10, status="done"), None)
-    assert not reporter._timer.is_alive()
+    assert reporter._threads
+    _wait_for(lambda: not any(thread.is_alive() for thread in reporter._threads), "a thread outlived the search")
 
 
 def test_the_timer_moves_the_clocks_on_during_a_long_trial(recorded):
@@ -211,16 +212,29 @@ def test_a_resumed_study_does_not_count_its_stored_trials_as_instant(tmp_path):
     assert all(p.remaining_seconds is None for p in seen if p.finished == 6)
 
 
+def _fill(html: str) -> tuple[str, str]:
+    """The bar's fill: its classes and its inline colour."""
+    m = re.search(r"<span class='(hpmagic-fill[^']*)' style='[^']*background-color:(#[0-9a-f]{6})", html)
+    assert m, html
+    return m.group(1), m.group(2)
+
+
 def test_bar_turns_red_when_the_first_trials_fail(recorded):
+    from hpmagic.display.palette import THEME
+
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(TrialsFailedError, match="all failed"):
         run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
     assert _bar(reporter.final_html)[2] == "failed"
     assert "data-state='failed'" in handles[0].updates[-1]["text/html"]
+    assert _fill(reporter.final_html)[1] == THEME["bar-failed"].light == "#c62828"
 
 
-def test_bar_turns_red_on_interrupt(recorded):
+def test_an_interrupt_ends_the_bar_in_the_stop_colour_not_the_failure_red(recorded):
+    from hpmagic.core import TrialState
+    from hpmagic.display.palette import STATE_STYLES, THEME
+
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     ns = {"calls": SharedList()}
@@ -233,6 +247,13 @@ def test_bar_turns_red_on_interrupt(recorded):
     assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
     assert "data-state='interrupted'" in handles[0].updates[-1]["text/html"]
     assert "interrupted" in handles[0].updates[-1]["text/plain"]
+    # Teal, the interrupted trials' colour in the plots, in both themes; never the failure red.
+    stop, failure = THEME["bar-interrupted"], THEME["bar-failed"]
+    assert _fill(reporter.final_html)[1] == stop.light == STATE_STYLES[TrialState.INTERRUPTED].colour == "#2a9d8f"
+    assert ".hpmagic-status [data-state=interrupted] .hpmagic-fill {background-color: var(--hpmagic-bar-interrupted) " \
+        "!important}" in reporter.final_html
+    assert "--hpmagic-bar-interrupted: #4db6ac" in reporter.final_html  # the dark theme's
+    assert {stop.light, stop.dark}.isdisjoint({failure.light, failure.dark})
 
 
 def _pngs(html: str) -> list[bytes]:
@@ -299,7 +320,8 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     # Every message of the timer thread too belongs to the cell (its parent is the execute request).
     assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
     values = [_bar(u["data"]["text/html"]) for u in updates if u["transient"]["display_id"] == status_id]
-    assert values[:-1] and values == sorted(values) and {state for _, _, state in values[:-1]} == {"running"}
+    numbers = [value for value, _, _ in values]  # (60, 60, "running") may come before the final (60, 60, "done")
+    assert values[:-1] and numbers == sorted(numbers) and {state for _, _, state in values[:-1]} == {"running"}
     assert values[-1] == (60, 60, "done")
     final = [u for u in updates if u["transient"]["display_id"] == status_id][-1]
     assert "60/60 trials" in final["data"]["text/plain"]
@@ -337,8 +359,13 @@ def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
 
     running, done = Progress(total=10, finished=3), Progress(total=10, finished=10, status="done")
     note = stale_note("Out[7]", None)
-    assert "run Out[7] in a cell for its result" in note and "--study" in note
-    assert "hpmagic.load_study" in stale_note("res", "svc") and "run res in a cell" in stale_note("res", "svc")
+    # Both cases: the search has ended (the result is in Out[7]), the kernel was restarted.
+    assert note == ("This panel stopped updating when the notebook was saved or the page reloaded while the search "
+                    "ran (or the kernel has been too busy to redraw it). If the search has ended, run Out[7] in a "
+                    "cell for its result; if the kernel was restarted, only a --study keeps a search.")
+    assert stale_note("res", "svc").endswith("If the search has ended, run res in a cell for its result; if the kernel "
+                                             "was restarted, the study 'svc' keeps every trial on disk (hpmagic.load_study).")
+    assert "goes on" not in note and "goes on" not in stale_note("", "svc")
     html = status_html(running, "3/10 trials", note)
     # Hidden by an animation for STALE_AFTER seconds, started again by every redraw.
     assert "class='hpmagic-stale'" in html and f"hpmagic-live {STALE_AFTER}s step-end" in html
@@ -362,6 +389,39 @@ def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
     timed.close(done, None)
     assert "run Out[7] in a cell" in shown[2]["text/html"] and "study &#x27;svc&#x27;" in shown[2]["text/html"]
     assert "hpmagic-stale'" not in shown[-1]["text/html"]
+
+
+def test_a_live_panel_looks_running_only_while_it_is_redrawn():
+    """A live panel's inline look is the frozen one (a grey bar; no "running", no time left):
+    what a saved copy shows, also where a sanitizer dropped the <style>.  The running look (the
+    blue, the live words) is painted by animations that each redraw starts again, for
+    STALE_AFTER seconds."""
+    from hpmagic.display.html import STALE_AFTER, stale_note, status_html
+    from hpmagic.display.palette import THEME
+    from hpmagic.display.text import status_text
+    from hpmagic.protocols import Progress
+
+    progress = Progress(total=8, finished=3, running=1, running_since={3: 11.0}, elapsed=12.0, last_finish=11.0,
+                        best=_progress(4).best)
+    line = status_text(progress)
+    assert line == "3/8 trials · trial 3 running for 0:01 · best 1 (x=0.3) · 0:12, ~0:17 left"
+    html = status_html(progress, line, stale_note("Out[6]", None))
+    assert _fill(html) == ("hpmagic-fill hpmagic-redrawn", THEME["bar-frozen"].light)
+    hidden = "<span class='hpmagic-while-live' style='visibility:hidden;font-size:0'>"
+    assert (f"3/8 trials{hidden} · trial 3 running for 0:01</span> · best 1 (x=0.3) · 0:12{hidden}, ~0:17 left</span>"
+            in html)
+    assert (".hpmagic-status [data-state=running] .hpmagic-fill.hpmagic-redrawn {background-color: "
+            f"var(--hpmagic-bar-frozen) !important; animation: hpmagic-fill-live {STALE_AFTER}s step-end}}") in html
+    assert ("@keyframes hpmagic-fill-live {from, to {background-image: linear-gradient(var(--hpmagic-bar-running), "
+            "var(--hpmagic-bar-running))}}") in html
+    assert (f".hpmagic-status .hpmagic-while-live {{animation: hpmagic-text-live {STALE_AFTER}s step-end}}" in html
+            and "@keyframes hpmagic-text-live {from, to {visibility: visible; font-size: 1em}}" in html)
+    # Without a note (no timer: nothing redraws it) and at the end, the bar is what it says.
+    quiet = status_html(progress, line)
+    assert _fill(quiet) == ("hpmagic-fill", THEME["bar-running"].light) and "hpmagic-while-live'" not in quiet
+    assert f"<span class='hpmagic-line' style='flex:1 1 18em;min-width:0;overflow-wrap:anywhere'>{line}</span>" in quiet
+    final = status_html(Progress(total=8, finished=8, status="done"), "8/8 trials · 0:30 · done")
+    assert _fill(final) == ("hpmagic-fill", THEME["bar-done"].light) and "hpmagic-stale'" not in final
 
 
 # -- the summary's view-model, and the reporters driven without a runner ----------------------
@@ -496,7 +556,7 @@ def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):
     from hpmagic.protocols import SearchInfo
 
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0,
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
                               show=lambda panel: handles.append(Handle(panel)) or handles[-1])
     reporter.start(SearchInfo(budget=10, direction=Direction.MAXIMIZE, metric="accuracy"))
     reporter.update(_progress(1))  # one completed trial: nothing to plot yet
@@ -570,13 +630,225 @@ def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(rec
     from hpmagic.protocols import SearchInfo
 
     figures, render = [], plots.png
-    monkeypatch.setattr(plots, "png", lambda fig: figures.append(fig) or render(fig))
+    monkeypatch.setattr(plots, "png", lambda fig, **kw: figures.append(fig) or render(fig, **kw))
     reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
     reporter.start(SearchInfo(budget=10, direction=Direction.MINIMIZE))
     reporter.update(_progress(3))  # three trials: matplotlib alone would tick 0, 0.25, 0.5, ...
-    [ax] = figures[0].axes
+    [ax] = [fig for fig in figures if fig.get_figwidth() > 2][0].axes  # not the warm-up's
     ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
     assert ticks and all(float(t).is_integer() for t in ticks)
     assert ax.get_xlim()[0] < 0 and ax.get_xlim()[1] > 2  # room for the first and the last point
     assert ax.lines and not any(line.get_clip_on() for line in ax.lines)
     reporter.close(_progress(3, status="done"), None)
+
+
+# -- the live plot: when it is drawn, and how -------------------------------------------------
+
+def test_the_draw_budget_forgives_the_cold_first_draw_and_follows_the_median():
+    from hpmagic.display.widget import DrawBudget
+
+    budget = DrawBudget(start=0.0, interval=1.0, share=0.05, window=5)
+    assert budget.due() == 1.0  # the first plot: one interval after the start
+    budget.record(1.5, 2.5)  # the cold first draw, 1.5 s: not charged (it once meant 30 s to the next)
+    assert budget.due() == 3.5 and budget.due(new_best=True) == 3.5
+    budget.record(0.1, 3.6)  # 0.1 s: 5% of the wall time is one draw every 2 s
+    assert budget.gap() == pytest.approx(2.0) and budget.gap(new_best=True) == pytest.approx(1.0)
+    for seconds in (0.1, 0.1, 3.0, 0.1):  # one slow draw among fast ones does not starve the next
+        budget.record(seconds, 10.0 + seconds)
+    assert list(budget.times) == pytest.approx([0.1, 0.1, 0.1, 3.0, 0.1])
+    assert budget.gap() == pytest.approx(2.0) and budget.due() == pytest.approx(12.1)
+    for _ in range(3):  # slow draws for a while: the budget follows them
+        budget.record(0.4, 20.4)
+    assert budget.gap() == pytest.approx(8.0) and budget.gap(new_best=True) == pytest.approx(4.0)
+    for end in (30.0, 40.0, 50.0):  # fast again: the slow ones leave the window
+        budget.record(0.01, end)
+    assert budget.gap() == pytest.approx(1.0)
+
+
+def test_a_slow_first_draw_does_not_hold_the_plot_back(recorded, monkeypatch):
+    """The first draw took 1.5 s of the injected clock: the plot is drawn again one interval
+    later, as soon as a trial finished, not 30 s later."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    clock, render = SetClock(), plots.png
+
+    def png(fig, **kwargs):
+        if reporter.plot_draws == 0 and fig.get_figwidth() > 2:  # the first real draw, not the warm-up
+            clock.now += 1.5
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    reporter = WidgetReporter(clock=clock, cost_clock=clock, min_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=40))
+    clock.now = 1.0
+    reporter.update(_progress(2))
+    assert reporter.plot_draws == 1 and clock.now == 2.5
+    clock.now = 3.0
+    reporter.update(_progress(3))  # within one interval of the last draw's end: not yet
+    assert reporter.plot_draws == 1
+    clock.now = 3.6
+    reporter.update(_progress(4))
+    assert reporter.plot_draws == 2
+    reporter.close(_progress(4, status="done"), None)
+
+
+def test_a_draw_is_charged_its_cpu_time_not_the_wall_time(recorded, monkeypatch):
+    """On a loaded machine a draw waits for a core: that wait costs the search nothing and is
+    not charged (here a draw that sleeps 1 s)."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    render = plots.png
+
+    def png(fig, **kwargs):
+        if fig.get_figwidth() > 2:
+            time.sleep(0.5)
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    reporter = WidgetReporter(min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=40))
+    reporter.update(_progress(2))  # the first draw: never charged
+    start = time.monotonic()
+    reporter.update(_progress(3))
+    wall = time.monotonic() - start
+    assert reporter.plot_draws == 2 and len(reporter.budget.times) == 1
+    assert wall - reporter.budget.times[0] >= 0.45  # the sleep is not in the cost
+    reporter.close(_progress(3, status="done"), None)
+
+
+def _clocks(handle: Handle) -> list[int]:
+    """The elapsed time (seconds) of each status line the handle was sent."""
+    found = [re.search(r" · (\d+):(\d\d)(?:, ~[\d:]+ left)?$", u["text/plain"]) for u in handle.updates]
+    return [int(m.group(1)) * 60 + int(m.group(2)) for m in found if m]
+
+
+def test_the_clock_shown_never_goes_back(recorded):
+    """An update the runner made before the timer's last refresh (its elapsed time is older)
+    does not move the clock back."""
+    from hpmagic.protocols import Progress, SearchInfo
+
+    clock, handles = SetClock(), []
+    reporter = WidgetReporter(clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05,
+                              min_interval=0.01)
+    reporter.start(SearchInfo(budget=10))
+    try:
+        clock.now = 1.0
+        reporter.update(Progress(total=10, running=1, running_since={0: 0.0}, elapsed=1.0))
+        clock.now = 12.5  # the timer moves the clock on: 0:12
+        _wait_for(lambda: handles[0].updates[-1]["text/plain"].endswith("· 0:12"), "the timer never refreshed")
+        clock.now = 12.6  # the runner's update, computed at 11.9 and delivered late
+        reporter.update(Progress(total=10, finished=1, running=1, running_since={1: 11.9}, elapsed=11.9,
+                                 last_finish=11.9))
+        assert handles[0].updates[-1]["text/plain"].startswith("hpmagic: 1/10 trials")
+        assert _clocks(handles[0]) == sorted(_clocks(handles[0])) and _clocks(handles[0])[-1] == 12
+    finally:
+        reporter.close(Progress(total=10, finished=10, status="done"), None)
+
+
+def test_the_status_line_never_waits_for_a_draw(recorded, monkeypatch):
+    """While the plotter is stuck in a draw, the runner's updates are shown at once and the
+    timer goes on moving the clock."""
+    import threading
+
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    drawing, release, render = threading.Event(), threading.Event(), plots.png
+
+    def png(fig, **kwargs):
+        if fig.get_figwidth() > 2:  # a real draw, not the warm-up
+            drawing.set()
+            release.wait(60)
+        return render(fig, **kwargs)
+
+    monkeypatch.setattr(plots, "png", png)
+    handles: list[Handle] = []
+    reporter = WidgetReporter(show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05, min_interval=0.01,
+                              plot_interval=0.05)
+    reporter.start(SearchInfo(budget=10))
+    try:
+        reporter.update(_progress(3))
+        _wait_for(drawing.is_set, "the plotter never drew")
+        updated = threading.Thread(target=reporter.update, args=(_progress(4),), daemon=True)
+        updated.start()
+        updated.join(30)
+        assert not updated.is_alive() and not release.is_set()
+        _wait_for(lambda: "4/10 trials" in handles[0].updates[-1]["text/plain"], "the update waited for the draw")
+        _wait_for(lambda: _clocks(handles[0])[-1] >= 5, "the clock stood still during the draw")
+        assert reporter.plot_draws == 0 and len(handles) == 1  # the draw is still stuck
+    finally:
+        release.set()
+        reporter.close(_progress(4, status="done"), None)
+
+
+def test_the_live_plots_are_transparent_and_wrap_one_image_each(recorded):
+    """Ink on nothing (the theme's background shows through; a dark theme turns the ink light),
+    on white where no <style> applies; one image per plot, in a row that wraps."""
+    import matplotlib.image
+
+    from hpmagic.display.palette import DARK_SELECTORS
+    from hpmagic.protocols import SearchInfo
+
+    handles: list[Handle] = []
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
+                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    reporter.start(SearchInfo(budget=10))
+    reporter.update(_progress(3))
+    html = handles[1].panel["text/html"]
+    assert html.count("<img ") == 1 and "data-trials='3' data-best='4'" in html  # what the plot shows
+    curved = [dataclasses.replace(t, curve=((1.0, t.value + 1), (2.0, t.value))) for t in _progress(4).trials]
+    reporter.update(dataclasses.replace(_progress(4), trials=curved))
+    html = handles[1].updates[-1]["text/html"]
+    assert html.count("<img ") == 2 and "alt='the learning curves so far'" in html
+    assert "<div class='hpmagic-live-plots' data-trials='4' data-best='1' style='display:flex;flex-wrap:wrap;" in html
+    assert html.count("style='max-width:100%;height:auto;background:#ffffff'") == 2 and html.count("width='416'") == 2
+    assert ".hpmagic-live-plots img.hpmagic-live-plot {background: transparent !important}" in html
+    assert all(f"{theme} .hpmagic-live-plots img.hpmagic-live-plot" in html for theme in DARK_SELECTORS)
+    assert "img.hpmagic-live-plot {filter: invert(1) hue-rotate(180deg)}" in html
+    for png in _pngs(html.replace("'", '"')):
+        pixels = matplotlib.image.imread(io.BytesIO(png))
+        assert pixels.shape == (208, 416, 4)
+        assert pixels[0, 0, 3] == 0 and pixels[100, 200, 3] == 0  # a corner, the plot area: nothing
+        assert (pixels[..., 3] > 0.9).mean() > 0.005  # and ink
+    reporter.close(_progress(4, status="done"), None)
+
+
+def test_a_single_trial_stands_at_its_number_on_the_live_plot(recorded, monkeypatch):
+    """The learning curves bring the plot before a second trial finished: the convergence
+    plot's trial axis then shows that trial's number, not ticks of -0.045 to 0.045."""
+    from hpmagic.display import plots
+    from hpmagic.protocols import SearchInfo
+
+    figures, render = [], plots.png
+    monkeypatch.setattr(plots, "png", lambda fig, **kw: figures.append(fig) or render(fig, **kw))
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None, show=Handle)
+    reporter.start(SearchInfo(budget=10))
+    first = _progress(1)
+    reporter.update(dataclasses.replace(first, trials=[dataclasses.replace(first.trials[0], curve=((1.0, 3.0),))]))
+    ax = figures[-2].axes[0]  # the convergence plot, then the curves
+    assert len(figures[-1].axes) == 1 and figures[-1].axes[0].get_xlabel() == "step"
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks == [0] and ax.get_xlim() == (-0.5, 0.5)
+    reporter.close(_progress(1, status="done"), None)
+
+
+def test_a_live_plot_that_cannot_be_drawn_says_so_and_the_search_goes_on(recorded, monkeypatch):
+    from hpmagic.display import plots
+
+    def broken(*args, **kwargs):
+        raise ValueError("no room on the axis")
+
+    monkeypatch.setattr(plots, "draw_live", broken)
+    handles: list[Handle] = []
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
+                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    result = run(CELL, {}, TuneOptions(trials=20, seed=0, strategy="random"), reporter=reporter)
+    assert len(result.trials) == 20 and reporter.plot_error == "ValueError: no room on the axis"
+    status, plot = handles
+    assert plot.panel["text/html"] == ("<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could not "
+                                       "be drawn: ValueError: no room on the axis; the search goes on)</p>")
+    assert plot.panel["text/plain"] == "hpmagic: the live plot could not be drawn" and reporter.plot_draws == 0
+    assert plot.updates == [{"text/html": "", "text/plain": ""}]  # tried once, removed at the end
+    assert "20/20 trials" in status.updates[-1]["text/plain"]

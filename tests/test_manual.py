@@ -122,11 +122,15 @@ def test_clicks_are_served_by_an_idle_kernel(tmp_path):
         assert reply["status"] == "ok"
         out = "".join(m["content"]["text"] for m in msgs if m["msg_type"] == "stream")
         assert out.strip() == "2 {'x': 1.5} 1.5"
-        # Finish: the controls' output becomes a static note; the record is left as it was.
+        # Finish: the controls' output becomes a static note; the record keeps every trial and
+        # counts them in the past tense.
         finish = iopub_of(comm_msg(models["ButtonModelFinish"], {"method": "custom", "content": {"event": "click"}}))
         updates = [m["content"] for m in finish if m["msg_type"] == "update_display_data"]
-        assert [u["transient"]["display_id"] for u in updates] == [ids[0]]
+        assert [u["transient"]["display_id"] for u in updates] == [ids[0], ids[1]]
         assert set(updates[0]["data"]) == {"text/html", "text/plain"} and "2 trials" in updates[0]["data"]["text/html"]
+        head = updates[1]["data"]["text/html"].split("</p>", 1)[0]
+        assert head.endswith("&middot; 2 trials run") and "so far" not in updates[1]["data"]["text/html"]
+        assert "hpmagic-result" in updates[1]["data"]["text/html"]
         assert any(m["msg_type"] == "comm_close" for m in finish)  # the widgets are closed
 
 
@@ -163,6 +167,9 @@ def test_session_runs_through_the_callables_it_is_given():
     with pytest.raises(ZeroDivisionError):
         session.run(C=2.0)
     assert len(seen) == 3 and session.result is r and session.status.value == ""
+    assert "3 trials so far" in session.record_html()
+    session.finish()  # after Finish the count is final: in the past tense
+    assert "&middot; 3 trials run</p>" in session.record_html() and "so far" not in session.record_html()
 
 
 def test_session_without_baseline_waits_for_a_run():
@@ -178,6 +185,8 @@ def test_session_without_baseline_waits_for_a_run():
     assert "0 trials so far" in session.record_html() and "application" not in session.record_html()
     session.finish()  # never displayed: nothing to update, the widgets closed
     assert session.finished and session.button.comm is None
+    assert "0 trials run" in session.record_html() and "no trial was run" in session.record_html()
+    assert "so far" not in session.record_html() and "press Run" not in session.record_html()
     assert repr(session).startswith("hpmagic manual search")
 
 

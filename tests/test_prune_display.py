@@ -337,25 +337,25 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def test_live_panel_draws_the_curves_beside_the_convergence_plot(recorded):
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9,
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9, tick=None,
                               show=lambda panel: handles.append(Handle(panel)) or handles[-1])
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE, metric="accuracy"))
     plain = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n)) for n in range(3)]
     reporter.update(_progress(plain))
     assert _png_size(reporter.plot_png) == (416, 208) and reporter.plot_width == 416
     reporter.update(_progress(trials_of_every_state()))  # the first curves: a second plot beside the first
-    assert reporter.plot_draws == 2 and _png_size(reporter.plot_png) == (800, 208) and reporter.plot_width == 800
+    assert reporter.plot_draws == 2 and [_png_size(p) for p in reporter.plot_pngs] == [(416, 208)] * 2
     assert "2 pruned" in reporter.status_value
     reporter.close(_progress(trials_of_every_state(), status="done"), None)
     assert "6/40 trials · 2 pruned" in handles[0].updates[-1]["text/plain"]
 
 
 def test_live_panel_draws_curves_before_two_trials_completed(recorded):
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9,
+    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9, tick=None,
                               show=lambda panel: Handle(panel))
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE))
     reporter.update(_progress(trials_of_every_state()[2:3]))  # one pruned trial: a curve to see already
-    assert reporter.plot_png is not None and _png_size(reporter.plot_png)[0] == 800
+    assert len(reporter.plot_pngs) == 2  # the convergence plot and the curves
 
 
 @pytest.fixture

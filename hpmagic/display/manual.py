@@ -278,13 +278,17 @@ class ManualSession:
 
     def record_html(self) -> str:
         """The static record of every trial so far: the summary (headline, top trials, the
-        table of all trials, plots) as plain HTML, which stays in a saved notebook."""
+        table of all trials, plots) as plain HTML, which stays in a saved notebook.  Its head
+        counts the trials "so far" while the controls are live, and in the past tense ("4
+        trials run") once the session is finished."""
         from .html import result_html
 
         n = 0 if self.result is None else len(self.result.trials)
+        count = f"{plural(n, 'trial')} run" if self.finished else f"{plural(n, 'trial')} so far"
         head = (f"<p class='hpmagic-manual-head'><b>hpmagic manual search</b> &middot; {self.direction} "
-                f"{escape(self.metric)} &middot; {escape(plural(n, 'trial'))} so far</p>")
-        body = "<p><i>choose values and press Run</i></p>" if self.result is None else result_html(self.result)
+                f"{escape(self.metric)} &middot; {escape(count)}</p>")
+        idle = "no trial was run" if self.finished else "<i>choose values and press Run</i>"
+        body = f"<p>{idle}</p>" if self.result is None else result_html(self.result)
         return f"<div class='hpmagic-manual-record'>{head}{body}</div>"
 
     def _show_result(self) -> None:
@@ -298,8 +302,9 @@ class ManualSession:
 
     def finish(self) -> None:
         """End the session's controls: their output becomes a static note (a notebook saved
-        afterwards holds no widget at all) and the widgets are closed.  The record stays, and
-        :meth:`run` still runs trials from code."""
+        afterwards holds no widget at all) and the widgets are closed.  The record stays, its
+        head now saying how many trials were run; :meth:`run` still runs trials from code (and
+        the record counts them)."""
         if self.finished:
             return
         self.finished = True
@@ -311,6 +316,7 @@ class ManualSession:
                     f"{escape(plural(n, 'trial'))}; the record of every trial is below.</p>")
             update_display({"text/html": note, "text/plain": "hpmagic manual search finished"}, raw=True,
                            display_id=self.display_ids[0])
+            self._show_result()  # the record's head: the final count, in the past tense
         self._close_widgets()
 
     def _close_widgets(self) -> None:

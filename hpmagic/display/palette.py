@@ -9,6 +9,10 @@ convergence plot, the learning curves, the live panel) and in the HTML summary's
   where the rule stopped it;
 - interrupted: teal, ``s``; a mark on the trial axis, its curve up to the interrupt.
 
+A stop is not a failure: the live panel's bar ends teal after an interrupt (``bar-interrupted``,
+the interrupted trials' colour) and red only when the search stopped on errors (``bar-failed``);
+a running bar that is no longer redrawn (a saved panel) turns grey (``bar-frozen``).
+
 Every colour here has a contrast ratio of at least 3:1 (WCAG's mark for graphics) both
 against white and against a near-black background (``#111111``), so a plot reads the same
 in a light and in a dark theme; ``tests/test_prune_display.py`` checks it.
@@ -92,7 +96,11 @@ THEME: dict[str, ThemeColour] = {
     "muted": ThemeColour("#616161", "#a0a0a0"),  # secondary text
     "bar-running": ThemeColour("#1976d2", "#64b5f6", text=False),
     "bar-done": ThemeColour("#2e7d32", "#4caf50", text=False),
-    "bar-stopped": ThemeColour("#c62828", "#ef5350", text=False),  # interrupted, failed
+    "bar-failed": ThemeColour("#c62828", "#ef5350", text=False),  # stopped on errors: the failure red
+    # Stopped by the user: not a failure.  The teal of interrupted trials (STATE_STYLES), neutral.
+    "bar-interrupted": ThemeColour(STATE_STYLES[TrialState.INTERRUPTED].colour, "#4db6ac", text=False),
+    # A running bar that is no longer redrawn (a saved panel, reopened): grey, frozen.
+    "bar-frozen": ThemeColour("#8a8a8a", "#9e9e9e", text=False),
 }
 #: Colours that only separate things (the bar's empty track, table rules): no contrast minimum.
 _SURFACES = {"track": ("#e0e0e0", "#424242"), "rule": ("#dddddd", "#424242")}

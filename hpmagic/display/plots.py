@@ -377,10 +377,11 @@ def _margins(fig: Figure, left: float = 0.8, right: float = 0.3, bottom: float =
                         wspace=wspace, hspace=hspace)
 
 
-def png(fig: Figure) -> bytes:
-    """``fig`` rendered as PNG bytes."""
+def png(fig: Figure, transparent: bool = False) -> bytes:
+    """``fig`` rendered as PNG bytes; with ``transparent``, the figure's and the axes'
+    backgrounds left out (ink on nothing: the live panel's plots, see :mod:`.widget`)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", transparent=transparent)
     return buf.getvalue()
 
 
