@@ -324,12 +324,15 @@ def report(value: float, step: float | None = None) -> None:
     goes on; if not, ``report`` ends the trial there (it is recorded as pruned, with its
     curve).  Without ``--prune`` the curve is recorded and nothing stops.  Outside a tuned
     run ``report`` does nothing, so the cell still runs on its own.  From a thread the cell
-    started, the point goes to the trial that thread belongs to (see :mod:`hpmagic.cell.report`).
+    started, the point goes to the trial that thread belongs to (see "Reports from threads" in
+    the early-stopping guide).
 
     Parameters
     ----------
     value
-        A score, in the search's direction (higher is better with ``--maximize``).
+        A score, in the search's direction (higher is better when the search maximizes); a
+        search whose reports go against its objective says so, and ``--prune`` then reads
+        them the other way.
     step
         Where on the curve: an epoch, an iteration.  By default the next whole step, from 1.
         At most 2**53 (above it, steps cannot be told apart).
