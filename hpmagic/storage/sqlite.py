@@ -30,7 +30,16 @@ from ..core import Direction, Trial
 from ..errors import StorageError, StudyMismatchError
 from ..space import SearchSpace
 from . import codec, queries
-from .file import APPLICATION_ID, RELEASED, SCHEMA, SCHEMA_VERSION, describe, inspect_file, readonly_uri
+from .file import (
+    APPLICATION_ID,
+    RELEASED,
+    SCHEMA,
+    SCHEMA_VERSION,
+    describe,
+    inspect_file,
+    readonly_uri,
+    schema_problem,
+)
 from .records import (
     STUDY_COLUMNS,
     Archive,
@@ -80,7 +89,7 @@ class SQLiteStore:
         self._foreign: list[Trial] = []
         self._sorted: list[Trial] | None = None
         self._schema = SCHEMA_VERSION
-        if readonly and not info.exists:
+        if readonly and not info.exists:  # (an empty or directory-like path was refused by inspect_file)
             raise StorageError(
                 f"there is no study file at {str(self.path)!r} (working directory {os.getcwd()!r}); "
                 "pass storage= the path that --storage named when the study ran"
@@ -251,6 +260,9 @@ class SQLiteStore:
     ) -> tuple[StudyRecord | None, Archive | None]:
         """In begin's transaction: migrate an older file, then the stored study to resume (``None``:
         there is none, or ``overwrite`` archived it, which the second item describes)."""
+        problem = schema_problem(conn, self.path)  # checked on opening; again here, in the transaction
+        if problem:
+            raise StorageError(f"{describe(self.path)}: {problem}. Nothing was written.")
         self._schema = queries.migrate(conn)
         stored = conn.execute("SELECT id FROM studies WHERE name = ?", (self.study_name,)).fetchone()
         archive = None
