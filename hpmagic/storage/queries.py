@@ -17,11 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core import TrialState
-from .file import MIGRATIONS, RELEASED, SCHEMA_VERSION, describe
+from ..errors import StorageError
+from .file import APPLICATION_ID, MIGRATIONS, RELEASED, SCHEMA, SCHEMA_VERSION, describe
 from .liveness import HOST, alive, process_token
 from .records import CRASHED, Archive, StudySummary, direction_from
 
 __all__ = [
+    "open_for_writing",
+    "create_schema",
     "transaction",
     "count_counted",
     "next_seq",
@@ -41,6 +44,45 @@ __all__ = [
 ]
 
 _COUNTED = f"state NOT IN ('interrupted', '{RELEASED}')"  # the trials that count toward -n
+
+
+def open_for_writing(conn: sqlite3.Connection, path: Path, create: bool, timeout: float = 60.0) -> None:
+    """The schema if the file is new (in one transaction, so no other process ever sees a
+    half-made file), then WAL mode.  Switching the journal mode can answer "database is
+    locked" without waiting while another process creates or opens the same file, so
+    these steps are retried until ``timeout``; the caller translates whatever is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA busy_timeout = 60000")
+            if create:
+                create_schema(conn, path)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StorageError(f"{describe(path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def create_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """The tables of a new study file, in one transaction (nothing if another process made them)."""
+    with transaction(conn):
+        if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            return  # another process created it while this one waited
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StorageError(f"{describe(path)} gained tables of another application; pass another --storage path")
+        # executescript() would commit on its own: run the statements one by one in this transaction
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @contextmanager

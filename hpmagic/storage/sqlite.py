@@ -30,16 +30,7 @@ from ..core import Direction, Trial
 from ..errors import StorageError, StudyMismatchError
 from ..space import SearchSpace
 from . import codec, queries
-from .file import (
-    APPLICATION_ID,
-    RELEASED,
-    SCHEMA,
-    SCHEMA_VERSION,
-    describe,
-    inspect_file,
-    readonly_uri,
-    schema_problem,
-)
+from .file import RELEASED, SCHEMA_VERSION, describe, inspect_file, readonly_uri, schema_problem
 from .records import (
     STUDY_COLUMNS,
     Archive,
@@ -102,7 +93,7 @@ class SQLiteStore:
                 return
             self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             try:
-                self._open_for_writing(create=not info.exists)
+                queries.open_for_writing(self._conn, self.path, create=not info.exists)
                 self._schema = queries.schema_of(self._conn)  # an older file is migrated by begin()
             except BaseException:
                 self._conn.close()
@@ -157,46 +148,6 @@ class SQLiteStore:
         name = queries.study_name(conn, study_id)
         if name != self.study_name:
             raise self._gone(name)
-
-    # -- the file -------------------------------------------------------------------------
-
-    def _open_for_writing(self, create: bool, timeout: float = 60.0) -> None:
-        """The schema if the file is new (in one transaction, so no other process ever sees a
-        half-made file), then WAL mode.  Switching the journal mode can answer "database is
-        locked" without waiting while another process creates or opens the same file, so
-        these steps are retried until ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self._conn.execute("PRAGMA busy_timeout = 60000")
-                if create:
-                    self._create_schema()
-                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode.lower() != "wal":
-                    raise StorageError(f"{describe(self.path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
-                self._conn.execute("PRAGMA synchronous = NORMAL")
-                self._conn.execute("PRAGMA foreign_keys = ON")
-                return
-            except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-                if not busy or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def _create_schema(self) -> None:
-        # Not through _write(): the retry loop above must see "database is locked" as it is
-        # (the constructor translates whatever is left).
-        with self._lock, queries.transaction(self._conn):
-            if self._conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
-                return  # another process created it while this one waited
-            if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise StorageError(f"{describe(self.path)} gained tables of another application; pass another --storage path")
-            # executescript() would commit on its own: run the statements one by one in this transaction
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- creating or resuming the study -----------------------------------------------------
 
