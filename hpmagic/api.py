@@ -23,7 +23,7 @@ from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
 from .core import StopReason, TrialState
-from .errors import OptionError, SearchError, TrialsFailedError
+from .errors import OptionError, SearchError, StudyWriteError, TrialsFailedError
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
@@ -110,7 +110,8 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
     if result.stop_reason == StopReason.ERROR:
-        raise SearchError(result)
+        failure = getattr(search.store, "failure", None)  # a study file that could not be written (a full disk)
+        raise StudyWriteError(str(failure), result) if failure is not None else SearchError(result)
     return result
 
 

@@ -4,17 +4,23 @@ columns, and a disk that fills up while a study runs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import sqlite3
+import subprocess
 from contextlib import closing
 
 import pytest
 
 import hpmagic
-from hpmagic import StorageError, TrialState
+from hpmagic import SearchError, StorageError, TrialState
+from hpmagic._format import fmt_value
+from hpmagic.errors import StudyWriteError
+from hpmagic.storage import queries
 
+from .shared import SharedList
 from .test_studies_trust import old_file
 
 CELL = """
@@ -160,3 +166,183 @@ def test_columns_of_no_version_are_a_damaged_file(tmp_path):
         "the format: the file was changed by hand or by another program; restore it from a copy, or pass another "
         "--storage path. The file was left untouched."
     )
+
+
+# -- a disk that fills up while a study runs --------------------------------------------------
+
+#: Each trial adds a few pages to the study file (its captured output).
+NOISY = "x = 0.0  # tune: uniform(0, 1)\nprint('y' * 3000)\nx\n"
+FIX = ("Fix: free space on that disk and run the cell again: the study resumes from the trials saved, and the "
+       "interrupted ones run again; or move the file to a disk with space and pass --storage its new path.")
+
+
+@pytest.fixture
+def page_limit(monkeypatch):
+    """``page_limit["extra"] = k``: a search may grow its study file by ``k`` pages from when it
+    opens it; then SQLite answers SQLITE_FULL ("database or disk is full"), as on a full disk."""
+    limit: dict[str, int] = {}
+    original = queries.open_for_writing
+
+    def opening(conn, path, create, timeout=60.0):
+        original(conn, path, create, timeout)
+        if "extra" in limit:
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            conn.execute(f"PRAGMA max_page_count = {pages + limit['extra']}")
+
+    monkeypatch.setattr(queries, "open_for_writing", opening)
+    return limit
+
+
+def _head(path):
+    return (f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), "
+            "so the search stopped: ")
+
+
+def test_a_full_disk_ends_the_search_with_one_storage_error_and_loses_no_finished_trial(tmp_path, page_limit):
+    path = tmp_path / "st.sqlite"
+    page_limit["extra"] = 6
+    ns = {}
+    with pytest.raises(StorageError) as info:
+        hpmagic.tune(NOISY, ns, trials=30, study="s", storage=str(path), quiet=True, seed=0, strategy="random",
+                     out="res")
+    error = info.value
+    assert isinstance(error, StudyWriteError) and isinstance(error, SearchError)
+    result = error.result
+    *done, last = result.trials
+    assert len(done) >= 2 and all(t.state is TrialState.COMPLETE for t in done)
+    value = fmt_value(last.params["x"])  # the objective is x
+    assert str(error) == (
+        f"{_head(path)}trial {last.number} ended (complete, {value}) but could not be saved. The {len(done)} trials "
+        f"finished before are safe in the file; trial {last.number} was marked interrupted there. {FIX}"
+    )
+    assert last.state is TrialState.INTERRUPTED and last.error == (
+        f"it ended (complete, {value}) but could not be saved: the disk holding the study file is full; it runs "
+        "again when the study resumes")
+    # the finished trials are bound and kept, as after any search error
+    assert ns["res"] is result and ns["x"] == result.best_params["x"]
+    # the file holds every finished trial, nothing is left running, and the run's end is recorded
+    assert rows(path, "SELECT number, state FROM trials ORDER BY number") == [
+        (t.number, t.state.value) for t in result.trials]
+    assert rows(path, "SELECT error FROM trials WHERE number = ?", last.number) == [(last.error,)]
+    assert rows(path, "SELECT stop_reason, ended IS NOT NULL FROM sessions") == [("error", 1)]
+    # with space again, the study resumes: the interrupted trial's place in the budget runs again
+    page_limit.clear()
+    resumed = tune(path, len(done) + 2, cell=NOISY)
+    assert [t.state for t in resumed.trials] == (
+        [TrialState.COMPLETE] * len(done) + [TrialState.INTERRUPTED] + [TrialState.COMPLETE] * 2)
+
+
+def test_a_full_disk_with_jobs_marks_every_trial_left_running(tmp_path, page_limit):
+    path = tmp_path / "st.sqlite"
+    page_limit["extra"] = 8
+    cell = "import time\n" + NOISY.replace("x\n", "time.sleep(0.05)\nx\n")
+    with pytest.raises(StudyWriteError) as info:
+        hpmagic.tune(cell, {}, trials=40, study="s", storage=str(path), quiet=True, seed=0, strategy="random", jobs=2)
+    result = info.value.result
+    left = [t.number for t in result.trials if t.state is TrialState.INTERRUPTED]
+    finished = [t for t in result.trials if t.state is TrialState.COMPLETE]
+    assert left and not [t for t in result.trials if t.state is TrialState.RUNNING]
+    marked = f"trial {left[0]} was" if len(left) == 1 else f"trials {left[0]} and {left[1]} were"
+    assert f"The {len(finished)} trials finished before are safe in the file; {marked} marked interrupted there. " \
+        in str(info.value)
+    assert rows(path, "SELECT count(*) FROM trials WHERE state = 'running'") == [(0,)]
+    assert rows(path, "SELECT number FROM trials WHERE state = 'complete' ORDER BY number") == [
+        (t.number,) for t in finished]
+
+
+def test_the_magic_shows_a_full_disk_as_one_usage_error_and_binds_the_finished_trials(tmp_path, ip, capsys,
+                                                                                       page_limit):
+    path = tmp_path / "st.sqlite"
+    page_limit["extra"] = 6
+    outcome = ip.run_cell(f"%%tune -q -s random --seed 0 -n 30 --study s --storage {path} -o res\n{NOISY}")
+    said = capsys.readouterr()
+    text = said.out + said.err
+    assert not outcome.success
+    assert f"UsageError: {_head(path)}trial " in text and FIX in text
+    assert "Traceback" not in text and text.count("UsageError") == 1 and text.count(FIX) == 1
+    result = ip.user_ns["res"]
+    assert result.stop_reason == "error" and len(result.completed) >= 2
+    assert ip.user_ns["x"] == result.best_params["x"]
+
+
+@contextlib.contextmanager
+def small_disk(where, size="1m"):
+    """A real file system of ``size`` mounted at ``where`` (tmpfs; the test skips when it cannot mount)."""
+    where.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def _fill(disk, leave):
+    """Fill ``disk`` up to ``leave`` bytes with a file, returned (delete it to free the space)."""
+    filler = disk / "filler"
+    room = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    filler.write_bytes(b"\0" * max(room - leave, 0))
+    return filler
+
+
+#: The third trial fills the disk to the last byte before it ends, as another program might.
+FILLS_THE_DISK = """
+import os
+x = 0.0  # tune: uniform(0, 1)
+print('y' * 3000)
+ran.append(x)
+if len(ran) == 3:
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, bytes(1 << 16)):
+            pass
+    except OSError:
+        pass
+    os.close(fd)
+x
+"""
+
+
+def test_a_really_full_disk_leaves_the_marking_to_the_next_run_and_says_so(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        path, filler = disk / "st.sqlite", disk / "filler"
+        with pytest.raises(StudyWriteError) as info:
+            hpmagic.tune(FILLS_THE_DISK, {"ran": SharedList(), "filler": str(filler)}, trials=10, study="s",
+                         storage=str(path), quiet=True, seed=0, strategy="random")
+        result = info.value.result
+        assert [(t.number, t.state) for t in result.trials] == [
+            (0, TrialState.COMPLETE), (1, TrialState.COMPLETE), (2, TrialState.INTERRUPTED)]
+        value = fmt_value(result.trials[2].params["x"])
+        assert str(info.value) == (
+            f"{_head(path)}trial 2 ended (complete, {value}) but could not be saved. The 2 trials finished before are "
+            "safe in the file; trial 2 could not be marked interrupted either (nothing more can be written): the next "
+            f"run of the study marks it, and load_study shows it interrupted meanwhile. {FIX}")
+        assert rows(path, "SELECT number, state FROM trials ORDER BY number") == [
+            (0, "complete"), (1, "complete"), (2, "running")]  # the file could not say more
+        # this very kernel lives on, yet load_study knows that search is over
+        loaded = hpmagic.load_study("s", path)
+        assert [t.state for t in loaded.trials] == [TrialState.COMPLETE] * 2 + [TrialState.INTERRUPTED]
+        assert loaded.trials[2].error == (
+            "its search ended while the study file could not be written (a full disk?), so it was left running; "
+            "marked interrupted on loading")
+        filler.unlink()  # space again: the next run marks the trial, then resumes
+        resumed = tune(path, 4, cell=NOISY)
+        assert [t.state for t in resumed.trials] == [TrialState.COMPLETE] * 2 + [TrialState.INTERRUPTED] + [
+            TrialState.COMPLETE] * 2
+        assert rows(path, "SELECT state, error FROM trials WHERE number = 2") == [(
+            "interrupted", "its search ended while the study file could not be written (a full disk?), so it was "
+                           "left running; marked interrupted when the study resumed")]
+        assert rows(path, "SELECT id, stop_reason FROM sessions ORDER BY id") == [(1, "error"), (2, "budget")]
+
+
+def test_a_disk_too_full_to_start_a_study_is_refused_before_anything_runs(tmp_path):
+    with small_disk(tmp_path / "disk") as disk:
+        _fill(disk, 0)
+        path = disk / "st.sqlite"
+        with pytest.raises(StorageError) as info:
+            tune(path, 3)
+        assert str(info.value) == (
+            f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), so "
+            "the study could not be opened for writing; nothing was written. Fix: free space on that disk and run "
+            "the cell again, or pass --storage a path on a disk with space.")

@@ -19,8 +19,8 @@ from pathlib import Path
 from ..core import TrialState
 from ..errors import StorageError
 from .file import APPLICATION_ID, MIGRATIONS, RELEASED, SCHEMA, SCHEMA_VERSION, describe
-from .liveness import HOST, alive, process_token
-from .records import CRASHED, Archive, StudySummary, direction_from
+from .liveness import HOST, here, process_token, session_alive
+from .records import CRASHED, UNRECORDED, Archive, StudySummary, direction_from
 
 __all__ = [
     "open_for_writing",
@@ -38,6 +38,7 @@ __all__ = [
     "mark_dead",
     "code_hash",
     "open_session",
+    "session_seed",
     "code_history",
     "outcomes",
     "summaries",
@@ -194,24 +195,25 @@ def interrupt_running(conn: sqlite3.Connection, study_id: int, session: int, why
     return len(numbers)
 
 
-def mark_dead(conn: sqlite3.Connection, study_id: int, now: float) -> int:
-    """Mark trials left running by a process that is gone as interrupted, and end its session
-    as crashed; returns how many trials were marked."""
-    dead = [
-        sid
+def mark_dead(conn: sqlite3.Connection, study_id: int, now: float, path: Path | None = None) -> int:
+    """Mark trials left running by a run that is over as interrupted, and end that run: as crashed
+    when its process is gone, as an error when it was this process's own search whose file could
+    not be written (:func:`.liveness.session_alive`); returns how many trials were marked."""
+    over = [
+        (sid, here(host, pid, token))
         for sid, host, pid, token in conn.execute(
             "SELECT DISTINCT s.id, s.host, s.pid, s.process FROM trials t JOIN sessions s ON s.id = t.session_id "
             "WHERE t.study_id = ? AND t.state = 'running'",
             (study_id,),
         ).fetchall()
-        if not alive(host, pid, token)
+        if not session_alive(path, sid, host, pid, token)
     ]
     marked = 0
-    for sid in dead:
-        marked += interrupt_running(conn, study_id, sid, CRASHED)
+    for sid, ours in over:
+        marked += interrupt_running(conn, study_id, sid, UNRECORDED if ours else CRASHED)
         conn.execute(
-            "UPDATE sessions SET ended = coalesce(ended, ?), stop_reason = coalesce(stop_reason, 'crashed') WHERE id = ?",
-            (now, sid),
+            "UPDATE sessions SET ended = coalesce(ended, ?), stop_reason = coalesce(stop_reason, ?) WHERE id = ?",
+            (now, "error" if ours else "crashed", sid),
         )
     return marked
 
@@ -297,3 +299,13 @@ def summaries(conn: sqlite3.Connection, path: Path) -> list[StudySummary]:
             direction=way, metric=metric, strategy=strategy, created=created, updated=updated,
         ))
     return out
+
+
+def session_seed(seed: int, session: int) -> int:
+    """The study's own seed on its first run; a different one, derived from it, on each later run,
+    so that a resumed (or shared) study does not replay the configurations it already tried."""
+    if session <= 1:
+        return seed
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed % 2**32, session]).generate_state(1)[0]) >> 1
