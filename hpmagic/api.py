@@ -244,8 +244,9 @@ class Search:
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
         self.pruning = _pruning(opts, self.budget)
-        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left,
-                                      pruning=self.pruning)
+        program = self.parsed.program(opts.metric)
+        program.seed = self.seed  # each trial's random streams start from a seed derived from it
+        self.executor = make_executor(opts, program, self.namespace, trials=left, pruning=self.pruning)
         notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
         self.plan = SearchPlan(space=space, budget=self.budget, direction=opts.direction, metric=opts.metric or "objective",
                                baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study)

@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..cell.capture import uninstall_routers
+from ..cell.globalstate import Streams
 from ..cell.isolation import Snapshot
 from ..cell.program import CellProgram
 from ..cell.report import Channel
@@ -100,6 +101,7 @@ class EngineExecutor:
         self.notes = self.payload.notes  # for the summary: what could not be isolated, or costs much
         self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
         self._lost_since: float | None = None
+        self._streams: Streams | None = None  # the kernel's, which trials in its threads reseed
         self.reports: ReportServer | None = None
         if pruning is not None:
             try:
@@ -113,6 +115,8 @@ class EngineExecutor:
         return self.reports.remote()
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        if self._streams is None:
+            self._streams = Streams()
         self._submit(number, params, time.perf_counter(), with_payload=False)
 
     def _submit(self, number: int, params: dict[str, Any], submitted: float, with_payload: bool) -> None:
@@ -174,6 +178,9 @@ class EngineExecutor:
             self.reports.close()  # after the trials: one still running on an engine fails at its next report
             self.reports = None
         uninstall_routers()  # only if trials ran in threads of this very process
+        streams, self._streams = self._streams, None
+        if streams is not None:  # (a trial still running in a thread of the kernel may reseed them after this)
+            streams.restore()
 
 
 class _Adapter:
@@ -430,7 +437,8 @@ class _ThreadPoolAdapter(_Adapter):
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
         key = f"threads-{id(self)}-{time.monotonic_ns()}"
-        snapshot = Snapshot.take(select_namespace(program, namespace))  # the kernel's form: classes shared
+        # the kernel's form, as inline: classes shared, and a variable that cannot be copied is the notebook's own
+        snapshot = Snapshot.take(select_namespace(program, namespace), base=namespace)
         remote.install_local(key, program, snapshot)
         self.payload = Payload(blob=b"", key=key, names=snapshot.names, notes=snapshot.notes)
         return self.payload

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from typing import Any
 
 from ..cell.capture import per_thread
+from ..cell.globalstate import numpy_module
 from ..cell.isolation import Snapshot, unpack
 from ..cell.program import CellProgram
 from ..cell.trial import run_trial
@@ -59,13 +60,16 @@ def load_payload(blob: bytes | bytearray | memoryview) -> tuple[CellProgram, Sna
     the snapshot's arrays stay views of the blob's memory.
 
     The snapshot is restored once here: that imports what the variables need (in the fork
-    server, before it forks the workers) and shows, before any trial, that they load.
+    server, before it forks the workers) and shows, before any trial, that they load.  NumPy
+    is imported here too, once per process, since each trial seeds its global stream
+    (:mod:`hpmagic.cell.globalstate`): the first trial of a fresh worker does not pay for it.
     """
     parts = unpack(blob)
     program = pickle.loads(parts[0])
     program.register_source()
     snapshot = Snapshot.from_parts(parts[1:])
     snapshot.restore()
+    numpy_module()
     return program, snapshot
 
 
