@@ -223,6 +223,10 @@ class Search:
 
     def _set_up(self) -> None:
         space, opts = self.parsed.space, self.opts
+        if opts.executor is not None:  # first: a stop during set-up must not kill a local cluster's workers
+            from .parallel.engines import shield_workers
+
+            shield_workers(self.namespace.get(opts.executor) if isinstance(opts.executor, str) else opts.executor)
         strategy_seed, baseline, notes = self.seed, opts.baseline, _range_notes(space, opts)
         if opts.study is not None:
             from .resume import begin_study

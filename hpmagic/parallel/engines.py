@@ -9,7 +9,8 @@ is submitted, and how finished trials are collected:
   trial names it by key and depends on no Dask data, so a worker that dies fails only the
   trial it ran (Dask retries it elsewhere and reports ``KilledWorker``).  Workers of a
   local cluster in the kernel's process group ignore SIGINT, so the stop button does not
-  kill them.  Finished trials are gathered in one batch.
+  kill them (:func:`shield_workers`, first thing in set-up; the plugin, for workers that
+  start later).  Finished trials are gathered in one batch.
 - **ipyparallel** (a ``Client``, ``DirectView`` or ``LoadBalancedView``): the payload is
   pushed into every engine's namespace once; trials go through a load-balanced view and
   refer to it with ``ipyparallel.Reference``.
@@ -52,7 +53,7 @@ from . import remote
 from .payload import Payload, make_payload, select_namespace
 from .reports import RemoteChannel, ReportServer, start_server
 
-__all__ = ["EngineExecutor", "engine_executor", "START_GRACE", "LOST_GRACE"]
+__all__ = ["EngineExecutor", "engine_executor", "shield_workers", "START_GRACE", "LOST_GRACE"]
 
 #: Seconds a client with no workers is given to get one before the search refuses to start.
 START_GRACE = 3.0
@@ -60,6 +61,23 @@ START_GRACE = 3.0
 LOST_GRACE = 10.0
 
 _DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
+
+
+def shield_workers(engine: Any) -> None:
+    """Tell the workers of a Dask cluster in the kernel's process group to ignore the stop
+    button's SIGINT (:func:`.remote.ignore_stops`), first thing in a search's set-up: Jupyter
+    signals the whole group, and making and sending the payload can take seconds.  Best
+    effort: a client that cannot run it is refused later, with its own message."""
+    if (type(engine).__module__ or "").startswith("distributed") and hasattr(engine, "run"):
+        try:
+            engine.run(remote.ignore_stops, _kernel_group())
+        except Exception:  # noqa: BLE001 - closed, or no scheduler: capacity() says so
+            pass
+
+
+def _kernel_group() -> tuple[str, int] | None:
+    """This process's host and process group, which the stop button signals as a whole."""
+    return (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
 
 
 def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
@@ -290,7 +308,7 @@ class _DaskAdapter(_Adapter):
         from .daskplugin import PayloadPlugin
 
         self.payload = make_payload(program, namespace, "the Dask cluster")
-        shield = (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
+        shield = _kernel_group()
         self._plugin = f"hpmagic-payload-{self.payload.key}-{time.monotonic_ns()}"  # one per search
         try:
             self.client.register_plugin(PayloadPlugin(self.payload.key, self.payload.blob, shield), name=self._plugin)
