@@ -133,7 +133,7 @@ class _TrialProcess:
                 _Process.environ, _Process.cwd, _Process.path = _environ_data(), _cwd(), list(sys.path)
                 _Process.together = []
             _Process.running.add(self.number)
-            _Process.together.append(self.number)
+            _Process.together.append(self.number)  # (on an engine kept busy: grows by one int per trial)
         start_streams(self.seed, self.number)
         return self.changed
 
@@ -152,11 +152,15 @@ def _cwd() -> str:
 
 
 def _who(number: int, together: Sequence[int]) -> str:
+    """``trial 5``, or with trials that ran beside it, ``trial 5 (or trials 3, 4, which ran beside
+    it in this process)``: the last three named, and how many more."""
     others = [n for n in together if n != number]
     if not others:
         return f"trial {number}"
-    beside = f"trial {others[0]}" if len(others) == 1 else f"trials {', '.join(str(n) for n in others)}"
-    return f"trial {number} (or {beside}, which ran beside it in this process)"
+    named = ", ".join(str(n) for n in others[-3:])
+    more = f" and {len(others) - 3} more" if len(others) > 3 else ""
+    which = f"trial {named}" if len(others) == 1 else f"trials {named}{more}"
+    return f"trial {number} (or {which}, which ran beside it in this process)"
 
 
 def _put_back(number: int, together: Sequence[int]) -> list[str]:
