@@ -346,3 +346,26 @@ def test_a_disk_too_full_to_start_a_study_is_refused_before_anything_runs(tmp_pa
             f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), so "
             "the study could not be opened for writing; nothing was written. Fix: free space on that disk and run "
             "the cell again, or pass --storage a path on a disk with space.")
+
+
+def test_resuming_a_study_on_a_disk_that_filled_up_since_says_the_disk_is_full(tmp_path):
+    """Opening a WAL file needs room for its index: SQLite reports an I/O error there, not SQLITE_FULL."""
+    with small_disk(tmp_path / "disk") as disk:
+        path = disk / "st.sqlite"
+        tune(path, 3, seed=0)
+        filler = _fill(disk, 0)
+        with pytest.raises(StorageError) as info:
+            tune(path, 6)
+        assert str(info.value) == (
+            f"the disk (or file system) holding study file '{path}' is full (SQLite: disk I/O error), so the study "
+            "could not be opened for writing; nothing was written. Fix: free space on that disk and run the cell "
+            "again, or pass --storage a path on a disk with space.")
+        with pytest.raises(StorageError) as info:  # never "damaged": it is the disk
+            hpmagic.load_study("s", path)
+        assert str(info.value) == (
+            f"the disk (or file system) holding study file '{path}' is full (SQLite: disk I/O error), so the file "
+            "cannot be read (SQLite needs a little room to read a file in WAL mode); nothing was changed. Fix: free "
+            "space on that disk and try again.")
+        filler.unlink()
+        assert [t.state for t in hpmagic.load_study("s", path).trials] == [TrialState.COMPLETE] * 3
+        assert len(tune(path, 6).completed) == 6

@@ -1,11 +1,11 @@
 """A study file that cannot be written because the disk holding it is full.
 
 SQLite reports a full disk as ``SQLITE_FULL`` ("database or disk is full"); a write the
-file system refuses in another way comes back as an I/O error, told apart here by the
-space left on the file system (:func:`is_full`).
+file system refuses in another way comes back as an I/O error, told apart by the space
+left on the file system (:func:`.file.is_full`).
 
 Before a search writes anything (opening the file, beginning the study) the message is
-:func:`unwritable`: nothing was written, nothing is lost.  During a search the store ends
+:func:`.file.unwritable`: nothing was written, nothing is lost.  During a search the store ends
 it with one :class:`~hpmagic.errors.StorageError` (:func:`stopped`) that names the file,
 says the disk is full and what to do, and says what became of the trials: every trial that
 finished before is in the file (each was committed when it ended); the trials this run left
@@ -17,53 +17,22 @@ shows them interrupted meanwhile.  The message says which happened.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
 
 from .._format import fmt_value
 from ..core import Trial, TrialState
 from . import queries
+from .file import full_disk, is_full, unwritable
 
 __all__ = ["FULL", "is_full", "unwritable", "running", "whys", "mark_unfinished", "stopped"]
 
 #: What an interrupted trial of a search stopped by a full disk records.
 FULL = "the search stopped: the disk holding the study file is full; it runs again when the study resumes"
-#: An I/O error with less free space than this on the file system holding the file is a full disk.
-_NEARLY_FULL = 1 << 20
 _FIX = (
     "Fix: free space on that disk and run the cell again: the study resumes from the trials saved, and the "
     "interrupted ones run again; or move the file to a disk with space and pass --storage its new path."
 )
-
-
-def is_full(exc: sqlite3.Error, path: Path) -> bool:
-    """True when ``exc`` means that the disk (or file system) holding ``path`` is full."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is None:
-        return "database or disk is full" in str(exc)
-    if code & 0xFF == sqlite3.SQLITE_FULL:
-        return True
-    if code & 0xFF != sqlite3.SQLITE_IOERR:
-        return False
-    try:
-        disk = os.statvfs(path.parent)
-    except OSError:
-        return False
-    return disk.f_bavail * disk.f_frsize < _NEARLY_FULL
-
-
-def _full(where: str, exc: sqlite3.Error) -> str:
-    return f"the disk (or file system) holding {where} is full (SQLite: {exc})"
-
-
-def unwritable(where: str, exc: sqlite3.Error) -> str:
-    """The message of a full disk before the search wrote anything."""
-    return (
-        f"{_full(where, exc)}, so the study could not be opened for writing; nothing was written. Fix: free space "
-        "on that disk and run the cell again, or pass --storage a path on a disk with space."
-    )
 
 
 def running(conn: sqlite3.Connection, study_id: int, session: int) -> list[int]:
@@ -122,7 +91,7 @@ def stopped(where: str, exc: sqlite3.Error, *, unsaved: Trial | None, finished: 
     else:
         what = f"trial {unsaved.number} could not start"
     before = f"The {finished} trials finished before are" if finished != 1 else "The 1 trial finished before is"
-    text = f"{_full(where, exc)}, so the search stopped: {what}. "
+    text = f"{full_disk(where, exc)}, so the search stopped: {what}. "
     text += f"{before} safe in the file" if finished else "No trial had finished yet"
     if left:
         verb = "was" if len(left) == 1 else "were"

@@ -31,6 +31,9 @@ __all__ = [
     "describe",
     "inspect_file",
     "schema_problem",
+    "is_full",
+    "full_disk",
+    "unwritable",
     "readonly_uri",
     "closing_connection",
 ]
@@ -116,6 +119,8 @@ _ADDED = {
     version + 1: tuple(re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", " ".join(statements)))
     for version, statements in MIGRATIONS.items()
 }
+#: An I/O error with less free space than this on the file system holding the file is a full disk.
+_NEARLY_FULL = 1 << 20
 _KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
           (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
 _SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -267,6 +272,8 @@ def _check_tables(path: Path, where: str, app_id: int, write: bool) -> bool:
             if problem:
                 raise StorageError(f"{where}: {problem}. The file was left untouched.")
     except sqlite3.Error as exc:
+        if is_full(exc, path):
+            raise StorageError(unwritable(where, exc, write=False)) from None
         raise StorageError(
             f"{where} is damaged ({exc}); it cannot be read as an hpmagic study file. The file was left untouched: "
             "keep it for inspection, restore a copy, or pass another --storage path."
@@ -302,6 +309,39 @@ def schema_problem(conn: sqlite3.Connection, path: Path) -> str:
         f"(hpmagic sets the version in the same transaction as the columns). If only the version number was "
         f"changed, set it back (in Python: `import sqlite3; sqlite3.connect({str(path)!r}).execute("
         f"'PRAGMA user_version = {actual}')`); otherwise restore the file from a copy"
+    )
+
+
+def is_full(exc: sqlite3.Error, path: Path) -> bool:
+    """True when ``exc`` means that the disk (or file system) holding ``path`` is full (SQLite says
+    "database or disk is full", or an I/O error while there is no room left)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "database or disk is full" in str(exc)
+    if code & 0xFF == sqlite3.SQLITE_FULL:
+        return True
+    if code & 0xFF != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        disk = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return disk.f_bavail * disk.f_frsize < _NEARLY_FULL
+
+
+def full_disk(where: str, exc: sqlite3.Error) -> str:
+    """``the disk (or file system) holding study file '...' is full (SQLite: ...)``."""
+    return f"the disk (or file system) holding {where} is full (SQLite: {exc})"
+
+
+def unwritable(where: str, exc: sqlite3.Error, *, write: bool = True) -> str:
+    """The message of a full disk met before a search wrote anything (or while reading)."""
+    if not write:
+        return (f"{full_disk(where, exc)}, so the file cannot be read (SQLite needs a little room to read a file "
+                "in WAL mode); nothing was changed. Fix: free space on that disk and try again.")
+    return (
+        f"{full_disk(where, exc)}, so the study could not be opened for writing; nothing was written. Fix: free space "
+        "on that disk and run the cell again, or pass --storage a path on a disk with space."
     )
 
 

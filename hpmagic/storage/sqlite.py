@@ -121,7 +121,7 @@ class SQLiteStore:
         except sqlite3.IntegrityError as exc:
             raise (self._gone() if self._study is not None else self._error(exc, failing)) from None
         except sqlite3.Error as exc:
-            if not self.readonly and failures.is_full(exc, self.path):
+            if failures.is_full(exc, self.path):
                 raise self._full(exc) from None
             raise self._error(exc, failing) from None
 
@@ -130,7 +130,7 @@ class SQLiteStore:
         during it, the trials this run left running are marked interrupted where that can still be
         written, the store stops writing (:attr:`failure`), and the error says what became of them."""
         if self._session is None or self._study is None or self.failure is not None:
-            return StorageError(failures.unwritable(describe(self.path), exc))
+            return StorageError(failures.unwritable(describe(self.path), exc, write=not self.readonly))
         sid, unsaved = self._study.id, self._writing
         with self._lock:
             left = failures.running(self._conn, sid, self._session)
