@@ -416,3 +416,17 @@ def test_a_working_directory_a_trial_deleted_is_said_to_be_beyond_restoring(ip, 
         f"GlobalStateWarning: trial 0 changed the working directory to '/' (it could not be restored to '{gone}': "
         "No such file or directory)",
     )
+
+
+def test_two_searches_in_one_process_may_both_run_a_trial_of_one_number(monkeypatch):
+    """Two searches started from threads of one process both have a trial 3: the first to end must
+    not take the other for ended (the environment is put back only once both are over)."""
+    from hpmagic.cell.globalstate import trial_process
+
+    monkeypatch.delenv("HPMAGIC_TEST_X", raising=False)
+    with trial_process(3, 0) as outer:
+        with trial_process(3, 1) as inner:
+            os.environ["HPMAGIC_TEST_X"] = "1"
+        assert inner == [] and os.environ["HPMAGIC_TEST_X"] == "1"  # the other trial 3 still runs
+    assert outer == ["GlobalStateWarning: trial 3 changed os.environ['HPMAGIC_TEST_X'] (restored after the trial)"]
+    assert "HPMAGIC_TEST_X" not in os.environ

@@ -96,7 +96,7 @@ class _Process:
     and checked (and put back) when the last of them ends."""
 
     lock = threading.Lock()
-    running: set[int] = set()
+    running: list[int] = []  # (a list: two searches in threads of one process may both run a trial 3)
     together: list[int] = []  # the trials that ran between the two
     environ: dict[Any, Any] = {}
     cwd = ""
@@ -132,14 +132,14 @@ class _TrialProcess:
             if not _Process.running:
                 _Process.environ, _Process.cwd, _Process.path = _environ_data(), _cwd(), list(sys.path)
                 _Process.together = []
-            _Process.running.add(self.number)
+            _Process.running.append(self.number)
             _Process.together.append(self.number)  # (on an engine kept busy: grows by one int per trial)
         start_streams(self.seed, self.number)
         return self.changed
 
     def __exit__(self, *exc_info: Any) -> None:
         with _Process.lock:
-            _Process.running.discard(self.number)
+            _Process.running.remove(self.number)
             if not _Process.running:
                 self.changed.extend(_put_back(self.number, _Process.together))
 

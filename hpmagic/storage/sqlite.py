@@ -133,7 +133,11 @@ class SQLiteStore:
             return StorageError(failures.unwritable(describe(self.path), exc, write=not self.readonly))
         sid, unsaved = self._study.id, self._writing
         with self._lock:
-            left = failures.running(self._conn, sid, self._session)
+            try:
+                left = failures.running(self._conn, sid, self._session)
+            except sqlite3.Error:  # not even readable: what this store knows it left running
+                left = sorted(n for n, t in self._cache.items()
+                              if t.state is TrialState.RUNNING and self._sessions.get(n) == self._session)
             marks = failures.whys(left, unsaved)
             try:
                 failures.mark_unfinished(self._conn, sid, marks)
