@@ -24,7 +24,7 @@ from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
 from .core import Direction, StopReason, TrialState
-from .errors import OptionError, SearchError, StudyMismatchError, TrialsFailedError
+from .errors import OptionError, SearchError, StudyMismatchError, StudyWriteError, TrialsFailedError
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
@@ -111,7 +111,8 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
     if result.stop_reason == StopReason.ERROR:
-        raise SearchError(result)
+        failure = getattr(search.store, "failure", None)  # a study file that could not be written (a full disk)
+        raise StudyWriteError(str(failure), result) if failure is not None else SearchError(result)
     return result
 
 
@@ -231,6 +232,10 @@ class Search:
 
     def _set_up(self) -> None:
         space, opts, way = self.parsed.space, self.opts, self.goal.direction
+        if opts.executor is not None:  # first: a stop during set-up must not kill a local cluster's workers
+            from .parallel.engines import shield_workers
+
+            shield_workers(self.namespace.get(opts.executor) if isinstance(opts.executor, str) else opts.executor)
         strategy_seed, baseline, notes = self.seed, opts.baseline, _range_notes(space, opts)
         if self.goal.doubt:
             notes += (self.goal.doubt,)
@@ -252,8 +257,9 @@ class Search:
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
         self.pruning = _pruning(opts, way, self.budget)
-        self.executor = make_executor(opts, self.parsed.program(opts.metric), self.namespace, trials=left,
-                                      pruning=self.pruning)
+        program = self.parsed.program(opts.metric)
+        program.seed = self.seed  # each trial's random streams start from a seed derived from it
+        self.executor = make_executor(opts, program, self.namespace, trials=left, pruning=self.pruning)
         notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
         self.plan = SearchPlan(space=space, budget=self.budget, direction=way, metric=opts.metric or "objective",
                                baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study,

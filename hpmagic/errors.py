@@ -10,7 +10,8 @@ problem, where it is and how to fix it.  The hierarchy::
     ├── OptionError            an option of ``%%tune`` / ``tune()`` has a bad value
     ├── ReportError            a ``report(value, step)`` of the cell cannot be used (this fails the trial)
     ├── StorageError           a study file or a study cannot be used
-    │   └── StudyMismatchError the cell no longer matches its stored study
+    │   ├── StudyMismatchError the cell no longer matches its stored study
+    │   └── StudyWriteError    (also a SearchError) the study file could not be written during the search
     ├── SearchStopped          the search ran but stopped early; ``.result`` keeps what finished
     │   ├── TrialsFailedError  the first trials all failed (a bug in the cell)
     │   └── SearchError        the search itself failed (a strategy or a store raised)
@@ -49,6 +50,7 @@ __all__ = [
     "SearchStopped",
     "TrialsFailedError",
     "SearchError",
+    "StudyWriteError",
     "ExecutionEnvironmentError",
     "UnsendableError",
     "WorkerStartError",
@@ -186,6 +188,15 @@ class SearchError(SearchStopped):
 
     def __init__(self, result: TuneResult):
         super().__init__(f"the search stopped after {len(result.completed)} completed trials: {result.error}", result)
+
+
+class StudyWriteError(SearchError, StorageError):
+    """The study file could not be written during the search (the disk holding it is full):
+    the search stopped, ``result`` keeps what finished, and the message (the store's) says
+    what the file holds and how to go on.  Both a :class:`SearchError` and a :class:`StorageError`."""
+
+    def __init__(self, message: str, result: TuneResult):
+        SearchStopped.__init__(self, message, result)
 
 
 # -- where trials run -----------------------------------------------------------------------

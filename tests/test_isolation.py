@@ -267,3 +267,166 @@ def test_a_resumed_study_starts_workers_only_for_the_trials_left(tmp_path):
     result = hpmagic.tune(cell, {}, trials=6, jobs=8, seed=0, quiet=True, study="s", storage=storage)
     assert len(result.completed) == 6
     assert any("--jobs 8: only 2 trials left to run, so 2 worker processes started" in n for n in result.notes)
+
+
+# -- what a trial changes in its process: the random streams, os.environ, cwd, sys.path ------------
+
+RANDOM_CELL = """
+import os, random
+import numpy as np
+x = 0.0  # tune: uniform(0, 1)
+a, b = random.random(), float(np.random.rand())
+random.seed(0)  # a trial that reseeds (and draws on) changes only itself
+np.random.seed(0)
+[random.random() for _ in range(100)]
+{"loss": x, "a": a, "b": b, "pid": os.getpid()}
+"""
+
+
+def _own_draws(seed: int, number: int) -> tuple[float, float]:
+    """The first draws of trial ``number`` of a search seeded ``seed``, as the docs say to compute them."""
+    import numpy as np
+
+    from hpmagic.cell.globalstate import trial_seed
+
+    own = trial_seed(seed, number)
+    return __import__("random").Random(own).random(), float(np.random.RandomState(own).rand())
+
+
+def _check_draws(result, seed: int) -> None:
+    assert len(result.completed) == len(result.trials), [t.error for t in result.trials][:1]
+    for t in result.trials:
+        assert (t.metrics["a"], t.metrics["b"]) == _own_draws(seed, t.number), t.number
+        assert t.warnings == ()
+
+
+@pytest.mark.parametrize("line", ["-n 6", "-n 6 --jobs 2", "-n 6 --executor pool"], ids=["inline", "jobs", "threads"])
+def test_each_trial_starts_the_random_streams_from_its_own_seed_and_the_notebook_keeps_its_own(ip, line):
+    assert ip.run_cell("import random\nimport numpy as np\nrandom.seed(11)\nnp.random.seed(12)\n").success
+    with ThreadPoolExecutor(1) as pool:
+        ip.user_ns["pool"] = pool
+        result = ip.run_cell_magic("tune", f"-q -s random --seed 7 --metric loss {line}", RANDOM_CELL)
+    _check_draws(result, 7)
+    if "--jobs" in line:
+        pids = [t.metrics["pid"] for t in result.trials]
+        assert len(pids) > len(set(pids)), "some worker should run several trials, each from its own seed"
+    # the notebook's streams go on exactly as if no search had run
+    import numpy as np
+
+    assert ip.run_cell("after = (random.random(), float(np.random.rand()))").success
+    assert ip.user_ns["after"] == (__import__("random").Random(11).random(), float(np.random.RandomState(12).rand()))
+
+
+def test_seed_makes_a_cell_that_never_seeds_reproducible_and_another_seed_draws_otherwise(ip):
+    first = ip.run_cell_magic("tune", "-q -s random --seed 3 --metric loss -n 4", RANDOM_CELL)
+    again = ip.run_cell_magic("tune", "-q -s random --seed 3 --metric loss -n 4 --jobs 2", RANDOM_CELL)
+    other = ip.run_cell_magic("tune", "-q -s random --seed 4 --metric loss -n 4", RANDOM_CELL)
+    draws = [[(t.metrics["a"], t.metrics["b"]) for t in r.trials] for r in (first, again, other)]
+    assert draws[0] == draws[1] and not set(draws[0]) & set(draws[2])
+
+
+def test_a_dask_worker_running_one_trial_at_a_time_seeds_each_as_inline(ip):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            ip.user_ns["client"] = client
+            result = ip.run_cell_magic("tune", "-q -s random --seed 5 --metric loss -n 4 --executor client",
+                                       RANDOM_CELL)
+    _check_draws(result, 5)
+
+
+STATE_CELL = """
+import os, sys
+x = 0.0  # tune: uniform(0, 1)
+seen = (os.environ.get("HPMAGIC_TEST_X"), os.getcwd(), "/hpmagic/test/path" in sys.path)
+if x > 0.5:
+    os.environ["HPMAGIC_TEST_X"] = "1"
+    os.environ.pop("HPMAGIC_TEST_GONE", None)
+    os.chdir(elsewhere)
+    sys.path.append("/hpmagic/test/path")
+{"loss": x, "clean": float(seen == (None, home, False))}
+"""
+
+
+@pytest.mark.parametrize("line", ["-n 8", "-n 8 --jobs 2"], ids=["inline", "jobs"])
+def test_environ_cwd_and_sys_path_are_restored_after_each_trial_with_a_warning(ip, tmp_path, monkeypatch, line):
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    home.mkdir()
+    elsewhere.mkdir()
+    monkeypatch.chdir(home)
+    monkeypatch.setenv("HPMAGIC_TEST_GONE", "kept")
+    path_before = list(__import__("sys").path)
+    ip.user_ns.update(home=str(home), elsewhere=str(elsewhere))
+    result = ip.run_cell_magic("tune", f"-q -s random --seed 1 --metric loss {line}", STATE_CELL)
+    changed = [t for t in result.trials if t.params["x"] > 0.5]
+    assert changed and len(changed) < len(result.trials)
+    assert all(t.metrics["clean"] == 1 for t in result.trials), "a trial saw what an earlier one changed"
+    for t in result.trials:
+        if t in changed:
+            assert t.warnings == (
+                f"GlobalStateWarning: trial {t.number} changed os.environ['HPMAGIC_TEST_GONE'], "
+                "os.environ['HPMAGIC_TEST_X'] (restored after the trial)",
+                f"GlobalStateWarning: trial {t.number} changed the working directory to '{elsewhere}' (restored to "
+                f"'{home}' after the trial)",
+                f"GlobalStateWarning: trial {t.number} changed sys.path (added '/hpmagic/test/path'; restored after "
+                "the trial)",
+            )
+        else:
+            assert t.warnings == ()
+    assert f"warnings: {3 * len(changed)} warnings in {len(changed)} trial" in repr(result)
+    assert "GlobalStateWarning " + str(3 * len(changed)) in repr(result)
+    assert os.environ.get("HPMAGIC_TEST_X") is None and os.environ["HPMAGIC_TEST_GONE"] == "kept"
+    assert os.getcwd() == str(home) and __import__("sys").path == path_before
+
+
+def test_trials_running_together_in_threads_share_the_warning_and_the_restore(ip, tmp_path):
+    ip.user_ns["meet"] = threading.Barrier(2, timeout=30)  # cannot be pickled: the trials share it
+    cell = (
+        "import os\n"
+        "x = 0.0  # tune: uniform(0, 1)\n"
+        "meet.wait()  # both trials run at once\n"
+        "if x > 0:\n"
+        "    os.environ['HPMAGIC_TEST_X'] = str(x)\n"
+        "meet.wait()\n"
+        "x\n"
+    )
+    with ThreadPoolExecutor(2) as pool:
+        ip.user_ns["pool"] = pool
+        result = ip.run_cell_magic("tune", "-q -s random --seed 0 -n 2 --executor pool", cell)
+    assert len(result.completed) == 2
+    warned = [t for t in result.trials if t.warnings]
+    assert len(warned) == 1, [t.warnings for t in result.trials]
+    (last,) = warned
+    other = 1 - last.number
+    assert last.warnings == (
+        f"GlobalStateWarning: trial {last.number} (or trial {other}, which ran beside it in this process) changed "
+        "os.environ['HPMAGIC_TEST_X'] (restored after the trial)",
+    )
+    assert "HPMAGIC_TEST_X" not in os.environ
+
+
+def test_a_working_directory_a_trial_deleted_is_said_to_be_beyond_restoring(ip, tmp_path, monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    ip.user_ns["gone"] = str(gone)
+    cell = "import os\nx = 0.0  # tune: uniform(0, 1)\nos.chdir('/')\nos.rmdir(gone)\nx\n"
+    result = ip.run_cell_magic("tune", "-q -s random --seed 0 -n 1", cell)
+    assert result.trials[0].warnings == (
+        f"GlobalStateWarning: trial 0 changed the working directory to '/' (it could not be restored to '{gone}': "
+        "No such file or directory)",
+    )
+
+
+def test_two_searches_in_one_process_may_both_run_a_trial_of_one_number(monkeypatch):
+    """Two searches started from threads of one process both have a trial 3: the first to end must
+    not take the other for ended (the environment is put back only once both are over)."""
+    from hpmagic.cell.globalstate import trial_process
+
+    monkeypatch.delenv("HPMAGIC_TEST_X", raising=False)
+    with trial_process(3, 0) as outer:
+        with trial_process(3, 1) as inner:
+            os.environ["HPMAGIC_TEST_X"] = "1"
+        assert inner == [] and os.environ["HPMAGIC_TEST_X"] == "1"  # the other trial 3 still runs
+    assert outer == ["GlobalStateWarning: trial 3 changed os.environ['HPMAGIC_TEST_X'] (restored after the trial)"]
+    assert "HPMAGIC_TEST_X" not in os.environ

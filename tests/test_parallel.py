@@ -222,7 +222,8 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "complete 0.25"
     assert eval(out[1]) == [
-        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.isolation", "hpmagic.cell.objective",
+        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.globalstate", "hpmagic.cell.isolation",
+        "hpmagic.cell.objective",
         "hpmagic.cell.program", "hpmagic.cell.report", "hpmagic.cell.trial",
         "hpmagic.core", "hpmagic.errors", "hpmagic.interrupts", "hpmagic.parallel", "hpmagic.parallel.remote",
     ]

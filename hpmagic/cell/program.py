@@ -29,11 +29,15 @@ class CellProgram:
     ``body_code`` runs every statement but a final expression; ``expr_code`` evaluates the
     final expression (the objective), or is ``None`` when the cell ends in a statement.
     The cell is compiled under a file name of its own, registered in :mod:`linecache`, so
-    tracebacks quote the cell's lines with the cell's own line numbers.
+    tracebacks quote the cell's lines with the cell's own line numbers.  ``seed`` is the
+    search's seed: each trial starts the global random streams from one derived from it and
+    the trial's number (:mod:`hpmagic.cell.globalstate`).
     """
 
-    def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None):
+    def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None,
+                 seed: int | None = None):
         self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
+        self.seed = seed
         digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         self.filename = f"<tuned cell {digest}>"
         self.register_source()
@@ -55,7 +59,8 @@ class CellProgram:
 
     def __getstate__(self) -> dict[str, Any]:
         # Code objects do not pickle: a worker compiles the rewritten module again.
-        return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric}
+        return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric,
+                "seed": self.seed}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

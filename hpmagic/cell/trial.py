@@ -22,6 +22,7 @@ from ..core import Trial, TrialState
 from ..errors import ObjectiveError
 from ..interrupts import pressed
 from .capture import Capture, redirect
+from .globalstate import Streams, trial_process
 from .isolation import Snapshot, read_only_hint, select_namespace
 from .objective import read_objective
 from .program import VALUES_NAME, CellProgram
@@ -51,14 +52,17 @@ def run_trial(
     (the search stops) when it is the stop button: by default when
     :func:`hpmagic.interrupts.pressed` says the button was pressed, so a
     ``KeyboardInterrupt`` the cell raises itself fails only its trial; workers, which
-    ignore the kernel's interrupts, pass ``interrupt_stops_search=False``.
+    ignore the kernel's interrupts, pass ``interrupt_stops_search=False``.  What the trial
+    changes in its process (the random streams, ``os.environ``, the working directory,
+    ``sys.path``) is handled by :func:`.globalstate.trial_process`: the streams start from the
+    trial's own seed, the rest is put back, with a warning line in the record for each change.
     """
     started, start = time.time(), time.perf_counter()
     state, error = TrialState.COMPLETE, ""
     value: float | None = None
     metrics: dict[str, float] = {}
     reports = TrialReports(number, channel)
-    with capture() as output:
+    with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:
             value, metrics = evaluate(program, namespace, params)
@@ -79,7 +83,7 @@ def run_trial(
     return Trial(
         number=number, params=params, state=state, value=value, metrics=metrics,
         duration=time.perf_counter() - start, started=started, error=error,
-        stdout=output.stdout, stderr=output.stderr, warnings=tuple(output.warnings),
+        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed),
         curve=tuple(reports.curve), pruning=reports.record(),
     )
 
@@ -167,6 +171,8 @@ class InlineExecutor:
     The variables the cell reads are snapshotted once (:mod:`.isolation`); each trial runs
     in a shallow copy of ``namespace`` over which a fresh copy of them is restored.
     ``notes`` (for the summary) names what could not be isolated, or costs much to restore.
+    The kernel's random streams are saved before the first trial and put back by
+    :meth:`close` (after the search, or after each click of a manual session).
     """
 
     capacity = 1
@@ -177,12 +183,15 @@ class InlineExecutor:
         self.namespace = Snapshot.take(select_namespace(program, namespace), base=namespace)
         self.notes = self.namespace.notes
         self._queue: list[tuple[int, dict[str, Any]]] = []
+        self._streams: Streams | None = None  # the kernel's, while trials run
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
         self._queue.append((number, params))
 
     def wait(self) -> list[Trial]:
         number, params = self._queue.pop(0)
+        if self._streams is None:
+            self._streams = Streams()
         return [run_trial(self.program, self.namespace, number, params, channel=self.channel)]
 
     def cancel(self) -> list[int]:
@@ -192,3 +201,6 @@ class InlineExecutor:
 
     def close(self) -> None:
         self._queue.clear()
+        streams, self._streams = self._streams, None
+        if streams is not None:
+            streams.restore()

@@ -9,7 +9,8 @@ is submitted, and how finished trials are collected:
   trial names it by key and depends on no Dask data, so a worker that dies fails only the
   trial it ran (Dask retries it elsewhere and reports ``KilledWorker``).  Workers of a
   local cluster in the kernel's process group ignore SIGINT, so the stop button does not
-  kill them.  Finished trials are gathered in one batch.
+  kill them (:func:`shield_workers`, first thing in set-up; the plugin, for workers that
+  start later).  Finished trials are gathered in one batch.
 - **ipyparallel** (a ``Client``, ``DirectView`` or ``LoadBalancedView``): the payload is
   pushed into every engine's namespace once; trials go through a load-balanced view and
   refer to it with ``ipyparallel.Reference``.
@@ -42,6 +43,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..cell.capture import uninstall_routers
+from ..cell.globalstate import Streams
 from ..cell.isolation import Snapshot
 from ..cell.program import CellProgram
 from ..cell.report import Channel
@@ -51,7 +53,7 @@ from . import remote
 from .payload import Payload, make_payload, select_namespace
 from .reports import RemoteChannel, ReportServer, start_server
 
-__all__ = ["EngineExecutor", "engine_executor", "START_GRACE", "LOST_GRACE"]
+__all__ = ["EngineExecutor", "engine_executor", "shield_workers", "START_GRACE", "LOST_GRACE"]
 
 #: Seconds a client with no workers is given to get one before the search refuses to start.
 START_GRACE = 3.0
@@ -59,6 +61,23 @@ START_GRACE = 3.0
 LOST_GRACE = 10.0
 
 _DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
+
+
+def shield_workers(engine: Any) -> None:
+    """Tell the workers of a Dask cluster in the kernel's process group to ignore the stop
+    button's SIGINT (:func:`.remote.ignore_stops`), first thing in a search's set-up: Jupyter
+    signals the whole group, and making and sending the payload can take seconds.  Best
+    effort: a client that cannot run it is refused later, with its own message."""
+    if (type(engine).__module__ or "").startswith("distributed") and hasattr(engine, "run"):
+        try:
+            engine.run(remote.ignore_stops, _kernel_group())
+        except Exception:  # noqa: BLE001 - closed, or no scheduler: capacity() says so
+            pass
+
+
+def _kernel_group() -> tuple[str, int] | None:
+    """This process's host and process group, which the stop button signals as a whole."""
+    return (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
 
 
 def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
@@ -100,6 +119,7 @@ class EngineExecutor:
         self.notes = self.payload.notes  # for the summary: what could not be isolated, or costs much
         self._futures: dict[Any, tuple[int, dict[str, Any], float]] = {}
         self._lost_since: float | None = None
+        self._streams: Streams | None = None  # the kernel's, which trials in its threads reseed
         self.reports: ReportServer | None = None
         if pruning is not None:
             try:
@@ -113,6 +133,8 @@ class EngineExecutor:
         return self.reports.remote()
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        if self._streams is None:
+            self._streams = Streams()
         self._submit(number, params, time.perf_counter(), with_payload=False)
 
     def _submit(self, number: int, params: dict[str, Any], submitted: float, with_payload: bool) -> None:
@@ -174,6 +196,9 @@ class EngineExecutor:
             self.reports.close()  # after the trials: one still running on an engine fails at its next report
             self.reports = None
         uninstall_routers()  # only if trials ran in threads of this very process
+        streams, self._streams = self._streams, None
+        if streams is not None:  # (a trial still running in a thread of the kernel may reseed them after this)
+            streams.restore()
 
 
 class _Adapter:
@@ -283,7 +308,7 @@ class _DaskAdapter(_Adapter):
         from .daskplugin import PayloadPlugin
 
         self.payload = make_payload(program, namespace, "the Dask cluster")
-        shield = (socket.gethostname(), os.getpgid(0)) if hasattr(os, "getpgid") else None
+        shield = _kernel_group()
         self._plugin = f"hpmagic-payload-{self.payload.key}-{time.monotonic_ns()}"  # one per search
         try:
             self.client.register_plugin(PayloadPlugin(self.payload.key, self.payload.blob, shield), name=self._plugin)
@@ -430,7 +455,8 @@ class _ThreadPoolAdapter(_Adapter):
 
     def prepare(self, program: CellProgram, namespace: dict[str, Any]) -> Payload:
         key = f"threads-{id(self)}-{time.monotonic_ns()}"
-        snapshot = Snapshot.take(select_namespace(program, namespace))  # the kernel's form: classes shared
+        # the kernel's form, as inline: classes shared, and a variable that cannot be copied is the notebook's own
+        snapshot = Snapshot.take(select_namespace(program, namespace), base=namespace)
         remote.install_local(key, program, snapshot)
         self.payload = Payload(blob=b"", key=key, names=snapshot.names, notes=snapshot.notes)
         return self.payload

@@ -19,12 +19,13 @@ from collections import OrderedDict
 from typing import Any
 
 from ..cell.capture import per_thread
+from ..cell.globalstate import numpy_module
 from ..cell.isolation import Snapshot, unpack
 from ..cell.program import CellProgram
 from ..cell.trial import run_trial
 from ..core import Trial
 
-__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "holds", "install_local", "forget"]
+__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "ignore_stops", "holds", "install_local", "forget"]
 
 #: Returned by :func:`remote_trial` when the worker does not hold the payload yet.
 NEED_PAYLOAD = "hpmagic: need payload"
@@ -36,16 +37,28 @@ _cache_lock = threading.Lock()
 def install(key: str, blob: bytes, shield: tuple[str, int] | None = None) -> int:
     """Load a payload on this worker (once) and keep it under ``key``; returns the pid.
 
-    ``shield`` is the kernel's ``(host name, process group)``: a worker in that very group
-    (a local cluster the kernel started) would receive the stop button's SIGINT, which
-    the notebook means for the kernel alone; such a worker ignores SIGINT from now on, as
-    hpmagic's own ``--jobs`` workers do.
+    ``shield`` is the kernel's ``(host name, process group)``: see :func:`ignore_stops`.
     """
+    ignore_stops(shield)
     _load(key, blob)
-    if shield is not None and shield == (socket.gethostname(), os.getpgid(0)):
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
     return os.getpid()
+
+
+def ignore_stops(kernel: tuple[str, int] | None) -> bool:
+    """Ignore SIGINT from now on when this worker is in the kernel's process group (a local
+    cluster the kernel started); returns whether it does.
+
+    Jupyter's stop button signals the kernel's whole process group, so such a worker would
+    receive the SIGINT the notebook means for the kernel alone, and die of it (Dask's worker
+    processes run ``asyncio.run``, which turns it into ``KeyboardInterrupt``), printing its
+    tracebacks into the notebook.  hpmagic's own ``--jobs`` workers ignore it the same way.
+    """
+    if kernel is None or kernel != (socket.gethostname(), os.getpgid(0)):
+        return False
+    if threading.current_thread() is not threading.main_thread():
+        return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return True
 
 
 def holds(key: str) -> bool:
@@ -59,13 +72,16 @@ def load_payload(blob: bytes | bytearray | memoryview) -> tuple[CellProgram, Sna
     the snapshot's arrays stay views of the blob's memory.
 
     The snapshot is restored once here: that imports what the variables need (in the fork
-    server, before it forks the workers) and shows, before any trial, that they load.
+    server, before it forks the workers) and shows, before any trial, that they load.  NumPy
+    is imported here too, once per process, since each trial seeds its global stream
+    (:mod:`hpmagic.cell.globalstate`): the first trial of a fresh worker does not pay for it.
     """
     parts = unpack(blob)
     program = pickle.loads(parts[0])
     program.register_source()
     snapshot = Snapshot.from_parts(parts[1:])
     snapshot.restore()
+    numpy_module()
     return program, snapshot
 
 

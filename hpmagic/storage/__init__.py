@@ -27,6 +27,8 @@ The package, one module per job:
 - :mod:`.file` -- the file format (schema, version) and the checks of a file before
   SQLite opens it;
 - :mod:`.liveness` -- is the process that wrote a "running" trial still alive?
+- :mod:`.failures` -- a disk that fills up: telling it apart, marking the trials left
+  running, and the one message that says what became of them.
 
 The SQLite store keeps everything as JSON and text, never pickle, so opening a study
 file received from someone else cannot run code.  The file is in WAL mode; each write is

@@ -10,7 +10,9 @@ connection that creates no side files.  Every refusal is a
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +30,10 @@ __all__ = [
     "FileInfo",
     "describe",
     "inspect_file",
+    "schema_problem",
+    "is_full",
+    "full_disk",
+    "unwritable",
     "readonly_uri",
     "closing_connection",
 ]
@@ -108,6 +114,15 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     ),
 }
 _TABLES = {"studies", "sessions", "trials"}
+#: The columns each schema version added, ``{version: ((table, column), ...)}``, read from MIGRATIONS.
+_ADDED = {
+    version + 1: tuple(re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", " ".join(statements)))
+    for version, statements in MIGRATIONS.items()
+}
+#: An I/O error with less free space than this on the file system holding the file is a full disk.
+_NEARLY_FULL = 1 << 20
+_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -129,13 +144,19 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
     """Check that ``path`` is (or can become) an hpmagic study file, without changing it.
 
     ``write``: the file is to be written (a search), not only read (``load_study``).
-    Raises :class:`~hpmagic.errors.StorageError` naming the problem and the fix.
+    Raises :class:`~hpmagic.errors.StorageError` naming the problem and the fix: a
+    directory, a device, a pipe or a socket is never opened (a pipe would block), and an
+    empty file read by ``load_study`` is said to be empty (a search makes it a study file).
     """
     path = Path(os.path.expanduser(os.fspath(path))).absolute()
     where = describe(path)
-    if path.is_dir():
-        raise StorageError(f"{where} is a directory; pass the path of a file, e.g. {str(path / DEFAULT_STORAGE)!r}")
-    if not path.exists():
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:  # a path through a file, a loop of links, no permission to look
+        raise StorageError(f"{where} cannot be looked at ({exc.strerror or exc}); {_fix(write)}") from None
+    if mode is None:
         if write and not path.parent.is_dir():
             raise StorageError(
                 f"{where} cannot be created: directory {str(path.parent)!r} does not exist; "
@@ -144,16 +165,45 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
         if write and not os.access(path.parent, os.W_OK):
             raise StorageError(f"{where} cannot be created: directory {str(path.parent)!r} is not writable; pass another --storage path")
         return FileInfo(path, exists=False)
+    if not stat.S_ISREG(mode):
+        raise StorageError(_not_a_file(path, where, mode, write))
     if write:
         _check_writable(path, where)
     with open(path, "rb") as handle:
         header = handle.read(100)
     if not header:
+        if not write:
+            raise StorageError(
+                f"{where} is empty (0 bytes): no study was ever written to it; {_fix(write)}"
+            )
         return FileInfo(path, exists=False)
-    app_id, wal = _check_header(header, where)
-    if not _check_tables(path, where, app_id):
+    app_id, wal = _check_header(header, where, write)
+    if not _check_tables(path, where, app_id, write):
         return FileInfo(path, exists=False)
     return FileInfo(path, exists=True, wal=wal)
+
+
+def _fix(write: bool) -> str:
+    """What a refusal says to do: where a search or ``load_study`` should point instead."""
+    if write:
+        return "pass --storage the path of a study file, or a new path (the file is created)"
+    return "pass storage= the path of the SQLite file that --storage named when the study ran"
+
+
+def _not_a_file(path: Path, where: str, mode: int, write: bool) -> str:
+    """The refusal of a path that exists but is no regular file: a directory, a device, a pipe."""
+    if stat.S_ISDIR(mode):
+        try:
+            inside = sorted(p.name for p in path.glob("*.sqlite"))
+        except OSError:
+            inside = []
+        held = f" (it holds {', '.join(repr(n) for n in inside[:5])})" if inside else ""
+        example = str(path / (inside[0] if inside else DEFAULT_STORAGE))
+        fix = ("pass --storage the path of a file (an existing study file, or a new one: it is created)" if write
+               else _fix(write))
+        return f"{where} is a directory{held}, not a study file; {fix}, e.g. {example!r}"
+    kind = next((word for test, word in _KINDS if test(mode)), "not a regular file")
+    return f"{where} is {kind}, not a study file: studies are kept in an SQLite file on disk; {_fix(write)}"
 
 
 def _check_writable(path: Path, where: str) -> None:
@@ -170,26 +220,28 @@ def _check_writable(path: Path, where: str) -> None:
         )
 
 
-def _foreign(where: str) -> StorageError:
+def _foreign(where: str, write: bool) -> StorageError:
+    fix = "pass another --storage path (a new file is created)" if write else _fix(write)
     return StorageError(
-        f"{where} is an SQLite database of another application, not an hpmagic study file; pass another "
-        "--storage path (a new file is created). The file was left untouched."
+        f"{where} is an SQLite database of another application, not an hpmagic study file; {fix}. "
+        "The file was left untouched."
     )
 
 
-def _check_header(header: bytes, where: str) -> tuple[int, bool]:
+def _check_header(header: bytes, where: str, write: bool) -> tuple[int, bool]:
     """The application id and WAL flag of an SQLite header, or a refusal of a foreign or newer file."""
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
+        fix = ("pass a new path with --storage (it is created) or an existing hpmagic study file" if write
+               else _fix(write))
         raise StorageError(
             f"{where} is not an SQLite database (its first bytes are {header[:16]!r}); hpmagic keeps studies in "
-            f"SQLite files, so pass a new path with --storage (it is created) or an existing hpmagic study file. "
-            "The file was left untouched."
+            f"SQLite files, so {fix}. The file was left untouched."
         )
     app_id = int.from_bytes(header[68:72], "big")
     schema = int.from_bytes(header[60:64], "big")
     wal = header[18] == 2
     if app_id not in (0, APPLICATION_ID) or (app_id == 0 and wal):
-        raise _foreign(where)
+        raise _foreign(where, write)
     if app_id == APPLICATION_ID and schema > SCHEMA_VERSION:
         raise StorageError(
             f"{where} was written by a newer hpmagic (study schema {schema}; this version reads up to "
@@ -198,7 +250,7 @@ def _check_header(header: bytes, where: str) -> tuple[int, bool]:
     return app_id, wal
 
 
-def _check_tables(path: Path, where: str, app_id: int) -> bool:
+def _check_tables(path: Path, where: str, app_id: int, write: bool) -> bool:
     """True for a sound study file; False for an empty SQLite database (it becomes one).
 
     The file's own translation of SQLite errors: whatever SQLite reports while checking
@@ -209,19 +261,88 @@ def _check_tables(path: Path, where: str, app_id: int) -> bool:
             tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if app_id == 0:
                 if tables:
-                    raise _foreign(where)
+                    raise _foreign(where, write)
                 return False
             check = conn.execute("PRAGMA quick_check").fetchone()[0]
             if check != "ok":
                 raise sqlite3.DatabaseError(check)
             if not _TABLES <= tables:
                 raise sqlite3.DatabaseError(f"tables {', '.join(sorted(_TABLES - tables))} are missing")
+            problem = schema_problem(conn, path)
+            if problem:
+                raise StorageError(f"{where}: {problem}. The file was left untouched.")
     except sqlite3.Error as exc:
+        if is_full(exc, path):
+            raise StorageError(unwritable(where, exc, write=False)) from None
         raise StorageError(
             f"{where} is damaged ({exc}); it cannot be read as an hpmagic study file. The file was left untouched: "
             "keep it for inspection, restore a copy, or pass another --storage path."
         ) from None
     return True
+
+
+def schema_problem(conn: sqlite3.Connection, path: Path) -> str:
+    """Why the file's schema version (``PRAGMA user_version``) and its columns disagree, with the
+    fix; ``""`` when they agree.
+
+    A version number lowered by hand would make a search re-run a migration that was made
+    already ("duplicate column name"); a raised one would make reading ask for columns that
+    are not there.  Neither is ever written by hpmagic.
+    """
+    stated = conn.execute("PRAGMA user_version").fetchone()[0]
+    columns: dict[str, set[str]] = {}
+    for table in _TABLES:
+        columns[table] = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+    have = [version for version in sorted(_ADDED) if any(c in columns[t] for t, c in _ADDED[version])]
+    actual = max(have, default=1)
+    lacking = [f"{t}.{c}" for version in range(2, actual + 1) for t, c in _ADDED[version] if c not in columns[t]]
+    if lacking:
+        return (f"it has columns of study schema {actual} but lacks {', '.join(lacking)}, so it matches no "
+                "version of the format: the file was changed by hand or by another program; restore it from a "
+                "copy, or pass another --storage path")
+    if stated == actual or stated > SCHEMA_VERSION:
+        return ""
+    said = (f"already has the columns of version {actual}" if stated < actual
+            else f"has only the columns of version {actual}")
+    return (
+        f"its schema version says {stated} but it {said}: the file was changed by hand or by another program "
+        f"(hpmagic sets the version in the same transaction as the columns). If only the version number was "
+        f"changed, set it back (in Python: `import sqlite3; sqlite3.connect({str(path)!r}).execute("
+        f"'PRAGMA user_version = {actual}')`); otherwise restore the file from a copy"
+    )
+
+
+def is_full(exc: sqlite3.Error, path: Path) -> bool:
+    """True when ``exc`` means that the disk (or file system) holding ``path`` is full (SQLite says
+    "database or disk is full", or an I/O error while there is no room left)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:
+        return "database or disk is full" in str(exc)
+    if code & 0xFF == sqlite3.SQLITE_FULL:
+        return True
+    if code & 0xFF != sqlite3.SQLITE_IOERR:
+        return False
+    try:
+        disk = os.statvfs(path.parent)
+    except OSError:
+        return False
+    return disk.f_bavail * disk.f_frsize < _NEARLY_FULL
+
+
+def full_disk(where: str, exc: sqlite3.Error) -> str:
+    """``the disk (or file system) holding study file '...' is full (SQLite: ...)``."""
+    return f"the disk (or file system) holding {where} is full (SQLite: {exc})"
+
+
+def unwritable(where: str, exc: sqlite3.Error, *, write: bool = True) -> str:
+    """The message of a full disk met before a search wrote anything (or while reading)."""
+    if not write:
+        return (f"{full_disk(where, exc)}, so the file cannot be read (SQLite needs a little room to read a file "
+                "in WAL mode); nothing was changed. Fix: free space on that disk and try again.")
+    return (
+        f"{full_disk(where, exc)}, so the study could not be opened for writing; nothing was written. Fix: free space "
+        "on that disk and run the cell again, or pass --storage a path on a disk with space."
+    )
 
 
 def readonly_uri(path: Path) -> str:

@@ -4,17 +4,24 @@ A study file records, for each session, the host, the pid and a token that tells
 process apart from a later one given the same pid (its start time on Linux).  A trial
 left "running" by a process that is gone was cut short (a crash, SIGKILL, a kernel
 restart) and is shown, or marked, as interrupted.
+
+A session of this very process is alive while its store is open (:func:`opened`,
+:func:`closed`): a search whose store closed without recording its end (the file could
+not be written: a full disk) left its "running" trials behind in a process that lives on,
+and the next open of the study marks them (:func:`session_alive`).
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from pathlib import Path
 
-__all__ = ["HOST", "process_token", "alive"]
+__all__ = ["HOST", "process_token", "alive", "opened", "closed", "here", "session_alive"]
 
 #: This machine's name, as sessions record it.
 HOST = socket.gethostname()
+_open: set[tuple[str, int]] = set()  # (study file, session id) of the sessions this process has open
 
 
 def process_token(pid: int) -> str | None:
@@ -52,3 +59,26 @@ def alive(host: str, pid: int, token: str) -> bool:
     except OSError:
         return True
     return True
+
+
+def opened(path: Path, session: int) -> None:
+    """This process opened ``session`` of the study file ``path``."""
+    _open.add((str(path), session))
+
+
+def closed(path: Path, session: int) -> None:
+    """This process closed ``session`` of the study file ``path`` (whether or not its end was recorded)."""
+    _open.discard((str(path), session))
+
+
+def here(host: str, pid: int, token: str) -> bool:
+    """True when the session's process is this very process (not an older one that had its pid)."""
+    return host == HOST and pid == os.getpid() and (not token or token == process_token(pid))
+
+
+def session_alive(path: Path | None, session: int, host: str, pid: int, token: str) -> bool:
+    """Whether the run ``session`` of the study file ``path`` can still be running: in this
+    process, while its store is open; elsewhere, while its process is alive (:func:`alive`)."""
+    if path is not None and here(host, pid, token):
+        return (str(path), session) in _open
+    return alive(host, pid, token)

@@ -17,11 +17,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core import TrialState
-from .file import MIGRATIONS, RELEASED, SCHEMA_VERSION, describe
-from .liveness import HOST, alive, process_token
-from .records import CRASHED, Archive, StudySummary, direction_from
+from ..errors import StorageError
+from .file import APPLICATION_ID, MIGRATIONS, RELEASED, SCHEMA, SCHEMA_VERSION, describe
+from .liveness import HOST, here, process_token, session_alive
+from .records import CRASHED, UNRECORDED, Archive, StudySummary, direction_from
 
 __all__ = [
+    "open_for_writing",
+    "create_schema",
     "transaction",
     "count_counted",
     "next_seq",
@@ -35,12 +38,52 @@ __all__ = [
     "mark_dead",
     "code_hash",
     "open_session",
+    "session_seed",
     "code_history",
     "outcomes",
     "summaries",
 ]
 
 _COUNTED = f"state NOT IN ('interrupted', '{RELEASED}')"  # the trials that count toward -n
+
+
+def open_for_writing(conn: sqlite3.Connection, path: Path, create: bool, timeout: float = 60.0) -> None:
+    """The schema if the file is new (in one transaction, so no other process ever sees a
+    half-made file), then WAL mode.  Switching the journal mode can answer "database is
+    locked" without waiting while another process creates or opens the same file, so
+    these steps are retried until ``timeout``; the caller translates whatever is left."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA busy_timeout = 60000")
+            if create:
+                create_schema(conn, path)
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StorageError(f"{describe(path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            return
+        except sqlite3.OperationalError as exc:
+            busy = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def create_schema(conn: sqlite3.Connection, path: Path) -> None:
+    """The tables of a new study file, in one transaction (nothing if another process made them)."""
+    with transaction(conn):
+        if conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
+            return  # another process created it while this one waited
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise StorageError(f"{describe(path)} gained tables of another application; pass another --storage path")
+        # executescript() would commit on its own: run the statements one by one in this transaction
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 @contextmanager
@@ -152,24 +195,25 @@ def interrupt_running(conn: sqlite3.Connection, study_id: int, session: int, why
     return len(numbers)
 
 
-def mark_dead(conn: sqlite3.Connection, study_id: int, now: float) -> int:
-    """Mark trials left running by a process that is gone as interrupted, and end its session
-    as crashed; returns how many trials were marked."""
-    dead = [
-        sid
+def mark_dead(conn: sqlite3.Connection, study_id: int, now: float, path: Path | None = None) -> int:
+    """Mark trials left running by a run that is over as interrupted, and end that run: as crashed
+    when its process is gone, as an error when it was this process's own search whose file could
+    not be written (:func:`.liveness.session_alive`); returns how many trials were marked."""
+    over = [
+        (sid, here(host, pid, token))
         for sid, host, pid, token in conn.execute(
             "SELECT DISTINCT s.id, s.host, s.pid, s.process FROM trials t JOIN sessions s ON s.id = t.session_id "
             "WHERE t.study_id = ? AND t.state = 'running'",
             (study_id,),
         ).fetchall()
-        if not alive(host, pid, token)
+        if not session_alive(path, sid, host, pid, token)
     ]
     marked = 0
-    for sid in dead:
-        marked += interrupt_running(conn, study_id, sid, CRASHED)
+    for sid, ours in over:
+        marked += interrupt_running(conn, study_id, sid, UNRECORDED if ours else CRASHED)
         conn.execute(
-            "UPDATE sessions SET ended = coalesce(ended, ?), stop_reason = coalesce(stop_reason, 'crashed') WHERE id = ?",
-            (now, sid),
+            "UPDATE sessions SET ended = coalesce(ended, ?), stop_reason = coalesce(stop_reason, ?) WHERE id = ?",
+            (now, "error" if ours else "crashed", sid),
         )
     return marked
 
@@ -255,3 +299,13 @@ def summaries(conn: sqlite3.Connection, path: Path) -> list[StudySummary]:
             direction=way, metric=metric, strategy=strategy, created=created, updated=updated,
         ))
     return out
+
+
+def session_seed(seed: int, session: int) -> int:
+    """The study's own seed on its first run; a different one, derived from it, on each later run,
+    so that a resumed (or shared) study does not replay the configurations it already tried."""
+    if session <= 1:
+        return seed
+    import numpy as np
+
+    return int(np.random.SeedSequence([seed % 2**32, session]).generate_state(1)[0]) >> 1

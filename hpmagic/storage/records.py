@@ -20,7 +20,7 @@ from ..errors import StorageError
 from ..space import SearchSpace
 from . import codec
 from .file import describe
-from .liveness import alive
+from .liveness import here, session_alive
 
 __all__ = [
     "StudyRecord",
@@ -30,6 +30,7 @@ __all__ = [
     "Resume",
     "Archive",
     "CRASHED",
+    "UNRECORDED",
     "DAMAGED_FIX",
     "STUDY_COLUMNS",
     "SESSION_COLUMNS",
@@ -45,6 +46,13 @@ __all__ = [
 #: The error of a trial whose process stopped while it ran, marked interrupted on resuming.
 CRASHED = "its process stopped while it ran (a crash, SIGKILL or kernel restart); marked interrupted when the study resumed"
 _CRASHED_ON_LOADING = CRASHED.replace("when the study resumed", "on loading")
+#: The error of a trial left running by a search of a process that lives on, whose study file
+#: could not be written when it ended (a full disk); marked interrupted on resuming.
+UNRECORDED = (
+    "its search ended while the study file could not be written (a full disk?), so it was left running; "
+    "marked interrupted when the study resumed"
+)
+_UNRECORDED_ON_LOADING = UNRECORDED.replace("when the study resumed", "on loading")
 
 #: What a message about a damaged row says to do.
 DAMAGED_FIX = (
@@ -114,11 +122,17 @@ class SessionRecord:
     ended: float | None  # None while the run goes on (or when its process died)
     stop_reason: str | None  # a StopReason's value, or "crashed" (set when the study resumed)
     code: str | None = None  # the cell's code as the run compared it (None: an older hpmagic ran it)
+    path: Path | None = None  # the study file it was read from
 
     @property
     def live(self) -> bool:
-        """True when the run has not ended and its process is still alive."""
-        return self.ended is None and alive(self.host, self.pid, self.process)
+        """True when the run has not ended and can still be running (see :func:`.liveness.session_alive`)."""
+        return self.ended is None and session_alive(self.path, self.id, self.host, self.pid, self.process)
+
+    @property
+    def here(self) -> bool:
+        """True when the run is (or was) this very process's."""
+        return here(self.host, self.pid, self.process)
 
 
 @dataclass(frozen=True)
@@ -154,7 +168,8 @@ class StoredStudy:
                 if session is not None and session.live:
                     running = True
                 else:
-                    trial = trial.finish(state=TrialState.INTERRUPTED, error=_CRASHED_ON_LOADING)
+                    why = _UNRECORDED_ON_LOADING if session is not None and session.here else _CRASHED_ON_LOADING
+                    trial = trial.finish(state=TrialState.INTERRUPTED, error=why)
             shown.append(trial)
         return cls(record, tuple(shown), tuple(sessions), running)
 
@@ -307,6 +322,7 @@ def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecor
         started=_number(started, what, "start time (column started)"),
         ended=None if ended is None else _number(ended, what, "end time (column ended)"),
         stop_reason=None if stop_reason is None else str(stop_reason), code=code if isinstance(code, str) else None,
+        path=path,
     )
 
 

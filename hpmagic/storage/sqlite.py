@@ -12,6 +12,9 @@ never touches a connection: :meth:`~SQLiteStore.study`, :meth:`~SQLiteStore.read
 
 Every database call runs inside :meth:`SQLiteStore._database`, under the store's lock; it
 is the one place where ``sqlite3.Error`` becomes :class:`~hpmagic.errors.StorageError`.
+A full disk becomes the messages of :mod:`.failures`: during a search, the store marks
+the trials it left running interrupted (where that can still be written), keeps the error
+as :attr:`SQLiteStore.failure` (the search raises it with its result) and writes no more.
 """
 
 from __future__ import annotations
@@ -26,11 +29,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from ..core import Direction, Trial
+from ..core import Direction, Trial, TrialState
 from ..errors import StorageError, StudyMismatchError
 from ..space import SearchSpace
-from . import codec, queries
-from .file import APPLICATION_ID, RELEASED, SCHEMA, SCHEMA_VERSION, describe, inspect_file, readonly_uri
+from . import codec, failures, queries
+from .file import RELEASED, SCHEMA_VERSION, describe, inspect_file, readonly_uri, schema_problem
+from .liveness import closed, opened
 from .records import (
     STUDY_COLUMNS,
     Archive,
@@ -80,7 +84,10 @@ class SQLiteStore:
         self._foreign: list[Trial] = []
         self._sorted: list[Trial] | None = None
         self._schema = SCHEMA_VERSION
-        if readonly and not info.exists:
+        #: The full disk that stopped this store's search (the search raises it, with its result).
+        self.failure: StorageError | None = None
+        self._writing: Trial | None = None  # the record put() is writing, for the message of a full disk
+        if readonly and not info.exists:  # (an empty or directory-like path was refused by inspect_file)
             raise StorageError(
                 f"there is no study file at {str(self.path)!r} (working directory {os.getcwd()!r}); "
                 "pass storage= the path that --storage named when the study ran"
@@ -93,7 +100,7 @@ class SQLiteStore:
                 return
             self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
             try:
-                self._open_for_writing(create=not info.exists)
+                queries.open_for_writing(self._conn, self.path, create=not info.exists)
                 self._schema = queries.schema_of(self._conn)  # an older file is migrated by begin()
             except BaseException:
                 self._conn.close()
@@ -114,7 +121,39 @@ class SQLiteStore:
         except sqlite3.IntegrityError as exc:
             raise (self._gone() if self._study is not None else self._error(exc, failing)) from None
         except sqlite3.Error as exc:
+            if failures.is_full(exc, self.path):
+                raise self._full(exc) from None
             raise self._error(exc, failing) from None
+
+    def _full(self, exc: sqlite3.Error) -> StorageError:
+        """The disk holding the file is full.  Before the search wrote anything, a plain refusal;
+        during it, the trials this run left running are marked interrupted where that can still be
+        written, the store stops writing (:attr:`failure`), and the error says what became of them."""
+        if self._session is None or self._study is None or self.failure is not None:
+            return StorageError(failures.unwritable(describe(self.path), exc, write=not self.readonly))
+        sid, unsaved = self._study.id, self._writing
+        with self._lock:
+            try:
+                left = failures.running(self._conn, sid, self._session)
+            except sqlite3.Error:  # not even readable: what this store knows it left running
+                left = sorted(n for n, t in self._cache.items()
+                              if t.state is TrialState.RUNNING and self._sessions.get(n) == self._session)
+            marks = failures.whys(left, unsaved)
+            try:
+                failures.mark_unfinished(self._conn, sid, marks)
+                marked = True
+            except sqlite3.Error:
+                marked = False  # the next open marks them (liveness.session_alive)
+            for number, why in marks.items():
+                record = unsaved if unsaved is not None and unsaved.number == number else self._cache.get(number)
+                self._cache[number] = (record or Trial(number=number, params={})).finish(
+                    state=TrialState.INTERRUPTED, error=why)
+                self._sessions[number] = self._session
+            self._sorted = None
+            finished = sum(1 for t in self._cache.values() if t.state.counted)
+        self.failure = StorageError(failures.stopped(describe(self.path), exc, unsaved=unsaved, finished=finished,
+                                                     left=left, marked=marked))
+        return self.failure
 
     @contextmanager
     def _database(self) -> Iterator[sqlite3.Connection]:
@@ -148,46 +187,6 @@ class SQLiteStore:
         name = queries.study_name(conn, study_id)
         if name != self.study_name:
             raise self._gone(name)
-
-    # -- the file -------------------------------------------------------------------------
-
-    def _open_for_writing(self, create: bool, timeout: float = 60.0) -> None:
-        """The schema if the file is new (in one transaction, so no other process ever sees a
-        half-made file), then WAL mode.  Switching the journal mode can answer "database is
-        locked" without waiting while another process creates or opens the same file, so
-        these steps are retried until ``timeout``."""
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self._conn.execute("PRAGMA busy_timeout = 60000")
-                if create:
-                    self._create_schema()
-                mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                if mode.lower() != "wal":
-                    raise StorageError(f"{describe(self.path)}: SQLite refused WAL mode (it reports {mode!r}); use a local disk")
-                self._conn.execute("PRAGMA synchronous = NORMAL")
-                self._conn.execute("PRAGMA foreign_keys = ON")
-                return
-            except sqlite3.OperationalError as exc:
-                busy = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-                if not busy or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-
-    def _create_schema(self) -> None:
-        # Not through _write(): the retry loop above must see "database is locked" as it is
-        # (the constructor translates whatever is left).
-        with self._lock, queries.transaction(self._conn):
-            if self._conn.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID:
-                return  # another process created it while this one waited
-            if self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-                raise StorageError(f"{describe(self.path)} gained tables of another application; pass another --storage path")
-            # executescript() would commit on its own: run the statements one by one in this transaction
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self._conn.execute(statement)
-            self._conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            self._conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     # -- creating or resuming the study -----------------------------------------------------
 
@@ -227,7 +226,7 @@ class SQLiteStore:
                 assert record is not None
             else:
                 self._refuse_changes(conn, record, space, direction, metric)
-            interrupted = queries.mark_dead(conn, record.id, now)
+            interrupted = queries.mark_dead(conn, record.id, now, self.path)
             counted = queries.count_counted(conn, record.id)
             previous_code, other_code = queries.code_history(conn, record.id, code)
             completed, first_failure = queries.outcomes(conn, record.id)
@@ -238,11 +237,12 @@ class SQLiteStore:
                     conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None,
                     code=code,
                 )
+                opened(self.path, self._session)
         self._study = self.study()
         study_seed = seed if created or explicit_seed or record.seed is None else record.seed
         return Resume(
             study=self._study or record, created=created, counted=counted, interrupted=interrupted, session=session,
-            strategy_seed=_session_seed(study_seed, session), complete=complete, archive=archive,
+            strategy_seed=queries.session_seed(study_seed, session), complete=complete, archive=archive,
             previous_code=previous_code, other_code=other_code, completed=completed, first_failure=first_failure,
         )
 
@@ -251,6 +251,9 @@ class SQLiteStore:
     ) -> tuple[StudyRecord | None, Archive | None]:
         """In begin's transaction: migrate an older file, then the stored study to resume (``None``:
         there is none, or ``overwrite`` archived it, which the second item describes)."""
+        problem = schema_problem(conn, self.path)  # checked on opening; again here, in the transaction
+        if problem:
+            raise StorageError(f"{describe(self.path)}: {problem}. Nothing was written.")
         self._schema = queries.migrate(conn)
         stored = conn.execute("SELECT id FROM studies WHERE name = ?", (self.study_name,)).fetchone()
         archive = None
@@ -337,23 +340,32 @@ class SQLiteStore:
             self._sorted = None
 
     def put(self, trial: Trial) -> None:
-        """Record ``trial`` (its start, then its end) in its reserved row."""
+        """Record ``trial`` (its start, then its end) in its reserved row.
+
+        After a full disk stopped the search (:attr:`failure`), nothing more is written: the
+        store has marked its running trials interrupted already, or the next run will."""
         sid = self._study_id()
+        if self.failure is not None:
+            return
         value = trial.value if trial.value is None or math.isfinite(trial.value) else None
         row = (
             trial.state.value, codec.dumps(trial.params), value, codec.dumps(trial.metrics), float(trial.duration),
             trial.stdout, trial.stderr, codec.dumps(list(trial.warnings)), trial.error, float(trial.started),
             codec.dumps([list(point) for point in trial.curve]), codec.dumps(trial.pruning),
         )
-        with self._write() as conn:
-            cur = conn.execute(
-                "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
-                "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, seq = ?, session_id = ? "
-                "WHERE study_id = ? AND number = ?",
-                (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
-            )
-            if cur.rowcount != 1:
-                raise self._gone()
+        self._writing = trial
+        try:
+            with self._write() as conn:
+                cur = conn.execute(
+                    "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
+                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, seq = ?, session_id = ? "
+                    "WHERE study_id = ? AND number = ?",
+                    (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
+                )
+                if cur.rowcount != 1:
+                    raise self._gone()
+        finally:
+            self._writing = None
         with self._lock:
             self._cache[trial.number] = trial
             self._sessions[trial.number] = self._session
@@ -379,6 +391,8 @@ class SQLiteStore:
                 if trial is None:
                     self._cache.pop(number, None)
                     continue
+                if self.failure is not None and session == self._session and trial.state is TrialState.RUNNING:
+                    continue  # left running by this search, which a full disk stopped: interrupted (_full)
                 self._cache[number] = trial
                 self._sessions[number] = session
                 if not first and session != self._session and trial.state.counted:
@@ -409,6 +423,8 @@ class SQLiteStore:
         except StorageError:
             pass  # the study may have been overwritten meanwhile; nothing more to record
         finally:
+            if self._session is not None:
+                closed(self.path, self._session)  # a "running" trial it left is over: the next open marks it
             self._session = None
             self._conn.close()
             self._conn = None  # type: ignore[assignment]
@@ -475,12 +491,3 @@ class SQLiteStore:
         with self._database() as conn:
             return queries.summaries(conn, self.path)
 
-
-def _session_seed(seed: int, session: int) -> int:
-    """The study's own seed on its first run; a different one, derived from it, on each later run,
-    so that a resumed (or shared) study does not replay the configurations it already tried."""
-    if session <= 1:
-        return seed
-    import numpy as np
-
-    return int(np.random.SeedSequence([seed % 2**32, session]).generate_state(1)[0]) >> 1
