@@ -436,6 +436,11 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     assert nb.line(SAVED)[0] < 8, "the search ended before the live panel's note could be checked"
     assert note.evaluate("(e) => getComputedStyle(e).visibility") == "hidden", "the note showed on a live panel"
     live = nb.status(SAVED).evaluate(LOOK)
+    for _ in range(10):  # read between two redraws: a panel being replaced has no computed style yet
+        if live["image"]:
+            break
+        time.sleep(0.2)
+        live = nb.status(SAVED).evaluate(LOOK)
     assert live["image"].startswith("linear-gradient(rgb(100, 181, 246)"), live  # the dark theme's running blue
     assert " left" in live["line"] or " running" in live["line"], live
     nb.page.close()

@@ -76,7 +76,7 @@ def test_manual_mode_after_a_kernel_restart(frontend):
         nb.shot("manual-restarted", 1)
         record = nb.cell(1).locator(".hpmagic-manual-record")
         text = record.inner_text()
-        assert "3 trials so far" in text and "all 3 trials" in text and "best objective" in text
+        assert "3 trials so far" in text and "All 3 trials" in text and "best objective" in text
         # The record is an output of its own: whatever the dead controls show, the record
         # is not replaced by a widget error.
         outputs = nb.cell(1).locator(".jp-OutputArea-output")
