@@ -60,6 +60,10 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         ``seed=0``, ``jobs=4``, ``executor=client``, ``study="svm"``, ``storage="runs.sqlite"``,
         ``overwrite=True``, ``prune="asha"``, ``grid_points=5``, ``baseline=False``,
         ``apply=False``, ``quiet=True``, ``out="result"``, and ``display="text"``.
+        With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
+        the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
+        ``*_loss``: minimize; see :mod:`hpmagic.cell.direction`), else minimize, and
+        ``result.direction_reason`` says which and why.
 
     Returns
     -------
