@@ -16,7 +16,11 @@ option of ``x_pbest``, replaced by a random option with probability
 :data:`CATEGORICAL_MUTATION`, and crossover takes the target's or the mutant's option.  An
 inactive conditional parameter keeps its coordinate, which ``from_unit`` ignores.  No
 configuration is proposed while the same one is pending or has been tried, as long as
-:data:`RETRIES` attempts find a new one.  Details: ``docs/design/strategies.md``.
+:data:`RETRIES` attempts find a new one; from the second attempt on, the vector's numeric
+coordinates are also moved at random by :data:`JITTER`, doubled on each attempt, so a
+population that has converged to one point (every difference zero) still proposes new points
+near it, at once, instead of rebuilding the same vector :data:`RETRIES` times.  Details:
+``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
@@ -30,7 +34,8 @@ from ..core import Trial, TrialState
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
 
-__all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES"]
+__all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
+           "JITTER"]
 
 #: Share of the population the "pbest" member is drawn from (JADE's p).
 PBEST = 0.2
@@ -40,6 +45,10 @@ CROSSOVER = 0.9
 CATEGORICAL_MUTATION = 0.15
 #: Vectors built per ask before a configuration that is pending or already tried is accepted.
 RETRIES = 30
+#: Standard deviation (in the unit cube) of the random move of a vector's numeric coordinates on
+#: the second attempt, doubled on each later one (1 by the 21st): a converged population's
+#: vectors all equal its one point, and only a move makes them new.
+JITTER = 1e-6
 
 
 def population_size(dims: int) -> int:
@@ -74,8 +83,10 @@ class DifferentialEvolution(Strategy):
         if self.dims == 0:
             return None  # nothing to tune: only the defaults run
         slot, vector, config = -1, np.zeros(self.dims), None
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             slot, vector = self._propose()
+            if attempt:
+                vector = self._jitter(vector, JITTER * 2.0 ** (attempt - 1))
             config = self.space.from_unit([float(v) for v in vector])
             if _key(config) not in self._seen:
                 break
@@ -134,6 +145,11 @@ class DifferentialEvolution(Strategy):
         cross = self.rng.random(self.dims) < CROSSOVER
         cross[self.rng.integers(self.dims)] = True  # at least one coordinate from the mutant
         return target, np.where(cross, mutant, x)
+
+    def _jitter(self, vector: np.ndarray, scale: float) -> np.ndarray:
+        """``vector`` with its numeric coordinates moved by normal noise of ``scale``, kept in the cube."""
+        moved = np.clip(vector + scale * self.rng.standard_normal(self.dims), 0.0, 1.0)
+        return np.where(self.categorical, vector, moved)
 
     def _random_option(self, j: int) -> float:
         k = self.options[j]
