@@ -295,3 +295,5 @@ def test_a_list_of_numbers_near_the_largest_float_encodes_inside_the_cube():
     enc = Encoder(space)
     assert [float(enc.encode({"c": v})[0]) for v in (-1.7e308, 1.0, 1.7e308)] == [0.0, 0.5, 1.0]
     assert [enc.config_from_features(np.array([u]))["c"] for u in (0.1, 0.45, 0.9)] == [-1.7e308, 1.0, 1.7e308]
+    # the same scaling keeps a list's scale from overflowing when the cell is parsed, for every strategy
+    assert Choice((1.0, 2.0, 1e300)).scale == "rank" and Choice((1.0, 2.0, 1e300)).positions == (0.0, 0.5, 1.0)
