@@ -19,7 +19,10 @@ configuration is proposed while the same one is pending or has been tried, as lo
 :data:`RETRIES` attempts find a new one; from the second attempt on, the vector's numeric
 coordinates are also moved at random by :data:`JITTER`, doubled on each attempt, so a
 population that has converged to one point (every difference zero) still proposes new points
-near it, at once, instead of rebuilding the same vector :data:`RETRIES` times.  Details:
+near it, at once, instead of rebuilding the same vector :data:`RETRIES` times.  When every
+attempt repeats one, a small discrete space's first configuration not in flight is taken
+(:class:`~hpmagic.strategies.inflight.InFlight`), so a repeat is never of a pending trial while
+another configuration is free.  Details:
 ``docs/design/strategies.md``.
 """
 
@@ -33,6 +36,7 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
 __all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
            "JITTER"]
@@ -75,6 +79,7 @@ class DifferentialEvolution(Strategy):
         self._pending: dict[int, tuple[int, np.ndarray]] = {}  # number -> (target slot or -1, vector)
         self._seen: set[str] = set()  # configurations tried or pending
         self._next_target = 0
+        self.in_flight = InFlight(space)
         self.reason = self.reason or f"differential evolution (current-to-pbest/1/bin), {self.size} members"
 
     # -- ask / tell ----------------------------------------------------------------------
@@ -91,11 +96,17 @@ class DifferentialEvolution(Strategy):
             if _key(config) not in self._seen:
                 break
         assert config is not None
+        if config in self.in_flight:  # every attempt was tried or pending: repeat one that is not in flight
+            free = self.in_flight.free()
+            if free is not None:
+                slot, vector, config = -1, self._encode(free), free
+        self.in_flight.add(number, config)
         self._seen.add(_key(config))
         self._pending[number] = (slot, vector)
         return config
 
     def tell(self, trial: Trial) -> None:
+        self.in_flight.discard(trial.number)
         self._seen.add(_key(trial.params))
         asked = self._pending.pop(trial.number, None)
         if trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
