@@ -44,6 +44,9 @@ def test_tpe_stays_where_its_cost_is_bounded_or_pruned_trials_need_it():
     assert pick(WIDE, budget=10_000, timeout=60.0) == (
         "tpe", "20 parameters are too many for a GP, and with a time budget auto moves to a cheaper strategy if "
                "proposals come to cost more than the trials")
+    # with pruning and a time budget tpe is the bottom of the ladder: the reason promises no switch
+    name, why = pick(WIDE, budget=10_000, timeout=60.0, pruning="median")
+    assert name == "tpe" and "cheaper strategy" not in why and "TPE learns from pruned trials" in why
     assert "costs little per trial at any scale" not in " ".join(
         pick(cell, budget=budget)[1] for cell in (WIDE, TRIVIAL) for budget in (100, 1000))
 

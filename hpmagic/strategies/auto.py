@@ -128,7 +128,7 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
                 else f"{what}, and {budget} trials too many for TPE")
         return "de", (f"{many}: de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow "
                       "with them), and with as many trials it found better points than TPE")
-    if timed:
+    if timed and not context.pruning:  # with pruning nothing is below tpe on the ladder
         return "tpe", (f"{what}, and with a time budget auto moves to a cheaper strategy if proposals come to cost "
                        "more than the trials")
     if budget > GP_MAX_TRIALS:  # with --prune: de would rank pruned trials as failures
