@@ -7,18 +7,50 @@ same everywhere.  This module imports nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["fmt_value", "fmt_params", "fmt_seconds", "fmt_clock", "fmt_arg", "fmt_short", "plural"]
+__all__ = ["fmt_value", "fmt_column", "fmt_params", "fmt_seconds", "fmt_clock", "fmt_arg", "fmt_short", "plural",
+           "MAX_DIGITS"]
+
+#: The most significant digits :func:`fmt_column` writes: 17 tell any two floats apart.
+MAX_DIGITS = 17
 
 
 def fmt_value(value: Any) -> str:
     """An objective or parameter value: four significant decimals, no float noise."""
     if isinstance(value, float):
-        if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
-            return f"{value:.4g}"
-        return f"{value:.4f}".rstrip("0").rstrip(".")
+        return _digits(value, 4)
     return repr(value)
+
+
+def fmt_column(values: Sequence[Any]) -> list[str]:
+    """The values of one column of a table, each as :func:`fmt_value` writes it, unless that
+    writes two different numbers alike (``1`` for both ``1.0`` and ``1 + 1e-15``): then every
+    number of the column gets the fewest more digits that tell its distinct values apart (up
+    to :data:`MAX_DIGITS` significant digits), so a column never claims two trials tied when
+    they were not.  Equal values are always written alike; what is not a finite float is
+    written by :func:`fmt_value`.  ``fmt_column([1.0, 1 + 1e-15, 0.5])`` is
+    ``['1', '1.000000000000001', '0.5']``.
+    """
+    numbers = {v for v in values if _finite_float(v)}
+    extra = 0
+    # Up to 20 decimals, where a number in [0.001, 0.1) has its 17th significant digit.
+    while extra < 16 and len({_digits(v, 4 + extra) for v in numbers}) < len(numbers):
+        extra += 1
+    return [_digits(v, 4 + extra) if _finite_float(v) else fmt_value(v) for v in values]
+
+
+def _finite_float(value: Any) -> bool:
+    return isinstance(value, float) and value - value == 0  # inf - inf and nan - nan are nan
+
+
+def _digits(value: float, digits: int) -> str:
+    """``digits`` decimals for numbers from 0.001 to 1e5 (trailing zeros dropped), else
+    ``digits`` significant digits (at most :data:`MAX_DIGITS`) in scientific notation."""
+    if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
+        return f"{value:.{min(digits, MAX_DIGITS)}g}"
+    return f"{value:.{digits}f}".rstrip("0").rstrip(".")
 
 
 def fmt_params(params: dict[str, Any]) -> str:

@@ -76,6 +76,17 @@ def is_ordinal(options: Sequence[Any]) -> bool:
     return all(math.isfinite(x) for x in numbers) and len(set(numbers)) == len(numbers)
 
 
+def _scaled(values: list[float]) -> list[float]:
+    """``values`` divided by the power of two just above their largest magnitude, so that no
+    difference of two of them overflows (``[-1.7e308, 1.7e308]``).  Dividing by a power of
+    two is exact, so ratios of differences, all that the scale and positions read, are unchanged."""
+    big = max((abs(v) for v in values), default=0.0)
+    if big == 0 or not math.isfinite(big):
+        return values
+    exponent = math.frexp(big)[1]
+    return [math.ldexp(v, -exponent) for v in values]
+
+
 def _unevenness(gaps: list[float]) -> float:
     mean = sum(gaps) / len(gaps)
     return math.sqrt(sum((g - mean) ** 2 for g in gaps) / len(gaps)) / mean
@@ -91,7 +102,8 @@ def scale(options: Sequence[Any]) -> str:
     positive = values[0] > 0
     if len(values) == 2:
         return "log" if positive and values[1] / values[0] >= LOG_RATIO else "linear"
-    linear = _unevenness([b - a for a, b in zip(values, values[1:])])
+    even = _scaled(values)
+    linear = _unevenness([b - a for a, b in zip(even, even[1:])])
     log = _unevenness([math.log(b / a) for a, b in zip(values, values[1:])]) if positive else math.inf
     if min(linear, log) > EVEN:
         return "rank"
@@ -105,6 +117,6 @@ def positions(values: Sequence[Any], kind: str) -> tuple[float, ...]:
         return (0.5,) * n
     if kind == "rank":
         return tuple(i / (n - 1) for i in range(n))
-    xs = [math.log(float(v)) if kind == "log" else float(v) for v in values]
+    xs = _scaled([math.log(float(v)) if kind == "log" else float(v) for v in values])
     lo, hi = xs[0], xs[-1]
     return tuple((x - lo) / (hi - lo) for x in xs)

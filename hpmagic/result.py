@@ -25,7 +25,10 @@ if TYPE_CHECKING:
 
     from .space import SearchSpace
 
-__all__ = ["Trial", "TrialState", "TuneResult"]
+__all__ = ["Trial", "TrialState", "TuneResult", "ROUNDING"]
+
+#: A fold spread below this share of the mean's magnitude is rounding, not spread (:meth:`TuneResult.spread`).
+ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
@@ -112,11 +115,19 @@ class TuneResult:
 
     def spread(self, trial: Trial) -> tuple[float, int] | None:
         """The standard deviation of ``trial``'s fold scores and their count, when its
-        objective was a sequence of scores (cross-validation folds); ``None`` otherwise."""
+        objective was a sequence of scores (cross-validation folds); ``None`` otherwise.
+
+        A standard deviation below :data:`ROUNDING` times the mean's magnitude is ``0.0``:
+        equal folds leave rounding in it (``[0.7, 0.7, 0.7]`` gives ``1.36e-16``), which is no
+        spread, and the summary then shows ``± 0``.  ``trial.metrics`` keeps what was computed.
+        """
         keys = self.fold_keys(trial)
         if keys is None or not math.isfinite(trial.metrics[keys[0]]):
             return None
-        return float(trial.metrics[keys[0]]), int(trial.metrics.get(keys[1], 1) or 1)
+        std = float(trial.metrics[keys[0]])
+        if trial.value is not None and math.isfinite(trial.value) and std < ROUNDING * abs(trial.value):
+            std = 0.0
+        return std, int(trial.metrics.get(keys[1], 1) or 1)
 
     def fold_keys(self, trial: Trial) -> tuple[str, str] | None:
         """The keys of ``trial.metrics`` that hold its objective's fold spread and count:

@@ -255,3 +255,14 @@ def test_a_study_run_the_other_way_says_how_to_resume_it(tmp_path):
                             "the study as it was run, pass --minimize.")
     again = tune(cell, ns, trials=3, seed=0, study="old", storage=str(path), minimize=True, display="none")
     assert len(again.trials) == 3
+
+
+def test_the_headline_tells_close_values_apart_and_survives_a_gain_beyond_the_float_range():
+    tiny = tune("x = 0.5  # tune: uniform(0, 1)\n1 + 1e-15 * x", {}, trials=5, seed=0, display="none", maximize=True)
+    line = repr(tiny).splitlines()[0]
+    assert " vs defaults 1: +" in line and "(1 -> 1.000000000000001, higher is better)" in line
+    assert "best objective 1.000000000000001 (trial" in line
+    huge = tune("x = 0.5  # tune: uniform(0, 1)\n-1.7e308 if x < 0.6 else 1.7e308", {}, trials=8, seed=0,
+                display="none", maximize=True)
+    line = repr(huge).splitlines()[0]
+    assert line.endswith("vs defaults -1.7e+308: better (-1.7e+308 -> 1.7e+308, higher is better)") and "inf" not in line

@@ -234,3 +234,66 @@ def test_told_defaults_count_towards_the_initial_design():
     s.tell(Trial(2, {"x": 0.1}, TrialState.INTERRUPTED))  # ignored
     assert len(s._told) == 2
     assert s.n_initial == 5
+
+
+# -- values near the largest float (issue 21) ----------------------------------------------
+
+HUGE = {
+    # objectives of both signs up to 1.7e308: their differences overflow unless scaled first
+    "both signs": "x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\n1.7e308 * (x - y)",
+    "all negative": "x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\n-1.7e308 * ((x + y) / 2)",
+    # every loss equal: a flat model, which still proposes
+    "all equal": "x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\n1.7e308",
+    # numeric choices near the largest float: the list's positions must not overflow
+    "choice values": ("c = 1.0  # tune: [-1.7e308, -1e300, 1.0, 1e300, 1.7e308]\nx = 0.5  # tune: uniform(0, 1)\n"
+                      "abs(c) / 1e308 + (x - 0.3) ** 2"),
+}
+
+
+@pytest.mark.parametrize("name", HUGE)
+@pytest.mark.filterwarnings("error")  # as -W error: any warning would stop the search
+def test_losses_and_choices_near_the_largest_float_do_not_stop_the_gp(name):
+    result = hpmagic.tune(HUGE[name], {}, trials=16, strategy="gp", seed=0, quiet=True, apply=False)
+    assert result.error == "" and result.stop_reason == "budget"
+    assert result.counts()["complete"] == 16 and result.strategy == "gp"
+    # past the 5 quasi-random points the model proposed, each configuration new
+    assert len({tuple(t.params.values()) for t in result.trials[5:]}) == 11
+
+
+def test_objectives_that_overflow_in_part_of_the_space_fail_there_and_no_numpy_warning_is_shown(recwarn):
+    # beyond x = 0.4 the objective overflows to inf: those trials fail (the cell's own doing),
+    # the others are near 1.8e308, and the GP goes on with the failures as the worst loss
+    cell = "x = 0.1  # tune: uniform(0, 1)\n1e308 * (1 + 2 * x)"
+    result = hpmagic.tune(cell, {}, trials=16, strategy="gp", seed=0, quiet=True, apply=False)
+    assert result.error == "" and result.stop_reason == "budget" and len(result.trials) == 16
+    assert result.counts()["failed"] >= 1 and result.best_trial.params["x"] < 0.4
+    assert {t.error.strip().splitlines()[-1] for t in result.trials if t.error} == {"ObjectiveError: the objective is inf"}
+    assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
+
+
+def test_target_scaling_is_exact_for_ordinary_losses_and_finite_for_huge_ones():
+    rng = np.random.default_rng(0)
+    y = np.concatenate([rng.normal(3.0, 2.0, 30), [1e5, -7.25]])
+
+    def unscaled(v):  # the transform as it was before the scaling: the same targets, bit for bit
+        v = np.minimum(v, np.median(v))
+        return (v - v.mean()) / v.std()
+
+    assert np.array_equal(model.transform_targets(y), unscaled(y))
+    huge = np.array([1.7e308, -1.7e308, 1e308, 0.0, -1e-300])
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # no overflow at all, not a silenced one
+        t = model.transform_targets(huge)
+    assert np.all(np.isfinite(t)) and np.argmin(t) == 1 and t.std() == pytest.approx(1.0)
+    assert np.array_equal(model.transform_targets(np.full(6, 1.7e308)), np.zeros(6))
+    assert np.array_equal(model.unit_scale(np.array([3.0, -1.7e308])), np.array([3.0 * 2.0**-1024, -1.7e308 * 2.0**-1024]))
+
+
+def test_a_list_of_numbers_near_the_largest_float_encodes_inside_the_cube():
+    space = SearchSpace((Parameter("c", Choice((-1.7e308, 1.0, 1.7e308)), 1.0),))
+    dist = space.parameters[0].distribution
+    assert dist.scale == "linear" and dist.positions == (0.0, 0.5, 1.0)
+    enc = Encoder(space)
+    assert [float(enc.encode({"c": v})[0]) for v in (-1.7e308, 1.0, 1.7e308)] == [0.0, 0.5, 1.0]
+    assert [enc.config_from_features(np.array([u]))["c"] for u in (0.1, 0.45, 0.9)] == [-1.7e308, 1.0, 1.7e308]
+    # the same scaling keeps a list's scale from overflowing when the cell is parsed, for every strategy
+    assert Choice((1.0, 2.0, 1e300)).scale == "rank" and Choice((1.0, 2.0, 1e300)).positions == (0.0, 0.5, 1.0)

@@ -15,13 +15,14 @@ this module does not import :mod:`hpmagic.result`, which imports the display laz
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from .._format import fmt_params, fmt_seconds, fmt_value, plural
+from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
 
@@ -235,7 +236,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         best_params=None if best is None else fmt_params(best.params),
         param_names=names,
         param_rows=_param_rows(result, best),
-        top=tuple(_top_row(result, t, extra) for t in result.top(top)),
+        top=_top_rows(result, result.top(top), extra),
         failure=_failure(result.trials),
         state_counts=counts,
         pruned=sum(1 for t in result.trials if t.state is TrialState.PRUNED),
@@ -244,7 +245,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         metric_names=extra,
         warnings=warning_counts(result.trials),
         estimate=_estimate(result, best),
-        trial_rows=tuple(_trial_row(result, t, extra) for t in sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS]),
+        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS], extra),
         counts_note=counts_note(result),
         rule=rule,
     )
@@ -352,8 +353,12 @@ def _headline(result: TuneResult, best: Trial | None) -> Headline:
     if verdict is Verdict.BETTER and noise:
         verdict = Verdict.NOISE
     sign = "+" if gain >= 0 else "-"
-    return replace(found, baseline=fmt_value(base.value), gain="" if gain == 0 else f"{sign}{fmt_value(abs(gain))}",
-                   verdict=verdict, noise=noise, change=f"{fmt_value(base.value)} -> {fmt_value(best.value)}")
+    # the two values with the digits that tell them apart (1 and 1 + 1e-15 are not both "1"); a gain
+    # beyond the float range (from -1e308 to 1e308) is said by the values alone
+    shown_base, shown_best = fmt_column([float(base.value), float(best.value)])  # type: ignore[arg-type]
+    said = "" if gain == 0 or not math.isfinite(gain) else f"{sign}{fmt_value(abs(gain))}"
+    return replace(found, best=shown_best, baseline=shown_base, gain=said, verdict=verdict, noise=noise,
+                   change=f"{shown_base} -> {shown_best}")
 
 
 def _noise(result: TuneResult, best: Trial, base: Trial, gain: float) -> str:
@@ -388,18 +393,39 @@ def _metrics(trial: Trial, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(fmt_value(trial.metrics[n]) if n in trial.metrics else "" for n in names)
 
 
-def _top_row(result: TuneResult, trial: Trial, extra: tuple[str, ...]) -> TopRow:
+def _values(trials: Iterable[Trial]) -> list[str]:
+    """The objective's column of a table: enough digits to tell its different values apart
+    (:func:`~hpmagic._format.fmt_column`), ``""`` where a trial has no value."""
+    trials = list(trials)
+    texts = iter(fmt_column([t.value for t in trials if t.value is not None]))
+    return [next(texts) if t.value is not None else "" for t in trials]
+
+
+def _top_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]) -> tuple[TopRow, ...]:
+    trials = list(trials)
+    return tuple(_top_row(result, t, extra, value) for t, value in zip(trials, _values(trials)))
+
+
+def _top_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: str | None = None) -> TopRow:
+    """One of the best trials; ``value`` is its value as its column writes it (:func:`_values`)."""
     last = fmt_value(_whole(trial.curve[-1][0])) if trial.curve else ""
-    return TopRow(trial.number, fmt_value(trial.value), fmt_seconds(trial.duration), fmt_params(trial.params),
-                  _cells(trial, result.space.names), last, spread=_spread_text(result, trial),
+    return TopRow(trial.number, fmt_value(trial.value) if value is None else value, fmt_seconds(trial.duration),
+                  fmt_params(trial.params), _cells(trial, result.space.names), last, spread=_spread_text(result, trial),
                   close=result.indistinguishable(trial), metrics=_metrics(trial, extra))
 
 
-def _trial_row(result: TuneResult, trial: Trial, extra: tuple[str, ...]) -> TrialRow:
+def _trial_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]) -> tuple[TrialRow, ...]:
+    trials = list(trials)
+    return tuple(_trial_row(result, t, extra, value) for t, value in zip(trials, _values(trials)))
+
+
+def _trial_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: str | None = None) -> TrialRow:
+    """One trial of the full table; ``value`` is its value as its column writes it (:func:`_values`)."""
     error = trial.error.strip().splitlines()[-1] if trial.error.strip() else ""
-    return TrialRow(trial.number, trial.state.value, "" if trial.value is None else fmt_value(trial.value),
-                    _spread_text(result, trial), fmt_seconds(trial.duration), _cells(trial, result.space.names),
-                    _metrics(trial, extra), len(trial.warnings), error)
+    if value is None:
+        value = "" if trial.value is None else fmt_value(trial.value)
+    return TrialRow(trial.number, trial.state.value, value, _spread_text(result, trial), fmt_seconds(trial.duration),
+                    _cells(trial, result.space.names), _metrics(trial, extra), len(trial.warnings), error)
 
 
 def _whole(step: float) -> float | int:

@@ -49,7 +49,7 @@ def headline_text(headline: Headline) -> str:
     if headline.verdict is Verdict.DEFAULTS_FAILED:
         text += f" (the defaults failed: trial 0 {headline.baseline_state})"
     elif headline.verdict is not None:
-        text += f" vs defaults {headline.baseline}: {headline.gain}{_VERDICT_TEXT[headline.verdict]}"
+        text += f" vs defaults {headline.baseline}: " + f"{headline.gain}{_VERDICT_TEXT[headline.verdict]}".lstrip(" ,")
     said = "; ".join(part for part in (headline.noise, headline.said_change) if part)
     return text + (f" ({said})" if said else "")
 

@@ -5,14 +5,22 @@ The first pick (:func:`pick`) applies these rules in order (the first that appli
 the summary quotes it): ``grid`` when the grid is the whole space and fits the budget,
 ``sobol`` when the budget is too small for a model, ``gp`` within :data:`GP_MAX_DIMS`,
 :data:`GP_MAX_TRIALS` (not applied with a time budget: the clock bounds the trials, and the
-switching rule below watches the GP's cost) and :data:`GP_MAX_JOBS`, ``tpe`` beyond them.
+switching rule below watches the GP's cost) and :data:`GP_MAX_JOBS`; beyond them, ``de`` for a
+budget over :data:`GP_MAX_TRIALS` without a time budget or pruning, else ``tpe``.  ``de`` because
+many trials is where a strategy's cost per proposal adds up: ``de``'s is a fraction of a
+millisecond however many trials came before, while hyperopt's TPE reads the whole history on
+every ask (about 10-20 ms per proposal up to 1,000 trials, 100 ms from 2,000, so ``-n 10000`` of
+a trivial cell took minutes), and ``de`` also found better points than TPE with the same number
+of trials (301, 350 and 1,000 measured on five problems: ``docs/design/strategies.md``, "Many
+trials").  With ``--prune``, ``tpe`` stays: ``de`` ranks pruned trials as failures.
 With ``--prune`` (any rule), ``tpe`` where the rules would pick ``gp``: the GP's proposals are
 good enough that most of them survive the rungs (each new one tends to beat most earlier
 trials at a rung), so pruning saved little; with TPE the default rule ran about half the
 resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
 measured").  The reason says how the model learns from pruned trials.
 
-The switching rule (:class:`Auto`), only with a time budget (``-t``): before each ask, once
+The switching rule (:class:`Auto`), only with a time budget (``-t``; without one, the budget
+bounds what the GP costs, and large budgets start with ``de``): before each ask, once
 the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
 last :data:`WINDOW` asks with the median duration of the last :data:`WINDOW` finished
 trials divided by the trials that run at once.  Before that, as soon as :data:`EARLY`
@@ -113,13 +121,27 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
             return "gp", (f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
                           "auto moves to a cheaper strategy if proposals come to cost more than the trials")
         return "gp", f"{plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation"
+    what = _beyond_the_gp(d, budget, jobs)
+    if budget > GP_MAX_TRIALS and not timed and not context.pruning:
+        many = (f"{budget} trials are too many for a GP or TPE" if d <= GP_MAX_DIMS and jobs <= GP_MAX_JOBS
+                else f"{what}, and {budget} trials too many for TPE")
+        return "de", (f"{many}: de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow "
+                      "with them), and with as many trials it found better points than TPE")
+    if timed and not context.pruning:  # with pruning nothing is below tpe on the ladder
+        return "tpe", (f"{what}, and with a time budget auto moves to a cheaper strategy if proposals come to cost "
+                       "more than the trials")
+    if budget > GP_MAX_TRIALS:  # with --prune: de would rank pruned trials as failures
+        return "tpe", f"{what}, and TPE learns from pruned trials, where de, cheaper with many trials, does not"
+    return "tpe", f"{what}, and TPE's proposals stay cheap with up to {GP_MAX_TRIALS} trials"
+
+
+def _beyond_the_gp(d: int, budget: int, jobs: int) -> str:
+    """Which of the GP's limits the search is beyond, as the reason says it."""
     if d > GP_MAX_DIMS:
-        what = f"{d} parameters are too many for a GP"
-    elif budget > GP_MAX_TRIALS:
-        what = f"{budget} trials are too many for a GP"
-    else:
-        what = f"{jobs} parallel trials are too many for a GP"
-    return "tpe", f"{what}, and TPE costs little per trial at any scale"
+        return f"{d} parameters are too many for a GP"
+    if budget > GP_MAX_TRIALS:
+        return f"{budget} trials are too many for a GP"
+    return f"{jobs} parallel trials are too many for a GP"
 
 
 def _grid_is_the_space(space: SearchSpace, points: int) -> bool:

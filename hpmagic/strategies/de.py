@@ -16,7 +16,14 @@ option of ``x_pbest``, replaced by a random option with probability
 :data:`CATEGORICAL_MUTATION`, and crossover takes the target's or the mutant's option.  An
 inactive conditional parameter keeps its coordinate, which ``from_unit`` ignores.  No
 configuration is proposed while the same one is pending or has been tried, as long as
-:data:`RETRIES` attempts find a new one.  Details: ``docs/design/strategies.md``.
+:data:`RETRIES` attempts find a new one; from the second attempt on, the vector's numeric
+coordinates are also moved at random by :data:`JITTER`, doubled on each attempt, so a
+population that has converged to one point (every difference zero) still proposes new points
+near it, at once, instead of rebuilding the same vector :data:`RETRIES` times.  When every
+attempt repeats one, a small discrete space's first configuration not in flight is taken
+(:class:`~hpmagic.strategies.inflight.InFlight`), so a repeat is never of a pending trial while
+another configuration is free.  Details:
+``docs/design/strategies.md``.
 """
 
 from __future__ import annotations
@@ -29,8 +36,10 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import SearchSpace
 from .base import Strategy, StrategyContext
+from .inflight import InFlight
 
-__all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES"]
+__all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
+           "JITTER"]
 
 #: Share of the population the "pbest" member is drawn from (JADE's p).
 PBEST = 0.2
@@ -40,6 +49,10 @@ CROSSOVER = 0.9
 CATEGORICAL_MUTATION = 0.15
 #: Vectors built per ask before a configuration that is pending or already tried is accepted.
 RETRIES = 30
+#: Standard deviation (in the unit cube) of the random move of a vector's numeric coordinates on
+#: the second attempt, doubled on each later one (1 by the 21st): a converged population's
+#: vectors all equal its one point, and only a move makes them new.
+JITTER = 1e-6
 
 
 def population_size(dims: int) -> int:
@@ -66,6 +79,7 @@ class DifferentialEvolution(Strategy):
         self._pending: dict[int, tuple[int, np.ndarray]] = {}  # number -> (target slot or -1, vector)
         self._seen: set[str] = set()  # configurations tried or pending
         self._next_target = 0
+        self.in_flight = InFlight(space)
         self.reason = self.reason or f"differential evolution (current-to-pbest/1/bin), {self.size} members"
 
     # -- ask / tell ----------------------------------------------------------------------
@@ -74,17 +88,25 @@ class DifferentialEvolution(Strategy):
         if self.dims == 0:
             return None  # nothing to tune: only the defaults run
         slot, vector, config = -1, np.zeros(self.dims), None
-        for _ in range(RETRIES):
+        for attempt in range(RETRIES):
             slot, vector = self._propose()
+            if attempt:
+                vector = self._jitter(vector, JITTER * 2.0 ** (attempt - 1))
             config = self.space.from_unit([float(v) for v in vector])
             if _key(config) not in self._seen:
                 break
         assert config is not None
+        if config in self.in_flight:  # every attempt was tried or pending: repeat one that is not in flight
+            free = self.in_flight.free()
+            if free is not None:
+                slot, vector, config = -1, self._encode(free), free
+        self.in_flight.add(number, config)
         self._seen.add(_key(config))
         self._pending[number] = (slot, vector)
         return config
 
     def tell(self, trial: Trial) -> None:
+        self.in_flight.discard(trial.number)
         self._seen.add(_key(trial.params))
         asked = self._pending.pop(trial.number, None)
         if trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
@@ -134,6 +156,11 @@ class DifferentialEvolution(Strategy):
         cross = self.rng.random(self.dims) < CROSSOVER
         cross[self.rng.integers(self.dims)] = True  # at least one coordinate from the mutant
         return target, np.where(cross, mutant, x)
+
+    def _jitter(self, vector: np.ndarray, scale: float) -> np.ndarray:
+        """``vector`` with its numeric coordinates moved by normal noise of ``scale``, kept in the cube."""
+        moved = np.clip(vector + scale * self.rng.standard_normal(self.dims), 0.0, 1.0)
+        return np.where(self.categorical, vector, moved)
 
     def _random_option(self, j: int) -> float:
         k = self.options[j]

@@ -6,8 +6,9 @@ likelihood (L-BFGS-B, warm-started from the previous fit, plus random restarts);
 :class:`Posterior` then conditions on any set of points with those hyperparameters, which
 is also how pending points are "believed" (kriging believer) without a refit.
 
-Targets are transformed before fitting (:func:`transform_targets`): capped at their median,
-then standardised, so that the model spends its capacity near the good values.
+Targets are transformed before fitting (:func:`transform_targets`): scaled into ``(-1, 1)`` by a
+power of two (exact, and safe from overflow for losses up to the largest float), capped at their
+median, then standardised, so that the model spends its capacity near the good values.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 
-__all__ = ["Hyperparameters", "Posterior", "fit_hyperparameters", "transform_targets", "matern52"]
+__all__ = ["Hyperparameters", "Posterior", "fit_hyperparameters", "transform_targets", "unit_scale", "matern52"]
 
 _SQRT5 = np.sqrt(5.0)
 
@@ -55,12 +56,29 @@ def transform_targets(y: np.ndarray) -> np.ndarray:
     from very good ones, instead of fitting how bad the failures, the diverged runs and the
     far corners are (a few enormous values, as on Rosenbrock or a pipeline that cannot be
     fitted, would otherwise set the scale).  Measured: ``docs/design/strategies.md``.
+
+    The losses are first divided by the power of two just above their largest magnitude
+    (:func:`unit_scale`), so that no sum, difference or square below overflows, however
+    close to the largest float they are (``±1.7e308``).  The division is exact and
+    standardising does not depend on the scale, so ordinary losses give the same targets,
+    bit for bit.  Losses whose spread is below ``1e-12`` of their largest magnitude (all
+    equal, up to rounding) become all zero: a flat model, whose proposals are still made.
     """
-    y = np.asarray(y, dtype=float)
+    y = unit_scale(np.asarray(y, dtype=float))
     if y.size >= 4:
         y = np.minimum(y, np.median(y))
     std = y.std()
-    return (y - y.mean()) / (std if std > 1e-12 else 1.0)
+    return (y - y.mean()) / std if std > 1e-12 else np.zeros_like(y)
+
+
+def unit_scale(y: np.ndarray) -> np.ndarray:
+    """``y`` divided by the power of two just above its largest finite magnitude (``y`` itself
+    when that is zero): every value then lies in ``(-1, 1)``, and nothing is rounded."""
+    finite = np.abs(y[np.isfinite(y)])
+    big = float(finite.max()) if finite.size else 0.0
+    if big == 0.0:
+        return y
+    return np.ldexp(y, -np.frexp(big)[1])
 
 
 def fit_hyperparameters(
