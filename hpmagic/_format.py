@@ -7,14 +7,18 @@ same everywhere.  This module imports nothing.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
 __all__ = ["fmt_value", "fmt_column", "fmt_params", "fmt_seconds", "fmt_clock", "fmt_arg", "fmt_short", "plural",
-           "MAX_DIGITS"]
+           "MAX_DIGITS", "ROUNDING"]
 
 #: The most significant digits :func:`fmt_column` writes: 17 tell any two floats apart.
 MAX_DIGITS = 17
+#: Units in the last place within which :func:`fmt_column` takes two numbers for one, rounded
+#: two ways: the means of fold scores that are equal as fractions differ by up to 2.
+ROUNDING = 2
 
 
 def fmt_value(value: Any) -> str:
@@ -27,18 +31,34 @@ def fmt_value(value: Any) -> str:
 def fmt_column(values: Sequence[Any]) -> list[str]:
     """The values of one column of a table, each as :func:`fmt_value` writes it, unless that
     writes two different numbers alike (``1`` for both ``1.0`` and ``1 + 1e-15``): then every
-    number of the column gets the fewest more digits that tell its distinct values apart (up
-    to :data:`MAX_DIGITS` significant digits), so a column never claims two trials tied when
-    they were not.  Equal values are always written alike; what is not a finite float is
-    written by :func:`fmt_value`.  ``fmt_column([1.0, 1 + 1e-15, 0.5])`` is
+    number of the column gets the fewest more digits that tell its values apart (up to
+    :data:`MAX_DIGITS` significant digits), so a column never claims two trials tied when they
+    were not.  Numbers within :data:`ROUNDING` units in the last place of each other are the
+    same number rounded two ways (the means of fold scores that are equal as fractions differ so)
+    and may read alike; equal values always do; what is not a finite float is written by
+    :func:`fmt_value`.  ``fmt_column([1.0, 1 + 1e-15, 0.5])`` is
     ``['1', '1.000000000000001', '0.5']``.
     """
-    numbers = {v for v in values if _finite_float(v)}
+    numbers = sorted({v for v in values if _finite_float(v)})
     extra = 0
     # Up to 20 decimals, where a number in [0.001, 0.1) has its 17th significant digit.
-    while extra < 16 and len({_digits(v, 4 + extra) for v in numbers}) < len(numbers):
+    while extra < 16 and not _told_apart(numbers, 4 + extra):
         extra += 1
     return [_digits(v, 4 + extra) if _finite_float(v) else fmt_value(v) for v in values]
+
+
+def _told_apart(numbers: list[float], digits: int) -> bool:
+    """True when sorted ``numbers`` that read alike with ``digits`` are only rounding apart (equal
+    readings are runs of the sorted numbers: the first and the last of each run decide)."""
+    first = 0
+    shown = [_digits(v, digits) for v in numbers]
+    for i in range(1, len(numbers) + 1):
+        if i == len(numbers) or shown[i] != shown[first]:
+            low, high = numbers[first], numbers[i - 1]
+            if high - low > ROUNDING * math.ulp(max(abs(low), abs(high))):
+                return False
+            first = i
+    return True
 
 
 def _finite_float(value: Any) -> bool:

@@ -258,7 +258,8 @@ def test_a_study_run_the_other_way_says_how_to_resume_it(tmp_path):
 
 
 def test_the_headline_tells_close_values_apart_and_survives_a_gain_beyond_the_float_range():
-    tiny = tune("x = 0.5  # tune: uniform(0, 1)\n1 + 1e-15 * x", {}, trials=5, seed=0, display="none", maximize=True)
+    tiny = tune("x = 0.0  # tune: uniform(0, 1)\n1 + 1e-15 * x", {}, trials=8, seed=0, display="none", maximize=True)
+    assert tiny.best_value - tiny.baseline.value > 2 * 2.0**-52  # more than rounding apart
     line = repr(tiny).splitlines()[0]
     assert " vs defaults 1: +" in line and "(1 -> 1.000000000000001, higher is better)" in line
     assert "best objective 1.000000000000001 (trial" in line

@@ -15,16 +15,19 @@ from hpmagic.display.summary import summarize
 @pytest.mark.parametrize("values, expected", [
     # four decimals tell them apart: as fmt_value writes each
     ([0.97, 0.97, 0.9512, 1e-05, None], ["0.97", "0.97", "0.9512", "1e-05", "None"]),
-    # only the 16th digit differs: 16 decimals for all, 1.0 still "1"
-    ([1.0, 1 + 2**-52, 1 + 2**-51, 1 + 2**-52], ["1", "1.0000000000000002", "1.0000000000000004",
-                                                 "1.0000000000000002"]),
+    # only the 16th digit differs, by more than rounding: the fewest decimals that tell those apart
+    # (15), 1.0 still "1", and what is only rounding apart from it may read alike
+    ([1.0, 1 + 2**-52, 1 + 2**-50, 1 + 2**-52], ["1", "1", "1.000000000000001", "1"]),
+    # within 2 units in the last place: one number rounded two ways (equal fold means), read alike
+    ([0.9880952380952381, 0.9880952380952382, 0.9911], ["0.9881", "0.9881", "0.9911"]),
+    ([1.0, 1 + 2**-52, 1 + 2**-51], ["1", "1", "1"]),
     # the fewest more digits, not the most: 5 decimals tell these apart
     ([0.123451, 0.123459, 0.5], ["0.12345", "0.12346", "0.5"]),
     # scientific notation gets significant digits
     ([123456.1, 123456.2, 2e-7], ["123456.1", "123456.2", "2e-07"]),
     ([2.5e-7, 2.5000001e-7], ["2.5e-07", "2.5000001e-07"]),
-    # adjacent floats near 0.001 need 17 significant digits (20 decimals)
-    ([0.0012345678901234567, 0.0012345678901234569], ["0.0012345678901234567", "0.0012345678901234569"]),
+    # floats 4 units apart near 0.001 need 16 significant digits (19 decimals)
+    ([0.0012345678901234567, 0.0012345678901234576], ["0.001234567890123457", "0.001234567890123458"]),
     # what is not a finite float is left to fmt_value
     ([float("nan"), float("inf"), 3, True, "a"], ["nan", "inf", "3", "True", "'a'"]),
 ])
@@ -33,15 +36,15 @@ def test_a_column_gets_the_fewest_digits_that_tell_its_values_apart(values, expe
     assert [fmt_value(v) for v in (1 + 2**-52, 0.5)] == ["1", "0.5"]  # a single value keeps its four digits
 
 
-TINY_DIFFERENCES = "x = 0.5  # tune: uniform(0, 1)\n1 + 2.0 ** -52 * round(x * 4)"
-#: what each value 1 + k * 2**-52 reads as in a column of them
-READS = {0: "1", 1: "1.0000000000000002", 2: "1.0000000000000004", 3: "1.0000000000000007", 4: "1.0000000000000009"}
+TINY_DIFFERENCES = "x = 0.5  # tune: uniform(0, 1)\n1 + 2.0 ** -52 * round(x * 8)"
+#: what each value 1 + k * 2**-52 reads as in a column of them (k from 0 to 8: more than rounding apart)
+READS = {k: f"{1 + 2.0**-52 * k:.16f}".rstrip("0").rstrip(".") for k in range(9)}
 
 
 def test_top_trials_that_differ_beyond_four_digits_are_told_apart_and_ties_read_alike():
     result = hpmagic.tune(TINY_DIFFERENCES, {}, trials=12, strategy="random", seed=0, quiet=True, apply=False)
-    k = {t.number: round(t.params["x"] * 4) for t in result.trials}
-    assert len(set(k.values())) >= 3  # several distinct values, and ties among twelve trials
+    k = {t.number: round(t.params["x"] * 8) for t in result.trials}
+    assert len(set(k.values())) >= 3 and max(k.values()) - min(k.values()) > 2  # several distinct values, and ties among twelve trials
     summary = summarize(result)
     assert [(r.number, r.value) for r in summary.top] == [(t.number, READS[k[t.number]]) for t in result.top(10)]
     assert [(r.number, r.value) for r in summary.trial_rows] == [(t.number, READS[k[t.number]]) for t in result.trials]
