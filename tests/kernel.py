@@ -38,6 +38,12 @@ def running_kernel(tmp_path: Path, cwd: Path | None = None):
 def execute(kc, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
     """Run code; return (execute_reply content, iopub messages of that request)."""
     msg_id = kc.execute(code)
+    messages = iopub(kc, msg_id, timeout)
+    return wait_reply(kc, msg_id, timeout), messages
+
+
+def iopub(kc, msg_id: str, timeout: float = 120) -> list[dict]:
+    """The iopub messages of request ``msg_id``, up to its end (the kernel going idle)."""
     messages = []
     while True:
         msg = kc.get_iopub_msg(timeout=timeout)
@@ -45,8 +51,7 @@ def execute(kc, code: str, timeout: float = 120) -> tuple[dict, list[dict]]:
             continue
         messages.append(msg)
         if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    return wait_reply(kc, msg_id, timeout), messages
+            return messages
 
 
 def wait_reply(kc, msg_id: str, timeout: float = 60) -> dict:

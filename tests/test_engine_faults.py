@@ -16,7 +16,7 @@ from hpmagic import TrialState
 from hpmagic.errors import ExecutorError, SearchError
 
 from . import clusters
-from .kernel import execute, running_kernel, stream_text, wait_reply
+from .kernel import execute, iopub, running_kernel, stream_text, wait_reply
 
 distributed = pytest.importorskip("distributed")
 
@@ -94,20 +94,6 @@ def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_
     result = caught.value.result
     assert len(result.completed) >= 3 and len(result.trials) < 40
     assert {t.number for t in hpmagic.load_study("dies", storage=str(storage)).completed} == {t.number for t in result.completed}
-
-
-def _iopub(kc, msg_id, timeout=120):
-    """The iopub messages of request ``msg_id``, up to its end (the kernel going idle)."""
-    messages = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        messages.append(msg)
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            break
-    return messages
 
 
 def _shown(messages):
@@ -192,7 +178,7 @@ def test_a_stop_during_the_first_search_on_a_fresh_local_cluster_keeps_its_worke
             _until(lambda: _count(marks, "end") >= 6, "six trials to end")
         ended = _count(marks, "end")
         km.interrupt_kernel()
-        said = _shown(_iopub(kc, msg_id))
+        said = _shown(iopub(kc, msg_id))
         content = wait_reply(kc, msg_id, timeout=120)
         assert content["status"] == "ok", content
         reply, messages = execute(

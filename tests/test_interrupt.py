@@ -7,21 +7,13 @@ import time
 from hpmagic import TrialState
 
 from .kernel import execute, running_kernel, stream_text, wait_reply
-from .shared import SharedList
+from .shared import STOPS_ON_THE_SIXTH_TRIAL, SharedList
 
 
 def test_interrupt_in_the_shell_keeps_finished_trials(ip, capsys):
     # The cell interrupts its own process on the 6th trial, as the stop button would.
     ip.user_ns["calls"] = SharedList()
-    cell = (
-        "import os, signal, time\n"
-        "x = 0.0  # tune: uniform(-1, 1)\n"
-        "calls.append(x)\n"
-        "if len(calls) == 6:\n"
-        "    os.kill(os.getpid(), signal.SIGINT)\n"
-        "    time.sleep(5)\n"
-        "(x - 0.3) ** 2\n"
-    )
+    cell = STOPS_ON_THE_SIXTH_TRIAL
     result = ip.run_cell_magic("tune", "-q -n 50 --seed 2 -o res", cell)
     assert result.interrupted and result.stop_reason == "interrupted"
     states = [t.state for t in result.trials]

@@ -5,7 +5,6 @@ columns, and a disk that fills up while a study runs."""
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import re
 import sqlite3
@@ -21,7 +20,7 @@ from hpmagic.errors import StudyWriteError
 from hpmagic.storage import queries
 
 from .shared import SharedList
-from .test_studies_trust import old_file
+from .test_studies_trust import files_of, old_file, rows
 
 CELL = """
 x = 0.0    # tune: uniform(-2, 2)
@@ -34,17 +33,6 @@ def tune(path, trials, cell=CELL, **options):
     options.setdefault("quiet", True)
     options.setdefault("strategy", "random")
     return hpmagic.tune(cell, options.pop("ns", {}), trials=trials, study="s", storage=str(path), **options)
-
-
-def files_of(path):
-    """The study file's bytes and its side files: what 'untouched' means."""
-    side = sorted(p.name for p in path.parent.iterdir() if p.name.startswith(path.name) and p != path)
-    return hashlib.sha256(path.read_bytes()).hexdigest(), side
-
-
-def rows(path, sql, *args):
-    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
-        return conn.execute(sql, args).fetchall()
 
 
 def set_version(path, version):

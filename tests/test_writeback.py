@@ -21,7 +21,7 @@ from hpmagic.cell.writeback import (
 from hpmagic.errors import OptionError
 from hpmagic.space import Choice, Int, LogUniform, Normal, Uniform
 
-from .shared import SharedList
+from .shared import STOPS_ON_THE_SIXTH_TRIAL, SharedList
 
 CELL = '''\
 import math
@@ -183,15 +183,7 @@ def test_in_a_real_kernel_the_reply_carries_the_cell_as_written_with_the_best_va
 def test_a_stopped_search_writes_nothing_and_says_where_the_values_are(ip, window, tmp_path):
     window(1e9)
     ip.user_ns["calls"] = SharedList()
-    cell = (
-        "import os, signal, time\n"
-        "x = 0.0  # tune: uniform(-1, 1)\n"
-        "calls.append(x)\n"
-        "if len(calls) == 6:\n"
-        "    os.kill(os.getpid(), signal.SIGINT)\n"
-        "    time.sleep(5)\n"
-        "(x - 0.3) ** 2\n"
-    )
+    cell = STOPS_ON_THE_SIXTH_TRIAL
     assert _payloads(ip, "%%tune -q -n 40 --seed 2 -w -o res\n" + cell) == []
     res = ip.user_ns["res"]
     assert res.interrupted and ip.user_ns["x"] == res.best_params["x"] != 0.0
