@@ -214,3 +214,10 @@ def test_with_pruning_and_a_time_budget_auto_starts_at_tpe_and_stays():
     strategy, space = timed_auto(0.085)
     drive(strategy, space, 60, duration=1e-4)
     assert strategy.switches and strategy.switches[0][1] == "gp"  # the same run without pruning leaves the GP
+
+
+def test_the_sobol_reason_counts_one_parameter_in_the_singular():
+    from hpmagic import tune
+
+    result = tune("x = 0.5  # tune: uniform(0, 1)\n(x - 0.3) ** 2", {}, trials=3, seed=0, display="none")
+    assert result.strategy_reason.endswith("3 trials are too few for a model to learn from 1 parameter")

@@ -111,7 +111,7 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
         if size <= budget - 1:  # trial 0 runs the defaults
             return "grid", f"all {d} parameters are discrete and the {size}-point grid fits the budget"
     if budget <= max(5, d + 1) + 2:
-        return "sobol", f"{budget} trials are too few for a model to learn from {d} parameters"
+        return "sobol", f"{budget} trials are too few for a model to learn from {plural(d, 'parameter')}"
     if d <= GP_MAX_DIMS and (timed or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
         par = f", {jobs} at a time" if jobs > 1 else ""
         if context.pruning:
