@@ -176,8 +176,12 @@ class Runner:
                 progress.best = trial
 
     def _failing(self) -> bool:
-        """True when the first trials all failed: a bug in the cell, not a bad region."""
+        """True when the first trials all failed: a bug in the cell, not a bad region.  Never while
+        the defaults (trial 0) still run: with ``--jobs``, other trials can fail before the cell's
+        own values have had their chance."""
         window = min(FAILURE_WINDOW, self.plan.budget)
+        if self.plan.baseline and 0 in self._running:
+            return False
         return self._all_failed and self._progress.finished >= window and self._progress.failed == self._progress.finished
 
     def _abandon(self, why: str) -> None:

@@ -296,12 +296,25 @@ def test_three_failures_first_stop_the_search_and_record_running_trials_interrup
 def test_the_window_counts_the_first_trials_to_finish_not_the_lowest_numbers():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
-    # Trial 0 would succeed but is slow: 1, 2 and 3 fail first (4 and 5 start meanwhile).
+    # Trial 0 (no baseline: a proposal like any other) would succeed but is slow: 1, 2 and 3 fail first
+    # (4 and 5 start meanwhile).
     executor = FakeExecutor(log, capacity=4, failing={1, 2, 3}, order=[1, 2, 3, 0])
     result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
     assert result.stop_reason == StopReason.FAILURES
     expected = {0: "interrupted", 1: "failed", 2: "failed", 3: "failed", 4: "interrupted", 5: "interrupted"}
     assert_states(store, expected)
+    assert_closed_once(executor)
+
+
+def test_failures_while_the_defaults_still_run_do_not_stop_the_search():
+    """Trial 0 (the cell's own values) is slow and succeeds; 1, 2 and 3 fail first (with --jobs): the
+    search waits for the defaults before it calls the cell broken, and goes on."""
+    log: list = []
+    store, strategy = FakeStore(log), FakeStrategy(log)
+    executor = FakeExecutor(log, capacity=4, failing={1, 2, 3}, order=[1, 2, 3, 0])
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, baseline=True).run()
+    assert result.stop_reason == StopReason.BUDGET
+    assert states(store)[0] == "complete" and len(states(store)) == 10
     assert_closed_once(executor)
 
 
