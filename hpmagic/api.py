@@ -62,7 +62,7 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         ``apply=False``, ``quiet=True``, ``out="result"``, and ``display="text"``.
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
-        ``*_loss``: minimize; see :mod:`hpmagic.cell.direction`), else minimize, and
+        ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
         ``result.direction_reason`` says which and why.
 
     Returns

@@ -117,7 +117,7 @@ class TuneResult:
         """The standard deviation of ``trial``'s fold scores and their count, when its
         objective was a sequence of scores (cross-validation folds); ``None`` otherwise.
 
-        A standard deviation below :data:`ROUNDING` times the mean's magnitude is ``0.0``:
+        A standard deviation below ``ROUNDING`` (1e-12) times the mean's magnitude is ``0.0``:
         equal folds leave rounding in it (``[0.7, 0.7, 0.7]`` gives ``1.36e-16``), which is no
         spread, and the summary then shows ``± 0``.  ``trial.metrics`` keeps what was computed.
         """
