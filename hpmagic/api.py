@@ -273,17 +273,16 @@ class Search:
         """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
         from .resume import begin_study
 
-        way = self.goal.direction
         try:
             return begin_study(self.opts, self.parsed.space, self.seed, self.budget, self.spec,
-                               source=self.parsed.source, direction=way)
+                               source=self.parsed.source, direction=self.goal.direction)
         except StudyMismatchError as exc:
-            if not self.goal.inferred or "the direction was" not in str(exc):
+            if not self.goal.inferred or exc.stored_direction is None:
                 raise
-            stored = Direction.MINIMIZE if way.maximize else Direction.MAXIMIZE
             raise StudyMismatchError(
                 f"{exc}\nThis run's direction was not given but inferred: {self.goal.why}. To go on with the study "
-                f"as it was run, pass --{stored.value}."
+                f"as it was run, pass --{exc.stored_direction}.",
+                exc.stored_direction,
             ) from None
 
     def _default_budget(self) -> int:

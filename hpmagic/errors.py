@@ -147,7 +147,14 @@ class StorageError(HpmagicError):
 
 
 class StudyMismatchError(StorageError):
-    """The cell's search space, direction or metric differs from the stored study's."""
+    """The cell's search space, direction or metric differs from the stored study's.
+
+    ``stored_direction`` is the study's direction (``"maximize"``, ``"minimize"``) when it is one
+    of the differences, else ``None``."""
+
+    def __init__(self, message: str, stored_direction: str | None = None):
+        super().__init__(message)
+        self.stored_direction = stored_direction
 
 
 # -- a search that stopped early ------------------------------------------------------------

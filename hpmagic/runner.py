@@ -206,10 +206,9 @@ class Runner:
         return SearchInfo(budget=plan.budget, direction=plan.direction, metric=plan.metric,
                           strategy=self._strategy_name(), study=plan.study)
 
-    def _reports_note(self) -> tuple[str, ...]:
+    def _reports_note(self, trials: list[Trial]) -> tuple[str, ...]:
         """Without ``--prune``: whether the cell's reports went against its objective (see
         :mod:`hpmagic.pruning.agreement`)."""
-        trials = self.store.trials()
         if not any(t.curve for t in trials):
             return ()
         from .pruning.agreement import check
@@ -225,8 +224,9 @@ class Runner:
         progress.elapsed = self.clock() - self._start
         progress.running = 0
         progress.status = stop.progress_status
+        trials = self.store.trials()
         result = TuneResult(
-            trials=tuple(self.store.trials()),
+            trials=tuple(trials),
             space=plan.space,
             direction=plan.direction,
             direction_reason=plan.direction_reason,
@@ -237,7 +237,7 @@ class Runner:
             elapsed=progress.elapsed,
             stop_reason=stop,
             budget=plan.budget,
-            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else self._reports_note()),
+            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else self._reports_note(trials)),
             study=plan.study,
             has_baseline=plan.baseline,
             error=error,

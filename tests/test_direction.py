@@ -249,6 +249,7 @@ def test_a_study_run_the_other_way_says_how_to_resume_it(tmp_path):
     with pytest.raises(StudyMismatchError) as caught:
         tune(cell, ns, trials=3, seed=0, study="old", storage=str(path), display="none")
     message = str(caught.value)
+    assert caught.value.stored_direction == "minimize"
     assert "the direction was --minimize, the cell now asks to --maximize" in message
     assert message.endswith("This run's direction was not given but inferred: maximizing: the cell returns "
                             "cross_val_score fold scores (higher is better); --minimize to override. To go on with "
@@ -267,3 +268,21 @@ def test_the_headline_tells_close_values_apart_and_survives_a_gain_beyond_the_fl
                 display="none", maximize=True)
     line = repr(huge).splitlines()[0]
     assert line.endswith("vs defaults -1.7e+308: better (-1.7e+308 -> 1.7e+308, higher is better)") and "inf" not in line
+
+
+def test_a_rule_read_the_other_way_keeps_every_running_trials_bracket():
+    """Rebuilt after reports went against the objective, the rule keeps the brackets it gave the
+    trials still running, also those that have not reported yet."""
+    service = PruningService("hyperband", {"max_resource": "9"}, direction=MAX, budget=40)
+    given = {n: service.assign(n)["bracket"] for n in range(8)}
+    assert len(set(given.values())) > 1  # hyperband spreads them over its brackets
+    service.decide(6, 1.0, 0.5, "curve")  # trial 6 reported once; trial 7 not yet
+    for n, loss in enumerate([0.9, 0.7, 0.5, 0.3, 0.2]):  # the loss reported, the accuracy returned
+        service.finish(Trial(n, {}, TrialState.COMPLETE, value=1 - loss, curve=((9.0, loss),),
+                             pruning={"kind": "curve", "bracket": given[n]}))
+    (_, note) = service.notes()
+    assert "from trial 8 on, early stopping read them the other way" in note
+    brackets = service._pruner.snapshot()["brackets"]
+    assert {n: brackets[n] for n in given} == given
+    answer = service.assign(8)
+    assert answer == {"bracket": service._pruner.snapshot()["brackets"][8], "reading": "minimize"}

@@ -30,7 +30,7 @@ from typing import Any
 
 from ..cell.report import FOLD, reading
 from ..core import Direction, Trial, TrialState
-from .agreement import Disagreement, check
+from .agreement import WINDOW, Disagreement, check
 from .base import Pruner
 from .spec import make_pruner
 
@@ -48,7 +48,7 @@ class PruningService:
         self._deferred: list[Trial] = []  # finished before the rule was chosen (auto, no report yet)
         self._trials: dict[int, Trial] = {}
         self._running: dict[int, list[tuple[float, float]]] = {}  # what running trials reported so far
-        self._brackets: dict[int, int] = {}  # each trial's bracket, as assigned when it started
+        self._complete: list[Trial] = []  # the complete trials with reports, in the order they finished
         self._read: Direction | None = None  # which way reports are better, once a report or a curve said its kind
         # (the first trial started after the rule was rebuilt, trials pruned before it, the evidence)
         self._flipped: tuple[int, int, Disagreement] | None = None
@@ -84,7 +84,7 @@ class PruningService:
         with self._lock:
             if self._pruner is None:
                 return {}
-            self._brackets[number] = bracket = self._pruner.assign(number)
+            bracket = self._pruner.assign(number)
             if self._flipped is not None and self._read is not None:
                 return {"bracket": bracket, "reading": self._read.value}
             return {"bracket": bracket}
@@ -117,7 +117,8 @@ class PruningService:
                 return
             self._finish(trial)
             if self._flipped is None and trial.state is TrialState.COMPLETE and trial.curve:
-                found = check(self._trials.values(), self.direction)
+                self._complete.append(trial)
+                found = check(self._complete[-WINDOW:], self.direction)  # (not every trial: a finish stays cheap)
                 if found is not None:
                     self._flip(found)
 
@@ -137,17 +138,20 @@ class PruningService:
         """The reports go against the objective: rebuild the rule reading them the other way,
         from the finished trials' curves and what the running ones reported so far."""
         assert self._pruner is not None and self._read is not None
-        first = 1 + max([*self._brackets, *self._trials, *self._running], default=-1)
+        old = self._pruner
+        brackets: dict[int, int] = old.snapshot()["brackets"]  # every trial it assigned, finished or running
+        first = 1 + max([*brackets, *self._trials, *self._running], default=-1)
         pruned = sum(1 for t in self._trials.values() if t.state is TrialState.PRUNED)
         self._flipped = (first, pruned, found)
         self._read = Direction.MINIMIZE if self._read.maximize else Direction.MAXIMIZE
-        old = self._pruner
         self._make(folds=old.name == "folds")
         assert self._pruner is not None
         for trial in self._trials.values():  # in the order they finished
             self._finish(trial)
+        for number, bracket in brackets.items():  # running trials keep their brackets, reported or not yet
+            if number not in self._trials:
+                self._pruner.assign(number, bracket)
         for number, points in self._running.items():
-            self._pruner.assign(number, self._brackets.get(number))
             for step, value in points:
                 self._pruner.report(number, step, value)  # a trial now judged worse is stopped at its next report
 

@@ -294,7 +294,8 @@ class SQLiteStore:
                 f"trials cannot be mixed with this one's:\n  - " + "\n  - ".join(changes) + "\n"
                 f"Run the cell as a new study (--study {self.study_name}-2), or start this one afresh "
                 f"with --overwrite (its {queries.count_counted(conn, record.id)} trials are kept, archived under "
-                f"another name)."
+                f"another name).",
+                stored_direction=None if record.direction == direction else record.direction.value,
             )
 
     # -- the store protocol -----------------------------------------------------------------
