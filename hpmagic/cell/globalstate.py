@@ -166,12 +166,12 @@ def _who(number: int, together: Sequence[int]) -> str:
 def _put_back(number: int, together: Sequence[int]) -> list[str]:
     """Restore what the trials changed; one warning line for each kind of change, for trial ``number``."""
     lines: list[str] = []
-    if _environ_data() == _Process.environ and _cwd() == _Process.cwd and sys.path == _Process.path:
+    environ, cwd = _environ_data(), _cwd()
+    if environ == _Process.environ and cwd == _Process.cwd and sys.path == _Process.path:
         return lines  # (the usual case: checked in about 2 µs)
     who = _who(number, together)
-    if _environ_data() != _Process.environ:
-        lines.append(f"{who} changed {_restore_environ(_Process.environ)} (restored after the trial)")
-    cwd = _cwd()
+    if environ != _Process.environ:
+        lines.append(f"{who} changed {_restore_environ(_Process.environ, environ)} (restored after the trial)")
     if cwd != _Process.cwd and _Process.cwd:
         try:
             os.chdir(_Process.cwd)
@@ -196,9 +196,8 @@ def _listed(verb: str, items: Sequence[str]) -> str:
     return f"{verb} {', '.join(map(repr, items[:3]))}{more}"
 
 
-def _restore_environ(saved: Mapping[Any, Any]) -> str:
-    """Put ``os.environ`` back to ``saved`` (its encoded mapping); returns what changed, for the warning."""
-    now = _environ_data()
+def _restore_environ(saved: Mapping[Any, Any], now: Mapping[Any, Any]) -> str:
+    """Put ``os.environ`` back from ``now`` to ``saved`` (its encoded mappings); returns what changed, for the warning."""
     keys = sorted((k for k in {*saved, *now} if saved.get(k) != now.get(k)), key=str)
     environ: Any = os.environ
     decode_key = getattr(environ, "decodekey", lambda k: k)
