@@ -20,13 +20,12 @@ from functools import cached_property
 from statistics import NormalDist
 from typing import Any
 
-from . import lists
+from . import codec, lists
 from ._format import fmt_arg
 from .errors import SpaceError
 from .lists import dedup as _dedup
 from .lists import is_whole as _is_whole
 from .lists import same_value
-from .storage import codec
 
 __all__ = [
     "Distribution", "Uniform", "LogUniform", "Int", "LogInt", "Choice", "Normal", "LogNormal",

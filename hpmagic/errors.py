@@ -20,6 +20,9 @@ problem, where it is and how to fix it.  The hierarchy::
         ├── WorkerStartError   worker processes could not start or load the cell's variables
         └── ExecutorError      an ``--executor`` cannot run trials (closed client, no workers)
 
+:class:`StorageWarning` (a ``UserWarning``, not an error) says a study file lies where SQLite's
+locking is not safe: a network file system.
+
 :class:`ObjectiveError` is what a trial records when the cell produced something that is
 not an objective; it fails that trial, never the search.
 
@@ -46,6 +49,7 @@ __all__ = [
     "OptionError",
     "ReportError",
     "StorageError",
+    "StorageWarning",
     "StudyMismatchError",
     "SearchStopped",
     "TrialsFailedError",
@@ -144,6 +148,11 @@ class ReportError(HpmagicError, ValueError):
 
 class StorageError(HpmagicError):
     """A study file or a study cannot be used: the message names the file, the problem and the fix."""
+
+
+class StorageWarning(UserWarning):
+    """A study file where it may not stay safe: on a network file system, whose locking SQLite
+    cannot rely on (two kernels writing at once may corrupt it)."""
 
 
 class StudyMismatchError(StorageError):

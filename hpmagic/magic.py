@@ -73,9 +73,10 @@ class TuneMagics(Magics):
                    "Client or View, or a concurrent.futures.Executor.")
     @argument_group("studies")
     @argument("--study", default=None, metavar="NAME",
-              help="Save every trial under NAME in the --storage file; running the cell again resumes it up to -n.")
-    @argument("--storage", default=None, metavar="PATH",
-              help="SQLite file of studies (default hpmagic.sqlite in the working directory).")
+              help="Save every trial under NAME in the --storage; running the cell again resumes it up to -n.")
+    @argument("--storage", default=None, metavar="PATH|URL",
+              help="Where studies are kept: an SQLite file (default hpmagic.sqlite in the working directory) "
+                   "or a URL (sqlite:///studies.sqlite).")
     @argument("--overwrite", action="store_true",
               help="Start the --study afresh; its stored trials are kept, archived as NAME@DATE-TIME, never deleted.")
     @argument_group("results")

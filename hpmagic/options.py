@@ -115,7 +115,7 @@ class TuneOptions:
         if self.study is not None and (not isinstance(self.study, str) or not self.study.strip()):
             raise OptionError(f"--study needs a name, e.g. --study svm, but got {self.study!r}")
         if self.storage is not None and not isinstance(self.storage, (str, os.PathLike)):
-            raise OptionError(f"--storage is the path of an SQLite file, but got {self.storage!r}")
+            raise OptionError(f"--storage is the path of an SQLite file or a URL, but got {self.storage!r}")
         if self.study is None and (self.storage is not None or self.overwrite):
             given = "--storage" if self.storage is not None else "--overwrite"
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")

@@ -4,7 +4,8 @@ The runner (:mod:`hpmagic.runner`) owns the loop; four kinds of part plug into i
 described here as a :class:`typing.Protocol`, so any object with these methods will do:
 
 - a :class:`Strategy` proposes configurations and learns from finished trials;
-- a :class:`TrialStore` hands out trial numbers and keeps every record;
+- a :class:`TrialStore` hands out trial numbers and keeps every record; a
+  :class:`StudyStore` is one that also keeps named studies that outlive the kernel;
 - a :class:`TrialExecutor` runs trials (inline, in worker processes, on a cluster);
 - a :class:`Reporter` shows progress.
 
@@ -21,8 +22,10 @@ from .core import Direction, Trial
 
 if TYPE_CHECKING:
     from .result import TuneResult
+    from .space import SearchSpace
+    from .storage.records import Resume, SessionRecord, StoredStudy, StudyRecord, StudySummary
 
-__all__ = ["Strategy", "TrialStore", "TrialExecutor", "Reporter", "SearchInfo", "Progress", "NullReporter"]
+__all__ = ["Strategy", "TrialStore", "StudyStore", "TrialExecutor", "Reporter", "SearchInfo", "Progress", "NullReporter"]
 
 
 @runtime_checkable
@@ -67,6 +70,48 @@ class TrialStore(Protocol):
     def poll(self) -> list[Trial]: ...
 
     def close(self, result: TuneResult | None = None) -> None: ...
+
+
+class StudyStore(TrialStore, Protocol):
+    """A :class:`TrialStore` of named studies that outlive the kernel: the whole lifecycle of a
+    study, whatever keeps it.  :func:`hpmagic.storage.open_storage` is the one place that turns
+    ``--storage`` into one; :mod:`hpmagic.resume` and :mod:`hpmagic.studies` see only this.
+
+    - ``location``: where the studies are, as messages name it (a file's path; a URL without
+      its password) and as ``load_study(..., storage=location)`` opens it again;
+    - ``begin(...)``: create the study, or check that the cell still matches it and resume it
+      (:class:`~hpmagic.storage.records.Resume` says what was found and decided), marking
+      the trials of sessions that are gone as interrupted;
+    - ``study()``: the stored description of the store's study (``None``: none yet);
+    - ``study_names()``, ``summaries()``: every study the storage holds, oldest first;
+    - ``sessions()``: the runs of the store's study; ``session_of(number)``: which one last
+      wrote a trial;
+    - ``read_study()``: the study as it stands, trials and sessions (``None``: no such study).
+
+    **Liveness is the backend's decision**: which "running" trials were left by a session
+    that is gone (the SQLite store asks whether the writing process still lives, on this
+    host; a store shared by several hosts needs a heartbeat).  ``read_study`` shows such
+    trials as interrupted, and ``begin`` marks them so.
+    """
+
+    location: str
+
+    def begin(
+        self, *, space: SearchSpace, direction: Direction | str, metric: str, baseline: bool, seed: int,
+        budget: int, strategy: str, overwrite: bool = False, explicit_seed: bool = False, code: str | None = None,
+    ) -> Resume: ...
+
+    def study(self) -> StudyRecord | None: ...
+
+    def study_names(self) -> list[str]: ...
+
+    def sessions(self) -> list[SessionRecord]: ...
+
+    def session_of(self, number: int) -> int | None: ...
+
+    def read_study(self) -> StoredStudy | None: ...
+
+    def summaries(self) -> list[StudySummary]: ...
 
 
 class TrialExecutor(Protocol):

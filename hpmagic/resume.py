@@ -39,12 +39,12 @@ from typing import TYPE_CHECKING, Any
 from ._format import fmt_value, plural
 from .core import Direction, StopReason
 from .errors import StorageError
-from .storage.file import DEFAULT_STORAGE
+from .storage import open_storage
 from .storage.records import Resume
-from .storage.sqlite import SQLiteStore
 
 if TYPE_CHECKING:
     from .options import TuneOptions
+    from .protocols import StudyStore
     from .result import TuneResult
     from .space import SearchSpace
 
@@ -58,7 +58,7 @@ CHANGED_LINES = 4
 class StudyStart:
     """A study opened for a search."""
 
-    store: SQLiteStore
+    store: StudyStore
     seed: int  # the study's seed (shown in the summary)
     strategy_seed: int  # this run's sampling seed, derived from the study's
     baseline: bool  # whether the study runs the defaults as trial 0 (fixed when it was created)
@@ -120,7 +120,7 @@ def begin_study(
     ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
     (by default the options' own, ``--maximize`` or minimize)."""
     assert opts.study is not None
-    store = SQLiteStore(opts.storage if opts.storage is not None else DEFAULT_STORAGE, opts.study)
+    store = open_storage(opts.storage, opts.study)
     began = None if opts.overwrite else _stored_space(store)
     changed = began.changed_defaults(space) if began is not None else []
     code = cell_code(source, space, {name: began[name].default for name in changed} if began is not None else None)
@@ -145,18 +145,20 @@ def begin_study(
     notes_on_edits = (_code_note(resume, code, opts.study), _defaults_note(changed, opts.study, study.baseline))
     edited = tuple(note for note in notes_on_edits if note)
     if resume.complete:
-        store.close()
-        return StudyStart(store, study_seed, resume.strategy_seed, study.baseline,
-                          complete=_complete(store, resume, budget, opts.study, edited))
+        try:
+            complete = _complete(store, resume, budget, opts.study, edited)
+        finally:
+            store.close()
+        return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, complete=complete)
     notes = _notes(store, resume, opts)
     if resume.archive is not None and not opts.quiet:
         print(f"hpmagic: {notes[0]}")
     return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=notes + edited)
 
 
-def _stored_space(store: SQLiteStore) -> SearchSpace | None:
+def _stored_space(store: StudyStore) -> SearchSpace | None:
     """The search space of the stored study (``None``: there is none yet, or it cannot be read,
-    which :meth:`SQLiteStore.begin` then reports with the fix)."""
+    which :meth:`StudyStore.begin <hpmagic.protocols.StudyStore.begin>` then reports with the fix)."""
     try:
         record = store.study()
     except StorageError:
@@ -176,8 +178,8 @@ def _defaults_note(changed: list[str], name: str, baseline: bool) -> str:
     )
 
 
-def _notes(store: SQLiteStore, resume: Resume, opts: TuneOptions) -> tuple[str, ...]:
-    where = f"study {opts.study!r} in {str(store.path)!r}"
+def _notes(store: StudyStore, resume: Resume, opts: TuneOptions) -> tuple[str, ...]:
+    where = f"study {opts.study!r} in {store.location!r}"
     if resume.created:
         notes = [_archived(resume, where, store)] if resume.archive is not None else []
         if opts.overwrite:
@@ -205,13 +207,13 @@ def _notes(store: SQLiteStore, resume: Resume, opts: TuneOptions) -> tuple[str, 
     return tuple(notes)
 
 
-def _archived(resume: Resume, where: str, store: SQLiteStore) -> str:
+def _archived(resume: Resume, where: str, store: StudyStore) -> str:
     archive = resume.archive
     assert archive is not None
     best = f"best {fmt_value(archive.best)}" if archive.best is not None else "none of them complete"
     return (
         f"{where}: --overwrite kept its {plural(archive.trials, 'stored trial')} ({best}) as study "
-        f"{archive.name!r} (hpmagic.load_study({archive.name!r}, storage={str(store.path)!r}) reads them back) "
+        f"{archive.name!r} (hpmagic.load_study({archive.name!r}, storage={store.location!r}) reads them back) "
         f"and started {resume.study.name!r} afresh"
     )
 
@@ -237,14 +239,16 @@ def _code_note(resume: Resume, code: str | None, name: str) -> str:
     )
 
 
-def _complete(store: SQLiteStore, resume: Resume, budget: int, name: str, edited: tuple[str, ...]) -> TuneResult:
+def _complete(store: StudyStore, resume: Resume, budget: int, name: str, edited: tuple[str, ...]) -> TuneResult:
     """The study already holds its -n trials: its stored result, with a note saying how to go on."""
-    from .studies import load_study
+    from .studies import result_of
 
-    result = load_study(name, store.path)
+    stored = store.read_study()
+    assert stored is not None  # begin() has just found it
+    result = result_of(stored)
     counted = resume.counted
     message = (
-        f"study {name!r} in {str(store.path)!r} is complete: it holds {counted} trials and "
+        f"study {name!r} in {store.location!r} is complete: it holds {counted} trials and "
         f"-n asks for {budget}, so nothing ran."
     )
     if resume.completed:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import codec
 from .distributions import (
     DISTRIBUTIONS,
     Choice,
@@ -31,7 +32,6 @@ from .distributions import (
     same_value,
 )
 from .errors import SpaceError
-from .storage import codec
 
 __all__ = [
     "Distribution",

@@ -1,10 +1,11 @@
 """Stored studies read back: :func:`load_study` and :func:`list_studies`.
 
-A study is the trials of one search stored under a name in an SQLite file (see
-:mod:`hpmagic.storage`).  This module is a thin facade over the store's public read API
-(:meth:`~hpmagic.storage.sqlite.SQLiteStore.read_study` and
-:meth:`~hpmagic.storage.sqlite.SQLiteStore.summaries`): it turns what the store read into
-a :class:`~hpmagic.TuneResult` or a DataFrame.  Reading never writes: the file is opened
+A study is the trials of one search stored under a name (in an SQLite file by default: see
+:mod:`hpmagic.storage`).  This module is a thin facade over the study store's read API
+(:meth:`~hpmagic.protocols.StudyStore.read_study` and
+:meth:`~hpmagic.protocols.StudyStore.summaries`, on whatever store
+:func:`~hpmagic.storage.open_storage` opens): it turns what the store read into a
+:class:`~hpmagic.TuneResult` or a DataFrame.  Reading never writes: the file is opened
 read-only, and a trial that a crashed process left "running" shows as interrupted (it is
 marked so in the file when the study next resumes).
 """
@@ -13,19 +14,19 @@ from __future__ import annotations
 
 import difflib
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .core import TrialState
 from .errors import StorageError
 from .result import TuneResult
-from .storage.file import DEFAULT_STORAGE
-from .storage.sqlite import SQLiteStore
+from .storage import DEFAULT_STORAGE, open_storage
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["load_study", "list_studies"]
+    from .storage.records import StoredStudy
+
+__all__ = ["load_study", "list_studies", "result_of"]
 
 
 def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneResult:
@@ -39,7 +40,8 @@ def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneR
     name
         The study's name, as given to ``--study`` (or an archive's, ``svm@2026-12-01T20:15:03``).
     storage
-        The SQLite file of studies (``hpmagic.sqlite`` in the working directory by default).
+        Where the studies are, as ``--storage`` named it: an SQLite file's path (``hpmagic.sqlite``
+        in the working directory by default) or a URL (``sqlite:///studies.sqlite``).
 
     Returns
     -------
@@ -51,13 +53,18 @@ def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneR
     StorageError
         The file or the study cannot be read; the message says why and what to do.
     """
-    store = SQLiteStore(storage, name, readonly=True)
+    store = open_storage(storage, name, readonly=True)
     try:
         stored = store.read_study()
         if stored is None:
-            raise StorageError(_unknown_study(name, store.study_names(), store.path))
+            raise StorageError(_unknown_study(name, store.study_names(), store.location))
     finally:
         store.close()
+    return result_of(stored)
+
+
+def result_of(stored: StoredStudy) -> TuneResult:
+    """A study read back (:meth:`~hpmagic.protocols.StudyStore.read_study`) as a result."""
     record = stored.record
     return TuneResult(
         trials=stored.trials,
@@ -76,13 +83,13 @@ def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneR
     )
 
 
-def _unknown_study(name: str, names: list[str], path: Path) -> str:
+def _unknown_study(name: str, names: list[str], where: str) -> str:
     if not names:
-        return f"there is no study {name!r} in {str(path)!r}: the file holds no studies yet"
+        return f"there is no study {name!r} in {where!r}: the file holds no studies yet"
     lowered = {n.lower(): n for n in names}
     close = difflib.get_close_matches(name.lower(), list(lowered), n=1)
     hint = f" (did you mean {lowered[close[0]]!r}?)" if close else ""
-    return f"there is no study {name!r} in {str(path)!r}{hint}; it holds: {', '.join(names)}"
+    return f"there is no study {name!r} in {where!r}{hint}; it holds: {', '.join(names)}"
 
 
 def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
@@ -91,7 +98,8 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
     Parameters
     ----------
     storage
-        The SQLite file of studies (``hpmagic.sqlite`` in the working directory by default).
+        Where the studies are, as ``--storage`` named it: an SQLite file's path (``hpmagic.sqlite``
+        in the working directory by default) or a URL (``sqlite:///studies.sqlite``).
 
     Returns
     -------
@@ -106,7 +114,7 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
     """
     import pandas as pd
 
-    store = SQLiteStore(storage, None, readonly=True)
+    store = open_storage(storage, None, readonly=True)
     try:
         summaries = store.summaries()
     finally:

@@ -44,19 +44,19 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 
 def codec() -> Any:
-    """``hpmagic.storage.codec``: ``encode(value) -> JSON-ready``, ``decode(data) -> value``,
+    """``hpmagic.codec``: ``encode(value) -> JSON-ready``, ``decode(data) -> value``,
     ``dumps(value) -> str``, ``loads(text, what, expect)``.  Fails the test, with what is
     missing, until the storage package is merged."""
     try:
-        module = importlib.import_module("hpmagic.storage.codec")
+        module = importlib.import_module("hpmagic.codec")
     except ImportError as exc:
         pytest.fail(
-            f"hpmagic.storage.codec cannot be imported ({type(exc).__name__}: {exc}): the storage codec "
+            f"hpmagic.codec cannot be imported ({type(exc).__name__}: {exc}): the storage codec "
             "(today the private hpmagic.storage._plain/_unplain) has not moved to its public module yet"
         )
     missing = [name for name in ("encode", "decode", "dumps", "loads") if not callable(getattr(module, name, None))]
     if missing:
-        pytest.fail(f"hpmagic.storage.codec lacks {', '.join(missing)} (it has {', '.join(sorted(vars(module)))})")
+        pytest.fail(f"hpmagic.codec lacks {', '.join(missing)} (it has {', '.join(sorted(vars(module)))})")
     return module
 
 

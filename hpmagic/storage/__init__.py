@@ -2,7 +2,8 @@
 
 A store hands out trial numbers and keeps every trial record.  The runner talks to it
 through the :class:`~hpmagic.protocols.TrialStore` protocol, so the persistent store can
-take the in-memory one's place:
+take the in-memory one's place (a store of studies, :class:`~hpmagic.protocols.StudyStore`,
+adds the study's lifecycle: :func:`open_storage` opens one):
 
 - ``reserve(limit=None)`` -- the next trial number (unique, even across processes for a
   shared store), or ``None`` when the store already holds ``limit`` trials that count
@@ -17,28 +18,97 @@ take the in-memory one's place:
 
 The package, one module per job:
 
+- :func:`open_storage` (here) -- the one place that turns ``--storage`` (a path, or a URL)
+  into a study store, by the URL's scheme (:data:`BACKENDS`);
 - :mod:`.memory` -- :class:`~.memory.MemoryStore`, the store of a search without ``--study``;
-- :mod:`.sqlite` -- :class:`~.sqlite.SQLiteStore`, one study in an SQLite file, with the
-  read API that :func:`hpmagic.load_study` and :func:`hpmagic.list_studies` use;
-- :mod:`.records` -- what a study file holds, as frozen records (the study, its sessions,
+- :mod:`.sqlite` -- :class:`~.sqlite.SQLiteStore`, one study in an SQLite file;
+- :mod:`.records` -- what a study holds, as frozen records (the study, its sessions,
   a study read back, a summary row) and the decoding of its rows;
-- :mod:`.codec` -- the one JSON codec of parameter values, defaults, choices and metrics
-  (the search space uses it too);
-- :mod:`.file` -- the file format (schema, version) and the checks of a file before
-  SQLite opens it;
+- :mod:`.file` -- the file format (schema, version), the checks of a file before SQLite
+  opens it, and the warning for a file on a network file system;
 - :mod:`.liveness` -- is the process that wrote a "running" trial still alive?
 - :mod:`.failures` -- a disk that fills up: telling it apart, marking the trials left
   running, and the one message that says what became of them.
 
+Values are stored through :mod:`hpmagic.codec` (a leaf: the search space uses it too).
 The SQLite store keeps everything as JSON and text, never pickle, so opening a study
 file received from someone else cannot run code.  The file is in WAL mode; each write is
 one short transaction, and numbers are reserved under ``BEGIN IMMEDIATE``, so two
 kernels can share a study.  ``synchronous=NORMAL`` makes every committed trial survive a
 crash of the process (a kernel killed with SIGKILL); after a power failure the last few
-trials may be missing, but the file stays consistent.
+trials may be missing, but the file stays consistent.  SQLite's locking is not safe on a
+network file system: opening a study file there for writing warns
+(:class:`~hpmagic.errors.StorageWarning`).
 
-This file imports nothing, on purpose: :mod:`hpmagic.space` imports :mod:`.codec` (which
-runs this file first) while :mod:`.sqlite` imports :mod:`hpmagic.space`, so importing the
-SQLite store here would close an import cycle.  Import from the submodules:
-``from hpmagic.storage.sqlite import SQLiteStore``.
+This module imports the backends only when :func:`open_storage` needs one, so that
+``import hpmagic`` stays light.
 """
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+from typing import TYPE_CHECKING
+
+from ..errors import StorageError
+from .file import DEFAULT_STORAGE
+
+if TYPE_CHECKING:
+    from ..protocols import StudyStore
+
+__all__ = ["BACKENDS", "DEFAULT_STORAGE", "open_storage", "redact"]
+
+#: ``--storage`` URL schemes -> ``"module:Class"`` of the store that keeps studies there,
+#: imported on first use.  A path without a scheme is an SQLite file.
+BACKENDS = {"sqlite": "hpmagic.storage.sqlite:SQLiteStore"}
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.DOTALL)
+_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/]*@")  # up to the netloc's last @
+
+
+def redact(target: str | os.PathLike) -> str:
+    """``target`` as messages may show it: a URL's password replaced by ``***``."""
+    return _PASSWORD.sub(r"\1:***@", os.fspath(target))
+
+
+def open_storage(
+    target: str | os.PathLike | None = None, study: str | None = None, *, readonly: bool = False
+) -> StudyStore:
+    """Open the studies at ``target`` (``--storage``): study ``study`` for a search, or, with
+    ``readonly=True``, for reading only (``study=None``: the storage alone, to list it).
+
+    ``target`` is the path of an SQLite file (``None``: :data:`DEFAULT_STORAGE`), or a URL
+    whose scheme names the backend: ``sqlite:///relative/path.sqlite`` and
+    ``sqlite:////absolute/path.sqlite`` (three slashes and a relative path, four and an
+    absolute one, as SQLAlchemy and Optuna write them) are SQLite files too.  An unknown
+    scheme raises :class:`~hpmagic.errors.StorageError` naming the ones that work.
+    """
+    if target is None:
+        target = DEFAULT_STORAGE
+    text = os.fspath(target)
+    if not isinstance(text, str):
+        raise StorageError(f"--storage is a path or a URL, but got {target!r}")
+    match = _SCHEME.match(text)
+    if match is None:
+        return _backend("sqlite")(text, study, readonly=readonly)
+    scheme, rest = match.group(1).lower(), match.group(2)
+    if scheme == "sqlite":
+        if not rest.startswith("/") or rest == "/":
+            raise StorageError(
+                f"--storage {redact(text)!r} names no file: write sqlite:///relative/path.sqlite or "
+                "sqlite:////absolute/path.sqlite (or just the path)"
+            )
+        return _backend("sqlite")(rest[1:], study, readonly=readonly)
+    if scheme.split("+")[0] in BACKENDS:
+        return _backend(scheme.split("+")[0])(text, study, readonly=readonly)
+    known = ", ".join(f"{name}://" for name in BACKENDS)
+    raise StorageError(
+        f"--storage {redact(text)!r}: hpmagic cannot keep studies at a {scheme}:// URL; it knows {known} and plain "
+        "file paths (an SQLite file, e.g. --storage studies.sqlite)"
+    )
+
+
+def _backend(scheme: str) -> type:
+    module, _, name = BACKENDS[scheme].partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -13,12 +13,13 @@ import os
 import re
 import sqlite3
 import stat
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import StorageError
+from ..errors import StorageError, StorageWarning
 
 __all__ = [
     "DEFAULT_STORAGE",
@@ -39,10 +40,10 @@ __all__ = [
 ]
 
 #: The study file of ``--study`` when ``--storage`` names none.
-DEFAULT_STORAGE = "hpmagic.sqlite"
 #: Schema of the study files this version writes; files from a newer schema are refused.
 #: 1: hpmagic 0.1.  2: each session records the cell's code (``code``, ``code_hash``).
 #: 3: each trial records its learning curve and what early stopping decided (``curve``, ``pruning``).
+DEFAULT_STORAGE = "hpmagic.sqlite"  # where studies are kept when --storage is not given
 SCHEMA_VERSION = 3
 #: SQLite's ``PRAGMA application_id`` of hpmagic study files ("hpMG").
 APPLICATION_ID = 0x68704D47
@@ -181,6 +182,61 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
     if not _check_tables(path, where, app_id, write):
         return FileInfo(path, exists=False)
     return FileInfo(path, exists=True, wal=wal)
+
+
+#: File systems on which SQLite's file locking cannot be trusted: several hosts (or several
+#: kernels) writing one study file there may corrupt it (SQLite's FAQ, "How To Corrupt").
+NETWORK_FILE_SYSTEMS = frozenset({
+    "nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "ceph", "glusterfs", "lustre", "gpfs", "beegfs",
+    "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.rclone", "fuse.glusterfs", "fuse.cephfs", "davfs",
+})
+MOUNTS = "/proc/mounts"
+
+
+def network_file_system(path: Path, mounts: str | None = None) -> str | None:
+    """The type of network file system that holds ``path`` (``"nfs4"``), or ``None``.
+
+    Read from the mount table (Linux, :data:`MOUNTS` unless ``mounts`` names another file): the
+    mount with the longest mount point above ``path`` decides.  ``None`` where the table cannot
+    be read (another system) or says nothing.
+    """
+    try:
+        with open(MOUNTS if mounts is None else mounts, encoding="utf-8", errors="replace") as handle:
+            table = [line.split() for line in handle]
+    except OSError:
+        return None
+    where = os.path.realpath(path.parent)
+    best, kind = "", None
+    for fields in table:
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = where == point or where.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, kind = point, fields[2]
+    return kind if kind in NETWORK_FILE_SYSTEMS else None
+
+
+def network_warning(path: Path, kind: str) -> str:
+    """The warning for a study file on a network file system."""
+    return (
+        f"{describe(path)} is on a network file system ({kind}), where SQLite's file locking is not reliable: "
+        "two kernels (or two machines) writing this study at once may corrupt it. Keep study files on a local "
+        "disk (--storage /local/path/studies.sqlite), and share a study between machines through a database "
+        "server rather than a shared file"
+    )
+
+
+_warned: set[Path] = set()  # study files on a network file system warned about in this process
+
+
+def warn_if_networked(path: Path) -> None:
+    """Warn (:class:`~hpmagic.errors.StorageWarning`, once per file and process) when the study
+    file ``path`` lies on a network file system."""
+    kind = network_file_system(path) if path not in _warned else None
+    if kind is not None:
+        _warned.add(path)
+        warnings.warn(network_warning(path, kind), StorageWarning, stacklevel=3)
 
 
 def _fix(write: bool) -> str:

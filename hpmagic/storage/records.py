@@ -3,7 +3,7 @@
 :class:`~hpmagic.storage.sqlite.SQLiteStore` reads rows and hands out these records; the
 decoders check every column, so a damaged or crafted row is a
 :class:`~hpmagic.errors.StorageError` naming the study, the trial and the column, never a
-crash further on (and never an unpickling: see :mod:`.codec`).
+crash further on (and never an unpickling: see :mod:`hpmagic.codec`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import codec
 from ..core import Direction, StopReason, Trial, TrialState
 from ..distributions import same_value
 from ..errors import StorageError
 from ..space import SearchSpace
-from . import codec
 from .file import describe
 from .liveness import here, session_alive
 
@@ -122,17 +122,11 @@ class SessionRecord:
     ended: float | None  # None while the run goes on (or when its process died)
     stop_reason: str | None  # a StopReason's value, or "crashed" (set when the study resumed)
     code: str | None = None  # the cell's code as the run compared it (None: an older hpmagic ran it)
-    path: Path | None = None  # the study file it was read from
-
-    @property
-    def live(self) -> bool:
-        """True when the run has not ended and can still be running (see :func:`.liveness.session_alive`)."""
-        return self.ended is None and session_alive(self.path, self.id, self.host, self.pid, self.process)
-
-    @property
-    def here(self) -> bool:
-        """True when the run is (or was) this very process's."""
-        return here(self.host, self.pid, self.process)
+    #: The run has not ended and can still be running: the backend that read the record decides
+    #: (the SQLite store: its process lives, :func:`.liveness.session_alive`).
+    live: bool = False
+    #: The run is (or was) this very process's.
+    here: bool = False
 
 
 @dataclass(frozen=True)
@@ -231,7 +225,7 @@ class Archive:
 
 @dataclass(frozen=True)
 class Resume:
-    """What :meth:`SQLiteStore.begin` found and decided."""
+    """What :meth:`StudyStore.begin <hpmagic.protocols.StudyStore.begin>` found and decided."""
 
     study: StudyRecord
     created: bool  # a new study (or one just overwritten)
@@ -316,13 +310,14 @@ def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecor
     """A row of :func:`session_columns` as a record; a damaged column raises StorageError."""
     sid, host, pid, process, started, ended, stop_reason, code = row
     what = f"{describe(path)}, study {study!r}, session {sid}"
+    sid, pid = _whole(sid, what, "id"), _whole(pid, what, "process id (column pid)")
+    host, process = str(host), str(process or "")
     return SessionRecord(
-        id=_whole(sid, what, "id"), host=str(host), pid=_whole(pid, what, "process id (column pid)"),
-        process=str(process or ""),
+        id=sid, host=host, pid=pid, process=process,
         started=_number(started, what, "start time (column started)"),
         ended=None if ended is None else _number(ended, what, "end time (column ended)"),
         stop_reason=None if stop_reason is None else str(stop_reason), code=code if isinstance(code, str) else None,
-        path=path,
+        live=ended is None and session_alive(path, sid, host, pid, process), here=here(host, pid, process),
     )
 
 

@@ -29,11 +29,12 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from .. import codec
 from ..core import Direction, Trial, TrialState
 from ..errors import StorageError, StudyMismatchError
 from ..space import SearchSpace
-from . import codec, failures, queries
-from .file import RELEASED, SCHEMA_VERSION, describe, inspect_file, readonly_uri, schema_problem
+from . import failures, queries
+from .file import RELEASED, SCHEMA_VERSION, describe, inspect_file, readonly_uri, schema_problem, warn_if_networked
 from .liveness import closed, opened
 from .records import (
     STUDY_COLUMNS,
@@ -74,6 +75,10 @@ class SQLiteStore:
         self.readonly = readonly
         info = inspect_file(path, write=not readonly)
         self.path = info.path
+        #: Where the study is, as messages name it and ``load_study(storage=...)`` opens it again.
+        self.location = str(self.path)
+        if not readonly:
+            warn_if_networked(self.path)
         self._lock = threading.RLock()
         self._study: StudyRecord | None = None
         self._session: int | None = None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import StorageError
+from .errors import StorageError
 
 __all__ = ["encode", "decode", "dumps", "loads"]
 
