@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from hpmagic import codec
 from hpmagic.cell.parser import parse_cell
-from hpmagic.result import Trial, TrialState
 from hpmagic.errors import StorageError, StorageWarning, StudyMismatchError
+from hpmagic.result import Trial, TrialState
 from hpmagic.space import SearchSpace
 from hpmagic.storage import file as study_file
 from hpmagic.storage import open_storage, redact
