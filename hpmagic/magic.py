@@ -24,6 +24,9 @@ from .core import StopReason
 from .errors import HpmagicError, SearchError, TrialsFailedError
 from .options import TuneOptions
 from .result import TuneResult
+from .strategies.registry import names
+
+_MANUAL = "manual (sliders and a Run button: each click is one trial)"
 
 if TYPE_CHECKING:
     from .cell.writeback import WrittenCell
@@ -41,8 +44,7 @@ class TuneMagics(Magics):
               help="Total trials of the search, the defaults (trial 0) included. "
                    "Default 30; with --strategy grid, the whole grid.")
     @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help="auto (default), grid, random, sobol, tpe, anneal, hyperopt-random, gp, evolution, de, manual "
-                   "(sliders and a Run button: each click is one trial), "
+              help=f"{', '.join(names()).replace('auto', 'auto (default)', 1).replace('manual', _MANUAL, 1)}, "
                    "or the name of a Strategy object in the namespace.")
     @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
               help="Start no new trial after this many seconds. With -s auto, proposals are then timed "

@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hpmagic.strategies.registry import names
+
 SCRIPT = r'''
 import json, sys
 import hpmagic
@@ -28,7 +30,8 @@ for name in sys.argv[1:]:
 print(json.dumps(out))
 '''
 
-STRATEGIES = ["auto", "gp", "tpe", "random", "sobol", "anneal", "evolution", "hyperopt-random"]
+# Every built-in name --strategy accepts but manual (each of its trials is a click).
+STRATEGIES = [name for name in names() if name != "manual"]
 
 
 def _run(hash_seed: str) -> dict:
