@@ -16,6 +16,7 @@ import secrets
 import sys
 import types
 from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import interrupts
@@ -23,11 +24,12 @@ from .cell.direction import Settled, check_cross_validate, infer, settle
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
-from .core import Direction, StopReason, TrialState
+from .core import StopReason, TrialState
 from .errors import OptionError, SearchError, StudyMismatchError, StudyWriteError, TrialsFailedError
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
 from .result import TuneResult
+from .resume import StudyRequest
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
 from .strategies import make_strategy, resolve
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
     from .display.manual import ManualSession
     from .pruning.service import PruningService
 
-__all__ = ["tune", "run", "bind", "make_executor", "Search", "TuneOptions"]
+__all__ = ["tune", "run", "plan", "bind", "make_executor", "Search", "Plan", "Placement", "Output", "TuneOptions"]
 
 
 def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
@@ -106,12 +108,12 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     panel tells it to whoever reopens a notebook saved while the search ran.
     """
     with interrupts.guard():  # what the stop button means, phase by phase (see hpmagic.interrupts)
-        parsed = plan(source, namespace, opts)
-        with Search(parsed, namespace, opts, reporter, result_name) as search:
+        settled = plan(source, namespace, opts)
+        with Search(settled, namespace, reporter, result_name) as search:
             if search.interactive:
                 return search.start_manual()
             result = search.run()
-        bind(result, namespace, opts)
+        bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
     if result.stop_reason == StopReason.ERROR:
@@ -120,8 +122,48 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     return result
 
 
-def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
-    """Check the arguments and parse the cell; every mistake is an error before anything runs."""
+@dataclass(frozen=True)
+class Placement:
+    """Where the trials run: this process, ``jobs`` worker processes, or an executor (``--executor``,
+    looked up in the namespace when it was given by name)."""
+
+    jobs: int = 1
+    engine: Any = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the notebook gets besides the result: the display, and what is bound in the namespace."""
+
+    display: Any = "auto"  # "auto", "widget", "text", "none" (-q) or a reporter object
+    apply: bool = True  # the best values bound to the tuned names (--no-apply: not)
+    out: str | None = None  # -o NAME: the result bound to NAME
+    quiet: bool = False  # -q: nothing printed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A search as :func:`plan` settled it: the options checked and turned, once, into the small
+    pieces each part needs (nothing below this module sees :class:`TuneOptions`)."""
+
+    parsed: ParsedCell
+    goal: Settled  # which way the search goes, and why
+    metric: str | None  # --metric: the variable or dict key that is the objective
+    strategy: Any  # --strategy resolved: a built-in name or a strategy object
+    seed: int  # --seed, or one drawn now
+    budget: int  # -n, or its default (30; a grid: the whole grid)
+    timeout: float | None  # -t
+    grid_points: int
+    baseline: bool  # the defaults run as trial 0
+    placement: Placement
+    prune: tuple[str | None, dict[str, str]] | None  # --prune's rule and settings, parsed once (None: off)
+    study: StudyRequest | None  # --study
+    output: Output
+
+
+def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
+    """Check the arguments and every option, parse the cell, and settle the search; every mistake is
+    an error before anything runs."""
     if not isinstance(source, str):
         raise OptionError(f"the cell's source must be a string of Python code, but got {type(source).__name__}")
     if not isinstance(namespace, MutableMapping):
@@ -129,7 +171,26 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
             f"the namespace must be a dict the cell can run in (and receive the best values), "
             f"but got {type(namespace).__name__}; pass e.g. globals() or a dict"
         )
-    opts.validate()
+    prune = opts.validate()
+    parsed = _parse(source, namespace, opts)
+    spec = resolve(opts.strategy, namespace)
+    study = None if opts.study is None else StudyRequest(
+        name=opts.study, storage=opts.storage, overwrite=opts.overwrite, baseline=opts.baseline,
+        explicit_seed=opts.seed is not None, metric=opts.metric or "objective", quiet=opts.quiet,
+    )
+    return Plan(
+        parsed=parsed, goal=settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric)), metric=opts.metric,
+        strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
+        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline),
+        timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
+        placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
+        output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
+                      quiet=opts.quiet),
+    )
+
+
+def _parse(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
+    """The cell parsed, and checked against the options that read it (--metric, -o)."""
     parsed = parse_cell(source)
     if len(parsed.space) == 0:
         raise OptionError(
@@ -153,10 +214,27 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
     return parsed
 
 
-def direction(parsed: ParsedCell, opts: TuneOptions) -> Settled:
-    """Which way the search goes, and why: ``--maximize``/``--minimize``, else what the cell's
-    objective says (:mod:`hpmagic.cell.direction`), else minimize."""
-    return settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric))
+def _engine(executor: Any, namespace: Mapping[str, Any]) -> Any:
+    """``--executor``'s object: a name is looked up in the namespace."""
+    if isinstance(executor, str):
+        if executor not in namespace:
+            raise OptionError(f"--executor {executor}: there is no variable {executor!r} in the namespace")
+        return namespace[executor]
+    return executor
+
+
+def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: bool) -> int:
+    """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
+    if not (isinstance(spec, str) and spec == "grid"):
+        return DEFAULT_TRIALS
+    limit = 10_000
+    size = parsed.space.grid_size(grid_points, limit=limit)
+    if size > limit:
+        raise OptionError(
+            f"the grid has more than {limit:,} points ({grid_points} per continuous parameter); "
+            "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
+        )
+    return size + int(baseline)
 
 
 def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:
@@ -178,12 +256,12 @@ def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> N
             )
 
 
-def bind(result: TuneResult, namespace: MutableMapping[str, Any], opts: TuneOptions) -> None:
+def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output) -> None:
     """What a search leaves in the namespace: the best values (unless ``--no-apply``) and ``-o``."""
-    if opts.apply:
+    if output.apply:
         namespace.update(result.values_to_apply())
-    if opts.out:
-        namespace[opts.out] = result
+    if output.out:
+        namespace[output.out] = result
 
 
 class Search:
@@ -195,14 +273,11 @@ class Search:
     the executor, whatever happened, unless a manual session took them over.
     """
 
-    def __init__(self, parsed: ParsedCell, namespace: MutableMapping[str, Any], opts: TuneOptions,
-                 reporter: Reporter | None = None, result_name: str = ""):
-        self.parsed, self.namespace, self.opts = parsed, namespace, opts
+    def __init__(self, plan: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None = None,
+                 result_name: str = ""):
+        self.settled, self.namespace = plan, namespace
         self.reporter, self.result_name = reporter, result_name
-        self.seed = opts.seed if opts.seed is not None else secrets.randbelow(2**31)
-        self.spec = resolve(opts.strategy, namespace)
-        self.goal = direction(parsed, opts)
-        self.budget = opts.trials if opts.trials is not None else self._default_budget()
+        self.seed = plan.seed
         self.store: TrialStore = MemoryStore()
         self.executor: TrialExecutor | None = None
         self.result: TuneResult | None = None
@@ -216,7 +291,9 @@ class Search:
             with interrupts.deferred():
                 self._set_up()
                 if self.reporter is None and not self.interactive:
-                    self.reporter = _make_reporter(self.opts, self.result_name)
+                    from .display.reporter import make_reporter
+
+                    self.reporter = make_reporter(self.settled.output.display, result_name=self.result_name)
         except BaseException:
             with interrupts.shielded():
                 self.close()
@@ -235,68 +312,61 @@ class Search:
     # -- set-up ------------------------------------------------------------------------
 
     def _set_up(self) -> None:
-        space, opts, way = self.parsed.space, self.opts, self.goal.direction
-        if opts.executor is not None:  # first: a stop during set-up must not kill a local cluster's workers
+        settled = self.settled
+        space, way, placement = settled.parsed.space, settled.goal.direction, settled.placement
+        if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
             from .parallel.engines import shield_workers
 
-            shield_workers(self.namespace.get(opts.executor) if isinstance(opts.executor, str) else opts.executor)
-        strategy_seed, baseline, notes = self.seed, opts.baseline, _range_notes(space, opts)
-        if self.goal.doubt:
-            notes += (self.goal.doubt,)
-        if opts.study is not None:
-            study = self._begin_study()
+            shield_workers(placement.engine)
+        strategy_seed, baseline, notes = self.seed, settled.baseline, _range_notes(space, settled.baseline)
+        if settled.goal.doubt:
+            notes += (settled.goal.doubt,)
+        if settled.study is not None:
+            study = self._begin_study(settled.study)
             self.store = study.store
             if study.complete is not None:
                 self.complete = study.complete
                 return
             self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
             notes += study.notes
-        rule = opts.prune_rule()  # the strategy learns from pruned trials knowing the rule ("auto": the default)
-        context = StrategyContext(direction=way, budget=self.budget, seed=strategy_seed, jobs=opts.jobs,
-                                  grid_points=opts.grid_points, pruning=None if rule is None else rule[0] or "auto",
-                                  timeout=opts.timeout)  # auto weighs proposals against trials
-        self.strategy = make_strategy(self.spec, space, context)
+        rule = settled.prune  # the strategy learns from pruned trials knowing the rule ("auto": the default)
+        context = StrategyContext(direction=way, budget=settled.budget, seed=strategy_seed, jobs=placement.jobs,
+                                  grid_points=settled.grid_points, pruning=None if rule is None else rule[0] or "auto",
+                                  timeout=settled.timeout)  # auto weighs proposals against trials
+        self.strategy = make_strategy(settled.strategy, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
-        if self.interactive and (opts.jobs > 1 or opts.executor is not None):
+        if self.interactive and (placement.jobs > 1 or placement.engine is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
-        left = self.budget - sum(1 for t in self.store.trials() if t.state.counted)
-        self.pruning = _pruning(opts, way, self.budget)
-        program = self.parsed.program(opts.metric)
-        program.seed = self.seed  # each trial's random streams start from a seed derived from it
-        self.executor = make_executor(opts, program, self.namespace, trials=left, pruning=self.pruning)
-        notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(opts, left)
-        self.plan = SearchPlan(space=space, budget=self.budget, direction=way, metric=opts.metric or "objective",
-                               baseline=baseline, timeout=opts.timeout, seed=self.seed, notes=notes, study=opts.study,
-                               direction_reason=self.goal.why)
+        left = settled.budget - sum(1 for t in self.store.trials() if t.state.counted)
+        if rule is not None:
+            from .pruning.service import PruningService
 
-    def _begin_study(self) -> Any:
+            self.pruning = PruningService(*rule, direction=way, budget=settled.budget)
+        program = settled.parsed.program(settled.metric)
+        program.seed = self.seed  # each trial's random streams start from a seed derived from it
+        self.executor = make_executor(placement, program, self.namespace, trials=left, pruning=self.pruning)
+        notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(placement, left)
+        self.plan = SearchPlan(space=space, budget=settled.budget, direction=way, metric=settled.metric or "objective",
+                               baseline=baseline, timeout=settled.timeout, seed=self.seed, notes=notes,
+                               study=None if settled.study is None else settled.study.name,
+                               direction_reason=settled.goal.why)
+
+    def _begin_study(self, request: StudyRequest) -> Any:
         """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
         from .resume import begin_study
 
+        goal = self.settled.goal
         try:
-            return begin_study(self.opts, self.parsed.space, self.seed, self.budget, self.spec,
-                               source=self.parsed.source, direction=self.goal.direction)
+            return begin_study(request, self.settled.parsed.space, self.seed, self.settled.budget,
+                               self.settled.strategy, source=self.settled.parsed.source, direction=goal.direction)
         except StudyMismatchError as exc:
-            if not self.goal.inferred or exc.stored_direction is None:
+            if not goal.inferred or exc.stored_direction is None:
                 raise
             raise StudyMismatchError(
-                f"{exc}\nThis run's direction was not given but inferred: {self.goal.why}. To go on with the study "
+                f"{exc}\nThis run's direction was not given but inferred: {goal.why}. To go on with the study "
                 f"as it was run, pass --{exc.stored_direction}.",
                 exc.stored_direction,
             ) from None
-
-    def _default_budget(self) -> int:
-        """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
-        if not (isinstance(self.spec, str) and self.spec == "grid"):
-            return DEFAULT_TRIALS
-        limit = 10_000
-        size = self.parsed.space.grid_size(self.opts.grid_points, limit=limit)
-        if size > limit:
-            raise OptionError(
-                f"the grid has more than {limit:,} points ({self.opts.grid_points} per continuous parameter); "
-                "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
-            )
-        return size + int(self.opts.baseline)
 
     # -- running -----------------------------------------------------------------------
 
@@ -304,7 +374,7 @@ class Search:
         """Run the whole search (or, for a complete study, show what it holds)."""
         if self.complete is not None:
             self.result = self.complete
-            if not self.opts.quiet:
+            if not self.settled.output.quiet:
                 print(f"hpmagic: {self.complete.notes[0]}")
             return self.result
         assert self.executor is not None
@@ -338,12 +408,12 @@ class Search:
 
         session = ManualSession(self.plan.space, direction=self.plan.direction, metric=self.plan.metric,
                                 baseline=self.plan.baseline, run_one=run_one,
-                                on_result=lambda result: bind(result, self.namespace, self.opts))
+                                on_result=lambda result: bind(result, self.namespace, self.settled.output))
         return session.start()
 
 
 def make_executor(
-    opts: TuneOptions, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None,
+    placement: Placement, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None,
     pruning: PruningService | None = None,
 ) -> TrialExecutor:
     """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``.
@@ -351,35 +421,22 @@ def make_executor(
     ``trials`` (the trials left to run) caps ``--jobs``: no more workers start than trials can use.
     ``pruning`` decides the cell's reports (``--prune``), wherever the trials run.
     """
-    if opts.jobs == 1 and opts.executor is None:
+    if placement.jobs == 1 and placement.engine is None:
         return InlineExecutor(program, namespace, channel=pruning)
     from .parallel import parallel_executor
 
-    engine = opts.executor
-    if isinstance(engine, str):
-        if engine not in namespace:
-            raise OptionError(f"--executor {engine}: there is no variable {engine!r} in the namespace")
-        engine = namespace[engine]
-    jobs = opts.jobs if trials is None else max(1, min(opts.jobs, trials))
-    return parallel_executor(program, dict(namespace), jobs=jobs, engine=engine, pruning=pruning)
+    jobs = placement.jobs if trials is None else max(1, min(placement.jobs, trials))
+    return parallel_executor(program, dict(namespace), jobs=jobs, engine=placement.engine, pruning=pruning)
 
 
-def _pruning(opts: TuneOptions, way: Direction, budget: int) -> PruningService | None:
-    rule = opts.prune_rule()
-    if rule is None:
-        return None
-    from .pruning.service import PruningService
-
-    return PruningService(*rule, direction=way, budget=budget)
-
-
-def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:
+def _jobs_notes(placement: Placement, left: int) -> tuple[str, ...]:
     """What the summary says about ``--jobs``: workers it did not start, and more workers than cores."""
-    if opts.jobs == 1 or opts.executor is not None:
+    if placement.jobs == 1 or placement.engine is not None:
         return ()
-    started, notes = max(1, min(opts.jobs, left)), []
-    if started < opts.jobs:
-        notes.append(f"--jobs {opts.jobs}: only {left} trial{'s' * (left != 1)} left to run, so {started} worker "
+    asked = placement.jobs
+    started, notes = max(1, min(asked, left)), []
+    if started < asked:
+        notes.append(f"--jobs {asked}: only {left} trial{'s' * (left != 1)} left to run, so {started} worker "
                      f"process{'es' * (started != 1)} started")
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if started > cores:
@@ -388,16 +445,10 @@ def _jobs_notes(opts: TuneOptions, left: int) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _make_reporter(opts: TuneOptions, result_name: str = "") -> Reporter:
-    from .display.reporter import make_reporter
-
-    return make_reporter("none" if opts.quiet else (opts.display or "auto"), result_name=result_name)
-
-
-def _range_notes(space: Any, opts: TuneOptions) -> tuple[str, ...]:
+def _range_notes(space: Any, baseline: bool) -> tuple[str, ...]:
     defaults = space.defaults()
     return tuple(
         f"the default of {p.name} ({p.default!r}) lies outside {p.distribution}; it still ran as trial 0"
         for p in space
-        if opts.baseline and p.name in defaults and not p.default_in_range
+        if baseline and p.name in defaults and not p.default_in_range
     )

@@ -65,8 +65,9 @@ class TuneOptions:
     def direction(self) -> Direction:
         return Direction.of(self.maximize)
 
-    def validate(self) -> None:
-        """Raise :class:`OptionError` for the first option whose value cannot be used."""
+    def validate(self) -> tuple[str | None, dict[str, str]] | None:
+        """Raise :class:`OptionError` for the first option whose value cannot be used; return
+        ``--prune``'s rule, parsed (the one place it is: see :meth:`prune_rule`)."""
         for name in ("maximize", "minimize", "overwrite", "baseline", "apply", "quiet", "write_back"):
             _check_flag(name, getattr(self, name))
         if self.maximize and self.minimize:
@@ -83,9 +84,9 @@ class TuneOptions:
             check_seed(self.seed)
         self._check_names()
         self._check_study()
-        self.prune_rule()
         if isinstance(self.display, str) and self.display not in DISPLAYS:
             raise OptionError(f"display={self.display!r} is not a display; use one of {', '.join(map(repr, DISPLAYS))}")
+        return self.prune_rule()
 
     def prune_rule(self) -> tuple[str | None, dict[str, str]] | None:
         """``--prune``'s rule and settings (``(None, {})``: the default rule), or ``None`` without

@@ -31,6 +31,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import difflib
+import os
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,15 +44,27 @@ from .storage import open_storage
 from .storage.records import Resume
 
 if TYPE_CHECKING:
-    from .options import TuneOptions
     from .protocols import StudyStore
     from .result import TuneResult
     from .space import SearchSpace
 
-__all__ = ["StudyStart", "begin_study", "cell_code", "code_changes"]
+__all__ = ["StudyRequest", "StudyStart", "begin_study", "cell_code", "code_changes"]
 
 #: How many changed lines a note about changed code shows.
 CHANGED_LINES = 4
+
+
+@dataclass(frozen=True)
+class StudyRequest:
+    """What ``--study`` asks of a search (``api.plan`` makes it from the options, once)."""
+
+    name: str  # --study
+    storage: str | os.PathLike | None = None  # --storage: a path or a URL (None: the default file)
+    overwrite: bool = False  # --overwrite: archive the stored study and start afresh
+    baseline: bool = True  # run the defaults as trial 0 (fixed when the study is created)
+    explicit_seed: bool = False  # --seed was given (it then seeds this run, not the study's seed)
+    metric: str = "objective"  # --metric, or "objective"
+    quiet: bool = False  # -q: print nothing (an archive is otherwise said on the output)
 
 
 @dataclass(frozen=True)
@@ -113,28 +126,26 @@ def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
 
 
 def begin_study(
-    opts: TuneOptions, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None,
-    direction: Direction | None = None,
+    request: StudyRequest, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None,
+    direction: Direction = Direction.MINIMIZE,
 ) -> StudyStart:
-    """Create or resume study ``opts.study`` for a search of ``budget`` trials of the cell
-    ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
-    (by default the options' own, ``--maximize`` or minimize)."""
-    assert opts.study is not None
-    store = open_storage(opts.storage, opts.study)
-    began = None if opts.overwrite else _stored_space(store)
+    """Create or resume study ``request.name`` for a search of ``budget`` trials of the cell
+    ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``."""
+    store = open_storage(request.storage, request.name)
+    began = None if request.overwrite else _stored_space(store)
     changed = began.changed_defaults(space) if began is not None else []
     code = cell_code(source, space, {name: began[name].default for name in changed} if began is not None else None)
     try:
         resume = store.begin(
             space=space,
-            direction=direction if direction is not None else opts.direction,
-            metric=opts.metric or "objective",
-            baseline=opts.baseline,
+            direction=direction,
+            metric=request.metric,
+            baseline=request.baseline,
             seed=seed,
             budget=budget,
             strategy=strategy if isinstance(strategy, str) else getattr(strategy, "name", "custom"),
-            overwrite=opts.overwrite,
-            explicit_seed=opts.seed is not None,
+            overwrite=request.overwrite,
+            explicit_seed=request.explicit_seed,
             code=code,
         )
     except BaseException:
@@ -142,16 +153,16 @@ def begin_study(
         raise
     study = resume.study
     study_seed = study.seed if study.seed is not None else seed
-    notes_on_edits = (_code_note(resume, code, opts.study), _defaults_note(changed, opts.study, study.baseline))
+    notes_on_edits = (_code_note(resume, code, request.name), _defaults_note(changed, request.name, study.baseline))
     edited = tuple(note for note in notes_on_edits if note)
     if resume.complete:
         try:
-            complete = _complete(store, resume, budget, opts.study, edited)
+            complete = _complete(store, resume, budget, request.name, edited)
         finally:
             store.close()
         return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, complete=complete)
-    notes = _notes(store, resume, opts)
-    if resume.archive is not None and not opts.quiet:
+    notes = _notes(store, resume, request)
+    if resume.archive is not None and not request.quiet:
         print(f"hpmagic: {notes[0]}")
     return StudyStart(store, study_seed, resume.strategy_seed, study.baseline, notes=notes + edited)
 
@@ -178,11 +189,11 @@ def _defaults_note(changed: list[str], name: str, baseline: bool) -> str:
     )
 
 
-def _notes(store: StudyStore, resume: Resume, opts: TuneOptions) -> tuple[str, ...]:
-    where = f"study {opts.study!r} in {store.location!r}"
+def _notes(store: StudyStore, resume: Resume, request: StudyRequest) -> tuple[str, ...]:
+    where = f"study {request.name!r} in {store.location!r}"
     if resume.created:
         notes = [_archived(resume, where, store)] if resume.archive is not None else []
-        if opts.overwrite:
+        if request.overwrite:
             notes.append(
                 f"{where}: every trial is saved; to resume this study later, remove --overwrite from the line "
                 "first (run as it is, the cell archives the trials this run stores and starts afresh again)"
@@ -195,7 +206,7 @@ def _notes(store: StudyStore, resume: Resume, opts: TuneOptions) -> tuple[str, .
         text += f" ({resume.interrupted} left running by a crashed process were marked interrupted and run again)"
     text += f"; this is run {resume.session} of the study, its sampling seed derived from the study seed"
     notes = [text]
-    if resume.study.baseline != opts.baseline:
+    if resume.study.baseline != request.baseline:
         notes.append(f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays")
     if resume.counted and not resume.completed:
         notes.append(
