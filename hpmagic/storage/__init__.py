@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import StorageError
 from .file import DEFAULT_STORAGE
+from .urls import redact
 
 if TYPE_CHECKING:
     from ..protocols import StudyStore
@@ -61,16 +62,13 @@ __all__ = ["BACKENDS", "DEFAULT_STORAGE", "open_storage", "redact"]
 
 #: ``--storage`` URL schemes -> ``"module:Class"`` of the store that keeps studies there,
 #: imported on first use.  A path without a scheme is an SQLite file.
-BACKENDS = {"sqlite": "hpmagic.storage.sqlite:SQLiteStore"}
+BACKENDS = {
+    "sqlite": "hpmagic.storage.sqlite:SQLiteStore",
+    "postgresql": "hpmagic.storage.postgres:PostgresStore",  # also postgresql+psycopg://
+    "postgres": "hpmagic.storage.postgres:PostgresStore",
+}
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.DOTALL)
-_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/]*@")  # up to the netloc's last @
-
-
-def redact(target: str | os.PathLike) -> str:
-    """``target`` as messages may show it: a URL's password replaced by ``***``."""
-    return _PASSWORD.sub(r"\1:***@", os.fspath(target))
-
 
 def open_storage(
     target: str | os.PathLike | None = None, study: str | None = None, *, readonly: bool = False

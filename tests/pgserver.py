@@ -1,0 +1,136 @@
+"""A real PostgreSQL server for the tests, started by the tests themselves.
+
+``postgres_server`` (session-scoped) runs Debian's ``initdb`` in a temporary directory and
+``pg_ctl start`` on a free port of 127.0.0.1, with password authentication over TCP; it is
+stopped, and its directory removed, at the end of the session.  As root, the server runs as
+the ``postgres`` user (PostgreSQL refuses to run as root), in a directory that user owns.
+``postgres_url`` makes a fresh database per test and returns its URL.
+
+Where the binaries (``/usr/lib/postgresql/*/bin``) or psycopg are missing, the tests skip
+with the reason; in CI (``CI=true``) they fail instead, as the browser test does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+#: The role the tests connect as, and its password (password authentication over TCP).
+USER, PASSWORD = "hp", "s3cret-pw"
+_ADMIN_PASSWORD = "admin-pw"
+_count = itertools.count()
+
+
+@dataclass(frozen=True)
+class PgServer:
+    """A running server: where it listens, and how to reach it as the superuser."""
+
+    host: str
+    port: int
+    bindir: Path
+
+    def url(self, dbname: str, user: str = USER, password: str = PASSWORD) -> str:
+        return f"postgresql://{user}:{password}@{self.host}:{self.port}/{dbname}"
+
+    def admin(self, sql: str) -> None:
+        """Run ``sql`` as the superuser, outside a transaction (CREATE DATABASE)."""
+        import psycopg
+
+        with psycopg.connect(self.url("postgres", "postgres", _ADMIN_PASSWORD), autocommit=True) as conn:
+            conn.execute(sql)
+
+    def createdb(self, owner: str = USER) -> str:
+        name = f"t{os.getpid()}_{next(_count)}"
+        self.admin(f'CREATE DATABASE "{name}" OWNER "{owner}"')
+        return name
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI needs a PostgreSQL server for these tests, but {reason}")
+    pytest.skip(reason)
+
+
+def _bindir() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+def _free_port() -> int:
+    with contextlib.closing(socket.socket()) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _as_server_user(argv: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
+
+
+def _start(bindir: Path, root: Path) -> PgServer:
+    data, pwfile = root / "data", root / "pw"
+    pwfile.write_text(_ADMIN_PASSWORD + "\n")
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        shutil.chown(pwfile, "postgres", "postgres")
+    subprocess.run(
+        _as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}",
+                         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]),
+        check=True, capture_output=True, timeout=180,
+    )
+    for _ in range(5):  # another process may take the free port between finding and binding it
+        port = _free_port()
+        options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+        done = subprocess.run(
+            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
+                             "-w", "-t", "120", "start"]),
+            capture_output=True, text=True, timeout=180,
+        )
+        if done.returncode == 0:
+            server = PgServer("127.0.0.1", port, bindir)
+            server.admin(f"CREATE ROLE \"{USER}\" LOGIN PASSWORD '{PASSWORD}' CREATEDB")
+            return server
+    raise RuntimeError(f"pg_ctl start failed: {done.stdout}{done.stderr}{(root / 'log').read_text()}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server on a free port, for the whole test session."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _unavailable('psycopg is not installed (pip install -e ".[test]")')
+    bindir = _bindir()
+    if bindir is None:
+        _unavailable("PostgreSQL's initdb was not found (Debian: apt-get install postgresql)")
+    assert bindir is not None
+    root = Path(tempfile.mkdtemp(prefix="hpmagic-pg-"))
+    try:
+        server = _start(bindir, root)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+        shutil.rmtree(root, ignore_errors=True)
+        _unavailable(f"a PostgreSQL server could not be started: {exc}")
+    try:
+        yield server
+    finally:
+        subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]),
+                       capture_output=True, timeout=120)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """The URL of a fresh, empty database of the test server."""
+    return postgres_server.url(postgres_server.createdb())
