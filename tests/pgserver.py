@@ -38,6 +38,7 @@ class PgServer:
     host: str
     port: int
     bindir: Path
+    socket_dir: Path  # where its Unix socket is (trust authentication there, for the superuser's tasks)
 
     def url(self, dbname: str, user: str = USER, password: str = PASSWORD) -> str:
         return f"postgresql://{user}:{password}@{self.host}:{self.port}/{dbname}"
@@ -99,7 +100,7 @@ def _start(bindir: Path, root: Path) -> PgServer:
             capture_output=True, text=True, timeout=180,
         )
         if done.returncode == 0:
-            server = PgServer("127.0.0.1", port, bindir)
+            server = PgServer("127.0.0.1", port, bindir, root)
             server.admin(f"CREATE ROLE \"{USER}\" LOGIN PASSWORD '{PASSWORD}' CREATEDB")
             return server
     raise RuntimeError(f"pg_ctl start failed: {done.stdout}{done.stderr}{(root / 'log').read_text()}")

@@ -1,0 +1,321 @@
+"""Studies in PostgreSQL, against a real server the tests start (tests/pgserver.py): the public
+API on a URL, every refusal of a database that cannot be used, two processes running one
+study to its budget, and a killed process's running trial marked interrupted by the
+heartbeat rule.  The lifecycle itself is test_storage_contract.py's (its postgresql entries)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import hpmagic
+from hpmagic.cell.parser import parse_cell
+from hpmagic.errors import StorageError
+from hpmagic.result import Trial, TrialState
+from hpmagic.storage import heartbeat, open_storage
+from hpmagic.storage.records import CRASHED
+
+from .pgserver import PASSWORD, postgres_server, postgres_url  # noqa: F401 - fixtures
+
+CELL = "x = 0.5  # tune: uniform(0, 1)\n(x - 0.25) ** 2\n"
+SPACE = parse_cell(CELL).space
+
+
+def _rows(url, sql, *args):
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def _running(url):
+    import psycopg
+
+    try:
+        return _rows(url, "SELECT number FROM trials WHERE state = 'running'")
+    except psycopg.errors.UndefinedTable:  # the tables are being created
+        return []
+
+
+def _wait_for(predicate, timeout=120.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _begin(url, name="svm", **kwargs):
+    store = open_storage(url, name)
+    store.begin(space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=10,
+                strategy="random", **kwargs)
+    return store
+
+
+# -- the public API on a URL ------------------------------------------------------------------
+
+
+def test_tune_load_study_and_list_studies_work_on_a_url(postgres_url):
+    first = hpmagic.tune(CELL, {}, trials=4, strategy="random", seed=0, study="svm", storage=postgres_url, quiet=True)
+    again = hpmagic.tune(CELL, {}, trials=6, strategy="random", seed=0, study="svm", storage=postgres_url, quiet=True)
+    assert [t.number for t in again.trials] == list(range(6)), "the second run resumed the first's 4 trials"
+    loaded = hpmagic.load_study("svm", storage=postgres_url)
+    assert [t.value for t in loaded.trials][:4] == [t.value for t in first.trials]
+    assert loaded.best_value == min(t.value for t in again.trials)
+    table = hpmagic.list_studies(storage=postgres_url)
+    assert list(table.index) == ["svm"] and table.loc["svm", "trials"] == 6
+    assert table.loc["svm", "best"] == loaded.best_value
+
+
+@pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg", "PostgreSQL"])
+def test_every_spelling_of_the_scheme_opens_the_same_database(postgres_url, scheme):
+    _begin(postgres_url).close()
+    reader = open_storage(scheme + postgres_url[len("postgresql"):], None, readonly=True)
+    try:
+        assert reader.study_names() == ["svm"]
+        assert PASSWORD not in reader.location and "***" in reader.location
+    finally:
+        reader.close()
+
+
+def test_a_running_session_beats_and_its_trial_reads_running(postgres_url, monkeypatch):
+    monkeypatch.setattr(heartbeat, "HEARTBEAT_SECONDS", 0.05)  # read when a store opens
+    store = _begin(postgres_url)
+    try:
+        store.put(Trial(number=store.reserve(), params={"x": 0.5}, started=1.0))
+        (beat,) = _rows(postgres_url, "SELECT heartbeat FROM sessions")[0]
+        _wait_for(lambda: _rows(postgres_url, "SELECT heartbeat FROM sessions")[0][0] > beat, 30, "a new heartbeat")
+        reader = open_storage(postgres_url, "svm", readonly=True)
+        try:
+            stored = reader.read_study()
+            assert stored is not None and stored.running and stored.trials[0].state is TrialState.RUNNING
+        finally:
+            reader.close()
+    finally:
+        store.close()
+    assert _rows(postgres_url, "SELECT state, error FROM trials") == [
+        ("interrupted", "the search ended before this trial finished")]
+
+
+# -- what cannot be used, said clearly ---------------------------------------------------------
+
+
+def _refusal(url, name="svm", readonly=False):
+    with pytest.raises(StorageError) as info:
+        open_storage(url, name, readonly=readonly)
+    text = str(info.value)
+    assert "Traceback" not in text and info.value.__cause__ is None
+    return text
+
+
+def test_a_server_that_cannot_be_reached_is_named_with_what_to_check(postgres_server):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # nothing listens there: bound, never listening
+        text = _refusal(f"postgresql://hp:{PASSWORD}@127.0.0.1:{port}/db")
+    assert text.startswith(f"cannot reach the PostgreSQL server at 127.0.0.1:{port} (")
+    assert "check that the server is running, that host and port in --storage are right" in text
+    assert PASSWORD not in text
+
+
+def test_a_wrong_password_is_said_and_never_shown(postgres_server):
+    text = _refusal(postgres_server.url("postgres", password="Wr0ng-Secret"))
+    assert text.startswith(f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} refused user 'hp': "
+                           "wrong password (or none given)")
+    assert "Wr0ng-Secret" not in text
+
+
+def test_no_such_role_is_said_and_the_password_never_shown(postgres_server):
+    # Password authentication hides whether a role exists (it says "password authentication failed"):
+    # so does hpmagic; with trust authentication (the server's local socket) the role's absence is said.
+    text = _refusal(postgres_server.url("postgres", user="nobody", password="N0body-Secret"))
+    assert "refused user 'nobody'" in text and "N0body-Secret" not in text
+    socket_url = f"postgresql://nobody@/postgres?host={postgres_server.socket_dir}&port={postgres_server.port}"
+    text = _refusal(socket_url)
+    assert "has no role (user) 'nobody'; name an existing user in --storage, or create it (createuser" in text
+
+
+def test_no_such_database_is_said_with_how_to_create_it(postgres_server):
+    text = _refusal(postgres_server.url("no_such_db"))
+    assert text == (f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} has no database 'no_such_db'; "
+                    f"create it (createdb -h 127.0.0.1 -p {postgres_server.port} -U hp no_such_db) or name an "
+                    "existing one in --storage")
+
+
+def test_a_database_of_another_program_is_refused_and_left_as_it_was(postgres_url):
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:  # Optuna's RDB storage has such tables
+        conn.execute("CREATE TABLE studies (study_id SERIAL PRIMARY KEY, study_name TEXT)")
+        conn.execute("CREATE TABLE trials (trial_id SERIAL PRIMARY KEY, number INTEGER)")
+    text = _refusal(postgres_url)
+    assert "holds tables named studies, trials that belong to another program (Optuna's RDB storage" in text
+    assert text.endswith("Nothing was changed.")
+    tables = {r[0] for r in _rows(postgres_url, "SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = 'public'")}
+    assert tables == {"studies", "trials"}
+
+
+def test_a_schema_newer_than_this_hpmagic_is_refused(postgres_url):
+    _begin(postgres_url).close()
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("UPDATE hpmagic_meta SET value = '99' WHERE key = 'schema'")
+    for readonly in (False, True):
+        text = _refusal(postgres_url, readonly=readonly)
+        assert "was written by a newer hpmagic (study schema 99; this version reads up to 3); upgrade hpmagic" in text
+
+
+def test_reading_a_database_without_studies_says_so(postgres_url):
+    text = _refusal(postgres_url, None, readonly=True)
+    assert text.endswith("holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL that --storage "
+                         "named when the study ran")
+    assert PASSWORD not in text
+
+
+def test_without_psycopg_the_message_says_what_to_install(monkeypatch):
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` raises ImportError
+    with pytest.raises(StorageError) as info:
+        open_storage("postgresql://me:pw@db.example/hp", "svm")
+    assert str(info.value) == ("--storage 'postgresql://me:***@db.example/hp' keeps studies in PostgreSQL, which needs "
+                               'psycopg 3, and it is not installed; install it with: pip install "hpmagic[postgresql]"')
+
+
+# -- several processes ---------------------------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import json, os, random, sys, time
+    import psycopg
+    import hpmagic
+
+    url, go, wait_at, wait_for = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+
+    def foreign_complete():
+        sql = ("SELECT count(*) FROM trials t JOIN sessions s ON s.id = t.session_id "
+               "WHERE t.state = 'complete' AND s.pid != %s")
+        with psycopg.connect(url) as conn:
+            return conn.execute(sql, (os.getpid(),)).fetchone()[0]
+
+    class Watch(hpmagic.Strategy):
+        name = "watch"
+
+        def setup(self, space, context):
+            super().setup(space, context)
+            self.rng = random.Random(os.getpid())
+            self.told, self.asked = [], []
+
+        def ask(self, number):
+            self.asked.append(number)
+            if len(self.asked) == wait_at:  # make sure the other writer has finished some trials
+                deadline = time.time() + 60
+                while foreign_complete() < wait_for and time.time() < deadline:
+                    time.sleep(0.02)
+            return self.space.sample(self.rng)
+
+        def tell(self, trial):
+            self.told.append(trial.number)
+
+    while not os.path.exists(go):
+        time.sleep(0.005)
+    cell = "import time\\nx = 0.0  # tune: uniform(-1, 1)\\ntime.sleep(0.02)\\nx ** 2\\n"
+    strategy = Watch()
+    result = hpmagic.tune(cell, {}, trials=24, strategy=strategy, study="shared", storage=url, quiet=True)
+    print(json.dumps({"pid": os.getpid(), "told": strategy.told, "trials": len(result.trials)}))
+    """
+)
+
+
+def test_two_processes_run_one_study_to_its_budget(postgres_url, tmp_path):
+    go = tmp_path / "go"
+    # The second writer waits at its 2nd ask for 3 of the first's trials; the first waits at its
+    # 6th ask for 2 of the second's.  So both surely overlap, whatever the machine's speed.
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, postgres_url, str(go), *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+        for args in (("6", "2"), ("2", "3"))
+    ]
+    go.touch()
+    reports = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=240)
+        assert proc.returncode == 0, err
+        reports.append(json.loads(out.strip().splitlines()[-1]))
+    rows = _rows(postgres_url, "SELECT t.number, t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id "
+                               "ORDER BY t.number")
+    assert [n for n, _, _ in rows] == list(range(24)), "unique numbers, none missing, none beyond the budget"
+    assert all(state == "complete" for _, state, _ in rows), "no trial lost"
+    owner = {n: pid for n, _, pid in rows}
+    for report in reports:
+        own = {n for n, pid in owner.items() if pid == report["pid"]}
+        assert own, "each writer ran trials"
+        assert len(set(report["told"]) - own) >= 2, report  # it learnt from the other's finished trials
+        assert set(report["told"]) >= own
+
+
+KILLED_CELL = "import time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(600 if x != 0.5 else 0)\nx\n"
+KILLED = textwrap.dedent(
+    """
+    import sys
+    import hpmagic
+    from hpmagic.storage import heartbeat
+    heartbeat.HEARTBEAT_SECONDS = 0.2
+    hpmagic.tune(sys.argv[2], {}, trials=5, strategy="random", seed=0, study="svm", storage=sys.argv[1], quiet=True)
+    """
+)
+
+
+def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres_url, monkeypatch):
+    """The killed writer runs under another host name (a UTS namespace of its own), so its process
+    cannot be checked from here: only the heartbeat rule can tell that it is gone."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("a second host name needs root and unshare(1)")
+    argv = ["unshare", "--uts", "sh", "-c", 'hostname other-machine && exec "$@"', "sh", sys.executable, "-c", KILLED,
+            postgres_url, KILLED_CELL]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: proc.poll() is not None or (1,) in _running(postgres_url), what="trial 1 running")
+        assert proc.poll() is None, proc.communicate()
+    finally:
+        proc.send_signal(signal.SIGKILL)  # (unshare execs: the signal reaches the Python process)
+        proc.communicate(timeout=60)
+    assert _rows(postgres_url, "SELECT host FROM sessions") == [("other-machine",)]
+    assert _running(postgres_url) == [(1,)]
+
+    def read(grace):
+        monkeypatch.setattr(heartbeat, "GRACE_SECONDS", grace)  # read when a store opens
+        reader = open_storage(postgres_url, "svm", readonly=True)
+        try:
+            stored = reader.read_study()
+            assert stored is not None
+            return stored
+        finally:
+            reader.close()
+
+    fresh = read(grace=60.0)
+    assert fresh.running and fresh.trials[1].state is TrialState.RUNNING, "its last heartbeat is recent: alive"
+    beat = "SELECT (extract(epoch FROM clock_timestamp()) - heartbeat) > 1 FROM sessions"
+    _wait_for(lambda: _rows(postgres_url, beat)[0][0], what="a heartbeat older than 1 s")
+    stale = read(grace=1.0)
+    assert not stale.running and stale.trials[1].state is TrialState.INTERRUPTED
+    store = open_storage(postgres_url, "svm")  # (grace 1 s, as the last reader)
+    try:
+        resume = store.begin(space=parse_cell(KILLED_CELL).space, direction="minimize", metric="objective",
+                             baseline=True, seed=0, budget=5, strategy="random")
+    finally:
+        store.close()
+    assert resume.interrupted == 1
+    assert _rows(postgres_url, "SELECT state, error FROM trials WHERE number = 1") == [("interrupted", CRASHED)]
+    assert _rows(postgres_url, "SELECT stop_reason FROM sessions WHERE id = 1") == [("crashed",)]
