@@ -25,7 +25,9 @@ from hpmagic.storage import open_storage, redact
 from hpmagic.storage.memory import MemoryStore
 from hpmagic.storage.sqlite import SQLiteStore
 
-from .pgserver import postgres_server, postgres_url  # noqa: F401 - fixtures of the postgresql entries
+from . import pgserver
+
+postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url  # for the postgresql entries
 
 SPACE = parse_cell(
     "x = 0.5  # tune: uniform(0, 1)\n"

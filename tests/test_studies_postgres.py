@@ -23,7 +23,10 @@ from hpmagic.result import Trial, TrialState
 from hpmagic.storage import heartbeat, open_storage
 from hpmagic.storage.records import CRASHED
 
-from .pgserver import PASSWORD, postgres_server, postgres_url  # noqa: F401 - fixtures
+from . import pgserver
+from .pgserver import PASSWORD
+
+postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url  # the server's fixtures
 
 CELL = "x = 0.5  # tune: uniform(0, 1)\n(x - 0.25) ** 2\n"
 SPACE = parse_cell(CELL).space
