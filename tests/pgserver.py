@@ -20,6 +20,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +42,7 @@ class PgServer:
     socket_dir: Path  # where its Unix socket is (trust authentication there, for the superuser's tasks)
 
     def url(self, dbname: str, user: str = USER, password: str = PASSWORD) -> str:
+        """The URL of database ``dbname`` as ``user``."""
         return f"postgresql://{user}:{password}@{self.host}:{self.port}/{dbname}"
 
     def admin(self, sql: str) -> None:
@@ -51,9 +53,14 @@ class PgServer:
             conn.execute(sql)
 
     def createdb(self, owner: str = USER) -> str:
+        """A new, empty database owned by ``owner``; returns its name."""
         name = f"t{os.getpid()}_{next(_count)}"
         self.admin(f'CREATE DATABASE "{name}" OWNER "{owner}"')
         return name
+
+
+class Unavailable(Exception):
+    """No PostgreSQL server can be started here (the reason is the message)."""
 
 
 def _unavailable(reason: str) -> None:
@@ -106,29 +113,42 @@ def _start(bindir: Path, root: Path) -> PgServer:
     raise RuntimeError(f"pg_ctl start failed: {done.stdout}{done.stderr}{(root / 'log').read_text()}")
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
-    """A PostgreSQL server on a free port, for the whole test session."""
+@contextlib.contextmanager
+def temporary_server() -> Iterator[PgServer]:
+    """A PostgreSQL server on a free port of 127.0.0.1, stopped and removed on leaving the block.
+
+    Raises :class:`Unavailable` when psycopg or PostgreSQL's binaries are missing, or the
+    server does not start (``benchmarks/storage.py`` uses this too)."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        _unavailable('psycopg is not installed (pip install -e ".[test]")')
+        raise Unavailable('psycopg is not installed (pip install -e ".[test]")') from None
     bindir = _bindir()
     if bindir is None:
-        _unavailable("PostgreSQL's initdb was not found (Debian: apt-get install postgresql)")
-    assert bindir is not None
+        raise Unavailable("PostgreSQL's initdb was not found (Debian: apt-get install postgresql)")
     root = Path(tempfile.mkdtemp(prefix="hpmagic-pg-"))
     try:
-        server = _start(bindir, root)
-    except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
-        shutil.rmtree(root, ignore_errors=True)
-        _unavailable(f"a PostgreSQL server could not be started: {exc}")
-    try:
+        try:
+            server = _start(bindir, root)
+        except (OSError, RuntimeError, subprocess.SubprocessError) as exc:
+            raise Unavailable(f"a PostgreSQL server could not be started: {exc}") from None
         yield server
     finally:
-        subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]),
-                       capture_output=True, timeout=120)
+        if (root / "data" / "postmaster.pid").exists():
+            subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate",
+                                            "stop"]), capture_output=True, timeout=120)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL server on a free port, for the whole test session."""
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(temporary_server())
+        except Unavailable as exc:
+            _unavailable(str(exc))
+        yield server
 
 
 @pytest.fixture
