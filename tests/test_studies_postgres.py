@@ -109,6 +109,32 @@ def test_a_running_session_beats_and_its_trial_reads_running(postgres_url, monke
         ("interrupted", "the search ended before this trial finished")]
 
 
+def test_a_nul_in_a_trials_output_is_stored_as_a_replacement_character(postgres_url):
+    store = _begin(postgres_url)
+    try:
+        n = store.reserve()
+        store.put(Trial(number=n, params={"x": 0.5}, state=TrialState.COMPLETE, value=0.1, stdout="a\x00b"))
+    finally:
+        store.close()
+    assert _rows(postgres_url, "SELECT stdout FROM trials") == [("a\ufffdb",)]
+
+
+def test_a_connection_lost_during_a_search_is_a_storage_error(postgres_server, postgres_url):
+    store = _begin(postgres_url)
+    try:
+        store.reserve()
+        dbname = postgres_url.rsplit("/", 1)[1]
+        postgres_server.admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{dbname}'")
+        with pytest.raises(StorageError) as info:
+            store.reserve()
+    finally:
+        store.close()
+    assert str(info.value).startswith(f"PostgreSQL database 'postgresql://hp:***@127.0.0.1:{postgres_server.port}/")
+    assert "the connection to the server failed (" in str(info.value)
+    assert "the trials recorded before are safe in the database" in str(info.value)
+    assert PASSWORD not in str(info.value) and info.value.__cause__ is None
+
+
 # -- what cannot be used, said clearly ---------------------------------------------------------
 
 

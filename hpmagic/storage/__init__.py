@@ -21,7 +21,11 @@ The package, one module per job:
 - :func:`open_storage` (here) -- the one place that turns ``--storage`` (a path, or a URL)
   into a study store, by the URL's scheme (:data:`BACKENDS`);
 - :mod:`.memory` -- :class:`~.memory.MemoryStore`, the store of a search without ``--study``;
+- :mod:`.relational` -- :class:`~.relational.RelationalStore`, the lifecycle the SQL stores share;
 - :mod:`.sqlite` -- :class:`~.sqlite.SQLiteStore`, one study in an SQLite file;
+- :mod:`.postgres` -- :class:`~.postgres.PostgresStore`, a study in PostgreSQL that several
+  machines share (``postgresql://``; :mod:`.postgres_server` reaches the server, and
+  :mod:`.heartbeat` tells which of its sessions are gone);
 - :mod:`.records` -- what a study holds, as frozen records (the study, its sessions,
   a study read back, a summary row) and the decoding of its rows;
 - :mod:`.file` -- the file format (schema, version), the checks of a file before SQLite

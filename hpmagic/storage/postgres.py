@@ -60,7 +60,7 @@ class PostgresStore(RelationalStore):
         self._beat: heartbeats.Heartbeat | None = None
         self._conn: PgConnection | None = connect(self._server)
         try:
-            version = check_schema(self._conn, self._server, write=not readonly)
+            version = check_schema(self._conn, self._server)
             if version is None and readonly:
                 raise StorageError(
                     f"{self.where} holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL "
@@ -118,7 +118,7 @@ class PostgresStore(RelationalStore):
     def _prepare(self, conn: queries.Connection) -> None:
         """In begin's transaction (under the catalog lock): the schema is still one this version writes."""
         assert isinstance(conn, PgConnection)
-        version = check_schema(conn, self._server, write=True)
+        version = check_schema(conn, self._server)
         if version is None:  # dropped since the store opened
             raise StorageError(f"{self.where}: hpmagic's tables were dropped while the store was open; "
                                "run the cell again to create them")

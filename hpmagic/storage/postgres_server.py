@@ -171,7 +171,7 @@ def _tables(conn: PgConnection) -> set[str]:
     return {r[0] for r in rows}
 
 
-def check_schema(conn: PgConnection, server: Server, *, write: bool) -> int | None:
+def check_schema(conn: PgConnection, server: Server) -> int | None:
     """The schema version of hpmagic's tables in the database (``None``: none yet), or a
     StorageError for another program's tables or a newer schema."""
     tables = _tables(conn)
@@ -202,7 +202,7 @@ def create_schema(conn: PgConnection, server: Server) -> int:
     made them meanwhile); returns the schema version."""
     with conn.raw.transaction():
         conn.lock(0)
-        version = check_schema(conn, server, write=True)
+        version = check_schema(conn, server)
         if version is not None:
             return version
         for statement in PG_SCHEMA:

@@ -16,7 +16,7 @@ reach its database; its ``__init__`` sets :attr:`~RelationalStore.location` and
   unique across processes (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory lock);
 - ``_prepare(conn)``: in :meth:`begin`'s transaction, check (and migrate) the schema;
 - ``_lock_study(conn, id)``: in :meth:`begin`'s transaction, lock the study found;
-- ``_liveness(conn)``: which sessions can still be running (the backend's decision: PID
+- ``_liveness(conn, study_id)``: which sessions of the study can still be running (the backend's decision: PID
   on one host, a heartbeat across hosts);
 - ``_session_opened(id)``, ``_session_closed(id)``: this process's run starts and ends;
 - ``_disconnect()``: close the connection.
