@@ -79,6 +79,20 @@ def test_tune_load_study_and_list_studies_work_on_a_url(postgres_url):
     assert table.loc["svm", "best"] == loaded.best_value
 
 
+def test_the_magic_runs_and_resumes_a_study_on_a_url(ip, postgres_url, capsys):
+    from .conftest import run_tune
+
+    first = run_tune(ip, f"-q -n 3 -s random --seed 0 --study m --storage {postgres_url} -o res", CELL)
+    assert first.success, first.error_in_exec
+    second = run_tune(ip, f"-n 5 -s random --seed 0 --study m --storage {postgres_url} -o res", CELL)
+    assert second.success, second.error_in_exec
+    assert [t.number for t in ip.user_ns["res"].trials] == list(range(5))
+    shown = capsys.readouterr().out
+    assert "study 'm' in 'postgresql://hp:***@" in shown and PASSWORD not in shown
+    wrong = run_tune(ip, f"-q -n 3 --study m --storage {postgres_url.replace(PASSWORD, 'nope')}", CELL)
+    assert not wrong.success and "refused user 'hp': wrong password" in str(wrong.error_in_exec)
+
+
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg", "PostgreSQL"])
 def test_every_spelling_of_the_scheme_opens_the_same_database(postgres_url, scheme):
     _begin(postgres_url).close()
