@@ -63,7 +63,8 @@ class Unavailable(Exception):
     """No PostgreSQL server can be started here (the reason is the message)."""
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
+    """Skip the test for ``reason``; in CI (``CI=true``), fail it instead."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI needs a PostgreSQL server for these tests, but {reason}")
     pytest.skip(reason)
@@ -147,7 +148,7 @@ def postgres_server():
         try:
             server = stack.enter_context(temporary_server())
         except Unavailable as exc:
-            _unavailable(str(exc))
+            unavailable(str(exc))
         yield server
 
 

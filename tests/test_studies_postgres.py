@@ -342,3 +342,12 @@ def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres
     assert resume.interrupted == 1
     assert _rows(postgres_url, "SELECT state, error FROM trials WHERE number = 1") == [("interrupted", CRASHED)]
     assert _rows(postgres_url, "SELECT stop_reason FROM sessions WHERE id = 1") == [("crashed",)]
+
+
+def test_in_ci_a_missing_server_fails_the_tests_rather_than_skipping_them(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI needs a PostgreSQL server for these tests, but initdb is gone"):
+        pgserver.unavailable("initdb is gone")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="initdb is gone"):
+        pgserver.unavailable("initdb is gone")
