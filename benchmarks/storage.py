@@ -79,8 +79,15 @@ def store_only(trials: int, storage: str | None) -> float:
         store = MemoryStore()
     else:
         store = open_storage(storage, "bench")
-        store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=trials,
-                    strategy="random")
+        store.begin(
+            space=space,
+            direction="minimize",
+            metric="objective",
+            baseline=True,
+            seed=0,
+            budget=trials,
+            strategy="random",
+        )
     params = space.defaults()
     start = time.perf_counter()
     for _ in range(trials):
@@ -152,6 +159,7 @@ def median(repeats: int, run: Callable[[], float]) -> float | str:
 
 def measure(n: int, repeats: int, tmp: Path, pg: Postgres | str) -> dict[str, float | str]:
     """Every row: its median seconds for ``n`` trials, or why it could not be measured."""
+
     def sqlite() -> str:
         return str(tmp / f"s{next(_ids)}.sqlite")
 
@@ -165,8 +173,9 @@ def measure(n: int, repeats: int, tmp: Path, pg: Postgres | str) -> dict[str, fl
         "hpmagic, PostgreSQL study": on_pg(hpmagic_search) if isinstance(pg, Postgres) else None,
         "optuna, in memory": lambda: optuna_search(n, None),
         "optuna, SQLite (RDB) storage": lambda: optuna_search(n, f"sqlite:///{sqlite()}"),
-        "optuna, PostgreSQL (RDB) storage": (on_pg(optuna_search, "postgresql+psycopg") if isinstance(pg, Postgres)
-                                             else None),
+        "optuna, PostgreSQL (RDB) storage": (
+            on_pg(optuna_search, "postgresql+psycopg") if isinstance(pg, Postgres) else None
+        ),
         "hpmagic store alone, in memory": lambda: store_only(n, None),
         "hpmagic store alone, SQLite": lambda: store_only(n, sqlite()),
         "hpmagic store alone, PostgreSQL": on_pg(store_only) if isinstance(pg, Postgres) else None,
@@ -199,8 +208,10 @@ def main() -> None:
         base_ours, base_theirs = per["hpmagic, in memory"], per["optuna, in memory"]
         assert isinstance(base_ours, float) and isinstance(base_theirs, float)
         verdict = "below" if ours < theirs else "NOT below"
-        print(f"{backend}: cost of persistence per trial hpmagic {ours - base_ours:.3f} ms, optuna "
-              f"{theirs - base_theirs:.3f} ms; hpmagic is {verdict} Optuna per trial ({ours:.3f} vs {theirs:.3f} ms)")
+        print(
+            f"{backend}: cost of persistence per trial hpmagic {ours - base_ours:.3f} ms, optuna "
+            f"{theirs - base_theirs:.3f} ms; hpmagic is {verdict} Optuna per trial ({ours:.3f} vs {theirs:.3f} ms)"
+        )
 
 
 if __name__ == "__main__":

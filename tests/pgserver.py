@@ -95,17 +95,47 @@ def _start(bindir: Path, root: Path) -> PgServer:
         shutil.chown(root, "postgres", "postgres")
         shutil.chown(pwfile, "postgres", "postgres")
     subprocess.run(
-        _as_server_user([str(bindir / "initdb"), "-D", str(data), "-U", "postgres", f"--pwfile={pwfile}",
-                         "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync"]),
-        check=True, capture_output=True, timeout=180,
+        _as_server_user(
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                f"--pwfile={pwfile}",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     for _ in range(5):  # another process may take the free port between finding and binding it
         port = _free_port()
         options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
         done = subprocess.run(
-            _as_server_user([str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-                             "-w", "-t", "120", "start"]),
-            capture_output=True, text=True, timeout=180,
+            _as_server_user(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(root / "log"),
+                    "-w",
+                    "-t",
+                    "120",
+                    "start",
+                ]
+            ),
+            capture_output=True,
+            text=True,
+            timeout=180,
         )
         if done.returncode == 0:
             server = PgServer("127.0.0.1", port, bindir, root)
@@ -136,8 +166,11 @@ def temporary_server() -> Iterator[PgServer]:
         yield server
     finally:
         if (root / "data" / "postmaster.pid").exists():
-            subprocess.run(_as_server_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate",
-                                            "stop"]), capture_output=True, timeout=120)
+            subprocess.run(
+                _as_server_user([str(bindir / "pg_ctl"), "-D", str(root / "data"), "-m", "immediate", "stop"]),
+                capture_output=True,
+                timeout=120,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 

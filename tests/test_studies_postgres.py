@@ -59,8 +59,16 @@ def _wait_for(predicate, timeout=120.0, what="condition"):
 
 def _begin(url, name="svm", **kwargs):
     store = open_storage(url, name)
-    store.begin(space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=10,
-                strategy="random", **kwargs)
+    store.begin(
+        space=SPACE,
+        direction="minimize",
+        metric="objective",
+        baseline=True,
+        seed=0,
+        budget=10,
+        strategy="random",
+        **kwargs,
+    )
     return store
 
 
@@ -96,7 +104,7 @@ def test_the_magic_runs_and_resumes_a_study_on_a_url(ip, postgres_url, capsys):
 @pytest.mark.parametrize("scheme", ["postgres", "postgresql+psycopg", "PostgreSQL"])
 def test_every_spelling_of_the_scheme_opens_the_same_database(postgres_url, scheme):
     _begin(postgres_url).close()
-    reader = open_storage(scheme + postgres_url[len("postgresql"):], None, readonly=True)
+    reader = open_storage(scheme + postgres_url[len("postgresql") :], None, readonly=True)
     try:
         assert reader.study_names() == ["svm"]
         assert PASSWORD not in reader.location and "***" in reader.location
@@ -120,7 +128,8 @@ def test_a_running_session_beats_and_its_trial_reads_running(postgres_url, monke
     finally:
         store.close()
     assert _rows(postgres_url, "SELECT state, error FROM trials") == [
-        ("interrupted", "the search ended before this trial finished")]
+        ("interrupted", "the search ended before this trial finished")
+    ]
 
 
 def test_a_nul_in_a_trials_output_is_stored_as_a_replacement_character(postgres_url):
@@ -174,8 +183,9 @@ def test_a_server_that_cannot_be_reached_is_named_with_what_to_check(postgres_se
 
 def test_a_wrong_password_is_said_and_never_shown(postgres_server):
     text = _refusal(postgres_server.url("postgres", password="Wr0ng-Secret"))
-    assert text.startswith(f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} refused user 'hp': "
-                           "wrong password (or none given)")
+    assert text.startswith(
+        f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} refused user 'hp': wrong password (or none given)"
+    )
     assert "Wr0ng-Secret" not in text
 
 
@@ -191,9 +201,11 @@ def test_no_such_role_is_said_and_the_password_never_shown(postgres_server):
 
 def test_no_such_database_is_said_with_how_to_create_it(postgres_server):
     text = _refusal(postgres_server.url("no_such_db"))
-    assert text == (f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} has no database 'no_such_db'; "
-                    f"create it (createdb -h 127.0.0.1 -p {postgres_server.port} -U hp no_such_db) or name an "
-                    "existing one in --storage")
+    assert text == (
+        f"the PostgreSQL server at 127.0.0.1:{postgres_server.port} has no database 'no_such_db'; "
+        f"create it (createdb -h 127.0.0.1 -p {postgres_server.port} -U hp no_such_db) or name an "
+        "existing one in --storage"
+    )
 
 
 def test_a_database_of_another_program_is_refused_and_left_as_it_was(postgres_url):
@@ -205,8 +217,10 @@ def test_a_database_of_another_program_is_refused_and_left_as_it_was(postgres_ur
     text = _refusal(postgres_url)
     assert "holds tables named studies, trials that belong to another program (Optuna's RDB storage" in text
     assert text.endswith("Nothing was changed.")
-    tables = {r[0] for r in _rows(postgres_url, "SELECT table_name FROM information_schema.tables "
-                                                "WHERE table_schema = 'public'")}
+    tables = {
+        r[0]
+        for r in _rows(postgres_url, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'")
+    }
     assert tables == {"studies", "trials"}
 
 
@@ -223,8 +237,10 @@ def test_a_schema_newer_than_this_hpmagic_is_refused(postgres_url):
 
 def test_reading_a_database_without_studies_says_so(postgres_url):
     text = _refusal(postgres_url, None, readonly=True)
-    assert text.endswith("holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL that --storage "
-                         "named when the study ran")
+    assert text.endswith(
+        "holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL that --storage "
+        "named when the study ran"
+    )
     assert PASSWORD not in text
 
 
@@ -232,8 +248,10 @@ def test_without_psycopg_the_message_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "psycopg", None)  # `import psycopg` raises ImportError
     with pytest.raises(StorageError) as info:
         open_storage("postgresql://me:pw@db.example/hp", "svm")
-    assert str(info.value) == ("--storage 'postgresql://me:***@db.example/hp' keeps studies in PostgreSQL, which needs "
-                               'psycopg 3, and it is not installed; install it with: pip install "hpmagic[postgresql]"')
+    assert str(info.value) == (
+        "--storage 'postgresql://me:***@db.example/hp' keeps studies in PostgreSQL, which needs "
+        'psycopg 3, and it is not installed; install it with: pip install "hpmagic[postgresql]"'
+    )
 
 
 # -- several processes ---------------------------------------------------------------------------
@@ -268,8 +286,12 @@ WRITER = textwrap.dedent(
 def test_two_processes_run_one_study_to_its_budget(postgres_url, tmp_path):
     go = tmp_path / "go"
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, postgres_url, str(go)], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, postgres_url, str(go)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     go.touch()
@@ -278,8 +300,10 @@ def test_two_processes_run_one_study_to_its_budget(postgres_url, tmp_path):
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
         reports.append(json.loads(out.strip().splitlines()[-1]))
-    rows = _rows(postgres_url, "SELECT t.number, t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id "
-                               "ORDER BY t.number")
+    rows = _rows(
+        postgres_url,
+        "SELECT t.number, t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id ORDER BY t.number",
+    )
     assert [n for n, _, _ in rows] == list(range(24)), "unique numbers, none missing, none beyond the budget"
     assert all(state == "complete" for _, state, _ in rows), "no trial lost"
     pids = {pid for _, _, pid in rows}
@@ -305,8 +329,19 @@ def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres
     cannot be checked from here: only the heartbeat rule can tell that it is gone."""
     if os.geteuid() != 0 or shutil.which("unshare") is None:
         pytest.skip("a second host name needs root and unshare(1)")
-    argv = ["unshare", "--uts", "sh", "-c", 'hostname other-machine && exec "$@"', "sh", sys.executable, "-c", KILLED,
-            postgres_url, KILLED_CELL]
+    argv = [
+        "unshare",
+        "--uts",
+        "sh",
+        "-c",
+        'hostname other-machine && exec "$@"',
+        "sh",
+        sys.executable,
+        "-c",
+        KILLED,
+        postgres_url,
+        KILLED_CELL,
+    ]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _wait_for(lambda: proc.poll() is not None or (1,) in _running(postgres_url), what="trial 1 running")
@@ -335,8 +370,15 @@ def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres
     assert not stale.running and stale.trials[1].state is TrialState.INTERRUPTED
     store = open_storage(postgres_url, "svm")  # (grace 1 s, as the last reader)
     try:
-        resume = store.begin(space=parse_cell(KILLED_CELL).space, direction="minimize", metric="objective",
-                             baseline=True, seed=0, budget=5, strategy="random")
+        resume = store.begin(
+            space=parse_cell(KILLED_CELL).space,
+            direction="minimize",
+            metric="objective",
+            baseline=True,
+            seed=0,
+            budget=5,
+            strategy="random",
+        )
     finally:
         store.close()
     assert resume.interrupted == 1

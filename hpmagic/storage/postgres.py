@@ -49,8 +49,15 @@ class PostgresStore(RelationalStore):
     :data:`.heartbeat.GRACE_SECONDS` as they are when the store opens.
     """
 
-    def __init__(self, url: str, study: str | None, *, readonly: bool = False, heartbeat: float | None = None,
-                 grace: float | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        study: str | None,
+        *,
+        readonly: bool = False,
+        heartbeat: float | None = None,
+        grace: float | None = None,
+    ) -> None:
         self._setup(study, readonly)
         self._server: Server = parse(url, redact(url))
         self.location = self._server.shown  # without the password: notes and messages show it
@@ -120,8 +127,10 @@ class PostgresStore(RelationalStore):
         assert isinstance(conn, PgConnection)
         version = check_schema(conn, self._server)
         if version is None:  # dropped since the store opened
-            raise StorageError(f"{self.where}: hpmagic's tables were dropped while the store was open; "
-                               "run the cell again to create them")
+            raise StorageError(
+                f"{self.where}: hpmagic's tables were dropped while the store was open; "
+                "run the cell again to create them"
+            )
         self._schema = min(version, SCHEMA_VERSION)
 
     def _lock_study(self, conn: queries.Connection, study_id: int) -> None:

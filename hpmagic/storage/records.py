@@ -1,8 +1,8 @@
 """What a study holds, as frozen records, and the decoding of its rows.
 
 The SQL stores (:class:`~hpmagic.storage.relational.RelationalStore`: an SQLite file, a
-PostgreSQL database) read rows and hand out these records; the decoders check every column, so a damaged or crafted row is a
-:class:`~hpmagic.errors.StorageError` naming the study, the trial and the column, never a
+PostgreSQL database) read rows and hand out these records; the decoders check every
+column, so a damaged or crafted row is a :class:`~hpmagic.errors.StorageError` naming the study, the trial and the column, never a
 crash further on (and never an unpickling: see :mod:`hpmagic.codec`).
 """
 

@@ -30,7 +30,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .. import codec
 from ..core import Direction, Trial, TrialState
@@ -148,8 +148,18 @@ class RelationalStore:
     # -- creating or resuming the study -----------------------------------------------------
 
     def begin(
-        self, *, space: SearchSpace, direction: Direction | str, metric: str, baseline: bool, seed: int, budget: int,
-        strategy: str, overwrite: bool = False, explicit_seed: bool = False, code: str | None = None,
+        self,
+        *,
+        space: SearchSpace,
+        direction: Direction | str,
+        metric: str,
+        baseline: bool,
+        seed: int,
+        budget: int,
+        strategy: str,
+        overwrite: bool = False,
+        explicit_seed: bool = False,
+        code: str | None = None,
     ) -> Resume:
         """Create the study, or check that the cell still matches it and resume it.
 
@@ -167,32 +177,42 @@ class RelationalStore:
             record, archive = self._stored_study(conn, overwrite, checked, now)
             created = record is None
             if record is None:
-                queries.insert_study(conn, str(self.study_name), json.dumps(space.to_json()), direction.value, metric,
-                                     baseline=baseline, seed=seed, budget=budget, strategy=strategy, now=now)
+                queries.insert_study(
+                    conn, str(self.study_name), json.dumps(space.to_json()), direction.value, metric,
+                    baseline=baseline, seed=seed, budget=budget, strategy=strategy, now=now,
+                )  # fmt: skip
                 record = self.study()
                 assert record is not None
             else:
                 self._refuse_changes(conn, record, space, direction, metric)
-            interrupted = queries.mark_dead(conn, record.id, now, self._liveness(conn, record.id))
-            counted = queries.count_counted(conn, record.id)
-            previous_code, other_code = queries.code_history(conn, record.id, code)
-            completed, first_failure = queries.outcomes(conn, record.id)
-            complete = counted >= budget
+            stock = self._take_stock(conn, record.id, now, code)
+            complete = stock["counted"] >= budget
             session = 0
             if not complete:
                 self._session, session = queries.open_session(
                     conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None,
                     code=code,
-                )
+                )  # fmt: skip
         if self._session is not None:
             self._session_opened(self._session)
         self._study = self.study()
         study_seed = seed if created or explicit_seed or record.seed is None else record.seed
         return Resume(
-            study=self._study or record, created=created, counted=counted, interrupted=interrupted, session=session,
-            strategy_seed=queries.session_seed(study_seed, session), complete=complete, archive=archive,
-            previous_code=previous_code, other_code=other_code, completed=completed, first_failure=first_failure,
-        )
+            study=self._study or record, created=created, session=session, complete=complete, archive=archive,
+            strategy_seed=queries.session_seed(study_seed, session), **stock,
+        )  # fmt: skip
+
+    def _take_stock(self, conn: queries.Connection, study_id: int, now: float, code: str | None) -> dict[str, Any]:
+        """In begin's transaction: mark the trials of sessions that are gone interrupted, then what the
+        study holds, as :class:`~.records.Resume`'s fields of the same names."""
+        interrupted = queries.mark_dead(conn, study_id, now, self._liveness(conn, study_id))
+        previous_code, other_code = queries.code_history(conn, study_id, code)
+        completed, first_failure = queries.outcomes(conn, study_id)
+        return {
+            "interrupted": interrupted, "counted": queries.count_counted(conn, study_id),
+            "previous_code": previous_code, "other_code": other_code,
+            "completed": completed, "first_failure": first_failure,
+        }  # fmt: skip
 
     def _stored_study(
         self, conn: queries.Connection, overwrite: bool, checked: int | None, now: float
@@ -263,9 +283,12 @@ class RelationalStore:
             self._check_ours(conn, sid)
             if limit is not None and queries.count_counted(conn, sid) >= limit:
                 return None
-            number = conn.execute("SELECT coalesce(max(number), -1) + 1 FROM trials WHERE study_id = ?", (sid,)).fetchone()[0]
+            number = conn.execute(
+                "SELECT coalesce(max(number), -1) + 1 FROM trials WHERE study_id = ?", (sid,)
+            ).fetchone()[0]
             conn.execute(
-                "INSERT INTO trials (study_id, number, session_id, state, started, seq) VALUES (?, ?, ?, 'running', ?, ?)",
+                "INSERT INTO trials (study_id, number, session_id, state, started, seq) "
+                "VALUES (?, ?, ?, 'running', ?, ?)",
                 (sid, number, self._session, time.time(), queries.next_seq(conn, sid)),
             )
         return number
@@ -301,9 +324,18 @@ class RelationalStore:
             return
         value = trial.value if trial.value is None or math.isfinite(trial.value) else None
         row = (
-            trial.state.value, codec.dumps(trial.params), value, codec.dumps(trial.metrics), float(trial.duration),
-            trial.stdout, trial.stderr, codec.dumps(list(trial.warnings)), trial.error, float(trial.started),
-            codec.dumps([list(point) for point in trial.curve]), codec.dumps(trial.pruning),
+            trial.state.value,
+            codec.dumps(trial.params),
+            value,
+            codec.dumps(trial.metrics),
+            float(trial.duration),
+            trial.stdout,
+            trial.stderr,
+            codec.dumps(list(trial.warnings)),
+            trial.error,
+            float(trial.started),
+            codec.dumps([list(point) for point in trial.curve]),
+            codec.dumps(trial.pruning),
         )
         self._writing = trial
         try:
