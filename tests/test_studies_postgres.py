@@ -224,6 +224,15 @@ def test_a_database_of_another_program_is_refused_and_left_as_it_was(postgres_ur
     assert tables == {"studies", "trials"}
 
 
+def test_a_user_who_may_not_create_tables_is_told_how_to_get_a_database(postgres_server):
+    url = postgres_server.url(postgres_server.createdb(owner="postgres"))  # PostgreSQL 15: only owners create
+    text = _refusal(url)
+    assert text.startswith(f"PostgreSQL database 'postgresql://hp:***@127.0.0.1:{postgres_server.port}/")
+    assert "user 'hp' may not create hpmagic's tables there (permission denied for schema public" in text
+    assert f"(createdb -h 127.0.0.1 -p {postgres_server.port} -O hp hpmagic)" in text
+    assert text.endswith("Nothing was changed.") and PASSWORD not in text
+
+
 def test_a_schema_newer_than_this_hpmagic_is_refused(postgres_url):
     _begin(postgres_url).close()
     import psycopg

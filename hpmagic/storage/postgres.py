@@ -67,13 +67,15 @@ class PostgresStore(RelationalStore):
         self._beat: heartbeats.Heartbeat | None = None
         self._conn: PgConnection | None = connect(self._server)
         try:
-            version = check_schema(self._conn, self._server)
-            if version is None and readonly:
-                raise StorageError(
-                    f"{self.where} holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL "
-                    "that --storage named when the study ran"
-                )
-            self._schema = version if version is not None else create_schema(self._conn, self._server)
+            with self._database() as conn:
+                assert isinstance(conn, PgConnection)
+                version = check_schema(conn, self._server)
+                if version is None and readonly:
+                    raise StorageError(
+                        f"{self.where} holds no hpmagic studies (it has no hpmagic tables); pass storage= the URL "
+                        "that --storage named when the study ran"
+                    )
+                self._schema = version if version is not None else create_schema(conn, self._server)
         except BaseException:
             self._disconnect()
             raise

@@ -232,16 +232,26 @@ def check_schema(conn: PgConnection, server: Server) -> int | None:
 
 def create_schema(conn: PgConnection, server: Server) -> int:
     """hpmagic's tables, in one transaction under the catalog lock (nothing if another process
-    made them meanwhile); returns the schema version."""
-    with conn.raw.transaction():
-        conn.lock(0)
-        version = check_schema(conn, server)
-        if version is not None:
-            return version
-        for statement in PG_SCHEMA:
-            conn.execute(statement, ())
-        conn.execute(
-            "INSERT INTO hpmagic_meta (key, value) VALUES ('application', 'hpmagic'), ('schema', ?)",
-            (str(SCHEMA_VERSION),),
-        )
+    made them meanwhile); returns the schema version.  A user who may not create tables there
+    is told how to get a database of their own."""
+    psycopg = _psycopg(server.shown)
+    try:
+        with conn.raw.transaction():
+            conn.lock(0)
+            version = check_schema(conn, server)
+            if version is not None:
+                return version
+            for statement in PG_SCHEMA:
+                conn.execute(statement, ())
+            conn.execute(
+                "INSERT INTO hpmagic_meta (key, value) VALUES ('application', 'hpmagic'), ('schema', ?)",
+                (str(SCHEMA_VERSION),),
+            )
+    except psycopg.errors.InsufficientPrivilege as exc:
+        raise StorageError(
+            f"{server.where}: user {server.user!r} may not create hpmagic's tables there "
+            f"({_scrub(exc, server.password)}); use a database this user owns (createdb -h {server.host} "
+            f"-p {server.port} -O {server.user} hpmagic), or have its owner run hpmagic there once, or "
+            f"GRANT CREATE ON SCHEMA public TO {server.user}. Nothing was changed."
+        ) from None
     return SCHEMA_VERSION
