@@ -33,6 +33,7 @@ __all__ = [
     "transaction",
     "count_counted",
     "next_seq",
+    "NEXT_SEQ",
     "schema_of",
     "migrate",
     "study_name",
@@ -128,6 +129,11 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 def count_counted(conn: Connection, study_id: int) -> int:
     """How many of the study's trials count toward -n (every one but interrupted and released)."""
     return conn.execute(f"SELECT count(*) FROM trials WHERE study_id = ? AND {_COUNTED}", (study_id,)).fetchone()[0]
+
+
+#: The next write's sequence number, as an SQL expression of one parameter (the study's id): a
+#: statement that writes a row sets ``seq`` with it, saving a round trip to the database.
+NEXT_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM trials WHERE study_id = ?)"
 
 
 def next_seq(conn: Connection, study_id: int) -> int:
@@ -256,11 +262,14 @@ def open_session(
     """Record a run of this process and the cell's ``code``; returns its session id and its place
     among the study's runs (1 for the first).  ``budget`` and ``strategy`` become the study's; so
     does ``seed`` unless it is ``None`` (a seed given explicitly)."""
-    session = conn.execute(
-        "INSERT INTO sessions (study_id, host, pid, process, started, code, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
+    conn.execute(
+        "INSERT INTO sessions (study_id, host, pid, process, started, code, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (study_id, HOST, os.getpid(), process_token(os.getpid()) or "", now, code, code_hash(code)),
-    ).fetchone()[0]
+    )
+    # The newest session of the study is this one: sessions are opened only in begin's transaction,
+    # which holds the write lock (SQLite) or the catalog lock (PostgreSQL).  (Not RETURNING: SQLite
+    # before 3.35 lacks it.)
+    session = conn.execute("SELECT max(id) FROM sessions WHERE study_id = ?", (study_id,)).fetchone()[0]
     conn.execute(
         "UPDATE studies SET budget = ?, strategy = ?, updated = ?" + (", seed = ?" if seed is not None else "")
         + " WHERE id = ?",

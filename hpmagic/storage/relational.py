@@ -288,8 +288,8 @@ class RelationalStore:
             ).fetchone()[0]
             conn.execute(
                 "INSERT INTO trials (study_id, number, session_id, state, started, seq) "
-                "VALUES (?, ?, ?, 'running', ?, ?)",
-                (sid, number, self._session, time.time(), queries.next_seq(conn, sid)),
+                f"VALUES (?, ?, ?, 'running', ?, {queries.NEXT_SEQ})",
+                (sid, number, self._session, time.time(), sid),
             )
         return number
 
@@ -307,8 +307,8 @@ class RelationalStore:
         sid = self._study_id()
         with self._write() as conn:
             conn.execute(
-                "UPDATE trials SET state = ?, seq = ? WHERE study_id = ? AND number = ?",
-                (RELEASED, queries.next_seq(conn, sid), sid, number),
+                f"UPDATE trials SET state = ?, seq = {queries.NEXT_SEQ} WHERE study_id = ? AND number = ?",
+                (RELEASED, sid, sid, number),
             )
         with self._lock:
             self._cache.pop(number, None)
@@ -342,9 +342,9 @@ class RelationalStore:
             with self._write() as conn:
                 cur = conn.execute(
                     "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
-                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, seq = ?, session_id = ? "
-                    "WHERE study_id = ? AND number = ?",
-                    (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
+                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, "
+                    f"seq = {queries.NEXT_SEQ}, session_id = ? WHERE study_id = ? AND number = ?",
+                    (*row, sid, self._session, sid, trial.number),
                 )
                 if cur.rowcount != 1:
                     raise self._gone()
