@@ -78,7 +78,8 @@ class TuneMagics(Magics):
               help="Save every trial under NAME in the --storage; running the cell again resumes it up to -n.")
     @argument("--storage", default=None, metavar="PATH|URL",
               help="Where studies are kept: an SQLite file (default hpmagic.sqlite in the working directory) "
-                   "or a URL (sqlite:///studies.sqlite).")
+                   "or a URL (sqlite:///studies.sqlite; postgresql://user:password@host/db for a study "
+                   "several machines share).")
     @argument("--overwrite", action="store_true",
               help="Start the --study afresh; its stored trials are kept, archived as NAME@DATE-TIME, never deleted.")
     @argument_group("results")

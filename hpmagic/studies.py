@@ -41,7 +41,8 @@ def load_study(name: str, storage: str | os.PathLike = DEFAULT_STORAGE) -> TuneR
         The study's name, as given to ``--study`` (or an archive's, ``svm@2026-12-01T20:15:03``).
     storage
         Where the studies are, as ``--storage`` named it: an SQLite file's path (``hpmagic.sqlite``
-        in the working directory by default) or a URL (``sqlite:///studies.sqlite``).
+        in the working directory by default) or a URL (``sqlite:///studies.sqlite``,
+        ``postgresql://user:password@host/db``).
 
     Returns
     -------
@@ -99,7 +100,8 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
     ----------
     storage
         Where the studies are, as ``--storage`` named it: an SQLite file's path (``hpmagic.sqlite``
-        in the working directory by default) or a URL (``sqlite:///studies.sqlite``).
+        in the working directory by default) or a URL (``sqlite:///studies.sqlite``,
+        ``postgresql://user:password@host/db``).
 
     Returns
     -------

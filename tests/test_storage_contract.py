@@ -25,6 +25,10 @@ from hpmagic.storage import open_storage, redact
 from hpmagic.storage.memory import MemoryStore
 from hpmagic.storage.sqlite import SQLiteStore
 
+from . import pgserver
+
+postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url  # for the postgresql entries
+
 SPACE = parse_cell(
     "x = 0.5  # tune: uniform(0, 1)\n"
     "shape = (1, 2)  # tune: choice((1, 2), (3, 4), None, True)\n"
@@ -43,9 +47,17 @@ def _sqlite(tmp_path):
     return store
 
 
-@pytest.fixture(params=[_memory, _sqlite], ids=["memory", "sqlite"])
+def _postgresql(url):
+    store = open_storage(url, "contract")
+    store.begin(space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=100,
+                strategy="random")
+    return store
+
+
+@pytest.fixture(params=[_memory, _sqlite, _postgresql], ids=["memory", "sqlite", "postgresql"])
 def store(request, tmp_path):
-    s = request.param(tmp_path)
+    where = request.getfixturevalue("postgres_url") if request.param is _postgresql else tmp_path
+    s = request.param(where)
     yield s
     s.close()
 
@@ -216,9 +228,13 @@ def _sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'studies.sqlite'}"  # sqlite:/// + an absolute path: four slashes
 
 
-@pytest.fixture(params=[_sqlite_path, _sqlite_url], ids=["sqlite-path", "sqlite-url"])
+def _postgresql_url(request):
+    return request.getfixturevalue("postgres_url")  # a fresh database of the server the tests start
+
+
+@pytest.fixture(params=[_sqlite_path, _sqlite_url, _postgresql_url], ids=["sqlite-path", "sqlite-url", "postgresql"])
 def storage(request, tmp_path):
-    return request.param(tmp_path)
+    return _postgresql_url(request) if request.param is _postgresql_url else request.param(tmp_path)
 
 
 def _begin(target, name="svm", *, space=SPACE, direction="minimize", budget=10, overwrite=False, code="x"):

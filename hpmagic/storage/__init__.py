@@ -21,7 +21,11 @@ The package, one module per job:
 - :func:`open_storage` (here) -- the one place that turns ``--storage`` (a path, or a URL)
   into a study store, by the URL's scheme (:data:`BACKENDS`);
 - :mod:`.memory` -- :class:`~.memory.MemoryStore`, the store of a search without ``--study``;
+- :mod:`.relational` -- :class:`~.relational.RelationalStore`, the lifecycle the SQL stores share;
 - :mod:`.sqlite` -- :class:`~.sqlite.SQLiteStore`, one study in an SQLite file;
+- :mod:`.postgres` -- :class:`~.postgres.PostgresStore`, a study in PostgreSQL that several
+  machines share (``postgresql://``; :mod:`.postgres_server` reaches the server, and
+  :mod:`.heartbeat` tells which of its sessions are gone);
 - :mod:`.records` -- what a study holds, as frozen records (the study, its sessions,
   a study read back, a summary row) and the decoding of its rows;
 - :mod:`.file` -- the file format (schema, version), the checks of a file before SQLite
@@ -53,6 +57,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import StorageError
 from .file import DEFAULT_STORAGE
+from .urls import redact
 
 if TYPE_CHECKING:
     from ..protocols import StudyStore
@@ -61,16 +66,13 @@ __all__ = ["BACKENDS", "DEFAULT_STORAGE", "open_storage", "redact"]
 
 #: ``--storage`` URL schemes -> ``"module:Class"`` of the store that keeps studies there,
 #: imported on first use.  A path without a scheme is an SQLite file.
-BACKENDS = {"sqlite": "hpmagic.storage.sqlite:SQLiteStore"}
+BACKENDS = {
+    "sqlite": "hpmagic.storage.sqlite:SQLiteStore",
+    "postgresql": "hpmagic.storage.postgres:PostgresStore",  # also postgresql+psycopg://
+    "postgres": "hpmagic.storage.postgres:PostgresStore",
+}
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.DOTALL)
-_PASSWORD = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://[^/:@]*):[^/]*@")  # up to the netloc's last @
-
-
-def redact(target: str | os.PathLike) -> str:
-    """``target`` as messages may show it: a URL's password replaced by ``***``."""
-    return _PASSWORD.sub(r"\1:***@", os.fspath(target))
-
 
 def open_storage(
     target: str | os.PathLike | None = None, study: str | None = None, *, readonly: bool = False

@@ -9,6 +9,9 @@ A session of this very process is alive while its store is open (:func:`opened`,
 :func:`closed`): a search whose store closed without recording its end (the file could
 not be written: a full disk) left its "running" trials behind in a process that lives on,
 and the next open of the study marks them (:func:`session_alive`).
+
+This is the SQLite store's whole rule; a store shared by several hosts adds a heartbeat
+(:mod:`.heartbeat`), since a process on another machine cannot be asked.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ __all__ = ["HOST", "process_token", "alive", "opened", "closed", "here", "sessio
 
 #: This machine's name, as sessions record it.
 HOST = socket.gethostname()
-_open: set[tuple[str, int]] = set()  # (study file, session id) of the sessions this process has open
+_open: set[tuple[str, int]] = set()  # (study file or location, session id) of the sessions this process has open
 
 
 def process_token(pid: int) -> str | None:
@@ -61,12 +64,12 @@ def alive(host: str, pid: int, token: str) -> bool:
     return True
 
 
-def opened(path: Path, session: int) -> None:
-    """This process opened ``session`` of the study file ``path``."""
+def opened(path: Path | str, session: int) -> None:
+    """This process opened ``session`` of the study file ``path`` (or of the storage at that location)."""
     _open.add((str(path), session))
 
 
-def closed(path: Path, session: int) -> None:
+def closed(path: Path | str, session: int) -> None:
     """This process closed ``session`` of the study file ``path`` (whether or not its end was recorded)."""
     _open.discard((str(path), session))
 
@@ -76,7 +79,7 @@ def here(host: str, pid: int, token: str) -> bool:
     return host == HOST and pid == os.getpid() and (not token or token == process_token(pid))
 
 
-def session_alive(path: Path | None, session: int, host: str, pid: int, token: str) -> bool:
+def session_alive(path: Path | str | None, session: int, host: str, pid: int, token: str) -> bool:
     """Whether the run ``session`` of the study file ``path`` can still be running: in this
     process, while its store is open; elsewhere, while its process is alive (:func:`alive`)."""
     if path is not None and here(host, pid, token):

@@ -1,8 +1,11 @@
-"""The statements the SQLite store runs, each a function of an open connection.
+"""The statements the SQL stores run, each a function of an open connection.
 
-:class:`~hpmagic.storage.sqlite.SQLiteStore` calls these from inside its one funnel to the
-database (its lock, its translation of SQLite's errors, its transactions); they assume
-that and translate nothing themselves.  The writing ones run inside a transaction.
+The stores (:class:`~hpmagic.storage.relational.RelationalStore`: SQLite, PostgreSQL) call
+these from inside their one funnel to the database (their lock, their translation of the
+driver's errors, their transactions); they assume that and translate nothing themselves.
+The writing ones run inside a transaction.  Statements are written once, in the SQL both
+databases speak, with ``?`` placeholders (the PostgreSQL store's connection rewrites them);
+the first five functions (opening, creating and migrating a file) are SQLite's own.
 """
 
 from __future__ import annotations
@@ -15,19 +18,22 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Protocol
 
 from ..core import TrialState
 from ..errors import StorageError
 from .file import APPLICATION_ID, MIGRATIONS, RELEASED, SCHEMA, SCHEMA_VERSION, describe
-from .liveness import HOST, here, process_token, session_alive
-from .records import CRASHED, UNRECORDED, Archive, StudySummary, direction_from
+from .liveness import HOST, here, process_token
+from .records import CRASHED, UNRECORDED, Archive, Liveness, StudySummary, direction_from
 
 __all__ = [
+    "Connection",
     "open_for_writing",
     "create_schema",
     "transaction",
     "count_counted",
     "next_seq",
+    "NEXT_SEQ",
     "schema_of",
     "migrate",
     "study_name",
@@ -43,6 +49,26 @@ __all__ = [
     "outcomes",
     "summaries",
 ]
+
+
+
+class Cursor(Protocol):
+    """What a statement returns: its rows, and how many rows it changed."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection as these functions use it: ``execute(sql, args)`` with ``?`` placeholders
+    (:class:`sqlite3.Connection` is one)."""
+
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ..., /) -> Cursor: ...
+
 
 _COUNTED = f"state NOT IN ('interrupted', '{RELEASED}')"  # the trials that count toward -n
 
@@ -100,12 +126,17 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute("COMMIT")
 
 
-def count_counted(conn: sqlite3.Connection, study_id: int) -> int:
+def count_counted(conn: Connection, study_id: int) -> int:
     """How many of the study's trials count toward -n (every one but interrupted and released)."""
     return conn.execute(f"SELECT count(*) FROM trials WHERE study_id = ? AND {_COUNTED}", (study_id,)).fetchone()[0]
 
 
-def next_seq(conn: sqlite3.Connection, study_id: int) -> int:
+#: The next write's sequence number, as an SQL expression of one parameter (the study's id): a
+#: statement that writes a row sets ``seq`` with it, saving a round trip to the database.
+NEXT_SEQ = "(SELECT coalesce(max(seq), 0) + 1 FROM trials WHERE study_id = ?)"
+
+
+def next_seq(conn: Connection, study_id: int) -> int:
     """The next write's sequence number: readers fetch the rows past the last one they saw."""
     return conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM trials WHERE study_id = ?", (study_id,)).fetchone()[0]
 
@@ -127,14 +158,14 @@ def migrate(conn: sqlite3.Connection) -> int:
     return version
 
 
-def study_name(conn: sqlite3.Connection, study_id: int) -> str | None:
+def study_name(conn: Connection, study_id: int) -> str | None:
     """The name study ``study_id`` goes by now (``None``: no such study any more)."""
     row = conn.execute("SELECT name FROM studies WHERE id = ?", (study_id,)).fetchone()
     return None if row is None else row[0]
 
 
 def insert_study(
-    conn: sqlite3.Connection, name: str, space: str, direction: str, metric: str, *, baseline: bool, seed: int,
+    conn: Connection, name: str, space: str, direction: str, metric: str, *, baseline: bool, seed: int,
     budget: int, strategy: str, now: float,
 ) -> None:
     """Create study ``name`` (``space`` is its JSON text), recording the installed hpmagic's version."""
@@ -149,7 +180,7 @@ def insert_study(
     )
 
 
-def archive_study(conn: sqlite3.Connection, study_id: int, name: str, now: float) -> Archive:
+def archive_study(conn: Connection, study_id: int, name: str, now: float) -> Archive:
     """Keep study ``study_id`` under a new name, ``NAME@<local time>`` (``-2``, ``-3``, ... when
     that is taken), with all its trials and sessions (``--overwrite``); nothing is deleted."""
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(now))
@@ -167,7 +198,7 @@ def archive_study(conn: sqlite3.Connection, study_id: int, name: str, now: float
     return Archive(name=archive, trials=trials, best=high if direction == "maximize" else low)
 
 
-def reclaim(conn: sqlite3.Connection, study_id: int, number: int, session: int | None, now: float, limit: int | None) -> bool:
+def reclaim(conn: Connection, study_id: int, number: int, session: int | None, now: float, limit: int | None) -> bool:
     """Take trial ``number`` back for this session when it is interrupted (and fewer than
     ``limit`` trials count), recording it as running again; False when it is not interrupted
     (another process took it first: the caller's transaction makes this atomic)."""
@@ -182,7 +213,7 @@ def reclaim(conn: sqlite3.Connection, study_id: int, number: int, session: int |
     return cur.rowcount == 1
 
 
-def interrupt_running(conn: sqlite3.Connection, study_id: int, session: int, why: str) -> int:
+def interrupt_running(conn: Connection, study_id: int, session: int, why: str) -> int:
     """Mark the trials ``session`` left running as interrupted, each with a new seq; returns how many."""
     numbers = conn.execute(
         "SELECT number FROM trials WHERE study_id = ? AND session_id = ? AND state = 'running'", (study_id, session)
@@ -195,10 +226,11 @@ def interrupt_running(conn: sqlite3.Connection, study_id: int, session: int, why
     return len(numbers)
 
 
-def mark_dead(conn: sqlite3.Connection, study_id: int, now: float, path: Path | None = None) -> int:
+def mark_dead(conn: Connection, study_id: int, now: float, live: Liveness) -> int:
     """Mark trials left running by a run that is over as interrupted, and end that run: as crashed
-    when its process is gone, as an error when it was this process's own search whose file could
-    not be written (:func:`.liveness.session_alive`); returns how many trials were marked."""
+    when it is gone (``live``, the backend's decision, says it cannot still be running), as an
+    error when it was this process's own search whose storage could not be written
+    (:func:`.liveness.session_alive`); returns how many trials were marked."""
     over = [
         (sid, here(host, pid, token))
         for sid, host, pid, token in conn.execute(
@@ -206,7 +238,7 @@ def mark_dead(conn: sqlite3.Connection, study_id: int, now: float, path: Path | 
             "WHERE t.study_id = ? AND t.state = 'running'",
             (study_id,),
         ).fetchall()
-        if not session_alive(path, sid, host, pid, token)
+        if not live(sid, host, pid, token)
     ]
     marked = 0
     for sid, ours in over:
@@ -224,7 +256,7 @@ def code_hash(code: str | None) -> str | None:
 
 
 def open_session(
-    conn: sqlite3.Connection, study_id: int, now: float, *, budget: int, strategy: str, seed: int | None,
+    conn: Connection, study_id: int, now: float, *, budget: int, strategy: str, seed: int | None,
     code: str | None = None,
 ) -> tuple[int, int]:
     """Record a run of this process and the cell's ``code``; returns its session id and its place
@@ -234,7 +266,10 @@ def open_session(
         "INSERT INTO sessions (study_id, host, pid, process, started, code, code_hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (study_id, HOST, os.getpid(), process_token(os.getpid()) or "", now, code, code_hash(code)),
     )
-    session = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    # The newest session of the study is this one: sessions are opened only in begin's transaction,
+    # which holds the write lock (SQLite) or the catalog lock (PostgreSQL).  (Not RETURNING: SQLite
+    # before 3.35 lacks it.)
+    session = conn.execute("SELECT max(id) FROM sessions WHERE study_id = ?", (study_id,)).fetchone()[0]
     conn.execute(
         "UPDATE studies SET budget = ?, strategy = ?, updated = ?" + (", seed = ?" if seed is not None else "")
         + " WHERE id = ?",
@@ -244,7 +279,7 @@ def open_session(
     return session, place
 
 
-def code_history(conn: sqlite3.Connection, study_id: int, code: str | None) -> tuple[str | None, int]:
+def code_history(conn: Connection, study_id: int, code: str | None) -> tuple[str | None, int]:
     """The code of the last run that stored trials that count (``None`` when no run did, or an
     older hpmagic ran it), and how many counted trials runs of known, other code stored."""
     if code is None:
@@ -261,7 +296,7 @@ def code_history(conn: sqlite3.Connection, study_id: int, code: str | None) -> t
     return rows[-1][0], other
 
 
-def outcomes(conn: sqlite3.Connection, study_id: int) -> tuple[int, tuple[int, str] | None]:
+def outcomes(conn: Connection, study_id: int) -> tuple[int, tuple[int, str] | None]:
     """How many of the study's trials completed, and the number and error of its first failed one."""
     completed = conn.execute(
         "SELECT count(*) FROM trials WHERE study_id = ? AND state = ?", (study_id, TrialState.COMPLETE.value)
@@ -273,8 +308,9 @@ def outcomes(conn: sqlite3.Connection, study_id: int) -> tuple[int, tuple[int, s
     return completed, None if first is None else (first[0], first[1])
 
 
-def summaries(conn: sqlite3.Connection, path: Path) -> list[StudySummary]:
-    """One summary per study of the file, oldest first; no parameter or note is decoded."""
+def summaries(conn: Connection, where: str) -> list[StudySummary]:
+    """One summary per study of the storage (``where`` names it), oldest first; no parameter or
+    note is decoded."""
     studies = conn.execute(
         "SELECT id, name, direction, metric, budget, strategy, created, updated FROM studies ORDER BY created"
     ).fetchall()
@@ -292,7 +328,7 @@ def summaries(conn: sqlite3.Connection, path: Path) -> list[StudySummary]:
     }
     out = []
     for sid, name, direction, metric, budget, strategy, created, updated in studies:
-        way = direction_from(direction, f"{describe(path)}, study {name!r}")
+        way = direction_from(direction, f"{where}, study {name!r}")
         low, high = ranges.get(sid, (None, None))
         out.append(StudySummary(
             name=name, counts=counts.get(sid, {}), budget=budget, best=high if way.maximize else low,

@@ -1,8 +1,8 @@
-"""What a study file holds, as frozen records, and the decoding of its rows.
+"""What a study holds, as frozen records, and the decoding of its rows.
 
-:class:`~hpmagic.storage.sqlite.SQLiteStore` reads rows and hands out these records; the
-decoders check every column, so a damaged or crafted row is a
-:class:`~hpmagic.errors.StorageError` naming the study, the trial and the column, never a
+The SQL stores (:class:`~hpmagic.storage.relational.RelationalStore`: an SQLite file, a
+PostgreSQL database) read rows and hand out these records; the decoders check every
+column, so a damaged or crafted row is a :class:`~hpmagic.errors.StorageError` naming the study, the trial and the column, never a
 crash further on (and never an unpickling: see :mod:`hpmagic.codec`).
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from .. import codec
@@ -19,8 +18,7 @@ from ..core import Direction, StopReason, Trial, TrialState
 from ..distributions import same_value
 from ..errors import StorageError
 from ..space import SearchSpace
-from .file import describe
-from .liveness import here, session_alive
+from .liveness import here
 
 __all__ = [
     "StudyRecord",
@@ -32,6 +30,7 @@ __all__ = [
     "CRASHED",
     "UNRECORDED",
     "DAMAGED_FIX",
+    "Liveness",
     "STUDY_COLUMNS",
     "SESSION_COLUMNS",
     "TRIAL_COLUMNS",
@@ -123,7 +122,8 @@ class SessionRecord:
     stop_reason: str | None  # a StopReason's value, or "crashed" (set when the study resumed)
     code: str | None = None  # the cell's code as the run compared it (None: an older hpmagic ran it)
     #: The run has not ended and can still be running: the backend that read the record decides
-    #: (the SQLite store: its process lives, :func:`.liveness.session_alive`).
+    #: (the SQLite store: its process lives, :func:`.liveness.session_alive`; the PostgreSQL
+    #: store: its heartbeat is recent too, :mod:`.heartbeat`).
     live: bool = False
     #: The run is (or was) this very process's.
     here: bool = False
@@ -286,10 +286,17 @@ def _json(text: Any, what: str, column: str, label: str, expect: type) -> Any:
         raise StorageError(f"{exc}; {DAMAGED_FIX}") from None
 
 
-def study_from_row(row: Sequence[Any], path: Path) -> StudyRecord:
-    """A row of :data:`STUDY_COLUMNS` as a record; a damaged column raises StorageError."""
+#: Whether a session can still be running, from its row's ``id, host, pid, process``: the
+#: backend's decision (:attr:`SessionRecord.live`).
+Liveness = Callable[[int, str, int, str], bool]
+
+
+def study_from_row(row: Sequence[Any], where: str) -> StudyRecord:
+    """A row of :data:`STUDY_COLUMNS` as a record; a damaged column raises StorageError.
+
+    ``where`` names the storage in messages (``study file '/x.sqlite'``)."""
     (sid, name, space, direction, metric, baseline, seed, budget, strategy, reason, notes, created, updated) = row
-    what = f"{describe(path)}, study {name!r}"
+    what = f"{where}, study {name!r}"
     try:
         space_obj = SearchSpace.from_json(_json(space, what, "space", "the search space", list))
     except StorageError:
@@ -306,10 +313,11 @@ def study_from_row(row: Sequence[Any], path: Path) -> StudyRecord:
     )
 
 
-def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecord:
-    """A row of :func:`session_columns` as a record; a damaged column raises StorageError."""
+def session_from_row(row: Sequence[Any], where: str, study: str, live: Liveness) -> SessionRecord:
+    """A row of :func:`session_columns` as a record; a damaged column raises StorageError.
+    ``live`` decides whether a session that has not ended can still be running."""
     sid, host, pid, process, started, ended, stop_reason, code = row
-    what = f"{describe(path)}, study {study!r}, session {sid}"
+    what = f"{where}, study {study!r}, session {sid}"
     sid, pid = _whole(sid, what, "id"), _whole(pid, what, "process id (column pid)")
     host, process = str(host), str(process or "")
     return SessionRecord(
@@ -317,16 +325,16 @@ def session_from_row(row: Sequence[Any], path: Path, study: str) -> SessionRecor
         started=_number(started, what, "start time (column started)"),
         ended=None if ended is None else _number(ended, what, "end time (column ended)"),
         stop_reason=None if stop_reason is None else str(stop_reason), code=code if isinstance(code, str) else None,
-        live=ended is None and session_alive(path, sid, host, pid, process), here=here(host, pid, process),
+        live=ended is None and live(sid, host, pid, process), here=here(host, pid, process),
     )
 
 
-def trial_from_row(row: Sequence[Any], path: Path, study: str, space: SearchSpace | None = None) -> Trial:
+def trial_from_row(row: Sequence[Any], where: str, study: str, space: SearchSpace | None = None) -> Trial:
     """A row of :data:`TRIAL_COLUMNS` as a trial; a damaged column raises StorageError naming the
     trial and the column.  With ``space``, each parameter is checked against the study's space."""
     number, session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, *more = row
     curve, pruning = more if more else ("[]", "{}")
-    what = f"{describe(path)}, study {study!r}, trial {number}"
+    what = f"{where}, study {study!r}, trial {number}"
     _whole(number, what, "trial number (column number)")
     _whole(seq, what, "write order (column seq)")
     if session is not None:

@@ -2,13 +2,11 @@
 between processes.
 
 ``SQLiteStore(path, study)`` checks the file (without changing it, :mod:`.file`);
-:meth:`SQLiteStore.begin` creates or resumes the study; the runner then uses the store
-protocol (:mod:`hpmagic.storage`); :meth:`SQLiteStore.close` records how the run ended.
-
-Reading a study back goes through the public read API, so that :mod:`hpmagic.studies`
-never touches a connection: :meth:`~SQLiteStore.study`, :meth:`~SQLiteStore.read_study`,
-:meth:`~SQLiteStore.sessions`, :meth:`~SQLiteStore.study_names` and
-:meth:`~SQLiteStore.summaries`.
+:meth:`~.relational.RelationalStore.begin` creates or resumes the study; the runner then
+uses the store protocol (:mod:`hpmagic.storage`); ``close`` records how the run ended.
+The lifecycle itself is :class:`~.relational.RelationalStore`'s, shared with the
+PostgreSQL store; this module says how to reach the file.  Liveness is by process: a
+session's trials are its own while its process lives on this host.
 
 Every database call runs inside :meth:`SQLiteStore._database`, under the store's lock; it
 is the one place where ``sqlite3.Error`` becomes :class:`~hpmagic.errors.StorageError`.
@@ -19,47 +17,23 @@ as :attr:`SQLiteStore.failure` (the search raises it with its result) and writes
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sqlite3
-import threading
-import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 
-from .. import codec
-from ..core import Direction, Trial, TrialState
-from ..errors import StorageError, StudyMismatchError
-from ..space import SearchSpace
+from ..core import Trial, TrialState
+from ..errors import StorageError
 from . import failures, queries
-from .file import RELEASED, SCHEMA_VERSION, describe, inspect_file, readonly_uri, schema_problem, warn_if_networked
-from .liveness import closed, opened
-from .records import (
-    STUDY_COLUMNS,
-    Archive,
-    Resume,
-    SessionRecord,
-    StoredStudy,
-    StudyRecord,
-    StudySummary,
-    session_columns,
-    session_from_row,
-    study_from_row,
-    trial_columns,
-    trial_from_row,
-)
-
-if TYPE_CHECKING:
-    from ..result import TuneResult
+from .file import describe, inspect_file, readonly_uri, schema_problem, warn_if_networked
+from .liveness import closed, opened, session_alive
+from .records import Liveness
+from .relational import RelationalStore
 
 __all__ = ["SQLiteStore"]
 
-_ENDED_EARLY = "the search ended before this trial finished"
 
-
-class SQLiteStore:
+class SQLiteStore(RelationalStore):
     """Trials of one study in an SQLite file, shared safely between processes.
 
     ``study=None`` opens the file alone, read-only, for :meth:`study_names` and
@@ -67,31 +41,13 @@ class SQLiteStore:
     """
 
     def __init__(self, path: str | os.PathLike, study: str | None, *, readonly: bool = False) -> None:
-        if study is None and not readonly:
-            raise StorageError("a study name is needed to write trials; pass --study NAME")
-        if study is not None and (not isinstance(study, str) or not study.strip()):
-            raise StorageError(f"a study name must be a non-empty string, but got {study!r}")
-        self.study_name = study
-        self.readonly = readonly
+        self._setup(study, readonly)
         info = inspect_file(path, write=not readonly)
         self.path = info.path
-        #: Where the study is, as messages name it and ``load_study(storage=...)`` opens it again.
         self.location = str(self.path)
+        self.where = describe(self.path)
         if not readonly:
             warn_if_networked(self.path)
-        self._lock = threading.RLock()
-        self._study: StudyRecord | None = None
-        self._session: int | None = None
-        self._cache: dict[int, Trial] = {}
-        self._sessions: dict[int, int | None] = {}  # trial number -> session that wrote it
-        self._seq = 0
-        self._loaded = False
-        self._foreign: list[Trial] = []
-        self._sorted: list[Trial] | None = None
-        self._schema = SCHEMA_VERSION
-        #: The full disk that stopped this store's search (the search raises it, with its result).
-        self.failure: StorageError | None = None
-        self._writing: Trial | None = None  # the record put() is writing, for the message of a full disk
         if readonly and not info.exists:  # (an empty or directory-like path was refused by inspect_file)
             raise StorageError(
                 f"there is no study file at {str(self.path)!r} (working directory {os.getcwd()!r}); "
@@ -166,13 +122,10 @@ class SQLiteStore:
         with self._lock, self._sqlite_errors():
             yield self._conn
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, conn: queries.Connection) -> AbstractContextManager[None]:
         """One write transaction, taken at once (``BEGIN IMMEDIATE``) so that numbers are unique."""
-        if self.readonly:
-            raise StorageError(f"{describe(self.path)} was opened read-only")
-        with self._database() as conn, queries.transaction(conn):
-            yield conn
+        assert isinstance(conn, sqlite3.Connection)
+        return queries.transaction(conn)
 
     def _error(self, exc: sqlite3.Error, failing: str = "") -> StorageError:
         if failing:
@@ -180,320 +133,31 @@ class SQLiteStore:
         study = f", study {self.study_name!r}" if self.study_name is not None else ""
         return StorageError(f"{describe(self.path)}{study}: {exc}")
 
-    def _gone(self, now_named: str | None = None) -> StorageError:
-        kept = f" (its trials are kept as study {now_named!r})" if now_named else ""
-        return StorageError(
-            f"study {self.study_name!r} in {str(self.path)!r} was deleted or overwritten by another process "
-            f"while this search ran{kept}; trials from now on cannot be recorded"
-        )
+    # -- the backend's part of the lifecycle (RelationalStore) ------------------------------
 
-    def _check_ours(self, conn: sqlite3.Connection, study_id: int) -> None:
-        """Raise when another process archived (``--overwrite``) or deleted this study meanwhile."""
-        name = queries.study_name(conn, study_id)
-        if name != self.study_name:
-            raise self._gone(name)
-
-    # -- creating or resuming the study -----------------------------------------------------
-
-    def begin(
-        self,
-        *,
-        space: SearchSpace,
-        direction: Direction | str,
-        metric: str,
-        baseline: bool,
-        seed: int,
-        budget: int,
-        strategy: str,
-        overwrite: bool = False,
-        explicit_seed: bool = False,
-        code: str | None = None,
-    ) -> Resume:
-        """Create the study, or check that the cell still matches it and resume it.
-
-        Before anything is written, the stored study and all its trials are read and checked
-        (a damaged row raises StorageError naming it; the file is left untouched).  Then, in
-        one transaction: an older file is migrated; ``overwrite`` archives the stored study
-        under another name (``Resume.archive``; nothing is deleted, nor read first); a changed
-        space, direction or metric raises :class:`StudyMismatchError`; trials of dead processes
-        are marked interrupted; and unless the study already holds ``budget`` trials
-        (``Resume.complete``) a session is opened, recording ``code``, the cell's code."""
-        direction = Direction(direction)
-        checked = None if overwrite else self._check_stored()
-        now = time.time()
-        with self._write() as conn:
-            record, archive = self._stored_study(conn, overwrite, checked, now)
-            created = record is None
-            if record is None:
-                queries.insert_study(conn, str(self.study_name), json.dumps(space.to_json()), direction.value, metric,
-                                     baseline=baseline, seed=seed, budget=budget, strategy=strategy, now=now)
-                record = self.study()
-                assert record is not None
-            else:
-                self._refuse_changes(conn, record, space, direction, metric)
-            interrupted = queries.mark_dead(conn, record.id, now, self.path)
-            counted = queries.count_counted(conn, record.id)
-            previous_code, other_code = queries.code_history(conn, record.id, code)
-            completed, first_failure = queries.outcomes(conn, record.id)
-            complete = counted >= budget
-            session = 0
-            if not complete:
-                self._session, session = queries.open_session(
-                    conn, record.id, now, budget=budget, strategy=strategy, seed=seed if explicit_seed else None,
-                    code=code,
-                )
-                opened(self.path, self._session)
-        self._study = self.study()
-        study_seed = seed if created or explicit_seed or record.seed is None else record.seed
-        return Resume(
-            study=self._study or record, created=created, counted=counted, interrupted=interrupted, session=session,
-            strategy_seed=queries.session_seed(study_seed, session), complete=complete, archive=archive,
-            previous_code=previous_code, other_code=other_code, completed=completed, first_failure=first_failure,
-        )
-
-    def _stored_study(
-        self, conn: sqlite3.Connection, overwrite: bool, checked: int | None, now: float
-    ) -> tuple[StudyRecord | None, Archive | None]:
-        """In begin's transaction: migrate an older file, then the stored study to resume (``None``:
-        there is none, or ``overwrite`` archived it, which the second item describes)."""
+    def _prepare(self, conn: queries.Connection) -> None:
+        """In begin's transaction: check the schema again, then migrate an older file."""
+        assert isinstance(conn, sqlite3.Connection)
         problem = schema_problem(conn, self.path)  # checked on opening; again here, in the transaction
         if problem:
             raise StorageError(f"{describe(self.path)}: {problem}. Nothing was written.")
         self._schema = queries.migrate(conn)
-        stored = conn.execute("SELECT id FROM studies WHERE name = ?", (self.study_name,)).fetchone()
-        archive = None
-        if stored is not None and overwrite:
-            archive = queries.archive_study(conn, stored[0], str(self.study_name), now)
-        record = None if stored is None or archive is not None else self.study()
-        if record is None or record.id != checked:
-            self._forget()  # what was read before belongs to another study now
-        return record, archive
 
-    def _check_stored(self) -> int | None:
-        """Read and check the stored study and all its trials before anything is written;
-        returns its id (``None``: no such study yet).  What was read is kept for the search."""
-        try:
-            record = self.study()
-            if record is not None:
-                self._refresh()
-        except StorageError as exc:
-            raise StorageError(f"{exc}. Nothing was written: the file was left untouched.") from None
-        # The search's first look at the trials (``trials()`` in the runner) is still to come:
-        # trials others finish until then are stored ones to it, not news for ``poll()``.
-        self._loaded = False
-        return None if record is None else record.id
+    def _liveness(self, conn: queries.Connection, study_id: int) -> Liveness:
+        """A session can still run while its process lives (on this host; on another one, it is
+        taken to be alive), or, for this very process, while its store is open."""
+        path = self.path
+        return lambda sid, host, pid, token: session_alive(path, sid, host, pid, token)
 
-    def _forget(self) -> None:
-        with self._lock:
-            self._cache.clear()
-            self._sessions.clear()
-            self._seq, self._loaded, self._foreign, self._sorted = 0, False, [], None
+    def _session_opened(self, session: int) -> None:
+        opened(self.path, session)
 
-    def _refuse_changes(
-        self, conn: sqlite3.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str
-    ) -> None:
-        changes = record.diff(space=space, direction=direction, metric=metric)
-        if changes:
-            raise StudyMismatchError(
-                f"study {self.study_name!r} in {str(self.path)!r} was run with a different cell, so its "
-                f"trials cannot be mixed with this one's:\n  - " + "\n  - ".join(changes) + "\n"
-                f"Run the cell as a new study (--study {self.study_name}-2), or start this one afresh "
-                f"with --overwrite (its {queries.count_counted(conn, record.id)} trials are kept, archived under "
-                f"another name).",
-                stored_direction=None if record.direction == direction else record.direction.value,
-            )
+    def _session_closed(self, session: int) -> None:
+        closed(self.path, session)  # a "running" trial it left is over: the next open marks it
 
-    # -- the store protocol -----------------------------------------------------------------
+    def _connected(self) -> bool:
+        return getattr(self, "_conn", None) is not None
 
-    def _study_id(self) -> int:
-        if self._study is None:
-            raise StorageError(f"study {self.study_name!r}: begin() must be called before trials are written")
-        return self._study.id
-
-    def reserve(self, limit: int | None = None) -> int | None:
-        """The next trial number, recorded as running; ``None`` when ``limit`` trials that count are held."""
-        sid = self._study_id()
-        with self._write() as conn:
-            self._check_ours(conn, sid)
-            if limit is not None and queries.count_counted(conn, sid) >= limit:
-                return None
-            number = conn.execute("SELECT coalesce(max(number), -1) + 1 FROM trials WHERE study_id = ?", (sid,)).fetchone()[0]
-            conn.execute(
-                "INSERT INTO trials (study_id, number, session_id, state, started, seq) VALUES (?, ?, ?, 'running', ?, ?)",
-                (sid, number, self._session, time.time(), queries.next_seq(conn, sid)),
-            )
-        return number
-
-    def reclaim(self, number: int, limit: int | None = None) -> bool:
-        """Take back trial ``number`` if it was interrupted, recorded as running again in this
-        run (to run the defaults again as trial 0); False when it is not interrupted, or
-        ``limit`` trials that count are held.  Of two processes sharing the study, one gets it."""
-        sid = self._study_id()
-        with self._write() as conn:
-            self._check_ours(conn, sid)
-            return queries.reclaim(conn, sid, number, self._session, time.time(), limit)
-
-    def release(self, number: int) -> None:
-        """Give back a reserved number that was not used (it never shows as a trial)."""
-        sid = self._study_id()
-        with self._write() as conn:
-            conn.execute(
-                "UPDATE trials SET state = ?, seq = ? WHERE study_id = ? AND number = ?",
-                (RELEASED, queries.next_seq(conn, sid), sid, number),
-            )
-        with self._lock:
-            self._cache.pop(number, None)
-            self._sorted = None
-
-    def put(self, trial: Trial) -> None:
-        """Record ``trial`` (its start, then its end) in its reserved row.
-
-        After a full disk stopped the search (:attr:`failure`), nothing more is written: the
-        store has marked its running trials interrupted already, or the next run will."""
-        sid = self._study_id()
-        if self.failure is not None:
-            return
-        value = trial.value if trial.value is None or math.isfinite(trial.value) else None
-        row = (
-            trial.state.value, codec.dumps(trial.params), value, codec.dumps(trial.metrics), float(trial.duration),
-            trial.stdout, trial.stderr, codec.dumps(list(trial.warnings)), trial.error, float(trial.started),
-            codec.dumps([list(point) for point in trial.curve]), codec.dumps(trial.pruning),
-        )
-        self._writing = trial
-        try:
-            with self._write() as conn:
-                cur = conn.execute(
-                    "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
-                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, seq = ?, session_id = ? "
-                    "WHERE study_id = ? AND number = ?",
-                    (*row, queries.next_seq(conn, sid), self._session, sid, trial.number),
-                )
-                if cur.rowcount != 1:
-                    raise self._gone()
-        finally:
-            self._writing = None
-        with self._lock:
-            self._cache[trial.number] = trial
-            self._sessions[trial.number] = self._session
-            self._sorted = None
-
-    def _refresh(self) -> None:
-        """Read every trial written since the last look (by anyone)."""
-        record = self._study or self.study()
-        if record is None:
-            return
-        with self._database() as conn:
-            rows = conn.execute(
-                f"SELECT {trial_columns(self._schema)} FROM trials WHERE study_id = ? AND seq > ? ORDER BY seq",
-                (record.id, self._seq),
-            ).fetchall()
-            first = not self._loaded
-            self._loaded = True
-            for row in rows:
-                number, session, state, seq = row[0], row[1], row[2], row[12]  # see TRIAL_COLUMNS
-                trial = None if state == RELEASED else trial_from_row(row, self.path, record.name, record.space)
-                self._seq = max(self._seq, seq) if isinstance(seq, int) else self._seq
-                self._sorted = None
-                if trial is None:
-                    self._cache.pop(number, None)
-                    continue
-                if self.failure is not None and session == self._session and trial.state is TrialState.RUNNING:
-                    continue  # left running by this search, which a full disk stopped: interrupted (_full)
-                self._cache[number] = trial
-                self._sessions[number] = session
-                if not first and session != self._session and trial.state.counted:
-                    self._foreign.append(trial)
-
-    def trials(self) -> list[Trial]:
-        """Every trial of the study, in number order (as the file says: running ones included)."""
-        self._refresh()
-        with self._lock:
-            if self._sorted is None:
-                self._sorted = [self._cache[n] for n in sorted(self._cache)]
-            return list(self._sorted)
-
-    def poll(self) -> list[Trial]:
-        """Trials other processes finished since the last call (not those read at the start)."""
-        self._refresh()
-        with self._lock:
-            out, self._foreign = self._foreign, []
-        return out
-
-    def close(self, result: TuneResult | None = None) -> None:
-        """Record how this run ended, mark its own unfinished trials interrupted, and close the file."""
-        if getattr(self, "_conn", None) is None:
-            return
-        try:
-            if self._session is not None and self._study is not None:
-                self._record_end(self._study.id, self._session, result)
-        except StorageError:
-            pass  # the study may have been overwritten meanwhile; nothing more to record
-        finally:
-            if self._session is not None:
-                closed(self.path, self._session)  # a "running" trial it left is over: the next open marks it
-            self._session = None
-            self._conn.close()
-            self._conn = None  # type: ignore[assignment]
-
-    def _record_end(self, study_id: int, session: int, result: TuneResult | None) -> None:
-        now = time.time()
-        stop = str(result.stop_reason) if result is not None and result.stop_reason else "error"
-        with self._write() as conn:
-            queries.interrupt_running(conn, study_id, session, _ENDED_EARLY)
-            conn.execute("UPDATE sessions SET ended = ?, stop_reason = ? WHERE id = ?", (now, stop, session))
-            if result is not None:
-                conn.execute(
-                    "UPDATE studies SET strategy = ?, strategy_reason = ?, notes = ?, updated = ? WHERE id = ?",
-                    (result.strategy, result.strategy_reason, json.dumps(self._lasting(result.notes)), now, study_id),
-                )
-
-    def _lasting(self, notes: Iterable[str]) -> list[str]:
-        """The notes worth keeping with the study (not this run's own "study ... resumed" lines)."""
-        return [n for n in notes if not n.startswith(f"study {self.study_name!r} in ")]
-
-    # -- the read API -----------------------------------------------------------------------
-
-    def study(self) -> StudyRecord | None:
-        """The stored description of this store's study, or ``None`` when there is none yet."""
-        if self.study_name is None:
-            return None
-        with self._database() as conn:
-            row = conn.execute(f"SELECT {STUDY_COLUMNS} FROM studies WHERE name = ?", (self.study_name,)).fetchone()
-        return None if row is None else study_from_row(row, self.path)
-
-    def study_names(self) -> list[str]:
-        """The names of the file's studies, oldest first."""
-        with self._database() as conn:
-            return [r[0] for r in conn.execute("SELECT name FROM studies ORDER BY created").fetchall()]
-
-    def sessions(self) -> list[SessionRecord]:
-        """The runs of this store's study, in the order they started."""
-        record = self._study or self.study()
-        if record is None:
-            return []
-        with self._database() as conn:
-            rows = conn.execute(
-                f"SELECT {session_columns(self._schema)} FROM sessions WHERE study_id = ? ORDER BY id", (record.id,)
-            ).fetchall()
-        return [session_from_row(r, self.path, record.name) for r in rows]
-
-    def session_of(self, number: int) -> int | None:
-        """The id of the session that last wrote trial ``number`` (as :meth:`trials` read it)."""
-        return self._sessions.get(number)
-
-    def read_study(self) -> StoredStudy | None:
-        """This store's study as it stands, or ``None`` when the file holds no such study.
-
-        A trial left running by a process that is gone shows as interrupted (the file is
-        not changed: it is marked so when the study next resumes).
-        """
-        record = self.study()
-        if record is None:
-            return None
-        return StoredStudy.assemble(record, self.trials(), self.sessions(), self.session_of)
-
-    def summaries(self) -> list[StudySummary]:
-        """One summary per study of the file, oldest first; no parameter or note is decoded."""
-        with self._database() as conn:
-            return queries.summaries(conn, self.path)
-
+    def _disconnect(self) -> None:
+        self._conn.close()
+        self._conn = None  # type: ignore[assignment]
