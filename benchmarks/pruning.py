@@ -126,7 +126,8 @@ def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int) ->
 
 
 def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | None = None) -> Run:
-    """``trials`` trials of Optuna's TPE with ``pruner``; with ``budget``, on until that much resource ran."""
+    """``trials`` trials of Optuna's TPE with ``pruner`` (``median``, ``hyperband``, ``sha``: successive halving,
+    ``none``); with ``budget``, on until that much resource ran."""
     import optuna
 
     def objective(trial: optuna.Trial) -> float:
@@ -141,7 +142,8 @@ def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | N
         if budget is not None and sum(len(t.intermediate_values) for t in study.trials) >= budget:
             study.stop()
 
-    make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner}[pruner]
+    make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner,
+            "sha": optuna.pruners.SuccessiveHalvingPruner, "none": optuna.pruners.NopPruner}[pruner]
     # HyperbandPruner assigns brackets by a hash of the study name: name it, so a seed is one search.
     study = optuna.create_study(study_name=f"pruning-{seed}", direction="maximize",
                                 sampler=optuna.samplers.TPESampler(seed=seed), pruner=make())
