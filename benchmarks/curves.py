@@ -76,13 +76,20 @@ METHODS: dict[str, tuple[str, str | bool | None]] = {
 _CACHES: dict[str, dict[tuple[Any, ...], tuple[float, float]]] = {}
 
 
-def method(label: str) -> tuple[str, str | bool | None]:
-    """A label's (tool, setting): one of :data:`METHODS`, or ``hpmagic --prune SPEC`` for a probe."""
+def method(label: str) -> tuple[str, str | bool | None, dict[str, Any]]:
+    """A label's (tool, setting, options): one of :data:`METHODS`, or for a probe ``hpmagic [STRATEGY]
+    [--prune [SPEC]]`` (e.g. ``hpmagic tpe``, ``hpmagic gp --prune``, ``hpmagic --prune asha:eta=4``)."""
     if label in METHODS:
-        return METHODS[label]
-    if label.startswith("hpmagic --prune "):
-        return "hpmagic", label.removeprefix("hpmagic --prune ").strip()
-    raise SystemExit(f"unknown method {label!r}: use one of {', '.join(METHODS)}, or 'hpmagic --prune SPEC'")
+        return (*METHODS[label], {})
+    words = label.split(maxsplit=3)
+    if words and words[0] == "hpmagic":
+        options = {"strategy": words.pop(1)} if len(words) > 1 and not words[1].startswith("--") else {}
+        if len(words) == 1:
+            return "hpmagic", None, options
+        if words[1] == "--prune":
+            return "hpmagic", (" ".join(words[2:]) or True), options
+    raise SystemExit(f"unknown method {label!r}: use one of {', '.join(METHODS)}, or 'hpmagic [STRATEGY] "
+                     "[--prune [SPEC]]'")
 
 
 def bench_seed(name: str, seed: int, trials: int, labels: list[str]) -> dict[str, Any]:
@@ -90,8 +97,8 @@ def bench_seed(name: str, seed: int, trials: int, labels: list[str]) -> dict[str
     w = workload(name, seed, _CACHES.setdefault(name, {}))
     out: dict[str, Any] = {"workload": name, "seed": seed, "trials": trials, "steps": w.steps, "methods": {}}
     for label in labels:
-        tool, setting = method(label)
-        run = (bench.run_hpmagic(w, setting, trials, seed) if tool == "hpmagic"
+        tool, setting, options = method(label)
+        run = (bench.run_hpmagic(w, setting, trials, seed, **options) if tool == "hpmagic"
                else bench.run_optuna(w, str(setting), trials, seed))
         out["methods"][label] = {"resource": run.resource, "pruned": run.pruned, "seconds": run.seconds,
                                  "score": bench.score(w, bench.Run.best(run.trials))}
@@ -104,23 +111,25 @@ def bench_seed(name: str, seed: int, trials: int, labels: list[str]) -> dict[str
 def report(records: list[dict[str, Any]]) -> list[str]:
     """Print one workload-and-budget table; return its verdict lines."""
     first = records[0]
-    labels = [m for m in first["methods"] if all(m in r["methods"] for r in records)]
+    labels = list(dict.fromkeys(m for r in records for m in r["methods"]))
 
-    def of(label: str, key: str) -> list[float]:
-        return [r["methods"][label][key] for r in records]
+    def of(label: str, key: str, among: str | None = None) -> list[float]:
+        """``key`` of ``label`` on each seed that ran it (and ``among``, when given)."""
+        return [r["methods"][label][key] for r in records
+                if label in r["methods"] and (among is None or among in r["methods"])]
 
-    base = sum(of(UNPRUNED, "resource")) if UNPRUNED in labels else float("nan")
     print(f"\n{first['workload']}: {len(records)} seeds (from {records[0]['seed']}), {first['trials']} trials, "
           f"{first['steps']} epochs a trial (true score: mean over repeats of the answer's test score after full "
-          "training; mean +- sd over seeds; epochs as a share of the unpruned hpmagic search's)")
-    print(f"{'method':<40} {'epochs':>8} {'share':>7} {'pruned':>7} {'wall s':>7}  {'true score':>16}")
+          "training; mean +- sd over seeds; epochs as a share of the unpruned hpmagic search's on the same seeds)")
+    print(f"{'method':<44} {'n':>3} {'epochs':>7} {'share':>7} {'pruned':>7} {'wall s':>7}  {'true score':>16}")
     score, share = {}, {}
     for label in labels:
         score[label], sd = bench.mean_sd(of(label, "score"))
-        share[label] = sum(of(label, "resource")) / base
-        print(f"{label:<40} {statistics.fmean(of(label, 'resource')):8.0f} {100 * share[label]:6.1f}% "
-              f"{statistics.fmean(of(label, 'pruned')):7.1f} {statistics.fmean(of(label, 'seconds')):7.1f}  "
-              f"{score[label]:.4f} +- {sd:.4f}")
+        base = sum(of(UNPRUNED, "resource", among=label)) or float("nan")
+        share[label] = sum(of(label, "resource", among=UNPRUNED)) / base
+        print(f"{label:<44} {len(of(label, 'score')):3} {statistics.fmean(of(label, 'resource')):7.0f} "
+              f"{100 * share[label]:6.1f}% {statistics.fmean(of(label, 'pruned')):7.1f} "
+              f"{statistics.fmean(of(label, 'seconds')):7.1f}  {score[label]:.4f} +- {sd:.4f}")
     return verdicts(f"{first['workload']} n={first['trials']}", score, share)
 
 

@@ -112,10 +112,11 @@ class Run:
 # -- the methods ---------------------------------------------------------------------------
 
 
-def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int) -> Run:
+def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int, **options: Any) -> Run:
+    """``trials`` trials of hpmagic with ``prune=spec``; ``options`` go to ``hpmagic.tune`` (e.g. ``strategy``)."""
     start = time.perf_counter()
     result = hpmagic.tune(w.cell, dict(w.namespace()), trials=trials, maximize=True, seed=seed, prune=spec,
-                          quiet=True, baseline=False, apply=False)
+                          quiet=True, baseline=False, apply=False, **options)
     seconds = time.perf_counter() - start
     out = []
     for t in sorted(result.trials, key=lambda t: t.number):
