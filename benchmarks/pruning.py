@@ -12,7 +12,7 @@ Methods, each with the same ``-n`` (``--trials``):
 
 - ``hpmagic``: ``hpmagic.tune(cell, trials=n, maximize=True, seed=seed, prune=...)``, the
   default strategy (``auto``), ``baseline=False`` (no method is handed the cell's defaults),
-  without pruning, with ``--prune`` alone (the default rule: ``asha`` for learning curves,
+  without pruning, with ``--prune`` alone (the default rule: ``hyperband`` for learning curves,
   ``folds`` for ``cross_val_score``) and with each other rule;
 - ``optuna``: ``TPESampler(seed=seed)`` with ``MedianPruner()`` and with
   ``HyperbandPruner()`` (defaults), the same model code, ``trial.report`` after each step and
