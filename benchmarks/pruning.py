@@ -12,7 +12,7 @@ Methods, each with the same ``-n`` (``--trials``):
 
 - ``hpmagic``: ``hpmagic.tune(cell, trials=n, maximize=True, seed=seed, prune=...)``, the
   default strategy (``auto``), ``baseline=False`` (no method is handed the cell's defaults),
-  without pruning, with ``--prune`` alone (the default rule: ``asha`` for learning curves,
+  without pruning, with ``--prune`` alone (the default rule: ``hyperband`` for learning curves,
   ``folds`` for ``cross_val_score``) and with each other rule;
 - ``optuna``: ``TPESampler(seed=seed)`` with ``MedianPruner()`` and with
   ``HyperbandPruner()`` (defaults), the same model code, ``trial.report`` after each step and
@@ -112,10 +112,11 @@ class Run:
 # -- the methods ---------------------------------------------------------------------------
 
 
-def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int) -> Run:
+def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int, **options: Any) -> Run:
+    """``trials`` trials of hpmagic with ``prune=spec``; ``options`` go to ``hpmagic.tune`` (e.g. ``strategy``)."""
     start = time.perf_counter()
     result = hpmagic.tune(w.cell, dict(w.namespace()), trials=trials, maximize=True, seed=seed, prune=spec,
-                          quiet=True, baseline=False, apply=False)
+                          quiet=True, baseline=False, apply=False, **options)
     seconds = time.perf_counter() - start
     out = []
     for t in sorted(result.trials, key=lambda t: t.number):
@@ -126,7 +127,8 @@ def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int) ->
 
 
 def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | None = None) -> Run:
-    """``trials`` trials of Optuna's TPE with ``pruner``; with ``budget``, on until that much resource ran."""
+    """``trials`` trials of Optuna's TPE with ``pruner`` (``median``, ``hyperband``, ``sha``: successive halving,
+    ``none``); with ``budget``, on until that much resource ran."""
     import optuna
 
     def objective(trial: optuna.Trial) -> float:
@@ -141,7 +143,8 @@ def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | N
         if budget is not None and sum(len(t.intermediate_values) for t in study.trials) >= budget:
             study.stop()
 
-    make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner}[pruner]
+    make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner,
+            "sha": optuna.pruners.SuccessiveHalvingPruner, "none": optuna.pruners.NopPruner}[pruner]
     # HyperbandPruner assigns brackets by a hash of the study name: name it, so a seed is one search.
     study = optuna.create_study(study_name=f"pruning-{seed}", direction="maximize",
                                 sampler=optuna.samplers.TPESampler(seed=seed), pruner=make())

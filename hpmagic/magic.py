@@ -55,7 +55,7 @@ class TuneMagics(Magics):
               help="Points per continuous parameter for the grid strategy (default 5).")
     @argument("--prune", nargs="?", const="auto", default=None, metavar="RULE",
               help="Stop unpromising trials early, from what the cell reports with hpmagic.report(value, step) "
-                   "(or hpmagic.cross_val_score): median, asha (the default), hyperband or folds, with settings "
+                   "(or hpmagic.cross_val_score): median, asha, hyperband (the default) or folds, with settings "
                    "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
     @argument_group("objective")

@@ -40,7 +40,8 @@ def test_the_default_rule_prunes_bad_curves_and_keeps_every_curve():
     # a pruned trial was stopped because it was worse, at its rung, than the ones that went on
     best = result.best_trial
     assert best.state is TrialState.COMPLETE and best.params["lr"] >= max(t.params["lr"] for t in pruned)
-    assert any(n.startswith("asha: rungs at steps 1, 3, 9") for n in result.notes)
+    assert any(n.startswith("hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3 and 9")
+               for n in result.notes)
     assert f"pruned: {len(pruned)} of 30 trials stopped early; " in repr(result)
     assert "% of the steps were not run" in repr(result)
 

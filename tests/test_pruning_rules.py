@@ -750,8 +750,8 @@ def test_parse_prune_spec_refuses_what_it_cannot_read(text, words):
 
 
 def test_make_pruner_defaults():
-    assert DEFAULT == "asha"
-    assert type(make_pruner(None, {})) is ASHAPruner and type(make_pruner("auto")) is ASHAPruner
+    assert DEFAULT == "hyperband"
+    assert type(make_pruner(None, {})) is HyperbandPruner and type(make_pruner("auto")) is HyperbandPruner
     assert type(make_pruner(None, {}, folds=True)) is FoldPruner
     assert type(make_pruner(" Median ")) is MedianPruner
     asha = make_pruner(*parse_prune_spec("asha:eta=2,min_resource=0.5,max_resource=auto"))

@@ -5,8 +5,9 @@ calls a :class:`Pruner` from one place (see :mod:`hpmagic.pruning.base` for the 
 the calls), so concurrent reports are decided one at a time.
 
 - :class:`MedianPruner` (``median``): behind the median of earlier trials at the same step.
-- :class:`ASHAPruner` (``asha``, the default): asynchronous successive halving.
-- :class:`HyperbandPruner` (``hyperband``): ASHA brackets sharing the trials.
+- :class:`ASHAPruner` (``asha``): asynchronous successive halving.
+- :class:`HyperbandPruner` (``hyperband``, the default for learning curves): ASHA brackets
+  sharing the trials.
 - :class:`FoldPruner` (``folds``): a paired, fold-by-fold comparison with the best trial,
   for ``hpmagic.cross_val_score``.
 - :func:`parse_prune_spec` and :func:`make_pruner`: ``--prune asha:eta=3`` to a rule.

@@ -66,6 +66,7 @@ class ASHAPruner(Pruner):
         self._max = self.max_resource  # the horizon: given, or learned
         self._learned_from: int | None = None
         self._rungs: dict[tuple[int, int], dict[int, float]] = {}  # (bracket, exponent) -> trial -> value
+        self._complete: dict[int, Curve] = {}  # the complete trials' curves (Hyperband reads the best one)
 
     # -- rungs ---------------------------------------------------------------------------
 
@@ -138,14 +139,17 @@ class ASHAPruner(Pruner):
     def _forget(self, number: int) -> None:
         for values in self._rungs.values():
             values.pop(number, None)
+        self._complete.pop(number, None)
 
     def _record(self, number: int, state: TrialState, curve: Curve) -> None:
         bracket, previous = self._brackets.get(number, 0), None
         for step, best in zip(curve.steps, curve.bests):
             self._enter(number, bracket, previous, step, best)
             previous = step
-        if state is TrialState.COMPLETE and self._max is None and len(curve):
-            self._learn(number, curve.steps[-1])
+        if state is TrialState.COMPLETE and len(curve):
+            self._complete[number] = curve
+            if self._max is None:
+                self._learn(number, curve.steps[-1])
 
     def _learn(self, number: int, last_step: float) -> None:
         """``max_resource`` is now ``last_step``; rungs at or past it are dropped."""

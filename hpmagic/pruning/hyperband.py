@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from typing import Any
@@ -37,6 +38,12 @@ class HyperbandPruner(ASHAPruner):
     completes), ``s_max`` is unknown: the trials that start before go to bracket 0, and the
     shares count them afterwards.  Settings and defaults are ASHA's: ``min_resource`` (1),
     ``eta`` (3), ``max_resource`` (auto).
+
+    The summary says when early values misled (``describe()``): when the best complete
+    trial (the best last point) is in a later bracket and bracket 0's rungs would have
+    stopped it (its value at a rung, its best up to its first point at or past the rung,
+    outside the top ``1/eta`` of the values recorded there), the curves cross or are noisy,
+    and the later brackets, which prune less, are what kept it.
     """
 
     name = "hyperband"
@@ -63,6 +70,37 @@ class HyperbandPruner(ASHAPruner):
         after = len(self._brackets) + 1
         return max(range(len(sizes)), key=lambda b: (sizes[b] * after / total - held[b], -b))
 
+    # -- what the evidence says ----------------------------------------------------------------
+
+    def _leader(self) -> int | None:
+        """The complete trial with the best last point (the lowest number on a tie)."""
+        return min(self._complete, key=lambda n: (self._complete[n].losses[-1], n), default=None)
+
+    def _lost_at(self, leader: int, bracket: int) -> tuple[float, int, int] | None:
+        """The first rung of ``bracket`` that would have stopped ``leader``: (step, its rank, values), else None."""
+        curve = self._complete[leader]
+        for exponent, step in enumerate(self.rungs(bracket), start=self._first_exponent(bracket)):
+            index = bisect.bisect_left(curve.steps, step)
+            others = [v for n, v in self._rungs.get((bracket, exponent), {}).items() if n != leader]
+            if index < len(curve) and others:
+                rank = 1 + sum(1 for v in others if v < curve.bests[index])
+                if rank > math.ceil((len(others) + 1) / self.eta):
+                    return step, rank, len(others) + 1
+        return None
+
+    def _evidence_text(self) -> str:
+        """For the summary: that bracket 0 would have stopped the best complete trial, when it would have."""
+        leader = self._leader()
+        if leader is None or not self._brackets.get(leader):
+            return ""
+        lost = self._lost_at(leader, 0)
+        if lost is None:
+            return ""
+        step, rank, n = lost
+        return (f"; early values misled here (curves that cross, or noise): the best complete trial, trial {leader} "
+                f"of bracket {self._brackets[leader]}, ranked {rank} of {n} at step {fmt_value(step)} of bracket 0, "
+                "which would have stopped it; the later brackets, which prune less, kept it")
+
     def describe(self) -> str:
         settings = f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()}"
         if self._max is None:
@@ -71,7 +109,7 @@ class HyperbandPruner(ASHAPruner):
         brackets = "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
         return (
             f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; the top 1/{self.eta} at each rung go on "
-            f"({settings})"
+            f"({settings}){self._evidence_text()}"
         )
 
     def _first_rungs_text(self, count: int) -> str:
