@@ -25,10 +25,11 @@ __all__ = ["GPStrategy"]
 #: Random candidates scored before the gradient ascent, and restarts of the ascent.
 CANDIDATES = 2000
 RESTARTS = 5
-#: In a finite space scored whole: every LOCAL_EVERY-th model proposal is the best of the
+#: In a finite space scored whole: every LOCAL_EVERY-th model proposal (0: none) is the best of the
 #: configurations within LOCAL_RADIUS changed parameters of the LOCAL_CENTRES best trials (by the
-#: model's mean), the others the best of the whole space (``docs/design/strategies.md``, "Recorded tables").
-LOCAL_EVERY = 2
+#: model's mean), the others the best of the whole space.  Off: it won on the table with the clearest
+#: structure and lost where the repeats disagree most (``docs/design/strategies.md``, "Recorded tables").
+LOCAL_EVERY = 0
 LOCAL_RADIUS = 1
 LOCAL_CENTRES = 3
 
@@ -119,14 +120,11 @@ class GPStrategy(Strategy):
         # Random restarts of the likelihood fit now and then; in between, the previous fit
         # is a warm start that a single ascent refines (the data changed by one point).
         restarts = 2 if self._hyper is None else 1 if len(y) % (10 if len(y) < 60 else 25) == 0 else 0
-        noise = (model.NOISE_BOUNDS[0], model.FINITE_NOISE_MAX) if self._finite is not None else model.NOISE_BOUNDS
         groups = self.encoder.groups()
         if any(len(g) > 1 for g in groups):  # a categorical choice's one-hot columns share a length scale
-            self._hyper = model.fit_grouped(X, y_t, groups, self.rng, previous=self._hyper, restarts=restarts,
-                                            noise_bounds=noise)
+            self._hyper = model.fit_grouped(X, y_t, groups, self.rng, previous=self._hyper, restarts=restarts)
         else:
-            self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts,
-                                                    noise_bounds=noise)
+            self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
         post = model.Posterior(X, y_t, self._hyper)
         best = float(y_t.min())
         candidates = self._candidates(X, y)

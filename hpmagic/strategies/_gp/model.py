@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 
-__all__ = ["Hyperparameters", "Posterior", "fit_hyperparameters", "fit_grouped", "transform_targets", "unit_scale", "matern52",
-           "FINITE_NOISE_MAX"]
+__all__ = ["Hyperparameters", "Posterior", "fit_hyperparameters", "fit_grouped", "transform_targets", "unit_scale", "matern52"]
 
 _SQRT5 = np.sqrt(5.0)
 
@@ -29,10 +28,6 @@ _SQRT5 = np.sqrt(5.0)
 AMPLITUDE_BOUNDS = (0.05, 20.0)
 LENGTH_SCALE_BOUNDS = (0.05, 20.0)  # shorter scales overfit a few dozen points (measured)
 NOISE_BOUNDS = (1e-6, 0.25)
-#: The noise's upper bound in a finite space of lists and choices (recorded training runs): there the
-#: repeats of one configuration can disagree by more than the better half of the losses spread,
-#: once capped at the median, and a bound of 0.25 made the fit read the noise as structure.
-FINITE_NOISE_MAX = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,8 +82,7 @@ def unit_scale(y: np.ndarray) -> np.ndarray:
 
 
 def fit_hyperparameters(
-    X: np.ndarray, y: np.ndarray, rng: np.random.Generator, previous: Hyperparameters | None = None, restarts: int = 2,
-    noise_bounds: tuple[float, float] = NOISE_BOUNDS,
+    X: np.ndarray, y: np.ndarray, rng: np.random.Generator, previous: Hyperparameters | None = None, restarts: int = 2
 ) -> Hyperparameters:
     """Fit kernel hyperparameters to ``(X, y)`` (``y`` already transformed) by maximum likelihood."""
     from scipy.optimize import minimize
@@ -101,7 +95,7 @@ def fit_hyperparameters(
         start = Hyperparameters(1.0, np.full(d, 0.5), 1e-3)
     kernel = ConstantKernel(np.clip(start.amplitude, *AMPLITUDE_BOUNDS), AMPLITUDE_BOUNDS) * Matern(
         np.clip(start.length_scales, *LENGTH_SCALE_BOUNDS), LENGTH_SCALE_BOUNDS, nu=2.5
-    ) + WhiteKernel(np.clip(start.noise, *noise_bounds), noise_bounds)
+    ) + WhiteKernel(np.clip(start.noise, *NOISE_BOUNDS), NOISE_BOUNDS)
 
     def optimizer(
         obj_func: Callable[..., tuple[float, np.ndarray]], initial_theta: np.ndarray, bounds: np.ndarray
@@ -130,7 +124,7 @@ def fit_hyperparameters(
 
 def fit_grouped(
     X: np.ndarray, y: np.ndarray, groups: list[np.ndarray], rng: np.random.Generator,
-    previous: Hyperparameters | None = None, restarts: int = 2, noise_bounds: tuple[float, float] = NOISE_BOUNDS,
+    previous: Hyperparameters | None = None, restarts: int = 2,
 ) -> Hyperparameters:
     """Fit the kernel by maximum likelihood with one length scale per group of columns.
 
@@ -144,7 +138,7 @@ def fit_grouped(
 
     G = len(groups)
     D = np.stack([_squared_distances(X[:, cols]) for cols in groups])
-    bounds = np.log([AMPLITUDE_BOUNDS] + [LENGTH_SCALE_BOUNDS] * G + [noise_bounds])
+    bounds = np.log([AMPLITUDE_BOUNDS] + [LENGTH_SCALE_BOUNDS] * G + [NOISE_BOUNDS])
     if previous is not None and previous.length_scales.shape == (X.shape[1],):
         start = np.log([previous.amplitude, *(previous.length_scales[cols[0]] for cols in groups), previous.noise])
     else:
