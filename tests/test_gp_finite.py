@@ -1,5 +1,6 @@
-"""The GP on finite spaces of lists and choices (issue 26): every configuration scored, local
-proposals around the best trials, and one length scale per categorical choice."""
+"""The GP on finite spaces of lists and choices (issue 26): every configuration scored; and the
+two measured options that are off by default, local proposals around the best trials
+(``gp.LOCAL_EVERY``) and one length scale per categorical choice (``model.fit_grouped``)."""
 
 from __future__ import annotations
 
