@@ -24,7 +24,7 @@ import numpy as np
 
 from ...space import Choice, SearchSpace
 
-__all__ = ["Encoder", "one_hot", "one_hot_columns", "prefers_tpe", "GP_MAX_ONE_HOT"]
+__all__ = ["Encoder", "one_hot", "one_hot_columns", "prefers_tpe", "GP_MAX_ONE_HOT", "FINITE_MAX"]
 
 
 def one_hot(dist: Any) -> TypeGuard[Choice]:
@@ -47,6 +47,11 @@ def prefers_tpe(space: SearchSpace) -> bool:
     """True when ``space`` has more categorical options than the GP models well
     (:data:`GP_MAX_ONE_HOT` one-hot columns), so that ``auto`` should run TPE instead."""
     return one_hot_columns(space) > GP_MAX_ONE_HOT
+
+
+#: Largest finite space (configurations) whose every point the acquisition scores, instead of
+#: sampling candidates and climbing from them (``docs/design/strategies.md``, "Recorded tables").
+FINITE_MAX = 20_000
 
 
 class Encoder:
@@ -141,6 +146,34 @@ class Encoder:
             else:
                 X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u] if dist.kind in ("normal", "lognormal") else u
         return X
+
+    def groups(self) -> list[np.ndarray]:
+        """Feature columns that share one length scale: each parameter's block (the one-hot columns of a
+        categorical choice together), and each flag column alone."""
+        out = [np.arange(b.start, b.stop) for b in self.blocks]
+        return out + [np.array([f]) for f in self.flags if f is not None]
+
+    def finite(self, limit: int = FINITE_MAX) -> tuple[np.ndarray, np.ndarray] | None:
+        """Every configuration of a finite space: (feature rows, the option index of each parameter
+        per row), or None when the space is conditional, has a continuous parameter or more than
+        ``limit`` configurations."""
+        if self.conditional or not self.params or not all(p.distribution.discrete for p in self.params):
+            return None
+        axes = []
+        size = 1
+        for p in self.params:
+            dist = p.distribution
+            values = dist.grid(int(dist.cardinality())) if dist.cardinality() <= limit else []
+            if len(values) < dist.cardinality():  # e.g. a logint's grid skips values
+                return None
+            size *= len(values)
+            if size > limit:
+                return None
+            axes.append(np.array([(i + 0.5) / len(values) for i in range(len(values))]) if isinstance(dist, Choice)
+                        else np.array([dist.to_unit(v) for v in values]))
+        index = np.stack(np.meshgrid(*[np.arange(len(a)) for a in axes], indexing="ij"), axis=-1).reshape(size, -1)
+        latent = np.column_stack([a[index[:, i]] for i, a in enumerate(axes)])
+        return self.features_from_latent(latent), index
 
     # -- moves for the acquisition optimiser ---------------------------------------------
 
