@@ -15,9 +15,9 @@ of trials (301, 350 and 1,000 measured on five problems: ``docs/design/strategie
 trials").  With ``--prune``, ``tpe`` stays: ``de`` ranks pruned trials as failures.
 With ``--prune`` (any rule), ``tpe`` where the rules would pick ``gp``: the GP's proposals are
 good enough that most of them survive the rungs (each new one tends to beat most earlier
-trials at a rung), so pruning saved little; with TPE the default rule ran about half the
-resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
-measured").  The reason says how the model learns from pruned trials.
+trials at a rung), so pruning saved little; with TPE the rule then the default (ASHA) ran about
+half the resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
+measured"; since issue 26 the default for curves is Hyperband, measured with TPE too).  The reason says how the model learns from pruned trials.
 
 The switching rule (:class:`Auto`), only with a time budget (``-t``; without one, the budget
 bounds what the GP costs, and large budgets start with ``de``): before each ask, once
