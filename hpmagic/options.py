@@ -117,6 +117,9 @@ class TuneOptions:
             raise OptionError(f"--study needs a name, e.g. --study svm, but got {self.study!r}")
         if self.storage is not None and not isinstance(self.storage, (str, os.PathLike)):
             raise OptionError(f"--storage is the path of an SQLite file or a URL, but got {self.storage!r}")
+        if isinstance(self.storage, str) and not self.storage.strip():
+            raise OptionError(f"--storage {self.storage!r} is empty: give the path of a study file (e.g. hpmagic.sqlite) "
+                              "or a URL, or leave --storage out for hpmagic.sqlite in the working directory")
         if self.study is None and (self.storage is not None or self.overwrite):
             given = "--storage" if self.storage is not None else "--overwrite"
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")

@@ -380,6 +380,8 @@ def test_a_relative_sqlite_url_is_relative_to_the_working_directory(tmp_path, mo
 
 @pytest.mark.parametrize("target, words", [
     ("mysql://me:secret@db.example/hp", "cannot keep studies at a mysql:// URL; it knows sqlite://"),
+    ("", "is empty: give the path of a study file"),
+    ("   ", "is empty: give the path of a study file"),
     ("sqlite://", "names no file: write sqlite:///relative/path.sqlite"),
     ("sqlite:///", "names no file"),
 ])

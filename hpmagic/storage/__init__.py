@@ -91,6 +91,11 @@ def open_storage(
     text = os.fspath(target)
     if not isinstance(text, str):
         raise StorageError(f"--storage is a path or a URL, but got {target!r}")
+    if not text.strip():
+        raise StorageError(
+            f"--storage {text!r} is empty: give the path of a study file (e.g. hpmagic.sqlite) or a URL "
+            "(sqlite:///studies.sqlite, postgresql://user@host/db)"
+        )
     match = _SCHEME.match(text)
     if match is None:
         return _backend("sqlite")(text, study, readonly=readonly)
