@@ -82,6 +82,22 @@ def test_gradients_of_mean_variance_and_log_ei_match_finite_differences():
             assert grad[j] == pytest.approx((lp - lm) / (2 * h), rel=1e-3, abs=1e-5)
 
 
+def test_losses_whose_better_half_spans_orders_of_magnitude_go_on_a_log_scale():
+    # Rosenbrock-like: the better half spans 0.01 to 50 above the best; the cap alone squeezes
+    # 0.01 vs 0.1 vs 1 into a sliver of the range, the log spreads them evenly.
+    y = np.array([0.0, 0.01, 0.1, 1.0, 10.0, 50.0, 3e3, 4e4, 9e4, 1e5])
+    logged = model.log_if_spread(y)
+    assert np.all(np.diff(logged) > 0), "monotone: the best point stays the best"
+    d = np.quantile(y[1:], 0.1)  # the 10% quantile of the positive distances from the best
+    assert logged == pytest.approx(np.log(y - y.min() + d))
+    t = model.transform_targets(y)
+    assert (t[3] - t[2]) / (t[5] - t[0]) > 0.15, "the better half keeps its differences after the cap"
+    # Errors whose better half spans a factor of a few are left exactly as they were.
+    errors = np.array([0.0527, 0.0540, 0.0552, 0.0565, 0.0590, 0.0640, 0.0900, 0.2000])
+    assert model.log_if_spread(errors) is errors
+    assert np.array_equal(model.log_if_spread(np.array([1.0, 1.0, 1.0, 2.0])), [1.0, 1.0, 1.0, 2.0])
+
+
 def test_target_transform_is_monotone_and_tames_huge_losses():
     y = np.array([0.5, 1.0, 2.0, 3.0, 1e5, 2e6, 0.7])
     t = model.transform_targets(y)
