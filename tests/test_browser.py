@@ -434,7 +434,12 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     while time.monotonic() - started < STALE_AFTER + 1.5:
         time.sleep(0.2)
     assert nb.line(SAVED)[0] < 8, "the search ended before the live panel's note could be checked"
-    assert note.evaluate("(e) => getComputedStyle(e).visibility") == "hidden", "the note showed on a live panel"
+    for _ in range(20):  # read between two redraws: a note being replaced has no computed style yet ('')
+        visibility = note.evaluate("(e) => getComputedStyle(e).visibility")
+        if visibility:
+            break
+        time.sleep(0.1)
+    assert visibility == "hidden", "the note showed on a live panel"
     live = nb.status(SAVED).evaluate(LOOK)
     for _ in range(10):  # read between two redraws: a panel being replaced has no computed style yet
         if live["image"]:
