@@ -27,7 +27,7 @@ SUBSET=(
     tests/test_annotations.py tests/test_cell_checks.py tests/test_space.py tests/test_ordinal.py
     tests/test_options.py tests/test_objective.py tests/test_capture.py tests/test_isolation.py
     tests/test_magic.py tests/test_runner.py tests/test_strategy_contract.py tests/test_de.py
-    tests/test_auto.py tests/test_pruning_rules.py tests/test_reports.py tests/test_storage_contract.py
+    tests/test_auto.py tests/test_pruning_points.py tests/test_pruning_median.py tests/test_pruning_asha.py tests/test_pruning_hyperband.py tests/test_pruning_folds.py tests/test_pruning_resume_state.py tests/test_pruning_spec.py tests/test_reports.py tests/test_storage_contract.py
     tests/test_studies.py tests/test_writeback.py tests/test_docstrings.py tests/test_architecture.py
 )
 
