@@ -107,8 +107,9 @@ def open_storage(
                 "sqlite:////absolute/path.sqlite (or just the path)"
             )
         return _backend("sqlite")(rest[1:], study, readonly=readonly)
-    if scheme.split("+")[0] in BACKENDS:
-        return _backend(scheme.split("+")[0])(text, study, readonly=readonly)
+    backend = scheme.split("+")[0]  # postgresql+psycopg:// names the driver too
+    if backend in BACKENDS:
+        return _backend(backend)(text, study, readonly=readonly)
     known = ", ".join(f"{name}://" for name in BACKENDS)
     raise StorageError(
         f"--storage {redact(text)!r}: hpmagic cannot keep studies at a {scheme}:// URL; it knows {known} and plain "

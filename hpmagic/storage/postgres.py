@@ -32,7 +32,7 @@ from . import heartbeat as heartbeats
 from . import queries
 from .file import SCHEMA_VERSION
 from .liveness import closed, opened
-from .postgres_server import PgConnection, Server, check_schema, connect, create_schema, parse
+from .postgres_server import PgConnection, Server, check_schema, connect, create_schema, parse, scrub
 from .records import Liveness
 from .relational import RelationalStore
 from .urls import redact
@@ -104,8 +104,7 @@ class PostgresStore(RelationalStore):
                 raise self._error(exc) from None
 
     def _said(self, exc: BaseException) -> str:
-        text = " ".join(str(exc).split())
-        return text.replace(self._server.password, "***") if self._server.password else text
+        return scrub(exc, self._server.password)
 
     def _error(self, exc: BaseException) -> StorageError:
         study = f", study {self.study_name!r}" if self.study_name is not None else ""

@@ -27,7 +27,7 @@ from ..errors import StorageError
 from .file import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 from .heartbeat import SERVER_NOW
 
-__all__ = ["Server", "parse", "connect", "PgConnection", "check_schema", "create_schema", "PG_SCHEMA", "LOCK_KEY"]
+__all__ = ["Server", "parse", "connect", "PgConnection", "check_schema", "create_schema", "PG_SCHEMA", "LOCK_KEY", "scrub"]
 
 #: The first key of the advisory locks hpmagic takes ("hpMG"); the second is a study's id (0: the catalog).
 LOCK_KEY = APPLICATION_ID
@@ -79,7 +79,7 @@ def parse(url: str, shown: str) -> Server:
         parts = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         raise StorageError(
-            f"--storage {shown!r} is not a PostgreSQL URL that psycopg can read ({_scrub(exc, '')}); "
+            f"--storage {shown!r} is not a PostgreSQL URL that psycopg can read ({scrub(exc, '')}); "
             "write postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
         ) from None
     user = str(parts.get("user") or _default_user())
@@ -111,7 +111,7 @@ def _psycopg(shown: str) -> Any:
     return psycopg
 
 
-def _scrub(exc: BaseException, password: str) -> str:
+def scrub(exc: BaseException, password: str) -> str:
     """The driver's message, on one line, without the password (libpq never says it; defence in depth)."""
     text = " ".join(str(exc).split())
     return text.replace(password, "***") if password else text
@@ -129,7 +129,7 @@ def connect(server: Server) -> PgConnection:
 
 def _refusal(server: Server, exc: BaseException) -> str:
     """Why a connection failed, in words that say what to check."""
-    said = _scrub(exc, server.password)
+    said = scrub(exc, server.password)
     low = said.lower()
     at = f"the PostgreSQL server at {server.host}:{server.port}"
     if "password authentication failed" in low or "no password supplied" in low:
@@ -250,7 +250,7 @@ def create_schema(conn: PgConnection, server: Server) -> int:
     except psycopg.errors.InsufficientPrivilege as exc:
         raise StorageError(
             f"{server.where}: user {server.user!r} may not create hpmagic's tables there "
-            f"({_scrub(exc, server.password)}); use a database this user owns (createdb -h {server.host} "
+            f"({scrub(exc, server.password)}); use a database this user owns (createdb -h {server.host} "
             f"-p {server.port} -O {server.user} hpmagic), or have its owner run hpmagic there once, or "
             f"GRANT CREATE ON SCHEMA public TO {server.user}. Nothing was changed."
         ) from None
