@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 
 import pytest
 
@@ -37,3 +38,13 @@ def ip():
 def run_tune(ip, line: str, cell: str):
     """Run ``%%tune line`` with ``cell`` through the shell; return the ExecutionResult."""
     return ip.run_cell(f"%%tune {line}\n{cell}")
+
+
+def wait_for(predicate, timeout=120.0, what="condition"):
+    """Poll ``predicate`` every 50 ms until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")

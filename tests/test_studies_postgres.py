@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 
 import pytest
 
@@ -24,6 +23,7 @@ from hpmagic.storage import heartbeat, open_storage
 from hpmagic.storage.records import CRASHED
 
 from . import pgserver
+from .conftest import wait_for
 from .pgserver import PASSWORD
 
 postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url  # the server's fixtures
@@ -46,15 +46,6 @@ def _running(url):
         return _rows(url, "SELECT number FROM trials WHERE state = 'running'")
     except psycopg.errors.UndefinedTable:  # the tables are being created
         return []
-
-
-def _wait_for(predicate, timeout=120.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _begin(url, name="svm", **kwargs):
@@ -118,7 +109,7 @@ def test_a_running_session_beats_and_its_trial_reads_running(postgres_url, monke
     try:
         store.put(Trial(number=store.reserve(), params={"x": 0.5}, started=1.0))
         (beat,) = _rows(postgres_url, "SELECT heartbeat FROM sessions")[0]
-        _wait_for(lambda: _rows(postgres_url, "SELECT heartbeat FROM sessions")[0][0] > beat, 30, "a new heartbeat")
+        wait_for(lambda: _rows(postgres_url, "SELECT heartbeat FROM sessions")[0][0] > beat, 30, "a new heartbeat")
         reader = open_storage(postgres_url, "svm", readonly=True)
         try:
             stored = reader.read_study()
@@ -353,7 +344,7 @@ def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres
     ]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: proc.poll() is not None or (1,) in _running(postgres_url), what="trial 1 running")
+        wait_for(lambda: proc.poll() is not None or (1,) in _running(postgres_url), what="trial 1 running")
         assert proc.poll() is None, proc.communicate()
     finally:
         proc.send_signal(signal.SIGKILL)  # (unshare execs: the signal reaches the Python process)
@@ -374,7 +365,7 @@ def test_a_killed_process_on_another_host_is_found_out_by_its_heartbeat(postgres
     fresh = read(grace=60.0)
     assert fresh.running and fresh.trials[1].state is TrialState.RUNNING, "its last heartbeat is recent: alive"
     beat = "SELECT (extract(epoch FROM clock_timestamp()) - heartbeat) > 1 FROM sessions"
-    _wait_for(lambda: _rows(postgres_url, beat)[0][0], what="a heartbeat older than 1 s")
+    wait_for(lambda: _rows(postgres_url, beat)[0][0], what="a heartbeat older than 1 s")
     stale = read(grace=1.0)
     assert not stale.running and stale.trials[1].state is TrialState.INTERRUPTED
     store = open_storage(postgres_url, "svm")  # (grace 1 s, as the last reader)

@@ -9,24 +9,15 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from contextlib import closing
 
+from .conftest import wait_for
 from .kernel import execute, running_kernel, stream_text
 
 
 def _rows(path, sql, *args):
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as conn:
         return conn.execute(sql, args).fetchall()
-
-
-def _wait_for(predicate, timeout=120.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _complete(path) -> int:
@@ -51,7 +42,7 @@ def test_a_study_survives_sigkill_of_its_kernel(tmp_path):
         reply, _ = execute(kc, "%load_ext hpmagic")
         assert reply["status"] == "ok"
         kc.execute(cell)
-        _wait_for(lambda: _complete(path) >= 4, what="4 stored trials")
+        wait_for(lambda: _complete(path) >= 4, what="4 stored trials")
         process = km.provisioner.process
         os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
