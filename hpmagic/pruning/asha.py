@@ -124,15 +124,20 @@ class ASHAPruner(Pruner):
         """Why trial ``number`` stops at this rung, or ``""`` when it goes on."""
         values = self._rungs[(bracket, exponent)]
         mine = values[number]
-        rank = 1 + sum(1 for v in values.values() if v < mine)
-        allowed = math.ceil(len(values) / self.eta)
+        rank, n, allowed = self._standing([v for k, v in values.items() if k != number], mine)
         if rank <= allowed:
             return ""
         where = f"at rung {fmt_value(self.resource(exponent))} (step {fmt_value(step)})"
         if bracket:
             where = f"in bracket {bracket}, {where}"
         top = "only the best goes on" if allowed == 1 else f"only the top {allowed} go on"
-        return f"{where} its best value {self._shown(mine)} ranked {rank} of {len(values)}; {top} (eta={self.eta})"
+        return f"{where} its best value {self._shown(mine)} ranked {rank} of {n}; {top} (eta={self.eta})"
+
+    def _standing(self, others: list[float], mine: float) -> tuple[int, int, int]:
+        """The rule at a rung: ``mine``'s rank among ``others`` and itself (ties share the better
+        rank), how many values there are, and how many of them go on (``ceil(n / eta)``)."""
+        n = len(others) + 1
+        return 1 + sum(1 for v in others if v < mine), n, math.ceil(n / self.eta)
 
     # -- finished trials -----------------------------------------------------------------
 

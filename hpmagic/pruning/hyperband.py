@@ -83,9 +83,9 @@ class HyperbandPruner(ASHAPruner):
             index = bisect.bisect_left(curve.steps, step)
             others = [v for n, v in self._rungs.get((bracket, exponent), {}).items() if n != leader]
             if index < len(curve) and others:
-                rank = 1 + sum(1 for v in others if v < curve.bests[index])
-                if rank > math.ceil((len(others) + 1) / self.eta):
-                    return step, rank, len(others) + 1
+                rank, n, allowed = self._standing(others, curve.bests[index])
+                if rank > allowed:
+                    return step, rank, n
         return None
 
     def _evidence_text(self) -> str:
