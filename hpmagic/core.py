@@ -49,6 +49,11 @@ class Trial:
     early stopping recorded about the trial (``bracket``, the ``rungs`` it reached, the
     ``kind`` of its reports; empty without ``--prune``).  A pruned trial has no ``value``;
     ``error`` says why it was stopped.
+
+    With several objectives (:class:`hpmagic.objectives.Goal`), ``values`` holds each
+    objective's value in the goal's order and ``value`` the first of them; ``constraints``
+    holds the constrained quantities in the goal's order.  A search of one objective without
+    constraints leaves both empty (``Goal.values`` reads ``value`` then).
     """
 
     number: int
@@ -64,6 +69,8 @@ class Trial:
     started: float = 0.0
     curve: tuple[tuple[float, float], ...] = ()
     pruning: dict[str, Any] = field(default_factory=dict)
+    values: tuple[float, ...] = ()
+    constraints: tuple[float, ...] = ()
 
     def finish(self, **changes: Any) -> Trial:
         """A copy with ``changes`` (the finished record of a running trial)."""

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core import Direction, Trial, TrialState
 from ..errors import OptionError
+from ..objectives import Goal
 from ..space import SearchSpace
 
 if TYPE_CHECKING:
@@ -76,6 +77,14 @@ class StrategyContext:
     ``hpmagic.cross_val_score``, chosen at the first report).  With a rule, trials can end
     *pruned*: they are told with their curves (``Trial.curve``), and the built-in
     strategies learn from them (``hpmagic.strategies.fidelity``).
+
+    ``goal`` (:class:`~hpmagic.objectives.Goal`) says what the search optimises: one
+    objective in ``direction`` when not given, else its objectives and constraints (then
+    ``direction`` is the first objective's).  ``losses(trial)`` gives every objective with
+    lower better, ``violations(trial)`` how far each constraint is broken (0 where it holds).
+    A strategy that handles one objective only reads ``loss``; one that cannot handle
+    ``goal.multi`` or ``goal.constraints`` must refuse in ``setup`` with an
+    :class:`~hpmagic.errors.OptionError` naming a strategy that can.
     """
 
     direction: Direction = Direction.MINIMIZE
@@ -85,8 +94,11 @@ class StrategyContext:
     jobs: int = 1  # trials that may run at once
     grid_points: int = 5  # points per continuous parameter, for grids
     pruning: str | None = None  # the --prune rule's name ("auto": chosen at the first report)
+    goal: Goal | None = None  # the objectives and constraints; None: one objective in `direction`
 
     def __post_init__(self) -> None:
+        if self.goal is not None:
+            object.__setattr__(self, "direction", self.goal.direction)
         if not isinstance(self.direction, Direction):
             try:
                 direction = Direction(self.direction)
@@ -96,12 +108,28 @@ class StrategyContext:
                 ) from None
             object.__setattr__(self, "direction", direction)
         object.__setattr__(self, "seed", check_seed(self.seed))
+        if self.goal is None:
+            object.__setattr__(self, "goal", Goal.single(self.direction))
 
     def loss(self, trial: Trial) -> float | None:
         """The trial's value with lower always better; ``None`` unless it completed."""
         if trial.state is not TrialState.COMPLETE or trial.value is None:
             return None
         return self.direction.loss(trial.value)
+
+    @property
+    def objectives(self) -> Goal:
+        """The search's :class:`~hpmagic.objectives.Goal` (one objective in ``direction`` unless given)."""
+        assert self.goal is not None  # set in __post_init__
+        return self.goal
+
+    def losses(self, trial: Trial) -> tuple[float, ...] | None:
+        """Each objective's value with lower always better; ``None`` unless the trial completed."""
+        return self.objectives.losses(trial)
+
+    def violations(self, trial: Trial) -> tuple[float, ...]:
+        """By how much the trial breaks each constraint (0 where it holds; empty without constraints)."""
+        return self.objectives.violations(trial)
 
 
 class Strategy:
