@@ -10,7 +10,6 @@ raised).
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import os
 import secrets
 import sys
@@ -24,19 +23,20 @@ from .cell.direction import Settled, check_cross_validate, infer, settle
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
-from .core import StopReason, TrialState
+from .core import StopReason
 from .errors import OptionError, SearchError, StudyMismatchError, StudyWriteError, TrialsFailedError
+from .manual import ManualSearch
 from .options import DEFAULT_TRIALS, TuneOptions
-from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
+from .protocols import Reporter, Strategy, TrialExecutor, TrialStore
 from .result import TuneResult
 from .resume import StudyRequest
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
 from .strategies import make_strategy, resolve
 from .strategies.base import StrategyContext
+from .strategies.registry import MANUAL
 
 if TYPE_CHECKING:
-    from .display.manual import ManualSession
     from .pruning.service import PruningService
 
 __all__ = ["tune", "run", "plan", "bind", "make_executor", "Search", "Plan", "Placement", "Output", "TuneOptions"]
@@ -110,8 +110,9 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     with interrupts.guard():  # what the stop button means, phase by phase (see hpmagic.interrupts)
         settled = plan(source, namespace, opts)
         with Search(settled, namespace, reporter, result_name) as search:
-            if search.interactive:
-                return search.start_manual()
+            if isinstance(search.loop, ManualSearch):  # --strategy manual: one trial per click of Run
+                search.hand_over()
+                return search.loop.start(on_result=lambda result: bind(result, namespace, settled.output))
             result = search.run()
         bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
@@ -282,7 +283,7 @@ class Search:
         self.executor: TrialExecutor | None = None
         self.result: TuneResult | None = None
         self.complete: TuneResult | None = None  # a --study that already holds its trials
-        self.interactive = False  # --strategy manual: one trial per click of Run
+        self.loop: Runner | ManualSearch | None = None  # what runs the trials (manual: one per click)
         self.pruning: PruningService | None = None
         self._owned = True
 
@@ -290,7 +291,7 @@ class Search:
         try:
             with interrupts.deferred():
                 self._set_up()
-                if self.reporter is None and not self.interactive:
+                if self.reporter is None and not isinstance(self.loop, ManualSearch):
                     from .display.reporter import make_reporter
 
                     self.reporter = make_reporter(self.settled.output.display, result_name=self.result_name)
@@ -333,10 +334,10 @@ class Search:
         context = StrategyContext(direction=way, budget=settled.budget, seed=strategy_seed, jobs=placement.jobs,
                                   grid_points=settled.grid_points, pruning=None if rule is None else rule[0] or "auto",
                                   timeout=settled.timeout)  # auto weighs proposals against trials
-        self.strategy = make_strategy(settled.strategy, space, context)
-        self.interactive = bool(getattr(self.strategy, "interactive", False))
-        if self.interactive and (placement.jobs > 1 or placement.engine is not None):
+        manual = settled.strategy == MANUAL
+        if manual and (placement.jobs > 1 or placement.engine is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
+        self.strategy: Strategy | None = None if manual else make_strategy(settled.strategy, space, context)
         left = settled.budget - sum(1 for t in self.store.trials() if t.state.counted)
         if rule is not None:
             from .pruning.service import PruningService
@@ -350,6 +351,8 @@ class Search:
                                baseline=baseline, timeout=settled.timeout, seed=self.seed, notes=notes,
                                study=None if settled.study is None else settled.study.name,
                                direction_reason=settled.goal.why)
+        if manual:
+            self.loop = ManualSearch(self.plan, self.store, self.executor)
 
     def _begin_study(self, request: StudyRequest) -> Any:
         """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
@@ -377,39 +380,14 @@ class Search:
             if not self.settled.output.quiet:
                 print(f"hpmagic: {self.complete.notes[0]}")
             return self.result
-        assert self.executor is not None
-        assert self.reporter is not None
+        assert self.executor is not None and self.reporter is not None and self.strategy is not None
         runner = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter, pruning=self.pruning)
         self.result = runner.run()
         return self.result
 
-    def start_manual(self) -> ManualSession:
-        """Hand the store and the executor to a manual session: each click runs one trial."""
-        from .display.manual import ManualSession
-        from .strategies.manual import ManualStrategy
-
-        strategy = self.strategy
-        assert isinstance(strategy, ManualStrategy)
+    def hand_over(self) -> None:
+        """A manual session takes over the store and the executor: leaving the search keeps them open."""
         self._owned = False
-        elapsed = [0.0]
-
-        def run_one(params: dict[str, Any], baseline: bool) -> TuneResult:
-            assert self.executor is not None
-            strategy.pending = params
-            done = sum(1 for t in self.store.trials() if t.state is not TrialState.INTERRUPTED)
-            one = dataclasses.replace(self.plan, budget=done + 1, baseline=baseline)
-            with interrupts.guard():  # a click runs outside run()'s guard
-                result = Runner(one, strategy, self.store, self.executor, NullReporter()).run()
-            elapsed[0] += result.elapsed
-            stop = result.stop_reason if result.stop_reason in (StopReason.INTERRUPTED, StopReason.ERROR) else StopReason.MANUAL
-            self.result = dataclasses.replace(result, elapsed=elapsed[0], budget=len(result.trials),
-                                              stop_reason=stop, has_baseline=self.plan.baseline)
-            return self.result
-
-        session = ManualSession(self.plan.space, direction=self.plan.direction, metric=self.plan.metric,
-                                baseline=self.plan.baseline, run_one=run_one,
-                                on_result=lambda result: bind(result, self.namespace, self.settled.output))
-        return session.start()
 
 
 def make_executor(
