@@ -1,10 +1,12 @@
 """``hpmagic.tune``: the search on cell text, from plain Python.  ``%%tune`` is thin glue over it.
 
 One run is three steps: **plan** (parse the cell, check the options, settle the seed, the
-budget and the strategy), **search** (a :class:`Search` context manager owns the store and
-the executor, so whatever happens they are closed), and **bind** (the best values and
-``-o`` go into the namespace, also after an interrupt or a failure, before the error is
-raised).
+budget and the strategy), **search** (:func:`open_search` makes every part, or closes what
+it made and raises; the :class:`Search` it returns runs and then closes its store and
+executor, whatever happens; a complete ``--study`` is a :class:`StoredSearch`, and
+``--strategy manual`` a :class:`~hpmagic.manual.ManualSearch` whose session keeps the
+parts), and **bind** (the best values and ``-o`` go into the namespace, also after an
+interrupt or a failure, before the error is raised).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import secrets
 import sys
 import types
 from collections.abc import Mapping, MutableMapping
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +32,7 @@ from .manual import ManualSearch
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import Reporter, Strategy, TrialExecutor, TrialStore
 from .result import TuneResult
-from .resume import StudyRequest
+from .resume import StudyRequest, StudyStart
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
 from .strategies import make_strategy, resolve
@@ -39,7 +42,7 @@ from .strategies.registry import MANUAL
 if TYPE_CHECKING:
     from .pruning.service import PruningService
 
-__all__ = ["tune", "run", "plan", "bind", "make_executor", "Search", "Plan", "Placement", "Output", "TuneOptions"]
+__all__ = ["tune", "run", "plan", "bind", "make_executor", "open_search", "Search", "StoredSearch", "Plan", "Placement", "Output", "TuneOptions"]
 
 
 def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
@@ -109,11 +112,10 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     """
     with interrupts.guard():  # what the stop button means, phase by phase (see hpmagic.interrupts)
         settled = plan(source, namespace, opts)
-        with Search(settled, namespace, reporter, result_name) as search:
-            if isinstance(search.loop, ManualSearch):  # --strategy manual: one trial per click of Run
-                search.hand_over()
-                return search.loop.start(on_result=lambda result: bind(result, namespace, settled.output))
-            result = search.run()
+        search = open_search(settled, namespace, reporter, result_name)
+        if isinstance(search, ManualSearch):  # --strategy manual: the session owns the parts from now on
+            return search.start(on_result=lambda result: bind(result, namespace, settled.output))
+        result = search.run()
         bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
@@ -265,129 +267,134 @@ def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output
         namespace[output.out] = result
 
 
+@dataclass(frozen=True)
 class Search:
-    """One search being set up and run; a context manager that owns its store and executor.
+    """A search with every part made, ready to run: :meth:`run` runs it and then closes the
+    store and the executor, whatever happened."""
 
-    Entering it opens the store (and creates or resumes a ``--study``), makes the strategy,
-    starts the executor and shows the progress display, with the stop button deferred
-    until all that is done (so nothing is left half-made); leaving it closes the store and
-    the executor, whatever happened, unless a manual session took them over.
-    """
-
-    def __init__(self, plan: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None = None,
-                 result_name: str = ""):
-        self.settled, self.namespace = plan, namespace
-        self.reporter, self.result_name = reporter, result_name
-        self.seed = plan.seed
-        self.store: TrialStore = MemoryStore()
-        self.executor: TrialExecutor | None = None
-        self.result: TuneResult | None = None
-        self.complete: TuneResult | None = None  # a --study that already holds its trials
-        self.loop: Runner | ManualSearch | None = None  # what runs the trials (manual: one per click)
-        self.pruning: PruningService | None = None
-        self._owned = True
-
-    def __enter__(self) -> Search:
-        try:
-            with interrupts.deferred():
-                self._set_up()
-                if self.reporter is None and not isinstance(self.loop, ManualSearch):
-                    from .display.reporter import make_reporter
-
-                    self.reporter = make_reporter(self.settled.output.display, result_name=self.result_name)
-        except BaseException:
-            with interrupts.shielded():
-                self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        if self._owned:
-            self.close()
-
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.close()
-        self.store.close(self.result)
-
-    # -- set-up ------------------------------------------------------------------------
-
-    def _set_up(self) -> None:
-        settled = self.settled
-        space, way, placement = settled.parsed.space, settled.goal.direction, settled.placement
-        if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
-            from .parallel.engines import shield_workers
-
-            shield_workers(placement.engine)
-        strategy_seed, baseline, notes = self.seed, settled.baseline, _range_notes(space, settled.baseline)
-        if settled.goal.doubt:
-            notes += (settled.goal.doubt,)
-        if settled.study is not None:
-            study = self._begin_study(settled.study)
-            self.store = study.store
-            if study.complete is not None:
-                self.complete = study.complete
-                return
-            self.seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
-            notes += study.notes
-        rule = settled.prune  # the strategy learns from pruned trials knowing the rule ("auto": the default)
-        context = StrategyContext(direction=way, budget=settled.budget, seed=strategy_seed, jobs=placement.jobs,
-                                  grid_points=settled.grid_points, pruning=None if rule is None else rule[0] or "auto",
-                                  timeout=settled.timeout)  # auto weighs proposals against trials
-        manual = settled.strategy == MANUAL
-        if manual and (placement.jobs > 1 or placement.engine is not None):
-            raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
-        self.strategy: Strategy | None = None if manual else make_strategy(settled.strategy, space, context)
-        left = settled.budget - sum(1 for t in self.store.trials() if t.state.counted)
-        if rule is not None:
-            from .pruning.service import PruningService
-
-            self.pruning = PruningService(*rule, direction=way, budget=settled.budget)
-        program = settled.parsed.program(settled.metric)
-        program.seed = self.seed  # each trial's random streams start from a seed derived from it
-        self.executor = make_executor(placement, program, self.namespace, trials=left, pruning=self.pruning)
-        notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(placement, left)
-        self.plan = SearchPlan(space=space, budget=settled.budget, direction=way, metric=settled.metric or "objective",
-                               baseline=baseline, timeout=settled.timeout, seed=self.seed, notes=notes,
-                               study=None if settled.study is None else settled.study.name,
-                               direction_reason=settled.goal.why)
-        if manual:
-            self.loop = ManualSearch(self.plan, self.store, self.executor)
-
-    def _begin_study(self, request: StudyRequest) -> Any:
-        """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
-        from .resume import begin_study
-
-        goal = self.settled.goal
-        try:
-            return begin_study(request, self.settled.parsed.space, self.seed, self.settled.budget,
-                               self.settled.strategy, source=self.settled.parsed.source, direction=goal.direction)
-        except StudyMismatchError as exc:
-            if not goal.inferred or exc.stored_direction is None:
-                raise
-            raise StudyMismatchError(
-                f"{exc}\nThis run's direction was not given but inferred: {goal.why}. To go on with the study "
-                f"as it was run, pass --{exc.stored_direction}.",
-                exc.stored_direction,
-            ) from None
-
-    # -- running -----------------------------------------------------------------------
+    plan: SearchPlan
+    strategy: Strategy
+    store: TrialStore
+    executor: TrialExecutor
+    reporter: Reporter
+    pruning: PruningService | None = None  # --prune: the rule's decisions
 
     def run(self) -> TuneResult:
-        """Run the whole search (or, for a complete study, show what it holds)."""
-        if self.complete is not None:
-            self.result = self.complete
-            if not self.settled.output.quiet:
-                print(f"hpmagic: {self.complete.notes[0]}")
-            return self.result
-        assert self.executor is not None and self.reporter is not None and self.strategy is not None
-        runner = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter, pruning=self.pruning)
-        self.result = runner.run()
-        return self.result
+        """Run the whole search and return its result (finished trials are kept whatever stops it)."""
+        result = None
+        try:
+            result = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter,
+                            pruning=self.pruning).run()
+            return result
+        finally:
+            self.executor.close()
+            self.store.close(result)
 
-    def hand_over(self) -> None:
-        """A manual session takes over the store and the executor: leaving the search keeps them open."""
-        self._owned = False
+
+@dataclass(frozen=True)
+class StoredSearch:
+    """A ``--study`` that already holds its whole budget: nothing runs, :meth:`run` shows what it holds."""
+
+    store: TrialStore
+    result: TuneResult
+    quiet: bool = False
+
+    def run(self) -> TuneResult:
+        """Say that the study is complete (unless ``-q``), close its store and return its result."""
+        try:
+            if not self.quiet:
+                print(f"hpmagic: {self.result.notes[0]}")
+            return self.result
+        finally:
+            self.store.close(self.result)
+
+
+def open_search(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None = None,
+                result_name: str = "") -> Search | StoredSearch | ManualSearch:
+    """Make every part of the search ``settled`` plans: the store (and the ``--study`` created or
+    resumed), the strategy, the executor and the progress display; with ``--strategy manual``
+    a :class:`~hpmagic.manual.ManualSearch` instead (no strategy, no display: each click runs
+    one trial).  A stop press meanwhile waits until all is made (nothing is left half-made);
+    when a step fails, or the press then stops the search, what was made is closed."""
+    with ExitStack() as undo:
+        try:
+            with interrupts.deferred():
+                search = _make(settled, namespace, reporter, result_name, undo)
+        except BaseException:
+            interrupts.shield()  # closing what was made: a press now must not cut it short
+            raise
+        undo.pop_all()  # made: the search owns its parts now
+        return search
+
+
+def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None, result_name: str,
+          undo: ExitStack) -> Search | StoredSearch | ManualSearch:
+    """The parts of :func:`open_search`, each registered in ``undo`` to be closed if a later one fails."""
+    space, placement = settled.parsed.space, settled.placement
+    if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
+        from .parallel.engines import shield_workers
+
+        shield_workers(placement.engine)
+    seed, strategy_seed, baseline = settled.seed, settled.seed, settled.baseline
+    notes = _range_notes(space, settled.baseline) + ((settled.goal.doubt,) if settled.goal.doubt else ())
+    store: TrialStore = MemoryStore()
+    if settled.study is not None:
+        study = _begin_study(settled, settled.study)
+        store = study.store
+        undo.callback(store.close, study.complete)
+        if study.complete is not None:
+            return StoredSearch(study.store, study.complete, quiet=settled.output.quiet)
+        seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
+        notes += study.notes
+    manual = settled.strategy == MANUAL
+    if manual and (placement.jobs > 1 or placement.engine is not None):
+        raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
+    rule = settled.prune  # the strategy learns from pruned trials knowing the rule ("auto": the default)
+    context = StrategyContext(direction=settled.goal.direction, budget=settled.budget, seed=strategy_seed,
+                              jobs=placement.jobs, grid_points=settled.grid_points,
+                              pruning=None if rule is None else rule[0] or "auto",
+                              timeout=settled.timeout)  # auto weighs proposals against trials
+    strategy = None if manual else make_strategy(settled.strategy, space, context)
+    pruning = None
+    if rule is not None:
+        from .pruning.service import PruningService
+
+        pruning = PruningService(*rule, direction=settled.goal.direction, budget=settled.budget)
+    left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
+    program = settled.parsed.program(settled.metric)
+    program.seed = seed  # each trial's random streams start from a seed derived from it
+    executor = make_executor(placement, program, namespace, trials=left, pruning=pruning)
+    undo.callback(executor.close)
+    notes += tuple(getattr(executor, "notes", ())) + _jobs_notes(placement, left)
+    search_plan = SearchPlan(space=space, budget=settled.budget, direction=settled.goal.direction,
+                             metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
+                             seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
+                             direction_reason=settled.goal.why)
+    if strategy is None:
+        return ManualSearch(search_plan, store, executor)
+    if reporter is None:
+        from .display.reporter import make_reporter
+
+        reporter = make_reporter(settled.output.display, result_name=result_name)
+    return Search(search_plan, strategy, store, executor, reporter, pruning)
+
+
+def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
+    """Create or resume ``--study``; a study run the other way than the inferred direction says how to resume it."""
+    from .resume import begin_study
+
+    goal = settled.goal
+    try:
+        return begin_study(request, settled.parsed.space, settled.seed, settled.budget, settled.strategy,
+                           source=settled.parsed.source, direction=goal.direction)
+    except StudyMismatchError as exc:
+        if not goal.inferred or exc.stored_direction is None:
+            raise
+        raise StudyMismatchError(
+            f"{exc}\nThis run's direction was not given but inferred: {goal.why}. To go on with the study "
+            f"as it was run, pass --{exc.stored_direction}.",
+            exc.stored_direction,
+        ) from None
 
 
 def make_executor(
