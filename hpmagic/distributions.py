@@ -184,18 +184,22 @@ class Uniform(_Bounded):
 
     @property
     def discrete(self) -> bool:  # type: ignore[override]
+        """True when ``step`` makes the values a finite grid."""
         return self.step is not None
 
     def from_unit(self, u: float) -> float:
+        """The value at ``u`` of the way from ``low`` to ``high`` (on the step grid when there is one)."""
         x = self.low + _clip_unit(u) * (self.high - self.low)
         if self.step is not None:
             x = self._quantise(x)
         return float(min(max(x, self.low), self.high))
 
     def to_unit(self, value: Any) -> float:
+        """Where ``value`` lies from ``low`` (0) to ``high`` (1)."""
         return _clip_unit((float(value) - self.low) / (self.high - self.low))
 
     def grid(self, points: int) -> list[float]:
+        """Every step when they fit in ``points``, else ``points`` values evenly from ``low`` to ``high``."""
         if self.step is not None and self.cardinality() <= points:
             return [float(self.step_value(k)) for k in range(self._n_steps() + 1)]
         return _dedup([self.from_unit(i / (points - 1)) if points > 1 else self.from_unit(0.5) for i in range(points)])
@@ -225,6 +229,8 @@ class LogUniform(_Bounded):
             )
 
     def from_unit(self, u: float) -> float:
+        """The value at ``u`` of the way from ``low`` to ``high`` on a log scale (on the step grid when there is
+        one)."""
         lo, hi = math.log(self.low), math.log(self.high)
         try:
             x = math.exp(lo + _clip_unit(u) * (hi - lo))
@@ -233,10 +239,12 @@ class LogUniform(_Bounded):
         return float(min(max(x, self.low), self.high))
 
     def to_unit(self, value: Any) -> float:
+        """Where ``value`` lies from ``low`` (0) to ``high`` (1), on a log scale."""
         lo, hi = math.log(self.low), math.log(self.high)
         return _clip_unit((math.log(max(float(value), self.low)) - lo) / (hi - lo))
 
     def grid(self, points: int) -> list[float]:
+        """``points`` values evenly spaced on a log scale from ``low`` to ``high``."""
         if points == 1:
             return [self.from_unit(0.5)]
         return [self.from_unit(i / (points - 1)) for i in range(points)]
@@ -275,24 +283,29 @@ class Int(_Bounded):
         return self._n_steps() + 1 if self.step is not None else int(self.high - self.low) + 1
 
     def cardinality(self) -> float:
+        """How many integers (on the step grid) lie from ``low`` to ``high``."""
         return self._values_count()
 
     def from_unit(self, u: float) -> int:
+        """The integer whose equal share of the unit interval holds ``u``."""
         step = self.step or 1
         n = self._values_count()
         k = min(int(_clip_unit(u) * n), n - 1)
         return int(self.low + k * step)
 
     def to_unit(self, value: Any) -> float:
+        """The middle of ``value``'s share of the unit interval."""
         step = self.step or 1
         n = self._values_count()
         k = (float(value) - self.low) / step
         return _clip_unit((k + 0.5) / n)
 
     def contains(self, value: Any) -> bool:
+        """True for a whole number within the range."""
         return super().contains(value) and float(value).is_integer()
 
     def grid(self, points: int) -> list[int]:
+        """Every integer when they fit in ``points``, else ``points`` of them evenly from ``low`` to ``high``."""
         step = self.step or 1
         n = self._values_count()
         if n <= points:
@@ -318,6 +331,8 @@ class LogInt(Int):
             )
 
     def from_unit(self, u: float) -> int:
+        """The integer at ``u`` of the way on a log scale, each integer's share as wide as its half-unit
+        neighbourhood."""
         lo, hi = math.log(self.low - 0.5 + 1e-9), math.log(self.high + 0.5)
         x = math.exp(lo + _clip_unit(u) * (hi - lo))
         x = min(max(round(x), self.low), self.high)
@@ -326,10 +341,12 @@ class LogInt(Int):
         return int(x)
 
     def to_unit(self, value: Any) -> float:
+        """Where ``value`` lies on the log scale :meth:`from_unit` reads."""
         lo, hi = math.log(self.low - 0.5 + 1e-9), math.log(self.high + 0.5)
         return _clip_unit((math.log(max(float(value), 1e-9)) - lo) / (hi - lo))
 
     def grid(self, points: int) -> list[int]:
+        """``points`` integers evenly spaced on a log scale (every integer when they fit)."""
         if self._values_count() <= points or points == 1:
             return super().grid(points)
         lo, hi = math.log(self.low), math.log(self.high)
@@ -385,9 +402,11 @@ class Choice(Distribution):
         return lists.positions(self.order, self.scale or "rank")
 
     def cardinality(self) -> float:
+        """How many options there are."""
         return len(self.options)
 
     def from_unit(self, u: float) -> Any:
+        """The option (in the scale's order) whose equal share of the unit interval holds ``u``."""
         n = len(self.options)
         return self.order[min(int(_clip_unit(u) * n), n - 1)]
 
@@ -404,15 +423,19 @@ class Choice(Distribution):
         return self.order.index(self.options[i]) if self.ordered else i  # ordinal options are distinct numbers
 
     def to_unit(self, value: Any) -> float:
+        """The middle of ``value``'s share of the unit interval, by its rank on the scale."""
         return (self.rank(value) + 0.5) / len(self.options)
 
     def contains(self, value: Any) -> bool:
+        """True when ``value`` is one of the options (``True``, ``1`` and ``1.0`` kept apart)."""
         return any(same_value(option, value) for option in self.options)
 
     def grid(self, points: int) -> list[Any]:
+        """Every option, whatever ``points`` is."""
         return list(self.options)
 
     def describe(self) -> str:
+        """The annotation that writes this distribution: ``choice(...)`` with each option's repr."""
         return "choice(" + ", ".join(repr(v) for v in self.options) + ")"
 
 
@@ -437,20 +460,25 @@ class Normal(Distribution):
             )
 
     def from_unit(self, u: float) -> float:
+        """The prior's quantile at ``u`` (kept off 0 and 1, whose quantiles are infinite)."""
         u = min(max(float(u), _EPS), 1 - _EPS)
         return float(self.mu + self.sigma * _STD_NORMAL.inv_cdf(u))
 
     def to_unit(self, value: Any) -> float:
+        """The prior's cumulative probability at ``value``."""
         return _STD_NORMAL.cdf((float(value) - self.mu) / self.sigma)
 
     def contains(self, value: Any) -> bool:
+        """True for any finite real number (a normal prior has no bounds)."""
         return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
     def grid(self, points: int) -> list[float]:
         # Evenly spaced quantiles of the prior, away from the infinite tails.
+        """``points`` evenly spaced quantiles of the prior, away from its infinite tails."""
         return [self.from_unit((i + 0.5) / points) for i in range(points)]
 
     def describe(self) -> str:
+        """The annotation that writes this distribution, e.g. ``normal(0, 1)``."""
         return f"{self.kind}({fmt_arg(self.mu)}, {fmt_arg(self.sigma)})"
 
 
@@ -476,12 +504,15 @@ class LogNormal(Normal):
         )
 
     def from_unit(self, u: float) -> float:
+        """``exp`` of the normal quantile at ``u``."""
         return float(math.exp(super().from_unit(u)))
 
     def to_unit(self, value: Any) -> float:
+        """The normal cumulative probability of ``log(value)``."""
         return super().to_unit(math.log(max(float(value), _TINY)))
 
     def contains(self, value: Any) -> bool:
+        """True for a finite positive number."""
         return super().contains(value) and value > 0
 
 

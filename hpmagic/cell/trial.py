@@ -186,20 +186,24 @@ class InlineExecutor:
         self._streams: Streams | None = None  # the kernel's, while trials run
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Queue trial ``number``: it runs when :meth:`wait` is called."""
         self._queue.append((number, params))
 
     def wait(self) -> list[Trial]:
+        """Run the oldest queued trial here, now, and return its record."""
         number, params = self._queue.pop(0)
         if self._streams is None:
             self._streams = Streams()
         return [run_trial(self.program, self.namespace, number, params, channel=self.channel)]
 
     def cancel(self) -> list[int]:
+        """Drop the queued trials and return their numbers (none runs: nothing is in flight here)."""
         numbers = [n for n, _ in self._queue]
         self._queue.clear()
         return numbers
 
     def close(self) -> None:
+        """Drop what is queued and put the kernel's random streams back as they were before the first trial."""
         self._queue.clear()
         streams, self._streams = self._streams, None
         if streams is not None:

@@ -133,6 +133,7 @@ class EngineExecutor:
         return self.reports.remote()
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Send trial ``number`` to the engine (the kernel's random streams saved before the first)."""
         if self._streams is None:
             self._streams = Streams()
         self._submit(number, params, time.perf_counter(), with_payload=False)
@@ -142,6 +143,7 @@ class EngineExecutor:
         self._futures[future] = (number, params, submitted)
 
     def wait(self) -> list[Trial]:
+        """Wait until at least one trial in flight is back and return their records (a lost task: a failed trial)."""
         if not self._futures:
             raise RuntimeError("wait() called with no trial in flight")
         while True:
@@ -183,12 +185,15 @@ class EngineExecutor:
         return result
 
     def cancel(self) -> list[int]:
+        """Cancel every task in flight (a running one ends at its next report) and return their numbers."""
         numbers = [number for number, _, _ in self._futures.values()]
         self.adapter.cancel(list(self._futures))
         self._futures.clear()
         return numbers
 
     def close(self) -> None:
+        """Cancel what is in flight, release the engine's payload, stop the report server and put the random streams
+        back."""
         if self._futures:
             self.cancel()
         self.adapter.release()
