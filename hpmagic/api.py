@@ -11,31 +11,27 @@ interrupt or a failure, before the error is raised).
 
 from __future__ import annotations
 
-import builtins
 import os
-import secrets
 import sys
-import types
 from collections.abc import Mapping, MutableMapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import interrupts
-from .cell.direction import Settled, check_cross_validate, infer, settle
-from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .cell.trial import InlineExecutor
 from .core import StopReason
 from .errors import OptionError, SearchError, StudyMismatchError, StudyWriteError, TrialsFailedError
 from .manual import ManualSearch
-from .options import DEFAULT_TRIALS, TuneOptions
+from .options import TuneOptions
+from .planning import Output, Placement, Plan, plan
 from .protocols import Reporter, Strategy, TrialExecutor, TrialStore
 from .result import TuneResult
 from .resume import StudyRequest, StudyStart
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
-from .strategies import make_strategy, resolve
+from .strategies import make_strategy
 from .strategies.base import StrategyContext
 from .strategies.registry import MANUAL
 
@@ -125,140 +121,6 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
     return result
 
 
-@dataclass(frozen=True)
-class Placement:
-    """Where the trials run: this process, ``jobs`` worker processes, or an executor (``--executor``,
-    looked up in the namespace when it was given by name)."""
-
-    jobs: int = 1
-    engine: Any = None
-
-
-@dataclass(frozen=True)
-class Output:
-    """What the notebook gets besides the result: the display, and what is bound in the namespace."""
-
-    display: Any = "auto"  # "auto", "widget", "text", "none" (-q) or a reporter object
-    apply: bool = True  # the best values bound to the tuned names (--no-apply: not)
-    out: str | None = None  # -o NAME: the result bound to NAME
-    quiet: bool = False  # -q: nothing printed
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A search as :func:`plan` settled it: the options checked and turned, once, into the small
-    pieces each part needs (nothing below this module sees :class:`TuneOptions`)."""
-
-    parsed: ParsedCell
-    goal: Settled  # which way the search goes, and why
-    metric: str | None  # --metric: the variable or dict key that is the objective
-    strategy: Any  # --strategy resolved: a built-in name or a strategy object
-    seed: int  # --seed, or one drawn now
-    budget: int  # -n, or its default (30; a grid: the whole grid)
-    timeout: float | None  # -t
-    grid_points: int
-    baseline: bool  # the defaults run as trial 0
-    placement: Placement
-    prune: tuple[str | None, dict[str, str]] | None  # --prune's rule and settings, parsed once (None: off)
-    study: StudyRequest | None  # --study
-    output: Output
-
-
-def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
-    """Check the arguments and every option, parse the cell, and settle the search; every mistake is
-    an error before anything runs."""
-    if not isinstance(source, str):
-        raise OptionError(f"the cell's source must be a string of Python code, but got {type(source).__name__}")
-    if not isinstance(namespace, MutableMapping):
-        raise OptionError(
-            f"the namespace must be a dict the cell can run in (and receive the best values), "
-            f"but got {type(namespace).__name__}; pass e.g. globals() or a dict"
-        )
-    prune = opts.validate()
-    parsed = _parse(source, namespace, opts)
-    spec = resolve(opts.strategy, namespace)
-    study = None if opts.study is None else StudyRequest(
-        name=opts.study, storage=opts.storage, overwrite=opts.overwrite, baseline=opts.baseline,
-        explicit_seed=opts.seed is not None, metric=opts.metric or "objective", quiet=opts.quiet,
-    )
-    return Plan(
-        parsed=parsed, goal=settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric)), metric=opts.metric,
-        strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
-        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline),
-        timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
-        placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
-        output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
-                      quiet=opts.quiet),
-    )
-
-
-def _parse(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
-    """The cell parsed, and checked against the options that read it (--metric, -o)."""
-    parsed = parse_cell(source)
-    if len(parsed.space) == 0:
-        raise OptionError(
-            "the cell has no `# tune:` annotations, so there is nothing to tune; "
-            "annotate an assignment, e.g. `C = 1.0  # tune: loguniform(1e-3, 1e3)`"
-        )
-    if not parsed.has_expression and opts.metric is None:
-        raise OptionError(
-            "the cell has no objective: end it with an expression whose value is the score "
-            "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
-        )
-    if opts.metric is not None and not parsed.has_expression and not parsed.program(opts.metric).names_metric:
-        raise OptionError(
-            f"--metric {opts.metric}: the cell never uses a variable {opts.metric!r} and ends in no expression, "
-            f"so every trial would read the notebook's {opts.metric!r} unchanged; set it in the cell "
-            f"(e.g. `{opts.metric} = score`) or end the cell with the objective"
-        )
-    check_cross_validate(parsed.source, opts.metric)
-    if opts.out is not None:
-        _check_out(opts.out, parsed, namespace)
-    return parsed
-
-
-def _engine(executor: Any, namespace: Mapping[str, Any]) -> Any:
-    """``--executor``'s object: a name is looked up in the namespace."""
-    if isinstance(executor, str):
-        if executor not in namespace:
-            raise OptionError(f"--executor {executor}: there is no variable {executor!r} in the namespace")
-        return namespace[executor]
-    return executor
-
-
-def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: bool) -> int:
-    """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
-    if not (isinstance(spec, str) and spec == "grid"):
-        return DEFAULT_TRIALS
-    limit = 10_000
-    size = parsed.space.grid_size(grid_points, limit=limit)
-    if size > limit:
-        raise OptionError(
-            f"the grid has more than {limit:,} points ({grid_points} per continuous parameter); "
-            "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
-        )
-    return size + int(baseline)
-
-
-def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:
-    """``-o NAME`` must not overwrite a tuned parameter, a built-in, a module, a class or a function."""
-    if name in parsed.space.names:
-        raise OptionError(
-            f"-o {name}: {name!r} is a tuned parameter of the cell, which receives the best value; "
-            "bind the result to another name, e.g. -o result"
-        )
-    if hasattr(builtins, name):
-        raise OptionError(f"-o {name} would hide Python's built-in {name!r}; bind the result to another name, e.g. -o result")
-    current = namespace.get(name)
-    kinds = ((types.ModuleType, "module"), (type, "class"), ((types.FunctionType, types.BuiltinFunctionType), "function"))
-    for kind, word in kinds:
-        if isinstance(current, kind):
-            raise OptionError(
-                f"-o {name} would replace the {word} {name!r} of the notebook; bind the result to another name, "
-                "e.g. -o result"
-            )
-
-
 def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output) -> None:
     """What a search leaves in the namespace: the best values (unless ``--no-apply``) and ``-o``."""
     if output.apply:
@@ -332,7 +194,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     """The parts of :func:`open_search`, each registered in ``undo`` to be closed if a later one fails."""
     space, placement = settled.parsed.space, settled.placement
     if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
-        from .parallel.engines import shield_workers
+        from .parallel.adapters import shield_workers
 
         shield_workers(placement.engine)
     seed, strategy_seed, baseline = settled.seed, settled.seed, settled.baseline
@@ -349,17 +211,12 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     manual = settled.strategy == MANUAL
     if manual and (placement.jobs > 1 or placement.engine is not None):
         raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
-    rule = settled.prune  # the strategy learns from pruned trials knowing the rule ("auto": the default)
-    context = StrategyContext(direction=settled.goal.direction, budget=settled.budget, seed=strategy_seed,
-                              jobs=placement.jobs, grid_points=settled.grid_points,
-                              pruning=None if rule is None else rule[0] or "auto",
-                              timeout=settled.timeout)  # auto weighs proposals against trials
-    strategy = None if manual else make_strategy(settled.strategy, space, context)
+    strategy = None if manual else make_strategy(settled.strategy, space, _context(settled, strategy_seed))
     pruning = None
-    if rule is not None:
+    if settled.prune is not None:
         from .pruning.service import PruningService
 
-        pruning = PruningService(*rule, direction=settled.goal.direction, budget=settled.budget)
+        pruning = PruningService(*settled.prune, direction=settled.goal.direction, budget=settled.budget)
     left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
     program = settled.parsed.program(settled.metric)
     program.seed = seed  # each trial's random streams start from a seed derived from it
@@ -377,6 +234,15 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
 
         reporter = make_reporter(settled.output.display, result_name=result_name)
     return Search(search_plan, strategy, store, executor, reporter, pruning)
+
+
+def _context(settled: Plan, seed: int) -> StrategyContext:
+    """What the strategy is told of the search; it learns from pruned trials knowing the rule ("auto": the default),
+    and ``auto`` weighs the time of its proposals against the trials' within a timeout."""
+    rule = settled.prune
+    return StrategyContext(direction=settled.goal.direction, budget=settled.budget, seed=seed,
+                           jobs=settled.placement.jobs, grid_points=settled.grid_points,
+                           pruning=None if rule is None else rule[0] or "auto", timeout=settled.timeout)
 
 
 def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
