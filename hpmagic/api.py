@@ -1,7 +1,7 @@
 """``hpmagic.tune``: the search on cell text, from plain Python.  ``%%tune`` is thin glue over it.
 
-One run is three steps: **plan** (parse the cell, check the options, settle the seed, the
-budget and the strategy), **search** (:func:`open_search` makes every part, or closes what
+One run is three steps: **plan** (:func:`hpmagic.planning.plan`: parse the cell, check the
+options, settle the seed, the budget and the strategy), **search** (:func:`open_search` makes every part, or closes what
 it made and raises; the :class:`Search` it returns runs and then closes its store and
 executor, whatever happens; a complete ``--study`` is a :class:`StoredSearch`, and
 ``--strategy manual`` a :class:`~hpmagic.manual.ManualSearch` whose session keeps the
