@@ -63,6 +63,7 @@ class TuneOptions:
 
     @property
     def direction(self) -> Direction:
+        """Which way the search goes as the options say it: maximize with ``--maximize``, else minimize."""
         return Direction.of(self.maximize)
 
     def validate(self) -> tuple[str | None, dict[str, str]] | None:

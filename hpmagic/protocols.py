@@ -36,9 +36,11 @@ class Strategy(Protocol):
     contract.  ``setup`` is optional; ``name`` and ``reason`` are shown in the summary.
     """
 
-    def ask(self, number: int) -> dict[str, Any] | None: ...
+    def ask(self, number: int) -> dict[str, Any] | None:
+        """The configuration of trial ``number``, or ``None`` when the strategy has nothing left to propose."""
 
-    def tell(self, trial: Trial) -> None: ...
+    def tell(self, trial: Trial) -> None:
+        """Learn from a finished trial (any state, any order; also trials the strategy did not propose)."""
 
 
 class TrialStore(Protocol):
@@ -57,19 +59,26 @@ class TrialStore(Protocol):
     - ``close(result)``: the search is over (``result`` is ``None`` when it never ran).
     """
 
-    def reserve(self, limit: int | None = None) -> int | None: ...
+    def reserve(self, limit: int | None = None) -> int | None:
+        """The next trial number, or ``None`` when ``limit`` trials that count are held."""
 
-    def reclaim(self, number: int, limit: int | None = None) -> bool: ...
+    def reclaim(self, number: int, limit: int | None = None) -> bool:
+        """Take back interrupted trial ``number`` to run it again; false when it is not or the limit is reached."""
 
-    def release(self, number: int) -> None: ...
+    def release(self, number: int) -> None:
+        """Give back the number just reserved, unused."""
 
-    def put(self, trial: Trial) -> None: ...
+    def put(self, trial: Trial) -> None:
+        """Record ``trial``: when it starts (running) and again when it ends."""
 
-    def trials(self) -> list[Trial]: ...
+    def trials(self) -> list[Trial]:
+        """Every trial recorded, in number order."""
 
-    def poll(self) -> list[Trial]: ...
+    def poll(self) -> list[Trial]:
+        """Trials other processes sharing the study finished since the last call."""
 
-    def close(self, result: TuneResult | None = None) -> None: ...
+    def close(self, result: TuneResult | None = None) -> None:
+        """Record how the run ended (``result``, or ``None`` after an error) and let go of the storage."""
 
 
 class StudyStore(TrialStore, Protocol):
@@ -99,19 +108,27 @@ class StudyStore(TrialStore, Protocol):
     def begin(
         self, *, space: SearchSpace, direction: Direction | str, metric: str, baseline: bool, seed: int,
         budget: int, strategy: str, overwrite: bool = False, explicit_seed: bool = False, code: str | None = None,
-    ) -> Resume: ...
+    ) -> Resume:
+        """Create the study, or resume it with what changed; raise StudyMismatchError for a cell that no longer fits
+        it."""
 
-    def study(self) -> StudyRecord | None: ...
+    def study(self) -> StudyRecord | None:
+        """The study's record (``None`` before :meth:`begin` or when it does not exist)."""
 
-    def study_names(self) -> list[str]: ...
+    def study_names(self) -> list[str]:
+        """The name of every study the storage holds, oldest first."""
 
-    def sessions(self) -> list[SessionRecord]: ...
+    def sessions(self) -> list[SessionRecord]:
+        """Every run of the study, oldest first, with who ran it and how it ended."""
 
-    def session_of(self, number: int) -> int | None: ...
+    def session_of(self, number: int) -> int | None:
+        """The run that started trial ``number`` (``None`` when unknown)."""
 
-    def read_study(self) -> StoredStudy | None: ...
+    def read_study(self) -> StoredStudy | None:
+        """The study and its trials as stored, for ``load_study`` (``None`` when it does not exist)."""
 
-    def summaries(self) -> list[StudySummary]: ...
+    def summaries(self) -> list[StudySummary]:
+        """A short summary of every study the storage holds, for ``list_studies``."""
 
 
 class TrialExecutor(Protocol):
@@ -128,13 +145,17 @@ class TrialExecutor(Protocol):
 
     capacity: int
 
-    def submit(self, number: int, params: dict[str, Any]) -> None: ...
+    def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Start trial ``number`` with ``params``; it ends in a later :meth:`wait`."""
 
-    def wait(self) -> list[Trial]: ...
+    def wait(self) -> list[Trial]:
+        """Block until at least one trial in flight ends and return the finished records."""
 
-    def cancel(self) -> list[int]: ...
+    def cancel(self) -> list[int]:
+        """Stop the trials in flight as far as the executor can and return their numbers."""
 
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the workers and whatever else the executor holds; it is not used again."""
 
 
 @dataclass(frozen=True)
@@ -194,18 +215,24 @@ class Progress:
 class Reporter(Protocol):
     """Shows a search's progress: ``start`` once, ``update`` after changes, ``close`` at the end."""
 
-    def start(self, info: SearchInfo) -> None: ...
+    def start(self, info: SearchInfo) -> None:
+        """The search begins: what it is (``info``)."""
 
-    def update(self, progress: Progress) -> None: ...
+    def update(self, progress: Progress) -> None:
+        """The search moved on: a trial started or ended (``progress``)."""
 
-    def close(self, progress: Progress, result: TuneResult | None) -> None: ...
+    def close(self, progress: Progress, result: TuneResult | None) -> None:
+        """The search ended: the last ``progress``, and the result (``None`` after an error)."""
 
 
 class NullReporter:
     """Shows nothing (``--quiet``)."""
 
-    def start(self, info: SearchInfo) -> None: ...
+    def start(self, info: SearchInfo) -> None:
+        """Show nothing."""
 
-    def update(self, progress: Progress) -> None: ...
+    def update(self, progress: Progress) -> None:
+        """Show nothing."""
 
-    def close(self, progress: Progress, result: TuneResult | None) -> None: ...
+    def close(self, progress: Progress, result: TuneResult | None) -> None:
+        """Show nothing."""

@@ -10,7 +10,7 @@ drives are described in :mod:`hpmagic.protocols`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .pruning.service import PruningService
     from .space import SearchSpace
 
-__all__ = ["SearchPlan", "Runner", "FAILURE_WINDOW"]
+__all__ = ["SearchPlan", "Runner", "TrialPath", "search_result", "reports_note", "FAILURE_WINDOW"]
 
 #: When this many trials have finished and every one failed, the search stops: the cell
 #: most likely has a bug, and the remaining budget would only repeat the same traceback.
@@ -46,6 +46,78 @@ class SearchPlan:
     direction_reason: str = ""  # why this direction ("maximizing: the cell returns ...")
 
 
+class TrialPath:
+    """The way every trial goes through a search's parts, whoever decides what runs (the
+    :class:`Runner`'s loop, or a click of ``--strategy manual``): recorded as running, handed to
+    the executor, collected, recorded as finished; or, when the search ends first, recorded
+    as interrupted.  ``running`` holds the trials in flight, by number."""
+
+    def __init__(self, store: TrialStore, executor: TrialExecutor):
+        self.store, self.executor = store, executor
+        self.running: dict[int, Trial] = {}
+
+    def start(self, number: int, params: dict, pruning: dict | None = None) -> Trial:
+        """Record trial ``number`` as running with ``params`` and submit it to the executor."""
+        trial = Trial(number=number, params=params, started=time.time(), pruning=pruning or {})
+        self.store.put(trial)
+        self.running[number] = trial
+        self.executor.submit(number, params)
+        return trial
+
+    def collect(self) -> Iterator[Trial]:
+        """Wait for trials to end and record each, completed from its running record (the start
+        time of a record the executor made itself, the pruning bracket assigned at the start)."""
+        for trial in self.executor.wait():
+            running = self.running.pop(trial.number)
+            if not trial.started:  # a record the executor made itself (a worker that died)
+                trial = trial.finish(started=running.started)
+            if running.pruning:  # the bracket assigned when it started
+                trial = trial.finish(pruning={**running.pruning, **trial.pruning})
+            self.store.put(trial)
+            yield trial
+
+    def abandon(self, why: str) -> None:
+        """Cancel the executor's work and record every trial still in flight as interrupted."""
+        self.executor.cancel()
+        for trial in self.running.values():
+            self.store.put(trial.finish(state=TrialState.INTERRUPTED, duration=time.time() - trial.started, error=why))
+        self.running.clear()
+
+
+def reports_note(trials: list[Trial], direction: Direction) -> tuple[str, ...]:
+    """Without ``--prune``: whether the cell's reports went against its objective (see
+    :mod:`hpmagic.pruning.agreement`)."""
+    if not any(t.curve for t in trials):
+        return ()
+    from .pruning.agreement import check
+
+    found = check(trials, direction)
+    return () if found is None else (found.text(),)
+
+
+def search_result(plan: SearchPlan, trials: list[Trial], *, strategy: str, reason: str, elapsed: float,
+                  stop: StopReason, notes: tuple[str, ...], budget: int | None = None, error: str = "") -> TuneResult:
+    """The result of a search of ``plan`` that ran ``trials``: ``notes`` are added to the plan's,
+    ``budget`` (default: the plan's) is what the summary counts against."""
+    return TuneResult(
+        trials=tuple(trials),
+        space=plan.space,
+        direction=plan.direction,
+        direction_reason=plan.direction_reason,
+        metric=plan.metric,
+        strategy=strategy,
+        strategy_reason=reason,
+        seed=plan.seed,
+        elapsed=elapsed,
+        stop_reason=stop,
+        budget=plan.budget if budget is None else budget,
+        notes=plan.notes + notes,
+        study=plan.study,
+        has_baseline=plan.baseline,
+        error=error,
+    )
+
+
 @dataclass
 class Runner:
     """Runs one search of ``plan`` with these parts; :meth:`run` returns the result."""
@@ -62,7 +134,8 @@ class Runner:
         """Run the search to its end; whatever happens, finished trials are in the result."""
         self._start = self.clock()
         self._progress = Progress(total=self.plan.budget, baseline=self.plan.baseline)
-        self._running: dict[int, Trial] = {}
+        self._path = TrialPath(self.store, self.executor)
+        self._running = self._path.running
         self._stop: StopReason | None = None  # set once no new trial may start
         self._all_failed = True  # every trial finished so far has failed
         self.reporter.start(self._info())
@@ -124,11 +197,8 @@ class Runner:
                 self._stop = StopReason.EXHAUSTED
                 return
             pruning = self.pruning.assign(number) if self.pruning is not None else {}
-            trial = Trial(number=number, params=params, started=time.time(), pruning=pruning)
-            self.store.put(trial)
-            self._running[number] = trial
             self._progress.running_since[number] = self.clock() - self._start
-            self.executor.submit(number, params)
+            self._path.start(number, params, pruning)
             self._report()
 
     def _reserve(self) -> int | None:
@@ -145,15 +215,9 @@ class Runner:
 
     def _collect(self) -> None:
         """Wait for trials to end; record them and tell the strategy."""
-        for trial in self.executor.wait():
-            running = self._running.pop(trial.number)
+        for trial in self._path.collect():
             self._progress.running_since.pop(trial.number, None)
             self._progress.last_finish = self.clock() - self._start
-            if not trial.started:  # a record the executor made itself (a worker that died)
-                trial = trial.finish(started=running.started)
-            if running.pruning:  # the bracket assigned when it started
-                trial = trial.finish(pruning={**running.pruning, **trial.pruning})
-            self.store.put(trial)
             self._progress.last = trial
             if self.pruning is not None:
                 self.pruning.finish(trial)
@@ -186,10 +250,7 @@ class Runner:
 
     def _abandon(self, why: str) -> None:
         """Record every trial still in flight as interrupted (the search is ending: no tell)."""
-        self.executor.cancel()
-        for trial in self._running.values():
-            self.store.put(trial.finish(state=TrialState.INTERRUPTED, duration=time.time() - trial.started, error=why))
-        self._running.clear()
+        self._path.abandon(why)
         self._progress.running_since.clear()
 
     def _report(self) -> None:
@@ -206,16 +267,6 @@ class Runner:
         return SearchInfo(budget=plan.budget, direction=plan.direction, metric=plan.metric,
                           strategy=self._strategy_name(), study=plan.study)
 
-    def _reports_note(self, trials: list[Trial]) -> tuple[str, ...]:
-        """Without ``--prune``: whether the cell's reports went against its objective (see
-        :mod:`hpmagic.pruning.agreement`)."""
-        if not any(t.curve for t in trials):
-            return ()
-        from .pruning.agreement import check
-
-        found = check(trials, self.plan.direction)
-        return () if found is None else (found.text(),)
-
     def _strategy_name(self) -> str:
         return getattr(self.strategy, "name", "") or type(self.strategy).__name__
 
@@ -225,23 +276,9 @@ class Runner:
         progress.running = 0
         progress.status = stop.progress_status
         trials = self.store.trials()
-        result = TuneResult(
-            trials=tuple(trials),
-            space=plan.space,
-            direction=plan.direction,
-            direction_reason=plan.direction_reason,
-            metric=plan.metric,
-            strategy=self._strategy_name(),
-            strategy_reason=getattr(self.strategy, "reason", ""),
-            seed=plan.seed,
-            elapsed=progress.elapsed,
-            stop_reason=stop,
-            budget=plan.budget,
-            notes=plan.notes + (self.pruning.notes() if self.pruning is not None else self._reports_note(trials)),
-            study=plan.study,
-            has_baseline=plan.baseline,
-            error=error,
-        )
+        notes = self.pruning.notes() if self.pruning is not None else reports_note(trials, plan.direction)
+        result = search_result(plan, trials, strategy=self._strategy_name(), reason=getattr(self.strategy, "reason", ""),
+                               elapsed=progress.elapsed, stop=stop, notes=notes, error=error)
         try:
             self.reporter.close(progress, result)
         except KeyboardInterrupt:

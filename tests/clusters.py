@@ -1,4 +1,5 @@
-"""A real ipyparallel cluster on loopback for tests: started, connected, and always stopped."""
+"""Real clusters on loopback for the tests that run trials on engines: started, connected, and
+always stopped.  Every test that starts one goes through these two helpers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 
 @contextlib.contextmanager
-def ipp_client(engines: int) -> Iterator[Any]:
+def ipp_cluster(engines: int) -> Iterator[Any]:
     """A client of a local ipyparallel cluster of ``engines`` engines, stopped afterwards
     (the test skips without ipyparallel)."""
     ipp = pytest.importorskip("ipyparallel")
@@ -21,3 +22,14 @@ def ipp_client(engines: int) -> Iterator[Any]:
     finally:
         client.close()
         cluster.stop_cluster_sync()
+
+
+@contextlib.contextmanager
+def dask_cluster(workers: int, threads: int = 1, processes: bool = True) -> Iterator[Any]:
+    """A client of a local Dask cluster of ``workers`` workers with ``threads`` threads each
+    (worker processes, or threads of this process with ``processes=False``), closed
+    afterwards (the test skips without distributed)."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        yield client

@@ -37,7 +37,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("HPMAGIC_CHROMIUM", "/usr/bin/chromium")
+from tests import browsers
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 TRIALS = 60
 
@@ -51,22 +52,6 @@ APPS = {
     "notebook": (["notebook", "--expose-app-in-browser"], "notebooks/tune.ipynb?token={token}",
                  "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=idle]') !== null"),
 }
-
-
-def _require_browser(app: str):
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    for module in ("playwright", app):
-        try:
-            __import__(module)
-        except ImportError:
-            missing.append(f"the Python package {module} (pip install -e '.[test]')")
-    if missing:
-        reason = "the browser test needs " + " and ".join(missing)
-        if os.environ.get("HPMAGIC_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason + "; HPMAGIC_REQUIRE_BROWSER=1 makes this a failure")
-        pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -132,7 +117,7 @@ def frontend(request, tmp_path):
     """A JupyterLab or Notebook 7 server on 127.0.0.1 with its own config and data dirs, and
     the address of the test notebook in it; the server is stopped afterwards."""
     app = request.param
-    _require_browser(app)
+    browsers.require(app)
     command, path, _ = APPS[app]
     root = tmp_path / "root"
     root.mkdir()
@@ -487,22 +472,15 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     return again
 
 
-#: Debian's Chromium, headless, with the flags it needs in a container and nothing fetched.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
-
-
 @contextlib.contextmanager
 def chromium_notebook(frontend: Frontend, name: str, height: int):
     """The system's Chromium with a page open on ``frontend``'s notebook: yields the browser
     and the page's :class:`Notebook`.  If the block fails, the last open page is kept as the
     screenshot ``<app>-<name>-failure.png``; the browser is closed in any case."""
-    from playwright.sync_api import sync_playwright
-
     shots = ARTIFACTS / "browser"
     shots.mkdir(parents=True, exist_ok=True)
     print(f"screenshots: {shots}")
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with browsers.chromium() as browser:
         try:
             yield browser, Notebook(browser.new_page(viewport={"width": 1400, "height": height}), frontend, shots)
         except Exception:
@@ -510,8 +488,6 @@ def chromium_notebook(frontend: Frontend, name: str, height: int):
             if pages:
                 pages[-1].screenshot(path=str(shots / f"{frontend.app}-{name}-failure.png"), full_page=True)
             raise
-        finally:
-            browser.close()
 
 
 def test_the_panel_in_the_browser(frontend):

@@ -33,9 +33,8 @@ def test_a_dask_worker_that_dies_fails_only_its_trial_and_the_search_goes_on():
         "x\n"
     )
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # Dask retries a dead worker's task once
-        with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-            with distributed.Client(cluster) as client:
-                result = hpmagic.tune(cell, {}, trials=10, executor=client, seed=0, strategy="random", quiet=True)
+        with clusters.dask_cluster(2) as client:
+            result = hpmagic.tune(cell, {}, trials=10, executor=client, seed=0, strategy="random", quiet=True)
     assert result.stop_reason == "budget" and len(result.trials) == 10
     deadly = {t.number for t in result.trials if t.params["x"] > 0.8}
     assert deadly, "the seed should draw at least one deadly trial"
@@ -47,19 +46,18 @@ def test_a_dask_worker_that_dies_fails_only_its_trial_and_the_search_goes_on():
 
 
 def test_a_dask_client_without_workers_is_a_clear_error_at_once():
-    with distributed.LocalCluster(n_workers=0, processes=False, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            start = time.monotonic()
-            with pytest.raises(ExecutorError, match="the Dask cluster has no workers") as caught:
-                hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, trials=3, executor=client, quiet=True)
-            assert time.monotonic() - start < 30, "it waited for workers instead of saying so"
-            assert "make a new one" in str(caught.value)
+    with clusters.dask_cluster(0, processes=False) as client:
+        start = time.monotonic()
+        with pytest.raises(ExecutorError, match="the Dask cluster has no workers") as caught:
+            hpmagic.tune("x = 0.0  # tune: uniform(0, 1)\nx", {}, trials=3, executor=client, quiet=True)
+        assert time.monotonic() - start < 30, "it waited for workers instead of saying so"
+        assert "make a new one" in str(caught.value)
 
 
 def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_trials(tmp_path):
     finished = tmp_path / "finished"
     finished.mkdir()
-    with clusters.ipp_client(2) as client:
+    with clusters.ipp_cluster(2) as client:
         engines = client[:].apply_sync(os.getpid)
 
         def kill_all_engines():

@@ -92,18 +92,16 @@ def test_thread_pool_trials_are_isolated(ip):
 def test_dask_trials_are_isolated(ip, caplog):
     import logging
 
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            ip.user_ns["client"] = client
-            with caplog.at_level(logging.ERROR, logger="distributed"):
-                _check(ip, _tune(ip, "-n 6 --executor client"), 6)
-                _check(ip, _tune(ip, "-n 3 --executor client"), 3)  # the same payload again, on the same workers
+    with clusters.dask_cluster(1, threads=2) as client:
+        ip.user_ns["client"] = client
+        with caplog.at_level(logging.ERROR, logger="distributed"):
+            _check(ip, _tune(ip, "-n 6 --executor client"), 6)
+            _check(ip, _tune(ip, "-n 3 --executor client"), 3)  # the same payload again, on the same workers
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "the scheduler logged an error"
 
 
 def test_ipyparallel_trials_are_isolated(ip):
-    with clusters.ipp_client(1) as client:
+    with clusters.ipp_cluster(1) as client:
         ip.user_ns["rc"] = client
         _check(ip, _tune(ip, "-n 5 --executor rc"), 5)
 
@@ -326,12 +324,9 @@ def test_seed_makes_a_cell_that_never_seeds_reproducible_and_another_seed_draws_
 
 
 def test_a_dask_worker_running_one_trial_at_a_time_seeds_each_as_inline(ip):
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            ip.user_ns["client"] = client
-            result = ip.run_cell_magic("tune", "-q -s random --seed 5 --metric loss -n 4 --executor client",
-                                       RANDOM_CELL)
+    with clusters.dask_cluster(1) as client:
+        ip.user_ns["client"] = client
+        result = ip.run_cell_magic("tune", "-q -s random --seed 5 --metric loss -n 4 --executor client", RANDOM_CELL)
     _check_draws(result, 5)
 
 

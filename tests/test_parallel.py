@@ -98,13 +98,11 @@ def test_failures_and_tracebacks_in_workers_are_kept(ip):
 
 
 def test_dask_local_cluster_with_worker_processes(ip):
-    distributed = pytest.importorskip("distributed")
     _define(ip)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            ip.user_ns["client"] = client
-            result = ip.run_cell_magic("tune", "-q -s random -n 12 --executor client --seed 1 --metric loss", CELL)
-            worker_pids = set(client.run(os.getpid).values())
+    with clusters.dask_cluster(2, threads=2) as client:
+        ip.user_ns["client"] = client
+        result = ip.run_cell_magic("tune", "-q -s random -n 12 --executor client --seed 1 --metric loss", CELL)
+        worker_pids = set(client.run(os.getpid).values())
     pids = _check_parallel_result(result, 12)
     assert pids <= worker_pids
 
@@ -112,10 +110,8 @@ def test_dask_local_cluster_with_worker_processes(ip):
 def test_a_closed_dask_client_is_a_clear_error(ip):
     from IPython.core.error import UsageError
 
-    distributed = pytest.importorskip("distributed")
     _define(ip)
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
-        client = distributed.Client(cluster)
+    with clusters.dask_cluster(1, processes=False) as client:
         client.close()
         ip.user_ns["client"] = client
         with pytest.raises(UsageError, match="the Dask client is closed"):
@@ -126,7 +122,8 @@ def test_a_closed_dask_client_is_a_clear_error(ip):
 
 @pytest.fixture(scope="module")
 def ipp_client():
-    with clusters.ipp_client(2) as client:
+    """One ipyparallel cluster of two engines for this module's tests."""
+    with clusters.ipp_cluster(2) as client:
         yield client
 
 

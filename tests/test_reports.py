@@ -109,15 +109,13 @@ def _listening():
 
 @contextlib.contextmanager
 def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=2, processes=True, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            yield {"executor": client}
+    with clusters.dask_cluster(2, threads=2) as client:
+        yield {"executor": client}
 
 
 @contextlib.contextmanager
 def ipyparallel_cluster():
-    with clusters.ipp_client(2) as client:
+    with clusters.ipp_cluster(2) as client:
         yield {"executor": client}
 
 
@@ -419,12 +417,10 @@ lr
 def one_worker(request):
     """An engine of one worker that cannot stop a running trial from outside."""
     if request.param == "dask":
-        distributed = pytest.importorskip("distributed")
-        with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                      dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+        with clusters.dask_cluster(1) as client:
             yield client
     else:
-        with clusters.ipp_client(1) as client:
+        with clusters.ipp_cluster(1) as client:
             yield client
 
 

@@ -3,18 +3,16 @@ it: in a 400 px output nothing overflows sideways (the tables scroll in their ow
 table of every trial sorts on a click, and under a dark theme (JupyterLab's
 ``data-jp-theme-light="false"``) the plot images are darkened and the text colours change.
 
-Chromium comes from the system (``/usr/bin/chromium``, or ``HPMAGIC_CHROMIUM``); without it or
-Playwright the test skips, saying which is missing.
+Chromium comes from the system, launched by ``tests/browsers.py``; without it or Playwright the
+test skips, saying which is missing.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from hpmagic.display.html import result_html
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests import browsers
 from tests.test_summary import folds, models
 
 
@@ -26,13 +24,8 @@ def _page(html: str, width: int, dark: bool) -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    sync = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with browsers.chromium() as b:
         yield b
-        b.close()
 
 
 def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp_path):

@@ -61,6 +61,7 @@ class CappedText(io.TextIOBase):
         self.cut_lines = 0
 
     def write(self, text: str) -> int:
+        """Keep ``text`` within the cap (the head, then a rolling tail) and return its full length, as a stream does."""
         written = len(text)
         if self._head_len < self.keep:
             room = self.keep - self._head_len
@@ -84,9 +85,11 @@ class CappedText(io.TextIOBase):
         return written
 
     def writable(self) -> bool:
+        """Always true: the cell's ``print`` and its libraries may write here."""
         return True
 
     def getvalue(self) -> str:
+        """The text kept: the head and the tail, with a note of what was cut between them."""
         text = "".join(self._head)
         if self.cut_chars:
             text += (
@@ -107,14 +110,17 @@ class Output:
 
     @property
     def stdout(self) -> str:
+        """What the trial printed to ``sys.stdout``, capped."""
         return self.out.getvalue()
 
     @property
     def stderr(self) -> str:
+        """What the trial wrote to ``sys.stderr``, capped."""
         return self.err.getvalue()
 
     @property
     def warnings(self) -> list[str]:
+        """The trial's warnings as text, the first ones kept and the rest counted."""
         if not self.more_warnings:
             return self.caught
         return [*self.caught, f"... and {self.more_warnings:,} more warnings (a trial keeps its first {KEEP_WARNINGS})"]

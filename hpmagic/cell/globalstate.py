@@ -81,6 +81,7 @@ class Streams:
         self.numpy = numpy.random.get_state() if numpy is not None else None
 
     def restore(self) -> None:
+        """Put ``random``'s and numpy's global random streams back as they were when saved."""
         random.setstate(self.random)
         numpy = sys.modules.get("numpy")
         if numpy is None:

@@ -150,6 +150,7 @@ class Snapshot:
 
     @classmethod
     def from_parts(cls, parts: Sequence[memoryview]) -> Snapshot:
+        """The snapshot :meth:`parts` made, rebuilt from those buffers (arrays stay read-only views of them)."""
         names = bytes(parts[0]).decode().split("\0") if parts[0].nbytes else []
         return cls(bytes(parts[1]), [p.toreadonly() for p in parts[2:]], names=names)
 

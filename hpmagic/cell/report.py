@@ -74,7 +74,8 @@ class TrialPruned(BaseException):
 class Channel(Protocol):
     """Where a trial's reports are decided: ``decide`` answers ``(prune, reason, rung)``."""
 
-    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]: ...
+    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+        """Whether trial ``number`` stops at this report, and why: (stop, the reason, the value the rule compared)."""
 
 
 def _number(value: Any) -> float | None:
@@ -224,6 +225,7 @@ class TrialReports:
             )
 
     def add(self, value: Any, step: Any, kind: str) -> None:
+        """Record one ``report(value, step)`` of the running trial; a report after the trial ended is a ReportError."""
         if not self.open:
             raise ReportError(
                 f"report(value, step) was called after trial {self.number} had ended (in a context the cell kept, "

@@ -110,6 +110,7 @@ def parse_spec(
 
 
 def _distribution(node: ast.expr, name: str):
+    """The distribution an annotation writes: a list of choices, or a call of a known kind."""
     if isinstance(node, ast.List):
         return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node, name)
     if isinstance(node, ast.Name):
@@ -134,9 +135,14 @@ def _distribution(node: ast.expr, name: str):
         if node.keywords:
             raise SpecError("choice takes no keyword arguments", "list the values: `choice(\"a\", \"b\")`", offset=node.keywords[0].value.col_offset)
         return _make(Choice, kind, [_choice_value(a) for a in node.args], node, name)
+    return _make(DISTRIBUTIONS[kind], kind, _arguments(node, kind), node, name)
 
+
+def _arguments(node: ast.Call, kind: str) -> dict[str, float | int]:
+    """The numeric arguments of a ``kind(...)`` call by name, positional and ``key=value`` alike,
+    each checked (a number, given once, an argument ``kind`` takes) and none missing."""
     names = _ARGS[kind]
-    values: dict[str, Any] = {}
+    values: dict[str, float | int] = {}
     for arg in node.args:
         if isinstance(arg, ast.Starred):
             raise SpecError("`*` arguments are not allowed", "write the arguments out", offset=arg.col_offset)
@@ -147,7 +153,7 @@ def _distribution(node: ast.expr, name: str):
             offset=node.args[len(names)].col_offset,
         )
     for arg_name, arg in zip(names, node.args):
-        values[arg_name] = (_number(arg, kind, arg_name), arg)
+        values[arg_name] = _number(arg, kind, arg_name)
     for kw in node.keywords:
         allowed = names + (("step",) if kind in _STEP_OK else ())
         if kw.arg not in allowed:
@@ -155,7 +161,7 @@ def _distribution(node: ast.expr, name: str):
             raise SpecError(f"{kind} has no argument `{kw.arg}`", fix + f"; {kind} takes {', '.join(allowed)}", offset=kw.value.col_offset)
         if kw.arg in values:
             raise SpecError(f"`{kw.arg}` is given twice", "give each argument once", offset=kw.value.col_offset)
-        values[kw.arg] = (_number(kw.value, kind, kw.arg), kw.value)
+        values[kw.arg] = _number(kw.value, kind, kw.arg)
     missing = [n for n in names if n not in values]
     if missing:
         raise SpecError(
@@ -163,7 +169,7 @@ def _distribution(node: ast.expr, name: str):
             f"write `{kind}({', '.join(names)})`, e.g. `{kind}{_example_args(kind)}`",
             offset=node.col_offset,
         )
-    return _make(DISTRIBUTIONS[kind], kind, {k: v for k, (v, _) in values.items()}, node, name)
+    return values
 
 
 def _example_args(kind: str) -> str:

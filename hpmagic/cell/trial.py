@@ -58,22 +58,11 @@ def run_trial(
     trial's own seed, the rest is put back, with a warning line in the record for each change.
     """
     started, start = time.time(), time.perf_counter()
-    state, error = TrialState.COMPLETE, ""
-    value: float | None = None
-    metrics: dict[str, float] = {}
     reports = TrialReports(number, channel)
     with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:
-            value, metrics = evaluate(program, namespace, params)
-        except TrialPruned:
-            pass  # recorded below, from reports.pruned
-        except KeyboardInterrupt as exc:
-            if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
-                raise
-            state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
-        except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
-            state, error = TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace))
+            state, error, value, metrics = _attempt(program, namespace, params, interrupt_stops_search)
         finally:
             reports.end()
     if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
@@ -86,6 +75,27 @@ def run_trial(
         stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed),
         curve=tuple(reports.curve), pruning=reports.record(),
     )
+
+
+def _attempt(
+    program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any],
+    interrupt_stops_search: bool | None,
+) -> tuple[TrialState, str, float | None, dict[str, float]]:
+    """Run the cell once: (state, error, value, metrics), complete, or failed with what the cell
+    raised described; a ``KeyboardInterrupt`` that is the stop button (see :func:`run_trial`)
+    is raised on.  A stop by the pruning rule is complete here: :func:`run_trial` reads it
+    from the trial's reports."""
+    try:
+        value, metrics = evaluate(program, namespace, params)
+        return TrialState.COMPLETE, "", value, metrics
+    except TrialPruned:
+        return TrialState.COMPLETE, "", None, {}  # recorded by run_trial, from reports.pruned
+    except KeyboardInterrupt as exc:
+        if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
+            raise
+        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None, {}
+    except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
+        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None, {}
 
 
 def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
@@ -186,20 +196,24 @@ class InlineExecutor:
         self._streams: Streams | None = None  # the kernel's, while trials run
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Queue trial ``number``: it runs when :meth:`wait` is called."""
         self._queue.append((number, params))
 
     def wait(self) -> list[Trial]:
+        """Run the oldest queued trial here, now, and return its record."""
         number, params = self._queue.pop(0)
         if self._streams is None:
             self._streams = Streams()
         return [run_trial(self.program, self.namespace, number, params, channel=self.channel)]
 
     def cancel(self) -> list[int]:
+        """Drop the queued trials and return their numbers (none runs: nothing is in flight here)."""
         numbers = [n for n, _ in self._queue]
         self._queue.clear()
         return numbers
 
     def close(self) -> None:
+        """Drop what is queued and put the kernel's random streams back as they were before the first trial."""
         self._queue.clear()
         streams, self._streams = self._streams, None
         if streams is not None:

@@ -238,6 +238,7 @@ class TextReporter:
 
     def start(self, info: SearchInfo) -> None:
         # sys.stdout is read now, not at construction: IPython and pytest swap it per cell.
+        """Start the line for a search of ``info`` on the current ``sys.stdout``, and the timer that redraws it."""
         self.stream = self._stream or sys.stdout
         self._last = 0.0
         self._stop = threading.Event()
@@ -259,6 +260,7 @@ class TextReporter:
         self.draws += 1
 
     def update(self, progress: Progress) -> None:
+        """Redraw the line with ``progress`` (at most every ``min_interval`` seconds; the timer draws what waits)."""
         now = time.monotonic()
         with self._lock:
             self._progress, self._seen = progress, now
@@ -283,6 +285,7 @@ class TextReporter:
                 self._draw(advanced(self._progress, now - self._seen))
 
     def close(self, progress: Progress, result: TuneResult | None) -> None:
+        """Stop the timer and draw the final line."""
         self._stop.set()
         if self._timer is not None:
             self._timer.join(timeout=10)

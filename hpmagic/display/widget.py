@@ -175,6 +175,7 @@ class WidgetReporter:
     # -- the reporter protocol ------------------------------------------------------------
 
     def start(self, info: SearchInfo) -> None:
+        """Show the panel for a search of ``info`` and start the threads that keep its clock and plot up to date."""
         self.info = info
         self.note = stale_note(self.result_name, info.study) if self.tick is not None else ""
         self._lock = threading.Lock()
@@ -196,6 +197,8 @@ class WidgetReporter:
             self._start_thread(self._tick_loop, "hpmagic-panel")  # it starts the plotter in time
 
     def update(self, progress: Progress) -> None:
+        """Push ``progress`` to the panel, at most every ``min_interval`` seconds (what waits is pushed by the
+        clock)."""
         now = self.clock()
         with self._lock:
             self._progress, self._seen = progress, now
@@ -209,6 +212,7 @@ class WidgetReporter:
             self._wake.set()
 
     def close(self, progress: Progress, result: TuneResult | None) -> None:
+        """Stop the threads and push the final state: the panel stops updating, with a note on where the result is."""
         self._stop.set()
         self._wake.set()
         # The threads push only under the lock and never once stopped: the final state comes

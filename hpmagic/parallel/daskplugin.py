@@ -27,7 +27,9 @@ class PayloadPlugin(WorkerPlugin):
         self.key, self.blob, self.shield = key, blob, shield
 
     def setup(self, worker: Any) -> None:
+        """On each worker as it joins: install the cell and its variables under the payload's key."""
         remote.install(self.key, self.blob, self.shield)
 
     def teardown(self, worker: Any) -> None:
+        """On each worker when the plugin goes: drop the payload it installed."""
         remote.forget(self.key)

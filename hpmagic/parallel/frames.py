@@ -45,6 +45,7 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
 
 
 def write_frame(stream: IO[bytes], data: bytes) -> None:
+    """Write ``data`` to ``stream`` as one frame: its length, then the bytes."""
     stream.write(_HEADER.pack(len(data)))
     stream.write(data)
     stream.flush()
@@ -63,6 +64,7 @@ def recv_exactly(sock: socket.socket, size: int) -> bytearray | None:
 
 
 def recv_frame(sock: socket.socket) -> bytearray | None:
+    """Read one frame from ``sock``: its bytes, or ``None`` when the other side closed."""
     header = recv_exactly(sock, _HEADER.size)
     if header is None:
         return None
@@ -70,6 +72,7 @@ def recv_frame(sock: socket.socket) -> bytearray | None:
 
 
 def send_frame(sock: socket.socket, data: bytes) -> None:
+    """Send ``data`` on ``sock`` as one frame (a large payload is not copied to prepend its length)."""
     if len(data) > 1 << 16:  # do not copy a large payload just to prepend its length
         sock.sendall(_HEADER.pack(len(data)))
         sock.sendall(data)

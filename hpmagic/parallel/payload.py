@@ -51,6 +51,7 @@ class Payload:
 
     @property
     def size(self) -> int:
+        """The pickled payload's size in bytes."""
         return len(self.blob)
 
 

@@ -313,6 +313,7 @@ class ProcessExecutor:
     # -- the executor protocol ---------------------------------------------------------
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
+        """Hand trial ``number`` to an idle worker (the longest started first), or start one."""
         idle = [w for w in self._workers if w.number is None and w.alive()]
         worker = max(idle, key=lambda w: w.ready) if idle else self._spawn()  # a started worker first
         worker.number, worker.params = number, params
@@ -320,6 +321,8 @@ class ProcessExecutor:
         worker.send(dumps(("trial", number, params, self.pruning is not None)))
 
     def wait(self) -> list[Trial]:
+        """Wait until at least one worker is done and return the records of every trial that ended (a dead worker's:
+        failed)."""
         outcomes: list[Trial] = []
         block = True
         while True:
@@ -336,6 +339,7 @@ class ProcessExecutor:
                 block = False
 
     def cancel(self) -> list[int]:
+        """Kill the workers running a trial and return those trials' numbers."""
         numbers = []
         for worker in list(self._workers):
             if worker.number is not None:
@@ -345,6 +349,7 @@ class ProcessExecutor:
         return numbers
 
     def close(self) -> None:
+        """Stop every worker (a busy one is killed) and wait for them to go."""
         workers = list(self._workers)
         for worker in workers:
             self._retire(worker)
@@ -364,6 +369,7 @@ class ProcessExecutor:
 
     @property
     def pids(self) -> list[int]:
+        """The process ids of the workers alive now."""
         return [w.pid for w in self._workers]
 
     @property

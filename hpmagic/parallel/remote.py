@@ -93,6 +93,7 @@ def install_local(key: str, program: CellProgram, snapshot: Snapshot) -> None:
 
 
 def forget(key: str) -> None:
+    """Drop the cell and variables installed under ``key`` (a cluster's plugin going away)."""
     with _cache_lock:
         _cache.pop(key, None)
 

@@ -111,6 +111,7 @@ class _KernelChannel:
 
 
 def main_spawned() -> None:
+    """A worker started on its own: trials come on stdin, results go back on a copy of stdout."""
     protocol_out = os.fdopen(os.dup(1), "wb")
     _detach_stdout()
     protocol_in = sys.stdin.buffer
@@ -125,6 +126,7 @@ def main_spawned() -> None:
 
 
 def main_zygote(fd: int) -> None:
+    """The zygote: forks a worker per request on the control socket ``fd``, each already past the imports."""
     _detach_stdout()
     ctl = socket.socket(fileno=fd)
     lock = threading.Lock()

@@ -179,6 +179,7 @@ class ASHAPruner(Pruner):
         return "rungs at steps " + ", ".join(fmt_value(float(s)) for s in steps) + more
 
     def describe(self) -> str:
+        """The rule and its settings in a line for the summary: the rungs and the share that goes on at each."""
         return (
             f"asha: {self._rung_text()}; the top 1/{self.eta} at each rung go on "
             f"(min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()})"

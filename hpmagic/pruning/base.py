@@ -77,6 +77,7 @@ class Curve:
         return curve
 
     def add(self, step: float, loss: float) -> None:
+        """Append a point (``step``, ``loss``) and the best loss so far."""
         self.steps.append(step)
         self.losses.append(loss)
         self.bests.append(loss if not self.bests else min(loss, self.bests[-1]))
@@ -86,6 +87,7 @@ class Curve:
 
     @property
     def last_step(self) -> float | None:
+        """The step of the latest report (``None`` for an empty curve)."""
         return self.steps[-1] if self.steps else None
 
     @property
@@ -103,6 +105,7 @@ class Curve:
         return bool(self.steps) and self.steps[0] <= step <= self.steps[-1]
 
     def points(self) -> list[tuple[float, float]]:
+        """The curve as (step, loss) pairs, in the order reported."""
         return list(zip(self.steps, self.losses))
 
 

@@ -96,6 +96,7 @@ class FoldPruner(Pruner):
         self._complete: dict[int, Curve] = {}
 
     def describe(self) -> str:
+        """The rule and its settings in a line for the summary."""
         return (
             "folds: stop a trial unlikely to end ahead of the best trial on the same folds "
             f"(min_folds={self.min_folds}, chance={fmt_value(self.chance)}, margin={fmt_value(self.margin)})"

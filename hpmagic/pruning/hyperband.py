@@ -102,6 +102,7 @@ class HyperbandPruner(ASHAPruner):
                 "which would have stopped it; the later brackets, which prune less, kept it")
 
     def describe(self) -> str:
+        """The rule and its settings in a line for the summary: its brackets, once the largest step is known."""
         settings = f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()}"
         if self._max is None:
             return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"

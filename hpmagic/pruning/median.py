@@ -65,6 +65,7 @@ class MedianPruner(Pruner):
         self._checked: dict[int, float] = {}  # running trial -> the step of its last decision
 
     def describe(self) -> str:
+        """The rule and its settings in a line for the summary."""
         return f"median: stop a trial worse than the median of earlier trials at its step ({self._setting_text()})"
 
     def _due(self, number: int, step: float) -> bool:

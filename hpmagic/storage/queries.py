@@ -67,7 +67,8 @@ class Connection(Protocol):
     """A connection as these functions use it: ``execute(sql, args)`` with ``?`` placeholders
     (:class:`sqlite3.Connection` is one)."""
 
-    def execute(self, sql: str, parameters: tuple[Any, ...] = ..., /) -> Cursor: ...
+    def execute(self, sql: str, parameters: tuple[Any, ...] = ..., /) -> Cursor:
+        """Run ``sql`` with ``parameters`` (the DB-API call both SQLite and psycopg connections make)."""
 
 
 _COUNTED = f"state NOT IN ('interrupted', '{RELEASED}')"  # the trials that count toward -n

@@ -164,6 +164,7 @@ class Auto(Strategy):
         self.switches: list[tuple[int, str, str, float, float]] = []
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Pick the strategy for this space and context (and why), and set it up."""
         super().setup(space, context)
         name, why = pick(space, context)
         self.current = self._start(name)
@@ -175,6 +176,8 @@ class Auto(Strategy):
         self._ladder = ladder if context.timeout is not None else {}
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """The current strategy's proposal, after handing over to a cheaper one when asking costs too much against
+        the trials."""
         assert self.current is not None, "Auto.setup must be called first"
         if self._expensive():
             self._switch(number)
@@ -184,6 +187,7 @@ class Auto(Strategy):
         return params
 
     def tell(self, trial: Trial) -> None:
+        """Tell the current strategy, and keep the trial (and its time) for a strategy auto may hand over to."""
         assert self.current is not None, "Auto.setup must be called first"
         self._told.append(trial)  # for a strategy auto hands over to
         if trial.duration > 0 and trial.state is not TrialState.INTERRUPTED:

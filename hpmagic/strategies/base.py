@@ -209,9 +209,11 @@ class CheckedStrategy:
 
     @property
     def reason(self) -> str:
+        """The wrapped strategy's reason, if it gives one."""
         return getattr(self.wrapped, "reason", "")
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """The wrapped strategy's proposal, checked against the space: one that does not fit is an OptionError."""
         params = self.wrapped.ask(number)
         if params is not None:
             try:
@@ -221,6 +223,7 @@ class CheckedStrategy:
         return params
 
     def tell(self, trial: Trial) -> None:
+        """Tell the wrapped strategy."""
         self.wrapped.tell(trial)
 
     def __repr__(self) -> str:

@@ -1,7 +1,8 @@
 """The built-in strategies by name, each imported only when first used.
 
 ``auto`` is not listed: it is not a strategy class but a choice among these
-(:mod:`hpmagic.strategies.auto`).  Both ``auto`` and the registry read this table, and it
+(:mod:`hpmagic.strategies.auto`).  Neither is ``manual``: it proposes nothing, a person does,
+so it is a session of its own (:mod:`hpmagic.manual`) that ``--strategy manual`` starts.  Both ``auto`` and the registry read this table, and it
 imports no strategy module at import time, so ``import hpmagic`` stays light.
 """
 
@@ -24,7 +25,6 @@ STRATEGIES: dict[str, str] = {
     "gp": "hpmagic.strategies.gp:GPStrategy",
     "evolution": "hpmagic.strategies.evolution:Evolution",
     "de": "hpmagic.strategies.de:DifferentialEvolution",
-    "manual": "hpmagic.strategies.manual:ManualStrategy",
 }
 
 

@@ -66,6 +66,7 @@ class DifferentialEvolution(Strategy):
     name = "de"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Seed the random stream and size the population for the space's dimensions."""
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
@@ -85,6 +86,8 @@ class DifferentialEvolution(Strategy):
     # -- ask / tell ----------------------------------------------------------------------
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """A random member of the first population, then a mutant of a population member crossed with it (never one
+        in flight)."""
         if self.dims == 0:
             return None  # nothing to tune: only the defaults run
         slot, vector, config = -1, np.zeros(self.dims), None
@@ -106,6 +109,7 @@ class DifferentialEvolution(Strategy):
         return config
 
     def tell(self, trial: Trial) -> None:
+        """Fill the population, or replace the member a trial's mutant was made from when the mutant did better."""
         self.in_flight.discard(trial.number)
         self._seen.add(_key(trial.params))
         asked = self._pending.pop(trial.number, None)

@@ -33,6 +33,8 @@ class Evolution(Strategy):
     name = "evolution"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Seed the random stream and start the search distribution: CMA-ES over the numbers, option weights for the
+        choices."""
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
@@ -66,6 +68,7 @@ class Evolution(Strategy):
         self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """A draw from the current generation's distribution (drawn again, wider, when it equals one in flight)."""
         drawn: list[tuple[np.ndarray, dict[int, int], dict[str, Any]]] = []
 
         def draw(attempt: int) -> dict[str, Any]:
@@ -94,6 +97,7 @@ class Evolution(Strategy):
         return self.space.from_unit([float(v) for v in u])
 
     def tell(self, trial: Trial) -> None:
+        """Rank a member of the current generation; a full generation updates the distribution."""
         self.in_flight.discard(trial.number)
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):

@@ -52,6 +52,7 @@ class GPStrategy(Strategy):
     BELOW = "worst"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Seed the random stream, the encoder of the space and the quasi-random start."""
         super().setup(space, context)
         from scipy.stats import qmc
 
@@ -79,6 +80,7 @@ class GPStrategy(Strategy):
     # -- ask/tell ------------------------------------------------------------------------
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """A quasi-random point until enough trials are in, then the best expected improvement of the fitted process."""
         if len(self.space) == 0:
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
@@ -102,6 +104,7 @@ class GPStrategy(Strategy):
         return self.encoder.config_from_latent(self._sobol.random(1)[0])
 
     def tell(self, trial: Trial) -> None:
+        """Add a finished trial to the evidence the process is fitted on (an interrupted one says nothing)."""
         self._pending.pop(trial.number, None)
         self.in_flight.discard(trial.number)
         if trial.state is TrialState.INTERRUPTED or trial.state is TrialState.RUNNING:

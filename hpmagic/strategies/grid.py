@@ -27,6 +27,7 @@ class GridSearch(Strategy):
     name = "grid"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """List the grid (or, when it is too large to list, draw from it) in a seeded order."""
         super().setup(space, context)
         self.rng = random.Random(context.seed)
         self.size = space.grid_size(context.grid_points, limit=MAX_LISTED)
@@ -52,6 +53,7 @@ class GridSearch(Strategy):
         self._next = 0
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """The next grid point not yet run, or ``None`` when the grid is done."""
         self._asked.add(number)
         if self.points is None:
             return self._draw()
@@ -65,6 +67,7 @@ class GridSearch(Strategy):
     def tell(self, trial: Trial) -> None:
         # Trials this grid did not propose (stored ones, or another process's) are not run again;
         # trial 0, the defaults, does not use up a grid point.
+        """Note a point that a stored trial or another process already ran, so it is not run again."""
         if trial.number not in self._asked and trial.number != 0:
             key = repr(sorted(trial.params.items()))
             self._done.add(key)

@@ -125,6 +125,7 @@ class HyperoptStrategy(Strategy):
         self.options = options
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Import hyperopt, translate the space into its own and check the options given for its algorithm."""
         super().setup(space, context)
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base
@@ -162,6 +163,8 @@ class HyperoptStrategy(Strategy):
     # -- ask ------------------------------------------------------------------------------
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """hyperopt's suggestion for trial ``number`` (asked again, then drawn at random, when it equals one in
+        flight)."""
         if self._domain is None:
             return None  # nothing to tune: only the defaults run
         docs: list[dict[str, Any]] = []
@@ -305,6 +308,7 @@ class TPE(HyperoptStrategy):
     algorithm = "tpe"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Settle the random trials TPE starts with (a third of the budget, 5 to 20, unless given), then set up."""
         self.startup = self.options.get("n_startup_jobs", min(20, max(5, context.budget // 3)))
         self.description = (
             f"hyperopt's TPE: {self.startup} random trials, then tree-structured Parzen estimators"

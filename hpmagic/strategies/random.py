@@ -20,13 +20,16 @@ class RandomSearch(Strategy):
     name = "random"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Seed the random stream."""
         super().setup(space, context)
         self.rng = random.Random(context.seed)
         self.in_flight = InFlight(space)
         self.reason = self.reason or "independent draws from each distribution"
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """An independent draw from each parameter's distribution (drawn again when it equals one in flight)."""
         return self.in_flight.propose(number, self.space.sample(self.rng), lambda _: self.space.sample(self.rng))
 
     def tell(self, trial: Trial) -> None:
+        """Forget the trial among those in flight: random draws learn nothing else."""
         self.in_flight.discard(trial.number)

@@ -13,14 +13,18 @@ from .auto import choose
 from .base import CheckedStrategy, StrategyContext, is_builtin
 from .catalog import STRATEGIES, load
 
-__all__ = ["names", "resolve", "make_strategy", "STRATEGIES", "load"]
+__all__ = ["names", "resolve", "make_strategy", "STRATEGIES", "MANUAL", "load"]
 
 StrategySpec = str | StrategyProtocol
 
+#: ``--strategy manual``: configurations chosen by hand, one trial per click.  Not a strategy
+#: of the catalog (nothing proposes): :func:`hpmagic.api.run` starts a manual session for it.
+MANUAL = "manual"
+
 
 def names() -> list[str]:
-    """Every name ``--strategy`` accepts for a built-in strategy, ``auto`` first."""
-    return ["auto", *STRATEGIES]
+    """Every name ``--strategy`` accepts for a built-in search: ``auto``, the catalog, then ``manual``."""
+    return ["auto", *STRATEGIES, MANUAL]
 
 
 def resolve(spec: Any, namespace: Mapping[str, Any] | None = None) -> StrategySpec:
@@ -56,6 +60,11 @@ def make_strategy(spec: Any, space: SearchSpace, context: StrategyContext) -> St
     space is a clear error; built-in ones come back as they are.
     """
     found = resolve(spec)
+    if found == MANUAL:
+        raise OptionError(
+            "--strategy manual is not a strategy that proposes configurations: a person chooses them, "
+            "so hpmagic.tune(strategy='manual') starts a manual session (controls and a Run button) instead"
+        )
     if isinstance(found, str):
         strategy: StrategyProtocol = choose(space, context) if found == "auto" else load(found)()
     else:

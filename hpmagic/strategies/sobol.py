@@ -30,6 +30,7 @@ class SobolSearch(Strategy):
     name = "sobol"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        """Start a scrambled Sobol sequence of the space's dimension, seeded."""
         super().setup(space, context)
         self._engine: Any = None
         self._points: list[Any] = []
@@ -46,6 +47,7 @@ class SobolSearch(Strategy):
         self.reason = self.reason or "scrambled Sobol' points (scipy.stats.qmc), an even cover of the space"
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        """The next point of the sequence not equal to one in flight (a skipped point is used later)."""
         if self._engine is None:
             return None  # nothing to tune: only the defaults run
         skipped: list[Any] = []
@@ -59,6 +61,7 @@ class SobolSearch(Strategy):
         return config
 
     def tell(self, trial: Trial) -> None:
+        """Forget the trial among those in flight: the sequence learns nothing else."""
         self.in_flight.discard(trial.number)
 
     def _next(self) -> dict[str, Any]:

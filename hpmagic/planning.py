@@ -1,0 +1,161 @@
+"""The first step of a search: the options checked and turned, once, into a :class:`Plan`.
+
+:func:`plan` checks the source, the namespace and every option, parses the cell, resolves
+the strategy, looks up ``--executor``, parses ``--prune`` and settles the direction, the
+seed and the budget.  Every mistake is an error here, before anything opens.  The
+:class:`Plan` holds small typed pieces (the goal, the budget, :class:`Placement`,
+:class:`~hpmagic.resume.StudyRequest`, the parsed ``--prune`` rule, :class:`Output`): nothing
+below :mod:`hpmagic.api` sees :class:`~hpmagic.options.TuneOptions`.
+"""
+
+from __future__ import annotations
+
+import builtins
+import secrets
+import types
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from .cell.direction import Settled, check_cross_validate, infer, settle
+from .cell.parser import ParsedCell, parse_cell
+from .errors import OptionError
+from .options import DEFAULT_TRIALS, TuneOptions
+from .resume import StudyRequest
+from .strategies import resolve
+
+__all__ = ["plan", "Plan", "Placement", "Output"]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where the trials run: this process, ``jobs`` worker processes, or an executor (``--executor``,
+    looked up in the namespace when it was given by name)."""
+
+    jobs: int = 1
+    engine: Any = None
+
+
+@dataclass(frozen=True)
+class Output:
+    """What the notebook gets besides the result: the display, and what is bound in the namespace."""
+
+    display: Any = "auto"  # "auto", "widget", "text", "none" (-q) or a reporter object
+    apply: bool = True  # the best values bound to the tuned names (--no-apply: not)
+    out: str | None = None  # -o NAME: the result bound to NAME
+    quiet: bool = False  # -q: nothing printed
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A search as :func:`plan` settled it: the options checked and turned, once, into the small
+    pieces each part needs (nothing below this module sees :class:`TuneOptions`)."""
+
+    parsed: ParsedCell
+    goal: Settled  # which way the search goes, and why
+    metric: str | None  # --metric: the variable or dict key that is the objective
+    strategy: Any  # --strategy resolved: a built-in name or a strategy object
+    seed: int  # --seed, or one drawn now
+    budget: int  # -n, or its default (30; a grid: the whole grid)
+    timeout: float | None  # -t
+    grid_points: int
+    baseline: bool  # the defaults run as trial 0
+    placement: Placement
+    prune: tuple[str | None, dict[str, str]] | None  # --prune's rule and settings, parsed once (None: off)
+    study: StudyRequest | None  # --study
+    output: Output
+
+
+def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
+    """Check the arguments and every option, parse the cell, and settle the search; every mistake is
+    an error before anything runs."""
+    if not isinstance(source, str):
+        raise OptionError(f"the cell's source must be a string of Python code, but got {type(source).__name__}")
+    if not isinstance(namespace, MutableMapping):
+        raise OptionError(
+            f"the namespace must be a dict the cell can run in (and receive the best values), "
+            f"but got {type(namespace).__name__}; pass e.g. globals() or a dict"
+        )
+    prune = opts.validate()
+    parsed = _parse(source, namespace, opts)
+    spec = resolve(opts.strategy, namespace)
+    study = None if opts.study is None else StudyRequest(
+        name=opts.study, storage=opts.storage, overwrite=opts.overwrite, baseline=opts.baseline,
+        explicit_seed=opts.seed is not None, metric=opts.metric or "objective", quiet=opts.quiet,
+    )
+    return Plan(
+        parsed=parsed, goal=settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric)), metric=opts.metric,
+        strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
+        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline),
+        timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
+        placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
+        output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
+                      quiet=opts.quiet),
+    )
+
+
+def _parse(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
+    """The cell parsed, and checked against the options that read it (--metric, -o)."""
+    parsed = parse_cell(source)
+    if len(parsed.space) == 0:
+        raise OptionError(
+            "the cell has no `# tune:` annotations, so there is nothing to tune; "
+            "annotate an assignment, e.g. `C = 1.0  # tune: loguniform(1e-3, 1e3)`"
+        )
+    if not parsed.has_expression and opts.metric is None:
+        raise OptionError(
+            "the cell has no objective: end it with an expression whose value is the score "
+            "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
+        )
+    if opts.metric is not None and not parsed.has_expression and not parsed.program(opts.metric).names_metric:
+        raise OptionError(
+            f"--metric {opts.metric}: the cell never uses a variable {opts.metric!r} and ends in no expression, "
+            f"so every trial would read the notebook's {opts.metric!r} unchanged; set it in the cell "
+            f"(e.g. `{opts.metric} = score`) or end the cell with the objective"
+        )
+    check_cross_validate(parsed.source, opts.metric)
+    if opts.out is not None:
+        _check_out(opts.out, parsed, namespace)
+    return parsed
+
+
+def _engine(executor: Any, namespace: Mapping[str, Any]) -> Any:
+    """``--executor``'s object: a name is looked up in the namespace."""
+    if isinstance(executor, str):
+        if executor not in namespace:
+            raise OptionError(f"--executor {executor}: there is no variable {executor!r} in the namespace")
+        return namespace[executor]
+    return executor
+
+
+def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: bool) -> int:
+    """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
+    if not (isinstance(spec, str) and spec == "grid"):
+        return DEFAULT_TRIALS
+    limit = 10_000
+    size = parsed.space.grid_size(grid_points, limit=limit)
+    if size > limit:
+        raise OptionError(
+            f"the grid has more than {limit:,} points ({grid_points} per continuous parameter); "
+            "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
+        )
+    return size + int(baseline)
+
+
+def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:
+    """``-o NAME`` must not overwrite a tuned parameter, a built-in, a module, a class or a function."""
+    if name in parsed.space.names:
+        raise OptionError(
+            f"-o {name}: {name!r} is a tuned parameter of the cell, which receives the best value; "
+            "bind the result to another name, e.g. -o result"
+        )
+    if hasattr(builtins, name):
+        raise OptionError(f"-o {name} would hide Python's built-in {name!r}; bind the result to another name, e.g. -o result")
+    current = namespace.get(name)
+    kinds = ((types.ModuleType, "module"), (type, "class"), ((types.FunctionType, types.BuiltinFunctionType), "function"))
+    for kind, word in kinds:
+        if isinstance(current, kind):
+            raise OptionError(
+                f"-o {name} would replace the {word} {name!r} of the notebook; bind the result to another name, "
+                "e.g. -o result"
+            )
