@@ -11,10 +11,15 @@ re-exported here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from . import pareto
 from .core import Direction, StopReason, Trial, TrialState
+from .errors import OptionError
+from .objectives import Goal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,11 +55,113 @@ class TuneResult:
     study: str | None = None
     has_baseline: bool = True
     error: str = ""  # why the search stopped early, when stop_reason is ERROR
+    goal: Goal | None = None  # the objectives and constraints (None: one objective in `direction`)
+    pick_rule: str = ""  # with several objectives: "knee" (also ""), or the objective whose best front trial is bound
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
         object.__setattr__(self, "direction", Direction(self.direction))
         object.__setattr__(self, "stop_reason", StopReason(self.stop_reason))
+        #: Called with the result after :meth:`pick` changed the chosen trial (``api.bind`` sets it).
+        self.on_pick: Callable[[TuneResult], None] | None
+        object.__setattr__(self, "on_pick", None)
+
+    # -- several objectives, constraints ------------------------------------------------
+
+    @property
+    def objectives(self) -> Goal:
+        """What the search optimised: its :class:`~hpmagic.objectives.Goal`."""
+        return self.goal if self.goal is not None else Goal.single(self.direction)
+
+    @property
+    def plain(self) -> bool:
+        """True for one objective without constraints (the best trial is the one with the best value)."""
+        return self.goal is None or not (self.goal.multi or self.goal.constraints)
+
+    @property
+    def feasible(self) -> list[Trial]:
+        """The complete trials that hold every constraint, in trial order."""
+        goal = self.objectives
+        return [t for t in self.trials if goal.feasible(t)]
+
+    @cached_property
+    def front(self) -> list[Trial]:
+        """The Pareto front: the feasible complete trials that no other feasible trial dominates
+        (better or equal on every objective, better on one), in trial order."""
+        done = self.feasible
+        if not done:
+            return []
+        keep = pareto.nondominated(self.losses(done))
+        return [t for t, kept in zip(done, keep) if kept]
+
+    @property
+    def pareto_front(self) -> list[Trial]:
+        """The same as :attr:`front`."""
+        return self.front
+
+    def hypervolume(self, reference: Sequence[float] | None = None) -> float:
+        """The volume the front dominates up to ``reference`` (one value per objective, in its own
+        units and direction); by default the worst value of each objective among the complete trials."""
+        goal, front = self.objectives, self.front
+        if not front:
+            return 0.0
+        ref = self.reference() if reference is None else [d.loss(float(v)) for d, v in zip(goal.directions, reference,
+                                                                                               strict=True)]
+        return pareto.hypervolume(self.losses(front), ref)
+
+    def losses(self, trials: Sequence[Trial]) -> list[tuple[float, ...]]:
+        """Each complete trial's objectives with lower better (:meth:`~hpmagic.objectives.Goal.losses`)."""
+        goal = self.objectives
+        return [x for x in map(goal.losses, trials) if x is not None]
+
+    def reference(self) -> list[float]:
+        """The default reference point of :meth:`hypervolume`, as losses: each objective's worst among
+        the complete trials (in values: ``[d.loss(x) for x in reference]`` turns it back)."""
+        return [max(column) for column in zip(*self.losses(self.completed))]
+
+    def pick(self, rule: str = "knee") -> Trial | None:
+        """Choose the trial of the front that is bound: ``"knee"`` (the default: the point that gives
+        up least on any objective for the others) or an objective's name (the front's best on it).
+
+        The values of the chosen trial become :attr:`best_params` and :attr:`best_trial`, and, after
+        a search that bound its values (``%%tune``, ``tune()`` without ``apply=False``), are bound
+        in the namespace again.  Returns the chosen trial (``None`` when the front is empty)."""
+        goal = self.objectives
+        if not goal.multi:
+            raise OptionError("pick() chooses among the Pareto front of several objectives, but this search had one "
+                              "objective: its best trial is best_trial")
+        if rule != "knee" and rule not in goal.names:
+            raise OptionError(f"pick({rule!r}): pick 'knee' or one of the objectives "
+                              f"{', '.join(repr(n) for n in goal.names)}")
+        object.__setattr__(self, "pick_rule", rule)
+        if self.on_pick is not None and self.front:
+            self.on_pick(self)
+        return self.best_trial
+
+    def _picked(self) -> Trial | None:
+        goal, front = self.objectives, self.front
+        if not front:
+            return None
+        losses = self.losses(front)
+        rule = self.pick_rule or "knee"
+        if rule == "knee":
+            return front[pareto.knee(losses)]
+        k = goal.names.index(rule)
+        return front[min(range(len(front)), key=lambda i: (losses[i][k], sum(losses[i]), front[i].number))]
+
+    @property
+    def pick_text(self) -> str:
+        """How the bound trial was chosen, for the summary ("the knee of the front", ...)."""
+        goal = self.objectives
+        if self.plain:
+            return ""
+        if not goal.multi:
+            return "the best trial among those that hold every constraint"
+        rule = self.pick_rule or "knee"
+        if rule == "knee":
+            return "the knee of the Pareto front (the trial that gives up least on any objective; pick(NAME) to choose)"
+        direction = goal.directions[goal.names.index(rule)]
+        return f"the front's {'highest' if direction.maximize else 'lowest'} {rule} (--pick {rule})"
 
     # -- the best trial ---------------------------------------------------------------
 
@@ -70,8 +177,15 @@ class TuneResult:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The first complete trial with the best value (``None`` when none completed)."""
-        return self.direction.best(self.trials)
+        """The first complete trial with the best value (``None`` when none completed).
+
+        With constraints, the best of those that hold them (``None`` when none does); with several
+        objectives, the trial of the front chosen by :attr:`pick_rule` (see :meth:`pick`)."""
+        if self.plain:
+            return self.direction.best(self.trials)
+        if not self.objectives.multi:
+            return self.direction.best(self.feasible)
+        return self._picked()
 
     @property
     def best_value(self) -> float | None:

@@ -24,7 +24,7 @@ from ..interrupts import pressed
 from .capture import Capture, redirect
 from .globalstate import Streams, trial_process
 from .isolation import Snapshot, read_only_hint, select_namespace
-from .objective import read_objective
+from .objective import read_constraints, read_objective, read_objectives
 from .program import VALUES_NAME, CellProgram
 from .report import Channel, TrialPruned, TrialReports
 
@@ -61,11 +61,14 @@ def run_trial(
     state, error = TrialState.COMPLETE, ""
     value: float | None = None
     metrics: dict[str, float] = {}
+    values: tuple[float, ...] = ()
+    limits: tuple[float, ...] = ()
+    notes: tuple[str, ...] = ()
     reports = TrialReports(number, channel)
     with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:
-            value, metrics = evaluate(program, namespace, params)
+            value, metrics, values, limits, notes = evaluate(program, namespace, params)
         except TrialPruned:
             pass  # recorded below, from reports.pruned
         except KeyboardInterrupt as exc:
@@ -77,28 +80,45 @@ def run_trial(
         finally:
             reports.end()
     if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
-        state, error, value, metrics = TrialState.PRUNED, reports.pruned, None, {}
+        state, error, value, metrics, values = TrialState.PRUNED, reports.pruned, None, {}, ()
     elif reports.failure is not None and state is TrialState.COMPLETE:  # the cell caught it: it still fails
         state, error, value, metrics = TrialState.FAILED, describe_failure(reports.failure, program), None, {}
+        values = ()
     return Trial(
         number=number, params=params, state=state, value=value, metrics=metrics,
         duration=time.perf_counter() - start, started=started, error=error,
-        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed),
-        curve=tuple(reports.curve), pruning=reports.record(),
+        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed, *notes),
+        curve=tuple(reports.curve), pruning=reports.record(), values=values, constraints=limits,
     )
 
 
-def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
+Evaluation = tuple[float, dict[str, float], tuple[float, ...], tuple[float, ...], tuple[str, ...]]
+
+
+def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> Evaluation:
     """Run the cell with ``params`` bound in a namespace of its own (restored from a
-    snapshot, or a shallow copy); return (objective, metrics).  Raises what the cell
+    snapshot, or a shallow copy); return (objective, metrics, the objectives' values with
+    several, the constrained quantities, warnings about those).  Raises what the cell
     raises, or :class:`ObjectiveError`."""
     ns = namespace.restore() if isinstance(namespace, Snapshot) else dict(namespace)
     ns[VALUES_NAME] = params
     exec(program.body_code, ns)
     raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-    # A --metric variable the cell's code never names would be the notebook's own, unchanged.
-    variables = ns if program.names_metric else {}
-    return read_objective(raw, program.expr_code is not None, program.metric, variables)
+    has_expression = program.expr_code is not None
+    if not program.objectives and not program.constrained:
+        # A --metric variable the cell's code never names would be the notebook's own, unchanged.
+        variables = ns if program.names_metric else {}
+        return (*read_objective(raw, has_expression, program.metric, variables), (), (), ())
+    named = {n: ns[n] for n in program.named if n in ns}  # variables the cell's code names, not the notebook's
+    if program.objectives:
+        values, metrics = read_objectives(raw, has_expression, program.objectives, named, program.assigned)
+        value = values[0]
+        values = values if len(values) > 1 else ()
+    else:
+        value, metrics = read_objective(raw, has_expression, program.metric, ns if program.names_metric else {})
+        values = ()
+    limits, notes = read_constraints(raw, has_expression, program.constrained, named)
+    return value, metrics, values, limits, notes
 
 
 def describe_failure(exc: BaseException, program: CellProgram, snapshotted: tuple[str, ...] = ()) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import Choice, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, refuse_goal
 from .inflight import InFlight
 
 __all__ = ["Evolution"]
@@ -33,6 +33,7 @@ class Evolution(Strategy):
     name = "evolution"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
