@@ -377,7 +377,8 @@ class Search:
         goal = self.settled.goal
         try:
             return begin_study(request, self.settled.parsed.space, self.seed, self.settled.budget,
-                               self.settled.strategy, source=self.settled.parsed.source, direction=goal.direction)
+                               self.settled.strategy, source=self.settled.parsed.source, direction=goal.direction,
+                               goal=self.settled.objectives)
         except StudyMismatchError as exc:
             if not goal.inferred or exc.stored_direction is None:
                 raise
@@ -392,7 +393,7 @@ class Search:
     def run(self) -> TuneResult:
         """Run the whole search (or, for a complete study, show what it holds)."""
         if self.complete is not None:
-            self.result = self.complete
+            self.result = dataclasses.replace(self.complete, pick_rule=self.settled.pick or "")
             if not self.settled.output.quiet:
                 print(f"hpmagic: {self.complete.notes[0]}")
             return self.result
