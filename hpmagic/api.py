@@ -166,7 +166,7 @@ class Plan:
 
     def program(self) -> CellProgram:
         """The compiled cell, reading the objectives and the constrained quantities."""
-        constrained = tuple(dict.fromkeys(c.name for c in self.objectives.constraints))
+        constrained = tuple(c.name for c in self.objectives.constraints)  # one quantity per constraint, in order
         return self.parsed.program(self.metric, self.named, constrained)
 
 

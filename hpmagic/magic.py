@@ -222,6 +222,8 @@ def _written_note(result: TuneResult, done: WrittenCell, took: float | None, nam
     why = {StopReason.TIMEOUT: f"the best of {trials} within the time limit",
            StopReason.EXHAUSTED: f"the best of {trials}, all the strategy had to try",
            StopReason.COMPLETE: f"the best of the study's {trials}"}.get(result.stop_reason, f"the best of {trials}")
+    if result.pick_text:  # several objectives (or constraints): the trial the rule picked
+        why = f"{result.pick_text}, of {trials}"
     note = f"wrote {done.describe()} into {'a new cell below this one' if took is not None else 'the cell'}, {why}"
     if done.rounded:
         more = f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -57,14 +57,13 @@ class TuneResult:
     error: str = ""  # why the search stopped early, when stop_reason is ERROR
     goal: Goal | None = None  # the objectives and constraints (None: one objective in `direction`)
     pick_rule: str = ""  # with several objectives: "knee" (also ""), or the objective whose best front trial is bound
+    #: Called with the result after :meth:`pick` chose another trial (``api.bind`` sets it: it binds the values).
+    on_pick: Callable[[TuneResult], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
         object.__setattr__(self, "direction", Direction(self.direction))
         object.__setattr__(self, "stop_reason", StopReason(self.stop_reason))
-        #: Called with the result after :meth:`pick` changed the chosen trial (``api.bind`` sets it).
-        self.on_pick: Callable[[TuneResult], None] | None
-        object.__setattr__(self, "on_pick", None)
 
     # -- several objectives, constraints ------------------------------------------------
 
@@ -151,17 +150,18 @@ class TuneResult:
 
     @property
     def pick_text(self) -> str:
-        """How the bound trial was chosen, for the summary ("the knee of the front", ...)."""
+        """How the bound trial was chosen, as a phrase ("the knee of the Pareto front", ...; "" for
+        one objective without constraints)."""
         goal = self.objectives
         if self.plain:
             return ""
         if not goal.multi:
-            return "the best trial among those that hold every constraint"
+            return "the best of the trials that hold every constraint"
         rule = self.pick_rule or "knee"
         if rule == "knee":
-            return "the knee of the Pareto front (the trial that gives up least on any objective; pick(NAME) to choose)"
+            return "the knee of the Pareto front (the trial that gives up least on any objective for the others)"
         direction = goal.directions[goal.names.index(rule)]
-        return f"the front's {'highest' if direction.maximize else 'lowest'} {rule} (--pick {rule})"
+        return f"the front's {'highest' if direction.maximize else 'lowest'} {rule}"
 
     # -- the best trial ---------------------------------------------------------------
 
@@ -321,24 +321,50 @@ class TuneResult:
         parameter was inactive), ``last_step`` and ``last_value`` (the last point the trial
         reported with ``hpmagic.report``: where a pruned trial was stopped and its value
         there; missing when it reported none), ``metric_<name>`` and ``error`` (the last line
-        of the traceback, or why a pruned trial was stopped)."""
+        of the traceback, or why a pruned trial was stopped).
+
+        With several objectives, ``value_<name>`` holds each objective's value and ``front`` whether
+        the trial is on the Pareto front; with constraints, ``constraint_<name>`` holds each
+        constrained quantity and ``feasible`` whether the trial held every limit (these columns follow
+        ``value``)."""
         import pandas as pd
 
         rows = []
         for t in self.trials:
             last = t.curve[-1] if t.curve else (None, None)
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration,
-                                   "last_step": last[0], "last_value": last[1]}
+                                   "last_step": last[0], "last_value": last[1], **self._goal_row(t)}
             for p in self.space:
                 row[f"param_{p.name}"] = t.params.get(p.name)
             for key, value in t.metrics.items():
                 row[f"metric_{key}"] = value
             row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
             rows.append(row)
-        columns = ["number", "state", "value", "duration"] + [f"param_{p.name}" for p in self.space] + ["last_step", "last_value"]
+        columns = ["number", "state", "value", *self._goal_row(None), "duration"] + [f"param_{p.name}" for p in self.space] + [
+            "last_step", "last_value"]
         frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
         frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
         return frame.set_index("number")
+
+    def _goal_row(self, trial: Trial | None) -> dict[str, Any]:
+        """The columns of several objectives and constraints for one trial (``None``: just their names)."""
+        if self.plain:
+            return {}
+        goal, row = self.objectives, {}
+        on_front = {t.number for t in self.front}
+        if goal.multi:
+            values = goal.values(trial) if trial is not None else None
+            for i, name in enumerate(goal.names):
+                row[f"value_{name}"] = None if values is None else values[i]
+            row["front"] = trial is not None and trial.number in on_front
+        names = [c.name for c in goal.constraints]
+        got = trial.constraints if trial is not None else ()
+        for name in dict.fromkeys(names):
+            index = names.index(name)
+            row[f"constraint_{name}"] = got[index] if index < len(got) else None
+        if goal.constraints:
+            row["feasible"] = trial is not None and goal.feasible(trial)
+        return row
 
     def top(self, k: int = 5) -> list[Trial]:
         """The ``k`` best complete trials, best first."""
