@@ -367,8 +367,10 @@ class TuneResult:
         return row
 
     def top(self, k: int = 5) -> list[Trial]:
-        """The ``k`` best complete trials, best first."""
-        return sorted(self.completed, key=lambda t: t.value, reverse=self.maximize)[:k]  # type: ignore[arg-type,return-value]
+        """The ``k`` best complete trials, best first (with constraints, of those that hold them; with
+        several objectives, by the first)."""
+        done = self.completed if self.plain else self.feasible
+        return sorted(done, key=lambda t: t.value, reverse=self.maximize)[:k]  # type: ignore[arg-type,return-value]
 
     # -- display (hpmagic.display, imported when first used) --------------------------------
 
@@ -434,6 +436,14 @@ class TuneResult:
         from .display.plots import plot_curves
 
         return plot_curves(self, ax=ax)
+
+    def plot_front(self, ax: Axes | None = None, fig: Figure | None = None) -> list[Axes]:
+        """The trials in objective space: the Pareto front (joined by a step line with two
+        objectives), dominated trials faded, infeasible ones as grey crosses, the bound trial
+        ringed; three or more objectives as one Axes per pair.  Returns the Axes."""
+        from .display.front import plot_front
+
+        return plot_front(self, ax=ax, fig=fig)
 
     def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""

@@ -91,7 +91,7 @@ def test_the_plan_settles_one_goal_in_the_order_given(ip):
     assert settled.objectives == Goal((Objective("accuracy", Direction.MAXIMIZE), Objective("fit_time")),
                                       (Constraint("latency", "<=", 8.0),))
     assert settled.metric == "accuracy" and settled.pick == "fit_time"
-    assert settled.goal.why == "maximize accuracy, minimize fit_time; subject to latency <= 8 " \
+    assert settled.goal.why == "2 objectives: the Pareto front, one trial of it bound " \
                                "(--maximize accuracy --minimize fit_time)"
     # one objective, a bare direction and a constraint: the cell's value, as always, with the limit
     single = plan("x = 0.5  # tune: uniform(0, 1)\nx", {}, TuneOptions(maximize=True, constraints="x <= 0.9"))

@@ -328,7 +328,7 @@ def settle_goal(source: str, named: list[Objective], constraints: tuple[Constrai
     first = named[0].direction
     if goal.multi:
         options = " ".join(f"--{o.direction.value} {o.name}" for o in named)
-        return Settled(first, f"{goal.describe()} ({options})"), goal
+        return Settled(first, f"{len(named)} objectives: the Pareto front, one trial of it bound ({options})"), goal
     return settle(first.maximize, not first.maximize, infer(source, metric)), goal
 
 
