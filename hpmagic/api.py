@@ -66,7 +66,10 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
         ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
-        ``result.direction_reason`` says which and why.
+        ``result.direction_reason`` says which and why.  Several objectives:
+        ``objectives={"accuracy": "max", "fit_time": "min"}``; limits: ``constraints=["latency <= 20"]``;
+        ``pick="fit_time"`` binds the front's best on it rather than the knee (the guide, "Several
+        objectives and constraints").
 
     Returns
     -------

@@ -209,6 +209,10 @@ def _check_goal(opts: TuneOptions, named: list[Objective]) -> None:
     if named and opts.metric is not None:
         raise OptionError(f"--metric {opts.metric} names the objective of a one-objective search, but the objectives "
                           f"are already named ({', '.join(o.label for o in named)}); drop --metric")
+    if len(named) > 1 and opts.prune not in (None, False):
+        raise OptionError(f"--prune stops trials by one value, but this search has {len(named)} objectives "
+                          f"({', '.join(o.label for o in named)}); drop --prune, or tune one objective with the "
+                          "others as --constraint limits")
     if opts.pick is not None:
         pick = _check_name("--pick", opts.pick)
         if len(named) < 2:

@@ -38,6 +38,8 @@ MAGIC_CASES = [
     ("--maximize accuracy --minimize fit_time --pick latency",
      "--pick latency: 'latency' is not an objective of this search; pick one of 'accuracy', 'fit_time'"),
     ("--maximize accuracy --metric accuracy", "--metric accuracy names the objective of a one-objective search"),
+    ("--maximize accuracy --minimize fit_time --prune", "--prune stops trials by one value, but this search has 2 "
+                                                        r"objectives \(accuracy, fit_time\); drop --prune"),
     ("--maximize accuracy --minimize size",
      "--minimize size: the cell returns a dict with the keys 'accuracy', 'latency' and sets no variable 'size'"),
     ("--constraint 'latency < 3'", "cannot read the constraint 'latency < 3': write NAME <= NUMBER"),
