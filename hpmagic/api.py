@@ -11,6 +11,7 @@ interrupt or a failure, before the error is raised).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Mapping, MutableMapping
@@ -64,7 +65,10 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
         ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
-        ``result.direction_reason`` says which and why.
+        ``result.direction_reason`` says which and why.  Several objectives:
+        ``objectives={"accuracy": "max", "fit_time": "min"}``; limits: ``constraints=["latency <= 20"]``;
+        ``pick="fit_time"`` binds the front's best on it rather than the knee (the guide, "Several
+        objectives and constraints").
 
     Returns
     -------
@@ -122,9 +126,18 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
 
 
 def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output) -> None:
-    """What a search leaves in the namespace: the best values (unless ``--no-apply``) and ``-o``."""
+    """What a search leaves in the namespace: the best values (unless ``--no-apply``) and ``-o``.
+
+    With constraints that no complete trial holds, nothing is bound and a warning says so; with
+    several objectives, the picked trial's values are bound, and again after ``result.pick(...)``."""
     if output.apply:
         namespace.update(result.values_to_apply())
+        object.__setattr__(result, "on_pick", lambda picked: namespace.update(picked.values_to_apply()))
+        if result.goal is not None and result.goal.constraints and result.completed and result.best_trial is None:
+            if not output.quiet:
+                print(f"hpmagic: none of the {len(result.completed)} complete trials holds every constraint "
+                      f"({', '.join(map(str, result.goal.constraints))}), so no values were bound; "
+                      "the notebook's variables are as they were", file=sys.stderr)
     if output.out:
         namespace[output.out] = result
 
@@ -205,7 +218,8 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
         store = study.store
         undo.callback(store.close, study.complete)
         if study.complete is not None:
-            return StoredSearch(study.store, study.complete, quiet=settled.output.quiet)
+            complete = dataclasses.replace(study.complete, pick_rule=settled.pick or "")  # --pick on a finished study
+            return StoredSearch(study.store, complete, quiet=settled.output.quiet)
         seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
         notes += study.notes
     manual = settled.strategy == MANUAL
@@ -218,7 +232,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
 
         pruning = PruningService(*settled.prune, direction=settled.goal.direction, budget=settled.budget)
     left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
-    program = settled.parsed.program(settled.metric)
+    program = settled.program()
     program.seed = seed  # each trial's random streams start from a seed derived from it
     executor = make_executor(placement, program, namespace, trials=left, pruning=pruning)
     undo.callback(executor.close)
@@ -226,7 +240,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     search_plan = SearchPlan(space=space, budget=settled.budget, direction=settled.goal.direction,
                              metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
                              seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
-                             direction_reason=settled.goal.why)
+                             direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick)
     if strategy is None:
         return ManualSearch(search_plan, store, executor)
     if reporter is None:
@@ -240,7 +254,7 @@ def _context(settled: Plan, seed: int) -> StrategyContext:
     """What the strategy is told of the search; it learns from pruned trials knowing the rule ("auto": the default),
     and ``auto`` weighs the time of its proposals against the trials' within a timeout."""
     rule = settled.prune
-    return StrategyContext(direction=settled.goal.direction, budget=settled.budget, seed=seed,
+    return StrategyContext(goal=settled.objectives, budget=settled.budget, seed=seed,
                            jobs=settled.placement.jobs, grid_points=settled.grid_points,
                            pruning=None if rule is None else rule[0] or "auto", timeout=settled.timeout)
 
@@ -252,7 +266,7 @@ def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
     goal = settled.goal
     try:
         return begin_study(request, settled.parsed.space, settled.seed, settled.budget, settled.strategy,
-                           source=settled.parsed.source, direction=goal.direction)
+                           source=settled.parsed.source, direction=goal.direction, goal=settled.objectives)
     except StudyMismatchError as exc:
         if not goal.inferred or exc.stored_direction is None:
             raise

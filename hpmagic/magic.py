@@ -8,6 +8,7 @@ traceback from hpmagic's internals.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import sys
 import time
@@ -25,6 +26,19 @@ from .errors import HpmagicError, SearchError, TrialsFailedError
 from .options import TuneOptions
 from .result import TuneResult
 from .strategies.registry import names
+
+
+class _Objective(argparse.Action):
+    """``--maximize [NAME]`` / ``--minimize [NAME]``: bare, the direction of the cell's value (a switch);
+    with a name, one objective, kept in the order given (``TuneOptions.objectives``)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option_string: str | None = None) -> None:
+        if values is None:
+            setattr(namespace, self.dest, True)
+        else:
+            named = list(getattr(namespace, "objectives", None) or [])
+            namespace.objectives = [*named, (values, self.dest)]
+
 
 _MANUAL = "manual (sliders and a Run button: each click is one trial)"
 
@@ -59,11 +73,18 @@ class TuneMagics(Magics):
                    "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
     @argument_group("objective")
-    @argument("--minimize", action="store_true",
+    @argument("--minimize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
               help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "
                    "returns (cross_val_score, .score, *_score: higher; *_error, *_loss: lower), else minimize; the "
                    "summary's headline says which.")
-    @argument("--maximize", action="store_true", help="Higher is better.")
+    @argument("--maximize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
+              help="Higher is better. With a NAME (a key of the returned dict or a variable the cell sets), an "
+                   "objective of its own; repeat --maximize NAME / --minimize NAME for several objectives.")
+    @argument("--constraint", dest="constraints", action="append", default=None, metavar='"NAME <= V"',
+              help='A limit that must hold (NAME <= V or NAME >= V; NAME a returned key or a variable); repeatable. '
+                   "Trials that break one are kept and shown, never chosen as the best.")
+    @argument("--pick", default=None, metavar="NAME",
+              help="With several objectives: bind the trial of the Pareto front best on NAME (default: the knee).")
     @argument("--metric", default=None, metavar="NAME",
               help="The objective is key NAME of the dict the cell returns, else the variable NAME after the cell ran.")
     @argument_group("parallel trials")
@@ -201,6 +222,8 @@ def _written_note(result: TuneResult, done: WrittenCell, took: float | None, nam
     why = {StopReason.TIMEOUT: f"the best of {trials} within the time limit",
            StopReason.EXHAUSTED: f"the best of {trials}, all the strategy had to try",
            StopReason.COMPLETE: f"the best of the study's {trials}"}.get(result.stop_reason, f"the best of {trials}")
+    if result.pick_text:  # several objectives (or constraints): the trial the rule picked
+        why = f"{result.pick_text}, of {trials}"
     note = f"wrote {done.describe()} into {'a new cell below this one' if took is not None else 'the cell'}, {why}"
     if done.rounded:
         more = f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""

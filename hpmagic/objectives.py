@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .core import Direction, Trial, TrialState
 from .errors import OptionError
@@ -151,6 +151,27 @@ class Goal:
     def feasible(self, trial: Trial) -> bool:
         """True when the trial completed and holds every constraint."""
         return trial.state is TrialState.COMPLETE and all(v == 0.0 for v in self.violations(trial))
+
+    @property
+    def plain(self) -> bool:
+        """True for one objective without constraints: a search as it was before goals existed."""
+        return not self.multi and not self.constraints
+
+    def to_json(self) -> dict[str, Any]:
+        """The goal as JSON data (a study stores it): :meth:`from_json` reads it back."""
+        return {"objectives": [{"name": o.name, "direction": o.direction.value} for o in self.objectives],
+                "constraints": [{"name": c.name, "op": c.op, "bound": c.bound} for c in self.constraints]}
+
+    @classmethod
+    def from_json(cls, data: Any) -> Goal:
+        """The goal :meth:`to_json` wrote; ``ValueError`` (or ``KeyError``, ``TypeError``) for other data."""
+        objectives = tuple(Objective(o["name"], Direction(o["direction"])) for o in data["objectives"])
+        constraints = []
+        for c in data["constraints"]:
+            if c["op"] not in ("<=", ">="):
+                raise ValueError(f"unknown constraint operator {c['op']!r}")
+            constraints.append(Constraint(str(c["name"]), c["op"], float(c["bound"])))
+        return cls(objectives, tuple(constraints))
 
     def describe(self) -> str:
         """One line for the summary: ``"maximize accuracy, minimize fit_time; subject to latency <= 20"``."""

@@ -11,11 +11,13 @@ import difflib
 import keyword
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
 from .core import Direction
 from .errors import OptionError
+from .objectives import Constraint, Objective
 from .strategies.base import check_seed
 
 __all__ = ["TuneOptions", "DEFAULT_TRIALS", "DISPLAYS"]
@@ -31,9 +33,12 @@ class TuneOptions:
 
     trials: int | None = None
     strategy: Any = "auto"
-    maximize: bool = False
+    maximize: bool = False  # the cell's value (or --metric): higher is better
     minimize: bool = False
     metric: str | None = None
+    objectives: Any = None  # {"accuracy": "max", "fit_time": "min"}, or (name, direction) pairs in order
+    constraints: Any = None  # "latency <= 20", or a list of such
+    pick: str | None = None  # with several objectives: the front's trial bound is the best on this one
     timeout: float | None = None
     jobs: int = 1
     executor: Any = None
@@ -71,8 +76,11 @@ class TuneOptions:
         ``--prune``'s rule, parsed (the one place it is: see :meth:`prune_rule`)."""
         for name in ("maximize", "minimize", "overwrite", "baseline", "apply", "quiet", "write_back"):
             _check_flag(name, getattr(self, name))
+        named = self.named_objectives()
         if self.maximize and self.minimize:
             raise OptionError("--maximize and --minimize cannot both be given; choose one direction")
+        self.constraint_list()
+        _check_goal(self, named)
         if self.write_back and isinstance(self.strategy, str) and self.strategy == "manual":
             raise OptionError("--write-back writes a search's best values when the cell ends, but a manual search runs "
                               "its trials after that; drop --write-back, and copy the values from the summary")
@@ -104,6 +112,36 @@ class TuneOptions:
         make_pruner(name, settings)  # checks the name and the settings now, before anything runs
         return name, settings
 
+    def named_objectives(self) -> list[Objective]:
+        """The named objectives (``objectives=``; ``--maximize NAME`` / ``--minimize NAME``), in the
+        order given; empty for a search of the cell's value.  A name given two directions, or twice,
+        is an :class:`OptionError`."""
+        found: list[Objective] = []
+        for name, direction in _pairs(self.objectives):
+            same = next((o for o in found if o.name == name), None)
+            if same is not None and same.direction is not direction:
+                raise OptionError(f"{name!r} is both maximized and minimized; give it one direction "
+                                  f"(--maximize {name} or --minimize {name})")
+            if same is not None:
+                raise OptionError(f"the objective {name!r} is given twice (--{direction.value} {name}); name it once")
+            found.append(Objective(name, direction))
+        return found
+
+    def constraint_list(self) -> tuple[Constraint, ...]:
+        """``--constraint``, parsed: each a :class:`~hpmagic.objectives.Constraint`."""
+        given = self.constraints
+        if given is None:
+            return ()
+        texts = [given] if isinstance(given, str) else given
+        if not isinstance(texts, (list, tuple)):
+            raise OptionError(f"constraints= takes a text such as 'latency <= 20' or a list of them, but got {given!r}")
+        parsed = tuple(c if isinstance(c, Constraint) else Constraint.parse(c) for c in texts)
+        seen = [str(c) for c in parsed]
+        twice = next((c for c in seen if seen.count(c) > 1), None)
+        if twice is not None:
+            raise OptionError(f"--constraint {twice!r} is given twice; give each limit once")
+        return parsed
+
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):
             raise OptionError(f"--metric needs a name (a variable of the cell or a key of its dict), but got {self.metric!r}")
@@ -124,6 +162,66 @@ class TuneOptions:
         if self.study is None and (self.storage is not None or self.overwrite):
             given = "--storage" if self.storage is not None else "--overwrite"
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
+
+
+# -- what to optimise -----------------------------------------------------------------------
+
+_WORDS = {"max": Direction.MAXIMIZE, "maximize": Direction.MAXIMIZE, "min": Direction.MINIMIZE,
+          "minimize": Direction.MINIMIZE}
+
+
+def _direction_word(name: str, word: Any) -> Direction:
+    if isinstance(word, str) and word.strip().lower() in _WORDS:
+        return _WORDS[word.strip().lower()]
+    raise OptionError(f"objectives={{{name!r}: {word!r}}}: the direction of an objective is 'max' (or 'maximize') "
+                      "or 'min' (or 'minimize')")
+
+
+def _check_name(option: str, name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or name.strip().startswith("-"):
+        raise OptionError(f"{option} names a key of the dict the cell returns or a variable the cell sets, "
+                          f"but got {name!r}; e.g. {option} accuracy")
+    return name.strip()
+
+
+def _pairs(objectives: Any) -> list[tuple[str, Direction]]:
+    """``objectives=``: a dict ``{name: "max"|"min"}`` or ``(name, direction)`` pairs, in order."""
+    if objectives is None:
+        return []
+    items = list(objectives.items()) if isinstance(objectives, Mapping) else objectives
+    try:
+        pairs = [(name, word) for name, word in items]
+    except (TypeError, ValueError):
+        raise OptionError("objectives= takes a dict such as {'accuracy': 'max', 'fit_time': 'min'}, "
+                          f"but got {objectives!r}") from None
+    if not pairs:
+        raise OptionError("objectives= is empty: name at least one, e.g. objectives={'accuracy': 'max'}")
+    return [(_check_name("objectives=", name), _direction_word(name, word)) for name, word in pairs]
+
+
+def _check_goal(opts: TuneOptions, named: list[Objective]) -> None:
+    """The mistakes of what to optimise that each option alone cannot see."""
+    bare = next((f"--{o}" for o in ("maximize", "minimize") if getattr(opts, o)), None)
+    if named and bare:
+        first = named[0]
+        raise OptionError(f"{bare} without a name (the cell's value) cannot be mixed with named objectives "
+                          f"(--{first.direction.value} {first.name}); name every objective, e.g. "
+                          "--maximize accuracy --minimize fit_time")
+    if named and opts.metric is not None:
+        raise OptionError(f"--metric {opts.metric} names the objective of a one-objective search, but the objectives "
+                          f"are already named ({', '.join(o.label for o in named)}); drop --metric")
+    if len(named) > 1 and opts.prune not in (None, False):
+        raise OptionError(f"--prune stops trials by one value, but this search has {len(named)} objectives "
+                          f"({', '.join(o.label for o in named)}); drop --prune, or tune one objective with the "
+                          "others as --constraint limits")
+    if opts.pick is not None:
+        pick = _check_name("--pick", opts.pick)
+        if len(named) < 2:
+            raise OptionError(f"--pick {pick} chooses a trial from the Pareto front of several objectives, but this "
+                              "search has one objective (its best trial is bound); drop --pick")
+        if pick not in [o.name for o in named]:
+            raise OptionError(f"--pick {pick}: {pick!r} is not an objective of this search; pick one of "
+                              f"{', '.join(repr(o.name) for o in named)}")
 
 
 def _check_flag(name: str, value: Any) -> None:

@@ -17,9 +17,11 @@ from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from .cell.direction import Settled, check_cross_validate, infer, settle
+from .cell.direction import Settled, check_cross_validate, check_names, settle_goal
 from .cell.parser import ParsedCell, parse_cell
+from .cell.program import CellProgram
 from .errors import OptionError
+from .objectives import Constraint, Goal, Objective
 from .options import DEFAULT_TRIALS, TuneOptions
 from .resume import StudyRequest
 from .strategies import resolve
@@ -52,8 +54,8 @@ class Plan:
     pieces each part needs (nothing below this module sees :class:`TuneOptions`)."""
 
     parsed: ParsedCell
-    goal: Settled  # which way the search goes, and why
-    metric: str | None  # --metric: the variable or dict key that is the objective
+    goal: Settled  # which way the search goes, and why (with several objectives: the first's)
+    metric: str | None  # --metric (or the first named objective): the variable or dict key that is the objective
     strategy: Any  # --strategy resolved: a built-in name or a strategy object
     seed: int  # --seed, or one drawn now
     budget: int  # -n, or its default (30; a grid: the whole grid)
@@ -64,6 +66,14 @@ class Plan:
     prune: tuple[str | None, dict[str, str]] | None  # --prune's rule and settings, parsed once (None: off)
     study: StudyRequest | None  # --study
     output: Output
+    objectives: Goal = Goal.single()  # every objective and constraint (--maximize NAME, --constraint)
+    pick: str | None = None  # --pick: the objective whose best front trial is bound (None: the knee)
+    named: tuple[str, ...] = ()  # the objectives named by --maximize NAME / --minimize NAME, in order
+
+    def program(self) -> CellProgram:
+        """The compiled cell, reading the objectives and the constrained quantities."""
+        constrained = tuple(c.name for c in self.objectives.constraints)  # one quantity per constraint, in order
+        return self.parsed.program(self.metric, self.named, constrained)
 
 
 def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
@@ -77,14 +87,17 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
             f"but got {type(namespace).__name__}; pass e.g. globals() or a dict"
         )
     prune = opts.validate()
-    parsed = _parse(source, namespace, opts)
+    named, constraints = opts.named_objectives(), opts.constraint_list()
+    metric = named[0].name if named else opts.metric
+    parsed = _parse(source, namespace, opts, metric, named, constraints)
     spec = resolve(opts.strategy, namespace)
     study = None if opts.study is None else StudyRequest(
         name=opts.study, storage=opts.storage, overwrite=opts.overwrite, baseline=opts.baseline,
-        explicit_seed=opts.seed is not None, metric=opts.metric or "objective", quiet=opts.quiet,
+        explicit_seed=opts.seed is not None, metric=metric or "objective", quiet=opts.quiet,
     )
+    way, goal = settle_goal(parsed.source, named, constraints, opts.maximize, opts.minimize, metric)
     return Plan(
-        parsed=parsed, goal=settle(opts.maximize, opts.minimize, infer(parsed.source, opts.metric)), metric=opts.metric,
+        parsed=parsed, goal=way, metric=metric, objectives=goal, pick=opts.pick, named=tuple(o.label for o in named),
         strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
         budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline),
         timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
@@ -94,26 +107,24 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
     )
 
 
-def _parse(source: str, namespace: Any, opts: TuneOptions) -> ParsedCell:
-    """The cell parsed, and checked against the options that read it (--metric, -o)."""
+def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, named: list[Objective],
+           constraints: tuple[Constraint, ...]) -> ParsedCell:
+    """The cell parsed, and checked against the options that read it (--metric, the named objectives, -o)."""
     parsed = parse_cell(source)
     if len(parsed.space) == 0:
         raise OptionError(
             "the cell has no `# tune:` annotations, so there is nothing to tune; "
             "annotate an assignment, e.g. `C = 1.0  # tune: loguniform(1e-3, 1e3)`"
         )
-    if not parsed.has_expression and opts.metric is None:
+    if not parsed.has_expression and metric is None:
         raise OptionError(
             "the cell has no objective: end it with an expression whose value is the score "
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
-    if opts.metric is not None and not parsed.has_expression and not parsed.program(opts.metric).names_metric:
-        raise OptionError(
-            f"--metric {opts.metric}: the cell never uses a variable {opts.metric!r} and ends in no expression, "
-            f"so every trial would read the notebook's {opts.metric!r} unchanged; set it in the cell "
-            f"(e.g. `{opts.metric} = score`) or end the cell with the objective"
-        )
-    check_cross_validate(parsed.source, opts.metric)
+    given = [(f"--{o.direction.value} {o.name}", o.name or "") for o in named] or (
+        [(f"--metric {metric}", metric)] if metric else [])
+    check_names(parsed.module, parsed.has_expression, given + [(f'--constraint "{c}"', c.name) for c in constraints])
+    check_cross_validate(parsed.source, metric)
     if opts.out is not None:
         _check_out(opts.out, parsed, namespace)
     return parsed

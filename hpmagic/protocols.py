@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from .core import Direction, Trial
 
 if TYPE_CHECKING:
+    from .objectives import Goal
     from .result import TuneResult
     from .space import SearchSpace
     from .storage.records import Resume, SessionRecord, StoredStudy, StudyRecord, StudySummary
@@ -108,6 +109,7 @@ class StudyStore(TrialStore, Protocol):
     def begin(
         self, *, space: SearchSpace, direction: Direction | str, metric: str, baseline: bool, seed: int,
         budget: int, strategy: str, overwrite: bool = False, explicit_seed: bool = False, code: str | None = None,
+        goal: Goal | None = None,
     ) -> Resume:
         """Create the study, or resume it with what changed; raise StudyMismatchError for a cell that no longer fits
         it."""

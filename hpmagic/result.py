@@ -11,10 +11,15 @@ re-exported here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from . import pareto
 from .core import Direction, StopReason, Trial, TrialState
+from .errors import OptionError
+from .objectives import Goal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -50,11 +55,113 @@ class TuneResult:
     study: str | None = None
     has_baseline: bool = True
     error: str = ""  # why the search stopped early, when stop_reason is ERROR
+    goal: Goal | None = None  # the objectives and constraints (None: one objective in `direction`)
+    pick_rule: str = ""  # with several objectives: "knee" (also ""), or the objective whose best front trial is bound
+    #: Called with the result after :meth:`pick` chose another trial (``api.bind`` sets it: it binds the values).
+    on_pick: Callable[[TuneResult], None] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
         object.__setattr__(self, "direction", Direction(self.direction))
         object.__setattr__(self, "stop_reason", StopReason(self.stop_reason))
+
+    # -- several objectives, constraints ------------------------------------------------
+
+    @property
+    def objectives(self) -> Goal:
+        """What the search optimised: its :class:`~hpmagic.objectives.Goal`."""
+        return self.goal if self.goal is not None else Goal.single(self.direction)
+
+    @property
+    def plain(self) -> bool:
+        """True for one objective without constraints (the best trial is the one with the best value)."""
+        return self.goal is None or not (self.goal.multi or self.goal.constraints)
+
+    @property
+    def feasible(self) -> list[Trial]:
+        """The complete trials that hold every constraint, in trial order."""
+        goal = self.objectives
+        return [t for t in self.trials if goal.feasible(t)]
+
+    @cached_property
+    def front(self) -> list[Trial]:
+        """The Pareto front: the feasible complete trials that no other feasible trial dominates
+        (better or equal on every objective, better on one), in trial order."""
+        done = self.feasible
+        if not done:
+            return []
+        keep = pareto.nondominated(self.losses(done))
+        return [t for t, kept in zip(done, keep) if kept]
+
+    @property
+    def pareto_front(self) -> list[Trial]:
+        """The same as :attr:`front`."""
+        return self.front
+
+    def hypervolume(self, reference: Sequence[float] | None = None) -> float:
+        """The volume the front dominates up to ``reference`` (one value per objective, in its own
+        units and direction); by default the worst value of each objective among the complete trials."""
+        goal, front = self.objectives, self.front
+        if not front:
+            return 0.0
+        ref = self.reference() if reference is None else [d.loss(float(v)) for d, v in zip(goal.directions, reference,
+                                                                                               strict=True)]
+        return pareto.hypervolume(self.losses(front), ref)
+
+    def losses(self, trials: Sequence[Trial]) -> list[tuple[float, ...]]:
+        """Each complete trial's objectives with lower better (:meth:`~hpmagic.objectives.Goal.losses`)."""
+        goal = self.objectives
+        return [x for x in map(goal.losses, trials) if x is not None]
+
+    def reference(self) -> list[float]:
+        """The default reference point of :meth:`hypervolume`, as losses: each objective's worst among
+        the complete trials (in values: ``[d.loss(x) for x in reference]`` turns it back)."""
+        return [max(column) for column in zip(*self.losses(self.completed))]
+
+    def pick(self, rule: str = "knee") -> Trial | None:
+        """Choose the trial of the front that is bound: ``"knee"`` (the default: the point that gives
+        up least on any objective for the others) or an objective's name (the front's best on it).
+
+        The values of the chosen trial become :attr:`best_params` and :attr:`best_trial`, and, after
+        a search that bound its values (``%%tune``, ``tune()`` without ``apply=False``), are bound
+        in the namespace again.  Returns the chosen trial (``None`` when the front is empty)."""
+        goal = self.objectives
+        if not goal.multi:
+            raise OptionError("pick() chooses among the Pareto front of several objectives, but this search had one "
+                              "objective: its best trial is best_trial")
+        if rule != "knee" and rule not in goal.names:
+            raise OptionError(f"pick({rule!r}): pick 'knee' or one of the objectives "
+                              f"{', '.join(repr(n) for n in goal.names)}")
+        object.__setattr__(self, "pick_rule", rule)
+        if self.on_pick is not None and self.front:
+            self.on_pick(self)
+        return self.best_trial
+
+    def _picked(self) -> Trial | None:
+        goal, front = self.objectives, self.front
+        if not front:
+            return None
+        losses = self.losses(front)
+        rule = self.pick_rule or "knee"
+        if rule == "knee":
+            return front[pareto.knee(losses)]
+        k = goal.names.index(rule)
+        return front[min(range(len(front)), key=lambda i: (losses[i][k], sum(losses[i]), front[i].number))]
+
+    @property
+    def pick_text(self) -> str:
+        """How the bound trial was chosen, as a phrase ("the knee of the Pareto front", ...; "" for
+        one objective without constraints)."""
+        goal = self.objectives
+        if self.plain:
+            return ""
+        if not goal.multi:
+            return "the best of the trials that hold every constraint"
+        rule = self.pick_rule or "knee"
+        if rule == "knee":
+            return "the knee of the Pareto front (the trial that gives up least on any objective for the others)"
+        direction = goal.directions[goal.names.index(rule)]
+        return f"the front's {'highest' if direction.maximize else 'lowest'} {rule}"
 
     # -- the best trial ---------------------------------------------------------------
 
@@ -70,8 +177,15 @@ class TuneResult:
 
     @property
     def best_trial(self) -> Trial | None:
-        """The first complete trial with the best value (``None`` when none completed)."""
-        return self.direction.best(self.trials)
+        """The first complete trial with the best value (``None`` when none completed).
+
+        With constraints, the best of those that hold them (``None`` when none does); with several
+        objectives, the trial of the front chosen by :attr:`pick_rule` (see :meth:`pick`)."""
+        if self.plain:
+            return self.direction.best(self.trials)
+        if not self.objectives.multi:
+            return self.direction.best(self.feasible)
+        return self._picked()
 
     @property
     def best_value(self) -> float | None:
@@ -207,28 +321,56 @@ class TuneResult:
         parameter was inactive), ``last_step`` and ``last_value`` (the last point the trial
         reported with ``hpmagic.report``: where a pruned trial was stopped and its value
         there; missing when it reported none), ``metric_<name>`` and ``error`` (the last line
-        of the traceback, or why a pruned trial was stopped)."""
+        of the traceback, or why a pruned trial was stopped).
+
+        With several objectives, ``value_<name>`` holds each objective's value and ``front`` whether
+        the trial is on the Pareto front; with constraints, ``constraint_<name>`` holds each
+        constrained quantity and ``feasible`` whether the trial held every limit (these columns follow
+        ``value``)."""
         import pandas as pd
 
         rows = []
         for t in self.trials:
             last = t.curve[-1] if t.curve else (None, None)
             row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration,
-                                   "last_step": last[0], "last_value": last[1]}
+                                   "last_step": last[0], "last_value": last[1], **self._goal_row(t)}
             for p in self.space:
                 row[f"param_{p.name}"] = t.params.get(p.name)
             for key, value in t.metrics.items():
                 row[f"metric_{key}"] = value
             row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
             rows.append(row)
-        columns = ["number", "state", "value", "duration"] + [f"param_{p.name}" for p in self.space] + ["last_step", "last_value"]
+        columns = ["number", "state", "value", *self._goal_row(None), "duration"] + [f"param_{p.name}" for p in self.space] + [
+            "last_step", "last_value"]
         frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
         frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
         return frame.set_index("number")
 
+    def _goal_row(self, trial: Trial | None) -> dict[str, Any]:
+        """The columns of several objectives and constraints for one trial (``None``: just their names)."""
+        if self.plain:
+            return {}
+        goal, row = self.objectives, {}
+        on_front = {t.number for t in self.front}
+        if goal.multi:
+            values = goal.values(trial) if trial is not None else None
+            for i, name in enumerate(goal.names):
+                row[f"value_{name}"] = None if values is None else values[i]
+            row["front"] = trial is not None and trial.number in on_front
+        names = [c.name for c in goal.constraints]
+        got = trial.constraints if trial is not None else ()
+        for name in dict.fromkeys(names):
+            index = names.index(name)
+            row[f"constraint_{name}"] = got[index] if index < len(got) else None
+        if goal.constraints:
+            row["feasible"] = trial is not None and goal.feasible(trial)
+        return row
+
     def top(self, k: int = 5) -> list[Trial]:
-        """The ``k`` best complete trials, best first."""
-        return sorted(self.completed, key=lambda t: t.value, reverse=self.maximize)[:k]  # type: ignore[arg-type,return-value]
+        """The ``k`` best complete trials, best first (with constraints, of those that hold them; with
+        several objectives, by the first)."""
+        done = self.completed if self.plain else self.feasible
+        return sorted(done, key=lambda t: t.value, reverse=self.maximize)[:k]  # type: ignore[arg-type,return-value]
 
     # -- display (hpmagic.display, imported when first used) --------------------------------
 
@@ -294,6 +436,14 @@ class TuneResult:
         from .display.plots import plot_curves
 
         return plot_curves(self, ax=ax)
+
+    def plot_front(self, ax: Axes | None = None, fig: Figure | None = None) -> list[Axes]:
+        """The trials in objective space: the Pareto front (joined by a step line with two
+        objectives), dominated trials faded, infeasible ones as grey crosses, the bound trial
+        ringed; three or more objectives as one Axes per pair.  Returns the Axes."""
+        from .display.front import plot_front
+
+        return plot_front(self, ax=ax, fig=fig)
 
     def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""

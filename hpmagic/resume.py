@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 from ._format import fmt_value, plural
 from .core import Direction, StopReason
 from .errors import StorageError
+from .objectives import Goal
 from .storage import open_storage
 from .storage.records import Resume
 
@@ -127,10 +128,11 @@ def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
 
 def begin_study(
     request: StudyRequest, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None,
-    direction: Direction = Direction.MINIMIZE,
+    direction: Direction = Direction.MINIMIZE, goal: Goal | None = None,
 ) -> StudyStart:
     """Create or resume study ``request.name`` for a search of ``budget`` trials of the cell
-    ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``."""
+    ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
+    (``goal``: its objectives and constraints; a study run for another goal is refused)."""
     store = open_storage(request.storage, request.name)
     began = None if request.overwrite else _stored_space(store)
     changed = began.changed_defaults(space) if began is not None else []
@@ -147,6 +149,7 @@ def begin_study(
             overwrite=request.overwrite,
             explicit_seed=request.explicit_seed,
             code=code,
+            goal=goal,
         )
     except BaseException:
         store.close()

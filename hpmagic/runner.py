@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import interrupts
 from .core import Direction, StopReason, Trial, TrialState
+from .objectives import Goal
 from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, TrialExecutor, TrialStore
 from .result import TuneResult
 
@@ -44,6 +45,8 @@ class SearchPlan:
     notes: tuple[str, ...] = ()
     study: str | None = None
     direction_reason: str = ""  # why this direction ("maximizing: the cell returns ...")
+    goal: Goal | None = None  # several objectives, or constraints (None: one objective in `direction`)
+    pick: str | None = None  # --pick: with several objectives, the one whose best front trial is bound
 
 
 class TrialPath:
@@ -115,6 +118,8 @@ def search_result(plan: SearchPlan, trials: list[Trial], *, strategy: str, reaso
         study=plan.study,
         has_baseline=plan.baseline,
         error=error,
+        goal=plan.goal,
+        pick_rule=plan.pick or "",
     )
 
 
@@ -138,6 +143,9 @@ class Runner:
         self._running = self._path.running
         self._stop: StopReason | None = None  # set once no new trial may start
         self._all_failed = True  # every trial finished so far has failed
+        goal = self.plan.goal
+        # only feasible trials may be the best so far (with several objectives: the best on the first)
+        self._feasible = goal.feasible if goal is not None and (goal.multi or goal.constraints) else None
         self.reporter.start(self._info())
         error = ""
         try:
@@ -236,6 +244,8 @@ class Runner:
             progress.failed += 1
         elif trial.state is TrialState.COMPLETE:
             self._all_failed = False
+            if self._feasible is not None and not self._feasible(trial):
+                return
             if progress.best is None or self.plan.direction.better(trial.value, progress.best.value):  # type: ignore[arg-type]
                 progress.best = trial
 

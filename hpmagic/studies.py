@@ -81,6 +81,7 @@ def result_of(stored: StoredStudy) -> TuneResult:
         notes=record.notes,
         study=record.name,
         has_baseline=record.baseline,
+        goal=record.goal,
     )
 
 

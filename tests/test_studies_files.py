@@ -110,13 +110,13 @@ def test_load_study_of_a_file_that_is_not_sqlite_says_what_to_pass(tmp_path):
 def test_a_lowered_schema_version_is_refused_before_a_migration_runs_again(tmp_path):
     path = tmp_path / "st.sqlite"
     tune(path, 3, seed=0)
-    set_version(path, 2)  # schema 3's columns are there: migration 2 -> 3 would add them again
+    set_version(path, 2)  # schema 3's and 4's columns are there: migration 2 -> 3 would add them again
     before = files_of(path)
     expected = (
-        f"study file '{path}': its schema version says 2 but it already has the columns of version 3: the file "
+        f"study file '{path}': its schema version says 2 but it already has the columns of version 4: the file "
         "was changed by hand or by another program (hpmagic sets the version in the same transaction as the "
         "columns). If only the version number was changed, set it back (in Python: `import sqlite3; "
-        f"sqlite3.connect('{path}').execute('PRAGMA user_version = 3')`); otherwise restore the file from a copy. "
+        f"sqlite3.connect('{path}').execute('PRAGMA user_version = 4')`); otherwise restore the file from a copy. "
         "The file was left untouched."
     )
     for attempt in (lambda: tune(path, 5), lambda: hpmagic.load_study("s", path), lambda: hpmagic.list_studies(path)):
@@ -150,7 +150,7 @@ def test_columns_of_no_version_are_a_damaged_file(tmp_path):
     with pytest.raises(StorageError) as info:
         hpmagic.load_study("s", path)
     assert str(info.value) == (
-        f"study file '{path}': it has columns of study schema 3 but lacks trials.pruning, so it matches no version of "
+        f"study file '{path}': it has columns of study schema 4 but lacks trials.pruning, so it matches no version of "
         "the format: the file was changed by hand or by another program; restore it from a copy, or pass another "
         "--storage path. The file was left untouched."
     )

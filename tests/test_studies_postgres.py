@@ -232,7 +232,7 @@ def test_a_schema_newer_than_this_hpmagic_is_refused(postgres_url):
         conn.execute("UPDATE hpmagic_meta SET value = '99' WHERE key = 'schema'")
     for readonly in (False, True):
         text = _refusal(postgres_url, readonly=readonly)
-        assert "was written by a newer hpmagic (study schema 99; this version reads up to 3); upgrade hpmagic" in text
+        assert "was written by a newer hpmagic (study schema 99; this version reads up to 4); upgrade hpmagic" in text
 
 
 def test_reading_a_database_without_studies_says_so(postgres_url):

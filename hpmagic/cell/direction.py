@@ -37,9 +37,10 @@ from dataclasses import dataclass
 
 from ..core import Direction
 from ..errors import OptionError
+from ..objectives import Constraint, Goal, Objective
 
-__all__ = ["Inference", "Settled", "infer", "settle", "direction_of_name", "check_cross_validate", "HIGHER", "LOWER",
-           "EXCEPTIONS"]
+__all__ = ["Inference", "Settled", "infer", "settle", "settle_goal", "direction_of_name", "check_cross_validate",
+           "check_names", "HIGHER", "LOWER", "EXCEPTIONS"]
 
 #: Words of a name that mean higher is better.
 HIGHER = frozenset({
@@ -312,3 +313,44 @@ def settle(maximize: bool, minimize: bool, found: Inference | None) -> Settled:
 
 def _verb(direction: Direction) -> str:
     return "maximizing" if direction.maximize else "minimizing"
+
+
+def settle_goal(source: str, named: list[Objective], constraints: tuple[Constraint, ...], maximize: bool,
+                minimize: bool, metric: str | None) -> tuple[Settled, Goal]:
+    """The direction of the search (the first objective's, and why) and its whole goal.
+
+    ``named`` holds the objectives ``--maximize NAME`` / ``--minimize NAME`` named (empty: the
+    cell's value, or ``metric``, in the direction :func:`settle` decides)."""
+    if not named:
+        way = settle(maximize, minimize, infer(source, metric))
+        return way, Goal((Objective(metric, way.direction),), constraints)
+    goal = Goal(tuple(named), constraints)
+    first = named[0].direction
+    if goal.multi:
+        options = " ".join(f"--{o.direction.value} {o.name}" for o in named)
+        return Settled(first, f"{len(named)} objectives: the Pareto front, one trial of it bound ({options})"), goal
+    return settle(first.maximize, not first.maximize, infer(source, metric)), goal
+
+
+def check_names(module: ast.Module, has_expression: bool, given: list[tuple[str, str]]) -> None:
+    """An :class:`~hpmagic.errors.OptionError` for a name (of ``given``: (the option, the name)) that no
+    trial can produce: the cell never uses it as a variable, and it ends in no expression or in a dict
+    display without that key."""
+    used = {node.id for node in ast.walk(module) if isinstance(node, ast.Name)}
+    last = _last_expression(module) if has_expression else None
+    keys = None
+    if isinstance(last, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in last.keys):
+        keys = [k.value for k in last.keys if isinstance(k, ast.Constant)]
+    for option, name in given:
+        if name in used or (has_expression and keys is None) or (keys is not None and name in keys):
+            continue
+        if option.startswith("--metric") and has_expression:
+            continue  # as it always was: a trial fails naming the dict's keys
+        if keys is None:
+            raise OptionError(
+                f"{option}: the cell never uses a variable {name!r} and ends in no expression, "
+                f"so every trial would read the notebook's {name!r} unchanged; set it in the cell "
+                f"(e.g. `{name} = score`) or end the cell with the objective"
+            )
+        raise OptionError(f"{option}: the cell returns a dict with the keys {', '.join(map(repr, keys))} and sets no "
+                          f"variable {name!r}; add the key {name!r} to the dict, or name one of its keys")

@@ -37,7 +37,7 @@ from typing import Any
 from .._format import fmt_short
 from ..errors import ObjectiveError
 
-__all__ = ["read_objective", "extract_objective", "ACCEPTED"]
+__all__ = ["read_objective", "read_objectives", "read_constraints", "extract_objective", "ACCEPTED"]
 
 #: What an objective may be, for messages.
 ACCEPTED = (
@@ -70,6 +70,74 @@ def read_objective(raw: Any, has_expression: bool, metric: str | None, variables
         ended = f" (its last expression is {fmt_short(raw)}, not a dict with that key)" if has_expression else ""
         raise ObjectiveError(f"the cell did not set the variable {metric!r} named by --metric{ended}")
     return extract_objective(variables[metric], metric)
+
+
+_MISSING = object()
+
+
+def _lookup(raw: Any, has_expression: bool, name: str, variables: Mapping[str, Any],
+            assigned: tuple[str, ...] = ()) -> tuple[Any, str]:
+    """What the cell produced under ``name`` (its returned dict's key, else its variable) and where
+    (``_MISSING`` and why, when it produced nothing under that name)."""
+    if has_expression and isinstance(raw, Mapping) and name in raw:
+        return raw[name], f"key {name!r} of the returned dict"
+    if name in variables:
+        return variables[name], f"variable {name!r}"
+    if has_expression and isinstance(raw, Mapping):
+        had = f"the returned dict has no key {name!r} (its keys: {_keys(raw)})"
+    elif has_expression:
+        had = f"the cell returned {fmt_short(raw)}, not a dict with the key {name!r}"
+    else:
+        had = "the cell ends in no expression"
+    return _MISSING, f"{had} and the cell set no variable {name!r}" + (
+        f" (it sets: {', '.join(assigned)})" if assigned else "")
+
+
+def read_objectives(raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any],
+                    assigned: tuple[str, ...] = ()) -> tuple[tuple[float, ...], dict[str, float]]:
+    """Each named objective's value, in order, and the metrics (the returned dict's other numbers).
+
+    ``variables`` holds the variables the cell set that may be read (those its code names),
+    ``assigned`` the names the cell assigns (for the message when an objective is missing).  A
+    missing objective, or one that is not a number, is an :class:`ObjectiveError` (the trial fails).
+    """
+    values, metrics = [], _dict_metrics(raw) if has_expression and isinstance(raw, Mapping) else {}
+    for name in names:
+        found, where = _lookup(raw, has_expression, name, variables, assigned)
+        if found is _MISSING:
+            raise ObjectiveError(f"the objective {name!r} is missing: {where}; return it as a key of a dict "
+                                 f"(e.g. {{{name!r}: ...}}) or set {name} in the cell")
+        value, extra = _as_number(found, where)
+        if math.isnan(value) or math.isinf(value):
+            raise ObjectiveError(f"the objective {name!r} is {value}")
+        values.append(value)
+        metrics.pop(name, None)
+        metrics.update({f"{name}_{k}": v for k, v in extra.items()})
+    return tuple(values), metrics
+
+
+def read_constraints(raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any]
+                     ) -> tuple[tuple[float, ...], tuple[str, ...]]:
+    """Each constrained quantity, in order (NaN where it is missing or not a number: the trial is then
+    infeasible), and a warning for each such."""
+    values: list[float] = []
+    warnings: list[str] = []
+    for name in names:
+        found, where = _lookup(raw, has_expression, name, variables)
+        why = where if found is _MISSING else ""
+        if not why:
+            try:
+                value, _ = _as_number(found, where)
+            except ObjectiveError:
+                why = f"{where} is {_show(found)}, not a number"
+            else:
+                why = f"{where} is NaN" if math.isnan(value) else ""
+        if why:
+            values.append(math.nan)
+            warnings.append(f"the constraint on {name!r} cannot be checked, so this trial counts as infeasible: {why}")
+        else:
+            values.append(value)
+    return tuple(values), tuple(warnings)
 
 
 def extract_objective(raw: Any, metric: str | None) -> tuple[float, dict[str, float]]:

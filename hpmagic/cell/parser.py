@@ -56,9 +56,12 @@ class ParsedCell:
     module: ast.Module
     has_expression: bool
 
-    def program(self, metric: str | None = None) -> CellProgram:
-        """The rewritten cell, compiled, with ``metric`` naming the objective (``--metric``)."""
-        return CellProgram(self.source, self.module, self.has_expression, metric)
+    def program(self, metric: str | None = None, objectives: tuple[str, ...] = (),
+                constrained: tuple[str, ...] = ()) -> CellProgram:
+        """The rewritten cell, compiled, with ``metric`` naming the objective (``--metric``), or
+        ``objectives`` naming each objective, and ``constrained`` what ``--constraint`` limits."""
+        return CellProgram(self.source, self.module, self.has_expression, metric,
+                           objectives=objectives, constrained=constrained)
 
 
 def parse_cell(source: str) -> ParsedCell:

@@ -32,12 +32,17 @@ class CellProgram:
     tracebacks quote the cell's lines with the cell's own line numbers.  ``seed`` is the
     search's seed: each trial starts the global random streams from one derived from it and
     the trial's number (:mod:`hpmagic.cell.globalstate`).
+
+    ``objectives`` names the objectives of a search of named ones (``--maximize accuracy
+    --minimize fit_time``; empty: the cell's value, or ``metric``), ``constrained`` the quantities
+    that ``--constraint`` limits; each is a key of the returned dict or a variable the cell sets.
     """
 
     def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, objectives: tuple[str, ...] = (), constrained: tuple[str, ...] = ()):
         self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
         self.seed = seed
+        self.objectives, self.constrained = tuple(objectives), tuple(constrained)
         digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         self.filename = f"<tuned cell {digest}>"
         self.register_source()
@@ -49,9 +54,14 @@ class CellProgram:
             self.expr_code = compile(ast.Expression(body=last.value), self.filename, "eval")
         #: The cell's code names the ``--metric`` variable (so reading it after a trial is not
         #: reading the notebook's own, unchanged variable).
-        self.names_metric = metric is not None and any(
-            isinstance(node, ast.Name) and node.id == metric for node in ast.walk(module)
-        )
+        used = {node.id for node in ast.walk(module) if isinstance(node, ast.Name)} if (
+            metric is not None or self.objectives or self.constrained) else set()
+        self.names_metric = metric is not None and metric in used
+        #: The objectives' and constrained quantities' names the cell's code uses as variables.
+        self.named = frozenset(n for n in (*self.objectives, *self.constrained) if n in used)
+        #: The variables the cell assigns (named in a message when an objective is missing).
+        self.assigned = tuple(sorted({node.id for node in ast.walk(module) if isinstance(node, ast.Name)
+                                      and isinstance(node.ctx, ast.Store)})) if self.named or self.objectives else ()
 
     def register_source(self) -> None:
         """Make the cell's text available to tracebacks (also called in worker processes)."""
@@ -60,7 +70,7 @@ class CellProgram:
     def __getstate__(self) -> dict[str, Any]:
         # Code objects do not pickle: a worker compiles the rewritten module again.
         return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric,
-                "seed": self.seed}
+                "seed": self.seed, "objectives": self.objectives, "constrained": self.constrained}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

@@ -24,7 +24,7 @@ from ..interrupts import pressed
 from .capture import Capture, redirect
 from .globalstate import Streams, trial_process
 from .isolation import Snapshot, read_only_hint, select_namespace
-from .objective import read_objective
+from .objective import read_constraints, read_objective, read_objectives
 from .program import VALUES_NAME, CellProgram
 from .report import Channel, TrialPruned, TrialReports
 
@@ -62,53 +62,70 @@ def run_trial(
     with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:
-            state, error, value, metrics = _attempt(program, namespace, params, interrupt_stops_search)
+            state, error, got = _attempt(program, namespace, params, interrupt_stops_search)
         finally:
             reports.end()
+    value, metrics, values, limits, notes = got if got is not None else (None, {}, (), (), ())
     if reports.pruned:  # also when the cell caught TrialPruned itself: the rule's decision stands
-        state, error, value, metrics = TrialState.PRUNED, reports.pruned, None, {}
+        state, error, value, metrics, values = TrialState.PRUNED, reports.pruned, None, {}, ()
     elif reports.failure is not None and state is TrialState.COMPLETE:  # the cell caught it: it still fails
         state, error, value, metrics = TrialState.FAILED, describe_failure(reports.failure, program), None, {}
+        values = ()
     return Trial(
         number=number, params=params, state=state, value=value, metrics=metrics,
         duration=time.perf_counter() - start, started=started, error=error,
-        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed),
-        curve=tuple(reports.curve), pruning=reports.record(),
+        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed, *notes),
+        curve=tuple(reports.curve), pruning=reports.record(), values=values, constraints=limits,
     )
+
+
+Evaluation = tuple[float, dict[str, float], tuple[float, ...], tuple[float, ...], tuple[str, ...]]
 
 
 def _attempt(
     program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any],
     interrupt_stops_search: bool | None,
-) -> tuple[TrialState, str, float | None, dict[str, float]]:
-    """Run the cell once: (state, error, value, metrics), complete, or failed with what the cell
-    raised described; a ``KeyboardInterrupt`` that is the stop button (see :func:`run_trial`)
-    is raised on.  A stop by the pruning rule is complete here: :func:`run_trial` reads it
-    from the trial's reports."""
+) -> tuple[TrialState, str, Evaluation | None]:
+    """Run the cell once: (state, error, what :func:`evaluate` read), complete, or failed with
+    what the cell raised described (and nothing read); a ``KeyboardInterrupt`` that is the stop
+    button (see :func:`run_trial`) is raised on.  A stop by the pruning rule is complete here:
+    :func:`run_trial` reads it from the trial's reports."""
     try:
-        value, metrics = evaluate(program, namespace, params)
-        return TrialState.COMPLETE, "", value, metrics
+        return TrialState.COMPLETE, "", evaluate(program, namespace, params)
     except TrialPruned:
-        return TrialState.COMPLETE, "", None, {}  # recorded by run_trial, from reports.pruned
+        return TrialState.COMPLETE, "", None  # recorded by run_trial, from reports.pruned
     except KeyboardInterrupt as exc:
         if interrupt_stops_search or (interrupt_stops_search is None and pressed()):
             raise
-        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None, {}
+        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None
     except BaseException as exc:  # noqa: BLE001 - a trial's failure must never end the search
-        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None, {}
+        return TrialState.FAILED, describe_failure(exc, program, _snapshot_names(namespace)), None
 
 
-def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> tuple[float, dict[str, float]]:
+def evaluate(program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any]) -> Evaluation:
     """Run the cell with ``params`` bound in a namespace of its own (restored from a
-    snapshot, or a shallow copy); return (objective, metrics).  Raises what the cell
+    snapshot, or a shallow copy); return (objective, metrics, the objectives' values with
+    several, the constrained quantities, warnings about those).  Raises what the cell
     raises, or :class:`ObjectiveError`."""
     ns = namespace.restore() if isinstance(namespace, Snapshot) else dict(namespace)
     ns[VALUES_NAME] = params
     exec(program.body_code, ns)
     raw = eval(program.expr_code, ns) if program.expr_code is not None else None
-    # A --metric variable the cell's code never names would be the notebook's own, unchanged.
-    variables = ns if program.names_metric else {}
-    return read_objective(raw, program.expr_code is not None, program.metric, variables)
+    has_expression = program.expr_code is not None
+    if not program.objectives and not program.constrained:
+        # A --metric variable the cell's code never names would be the notebook's own, unchanged.
+        variables = ns if program.names_metric else {}
+        return (*read_objective(raw, has_expression, program.metric, variables), (), (), ())
+    named = {n: ns[n] for n in program.named if n in ns}  # variables the cell's code names, not the notebook's
+    if program.objectives:
+        values, metrics = read_objectives(raw, has_expression, program.objectives, named, program.assigned)
+        value = values[0]
+        values = values if len(values) > 1 else ()
+    else:
+        value, metrics = read_objective(raw, has_expression, program.metric, ns if program.names_metric else {})
+        values = ()
+    limits, notes = read_constraints(raw, has_expression, program.constrained, named)
+    return value, metrics, values, limits, notes
 
 
 def describe_failure(exc: BaseException, program: CellProgram, snapshotted: tuple[str, ...] = ()) -> str:

@@ -21,6 +21,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from .._format import plural
+from .front import FrontSection
 from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
 from .summary import Headline, Summary, Verdict, summarize
 from .text import running_text
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from ..protocols import Progress
     from ..result import TuneResult
 
-__all__ = ["result_html", "plots_html", "status_html"]
+__all__ = ["result_html", "plots_html", "front_html", "status_html"]
 
 _CSS_TEMPLATE = """<style>
 {theme}
@@ -125,6 +126,44 @@ def _headline(h: Headline) -> str:
         text += f"<span class='muted'> ({escape(said)})</span>"
     reason = f"<div class='muted hpmagic-direction'>{escape(h.reason)}</div>" if h.reason else ""
     return f"<h4>{text}</h4>{reason}"
+
+
+def _top(s: Summary) -> str:
+    """The headline: with several objectives, the trial picked from the front and its values."""
+    f = s.front
+    if f is None or not f.headline:
+        return _headline(s.headline)
+    reason = f"<div class='muted hpmagic-direction'>{escape(s.headline.reason)}</div>" if s.headline.reason else ""
+    return f"<h4>{escape(f.headline)}</h4>{reason}"
+
+
+def front_html(f: FrontSection | None, result: TuneResult, with_plots: bool = True) -> str:
+    """The goal, the constraints' outcome, the bound trial's rule, the Pareto plot, the front as a
+    table and the hypervolume (nothing for one objective without constraints)."""
+    if f is None:
+        return ""
+    items = [f"goal: {escape(f.goal)}"]
+    if f.feasibility:
+        items.append(f"constraints: {escape(f.feasibility)}")
+    if f.rule:
+        items.append(f"bound: {escape(f.rule)}")
+    warning = f"<p class='loss'>{escape(f.warning)}</p>" if f.warning else ""
+    body = f"<ul class='hpmagic-goal'>{''.join(f'<li>{i}</li>' for i in items)}</ul>{warning}"
+    if with_plots and f.multi and result.completed:
+        try:
+            from .front import render_front
+
+            body += "<div class='plots'>" + "".join(_img(p, "Pareto front") for p in render_front(result)) + "</div>"
+        except Exception as exc:  # noqa: BLE001 - never let a plot hide the result
+            body += f"<p class='muted'>(the Pareto plot could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
+    if f.rows:
+        rows = [[f"{r.number}{' (bound)' if r.picked else ''}", *r.values, r.params] for r in f.rows]
+        more = f"; the first {len(f.rows)} (result.front has all)" if f.front_size > len(f.rows) else ""
+        body += _details(f"Pareto front ({plural(f.front_size, 'trial')}{more})",
+                         _table(["trial", *f.names, "parameters"], rows), open_=True)
+    if f.hypervolume:
+        body += f"<p class='muted hpmagic-hypervolume'>{escape(f.hypervolume)}</p>"
+    return body
 
 
 def _counts(s: Summary) -> str:
@@ -285,7 +324,8 @@ def result_html(result: TuneResult, with_plots: bool = True) -> str:
     # A newcomer's order: the headline, the best parameters against the defaults, the plots;
     # the tables and the reasoning folded into <details> below them.
     return (
-        f"{_CSS}<div class='hpmagic-result'>{_headline(s.headline)}{_facts(s)}{_params_table(s)}{plots}"
+        f"{_CSS}<div class='hpmagic-result'>{_top(s)}{_facts(s)}{front_html(s.front, result, with_plots)}"
+        f"{_params_table(s)}{plots}"
         f"{_top_table(s)}{_all_trials(s)}{_how_it_ran(s)}{_notes(s)}{_warnings(s)}{_failure(s)}</div>"
     )
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
+from .front import FrontSection, front_section
 
 if TYPE_CHECKING:
     from ..result import TuneResult
@@ -186,6 +187,7 @@ class Summary:
     trial_rows: tuple[TrialRow, ...] = ()  # every trial, in trial order (at most ALL_TRIALS)
     counts_note: str = ""  # why the counts do not add up to the budget, "" when they do (see counts_note)
     rule: str = ""  # the early-stopping rule and its settings (taken out of the notes), "" without one
+    front: FrontSection | None = None  # several objectives or constraints (display/front.py); None without
 
 
 def stop_text(reason: str) -> str:
@@ -236,7 +238,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         best_params=None if best is None else fmt_params(best.params),
         param_names=names,
         param_rows=_param_rows(result, best),
-        top=_top_rows(result, result.top(top), extra),
+        top=_top_rows(result, result.top(top), extra) if _one_objective(result) else (),  # several: the front
         failure=_failure(result.trials),
         state_counts=counts,
         pruned=sum(1 for t in result.trials if t.state is TrialState.PRUNED),
@@ -248,6 +250,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS], extra),
         counts_note=counts_note(result),
         rule=rule,
+        front=front_section(result),
     )
 
 
@@ -323,8 +326,16 @@ def warning_counts(trials: Iterable[Trial]) -> str:
     return f"{plural(sum(by.values()), 'warning')} in {plural(hit, 'trial')}: {kinds}"
 
 
+def _one_objective(result: TuneResult) -> bool:
+    goal = getattr(result, "goal", None)
+    return goal is None or not goal.multi
+
+
 def _estimate(result: TuneResult, best: Trial | None) -> str:
-    """A line when the best estimate is another trial than the best observed one."""
+    """A line when the best estimate is another trial than the best observed one (one objective
+    without constraints: the estimate knows neither fronts nor limits)."""
+    if not getattr(result, "plain", True):
+        return ""
     est = result.best_estimated
     if best is None or est is None or est.number == best.number:
         return ""

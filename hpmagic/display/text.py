@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING
 
 from .._format import fmt_clock, fmt_params, fmt_value, plural
 from ..core import TrialState
+from .front import FrontSection
 from .summary import Headline, Summary, TopRow, Verdict, summarize
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def summary_text(s: Summary) -> str:
     how each parameter was treated, the best estimate, notes, warnings, the first failure),
     shortened: the strategy's reason to its first clause (and auto's switches), the rule to
     its first clause, without its settings."""
-    lines = [f"hpmagic: {headline_text(s.headline)}"]
+    f = s.front
+    lines = [f"hpmagic: {f.headline if f is not None and f.headline else headline_text(s.headline)}"]
     if s.headline.reason:  # which way is better and why, in place of the bare direction
         lines += [f"  {s.headline.reason}", f"  {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}"]
     else:
@@ -70,6 +72,7 @@ def summary_text(s: Summary) -> str:
         lines.append(f"  {s.counts_note}")
     if s.error:
         lines.append(f"  error: {s.error}")
+    lines += front_lines(f) if f is not None else []
     lines += _param_lines(s)
     if s.top and s.metric_names:
         lines.append("  best trial's other metrics: " + ", ".join(
@@ -78,6 +81,26 @@ def summary_text(s: Summary) -> str:
         lines.append("  top trials:")
         lines += [_top_line(s, t) for t in s.top[:TEXT_TOP_TRIALS]]
     return "\n".join(lines + _detail_lines(s))
+
+
+def front_lines(f: FrontSection) -> list[str]:
+    """The goal, the constraints' outcome, the rule of the bound trial, the front as a table, the hypervolume."""
+    lines = [f"  goal: {f.goal}"]
+    if f.warning:
+        lines.append(f"  warning: {f.warning}")
+    if f.feasibility:
+        lines.append(f"  constraints: {f.feasibility}")
+    if f.rule:
+        lines.append(f"  bound: {f.rule}")
+    if f.rows:
+        rows = [("trial", *f.names)] + [(f"{r.number}{' *' if r.picked else ''}", *r.values) for r in f.rows]
+        widths = [max(len(row[j]) for row in rows) for j in range(len(rows[0]))]
+        more = f" (the first {len(f.rows)}; result.front has all)" if f.front_size > len(f.rows) else ""
+        lines.append(f"  Pareto front, {plural(f.front_size, 'trial')}{more}; * the trial bound:")
+        lines += ["    " + "  ".join(cell.rjust(w) for cell, w in zip(row, widths)) for row in rows]
+    if f.hypervolume:
+        lines.append(f"  {f.hypervolume}")
+    return lines
 
 
 def _param_lines(s: Summary) -> list[str]:

@@ -43,8 +43,11 @@ __all__ = [
 #: Schema of the study files this version writes; files from a newer schema are refused.
 #: 1: hpmagic 0.1.  2: each session records the cell's code (``code``, ``code_hash``).
 #: 3: each trial records its learning curve and what early stopping decided (``curve``, ``pruning``).
+#: 4: several objectives and constraints: each study records its goal (``goal``, JSON; '' for one objective
+#: without constraints), each trial its objectives' values and constrained quantities (``objective_values``,
+#: ``constraint_values``, JSON lists).
 DEFAULT_STORAGE = "hpmagic.sqlite"  # where studies are kept when --storage is not given
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: SQLite's ``PRAGMA application_id`` of hpmagic study files ("hpMG").
 APPLICATION_ID = 0x68704D47
 #: The state of a trial number handed out and given back; never shown as a trial.
@@ -66,7 +69,8 @@ CREATE TABLE studies (
     notes TEXT NOT NULL DEFAULT '[]',
     created REAL NOT NULL,
     updated REAL NOT NULL,
-    version TEXT NOT NULL DEFAULT ''
+    version TEXT NOT NULL DEFAULT '',
+    goal TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -97,6 +101,8 @@ CREATE TABLE trials (
     seq INTEGER NOT NULL,
     curve TEXT NOT NULL DEFAULT '[]',
     pruning TEXT NOT NULL DEFAULT '{{}}',
+    objective_values TEXT NOT NULL DEFAULT '[]',
+    constraint_values TEXT NOT NULL DEFAULT '[]',
     PRIMARY KEY (study_id, number)
 );
 CREATE INDEX trials_by_seq ON trials(study_id, seq);
@@ -112,6 +118,11 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
     2: (
         "ALTER TABLE trials ADD COLUMN curve TEXT NOT NULL DEFAULT '[]'",
         "ALTER TABLE trials ADD COLUMN pruning TEXT NOT NULL DEFAULT '{}'",
+    ),
+    3: (
+        "ALTER TABLE studies ADD COLUMN goal TEXT NOT NULL DEFAULT ''",  # '': one objective, as every study was
+        "ALTER TABLE trials ADD COLUMN objective_values TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE trials ADD COLUMN constraint_values TEXT NOT NULL DEFAULT '[]'",
     ),
 }
 _TABLES = {"studies", "sessions", "trials"}

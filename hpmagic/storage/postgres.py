@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from ..errors import StorageError
 from . import heartbeat as heartbeats
 from . import queries
-from .file import SCHEMA_VERSION
+from .file import MIGRATIONS, SCHEMA_VERSION
 from .liveness import closed, opened
 from .postgres_server import PgConnection, Server, check_schema, connect, create_schema, parse, scrub
 from .records import Liveness
@@ -124,7 +124,8 @@ class PostgresStore(RelationalStore):
     # -- the backend's part of the lifecycle (RelationalStore) ------------------------------
 
     def _prepare(self, conn: queries.Connection) -> None:
-        """In begin's transaction (under the catalog lock): the schema is still one this version writes."""
+        """In begin's transaction (under the catalog lock): the schema is still one this version writes,
+        and tables of an older schema are migrated (the same statements as a study file's)."""
         assert isinstance(conn, PgConnection)
         version = check_schema(conn, self._server)
         if version is None:  # dropped since the store opened
@@ -132,7 +133,12 @@ class PostgresStore(RelationalStore):
                 f"{self.where}: hpmagic's tables were dropped while the store was open; "
                 "run the cell again to create them"
             )
-        self._schema = min(version, SCHEMA_VERSION)
+        while version < SCHEMA_VERSION:
+            for statement in MIGRATIONS[version]:
+                conn.execute(statement, ())
+            version += 1
+            conn.execute("UPDATE hpmagic_meta SET value = ? WHERE key = 'schema'", (str(version),))
+        self._schema = version
 
     def _lock_study(self, conn: queries.Connection, study_id: int) -> None:
         assert isinstance(conn, PgConnection)

@@ -167,17 +167,18 @@ def study_name(conn: Connection, study_id: int) -> str | None:
 
 def insert_study(
     conn: Connection, name: str, space: str, direction: str, metric: str, *, baseline: bool, seed: int,
-    budget: int, strategy: str, now: float,
+    budget: int, strategy: str, now: float, goal: str = "",
 ) -> None:
-    """Create study ``name`` (``space`` is its JSON text), recording the installed hpmagic's version."""
+    """Create study ``name`` (``space`` is its JSON text, ``goal`` its objectives and constraints as JSON
+    text, '' for one objective without constraints), recording the installed hpmagic's version."""
     try:
         version = importlib.metadata.version("hpmagic")
     except importlib.metadata.PackageNotFoundError:
         version = ""
     conn.execute(
         "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, "
-        "created, updated, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (name, space, direction, metric, int(baseline), seed, budget, strategy, now, now, version),
+        "created, updated, version, goal) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (name, space, direction, metric, int(baseline), seed, budget, strategy, now, now, version, goal),
     )
 
 

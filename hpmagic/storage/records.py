@@ -17,6 +17,7 @@ from .. import codec
 from ..core import Direction, StopReason, Trial, TrialState
 from ..distributions import same_value
 from ..errors import StorageError
+from ..objectives import Goal
 from ..space import SearchSpace
 from .liveness import here
 
@@ -35,6 +36,7 @@ __all__ = [
     "SESSION_COLUMNS",
     "TRIAL_COLUMNS",
     "session_columns",
+    "study_columns",
     "direction_from",
     "study_from_row",
     "session_from_row",
@@ -60,17 +62,25 @@ DAMAGED_FIX = (
 )
 
 #: The columns each decoder below reads, in its order.
-STUDY_COLUMNS = "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated"
+STUDY_COLUMNS = (
+    "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated, goal"
+)
 SESSION_COLUMNS = "id, host, pid, process, started, ended, stop_reason, code"
 TRIAL_COLUMNS = (
     "number, session_id, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, "
-    "curve, pruning"
+    "curve, pruning, objective_values, constraint_values"
 )
 
 
 def trial_columns(schema: int) -> str:
-    """:data:`TRIAL_COLUMNS` as a file of ``schema`` can give them (before 3, no curves)."""
-    return TRIAL_COLUMNS if schema >= 3 else TRIAL_COLUMNS.replace("curve, pruning", "'[]', '{}'")
+    """:data:`TRIAL_COLUMNS` as a file of ``schema`` can give them (before 3, no curves; before 4, one objective)."""
+    columns = TRIAL_COLUMNS if schema >= 4 else TRIAL_COLUMNS.replace("objective_values, constraint_values", "'[]', '[]'")
+    return columns if schema >= 3 else columns.replace("curve, pruning", "'[]', '{}'")
+
+
+def study_columns(schema: int) -> str:
+    """:data:`STUDY_COLUMNS` as a file of ``schema`` can give them (before 4, no goal: one objective)."""
+    return STUDY_COLUMNS if schema >= 4 else STUDY_COLUMNS.replace(", goal", ", ''")
 
 
 def session_columns(schema: int) -> str:
@@ -95,14 +105,21 @@ class StudyRecord:
     notes: tuple[str, ...]
     created: float
     updated: float
+    goal: Goal | None = None  # several objectives or constraints (None: one objective in `direction`)
 
-    def diff(self, *, space: SearchSpace, direction: Direction, metric: str) -> list[str]:
+    def diff(self, *, space: SearchSpace, direction: Direction, metric: str, goal: Goal | None = None) -> list[str]:
         """What differs between this study and a cell, one phrase per change (empty: the same).
 
-        The direction and the objective first, then the search space (:meth:`SearchSpace.diff`).
+        What the search optimises first (the direction and the objective; or the objectives and
+        the constraints), then the search space (:meth:`SearchSpace.diff`).
         """
         changes = []
-        if direction != self.direction:
+        goal = None if goal is None or goal.plain else goal
+        if goal != self.goal:
+            was = self.goal.describe() if self.goal is not None else f"{self.direction} {self.metric}"
+            now = goal.describe() if goal is not None else f"{direction} {metric}"
+            changes.append(f"it optimised: {was}; the cell now asks to {now} (--maximize/--minimize NAME, --constraint)")
+        elif direction != self.direction:
             changes.append(f"the direction was --{self.direction}, the cell now asks to --{direction}")
         if metric != self.metric:
             changes.append(f"the objective was {self.metric!r}, the cell now uses {metric!r} (--metric)")
@@ -295,7 +312,7 @@ def study_from_row(row: Sequence[Any], where: str) -> StudyRecord:
     """A row of :data:`STUDY_COLUMNS` as a record; a damaged column raises StorageError.
 
     ``where`` names the storage in messages (``study file '/x.sqlite'``)."""
-    (sid, name, space, direction, metric, baseline, seed, budget, strategy, reason, notes, created, updated) = row
+    (sid, name, space, direction, metric, baseline, seed, budget, strategy, reason, notes, created, updated, goal) = row
     what = f"{where}, study {name!r}"
     try:
         space_obj = SearchSpace.from_json(_json(space, what, "space", "the search space", list))
@@ -309,8 +326,20 @@ def study_from_row(row: Sequence[Any], where: str) -> StudyRecord:
         baseline=bool(baseline), seed=seed if isinstance(seed, int) else None, budget=_whole(budget, what, "budget"),
         strategy=str(strategy), strategy_reason=str(reason), notes=tuple(str(n) for n in note_list),
         created=_number(created, what, "creation time (column created)"),
-        updated=_number(updated, what, "update time (column updated)"),
+        updated=_number(updated, what, "update time (column updated)"), goal=_goal(goal, what),
     )
+
+
+def _goal(text: Any, what: str) -> Goal | None:
+    """The study's goal (column goal: '' for one objective without constraints)."""
+    if text == "":
+        return None
+    data = _json(text, what, "goal", "the objectives and constraints", dict)
+    try:
+        return Goal.from_json(data)
+    except Exception as exc:  # any other shape means a damaged row
+        raise _damaged(what, f"the objectives and constraints (column goal) cannot be read ({type(exc).__name__}: "
+                             f"{exc})") from None
 
 
 def session_from_row(row: Sequence[Any], where: str, study: str, live: Liveness) -> SessionRecord:
@@ -333,7 +362,7 @@ def trial_from_row(row: Sequence[Any], where: str, study: str, space: SearchSpac
     """A row of :data:`TRIAL_COLUMNS` as a trial; a damaged column raises StorageError naming the
     trial and the column.  With ``space``, each parameter is checked against the study's space."""
     number, session, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, *more = row
-    curve, pruning = more if more else ("[]", "{}")
+    curve, pruning, objective_values, constraint_values = more if more else ("[]", "{}", "[]", "[]")
     what = f"{where}, study {study!r}, trial {number}"
     _whole(number, what, "trial number (column number)")
     _whole(seq, what, "write order (column seq)")
@@ -365,7 +394,20 @@ def trial_from_row(row: Sequence[Any], where: str, study: str, space: SearchSpac
         started=_number(started, what, "start time (column started)"),
         curve=_curve(curve, what),
         pruning=_json(pruning, what, "pruning", "what early stopping recorded", dict),
+        values=_numbers(objective_values, what, "objective_values", "the objectives' values", nan=False),
+        constraints=_numbers(constraint_values, what, "constraint_values", "the constrained quantities", nan=True),
     )
+
+
+def _numbers(text: Any, what: str, column: str, label: str, nan: bool) -> tuple[float, ...]:
+    """A JSON list of numbers (with ``nan``, ``null`` for a quantity that could not be read)."""
+    numbers = []
+    for x in _json(text, what, column, label, list):
+        if x is None and nan:
+            numbers.append(math.nan)
+        else:
+            numbers.append(_number(x, what, f"{label.removeprefix('the ')} (column {column})"))
+    return tuple(numbers)
 
 
 def _curve(text: Any, what: str) -> tuple[tuple[float, float], ...]:

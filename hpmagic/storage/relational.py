@@ -35,11 +35,11 @@ from typing import TYPE_CHECKING, Any
 from .. import codec
 from ..core import Direction, Trial, TrialState
 from ..errors import StorageError, StudyMismatchError
+from ..objectives import Goal
 from ..space import SearchSpace
 from . import queries
 from .file import RELEASED, SCHEMA_VERSION
 from .records import (
-    STUDY_COLUMNS,
     Archive,
     Liveness,
     Resume,
@@ -49,6 +49,7 @@ from .records import (
     StudySummary,
     session_columns,
     session_from_row,
+    study_columns,
     study_from_row,
     trial_columns,
     trial_from_row,
@@ -160,6 +161,7 @@ class RelationalStore:
         overwrite: bool = False,
         explicit_seed: bool = False,
         code: str | None = None,
+        goal: Goal | None = None,
     ) -> Resume:
         """Create the study, or check that the cell still matches it and resume it.
 
@@ -169,8 +171,11 @@ class RelationalStore:
         under another name (``Resume.archive``; nothing is deleted, nor read first); a changed
         space, direction or metric raises :class:`StudyMismatchError`; trials of sessions that
         are gone are marked interrupted; and unless the study already holds ``budget`` trials
-        (``Resume.complete``) a session is opened, recording ``code``, the cell's code."""
+        (``Resume.complete``) a session is opened, recording ``code``, the cell's code.  ``goal``: the
+        objectives and constraints (``None``, or a plain goal: one objective in ``direction``); a
+        changed goal is refused as a changed space is."""
         direction = Direction(direction)
+        goal = None if goal is None or goal.plain else goal
         checked = None if overwrite else self._check_stored()
         now = time.time()
         with self._write() as conn:
@@ -180,11 +185,12 @@ class RelationalStore:
                 queries.insert_study(
                     conn, str(self.study_name), json.dumps(space.to_json()), direction.value, metric,
                     baseline=baseline, seed=seed, budget=budget, strategy=strategy, now=now,
+                    goal="" if goal is None else json.dumps(goal.to_json()),
                 )  # fmt: skip
                 record = self.study()
                 assert record is not None
             else:
-                self._refuse_changes(conn, record, space, direction, metric)
+                self._refuse_changes(conn, record, space, direction, metric, goal)
             stock = self._take_stock(conn, record.id, now, code)
             complete = stock["counted"] >= budget
             session = 0
@@ -256,9 +262,10 @@ class RelationalStore:
             self._seq, self._loaded, self._foreign, self._sorted = 0, False, [], None
 
     def _refuse_changes(
-        self, conn: queries.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str
+        self, conn: queries.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str,
+        goal: Goal | None = None,
     ) -> None:
-        changes = record.diff(space=space, direction=direction, metric=metric)
+        changes = record.diff(space=space, direction=direction, metric=metric, goal=goal)
         if changes:
             raise StudyMismatchError(
                 f"study {self.study_name!r} in {self.location!r} was run with a different cell, so its "
@@ -336,13 +343,16 @@ class RelationalStore:
             float(trial.started),
             codec.dumps([list(point) for point in trial.curve]),
             codec.dumps(trial.pruning),
+            codec.dumps(list(trial.values)),
+            codec.dumps([None if math.isnan(c) else c for c in trial.constraints]),
         )
         self._writing = trial
         try:
             with self._write() as conn:
                 cur = conn.execute(
                     "UPDATE trials SET state = ?, params = ?, value = ?, metrics = ?, duration = ?, stdout = ?, "
-                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, "
+                    "stderr = ?, warnings = ?, error = ?, started = ?, curve = ?, pruning = ?, objective_values = ?, "
+                    "constraint_values = ?, "
                     f"seq = {queries.NEXT_SEQ}, session_id = ? WHERE study_id = ? AND number = ?",
                     (*row, sid, self._session, sid, trial.number),
                 )
@@ -435,7 +445,8 @@ class RelationalStore:
         if self.study_name is None:
             return None
         with self._database() as conn:
-            row = conn.execute(f"SELECT {STUDY_COLUMNS} FROM studies WHERE name = ?", (self.study_name,)).fetchone()
+            row = conn.execute(f"SELECT {study_columns(self._schema)} FROM studies WHERE name = ?",
+                               (self.study_name,)).fetchone()
         return None if row is None else study_from_row(row, self.where)
 
     def study_names(self) -> list[str]:

@@ -87,11 +87,26 @@ def choose(space: SearchSpace, context: StrategyContext, clock: Callable[[], flo
 
 def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
+    goal = context.objectives
+    if goal.multi or goal.constraints:
+        return _pick_for_goal(space, context)
     name, why = _pick(space, context)
     rule = context.pruning
     if rule and name in ("gp", "tpe"):
         why += _PRUNED[name].format(prune="--prune" if rule == "auto" else f"--prune {rule}")
     return name, why
+
+
+
+def _pick_for_goal(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
+    """Several objectives, or constraints: the strategies that learn from one value cannot honour
+    them yet, so auto covers the space evenly (the one place the multi-objective choice goes)."""
+    goal = context.objectives
+    what = f"{len(goal.objectives)} objectives" if goal.multi else "constraints"
+    if len(space) and _grid_is_the_space(space, context.grid_points) and space.grid_size(context.grid_points) <= context.budget - 1:
+        return "grid", f"all parameters are discrete and the grid fits the budget (with {what})"
+    return "random", (f"with {what}, the strategies that learn from one value cannot honour them; "
+                      "random search covers the space evenly")
 
 
 _PRUNED = {

@@ -44,11 +44,24 @@ from ..space import SearchSpace
 if TYPE_CHECKING:
     from ..protocols import Strategy as StrategyProtocol
 
-__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "SEED_LIMIT"]
+__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "refuse_goal", "SEED_LIMIT"]
 
 #: Seeds are whole numbers in ``[0, SEED_LIMIT)``: 32 bits, which every seeding interface the
 #: built-in strategies use accepts (numpy's generators refuse negative seeds).
 SEED_LIMIT = 2**32
+
+
+def refuse_goal(context: StrategyContext, name: str) -> None:
+    """An :class:`OptionError` when the search has several objectives or constraints, which the
+    strategy ``name`` (learning from one value) cannot honour; it names the strategies that can."""
+    goal = context.objectives
+    can = "use -s random, -s sobol or -s grid (or leave -s out: auto chooses one)"
+    if goal.multi:
+        raise OptionError(f"-s {name} optimises one objective, but this search has {len(goal.objectives)} "
+                          f"({', '.join(goal.names)}); {can}")
+    if goal.constraints:
+        raise OptionError(f"-s {name} cannot honour constraints ({', '.join(map(str, goal.constraints))}): it would "
+                          f"learn from trials that break them as from any other; {can}")
 
 
 def check_seed(seed: object) -> int:

@@ -18,7 +18,7 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import Choice, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, refuse_goal
 from .inflight import InFlight
 
 __all__ = ["Evolution"]
@@ -35,6 +35,7 @@ class Evolution(Strategy):
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream and start the search distribution: CMA-ES over the numbers, option weights for the
         choices."""
+        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)

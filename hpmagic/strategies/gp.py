@@ -14,7 +14,7 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, refuse_goal
 from .inflight import InFlight
 
 if TYPE_CHECKING:
@@ -53,6 +53,7 @@ class GPStrategy(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream, the encoder of the space and the quasi-random start."""
+        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
         super().setup(space, context)
         from scipy.stats import qmc
 

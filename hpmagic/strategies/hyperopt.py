@@ -18,7 +18,7 @@ from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, refuse_goal
 from .inflight import InFlight
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom", "RESUGGEST"]
@@ -126,6 +126,8 @@ class HyperoptStrategy(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Import hyperopt, translate the space into its own and check the options given for its algorithm."""
+        if self.algorithm != "rand":
+            refuse_goal(context, self.name)  # several objectives and constraints: random, sobol, grid
         super().setup(space, context)
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base
