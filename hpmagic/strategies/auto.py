@@ -50,7 +50,7 @@ from .base import Strategy, StrategyContext
 from .catalog import load
 
 __all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
-           "CHEAPER_PRUNED", "ASK_FLOOR", "EARLY"]
+           "CHEAPER_PRUNED", "CHEAPER_MULTI", "ASK_FLOOR", "EARLY"]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
@@ -87,6 +87,9 @@ def choose(space: SearchSpace, context: StrategyContext, clock: Callable[[], flo
 
 def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
+    goal = context.objectives
+    if goal.multi or goal.constraints:
+        return _pick_multi(space, context)
     name, why = _pick(space, context)
     rule = context.pruning
     if rule and name in ("gp", "tpe"):
@@ -135,6 +138,31 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     return "tpe", f"{what}, and TPE's proposals stay cheap with up to {GP_MAX_TRIALS} trials"
 
 
+#: The cheaper strategy auto hands over to with several objectives or constraints (a time budget).
+CHEAPER_MULTI = {"gp": "evolution"}
+
+
+def _pick_multi(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
+    """:func:`pick` with several objectives or constraints: the GP (ParEGO) where it fits, else NSGA-II.
+
+    Measured (``docs/design/strategies.md``, "Several objectives"): the GP led every Optuna
+    sampler and NSGA-II on every problem up to 30 parameters and 200 trials.
+    """
+    name, why = _pick(space, context)
+    if name in ("grid", "sobol"):  # no parameters, a grid that is the space, or too few trials to learn
+        return name, why
+    goal = context.objectives
+    what = f"{len(goal.objectives)} objectives" if goal.multi else "a constraint"
+    d, budget, jobs = len(space), context.budget, max(1, context.jobs)
+    if (context.timeout is not None or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
+        par = f", {jobs} at a time" if jobs > 1 else ""
+        return "gp", (f"{what}, {plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation "
+                      "with random scalarisations (ParEGO), which found larger hypervolumes than NSGA-II "
+                      "and Optuna's samplers")
+    many = f"{budget} trials are too many for a GP" if budget > GP_MAX_TRIALS else f"{jobs} parallel trials are too many for a GP"
+    return "evolution", f"{what}, and {many}: NSGA-II's proposals stay cheap at any number of trials"
+
+
 def _beyond_the_gp(d: int, budget: int, jobs: int) -> str:
     """Which of the GP's limits the search is beyond, as the reason says it."""
     if d > GP_MAX_DIMS:
@@ -172,6 +200,8 @@ class Auto(Strategy):
         self._asks: deque[float] = deque(maxlen=WINDOW)
         self._durations: deque[float] = deque(maxlen=WINDOW)
         ladder = CHEAPER_PRUNED if context.pruning else CHEAPER
+        if context.objectives.multi or context.objectives.constraints:
+            ladder = CHEAPER_MULTI
         self._ladder = ladder if context.timeout is not None else {}
 
     def ask(self, number: int) -> dict[str, Any] | None:

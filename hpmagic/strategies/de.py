@@ -35,7 +35,7 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import SearchSpace
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, require_one_objective
 from .inflight import InFlight
 
 __all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
@@ -66,6 +66,7 @@ class DifferentialEvolution(Strategy):
     name = "de"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        require_one_objective(self.name, context)
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)

@@ -6,6 +6,9 @@ by CMA-ES; each categorical choice has a learned probability per option.  Genera
 and ranked asynchronously; a draw equal to a configuration still in flight is drawn again
 (:mod:`.inflight`).  The details
 (sampling, ranking, the categorical floor, which trials are used): ``docs/design/strategies.md``.
+
+With several objectives or a constraint (``StrategyContext.goal``) it runs NSGA-II instead
+(:mod:`.nsga2`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from ..space import Choice, SearchSpace
 from . import fidelity
 from .base import Strategy, StrategyContext
 from .inflight import InFlight
+from .nsga2 import NSGA2
 
 __all__ = ["Evolution"]
 
@@ -34,6 +38,12 @@ class Evolution(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         super().setup(space, context)
+        self.nsga2: NSGA2 | None = None
+        if context.objectives.multi or context.objectives.constraints:
+            self.nsga2 = NSGA2()
+            self.nsga2.setup(space, context)
+            self.reason = self.reason or self.nsga2.reason
+            return
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
         categorical = {i for i, p in enumerate(params) if isinstance(p.distribution, Choice) and not p.distribution.ordered}
@@ -66,6 +76,8 @@ class Evolution(Strategy):
         self.reason = self.reason or f"CMA-ES, {self.lam} trials per generation"
 
     def ask(self, number: int) -> dict[str, Any] | None:
+        if self.nsga2 is not None:
+            return self.nsga2.ask(number)
         drawn: list[tuple[np.ndarray, dict[int, int], dict[str, Any]]] = []
 
         def draw(attempt: int) -> dict[str, Any]:
@@ -94,6 +106,8 @@ class Evolution(Strategy):
         return self.space.from_unit([float(v) for v in u])
 
     def tell(self, trial: Trial) -> None:
+        if self.nsga2 is not None:
+            return self.nsga2.tell(trial)
         self.in_flight.discard(trial.number)
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):

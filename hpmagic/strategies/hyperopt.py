@@ -18,7 +18,7 @@ from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext
+from .base import Strategy, StrategyContext, require_one_objective
 from .inflight import InFlight
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom", "RESUGGEST"]
@@ -125,6 +125,8 @@ class HyperoptStrategy(Strategy):
         self.options = options
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
+        if self.algorithm != "rand":  # random draws need no objective; TPE and annealing read one
+            require_one_objective(self.name, context)
         super().setup(space, context)
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base

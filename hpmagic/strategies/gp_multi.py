@@ -1,0 +1,113 @@
+"""The ``gp`` strategy with several objectives or constraints (``StrategyContext.goal``).
+
+A mixin of :class:`hpmagic.strategies.gp.GPStrategy`: the one-objective search never enters it.
+Each proposal after the quasi-random start:
+
+- the objectives: one GP on a fresh random augmented-Chebyshev scalarisation of the normalised
+  losses (ParEGO, :mod:`._mo.scalarize`), maximising log expected improvement over the best
+  feasible scalarised trial; failed trials count as the worst loss seen on every objective;
+- the constraints: one GP per constraint on its signed margin; the acquisition is log EI plus
+  the log probability that every margin holds, and with no feasible trial yet the probability
+  of feasibility alone;
+- pending trials: the kriging believer on the scalarised model, and no configuration tried or
+  in flight is proposed (as with one objective).
+
+Why ParEGO and not expected hypervolume improvement: ``docs/design/strategies.md``, "Several
+objectives".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..core import Trial, TrialState
+from ._mo import scalarize
+
+__all__ = ["MultiObjective"]
+
+
+class MultiObjective:
+    """The several-objective branch of the GP strategy (see the module docstring)."""
+
+    # Provided by GPStrategy.
+    context: Any
+    encoder: Any
+    rng: np.random.Generator
+    space: Any
+    _pending: dict[int, np.ndarray]
+    _hyper: Any
+    _finite: Any
+
+    def _setup_multi(self) -> bool:
+        """True (and the state made) when the goal has several objectives or constraints."""
+        goal = self.context.objectives
+        self._multi = goal.multi or bool(goal.constraints)
+        self._mo_told: dict[int, tuple[np.ndarray, tuple[float, ...] | None, tuple[float, ...]]] = {}
+        self._constraint_hyper: list[Any] = [None] * len(goal.constraints)
+        return self._multi
+
+    def _tell_multi(self, trial: Trial, x: np.ndarray) -> None:
+        goal = self.context.objectives
+        losses = goal.losses(trial) if trial.state is TrialState.COMPLETE else None
+        if losses is not None and not all(np.isfinite(losses)):
+            losses = None
+        margins = scalarize.margins(goal, trial) if trial.state is TrialState.COMPLETE else (np.inf,) * len(goal.constraints)
+        self._mo_told[trial.number] = (x, losses, margins)
+
+    def _multi_ready(self) -> bool:
+        return sum(1 for _, losses, _ in self._mo_told.values() if losses is not None) >= 2
+
+    def _multi_data(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, losses (failures at the worst seen on each objective), margins."""
+        rows = list(self._mo_told.values())
+        X = np.vstack([x for x, _, _ in rows])
+        m = len(self.context.objectives.objectives)
+        L = np.array([losses if losses is not None else (np.nan,) * m for _, losses, _ in rows], dtype=float)
+        ok = np.isfinite(L).all(axis=1)
+        L[~ok] = L[ok].max(axis=0)
+        M = np.array([margins for _, _, margins in rows], dtype=float).reshape(len(rows), -1)
+        return X, L, M
+
+    def _propose_multi(self) -> dict[str, Any]:
+        from ._gp import acquisition, model
+
+        X, L, M = self._multi_data()
+        y = scalarize.chebyshev(L, scalarize.weights(self.rng, L.shape[1]))
+        y_t = model.transform_targets(y)
+        restarts = 2 if self._hyper is None else 1 if len(y) % (10 if len(y) < 60 else 25) == 0 else 0
+        self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
+        post = model.Posterior(X, y_t, self._hyper)
+        feasible = (M <= 0).all(axis=1)
+        best = float(y_t[feasible].min()) if feasible.any() else None
+        P = np.vstack(list(self._pending.values())) if self._pending else None
+        if P is not None:
+            post, believed_best = self._believe(post, X, y_t, P, np.inf if best is None else best)  # type: ignore[attr-defined]
+            best = None if best is None else believed_best
+        candidates = self._finite[0] if self._finite is not None else self._candidates(X, y)  # type: ignore[attr-defined]
+        scores = np.zeros(len(candidates)) if best is None else acquisition.log_ei(*post.predict(candidates), best)
+        scores = scores + self._log_feasible(X, M, candidates, restarts)
+        if best is not None and not M.size and self._finite is None:
+            x, _ = acquisition.maximize(post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
+                                        restarts=3 if P is None else 0)
+            if not self._taken(x, X, P):  # type: ignore[attr-defined]
+                return dict(self.encoder.config_from_features(x))
+        for i in np.argsort(-scores):
+            if not self._taken(candidates[i], X, P):  # type: ignore[attr-defined]
+                return dict(self.encoder.config_from_features(candidates[i]))
+        return dict(self.space.sample(self.rng))
+
+    def _log_feasible(self, X: np.ndarray, M: np.ndarray, candidates: np.ndarray, restarts: int) -> np.ndarray:
+        """The log probability that every constraint holds at each candidate (0 without constraints)."""
+        from ._gp import model
+
+        total = np.zeros(len(candidates))
+        for j in range(M.shape[1]):
+            targets, threshold = scalarize.standardise(M[:, j])
+            hyper = self._constraint_hyper[j]
+            hyper = model.fit_hyperparameters(X, targets, self.rng, previous=hyper, restarts=2 if hyper is None else restarts)
+            self._constraint_hyper[j] = hyper
+            mean, var = model.Posterior(X, targets, hyper).predict(candidates)
+            total += scalarize.log_feasible(mean, var, threshold)
+        return total
