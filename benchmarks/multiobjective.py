@@ -12,6 +12,7 @@ Methods:
 
 - ``hpmagic:<name>`` -- the strategy driven through ask/tell with a
   :class:`hpmagic.objectives.Goal` (what ``%%tune`` does; no trial of the defaults);
+  ``hpmagic:gp-parego`` and ``hpmagic:gp-ehvi`` are the GP with either acquisition;
 - ``optuna:tpe`` -- ``TPESampler`` (Optuna's default for several objectives), ``optuna:nsga2``
   -- ``NSGAIISampler``, ``optuna:gp`` -- ``GPSampler`` (needs torch), ``optuna:random``; each
   seeded, with ``constraints_func`` where the problem has a constraint.
@@ -46,7 +47,7 @@ from _mo_problems import MOProblem, problems  # noqa: E402  (benchmarks/ is on s
 from hpmagic.core import Trial, TrialState  # noqa: E402
 from hpmagic.pareto import hypervolume  # noqa: E402
 
-HPMAGIC = ("hpmagic:auto", "hpmagic:gp", "hpmagic:evolution", "hpmagic:random")
+HPMAGIC = ("hpmagic:auto", "hpmagic:gp", "hpmagic:gp-parego", "hpmagic:gp-ehvi", "hpmagic:evolution", "hpmagic:random")
 #: What runs without --methods: auto is the GP here, so the GP is not run twice.
 DEFAULT = ("hpmagic:auto", "hpmagic:evolution", "hpmagic:random", "optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
 OPTUNA = ("optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
@@ -58,6 +59,10 @@ def run_hpmagic(problem: MOProblem, strategy: str, seed: int) -> tuple[list[tupl
     from hpmagic.strategies import make_strategy
     from hpmagic.strategies.base import StrategyContext
 
+    if strategy.startswith("gp-"):  # gp-parego, gp-ehvi: the GP with that acquisition
+        from hpmagic.strategies import gp_multi
+
+        strategy, gp_multi.ACQUISITION = "gp", strategy[3:]
     context = StrategyContext(budget=problem.trials, seed=seed, goal=problem.goal)
     s = make_strategy(strategy, problem.space, context)
     out, asks = [], []

@@ -25,7 +25,15 @@ import numpy as np
 from ..core import Trial, TrialState
 from ._mo import scalarize
 
-__all__ = ["MultiObjective"]
+__all__ = ["MultiObjective", "ACQUISITION", "DRAWS", "SCREEN"]
+
+#: How several objectives are searched: "parego" (random Chebyshev scalarisations, one GP) or
+#: "ehvi" (a GP per objective, expected hypervolume improvement by Monte Carlo).
+ACQUISITION = "parego"
+#: Normal draws of the Monte Carlo EHVI, and the candidates scored with all of them (the
+#: others are screened with the first eighth).
+DRAWS = 64
+SCREEN = 100
 
 
 class MultiObjective:
@@ -74,6 +82,8 @@ class MultiObjective:
         from ._gp import acquisition, model
 
         X, L, M = self._multi_data()
+        if ACQUISITION == "ehvi":
+            return self._propose_ehvi(X, L, M)
         y = scalarize.chebyshev(L, scalarize.weights(self.rng, L.shape[1]))
         y_t = model.transform_targets(y)
         restarts = 2 if self._hyper is None else 1 if len(y) % (10 if len(y) < 60 else 25) == 0 else 0
@@ -93,6 +103,49 @@ class MultiObjective:
                                         restarts=3 if P is None else 0)
             if not self._taken(x, X, P):  # type: ignore[attr-defined]
                 return dict(self.encoder.config_from_features(x))
+        for i in np.argsort(-scores):
+            if not self._taken(candidates[i], X, P):  # type: ignore[attr-defined]
+                return dict(self.encoder.config_from_features(candidates[i]))
+        return dict(self.space.sample(self.rng))
+
+    def _propose_ehvi(self, X: np.ndarray, L: np.ndarray, M: np.ndarray) -> dict[str, Any]:
+        from ..pareto import nondominated, ranks
+        from ._gp import model
+        from ._mo import ehvi
+
+        n, m = L.shape
+        T = (L - L.mean(axis=0)) / np.where(L.std(axis=0) > 1e-12, L.std(axis=0), 1.0)
+        restarts = 1 if n % (10 if n < 60 else 25) == 0 else 0
+        if not hasattr(self, "_objective_hyper"):
+            self._objective_hyper: list[Any] = [None] * m
+            self._draws = self.rng.standard_normal((DRAWS, m))
+        posts = []
+        for k in range(m):
+            hyper = self._objective_hyper[k]
+            hyper = model.fit_hyperparameters(X, T[:, k], self.rng, previous=hyper, restarts=2 if hyper is None else restarts)
+            self._objective_hyper[k] = hyper
+            posts.append(model.Posterior(X, T[:, k], hyper))
+        self._hyper = self._objective_hyper[0]  # what _taken reads the noise from
+        feasible = (M <= 0).all(axis=1)
+        reference = T.max(axis=0) + 0.1 * (T.max(axis=0) - T.min(axis=0)) + 1e-9
+        P = np.vstack(list(self._pending.values())) if self._pending else None
+        front = T[feasible]
+        if P is not None and feasible.any():  # believe the pending trials land at their means
+            front = np.vstack([front, np.column_stack([post.predict(P)[0] for post in posts])])
+        front = front[nondominated(front)] if len(front) else front
+        lower, upper = ehvi.boxes(front, reference)
+        level = np.where(feasible, 0, 1) * (n + 1) + (ranks(T) if n else 0)
+        candidates = self._finite[0] if self._finite is not None else self._candidates(X, level.astype(float))  # type: ignore[attr-defined]
+        predicted = [post.predict(candidates) for post in posts]
+        mean = np.column_stack([p[0] for p in predicted])
+        std = np.sqrt(np.column_stack([p[1] for p in predicted]))
+        scores = self._log_feasible(X, M, candidates, restarts)
+        if feasible.any():
+            screen = ehvi.expected_improvement(mean, std, lower, upper, self._draws[: max(1, DRAWS // 8)])
+            top = np.argsort(-(np.log(screen + 1e-300) + scores))[:SCREEN]
+            full = np.full(len(candidates), 1e-300)
+            full[top] = ehvi.expected_improvement(mean[top], std[top], lower, upper, self._draws) + 1e-300
+            scores = scores + np.log(full)
         for i in np.argsort(-scores):
             if not self._taken(candidates[i], X, P):  # type: ignore[attr-defined]
                 return dict(self.encoder.config_from_features(candidates[i]))
