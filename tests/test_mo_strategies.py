@@ -167,21 +167,31 @@ def test_single_objective_strategies_refuse_in_setup(name, goal, what):
 
 
 def test_auto_picks_the_gp_and_says_why():
-    name, why = pick(MIXED, StrategyContext(budget=80, goal=CONSTRAINED))
-    assert name == "gp"
-    assert why == ("2 objectives, 5 parameters and 80 trials suit Bayesian optimisation with random "
-                   "scalarisations (ParEGO), which found larger hypervolumes than NSGA-II and Optuna's samplers")
-    s = make("auto", CONSTRAINED, budget=80)
-    assert s.reason.startswith("auto: gp, because 2 objectives, 5 parameters")
+    name, why = pick(MIXED, StrategyContext(budget=80, goal=TWO))
+    assert (name, why) == ("gp", "2 objectives, 5 parameters and 80 trials suit Bayesian optimisation (expected "
+                                 "hypervolume improvement), which found larger hypervolumes than NSGA-II on the benchmarks")
+    name, why = pick(MIXED, StrategyContext(budget=80, jobs=2, goal=ONE_CONSTRAINED))
+    assert (name, why) == ("gp", "a constraint, 5 parameters and 80 trials, 2 at a time suit Bayesian optimisation "
+                                 "(random scalarisations and a model of feasibility), which found larger hypervolumes "
+                                 "than NSGA-II on the benchmarks")
+    assert make("auto", CONSTRAINED, budget=80).reason.startswith("auto: gp, because 2 objectives, 5 parameters")
+    assert make("gp", TWO).reason == ("Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
+                                      "expected hypervolume improvement over a GP per objective")
+    assert make("gp", CONSTRAINED).reason == ("Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
+                                              "random Chebyshev scalarisations (ParEGO), a GP per constraint for "
+                                              "feasibility")
 
 
 def test_auto_picks_nsga2_beyond_the_gp():
     name, why = pick(MIXED, StrategyContext(budget=500, goal=TWO))
     assert (name, why) == ("evolution", "2 objectives, and 500 trials are too many for a GP: NSGA-II's "
-                                        "proposals stay cheap at any number of trials")
+                                        "proposals stay cheap")
     name, why = pick(MIXED, StrategyContext(budget=80, jobs=16, goal=ONE_CONSTRAINED))
     assert (name, why) == ("evolution", "a constraint, and 16 parallel trials are too many for a GP: NSGA-II's "
-                                        "proposals stay cheap at any number of trials")
+                                        "proposals stay cheap")
+    wide = SearchSpace(tuple(Parameter(f"x{i}", Uniform(0.0, 1.0), 0.5) for i in range(30)))
+    assert pick(wide, StrategyContext(budget=200, goal=TWO)) == (
+        "evolution", "2 objectives, and 30 parameters are too many for a GP: NSGA-II's proposals stay cheap")
     s = make("evolution", TWO, budget=80)
     assert s.reason == ("NSGA-II for several objectives: a population of 16, constraint domination, "
                         "crossover and mutation")

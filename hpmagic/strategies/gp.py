@@ -77,9 +77,8 @@ class GPStrategy(MultiObjective, Strategy):
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
         )
         if self._setup_multi():  # several objectives or constraints: gp_multi.py
-            self.reason += "; several objectives by random Chebyshev scalarisations (ParEGO)"
-            if context.objectives.constraints:
-                self.reason += ", constraints by a GP per constraint (probability of feasibility)"
+            self.reason += ("; expected hypervolume improvement over a GP per objective" if self._acquisition() == "ehvi"
+                            else "; random Chebyshev scalarisations (ParEGO), a GP per constraint for feasibility")
 
     # -- ask/tell ------------------------------------------------------------------------
 
