@@ -182,11 +182,12 @@ class MultiObjective:
             std = np.sqrt(np.column_stack([p[1] for p in predicted]))
             # Screened by the improvement of the optimistic point (one deviation below the mean),
             # ties (no improvement) by that point's summed losses; the best SCREEN by EHVI.
+            lower, upper = cells
             optimistic = mean - std
-            screen = ehvi.improvement(optimistic, *cells) - 1e-9 * optimistic.sum(axis=1)
+            screen = ehvi.improvement(optimistic, lower, upper) - 1e-9 * optimistic.sum(axis=1)
             top = np.argsort(-(screen * np.exp(scores)))[:SCREEN]
             full = np.full(len(candidates), 1e-300)
-            full[top] = ehvi.expected_improvement(mean[top], std[top], *cells, self._draws) + 1e-300
+            full[top] = ehvi.expected_improvement(mean[top], std[top], lower, upper, self._draws) + 1e-300
             return scores + np.log(full)
 
         return score
