@@ -50,7 +50,7 @@ from .base import Strategy, StrategyContext
 from .catalog import load
 
 __all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
-           "CHEAPER_PRUNED", "ASK_FLOOR", "EARLY"]
+           "CHEAPER_PRUNED", "CHEAPER_MULTI", "ASK_FLOOR", "EARLY"]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
@@ -89,24 +89,13 @@ def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     """The name of the strategy auto starts with for ``space`` and ``context``, and why."""
     goal = context.objectives
     if goal.multi or goal.constraints:
-        return _pick_for_goal(space, context)
+        return _pick_multi(space, context)
     name, why = _pick(space, context)
     rule = context.pruning
     if rule and name in ("gp", "tpe"):
         why += _PRUNED[name].format(prune="--prune" if rule == "auto" else f"--prune {rule}")
     return name, why
 
-
-
-def _pick_for_goal(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
-    """Several objectives, or constraints: the strategies that learn from one value cannot honour
-    them yet, so auto covers the space evenly (the one place the multi-objective choice goes)."""
-    goal = context.objectives
-    what = f"{len(goal.objectives)} objectives" if goal.multi else "constraints"
-    if len(space) and _grid_is_the_space(space, context.grid_points) and space.grid_size(context.grid_points) <= context.budget - 1:
-        return "grid", f"all parameters are discrete and the grid fits the budget (with {what})"
-    return "random", (f"with {what}, the strategies that learn from one value cannot honour them; "
-                      "random search covers the space evenly")
 
 
 _PRUNED = {
@@ -150,6 +139,30 @@ def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     return "tpe", f"{what}, and TPE's proposals stay cheap with up to {GP_MAX_TRIALS} trials"
 
 
+#: The cheaper strategy auto hands over to with several objectives or constraints (a time budget).
+CHEAPER_MULTI = {"gp": "evolution"}
+
+
+def _pick_multi(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
+    """:func:`pick` with several objectives or constraints: the GP where it fits, else NSGA-II.
+
+    The GP's limits are those of one objective (:data:`GP_MAX_DIMS`, :data:`GP_MAX_TRIALS`,
+    :data:`GP_MAX_JOBS`); measured: ``docs/design/strategies.md``, "Several objectives".
+    """
+    name, why = _pick(space, context)
+    if name in ("grid", "sobol"):  # no parameters, a grid that is the space, or too few trials to learn
+        return name, why
+    goal = context.objectives
+    what = f"{len(goal.objectives)} objectives" if goal.multi else "a constraint"
+    d, budget, jobs = len(space), context.budget, max(1, context.jobs)
+    if d <= GP_MAX_DIMS and (context.timeout is not None or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
+        par = f", {jobs} at a time" if jobs > 1 else ""
+        how = "random scalarisations and a model of feasibility" if goal.constraints else "expected hypervolume improvement"
+        return "gp", (f"{what}, {plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation "
+                      f"({how}), which found larger hypervolumes than NSGA-II on the benchmarks")
+    return "evolution", f"{what}, and {_beyond_the_gp(d, budget, jobs)}: NSGA-II's proposals stay cheap"
+
+
 def _beyond_the_gp(d: int, budget: int, jobs: int) -> str:
     """Which of the GP's limits the search is beyond, as the reason says it."""
     if d > GP_MAX_DIMS:
@@ -188,6 +201,8 @@ class Auto(Strategy):
         self._asks: deque[float] = deque(maxlen=WINDOW)
         self._durations: deque[float] = deque(maxlen=WINDOW)
         ladder = CHEAPER_PRUNED if context.pruning else CHEAPER
+        if context.objectives.multi or context.objectives.constraints:
+            ladder = CHEAPER_MULTI
         self._ladder = ladder if context.timeout is not None else {}
 
     def ask(self, number: int) -> dict[str, Any] | None:

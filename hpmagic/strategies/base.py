@@ -44,24 +44,12 @@ from ..space import SearchSpace
 if TYPE_CHECKING:
     from ..protocols import Strategy as StrategyProtocol
 
-__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "refuse_goal", "SEED_LIMIT"]
+__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "require_one_objective",
+           "SEED_LIMIT"]
 
 #: Seeds are whole numbers in ``[0, SEED_LIMIT)``: 32 bits, which every seeding interface the
 #: built-in strategies use accepts (numpy's generators refuse negative seeds).
 SEED_LIMIT = 2**32
-
-
-def refuse_goal(context: StrategyContext, name: str) -> None:
-    """An :class:`OptionError` when the search has several objectives or constraints, which the
-    strategy ``name`` (learning from one value) cannot honour; it names the strategies that can."""
-    goal = context.objectives
-    can = "use -s random, -s sobol or -s grid (or leave -s out: auto chooses one)"
-    if goal.multi:
-        raise OptionError(f"-s {name} optimises one objective, but this search has {len(goal.objectives)} "
-                          f"({', '.join(goal.names)}); {can}")
-    if goal.constraints:
-        raise OptionError(f"-s {name} cannot honour constraints ({', '.join(map(str, goal.constraints))}): it would "
-                          f"learn from trials that break them as from any other; {can}")
 
 
 def check_seed(seed: object) -> int:
@@ -198,6 +186,23 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} strategy {self.name!r}>"
+
+
+def require_one_objective(name: str, context: StrategyContext) -> None:
+    """Raise :class:`~hpmagic.errors.OptionError` unless the search has one objective and no constraints.
+
+    The one-line check of ``setup`` in a strategy that handles one objective only; the message
+    names the strategies that handle several objectives and constraints.
+    """
+    goal = context.objectives
+    if not goal.multi and not goal.constraints:
+        return
+    what = f"{len(goal.objectives)} objectives" if goal.multi else "a constraint"
+    raise OptionError(
+        f"the strategy {name!r} optimises one objective without constraints, but this search has {what} "
+        f"({goal.describe()}); use --strategy gp (Bayesian optimisation) or --strategy evolution (NSGA-II), "
+        "or leave --strategy out and auto picks one of them"
+    )
 
 
 def is_builtin(strategy: object) -> bool:

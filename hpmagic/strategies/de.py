@@ -35,7 +35,7 @@ import numpy as np
 
 from ..core import Trial, TrialState
 from ..space import SearchSpace
-from .base import Strategy, StrategyContext, refuse_goal
+from .base import Strategy, StrategyContext, require_one_objective
 from .inflight import InFlight
 
 __all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
@@ -67,7 +67,7 @@ class DifferentialEvolution(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream and size the population for the space's dimensions."""
-        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
+        require_one_objective(self.name, context)
         super().setup(space, context)
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)

@@ -6,6 +6,9 @@ by CMA-ES; each categorical choice has a learned probability per option.  Genera
 and ranked asynchronously; a draw equal to a configuration still in flight is drawn again
 (:mod:`.inflight`).  The details
 (sampling, ranking, the categorical floor, which trials are used): ``docs/design/strategies.md``.
+
+With several objectives or a constraint (``StrategyContext.goal``) it runs NSGA-II instead
+(:mod:`.nsga2`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import Choice, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext, refuse_goal
+from .base import Strategy, StrategyContext
 from .inflight import InFlight
+from .nsga2 import NSGA2
 
 __all__ = ["Evolution"]
 
@@ -35,8 +39,13 @@ class Evolution(Strategy):
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream and start the search distribution: CMA-ES over the numbers, option weights for the
         choices."""
-        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
         super().setup(space, context)
+        self.nsga2: NSGA2 | None = None
+        if context.objectives.multi or context.objectives.constraints:
+            self.nsga2 = NSGA2()
+            self.nsga2.setup(space, context)
+            self.reason = self.reason or self.nsga2.reason
+            return
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
         categorical = {i for i, p in enumerate(params) if isinstance(p.distribution, Choice) and not p.distribution.ordered}
@@ -70,6 +79,8 @@ class Evolution(Strategy):
 
     def ask(self, number: int) -> dict[str, Any] | None:
         """A draw from the current generation's distribution (drawn again, wider, when it equals one in flight)."""
+        if self.nsga2 is not None:
+            return self.nsga2.ask(number)
         drawn: list[tuple[np.ndarray, dict[int, int], dict[str, Any]]] = []
 
         def draw(attempt: int) -> dict[str, Any]:
@@ -99,6 +110,8 @@ class Evolution(Strategy):
 
     def tell(self, trial: Trial) -> None:
         """Rank a member of the current generation; a full generation updates the distribution."""
+        if self.nsga2 is not None:
+            return self.nsga2.tell(trial)
         self.in_flight.discard(trial.number)
         member = self._members.pop(trial.number, None)
         if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):

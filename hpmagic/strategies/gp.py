@@ -14,7 +14,8 @@ import numpy as np
 from ..core import Trial, TrialState
 from ..space import SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext, refuse_goal
+from .base import Strategy, StrategyContext
+from .gp_multi import MultiObjective
 from .inflight import InFlight
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _key(row: np.ndarray) -> bytes:
     return np.round(row, 9).tobytes()
 
 
-class GPStrategy(Strategy):
+class GPStrategy(MultiObjective, Strategy):
     """Gaussian-process Bayesian optimisation after a quasi-random start."""
 
     name = "gp"
@@ -53,7 +54,6 @@ class GPStrategy(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream, the encoder of the space and the quasi-random start."""
-        refuse_goal(context, self.name)  # several objectives or constraints: refused for now
         super().setup(space, context)
         from scipy.stats import qmc
 
@@ -77,6 +77,9 @@ class GPStrategy(Strategy):
         self.reason = self.reason or (
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
         )
+        if self._setup_multi():  # several objectives or constraints: gp_multi.py
+            self.reason += ("; expected hypervolume improvement over a GP per objective" if self._acquisition() == "ehvi"
+                            else "; random Chebyshev scalarisations (ParEGO), a GP per constraint for feasibility")
 
     # -- ask/tell ------------------------------------------------------------------------
 
@@ -85,7 +88,8 @@ class GPStrategy(Strategy):
         if len(self.space) == 0:
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
-        if len(self._told) + len(self._pending) < self.n_initial or len(losses) < 2:
+        if (len(self._told) + len(self._pending) < self.n_initial or len(losses) < 2
+                or (self._multi and not self._multi_ready())):
             config = self.in_flight.propose(number, self._quasi_random(), lambda _: self._quasi_random())
         else:
             from threadpoolctl import threadpool_limits
@@ -117,12 +121,16 @@ class GPStrategy(Strategy):
         evidence = self._evidence[trial.number] = fidelity.Evidence.of(trial, self.context.direction)
         # A pruned trial's loss is the one it reached, so that it counts as data (see _training_data).
         self._told[trial.number] = (x, evidence.reached)
+        if self._multi:
+            self._tell_multi(trial, x)
 
     # -- the model ---------------------------------------------------------------------
 
     def _propose(self) -> dict[str, Any]:
         from ._gp import acquisition, model
 
+        if self._multi:
+            return self._propose_multi()
         X, y = self._training_data()
         y_t = model.transform_targets(y)
         # Random restarts of the likelihood fit now and then; in between, the previous fit

@@ -18,7 +18,7 @@ from ..core import Trial, TrialState
 from ..errors import OptionError
 from ..space import Parameter, SearchSpace
 from . import fidelity
-from .base import Strategy, StrategyContext, refuse_goal
+from .base import Strategy, StrategyContext, require_one_objective
 from .inflight import InFlight
 
 __all__ = ["HyperoptStrategy", "TPE", "Anneal", "HyperoptRandom", "RESUGGEST"]
@@ -126,8 +126,8 @@ class HyperoptStrategy(Strategy):
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Import hyperopt, translate the space into its own and check the options given for its algorithm."""
-        if self.algorithm != "rand":
-            refuse_goal(context, self.name)  # several objectives and constraints: random, sobol, grid
+        if self.algorithm != "rand":  # random draws need no objective; TPE and annealing read one
+            require_one_objective(self.name, context)
         super().setup(space, context)
         self._hyperopt, base, hp, algorithms = _import_hyperopt()
         self._base = base
