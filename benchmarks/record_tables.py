@@ -4,7 +4,7 @@ Public tabular benchmarks (FCNet, NAS-Bench-201) need a download; these are reco
 instead, deterministically, and committed compressed under ``benchmarks/data/`` (one
 ``.npz`` per table).  Re-run with
 
-    nice -n 10 python benchmarks/record_tables.py            # every table (about 10-25 min, one core)
+    nice -n 10 python benchmarks/record_tables.py            # every table (about 15-30 min, one core)
     nice -n 10 python benchmarks/record_tables.py fcnet-wine  # one table
 
 Each table stores, for every configuration of its finite space, the validation error
@@ -20,9 +20,12 @@ Large learning rates diverge (the weights become non-finite: the error of always
 most frequent class is recorded), ``sgd`` with ``invscaling`` and a small rate barely moves,
 ``logistic`` units need larger rates: the table has dead regions and interactions.  ``schedule``
 only matters for ``sgd`` (``adam`` ignores it; its runs are shared, as FCNet's tables have
-parameters that matter only with others).  Four datasets: ``digits`` (10 classes, 360 samples
-to train), ``cancer`` (breast cancer, 2 classes), ``wine`` (3 classes, 90 samples to train) and
-``noisy`` (``make_classification`` with 15% flipped labels, 4 classes).
+parameters that matter only with others).  Five datasets: ``digits`` (10 classes, 360 samples
+to train), ``cancer`` (breast cancer, 2 classes), ``wine`` (3 classes, 90 samples to train),
+``noisy`` (``make_classification`` with 15% flipped labels, 4 classes) and ``quantiles``
+(``make_gaussian_quantiles``: 3 classes as nested shells around the origin in 6 dimensions, six
+columns of pure noise beside them, 300 samples to train; a radial boundary that no linear
+readout finds, unlike the others' clusters).
 
 **Architecture tables** (six categorical parameters of five options each, 15,625
 configurations; ``NAS_OPS``): a cell in the manner of NAS-Bench-201, four nodes, each of the
@@ -35,7 +38,9 @@ convolution, 3x3 convolution, 3x3 average pooling; each convolution is ReLU -> c
 batch normalisation, as there; the readout sees the last node 2x2-average-pooled);
 ``nas-blobs`` on a generated tabular set of five classes in three clusters each (1,000 to
 train), 96 units per node (none, skip, linear, ReLU -> linear, cosine -> linear, each followed by
-batch normalisation).  A cell whose last node receives nothing (all ``none`` into it, or only
+batch normalisation); ``nas-hastie`` the same operations on ``make_hastie_10_2`` (two
+classes split by the sum of squares of ten Gaussian features, 1,000 to train): a target no
+single operation represents, where products of the random features must build a square.  A cell whose last node receives nothing (all ``none`` into it, or only
 from dead nodes) predicts one class.  Wider nodes and more training samples than the first
 recording (4 channels, 32 units) cut the repeats' disagreement, which was as large as the
 spread of the table's better half: a search's answer was then luck more than search.
@@ -73,12 +78,14 @@ FCNET_SPACE: dict[str, list[Any]] = {
     "alpha": [0.0001, 0.1],
     "epochs": EPOCHS,
 }
-FCNET_DATASETS = ("digits", "cancer", "wine", "noisy")
+FCNET_DATASETS = ("digits", "cancer", "wine", "noisy", "quantiles")
 NAS_EDGES = ("edge_0_1", "edge_0_2", "edge_1_2", "edge_0_3", "edge_1_3", "edge_2_3")
 NAS_OPS = {
     "nas-digits": ["none", "skip", "conv1x1", "conv3x3", "avgpool"],
     "nas-blobs": ["none", "skip", "linear", "relu", "cosine"],
+    "nas-hastie": ["none", "skip", "linear", "relu", "cosine"],
 }
+NAS_DATA = {"nas-digits": "digits-1000", "nas-blobs": "blobs", "nas-hastie": "hastie"}
 TABLES = tuple(f"fcnet-{d}" for d in FCNET_DATASETS) + tuple(NAS_OPS)
 
 
@@ -106,6 +113,14 @@ def dataset(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         X, y = datasets.make_classification(n_samples=1400, n_features=20, n_informative=8, n_redundant=4, n_classes=4,
                                             n_clusters_per_class=2, flip_y=0.15, class_sep=1.0, random_state=7)
         train = 400
+    elif name == "quantiles":
+        X, y = datasets.make_gaussian_quantiles(n_samples=1200, n_features=6, n_classes=3, random_state=23)
+        noise = np.random.default_rng(23).normal(size=(len(X), 6))  # six uninformative columns
+        X = np.concatenate([X, noise], axis=1)
+        train = 300
+    elif name == "hastie":
+        X, y = datasets.make_hastie_10_2(n_samples=2000, random_state=29)
+        train = 1000
     elif name == "blobs":
         X, y = datasets.make_classification(n_samples=2000, n_features=8, n_informative=6, n_redundant=0, n_classes=5,
                                             n_clusters_per_class=3, flip_y=0.0, class_sep=2.0, random_state=11)
@@ -263,7 +278,7 @@ def _pooled(H: np.ndarray | None, image: bool) -> np.ndarray | None:
 
 
 def record_nas(name: str) -> np.ndarray:
-    Xt, yt, Xv, yv = dataset("digits-1000" if name == "nas-digits" else "blobs")
+    Xt, yt, Xv, yv = dataset(NAS_DATA[name])
     X, train = np.concatenate([Xt, Xv]), len(Xt)
     n_ops = len(NAS_OPS[name])
     losses = np.full([n_ops] * len(NAS_EDGES) + [REPEATS], np.nan, dtype=np.float32)

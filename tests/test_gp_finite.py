@@ -1,6 +1,4 @@
-"""The GP on finite spaces of lists and choices (issue 26): every configuration scored; and the
-two measured options that are off by default, local proposals around the best trials
-(``gp.LOCAL_EVERY``) and one length scale per categorical choice (``model.fit_grouped``)."""
+"""The GP on finite spaces of lists and choices (issue 26): every configuration scored."""
 
 from __future__ import annotations
 
@@ -8,12 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
-from scipy.optimize import approx_fprime
 
 from hpmagic.core import Trial, TrialState
 from hpmagic.space import Choice, Int, Parameter, SearchSpace, Uniform
-from hpmagic.strategies import gp
-from hpmagic.strategies._gp import model
 from hpmagic.strategies._gp.encoding import Encoder
 from hpmagic.strategies.base import StrategyContext
 from hpmagic.strategies.gp import GPStrategy
@@ -79,50 +74,3 @@ def test_the_discrete_acquisition_proposes_the_optimum_of_a_small_table(seed):
     assert dict(zip(LISTS, best)) in asked  # 144 configurations; random search finds it in 30 draws one time in five
     keys = [tuple(c[n] for n in LISTS) for c in asked[5:]]
     assert len(set(keys)) == len(keys)  # never proposed twice once the model proposes
-
-
-def test_every_second_model_proposal_changes_at_most_one_parameter_of_a_told_trial(monkeypatch):
-    monkeypatch.setattr(gp, "LOCAL_EVERY", 2)
-    space = _space()
-    s = GPStrategy()
-    s.setup(space, StrategyContext(budget=40, seed=3))
-    told: list[dict] = []
-    local = []
-    for k in range(30):
-        config = s.ask(k)
-        if len(told) >= s.n_initial and len(told) % 2 == 0:
-            local.append(min(sum(config[n] != t[n] for n in LISTS) for t in told))
-        s.tell(Trial(k, config, TrialState.COMPLETE, value=_loss(config)))
-        told.append(config)
-    assert len(local) >= 8 and max(local) <= 1
-
-
-def test_the_grouped_fit_shares_one_length_scale_per_choice_and_its_gradient_is_exact():
-    space = _space()
-    encoder = Encoder(space)
-    groups = encoder.groups()
-    assert [list(g) for g in groups] == [[0], [1], [2, 3, 4], [5]]  # the activation's three one-hot columns together
-    rng = np.random.default_rng(0)
-    configs = [space.sample(rng) for _ in range(25)]
-    X = np.vstack([encoder.encode(c) for c in configs])
-    y = model.transform_targets(np.array([_loss(c) for c in configs]))
-    hp = model.fit_grouped(X, y, groups, rng)
-    assert hp.length_scales[2] == hp.length_scales[3] == hp.length_scales[4]
-    D = np.stack([model._squared_distances(X[:, g]) for g in groups])
-    theta = np.log([1.3, 0.4, 0.7, 0.9, 0.5, 0.05])
-    value, grad = model._negative_log_likelihood(theta, D, y)
-    numeric = approx_fprime(theta, lambda t: model._negative_log_likelihood(t, D, y)[0], 1e-6)
-    np.testing.assert_allclose(grad, numeric, rtol=1e-4, atol=1e-4)
-
-
-def test_with_one_column_per_group_the_likelihood_is_scikit_learns():
-    from sklearn.gaussian_process import GaussianProcessRegressor
-    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
-
-    rng = np.random.default_rng(1)
-    X, y = rng.random((20, 3)), rng.standard_normal(20)
-    D = np.stack([model._squared_distances(X[:, [j]]) for j in range(3)])
-    theta = np.log([1.3, 0.4, 0.7, 0.9, 0.05])
-    kernel = ConstantKernel(1.3) * Matern([0.4, 0.7, 0.9], nu=2.5) + WhiteKernel(0.05)
-    reference = GaussianProcessRegressor(kernel, alpha=1e-10, optimizer=None).fit(X, y)
-    assert model._negative_log_likelihood(theta, D, y)[0] == pytest.approx(-reference.log_marginal_likelihood_value_, rel=1e-9)

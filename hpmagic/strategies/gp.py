@@ -26,18 +26,6 @@ __all__ = ["GPStrategy"]
 #: Random candidates scored before the gradient ascent, and restarts of the ascent.
 CANDIDATES = 2000
 RESTARTS = 5
-#: In a finite space scored whole: every LOCAL_EVERY-th model proposal (0: none) is the best of the
-#: configurations within LOCAL_RADIUS changed parameters of the LOCAL_CENTRES best trials (by the
-#: model's mean), the others the best of the whole space.  Off: it won on the table with the clearest
-#: structure and lost where the repeats disagree most (``docs/design/strategies.md``, "Recorded tables").
-LOCAL_EVERY = 0
-LOCAL_RADIUS = 1
-LOCAL_CENTRES = 3
-#: One length scale per categorical choice (its one-hot columns share it) instead of one per column.
-#: Off: on the recorded tables it scored below one per column (15.2 against 24.9, mean of six tables,
-#: 30 seeds), which lets the model single out one option (``none``, ``logistic``) of a choice.
-GROUP_LENGTH_SCALES = False
-
 
 def _key(row: np.ndarray) -> bytes:
     """A feature row as a dictionary key (rounded, so that encodings of one configuration agree)."""
@@ -136,11 +124,7 @@ class GPStrategy(MultiObjective, Strategy):
         # Random restarts of the likelihood fit now and then; in between, the previous fit
         # is a warm start that a single ascent refines (the data changed by one point).
         restarts = 2 if self._hyper is None else 1 if len(y) % (10 if len(y) < 60 else 25) == 0 else 0
-        groups = self.encoder.groups()
-        if GROUP_LENGTH_SCALES and any(len(g) > 1 for g in groups):  # a choice's one-hot columns share a length scale
-            self._hyper = model.fit_grouped(X, y_t, groups, self.rng, previous=self._hyper, restarts=restarts)
-        else:
-            self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
+        self._hyper = model.fit_hyperparameters(X, y_t, self.rng, previous=self._hyper, restarts=restarts)
         post = model.Posterior(X, y_t, self._hyper)
         best = float(y_t.min())
         candidates = self._candidates(X, y)
@@ -171,25 +155,16 @@ class GPStrategy(MultiObjective, Strategy):
 
     def _best_of_all(self, post: Any, best: float, X: np.ndarray, P: np.ndarray | None) -> dict[str, Any]:
         """The configuration of highest log EI among those of the finite space neither tried nor
-        pending; every :data:`LOCAL_EVERY`-th time among the neighbours of the best trials only
-        (a random configuration when every one is taken)."""
+        pending (a random configuration when every one is taken)."""
         from ._gp import acquisition
 
         assert self._finite is not None
-        F, index = self._finite
+        F, _ = self._finite
         mean, var = post.predict(F)
         scores = acquisition.log_ei(mean, var, best)
         seen = X if P is None else np.vstack([X, P])
         taken = [self._row_of[k] for k in map(_key, seen) if k in self._row_of]
         scores[taken] = -np.inf
-        if LOCAL_EVERY and len(X) % LOCAL_EVERY == 0:
-            rows = [self._row_of.get(_key(x)) for x in X]
-            centres = [rows[i] for i in np.argsort(post.predict(X)[0]) if rows[i] is not None][:LOCAL_CENTRES]
-            near = np.zeros(len(F), dtype=bool)
-            for c in centres:
-                near |= (index != index[c]).sum(axis=1) <= LOCAL_RADIUS
-            if np.isfinite(scores[near]).any():
-                scores = np.where(near, scores, -np.inf)
         for i in np.argsort(-scores):
             if not np.isfinite(scores[i]):
                 break

@@ -147,12 +147,6 @@ class Encoder:
                 X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u] if dist.kind in ("normal", "lognormal") else u
         return X
 
-    def groups(self) -> list[np.ndarray]:
-        """Feature columns that share one length scale: each parameter's block (the one-hot columns of a
-        categorical choice together), and each flag column alone."""
-        out = [np.arange(b.start, b.stop) for b in self.blocks]
-        return out + [np.array([f]) for f in self.flags if f is not None]
-
     def finite(self, limit: int = FINITE_MAX) -> tuple[np.ndarray, np.ndarray] | None:
         """Every configuration of a finite space: (feature rows, the option index of each parameter
         per row), or None when the space is conditional, has a continuous parameter or more than

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 
 __all__ = [
-    "Hyperparameters", "Posterior", "fit_hyperparameters", "fit_grouped", "transform_targets", "log_if_spread",
+    "Hyperparameters", "Posterior", "fit_hyperparameters", "transform_targets", "log_if_spread",
     "unit_scale", "matern52",
 ]
 
@@ -151,72 +151,6 @@ def fit_hyperparameters(
         length_scales=np.atleast_1d(np.asarray(fitted.k1.k2.length_scale, dtype=float)).copy(),
         noise=float(fitted.k2.noise_level),
     )
-
-
-def fit_grouped(
-    X: np.ndarray, y: np.ndarray, groups: list[np.ndarray], rng: np.random.Generator,
-    previous: Hyperparameters | None = None, restarts: int = 2,
-) -> Hyperparameters:
-    """Fit the kernel by maximum likelihood with one length scale per group of columns.
-
-    The one-hot columns of a categorical choice form one group: every pair of distinct options
-    is then equally far apart, at a distance the data sets once for the whole choice, instead
-    of one length scale per option to be learnt from a few dozen trials (30 of them for six
-    choices of five options).  The returned length scales are per column, as the posterior
-    reads them.
-    """
-    from scipy.optimize import minimize
-
-    G = len(groups)
-    D = np.stack([_squared_distances(X[:, cols]) for cols in groups])
-    bounds = np.log([AMPLITUDE_BOUNDS] + [LENGTH_SCALE_BOUNDS] * G + [NOISE_BOUNDS])
-    if previous is not None and previous.length_scales.shape == (X.shape[1],):
-        start = np.log([previous.amplitude, *(previous.length_scales[cols[0]] for cols in groups), previous.noise])
-    else:
-        start = np.log([1.0] + [0.5] * G + [1e-3])
-    starts = [np.clip(start, bounds[:, 0], bounds[:, 1])]
-    starts += [rng.uniform(bounds[:, 0], bounds[:, 1]) for _ in range(restarts)]
-    best: tuple[float, np.ndarray] | None = None
-    for theta0 in starts:
-        res = minimize(_negative_log_likelihood, theta0, args=(D, y), jac=True, method="L-BFGS-B", bounds=bounds,
-                       options={"maxiter": 80})
-        if np.isfinite(res.fun) and (best is None or res.fun < best[0]):
-            best = (float(res.fun), res.x)
-    theta = np.exp(best[1] if best is not None else starts[0])
-    scales = np.empty(X.shape[1])
-    for g, cols in enumerate(groups):
-        scales[cols] = theta[1 + g]
-    return Hyperparameters(amplitude=float(theta[0]), length_scales=scales, noise=float(theta[-1]))
-
-
-def _squared_distances(A: np.ndarray) -> np.ndarray:
-    sq = (A * A).sum(1)
-    return np.maximum(sq[:, None] + sq[None, :] - 2.0 * A @ A.T, 0.0)
-
-
-def _negative_log_likelihood(theta: np.ndarray, D: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """The GP's negative log marginal likelihood at log-hyperparameters ``theta`` (amplitude,
-    one length scale per group, noise) and its gradient; ``D`` holds each group's squared distances."""
-    amplitude, scales, noise = np.exp(theta[0]), np.exp(theta[1:-1]), np.exp(theta[-1])
-    S = D / (scales * scales)[:, None, None]
-    sq = S.sum(0)
-    r = np.sqrt(sq)
-    e = np.exp(-_SQRT5 * r)
-    Kf = amplitude * (1.0 + _SQRT5 * r + (5.0 / 3.0) * sq) * e
-    K = Kf + (noise + 1e-10) * np.eye(len(y))
-    try:
-        L = cholesky(K, lower=True)
-    except np.linalg.LinAlgError:
-        return 1e25, np.zeros_like(theta)
-    alpha = cho_solve((L, True), y)
-    nll = 0.5 * float(y @ alpha) + float(np.log(np.diag(L)).sum()) + 0.5 * len(y) * np.log(2.0 * np.pi)
-    W = np.outer(alpha, alpha) - cho_solve((L, True), np.eye(len(y)))
-    common = amplitude * (5.0 / 3.0) * (1.0 + _SQRT5 * r) * e
-    grad = np.empty_like(theta)
-    grad[0] = -0.5 * float((W * Kf).sum())
-    grad[1:-1] = -0.5 * np.einsum("ij,gij->g", W * common, S)
-    grad[-1] = -0.5 * float(np.trace(W)) * noise
-    return nll, grad
 
 
 class Posterior:
