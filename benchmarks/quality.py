@@ -62,12 +62,12 @@ import sys
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import quality_lists  # benchmarks/ is on sys.path when run as a script
+from problems import Problem, branin_fn, make_cell  # shared with quality_parallel.py
 
 # Small matrices everywhere: one BLAS thread avoids cores fighting over them.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -83,28 +83,6 @@ LISTS = quality_lists.LIST_VALUED + quality_lists.MANY_CATEGORICAL  # tables of 
 # ---------------------------------------------------------------------------------------
 # Problems
 # ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Problem:
-    name: str
-    cell: str  # hpmagic cell: annotated assignments, then `objective(dict(...))`
-    objective: Callable[[dict[str, Any]], float]
-    optuna: Callable[[Any], dict[str, Any]]  # trial -> params (define-by-run)
-    hyperopt: Callable[[], Any]  # -> hyperopt space whose samples are params dicts
-    optimum: float | None = None  # known optimum; None: the best any method found
-    costly: bool = False
-    calls: int = field(default=0)
-
-
-def _cell(lines: list[str], names: list[str]) -> str:
-    return "\n".join(lines) + "\nobjective(dict(" + ", ".join(f"{n}={n}" for n in names) + "))\n"
-
-
-def branin_fn(p):
-    x1, x2 = p["x1"], p["x2"]
-    b, c, t = 5.1 / (4 * math.pi**2), 5 / math.pi, 1 / (8 * math.pi)
-    return (x2 - b * x1**2 + c * x1 - 6) ** 2 + 10 * (1 - t) * math.cos(x1) + 10
 
 
 _H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
@@ -171,23 +149,23 @@ def synthetic_problems() -> dict[str, Problem]:
     return {
         "branin": Problem(
             "branin",
-            _cell(["x1 = 2.5  # tune: uniform(-5, 10)", "x2 = 7.5  # tune: uniform(0, 15)"], ["x1", "x2"]),
+            make_cell(["x1 = 2.5  # tune: uniform(-5, 10)", "x2 = 7.5  # tune: uniform(0, 15)"], ["x1", "x2"]),
             branin_fn,
             lambda t: {"x1": t.suggest_float("x1", -5, 10), "x2": t.suggest_float("x2", 0, 15)},
             lambda: {**_hp_floats(["x1"], -5, 10)(), **_hp_floats(["x2"], 0, 15)()},
             optimum=0.397887,
         ),
         "hartmann6": Problem(
-            "hartmann6", _cell([f"{n} = 0.5  # tune: uniform(0, 1)" for n in h6], h6), hartmann6_fn,
+            "hartmann6", make_cell([f"{n} = 0.5  # tune: uniform(0, 1)" for n in h6], h6), hartmann6_fn,
             _floats(h6, 0, 1), _hp_floats(h6, 0, 1), optimum=-3.322368,
         ),
         "rosenbrock4": Problem(
-            "rosenbrock4", _cell([f"{n} = 2.5  # tune: uniform(-5, 10)" for n in r4], r4), rosenbrock4_fn,
+            "rosenbrock4", make_cell([f"{n} = 2.5  # tune: uniform(-5, 10)" for n in r4], r4), rosenbrock4_fn,
             _floats(r4, -5, 10), _hp_floats(r4, -5, 10), optimum=0.0,
         ),
         "mixed": Problem(
             "mixed",
-            _cell([
+            make_cell([
                 'kind = "a"  # tune: ["a", "b", "c"]',
                 "x = 0.0  # tune: uniform(-5, 5)",
                 "y = 0.0  # tune: uniform(-5, 5)",
@@ -303,7 +281,7 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
     return {
         "svc-digits": Problem(
             "svc-digits",
-            _cell(["C = 1.0  # tune: loguniform(1e-2, 1e3)", "gamma = 1e-3  # tune: loguniform(1e-5, 1e-1)"], ["C", "gamma"]),
+            make_cell(["C = 1.0  # tune: loguniform(1e-2, 1e3)", "gamma = 1e-3  # tune: loguniform(1e-5, 1e-1)"], ["C", "gamma"]),
             _cv_objective("svc-digits", cache, svc, digits),
             lambda t: {"C": t.suggest_float("C", 1e-2, 1e3, log=True), "gamma": t.suggest_float("gamma", 1e-5, 1e-1, log=True)},
             hp_space(lambda hp: {"C": hp.loguniform("C", L(1e-2), L(1e3)), "gamma": hp.loguniform("gamma", L(1e-5), L(1e-1))}),
@@ -311,7 +289,7 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
         ),
         "rf-wine": Problem(
             "rf-wine",
-            _cell([
+            make_cell([
                 "n_estimators = 20  # tune: logint(5, 60)",
                 "max_depth = 5  # tune: int(1, 10)",
                 "max_features = 0.5  # tune: uniform(0.1, 1.0)",
@@ -328,7 +306,7 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
         ),
         "knn-cancer": Problem(
             "knn-cancer",
-            _cell(['n_neighbors = 5  # tune: logint(1, 60)', 'weights = "uniform"  # tune: ["uniform", "distance"]', "p = 2  # tune: [1, 2]"],
+            make_cell(['n_neighbors = 5  # tune: logint(1, 60)', 'weights = "uniform"  # tune: ["uniform", "distance"]', "p = 2  # tune: [1, 2]"],
                   ["n_neighbors", "weights", "p"]),
             _cv_objective("knn-cancer", cache, knn, lambda: datasets.load_breast_cancer(return_X_y=True)),
             lambda t: {"n_neighbors": t.suggest_int("n_neighbors", 1, 60, log=True),
@@ -339,7 +317,7 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
         ),
         "logreg-digits": Problem(
             "logreg-digits",
-            _cell(["n_components = 20  # tune: logint(2, 64)", "C = 1.0  # tune: loguniform(1e-4, 1e2)"], ["n_components", "C"]),
+            make_cell(["n_components = 20  # tune: logint(2, 64)", "C = 1.0  # tune: loguniform(1e-4, 1e2)"], ["n_components", "C"]),
             _cv_objective("logreg-digits", cache, logreg, digits),
             lambda t: {"n_components": t.suggest_int("n_components", 2, 64, log=True), "C": t.suggest_float("C", 1e-4, 1e2, log=True)},
             hp_space(lambda hp: {"n_components": hp.qloguniform("n_components", L(2), L(64), 1), "C": hp.loguniform("C", L(1e-4), L(1e2))}),

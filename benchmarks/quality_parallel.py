@@ -39,11 +39,11 @@ TARGET_PROBLEM, TARGET_JOBS, TARGET_BEST = "hartmann6", 8, -3.20
 def parallel_problems() -> dict[str, Any]:
     """``branin-int``: Branin on its 16 x 16 integer grid (256 configurations), where searches
     converge onto a few points and configurations in flight can collide."""
-    from quality import Problem, _cell, branin_fn
+    from problems import Problem, branin_fn, make_cell
 
     grid = [branin_fn({"x1": a, "x2": b}) for a in range(-5, 11) for b in range(16)]
     return {"branin-int": Problem(
-        "branin-int", _cell(["x1 = 2  # tune: int(-5, 10)", "x2 = 7  # tune: int(0, 15)"], ["x1", "x2"]), branin_fn,
+        "branin-int", make_cell(["x1 = 2  # tune: int(-5, 10)", "x2 = 7  # tune: int(0, 15)"], ["x1", "x2"]), branin_fn,
         lambda t: {"x1": t.suggest_int("x1", -5, 10), "x2": t.suggest_int("x2", 0, 15)}, lambda: None,
         optimum=min(grid),
     )}
