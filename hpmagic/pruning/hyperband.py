@@ -9,6 +9,7 @@ from typing import Any
 
 from .._format import fmt_value
 from .asha import ASHAPruner
+from .settings import Setting
 
 __all__ = ["HyperbandPruner"]
 
@@ -41,12 +42,18 @@ class HyperbandPruner(ASHAPruner):
 
     The summary says when early values misled (``describe()``): when the best complete
     trial (the best last point) is in a later bracket and bracket 0's rungs would have
-    stopped it (its value at a rung, its best up to its first point at or past the rung,
-    outside the top ``1/eta`` of the values recorded there), the curves cross or are noisy,
+    stopped it (its value at a rung, what the rung records for its first point at or past
+    the rung, outside the top ``1/eta`` of the values recorded there), the curves cross or are noisy,
     and the later brackets, which prune less, are what kept it.
     """
 
     name = "hyperband"
+    #: ASHA's settings; ``smooth`` is 3 here: a rung records the mean of a trial's last three points
+    #: (docs/design/pruning.md, "Defaults on recorded real curves": on noisy and crossing curves the best
+    #: value so far kept lucky and fading trials and stopped the eventual winners).
+    SETTINGS = (*ASHAPruner.SETTINGS[:-1],
+                Setting("smooth", int, 3, "what a rung records: 0, the best value so far; k, the mean of the last k "
+                        "points", low=0))
 
     def s_max(self) -> int | None:
         """The last bracket's number (``None`` while ``max_resource`` is not known)."""
@@ -83,7 +90,7 @@ class HyperbandPruner(ASHAPruner):
             index = bisect.bisect_left(curve.steps, step)
             others = [v for n, v in self._rungs.get((bracket, exponent), {}).items() if n != leader]
             if index < len(curve) and others:
-                rank, n, allowed = self._standing(others, curve.bests[index])
+                rank, n, allowed = self._standing(others, self.measure(curve, index))
                 if rank > allowed:
                     return step, rank, n
         return None
@@ -102,13 +109,13 @@ class HyperbandPruner(ASHAPruner):
                 "which would have stopped it; the later brackets, which prune less, kept it")
 
     def describe(self) -> str:
-        settings = f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()}"
+        settings = self._settings_text()
         if self._max is None:
             return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"
         sizes = self.bracket_sizes()
         brackets = "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
         return (
-            f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; the top 1/{self.eta} at each rung go on "
+            f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; {self._promotion_text()} "
             f"({settings}){self._evidence_text()}"
         )
 
