@@ -20,7 +20,7 @@ dev        sgd        constant-rate SGD: small rates start slowly               
 confirm    stepdecay  momentum SGD on real digits, rate / 10 after epoch 20:       50
                       large rates cross late
 confirm    longwarm   adam warmed up over 20 epochs on other data: large rates     30
-                      lead, then diverge late
+                      lead, then fall back as the rate grows
 =========  =========  =========================================================  ======
 
 ``noisy`` and ``sgd`` were the first confirmation set; once they had been looked at they

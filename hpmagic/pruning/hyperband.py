@@ -38,7 +38,9 @@ class HyperbandPruner(ASHAPruner):
     Until ``max_resource`` is known (``auto``: learned from the first trial that
     completes), ``s_max`` is unknown: the trials that start before go to bracket 0, and the
     shares count them afterwards.  Settings and defaults are ASHA's: ``min_resource`` (1),
-    ``eta`` (3), ``max_resource`` (auto).
+    ``eta`` (3), ``max_resource`` (auto), but ``smooth`` is 3: a rung records the mean of the
+    trial's last three points, not its best value so far (a noisy curve's one lucky point
+    does not carry it on, a curve that turned down is judged where it is).
 
     The summary says when early values misled (``describe()``): when the best complete
     trial (the best last point) is in a later bracket and bracket 0's rungs would have
