@@ -1,11 +1,12 @@
 """What a rung records: the best value so far (``smooth=0``, asha's default) or the mean of the
 last ``k`` points (``smooth=k``; hyperband's default, and so ``--prune``'s, is 3: issue 26,
-figures in docs/design/pruning.md, "Defaults on recorded real curves")."""
+figures in docs/design/pruning.md, "The rung's measure")."""
 
 from __future__ import annotations
 
 import pytest
 
+import hpmagic
 from hpmagic.core import TrialState
 from hpmagic.errors import OptionError
 from hpmagic.pruning import ASHAPruner, HyperbandPruner, make_pruner
@@ -80,3 +81,25 @@ def test_a_smoothed_state_rebuilt_from_the_finished_trials_is_the_live_one():
         state = TrialState.PRUNED if decision.prune else TrialState.COMPLETE
         rebuilt.finish(finished(n, state), done, bracket=live.snapshot()["brackets"][n])
     assert rebuilt.snapshot() == live.snapshot()
+
+
+NOISY = """
+import random
+from hpmagic import report
+lr = 0.1  # tune: loguniform(0.01, 1)
+rng = random.Random(round(lr, 6))
+score = 0.0
+for epoch in range(1, 28):
+    score += lr * ((1 - lr) - score)
+    report(score + rng.gauss(0, 0.02), epoch)
+score
+"""
+
+
+def test_a_search_with_prune_alone_says_its_rungs_record_the_mean_of_the_last_three_points():
+    result = hpmagic.tune(NOISY, {}, trials=20, seed=0, maximize=True, quiet=True, strategy="random", prune=True)
+    (rule,) = [n for n in result.notes if n.startswith("hyperband:")]
+    assert ("; the top 1/3 at each rung go on, by the mean of their last 3 points (min_resource=1, eta=3, smooth=3, "
+            "max_resource=27 learned from trial 0)") in rule
+    reasons = [t.error for t in result.trials if t.state is TrialState.PRUNED]
+    assert reasons and all(" the mean of its last 3 points " in r for r in reasons)
