@@ -51,7 +51,7 @@ class HyperbandPruner(ASHAPruner):
 
     name = "hyperband"
     #: ASHA's settings; ``smooth`` is 3 here: a rung records the mean of a trial's last three points
-    #: (docs/design/pruning.md, "Defaults on recorded real curves": on noisy and crossing curves the best
+    #: (docs/design/pruning.md, "The rung's measure": on noisy and turning curves the best
     #: value so far kept lucky and fading trials and stopped the eventual winners).
     SETTINGS = (*ASHAPruner.SETTINGS[:-1],
                 Setting("smooth", int, 3, "what a rung records: 0, the best value so far; k, the mean of the last k "
