@@ -25,8 +25,18 @@ set (run only before and after a change) is in ``curves.py``.
 - ``warmup``: an MLP trained by momentum SGD whose learning rate warms up linearly over
   the first 10 epochs to its peak: a large peak learns fastest early and diverges late.
 
+Recorded later, on other data, as the second confirmation set (``noisy`` and ``sgd``, the
+first, had been looked at and joined the development set):
+
+- ``stepdecay``: scikit-learn's digits (real 8x8 images, no download), momentum SGD at a
+  constant rate divided by 10 after epoch 20 (a step schedule): the largest rates are noisy
+  and behind until the step, then jump (curves that cross late). 144 configurations.
+- ``longwarm``: adam whose rate rises linearly over 20 epochs on four-class generated data:
+  large peaks lead for the first epochs and fall back as the rate grows; small ones start
+  slowly and win (early values rank against the end until about epoch 9). 108 configurations.
+
 Deterministic: the data, the models and the repeats are seeded. One process, one BLAS
-thread; about 20 minutes of one core in all (``nice -n 10 python benchmarks/record_curves.py``).
+thread; about 20 minutes of one core for the first five, 4 more for the last two (``nice -n 10 python benchmarks/record_curves.py``).
 
     python benchmarks/record_curves.py                 # every workload
     python benchmarks/record_curves.py mlp boost       # some
@@ -223,12 +233,84 @@ SGD_SPACE: dict[str, tuple[str, float, float, list[Any]]] = {
     "average": ("list", 0, 0, [False, True]),
 }
 
+# -- confirmation set (issue 26, second round): other data, kinds not tuned on ------------
+
+STEP_AT = 20  # the epoch after which the step schedule divides the learning rate by 10
+
+
+def digits_data() -> dict[str, Any]:
+    """Real data: scikit-learn's 8x8 digits (1,797 rows, no download), 700 to train, 400 to validate."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    return _split(x.astype(float), y, 700, 400, seed=4)
+
+
+def stepdecay_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
+    """Momentum SGD at a constant rate, divided by 10 after epoch ``STEP_AT`` (a step schedule)."""
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), solver="sgd", momentum=0.9,
+                          learning_rate_init=p["lr"], alpha=p["alpha"], batch_size=int(p["batch_size"]),
+                          random_state=repeat)
+    curve = []
+    with np.errstate(all="ignore"):
+        for epoch in range(1, EPOCHS + 1):
+            model.partial_fit(d["X_train"], d["y_train"], classes=d["classes"])
+            if epoch == STEP_AT:
+                model._optimizer.learning_rate = p["lr"] / 10
+            curve.append(_score(model, d["X_val"], d["y_val"]))
+        return curve, _score(model, d["X_test"], d["y_test"])
+
+
+STEPDECAY_SPACE: dict[str, tuple[str, float, float, list[Any]]] = {
+    "width": ("logint", 16, 128, [16, 128]),
+    "lr": ("loguniform", 1e-3, 1.0, log_grid(1e-3, 1.0, 9)),
+    "alpha": ("loguniform", 1e-5, 1.0, log_grid(1e-5, 1.0, 4)),
+    "batch_size": ("list", 0, 0, [32, 128]),
+}
+
+LONG_WARMUP = 20  # epochs over which adam's learning rate rises linearly to its peak
+
+
+def longwarm_data() -> dict[str, Any]:
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(3_400, 30, n_informative=12, n_redundant=6, n_classes=4, n_clusters_per_class=1,
+                               class_sep=1.0, flip_y=0.08, random_state=5)
+    return _split(x, y, 1_200, 600, seed=5)
+
+
+def longwarm_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
+    """Adam whose learning rate rises linearly over ``LONG_WARMUP`` epochs: large peaks lead, then fall back."""
+    from sklearn.neural_network import MLPClassifier
+
+    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), learning_rate_init=p["lr"] / LONG_WARMUP,
+                          alpha=p["alpha"], batch_size=int(p["batch_size"]), random_state=repeat)
+    curve = []
+    with np.errstate(all="ignore"):
+        for epoch in range(1, EPOCHS + 1):
+            model.partial_fit(d["X_train"], d["y_train"], classes=d["classes"])
+            model._optimizer.learning_rate_init = p["lr"] * min(1.0, (epoch + 1) / LONG_WARMUP)
+            curve.append(_score(model, d["X_val"], d["y_val"]))
+        return curve, _score(model, d["X_test"], d["y_test"])
+
+
+LONGWARM_SPACE: dict[str, tuple[str, float, float, list[Any]]] = {
+    "width": ("logint", 16, 128, [16, 128]),
+    "lr": ("loguniform", 1e-3, 1.0, log_grid(1e-3, 1.0, 9)),
+    "alpha": ("loguniform", 1e-6, 1e-1, log_grid(1e-6, 1e-1, 3)),
+    "batch_size": ("list", 0, 0, [32, 128]),
+}
+
 RECORDINGS = {
     "mlp": Recording("mlp", MLP_SPACE, mlp_data, mlp_train),
     "boost": Recording("boost", BOOST_SPACE, boost_data, boost_train),
     "sgd": Recording("sgd", SGD_SPACE, sgd_data, sgd_train),
     "noisy": Recording("noisy", MLP_SPACE, noisy_data, mlp_train),
     "warmup": Recording("warmup", WARMUP_SPACE, mlp_data, warmup_train),
+    "stepdecay": Recording("stepdecay", STEPDECAY_SPACE, digits_data, stepdecay_train),
+    "longwarm": Recording("longwarm", LONGWARM_SPACE, longwarm_data, longwarm_train),
 }
 
 

@@ -13,7 +13,8 @@ from hpmagic.pruning import DEFAULT, DEFAULT_FOR_FOLDS, FoldPruner, HyperbandPru
 
 MIN = Direction.MINIMIZE
 RULE = ("hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket has "
-        "no rung (its trials run in full); the top 1/3 at each rung go on (min_resource=1, eta=3, max_resource=9)")
+        "no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 points "
+        "(min_resource=1, eta=3, smooth=3, max_resource=9)")
 
 
 def run(pruner: HyperbandPruner, number: int, bracket: int, points: list[tuple[float, float]]) -> None:

@@ -24,8 +24,8 @@ def test_hyperband_brackets_follow_the_original_schedule():
     assert ready(HyperbandPruner(max_resource=2)).bracket_sizes() == [1]  # one bracket: plain asha
     assert pruner.describe() == (
         "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3 and 9, the last "
-        "bracket has no rung (its trials run in full); the top 1/3 at each rung go on (min_resource=1, eta=3, "
-        "max_resource=27)"
+        "bracket has no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 "
+        "points (min_resource=1, eta=3, smooth=3, max_resource=27)"
     )
 
 
@@ -33,12 +33,13 @@ def test_hyperband_brackets_follow_the_original_schedule():
     ("max_resource", "text"),
     [
         (30, "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3, 9 and 27; the top "
-             "1/3 at each rung go on (min_resource=1, eta=3, max_resource=30)"),
+             "1/3 at each rung go on, by the mean of their last 3 points (min_resource=1, eta=3, smooth=3, "
+             "max_resource=30)"),
         (9, "hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket "
-            "has no rung (its trials run in full); the top 1/3 at each rung go on (min_resource=1, eta=3, "
-            "max_resource=9)"),
-        (2, "hyperband: 1 bracket, its first rung at step 1; the top 1/3 at each rung go on (min_resource=1, eta=3, "
-            "max_resource=2)"),
+            "has no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 "
+            "points (min_resource=1, eta=3, smooth=3, max_resource=9)"),
+        (2, "hyperband: 1 bracket, its first rung at step 1; the top 1/3 at each rung go on, by the mean of their last 3 "
+            "points (min_resource=1, eta=3, smooth=3, max_resource=2)"),
     ],
 )
 def test_hyperband_says_each_brackets_first_rung_in_words(max_resource, text):
@@ -49,8 +50,8 @@ def test_hyperband_learned_to_be_one_step_long_says_nothing_is_pruned():
     pruner = ready(HyperbandPruner())
     run_trial(pruner, 0, [(1.0, 0.5)])  # max_resource learned: 1, no rung below it
     assert pruner.describe() == (
-        "hyperband: 1 bracket, no rung below max_resource, so nothing is pruned; the top 1/3 at each rung go on "
-        "(min_resource=1, eta=3, max_resource=1 learned from trial 0)"
+        "hyperband: 1 bracket, no rung below max_resource, so nothing is pruned; the top 1/3 at each rung go on, "
+        "by the mean of their last 3 points (min_resource=1, eta=3, smooth=3, max_resource=1 learned from trial 0)"
     )
 
 
@@ -77,7 +78,7 @@ def test_hyperband_trials_before_max_resource_is_learned_go_to_bracket_0():
 
 
 def test_hyperband_trials_compete_only_within_their_bracket():
-    pruner = ready(HyperbandPruner(max_resource=27))
+    pruner = ready(HyperbandPruner(max_resource=27, smooth=0))  # each rung records the best value so far
     assert [pruner.assign(n) for n in range(4)] == [0, 1, 0, 2]
     pruner.report(0, 3, 0.1)  # bracket 0: recorded at rungs 1 and 3
     one = pruner.report(1, 1, 9.0)  # bracket 1: its first rung is 3, nothing at 1

@@ -88,7 +88,8 @@ def test_make_pruner_refuses_an_unknown_setting_with_the_closest_one_and_the_lis
     assert str(caught.value) == (
         "--prune asha has no setting 'etta' (did you mean 'eta'?); its settings: min_resource (a number above 0; "
         "default 1), eta (a whole number of at least 2; default 3), max_resource (a number above 0, or auto "
-        "(learned from the first complete trial's last step); default auto)"
+        "(learned from the first complete trial's last step); default auto), smooth (a whole number of at least 0; "
+        "default 0)"
     )
 
 

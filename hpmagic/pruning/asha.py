@@ -21,10 +21,11 @@ class ASHAPruner(Pruner):
 
     Rungs stand at the steps ``min_resource * eta**k`` (k = 0, 1, ...) below
     ``max_resource``.  A report *reaches* a rung when its step is at or past the rung and
-    the trial's previous step was before it.  The trial's value there is its best value so
-    far, recorded at the rung; it goes on when its rank among every value recorded at that
-    rung so far (its own included; running, pruned and finished trials alike) is within
-    the top ``ceil(n / eta)`` of the ``n`` values, and is pruned otherwise.
+    the trial's previous step was before it.  The trial's value there (its best value so
+    far; with ``smooth=k``, the mean of its last ``k`` points) is recorded at the rung; it
+    goes on when its rank among every value recorded at that rung so far (its own
+    included; running, pruned and finished trials alike) is within the top
+    ``ceil(n / eta)`` of the ``n`` values, and is pruned otherwise.
 
     - The first trials at a rung: with ``n`` values recorded, ``ceil(n / eta)`` may go on,
       which is at least one, so the first trial at a rung always goes on, and the next
@@ -41,7 +42,11 @@ class ASHAPruner(Pruner):
     Settings (defaults): ``min_resource`` (1), the step of the first rung; ``eta`` (3),
     the factor between rungs (a whole number of at least 2); ``max_resource`` (auto), the
     last step of a full trial, or ``auto``: learned from the last step of the first trial
-    that completes (in the order trials finish); until then, every rung counts.
+    that completes (in the order trials finish); until then, every rung counts;
+    ``smooth`` (0), what a rung records: 0, the best value so far (a trial that once led
+    keeps its lead); ``k >= 1``, the mean of the last ``k`` points up to the rung (fewer
+    when the curve has fewer), which follows a curve that turns down and does not reward
+    one lucky point of a noisy curve (``hyperband``'s default is 3: docs/design/pruning.md).
     """
 
     name = "asha"
@@ -49,15 +54,20 @@ class ASHAPruner(Pruner):
         Setting("min_resource", float, 1.0, "the step of the first rung", low=0, low_open=True),
         Setting("eta", int, 3, "the factor between rungs; the top 1/eta go on", low=2),
         Setting("max_resource", float, None, "the last step of a full trial", low=0, low_open=True, auto=_AUTO),
+        Setting("smooth", int, 0, "what a rung records: 0, the best value so far; k, the mean of the last k points",
+                low=0),
     )
 
     min_resource: float
     eta: int
     max_resource: float | None
+    smooth: int
 
-    def __init__(self, min_resource: float = 1.0, eta: int = 3, max_resource: float | None = None) -> None:
+    def __init__(self, min_resource: float = 1.0, eta: int = 3, max_resource: float | None = None,
+                 smooth: int | None = None) -> None:
         super().__init__()
-        configure(self, {"min_resource": min_resource, "eta": eta, "max_resource": max_resource})
+        smooth = next(s.default for s in self.SETTINGS if s.name == "smooth") if smooth is None else smooth
+        configure(self, {"min_resource": min_resource, "eta": eta, "max_resource": max_resource, "smooth": smooth})
         if self.max_resource is not None and self.max_resource <= self.min_resource:
             raise OptionError(
                 f"--prune {self.name}: max_resource ({fmt_value(self.max_resource)}) must be larger than "
@@ -101,6 +111,19 @@ class ASHAPruner(Pruner):
 
     # -- decisions -----------------------------------------------------------------------
 
+    def measure(self, curve: Curve, index: int) -> float:
+        """What a rung records for ``curve``'s point ``index``: the best loss up to it, or with
+        ``smooth=k`` the mean loss of the last ``k`` points up to it."""
+        if not self.smooth:
+            return curve.bests[index]
+        window = curve.losses[max(0, index + 1 - self.smooth): index + 1]
+        return sum(window) / len(window)
+
+    def _measure_words(self) -> str:
+        if not self.smooth:
+            return "its best value"
+        return "its value" if self.smooth == 1 else f"the mean of its last {self.smooth} points"
+
     def _enter(self, number: int, bracket: int, previous: float | None, step: float, value: float) -> list[int]:
         crossed = self._crossed(bracket, previous, step)
         for exponent in crossed:
@@ -110,7 +133,7 @@ class ASHAPruner(Pruner):
     def _decide(self, number: int, curve: Curve) -> Decision:
         bracket = self._brackets.get(number, 0)
         previous = curve.steps[-2] if len(curve) > 1 else None
-        crossed = self._enter(number, bracket, previous, curve.steps[-1], curve.best)
+        crossed = self._enter(number, bracket, previous, curve.steps[-1], self.measure(curve, len(curve) - 1))
         if not crossed:
             return self._go_on(number, curve)
         for exponent in crossed:
@@ -131,7 +154,7 @@ class ASHAPruner(Pruner):
         if bracket:
             where = f"in bracket {bracket}, {where}"
         top = "only the best goes on" if allowed == 1 else f"only the top {allowed} go on"
-        return f"{where} its best value {self._shown(mine)} ranked {rank} of {n}; {top} (eta={self.eta})"
+        return f"{where} {self._measure_words()} {self._shown(mine)} ranked {rank} of {n}; {top} (eta={self.eta})"
 
     def _standing(self, others: list[float], mine: float) -> tuple[int, int, int]:
         """The rule at a rung: ``mine``'s rank among ``others`` and itself (ties share the better
@@ -148,8 +171,8 @@ class ASHAPruner(Pruner):
 
     def _record(self, number: int, state: TrialState, curve: Curve) -> None:
         bracket, previous = self._brackets.get(number, 0), None
-        for step, best in zip(curve.steps, curve.bests):
-            self._enter(number, bracket, previous, step, best)
+        for index, step in enumerate(curve.steps):
+            self._enter(number, bracket, previous, step, self.measure(curve, index))
             previous = step
         if state is TrialState.COMPLETE and len(curve):
             self._complete[number] = curve
@@ -178,12 +201,18 @@ class ASHAPruner(Pruner):
         more = ", ..." if self._max is None else ""
         return "rungs at steps " + ", ".join(fmt_value(float(s)) for s in steps) + more
 
+    def _settings_text(self) -> str:
+        smooth = f", smooth={self.smooth}" if self.smooth else ""
+        return f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}{smooth}, {self._horizon_text()}"
+
+    def _promotion_text(self) -> str:
+        """``the top 1/3 at each rung go on`` (``, by the mean of their last 3 points`` with ``smooth``)."""
+        by = {0: "", 1: ", by their value there"}.get(self.smooth, f", by the mean of their last {self.smooth} points")
+        return f"the top 1/{self.eta} at each rung go on{by}"
+
     def describe(self) -> str:
         """The rule and its settings in a line for the summary: the rungs and the share that goes on at each."""
-        return (
-            f"asha: {self._rung_text()}; the top 1/{self.eta} at each rung go on "
-            f"(min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()})"
-        )
+        return f"asha: {self._rung_text()}; {self._promotion_text()} ({self._settings_text()})"
 
     def _snapshot(self) -> dict[str, Any]:
         rungs: dict[int, dict[float, dict[int, float]]] = {}

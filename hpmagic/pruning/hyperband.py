@@ -9,6 +9,7 @@ from typing import Any
 
 from .._format import fmt_value
 from .asha import ASHAPruner
+from .settings import Setting
 
 __all__ = ["HyperbandPruner"]
 
@@ -37,16 +38,24 @@ class HyperbandPruner(ASHAPruner):
     Until ``max_resource`` is known (``auto``: learned from the first trial that
     completes), ``s_max`` is unknown: the trials that start before go to bracket 0, and the
     shares count them afterwards.  Settings and defaults are ASHA's: ``min_resource`` (1),
-    ``eta`` (3), ``max_resource`` (auto).
+    ``eta`` (3), ``max_resource`` (auto), but ``smooth`` is 3: a rung records the mean of the
+    trial's last three points, not its best value so far (a noisy curve's one lucky point
+    does not carry it on, a curve that turned down is judged where it is).
 
     The summary says when early values misled (``describe()``): when the best complete
     trial (the best last point) is in a later bracket and bracket 0's rungs would have
-    stopped it (its value at a rung, its best up to its first point at or past the rung,
-    outside the top ``1/eta`` of the values recorded there), the curves cross or are noisy,
+    stopped it (its value at a rung, what the rung records for its first point at or past
+    the rung, outside the top ``1/eta`` of the values recorded there), the curves cross or are noisy,
     and the later brackets, which prune less, are what kept it.
     """
 
     name = "hyperband"
+    #: ASHA's settings; ``smooth`` is 3 here: a rung records the mean of a trial's last three points
+    #: (docs/design/pruning.md, "The rung's measure": on noisy and turning curves the best
+    #: value so far kept lucky and fading trials and stopped the eventual winners).
+    SETTINGS = (*ASHAPruner.SETTINGS[:-1],
+                Setting("smooth", int, 3, "what a rung records: 0, the best value so far; k, the mean of the last k "
+                        "points", low=0))
 
     def s_max(self) -> int | None:
         """The last bracket's number (``None`` while ``max_resource`` is not known)."""
@@ -83,7 +92,7 @@ class HyperbandPruner(ASHAPruner):
             index = bisect.bisect_left(curve.steps, step)
             others = [v for n, v in self._rungs.get((bracket, exponent), {}).items() if n != leader]
             if index < len(curve) and others:
-                rank, n, allowed = self._standing(others, curve.bests[index])
+                rank, n, allowed = self._standing(others, self.measure(curve, index))
                 if rank > allowed:
                     return step, rank, n
         return None
@@ -103,13 +112,13 @@ class HyperbandPruner(ASHAPruner):
 
     def describe(self) -> str:
         """The rule and its settings in a line for the summary: its brackets, once the largest step is known."""
-        settings = f"min_resource={fmt_value(self.min_resource)}, eta={self.eta}, {self._horizon_text()}"
+        settings = self._settings_text()
         if self._max is None:
             return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"
         sizes = self.bracket_sizes()
         brackets = "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
         return (
-            f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; the top 1/{self.eta} at each rung go on "
+            f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; {self._promotion_text()} "
             f"({settings}){self._evidence_text()}"
         )
 

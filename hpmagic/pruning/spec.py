@@ -93,7 +93,9 @@ def make_pruner(name: str | None, settings: Mapping[str, object] | None = None, 
     hedges against early values that mislead: ASHA alone (the top third goes on at rungs 1,
     3, 9 of a 30-epoch run) stops slow starters that win and keeps fast starters that
     diverge late, and on recorded real curves of that kind its answers fell 1.6% short of
-    the unpruned search's, where Hyperband's later brackets kept the winners.  Like ASHA it
+    the unpruned search's, where Hyperband's later brackets kept the winners; its rungs record
+    the mean of a trial's last three points (``smooth=3``), so a noisy curve's one lucky point
+    does not carry a trial on (docs/design/pruning.md, "The rung's measure").  Like ASHA it
     needs no knowledge of the trial count or the curve's length (``max_resource`` is
     learned) and it is asynchronous, so it works the same with
     ``--jobs`` and on a cluster.  Raises :class:`~hpmagic.errors.OptionError` for an
