@@ -295,6 +295,14 @@ class TuneResult:
 
         return plot_curves(self, ax=ax)
 
+    def plot_timeline(self, ax: Axes | None = None) -> Axes:
+        """The workers' timeline of a ``--jobs`` or ``--executor`` search: one row per worker,
+        each trial a bar from its start to its end in its state's colour, the straggler outlined;
+        returns the Axes.  A search in the kernel, or a stored study, has no workers to show."""
+        from .display.timeline import plot_timeline
+
+        return plot_timeline(self, ax=ax)
+
     def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""
         from .display.plots import plot_contour

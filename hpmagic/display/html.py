@@ -169,6 +169,8 @@ def _how_it_ran(s: Summary) -> str:
     if "picked by auto" in s.strategy_detail:
         items[0] += f" <span class='muted'>(<a href='{STRATEGIES_GUIDE}' target='_blank'>how auto picks</a>)</span>"
     items.append(f"stopped: {escape(s.stopped)}")
+    if s.workers:
+        items.append(f"workers: {escape(s.workers)}")
     if s.pruning is not None:
         items.append(f"<span class='state-pruned'>pruned</span>: {escape(s.pruning.text)}")
     if s.rule:
@@ -241,7 +243,7 @@ def _img(png: bytes, alt: str) -> str:
 def plots_html(result: TuneResult) -> str:
     """The summary's plots as <img> tags with PNG data; empty when nothing completed.  The
     learning curves come second, when any trial reported points with ``hpmagic.report``."""
-    from . import plots
+    from . import plots, timeline
 
     if not result.completed:
         return ""
@@ -257,6 +259,8 @@ def plots_html(result: TuneResult) -> str:
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
+    if timeline.timeline(result) is not None:
+        imgs.append(_img(timeline.render(result), "the workers' timeline: " + timeline.busy_text(result)))
     return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)
 
 

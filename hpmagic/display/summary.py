@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
+from .timeline import busy_text
 
 if TYPE_CHECKING:
     from ..result import TuneResult
@@ -186,6 +187,7 @@ class Summary:
     trial_rows: tuple[TrialRow, ...] = ()  # every trial, in trial order (at most ALL_TRIALS)
     counts_note: str = ""  # why the counts do not add up to the budget, "" when they do (see counts_note)
     rule: str = ""  # the early-stopping rule and its settings (taken out of the notes), "" without one
+    workers: str = ""  # how busy the workers of a parallel search were (see .timeline.busy_text), "" otherwise
 
 
 def stop_text(reason: str) -> str:
@@ -248,6 +250,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS], extra),
         counts_note=counts_note(result),
         rule=rule,
+        workers=busy_text(result),
     )
 
 
