@@ -28,7 +28,7 @@ from .core import StopReason, TrialState
 from .errors import OptionError, SearchError, StudyMismatchError, StudyWriteError, TrialsFailedError
 from .options import DEFAULT_TRIALS, TuneOptions
 from .protocols import NullReporter, Reporter, TrialExecutor, TrialStore
-from .result import TuneResult
+from .result import TuneResult, options_record
 from .resume import StudyRequest
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
@@ -112,7 +112,7 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
         with Search(settled, namespace, reporter, result_name) as search:
             if search.interactive:
                 return search.start_manual()
-            result = search.run()
+            result = dataclasses.replace(search.run(), code=source.strip("\n"), options=options_record(opts))
         bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)

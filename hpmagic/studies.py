@@ -81,6 +81,7 @@ def result_of(stored: StoredStudy) -> TuneResult:
         notes=record.notes,
         study=record.name,
         has_baseline=record.baseline,
+        code=next((s.code for s in reversed(stored.sessions) if s.code), ""),  # the last run's, for a saved report
     )
 
 

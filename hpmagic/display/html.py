@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from .._format import plural
 from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
-from .summary import Headline, Summary, Verdict, summarize
+from .summary import ALL_TRIALS, Headline, Summary, Verdict, summarize
 from .text import running_text
 
 if TYPE_CHECKING:
@@ -277,9 +277,10 @@ def _plots_caption(result: TuneResult) -> str:
     return f"<p class='muted hpmagic-caption'>{escape(points.caption + where)}.</p>"
 
 
-def result_html(result: TuneResult, with_plots: bool = True) -> str:
-    """The whole summary of ``result`` as HTML, with its plots unless ``with_plots`` is false."""
-    s = summarize(result)
+def result_html(result: TuneResult, with_plots: bool = True, all_trials: int = ALL_TRIALS) -> str:
+    """The whole summary of ``result`` as HTML, with its plots unless ``with_plots`` is false;
+    its table of every trial holds the first ``all_trials`` (a saved report: all of them)."""
+    s = summarize(result, all_trials=all_trials)
     plots = ""
     if with_plots:
         try:

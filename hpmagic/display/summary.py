@@ -214,8 +214,9 @@ def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
     return detail + (f": {reason}" if reason else "")
 
 
-def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
-    """The facts of ``result``'s summary, for :mod:`.text` and :mod:`.html` to render."""
+def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_TRIALS) -> Summary:
+    """The facts of ``result``'s summary, for :mod:`.text` and :mod:`.html` to render; the
+    full table holds the first ``all_trials`` trials (a saved report holds them all)."""
     best = result.best_trial
     counts = tuple((state, n) for state, n in result.counts().items() if n)
     kinds = {t.pruning.get("kind") for t in result.trials if t.curve}
@@ -247,7 +248,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         metric_names=extra,
         warnings=warning_counts(result.trials),
         estimate=_estimate(result, best),
-        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS], extra),
+        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:all_trials], extra),
         counts_note=counts_note(result),
         rule=rule,
         workers=busy_text(result),
