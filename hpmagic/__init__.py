@@ -117,9 +117,11 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython
         The running IPython shell.
     """
+    from .display.trialshow import register
     from .magic import TuneMagics
 
     ipython.register_magics(TuneMagics)
+    register(ipython)  # result.trials[i] shows as its card
 
 
 def unload_ipython_extension(ipython: Any) -> None:

@@ -264,7 +264,9 @@ class TuneResult:
 
     def _repr_html_(self) -> str:
         from .display.html import result_html
+        from .display.trialshow import register
 
+        register()  # in a notebook, result.trials[i] shows as its card (also without %load_ext hpmagic)
         return result_html(self)
 
     # -- a report to keep (hpmagic.display.report) ------------------------------------------

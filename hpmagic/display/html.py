@@ -24,6 +24,7 @@ from .._format import plural
 from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
 from .summary import ALL_TRIALS, Headline, Summary, Verdict, summarize
 from .text import running_text
+from .trialcard import card_html
 
 if TYPE_CHECKING:
     from ..protocols import Progress
@@ -50,6 +51,10 @@ _CSS_TEMPLATE = """<style>
 .hpmagic-result details {margin: 0.25em 0}
 .hpmagic-result summary {cursor: pointer; font-weight: 600}
 .hpmagic-result img {max-width: 100%; height: auto}
+.hpmagic-result details.hpmagic-open {margin: 0}
+.hpmagic-result details.hpmagic-open > summary {font-weight: normal}
+.hpmagic-result .hpmagic-trial table {margin: 0.2em 0}
+.hpmagic-result .hpmagic-trial pre {font-size: 12px}
 {dark_plots}
 {states}
 </style>"""
@@ -65,6 +70,9 @@ _CSS = (_CSS_TEMPLATE.replace("{theme}", theme_css()).replace("{rule}", css_var(
         .replace("{states}", "\n".join(
             f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
             for state, st in STATE_STYLES.items())))
+
+#: What a trial's card needs shown on its own (``result.trials[i]``): the theme and the table's look.
+CARD_CSS = _CSS
 
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?( ± \S+)?( (ms|s|min|h)( \d+ (s|min))?)?$")
 
@@ -92,16 +100,18 @@ _SORT = ("(function(h){var t=h.closest('table'),b=t.tBodies[0],i=h.cellIndex,d=h
          "(typeof p==='number'?-1:1);return d==='a'?c:-c});h.dataset.dir=d;r.forEach(function(x){b.appendChild(x)})})(this)")
 
 
-def _table(header: list[str], rows: list[list[str]], sortable: bool = False) -> str:
+def _table(header: list[str], rows: list[list[str]], sortable: bool = False, first: list[str] | None = None) -> str:
     """A table in a sideways-scrolling box: strings left-aligned, numbers right-aligned (a
     column is numeric when all its non-empty cells are); with ``sortable`` a click on a
-    header sorts by it (where the notebook runs the output's scripts; plain order elsewhere)."""
+    header sorts by it (where the notebook runs the output's scripts; plain order elsewhere).
+    ``first`` holds each row's first cell as HTML (a trial's number that opens to its card)."""
     numeric = [all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
                for j in range(len(header))]
     sort = f' data-sort="1" title="sort by this column" onclick="{escape(_SORT)}"' if sortable else ""
     head = "".join(f"<th{_RIGHT if numeric[j] else _LEFT}{sort}>{escape(h)}</th>" for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(_cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row)) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td{_RIGHT}>{first[i]}</td>" if first is not None and j == 0 and first[i]
+                                    else _cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row))
+                   + "</tr>" for i, row in enumerate(rows))
     return (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
 
@@ -209,7 +219,9 @@ def _top_table(s: Summary) -> str:
               *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
     note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
             "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
-    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows) + note)
+    first = _openers(s, [t.number for t in s.top])
+    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial",
+                    _table(header, rows, first=first) + note)
 
 
 def _all_trials(s: Summary) -> str:
@@ -223,7 +235,14 @@ def _all_trials(s: Summary) -> str:
               "warnings", "error"]
     cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
     title = f"All {plural(s.trials, 'trial')}" if s.trials > 1 else "The one trial"
-    return _details(title + cut, _table(header, rows, sortable=True))
+    return _details(title + cut, _table(header, rows, sortable=True, first=_openers(s, [r.number for r in s.trial_rows])))
+
+
+def _openers(s: Summary, numbers: list[int]) -> list[str]:
+    """Each row's trial number as a ``<details>`` that opens to the trial up close ("" without a card)."""
+    cards = {c.number: c for c in s.cards}
+    return [f"<details class='hpmagic-open'><summary>{n}</summary>{card_html(cards[n])}</details>" if n in cards else ""
+            for n in numbers]
 
 
 def _failure(s: Summary) -> str:
