@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from ..protocols import Progress
     from ..result import TuneResult
 
-__all__ = ["result_html", "plots_html", "status_html"]
+__all__ = ["result_html", "plots_html", "plots_img", "status_html", "CARD_CSS"]
 
 _CSS_TEMPLATE = """<style>
 {theme}
@@ -257,6 +257,11 @@ def _failure(s: Summary) -> str:
 def _img(png: bytes, alt: str) -> str:
     uri = base64.b64encode(png).decode("ascii")
     return f'<img class="hpmagic-plot" alt="{escape(alt)}" src="data:image/png;base64,{uri}"/>'
+
+
+def plots_img(png: bytes, alt: str) -> str:
+    """A plot's PNG as the summary shows it: an inline ``<img>``, darkened in a dark theme."""
+    return _img(png, alt)
 
 
 def plots_html(result: TuneResult) -> str:
