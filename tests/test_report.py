@@ -50,7 +50,8 @@ def test_the_saved_report_holds_every_section_and_loads_nothing_from_elsewhere(r
     assert page.startswith("<!DOCTYPE html>") and page.endswith("</html>\n")
     assert "<title>hpmagic: objective (14 trials)</title>" in page
     assert re.findall(r"<(?:img|script|link|iframe)[^>]*(?:src|href)=[\"'](?!data:)", page) == []
-    assert page.count('src="data:image/png;base64,') == 5  # convergence, importance, a slice per parameter, parallel
+    # convergence, importance, a slice per parameter, parallel coordinates, the response over the two parameters
+    assert page.count('src="data:image/png;base64,') == 6
     assert "All 14 trials</summary>" in page
     assert "<pre class='hpmagic-code'>x = 0.5      # tune: uniform(0, 1)\nkind = &quot;a&quot;" in page
     for key, value in [("seed", "5"), ("strategy", "random"), ("trials", "14"), ("python", ""), ("hpmagic", hpmagic.__version__),
@@ -155,10 +156,10 @@ def test_the_report_opens_from_disk_offline_light_dark_and_at_400px(result, tmp_
                 page.goto(path.as_uri())
                 assert elsewhere == []
                 loaded = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-                assert loaded == [True] * 5
+                assert loaded == [True] * 6
                 heads = page.locator("h4").all_inner_texts()
                 assert heads[-3:] == ["The cell", "Options", "Versions and machine"]
-                assert page.locator("summary").all_inner_texts()[:2] == ["Top 10 trials", "All 14 trials"]
+                assert page.locator(".hpmagic-result > details > summary").all_inner_texts()[:2] == ["Top 10 trials", "All 14 trials"]
                 assert page.evaluate("document.documentElement.scrollWidth") <= width
                 background = page.evaluate("getComputedStyle(document.body).backgroundColor")
                 muted = page.evaluate("getComputedStyle(document.querySelector('.hpmagic-facts')).color")

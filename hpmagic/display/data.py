@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -258,7 +259,20 @@ def importance(result: TuneResult) -> Importance:
     empty, ``pruned`` how many pruned trials stood in)."""
     from .importance import importance as fanova
 
-    return fanova(result.space, points(result).trials)
+    # The summary asks twice (the importance plot, then the response over the top two): one fit.
+    key = (id(result), len(result.trials))
+    cached = _IMPORTANCE.get("last")
+    if cached is not None and cached[0] == key and cached[1]() is result:
+        return cached[2]
+    found = fanova(result.space, points(result).trials)
+    try:
+        _IMPORTANCE["last"] = (key, weakref.ref(result), found)
+    except TypeError:  # a result that takes no weak reference: no cache
+        pass
+    return found
+
+
+_IMPORTANCE: dict[str, Any] = {}
 
 
 #: Where a parallel-coordinates line crosses the axis of a parameter that did not apply: below

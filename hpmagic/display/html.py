@@ -267,7 +267,7 @@ def plots_img(png: bytes, alt: str) -> str:
 def plots_html(result: TuneResult) -> str:
     """The summary's plots as <img> tags with PNG data; empty when nothing completed.  The
     learning curves come second, when any trial reported points with ``hpmagic.report``."""
-    from . import plots, timeline
+    from . import plots, response, timeline
 
     if not result.completed:
         return ""
@@ -283,6 +283,12 @@ def plots_html(result: TuneResult) -> str:
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
+    pair = response.top_two(result)
+    if pair is not None:
+        done = sum(1 for t in result.trials if t.value is not None)
+        drawn = f" (a sample of {response.MOST_POINTS:,} of {done:,} trials)" if done > response.MOST_POINTS else ""
+        imgs.append(_img(response.render(result, pair), f"{result.metric} over {pair[0]} and {pair[1]}, "
+                                                        f"the two most important parameters{drawn}"))
     if timeline.timeline(result) is not None:
         imgs.append(_img(timeline.render(result), "the workers' timeline: " + timeline.busy_text(result)))
     return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)

@@ -1,0 +1,58 @@
+"""The response over the two most important parameters, in the summary.
+
+:func:`top_two` names the two parameters with the largest shares of the objective's variance
+(:mod:`.importance`, the fit the importance plot made: :func:`.data.importance` keeps it), or
+``None`` when the space has fewer than two parameters or importance cannot be told; then the
+summary shows no response plot.  :func:`render` draws :func:`.plots.plot_contour` over them:
+the trials as points coloured by value, the surface interpolated between them where they span
+both axes, the best trial a star; a search of more than :data:`MOST_POINTS` complete trials
+is drawn from a seeded sample of them (the alt text says so).  ``result.plot_contour(x, y)`` draws any other pair.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from . import data
+
+if TYPE_CHECKING:
+    from ..result import TuneResult
+
+__all__ = ["top_two", "render", "sample", "MOST_POINTS"]
+
+
+def top_two(result: TuneResult) -> tuple[str, str] | None:
+    """The two most important parameters, most important first; ``None`` when not two."""
+    if len(result.space) < 2:
+        return None
+    imp = data.importance(result)
+    if not imp or len(imp.shares) < 2:
+        return None
+    first, second = sorted(imp.shares, key=lambda n: -imp.shares[n])[:2]
+    return first, second
+
+
+#: The most points the summary's response plot draws: a longer search is drawn from a seeded
+#: sample of its complete trials (the best always among them), which keeps it under a second.
+MOST_POINTS = 2000
+
+
+def sample(result: TuneResult) -> TuneResult:
+    """``result`` with at most :data:`MOST_POINTS` of its complete trials (the best kept)."""
+    done = [t for t in result.trials if t.value is not None]
+    if len(done) <= MOST_POINTS:
+        return result
+    import dataclasses
+    import random
+
+    best = result.best_trial
+    chosen = random.Random(0).sample([t for t in done if t is not best], MOST_POINTS - 1)
+    kept = sorted([*chosen, *([best] if best is not None else [])], key=lambda t: t.number)
+    return dataclasses.replace(result, trials=tuple(kept))
+
+
+def render(result: TuneResult, pair: tuple[str, str]) -> bytes:
+    """The response over ``pair`` as PNG bytes, for the summary (from :func:`sample`)."""
+    from .plots import render as draw
+
+    return draw("contour", sample(result), *pair, width=4.8, height=3.7)
