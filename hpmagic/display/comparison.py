@@ -59,11 +59,14 @@ def plot_convergence(c: Comparison, by: str = "trial", ax: Axes | None = None) -
         import matplotlib.pyplot as plt
 
         _, ax = plt.subplots(figsize=(6.0, 3.5), layout="constrained")
+    named: set[str] = set()
     for i, e in enumerate(c.entries):
         xs, best = best_so_far(e.result, by)
         if len(xs):
+            label = "_" if e.label in named else e.label  # repeats of one label: one legend entry
+            named.add(e.label)
             ax.step(xs, best, where="post", color=_COLOURS[e.setting % len(_COLOURS)],
-                    ls=_STYLES[i % len(_STYLES)], lw=1.8, label=e.label)
+                    ls=_STYLES[i % len(_STYLES)], lw=1.8, label=label)
     ax.set_xlabel("trial" if by == "trial" else "seconds since the search started")
     better = "higher is better" if c.direction.maximize else "lower is better"
     ax.set_ylabel(f"best {c.metric} so far ({better})", fontsize="small")

@@ -173,8 +173,8 @@ def card_html(c: Card) -> str:
                      + "</ul>")
     label = "why it was stopped" if c.state == TrialState.PRUNED.value else "error"
     parts.append(_pre(label, c.error, "loss" if c.state == TrialState.FAILED.value else ""))
-    return (f"<div class='hpmagic-trial' data-trial='{c.number}' style='white-space:normal;min-width:16em;"
-            f"max-width:40em;text-align:left;padding:0.3em 0'>{''.join(parts)}</div>")
+    return (f"<div class='hpmagic-trial' data-trial='{c.number}' style='white-space:normal;width:30em;"
+            f"max-width:85vw;text-align:left;padding:0.3em 0'>{''.join(parts)}</div>")
 
 
 def card_text(c: Card) -> str:
