@@ -14,8 +14,8 @@ import hpmagic
 from hpmagic import TrialState
 from hpmagic.core import Trial
 from hpmagic.display.html import result_html
-from hpmagic.display.summary import CARDS, summarize
-from hpmagic.display.trialcard import CURVE_POINTS, OUTPUT_CHARS, card, card_text
+from hpmagic.display.summary import summarize
+from hpmagic.display.trialcard import CARDS, CURVE_POINTS, OUTPUT_CHARS, card, card_text
 
 CELL = """
 import warnings
@@ -56,7 +56,8 @@ def test_each_row_of_the_tables_opens_to_its_card(result):
     html = result_html(result, with_plots=False)
     table = html[html.index("<summary>All 16 trials</summary>"):]
     for t in result.trials:
-        opener = f"<details class='hpmagic-open'><summary>{t.number}</summary><div class='hpmagic-trial' data-trial='{t.number}'"
+        opener = (f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{t.number}</summary>"
+                  f"<div class='hpmagic-trial' data-trial='{t.number}'")
         assert opener in table
     failed = _failed(result)
     own = table[table.index(f"data-trial='{failed.number}'"):]
@@ -66,7 +67,7 @@ def test_each_row_of_the_tables_opens_to_its_card(result):
     svg = re.search(r"<svg class='hpmagic-curve'.*?</svg>", own).group(0)
     assert svg.count("<circle") == 30 and "<title>step 30: " in svg
     top = html[html.index("Top 10 trials"):html.index("<summary>All 16 trials")]
-    assert top.count("<details class='hpmagic-open'>") == 10  # the top trials open too
+    assert top.count("<details class='hpmagic-open'") == 10  # the top trials open too
     assert "<script" not in own  # no script: it opens in a saved notebook, on GitHub, in nbviewer
 
 
@@ -89,7 +90,7 @@ def test_only_the_shown_rows_get_cards_on_a_large_search():
     top = {t.number for t in many.top(10)}
     assert {c.number for c in s.cards} == set(range(CARDS)) | top
     html = many._repr_html_()
-    assert html.count("<details class='hpmagic-open'>") == CARDS + 10
+    assert html.count("<details class='hpmagic-open'") == CARDS + 10
 
 
 def test_a_trial_shows_as_its_card_in_ipython(ip):

@@ -75,14 +75,16 @@ def plot_convergence(c: Comparison, by: str = "trial", ax: Axes | None = None) -
 
 
 def _plots(c: Comparison) -> str:
-    from .html import plots_img
+    import base64
+
     from .plots import figure, png
 
     out = []
     for by, alt in (("trial", "best so far by trial"), ("time", "best so far by time")):
         fig = figure(5.2, 3.2)
         plot_convergence(c, by=by, ax=fig.add_subplot())
-        out.append(plots_img(png(fig), alt))
+        data = base64.b64encode(png(fig)).decode("ascii")
+        out.append(f'<img class="hpmagic-plot" alt="{escape(alt)}" src="data:image/png;base64,{data}"/>')
     return "<div class='plots'>" + "".join(out) + "</div>"
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -257,22 +256,9 @@ def importance(result: TuneResult) -> Importance:
     """Each parameter's share of the objective's variance, with its spread: the functional
     ANOVA of :mod:`.importance` over the trials of :func:`points` (``reason`` says why it is
     empty, ``pruned`` how many pruned trials stood in)."""
-    from .importance import importance as fanova
+    from .importance import cached as fanova  # one fit for the importance plot and the response plot
 
-    # The summary asks twice (the importance plot, then the response over the top two): one fit.
-    key = (id(result), len(result.trials))
-    cached = _IMPORTANCE.get("last")
-    if cached is not None and cached[0] == key and cached[1]() is result:
-        return cached[2]
-    found = fanova(result.space, points(result).trials)
-    try:
-        _IMPORTANCE["last"] = (key, weakref.ref(result), found)
-    except TypeError:  # a result that takes no weak reference: no cache
-        pass
-    return found
-
-
-_IMPORTANCE: dict[str, Any] = {}
+    return fanova(result.space, points(result).trials)
 
 
 #: Where a parallel-coordinates line crosses the axis of a parameter that did not apply: below

@@ -24,13 +24,13 @@ from .._format import plural
 from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
 from .summary import ALL_TRIALS, Headline, Summary, Verdict, summarize
 from .text import running_text
-from .trialcard import card_html
+from .trialcard import openers
 
 if TYPE_CHECKING:
     from ..protocols import Progress
     from ..result import TuneResult
 
-__all__ = ["result_html", "plots_html", "plots_img", "status_html", "CARD_CSS"]
+__all__ = ["result_html", "plots_html", "status_html", "CARD_CSS"]
 
 _CSS_TEMPLATE = """<style>
 {theme}
@@ -51,10 +51,6 @@ _CSS_TEMPLATE = """<style>
 .hpmagic-result details {margin: 0.25em 0}
 .hpmagic-result summary {cursor: pointer; font-weight: 600}
 .hpmagic-result img {max-width: 100%; height: auto}
-.hpmagic-result details.hpmagic-open {margin: 0}
-.hpmagic-result details.hpmagic-open > summary {font-weight: normal}
-.hpmagic-result .hpmagic-trial table {margin: 0.2em 0}
-.hpmagic-result .hpmagic-trial pre {font-size: 12px}
 {dark_plots}
 {states}
 </style>"""
@@ -219,9 +215,8 @@ def _top_table(s: Summary) -> str:
               *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
     note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
             "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
-    first = _openers(s, [t.number for t in s.top])
-    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial",
-                    _table(header, rows, first=first) + note)
+    first = openers(s.cards, [t.number for t in s.top])
+    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows, first=first) + note)
 
 
 def _all_trials(s: Summary) -> str:
@@ -235,14 +230,7 @@ def _all_trials(s: Summary) -> str:
               "warnings", "error"]
     cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
     title = f"All {plural(s.trials, 'trial')}" if s.trials > 1 else "The one trial"
-    return _details(title + cut, _table(header, rows, sortable=True, first=_openers(s, [r.number for r in s.trial_rows])))
-
-
-def _openers(s: Summary, numbers: list[int]) -> list[str]:
-    """Each row's trial number as a ``<details>`` that opens to the trial up close ("" without a card)."""
-    cards = {c.number: c for c in s.cards}
-    return [f"<details class='hpmagic-open'><summary>{n}</summary>{card_html(cards[n])}</details>" if n in cards else ""
-            for n in numbers]
+    return _details(title + cut, _table(header, rows, sortable=True, first=openers(s.cards, [r.number for r in s.trial_rows])))
 
 
 def _failure(s: Summary) -> str:
@@ -259,15 +247,10 @@ def _img(png: bytes, alt: str) -> str:
     return f'<img class="hpmagic-plot" alt="{escape(alt)}" src="data:image/png;base64,{uri}"/>'
 
 
-def plots_img(png: bytes, alt: str) -> str:
-    """A plot's PNG as the summary shows it: an inline ``<img>``, darkened in a dark theme."""
-    return _img(png, alt)
-
-
 def plots_html(result: TuneResult) -> str:
     """The summary's plots as <img> tags with PNG data; empty when nothing completed.  The
     learning curves come second, when any trial reported points with ``hpmagic.report``."""
-    from . import plots, response, timeline
+    from . import plots, response
 
     if not result.completed:
         return ""
@@ -283,14 +266,7 @@ def plots_html(result: TuneResult) -> str:
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
-    pair = response.top_two(result)
-    if pair is not None:
-        done = sum(1 for t in result.trials if t.value is not None)
-        drawn = f" (a sample of {response.MOST_POINTS:,} of {done:,} trials)" if done > response.MOST_POINTS else ""
-        imgs.append(_img(response.render(result, pair), f"{result.metric} over {pair[0]} and {pair[1]}, "
-                                                        f"the two most important parameters{drawn}"))
-    if timeline.timeline(result) is not None:
-        imgs.append(_img(timeline.render(result), "the workers' timeline: " + timeline.busy_text(result)))
+    imgs += [_img(png, alt) for png, alt in response.more_plots(result)]  # the response, the workers' timeline
     return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)
 
 

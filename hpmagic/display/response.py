@@ -18,7 +18,7 @@ from . import data
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["top_two", "render", "sample", "MOST_POINTS"]
+__all__ = ["top_two", "render", "sample", "more_plots", "MOST_POINTS"]
 
 
 def top_two(result: TuneResult) -> tuple[str, str] | None:
@@ -56,3 +56,20 @@ def render(result: TuneResult, pair: tuple[str, str]) -> bytes:
     from .plots import render as draw
 
     return draw("contour", sample(result), *pair, width=4.8, height=3.7)
+
+
+def more_plots(result: TuneResult) -> list[tuple[bytes, str]]:
+    """The plots the summary adds after its own, as (PNG, alt text): the response over the two
+    most important parameters, and the workers' timeline of a parallel search."""
+    from . import timeline
+
+    out = []
+    pair = top_two(result)
+    if pair is not None:
+        done = sum(1 for t in result.trials if t.value is not None)
+        drawn = f" (a sample of {MOST_POINTS:,} of {done:,} trials)" if done > MOST_POINTS else ""
+        out.append((render(result, pair), f"{result.metric} over {pair[0]} and {pair[1]}, "
+                                          f"the two most important parameters{drawn}"))
+    if timeline.timeline(result) is not None:
+        out.append((timeline.render(result), "the workers' timeline: " + timeline.busy_text(result)))
+    return out

@@ -26,7 +26,7 @@ from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
 from .timeline import busy_text
-from .trialcard import Card, card
+from .trialcard import Card, cards_for
 
 if TYPE_CHECKING:
     from ..result import TuneResult
@@ -254,19 +254,8 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_T
         counts_note=counts_note(result),
         rule=rule,
         workers=busy_text(result),
-        cards=_cards(result, top, all_trials),
+        cards=cards_for(result, top, all_trials),
     )
-
-
-#: How many rows of the table of every trial open to their trial up close (each adds about a kilobyte).
-CARDS = ALL_TRIALS
-
-
-def _cards(result: TuneResult, top: int, all_trials: int) -> tuple[Card, ...]:
-    """The cards of the trials the tables show: the top ones and the first rows of every trial."""
-    shown = {t.number: t for t in sorted(result.trials, key=lambda t: t.number)[:min(all_trials, CARDS)]}
-    shown.update((t.number, t) for t in result.top(top))
-    return tuple(card(t, result) for t in shown.values())
 
 
 #: The early-stopping rules whose one-line description the pruning service adds to the notes

@@ -31,13 +31,15 @@ from . import palette
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["Card", "card", "card_html", "card_text", "curve_svg", "OUTPUT_CHARS", "WARNINGS",
+__all__ = ["Card", "card", "cards_for", "openers", "card_html", "card_text", "curve_svg", "CARDS", "OUTPUT_CHARS", "WARNINGS",
            "ERROR_CHARS", "CURVE_POINTS"]
 
 OUTPUT_CHARS = 1500
 WARNINGS = 10
 ERROR_CHARS = 3000
 CURVE_POINTS = 60
+#: How many rows of the table of every trial open to their trial up close (each adds about a kilobyte).
+CARDS = 1000
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,20 @@ def card(trial: Trial, result: TuneResult | None = None) -> Card:
                 _tail(trial.error.rstrip(), ERROR_CHARS), ", ".join(where))
 
 
+def cards_for(result: TuneResult, top: int, all_trials: int) -> tuple[Card, ...]:
+    """The cards of the trials a summary's tables show: its ``top`` best, the first rows of every trial."""
+    shown = {t.number: t for t in sorted(result.trials, key=lambda t: t.number)[:min(all_trials, CARDS)]}
+    shown.update((t.number, t) for t in result.top(top))
+    return tuple(card(t, result) for t in shown.values())
+
+
+def openers(cards: tuple[Card, ...], numbers: list[int]) -> list[str]:
+    """Each row's trial number as a ``<details>`` that opens to its card ("" without a card)."""
+    by = {c.number: c for c in cards}
+    return [f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{n}</summary>"
+            f"{card_html(by[n])}</details>" if n in by else "" for n in numbers]
+
+
 def curve_svg(points: tuple[tuple[float, float], ...], state: str, width: int = 220, height: int = 56) -> str:
     """A small line of ``points`` as inline SVG, in the colour of ``state``; each point's
     ``<title>`` says its step and value (a tooltip where the SVG is shown)."""
@@ -154,7 +170,7 @@ def _pairs(rows: tuple[tuple[str, str], ...]) -> str:
 def _pre(label: str, text: str, cls: str = "") -> str:
     if not text:
         return ""
-    return (f"<div class='muted'>{escape(label)}</div><pre class='{cls}' style='white-space:pre-wrap;"
+    return (f"<div class='muted'>{escape(label)}</div><pre class='{cls}' style='white-space:pre-wrap;font-size:12px;"
             f"overflow-wrap:anywhere;max-height:16em;overflow-y:auto;margin:0.2em 0'>{escape(text)}</pre>")
 
 
@@ -163,7 +179,7 @@ def card_html(c: Card) -> str:
     parts = [f"<div class='hpmagic-trial-title'><b>{escape(c.title)}</b></div>"]
     if c.where:
         parts.append(f"<div class='muted'>{escape(c.where)}</div>")
-    parts.append(f"<table class='kv'>{_pairs(c.params)}{_pairs(c.metrics)}</table>")
+    parts.append(f"<table class='kv' style='margin:0.2em 0'>{_pairs(c.params)}{_pairs(c.metrics)}</table>")
     if c.curve_text:
         parts.append(curve_svg(c.curve, c.state) + f"<div class='muted'>{escape(c.curve_text)}</div>")
     parts.append(_pre("stdout", c.stdout))
