@@ -53,9 +53,13 @@ def sample(result: TuneResult) -> TuneResult:
 
 def render(result: TuneResult, pair: tuple[str, str]) -> bytes:
     """The response over ``pair`` as PNG bytes, for the summary (from :func:`sample`)."""
-    from .plots import render as draw
+    from .plots import figure, plot_contour, png
 
-    return draw("contour", sample(result), *pair, width=4.8, height=3.7)
+    # Fixed margins (in inches): constrained layout would cost more than the drawing itself.
+    fig = figure(4.8, 3.7, layout=None)
+    plot_contour(sample(result), *pair, ax=fig.add_subplot())
+    fig.subplots_adjust(left=0.8 / 4.8, right=1 - 0.1 / 4.8, bottom=0.5 / 3.7, top=1 - 0.3 / 3.7)
+    return png(fig)
 
 
 def more_plots(result: TuneResult) -> list[tuple[bytes, str]]:
