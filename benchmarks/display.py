@@ -13,6 +13,11 @@ outputs updated in place: update_display_data messages, no widget comms).
 
     python benchmarks/display.py                 # 2,000 trials, 101 pairs (about 40 s)
     python benchmarks/display.py --trials 10000 --repeats 11
+    python benchmarks/display.py --summary       # the summary's render time and HTML size, 100 and 10,000 trials
+
+With ``--summary`` no kernel is started: the static summary (``result._repr_html_()``, what a
+notebook saves) is rendered in this process for searches of 100 and 10,000 trials (the same
+cell, random, seed 0), best of 3 renders after a warm-up, with its size; and the saved report's.
 """
 
 from __future__ import annotations
@@ -69,12 +74,41 @@ def measure(kc, trials: int, live: bool) -> tuple[dict, dict]:
     return json.loads(out.strip().splitlines()[-1]), counts
 
 
+def summary_figures(sizes: tuple[int, ...] = (100, 10_000), repeats: int = 3) -> None:
+    """The static summary's render time and size (see the module docstring)."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import hpmagic
+
+    for n in sizes:
+        result = hpmagic.tune(CELL, {}, trials=n, strategy="random", seed=0, quiet=True, apply=False)
+        result._repr_html_()  # warm-up: matplotlib's imports and caches
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            html = result._repr_html_()
+            times.append(time.perf_counter() - start)
+        line = f"{n:>6} trials: summary {min(times):6.3f} s, {len(html.encode()) / 1024:8.1f} KiB"
+        if hasattr(result, "save"):
+            with tempfile.TemporaryDirectory() as folder:
+                start = time.perf_counter()
+                path = result.save(Path(folder) / "report.html")
+                line += f"; report {time.perf_counter() - start:6.3f} s, {path.stat().st_size / 1024:8.1f} KiB"
+        print(line)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--summary", action="store_true", help="the static summary's render time and size instead")
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=101, help="pairs of runs (default 101)")
     parser.add_argument("--limit", type=float, default=0.10, help="allowed extra wall time (default 0.10 = 10%%)")
     args = parser.parse_args()
+    if args.summary:
+        summary_figures()
+        return 0
 
     km, kc = start_new_kernel(kernel_name="python3")
     try:

@@ -19,6 +19,7 @@ _PUBLIC = {
     "report": "cell.report",
     "cross_val_score": "cv",
     "load_study": "studies",
+    "compare": "display.compare",
     "list_studies": "studies",
     "TuneResult": "result",
     "Trial": "core",
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # for type checkers and editors: the same names, imported eag
     from .cell.report import report
     from .core import Direction, Trial, TrialState
     from .cv import cross_val_score
+    from .display.compare import compare
     from .errors import (
         AnnotationError,
         ExecutionEnvironmentError,
@@ -78,6 +80,7 @@ __all__ = [
     "report",
     "cross_val_score",
     "load_study",
+    "compare",
     "list_studies",
     "TuneResult",
     "Trial",
@@ -117,9 +120,11 @@ def load_ipython_extension(ipython: Any) -> None:
     ipython
         The running IPython shell.
     """
+    from .display.trialshow import register
     from .magic import TuneMagics
 
     ipython.register_magics(TuneMagics)
+    register(ipython)  # result.trials[i] shows as its card
 
 
 def unload_ipython_extension(ipython: Any) -> None:

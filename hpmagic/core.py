@@ -48,7 +48,9 @@ class Trial:
     :func:`hpmagic.report`, as ``(step, value)`` pairs in step order, and ``pruning`` what
     early stopping recorded about the trial (``bracket``, the ``rungs`` it reached, the
     ``kind`` of its reports; empty without ``--prune``).  A pruned trial has no ``value``;
-    ``error`` says why it was stopped.
+    ``error`` says why it was stopped.  ``worker`` names where a parallel trial ran
+    (``"pid 4242"`` for a ``--jobs`` worker, ``"host pid 4242"`` on an engine; ``""`` in the
+    kernel): the summary's workers' timeline groups the trials by it.  Stores do not keep it.
 
     With several objectives (:class:`hpmagic.objectives.Goal`), ``values`` holds each
     objective's value in the goal's order and ``value`` the first of them; ``constraints``
@@ -71,6 +73,7 @@ class Trial:
     pruning: dict[str, Any] = field(default_factory=dict)
     values: tuple[float, ...] = ()
     constraints: tuple[float, ...] = ()
+    worker: str = ""
 
     def finish(self, **changes: Any) -> Trial:
         """A copy with ``changes`` (the finished record of a running trial)."""

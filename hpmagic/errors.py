@@ -60,6 +60,7 @@ __all__ = [
     "WorkerStartError",
     "ExecutorError",
     "ObjectiveError",
+    "SaveError",
 ]
 
 
@@ -144,6 +145,12 @@ class ReportError(HpmagicError, ValueError):
     one trial; folds of ``hpmagic.cross_val_score`` that cannot be compared (a NaN fold, a
     shuffling splitter under ``--prune``).  Raised inside the cell, so it fails that trial
     (never the search)."""
+
+
+class SaveError(HpmagicError, OSError):
+    """A report cannot be written where it was asked to be (``result.save(path)``): the path
+    is a folder, its folder does not exist, or it may not be written.  Nothing was written,
+    and a file already at the path is left as it was."""
 
 
 class StorageError(HpmagicError):

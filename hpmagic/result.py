@@ -10,7 +10,9 @@ re-exported here.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -23,6 +25,7 @@ from .objectives import Goal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from pathlib import Path
 
     import pandas as pd
     from matplotlib.axes import Axes
@@ -30,10 +33,30 @@ if TYPE_CHECKING:
 
     from .space import SearchSpace
 
-__all__ = ["Trial", "TrialState", "TuneResult", "ROUNDING"]
+__all__ = ["Trial", "TrialState", "TuneResult", "ROUNDING", "options_record"]
 
 #: A fold spread below this share of the mean's magnitude is rounding, not spread (:meth:`TuneResult.spread`).
 ROUNDING = 1e-12
+
+
+#: Options a report does not name: how the search was shown, not what it did.
+_UNRECORDED = ("display", "quiet")
+
+
+def options_record(options: Any) -> tuple[tuple[str, str], ...]:
+    """The options (a dataclass of them, as ``TuneOptions``) that differ from their defaults,
+    as ``(name, text)`` pairs for a report: values as Python writes them, an executor object
+    by its type's name."""
+    out = []
+    for f in dataclasses.fields(options):
+        value = getattr(options, f.name)
+        default = f.default if f.default is not dataclasses.MISSING else None
+        if f.name in _UNRECORDED or value == default:
+            continue
+        simple = value is None or isinstance(value, (str, int, float, bool, os.PathLike))
+        out.append((f.name, repr(os.fspath(value) if isinstance(value, os.PathLike) else value) if simple
+                    else f"<{type(value).__module__}.{type(value).__name__}>"))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -59,6 +82,8 @@ class TuneResult:
     pick_rule: str = ""  # with several objectives: "knee" (also ""), or the objective whose best front trial is bound
     #: Called with the result after :meth:`pick` chose another trial (``api.bind`` sets it: it binds the values).
     on_pick: Callable[[TuneResult], None] | None = field(default=None, compare=False, repr=False)
+    code: str = ""  # the cell's code (a saved report shows it); "" when not recorded
+    options: tuple[tuple[str, str], ...] = ()  # the options it ran with that differ from the defaults (options_record)
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
@@ -381,8 +406,33 @@ class TuneResult:
 
     def _repr_html_(self) -> str:
         from .display.html import result_html
+        from .display.trialshow import register
 
+        register()  # in a notebook, result.trials[i] shows as its card (also without %load_ext hpmagic)
         return result_html(self)
+
+    # -- a report to keep (hpmagic.display.report) ------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write this result as one self-contained HTML file (no network: the plots are inlined)
+        and return its path: the summary, every plot, the table of every trial, the cell's code,
+        the options, the seed, the versions of hpmagic and the main libraries, and the machine.
+
+        Raises :class:`~hpmagic.errors.SaveError` when ``path`` is a folder, its folder does not
+        exist or may not be written; nothing is written then, and a file already at ``path``
+        is kept as it was.
+        """
+        from .display.report import save
+
+        return save(self, path)
+
+    def to_markdown(self) -> str:
+        """A short Markdown text of this result, for a lab notebook or a pull request: the
+        headline, the best parameters against their defaults, the top trials, the options,
+        the seed and the versions."""
+        from .display.report import markdown
+
+        return markdown(self)
 
     # -- plots (matplotlib, imported when first used; see hpmagic.display.plots) -------------
 
@@ -444,6 +494,14 @@ class TuneResult:
         from .display.front import plot_front
 
         return plot_front(self, ax=ax, fig=fig)
+
+    def plot_timeline(self, ax: Axes | None = None) -> Axes:
+        """The workers' timeline of a ``--jobs`` or ``--executor`` search: one row per worker,
+        each trial a bar from its start to its end in its state's colour, the straggler outlined;
+        returns the Axes.  A search in the kernel, or a stored study, has no workers to show."""
+        from .display.timeline import plot_timeline
+
+        return plot_timeline(self, ax=ax)
 
     def plot_contour(self, x: str, y: str, ax: Axes | None = None) -> Axes:
         """The objective over parameters ``x`` and ``y``; returns the Axes."""

@@ -82,6 +82,7 @@ def result_of(stored: StoredStudy) -> TuneResult:
         study=record.name,
         has_baseline=record.baseline,
         goal=record.goal,
+        code=next((s.code for s in reversed(stored.sessions) if s.code), ""),  # the last run's, for a saved report
     )
 
 

@@ -264,7 +264,8 @@ def test_result_html_holds_the_png_plots():
     result = run(CELL, {}, TuneOptions(trials=25, seed=1, strategy="random", quiet=True))
     html = result._repr_html_()
     pngs = _pngs(html)
-    assert len(pngs) == 3 + len(result.space)  # convergence, importance, one slice per parameter, parallel coordinates
+    # convergence, importance, one slice per parameter, parallel coordinates, the response over the top two
+    assert len(pngs) == 4 + len(result.space)
     assert all(p.startswith(b"\x89PNG") and len(p) > 2000 for p in pngs)
     for text in ("vs defaults", "best", "default", "search space", "Top 10 trials", "strategy: random", "25 complete",
                  'alt="convergence"', 'alt="parameter importance"', 'alt="parallel coordinates"'):

@@ -154,10 +154,14 @@ def test_slices_round_log_ticks_and_a_visible_inactive_strip():
 
 
 def test_the_summary_has_one_image_per_plot():
-    html = result_html(models(30))
+    from hpmagic.display.response import top_two
+
+    r = models(30)
+    html = result_html(r)
     alts = re.findall(r'<img class="hpmagic-plot" alt="([^"]+)"', html)
+    x, y = top_two(r)
     assert alts == ["convergence", "parameter importance", *(f"accuracy against {n}" for n in models().space.names),
-                    "parallel coordinates"]
+                    "parallel coordinates", f"accuracy over {x} and {y}, the two most important parameters"]
 
 
 # -- the fold spread -------------------------------------------------------------------------

@@ -42,14 +42,14 @@ def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp
     assert widths and max(widths) <= 400
     # What shows before any click: the headline, the counts, the parameters against their defaults
     # and the plots; the rest folded under plain titles.
-    assert page.locator("details").evaluate_all("ds => ds.map(d => d.open)") == [False] * 3
-    assert page.locator("summary").all_inner_texts() == ["Top 10 trials", "All 30 trials", "How the search ran"]
-    tables = page.locator(".hpmagic-result table")
+    assert page.locator(".hpmagic-result > details").evaluate_all("ds => ds.map(d => d.open)") == [False] * 3
+    assert page.locator(".hpmagic-result > details > summary").all_inner_texts() == ["Top 10 trials", "All 30 trials", "How the search ran"]
+    tables = page.locator(".hpmagic-result table:not(.kv)")
     assert tables.nth(0).is_visible() and not tables.nth(1).is_visible() and page.locator("h4").first.is_visible()
     first_plot = page.locator("img.hpmagic-plot").first.bounding_box()
     assert first_plot["y"] > page.locator("table").first.bounding_box()["y"]  # the plots come after the table
     page.click("summary:has-text('All 30 trials')")
-    table = page.locator(".hpmagic-result table").nth(2)
+    table = page.locator(".hpmagic-result table:not(.kv)").nth(2)
     header = table.locator("th", has_text="accuracy")
     header.click()
     values = [float(v) for v in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
@@ -57,7 +57,7 @@ def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp
     header.click()
     values = [float(v) for v in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
     assert values == sorted(values, reverse=True)
-    align = table.locator("tbody tr").first.locator("td").evaluate_all("(tds) => tds.map(td => getComputedStyle(td).textAlign)")
+    align = table.locator("tbody tr").first.locator(":scope > td").evaluate_all("(tds) => tds.map(td => getComputedStyle(td).textAlign)")
     assert align[:3] == ["right", "left", "right"]  # trial number, state, value
 
 

@@ -256,7 +256,7 @@ def importance(result: TuneResult) -> Importance:
     """Each parameter's share of the objective's variance, with its spread: the functional
     ANOVA of :mod:`.importance` over the trials of :func:`points` (``reason`` says why it is
     empty, ``pruned`` how many pruned trials stood in)."""
-    from .importance import importance as fanova
+    from .importance import cached as fanova  # one fit for the importance plot and the response plot
 
     return fanova(result.space, points(result).trials)
 

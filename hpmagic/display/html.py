@@ -23,14 +23,15 @@ from typing import TYPE_CHECKING
 from .._format import plural
 from .front import FrontSection
 from .palette import DARK_SELECTORS, STATE_STYLES, THEME, css_var, theme_css
-from .summary import Headline, Summary, Verdict, summarize
+from .summary import ALL_TRIALS, Headline, Summary, Verdict, summarize
 from .text import running_text
+from .trialcard import openers
 
 if TYPE_CHECKING:
     from ..protocols import Progress
     from ..result import TuneResult
 
-__all__ = ["result_html", "plots_html", "front_html", "status_html"]
+__all__ = ["result_html", "plots_html", "front_html", "status_html", "CARD_CSS"]
 
 _CSS_TEMPLATE = """<style>
 {theme}
@@ -67,6 +68,9 @@ _CSS = (_CSS_TEMPLATE.replace("{theme}", theme_css()).replace("{rule}", css_var(
             f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
             for state, st in STATE_STYLES.items())))
 
+#: What a trial's card needs shown on its own (``result.trials[i]``): the theme and the table's look.
+CARD_CSS = _CSS
+
 _NUMBER = re.compile(r"^[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?( ± \S+)?( (ms|s|min|h)( \d+ (s|min))?)?$")
 
 
@@ -93,16 +97,18 @@ _SORT = ("(function(h){var t=h.closest('table'),b=t.tBodies[0],i=h.cellIndex,d=h
          "(typeof p==='number'?-1:1);return d==='a'?c:-c});h.dataset.dir=d;r.forEach(function(x){b.appendChild(x)})})(this)")
 
 
-def _table(header: list[str], rows: list[list[str]], sortable: bool = False) -> str:
+def _table(header: list[str], rows: list[list[str]], sortable: bool = False, first: list[str] | None = None) -> str:
     """A table in a sideways-scrolling box: strings left-aligned, numbers right-aligned (a
     column is numeric when all its non-empty cells are); with ``sortable`` a click on a
-    header sorts by it (where the notebook runs the output's scripts; plain order elsewhere)."""
+    header sorts by it (where the notebook runs the output's scripts; plain order elsewhere).
+    ``first`` holds each row's first cell as HTML (a trial's number that opens to its card)."""
     numeric = [all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
                for j in range(len(header))]
     sort = f' data-sort="1" title="sort by this column" onclick="{escape(_SORT)}"' if sortable else ""
     head = "".join(f"<th{_RIGHT if numeric[j] else _LEFT}{sort}>{escape(h)}</th>" for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(_cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row)) + "</tr>"
-                   for row in rows)
+    body = "".join("<tr>" + "".join(f"<td{_RIGHT}>{first[i]}</td>" if first is not None and j == 0 and first[i]
+                                    else _cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row))
+                   + "</tr>" for i, row in enumerate(rows))
     return (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
             f"<tbody>{body}</tbody></table></div>")
 
@@ -208,6 +214,8 @@ def _how_it_ran(s: Summary) -> str:
     if "picked by auto" in s.strategy_detail:
         items[0] += f" <span class='muted'>(<a href='{STRATEGIES_GUIDE}' target='_blank'>how auto picks</a>)</span>"
     items.append(f"stopped: {escape(s.stopped)}")
+    if s.workers:
+        items.append(f"workers: {escape(s.workers)}")
     if s.pruning is not None:
         items.append(f"<span class='state-pruned'>pruned</span>: {escape(s.pruning.text)}")
     if s.rule:
@@ -246,7 +254,8 @@ def _top_table(s: Summary) -> str:
               *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
     note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
             "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
-    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows) + note)
+    first = openers(s.cards, [t.number for t in s.top])
+    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows, first=first) + note)
 
 
 def _all_trials(s: Summary) -> str:
@@ -260,7 +269,7 @@ def _all_trials(s: Summary) -> str:
               "warnings", "error"]
     cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
     title = f"All {plural(s.trials, 'trial')}" if s.trials > 1 else "The one trial"
-    return _details(title + cut, _table(header, rows, sortable=True))
+    return _details(title + cut, _table(header, rows, sortable=True, first=openers(s.cards, [r.number for r in s.trial_rows])))
 
 
 def _failure(s: Summary) -> str:
@@ -280,7 +289,7 @@ def _img(png: bytes, alt: str) -> str:
 def plots_html(result: TuneResult) -> str:
     """The summary's plots as <img> tags with PNG data; empty when nothing completed.  The
     learning curves come second, when any trial reported points with ``hpmagic.report``."""
-    from . import plots
+    from . import plots, response
 
     if not result.completed:
         return ""
@@ -296,6 +305,7 @@ def plots_html(result: TuneResult) -> str:
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
         imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
+    imgs += [_img(png, alt) for png, alt in response.more_plots(result)]  # the response, the workers' timeline
     return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)
 
 
@@ -312,9 +322,10 @@ def _plots_caption(result: TuneResult) -> str:
     return f"<p class='muted hpmagic-caption'>{escape(points.caption + where)}.</p>"
 
 
-def result_html(result: TuneResult, with_plots: bool = True) -> str:
-    """The whole summary of ``result`` as HTML, with its plots unless ``with_plots`` is false."""
-    s = summarize(result)
+def result_html(result: TuneResult, with_plots: bool = True, all_trials: int = ALL_TRIALS) -> str:
+    """The whole summary of ``result`` as HTML, with its plots unless ``with_plots`` is false;
+    its table of every trial holds the first ``all_trials`` (a saved report: all of them)."""
+    s = summarize(result, all_trials=all_trials)
     plots = ""
     if with_plots:
         try:

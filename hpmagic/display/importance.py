@@ -26,6 +26,7 @@ error bar).  When nothing can be said, :attr:`Importance.reason` says why.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,7 @@ from ..core import Trial, TrialState
 if TYPE_CHECKING:
     from ..space import Parameter, SearchSpace
 
-__all__ = ["Importance", "importance", "describe", "MIN_TRIALS"]
+__all__ = ["Importance", "importance", "cached", "describe", "MIN_TRIALS"]
 
 #: The fewest completed trials importance is estimated from.
 MIN_TRIALS = 8
@@ -86,6 +87,21 @@ def _why_not(space: SearchSpace, done: list[Trial]) -> str:
     if not any(len({repr(t.params.get(p.name)) for t in done}) > 1 for p in space):
         return f"every {what} has the same parameters"
     return ""
+
+
+_LAST: list[Any] = []  # the last call of cached(): its key, a weak reference to its space, its result
+
+
+def cached(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Importance:
+    """:func:`importance`, kept for the last space and trials it was asked about: a summary asks
+    twice (the importance plot, then the response over the two most important parameters)."""
+    trials = list(trials)
+    key = (id(space), seed, tuple((t.number, t.state, t.value) for t in trials))
+    if _LAST and _LAST[0] == key and _LAST[1]() is space:
+        return _LAST[2]
+    found = importance(space, trials, seed)
+    _LAST[:] = [key, weakref.ref(space), found]
+    return found
 
 
 def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Importance:

@@ -26,6 +26,8 @@ from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
 from .front import FrontSection, front_section
+from .timeline import busy_text
+from .trialcard import Card, cards_for
 
 if TYPE_CHECKING:
     from ..result import TuneResult
@@ -188,6 +190,8 @@ class Summary:
     counts_note: str = ""  # why the counts do not add up to the budget, "" when they do (see counts_note)
     rule: str = ""  # the early-stopping rule and its settings (taken out of the notes), "" without one
     front: FrontSection | None = None  # several objectives or constraints (display/front.py); None without
+    workers: str = ""  # how busy the workers of a parallel search were (see .timeline.busy_text), "" otherwise
+    cards: tuple[Card, ...] = ()  # each shown trial up close (the top trials, the table's first CARDS rows)
 
 
 def stop_text(reason: str) -> str:
@@ -214,8 +218,9 @@ def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
     return detail + (f": {reason}" if reason else "")
 
 
-def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
-    """The facts of ``result``'s summary, for :mod:`.text` and :mod:`.html` to render."""
+def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_TRIALS) -> Summary:
+    """The facts of ``result``'s summary, for :mod:`.text` and :mod:`.html` to render; the
+    full table holds the first ``all_trials`` trials (a saved report holds them all)."""
     best = result.best_trial
     counts = tuple((state, n) for state, n in result.counts().items() if n)
     kinds = {t.pruning.get("kind") for t in result.trials if t.curve}
@@ -247,10 +252,12 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS) -> Summary:
         metric_names=extra,
         warnings=warning_counts(result.trials),
         estimate=_estimate(result, best),
-        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:ALL_TRIALS], extra),
+        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:all_trials], extra),
         counts_note=counts_note(result),
         rule=rule,
         front=front_section(result),
+        workers=busy_text(result),
+        cards=cards_for(result, top, all_trials),
     )
 
 

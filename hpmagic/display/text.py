@@ -114,6 +114,8 @@ def _param_lines(s: Summary) -> list[str]:
 
 def _detail_lines(s: Summary) -> list[str]:
     lines = [f"  strategy: {s.strategy}{_short_reason(s.strategy_detail)}", f"  stopped: {s.stopped}"]
+    if s.workers:
+        lines.append(f"  workers: {s.workers}")
     if s.pruning is not None:
         rule = f" ({_first_clause(s.rule.split(' (', 1)[0])})" if s.rule else ""
         lines.append(f"  pruned: {s.pruning.text}{rule}")

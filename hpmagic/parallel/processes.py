@@ -452,7 +452,7 @@ class ProcessExecutor:
             worker.ready = True
         elif kind == "outcome":
             worker.number = None
-            return message[1]
+            return message[1].finish(worker=f"pid {worker.pid}")  # where it ran: the workers' timeline
         elif kind in ("dead", "load_error"):
             self._retire(worker)
             if worker.number is not None:
@@ -465,6 +465,7 @@ class ProcessExecutor:
                     params=worker.params,
                     state=TrialState.FAILED,
                     duration=time.perf_counter() - worker.submitted,
+                    started=time.time() - (time.perf_counter() - worker.submitted), worker=f"pid {worker.pid}",
                     error=why + "; the search went on with a fresh worker",
                 )
         return None

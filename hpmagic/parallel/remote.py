@@ -129,5 +129,6 @@ def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, An
         entry = _load(key, blob)
     program, snapshot = entry
     # On an engine even KeyboardInterrupt fails only the trial: the kernel decides what a stop means.
-    return run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False,
-                     channel=channel)
+    trial = run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False,
+                      channel=channel)
+    return trial.finish(worker=f"{socket.gethostname()} pid {os.getpid()}")  # where it ran: the workers' timeline
