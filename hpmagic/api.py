@@ -28,7 +28,7 @@ from .manual import ManualSearch
 from .options import TuneOptions
 from .planning import Output, Placement, Plan, plan
 from .protocols import Reporter, Strategy, TrialExecutor, TrialStore
-from .result import TuneResult, options_record
+from .result import TuneResult
 from .resume import StudyRequest, StudyStart
 from .runner import Runner, SearchPlan
 from .storage.memory import MemoryStore
@@ -115,7 +115,7 @@ def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, rep
         search = open_search(settled, namespace, reporter, result_name)
         if isinstance(search, ManualSearch):  # --strategy manual: the session owns the parts from now on
             return search.start(on_result=lambda result: bind(result, namespace, settled.output))
-        result = dataclasses.replace(search.run(), code=source.strip("\n"), options=options_record(opts))
+        result = dataclasses.replace(search.run(), code=source.strip("\n"), options=opts.record())
         bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)

@@ -12,7 +12,7 @@ import keyword
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import MISSING, dataclass, fields
 from typing import Any
 
 from .core import Direction
@@ -70,6 +70,21 @@ class TuneOptions:
     def direction(self) -> Direction:
         """Which way the search goes as the options say it: maximize with ``--maximize``, else minimize."""
         return Direction.of(self.maximize)
+
+    def record(self) -> tuple[tuple[str, str], ...]:
+        """The options that differ from their defaults, as ``(name, text)`` pairs for a report:
+        values as Python writes them, an executor object by its type's name.  How the search was
+        shown (``display``, ``quiet``) is left out: it is not what the search did."""
+        out = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            default = f.default if f.default is not MISSING else None
+            if f.name in ("display", "quiet") or value == default:
+                continue
+            simple = value is None or isinstance(value, (str, int, float, bool, os.PathLike))
+            out.append((f.name, repr(os.fspath(value) if isinstance(value, os.PathLike) else value) if simple
+                        else f"<{type(value).__module__}.{type(value).__name__}>"))
+        return tuple(out)
 
     def validate(self) -> tuple[str | None, dict[str, str]] | None:
         """Raise :class:`OptionError` for the first option whose value cannot be used; return

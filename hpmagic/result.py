@@ -10,7 +10,6 @@ re-exported here.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 import os
 from collections.abc import Callable
@@ -33,30 +32,10 @@ if TYPE_CHECKING:
 
     from .space import SearchSpace
 
-__all__ = ["Trial", "TrialState", "TuneResult", "ROUNDING", "options_record"]
+__all__ = ["Trial", "TrialState", "TuneResult", "ROUNDING"]
 
 #: A fold spread below this share of the mean's magnitude is rounding, not spread (:meth:`TuneResult.spread`).
 ROUNDING = 1e-12
-
-
-#: Options a report does not name: how the search was shown, not what it did.
-_UNRECORDED = ("display", "quiet")
-
-
-def options_record(options: Any) -> tuple[tuple[str, str], ...]:
-    """The options (a dataclass of them, as ``TuneOptions``) that differ from their defaults,
-    as ``(name, text)`` pairs for a report: values as Python writes them, an executor object
-    by its type's name."""
-    out = []
-    for f in dataclasses.fields(options):
-        value = getattr(options, f.name)
-        default = f.default if f.default is not dataclasses.MISSING else None
-        if f.name in _UNRECORDED or value == default:
-            continue
-        simple = value is None or isinstance(value, (str, int, float, bool, os.PathLike))
-        out.append((f.name, repr(os.fspath(value) if isinstance(value, os.PathLike) else value) if simple
-                    else f"<{type(value).__module__}.{type(value).__name__}>"))
-    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -83,7 +62,7 @@ class TuneResult:
     #: Called with the result after :meth:`pick` chose another trial (``api.bind`` sets it: it binds the values).
     on_pick: Callable[[TuneResult], None] | None = field(default=None, compare=False, repr=False)
     code: str = ""  # the cell's code (a saved report shows it); "" when not recorded
-    options: tuple[tuple[str, str], ...] = ()  # the options it ran with that differ from the defaults (options_record)
+    options: tuple[tuple[str, str], ...] = ()  # the options it ran with that differ from the defaults (TuneOptions.record)
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 import pytest
 
 import hpmagic
 from hpmagic.errors import SaveError
-from hpmagic.result import options_record
+from tests.browsers import chromium
 
 CELL = """
 x = 0.5      # tune: uniform(0, 1)
@@ -39,7 +38,7 @@ def test_options_record_names_an_executor_object_by_its_type():
     from hpmagic.options import TuneOptions
 
     with ThreadPoolExecutor(1) as pool:
-        assert options_record(TuneOptions(executor=pool, jobs=2, quiet=True)) == (
+        assert TuneOptions(executor=pool, jobs=2, quiet=True).record() == (
             ("jobs", "2"), ("executor", "<concurrent.futures.thread.ThreadPoolExecutor>"))
 
 
@@ -135,39 +134,30 @@ def test_a_stored_study_saves_with_its_code(tmp_path):
 
 
 def test_the_report_opens_from_disk_offline_light_dark_and_at_400px(result, tmp_path):
-    sync = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     path = result.save(tmp_path / "report.html")
-    with sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            for scheme, width in (("light", 1000), ("dark", 400)):
-                page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
-                elsewhere: list[str] = []
+    with chromium() as browser:
+        for scheme, width in (("light", 1000), ("dark", 400)):
+            page = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+            elsewhere: list[str] = []
 
-                def refuse(route, seen=elsewhere):
-                    seen.append(route.request.url)
-                    route.abort()
+            def refuse(route, seen=elsewhere):
+                seen.append(route.request.url)
+                route.abort()
 
-                page.route(re.compile(r"^(?!file:|data:)"), refuse)
-                page.goto(path.as_uri())
-                assert elsewhere == []
-                loaded = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
-                assert loaded == [True] * 6
-                heads = page.locator("h4").all_inner_texts()
-                assert heads[-3:] == ["The cell", "Options", "Versions and machine"]
-                assert page.locator(".hpmagic-result > details > summary").all_inner_texts()[:2] == ["Top 10 trials", "All 14 trials"]
-                assert page.evaluate("document.documentElement.scrollWidth") <= width
-                background = page.evaluate("getComputedStyle(document.body).backgroundColor")
-                muted = page.evaluate("getComputedStyle(document.querySelector('.hpmagic-facts')).color")
-                if scheme == "dark":
-                    assert background == "rgb(17, 17, 17)" and muted == "rgb(160, 160, 160)"  # THEME['muted'].dark
-                    assert "invert" in page.evaluate("getComputedStyle(document.querySelector('img')).filter")
-                else:
-                    assert background == "rgb(255, 255, 255)" and muted == "rgb(97, 97, 97)"
-                page.close()
-        finally:
-            browser.close()
+            page.route(re.compile(r"^(?!file:|data:)"), refuse)
+            page.goto(path.as_uri())
+            assert elsewhere == []
+            loaded = page.evaluate("Array.from(document.images).map(i => i.complete && i.naturalWidth > 0)")
+            assert loaded == [True] * 6
+            heads = page.locator("h4").all_inner_texts()
+            assert heads[-3:] == ["The cell", "Options", "Versions and machine"]
+            assert page.locator(".hpmagic-result > details > summary").all_inner_texts()[:2] == ["Top 10 trials", "All 14 trials"]
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+            muted = page.evaluate("getComputedStyle(document.querySelector('.hpmagic-facts')).color")
+            if scheme == "dark":
+                assert background == "rgb(17, 17, 17)" and muted == "rgb(160, 160, 160)"  # THEME['muted'].dark
+                assert "invert" in page.evaluate("getComputedStyle(document.querySelector('img')).filter")
+            else:
+                assert background == "rgb(255, 255, 255)" and muted == "rgb(97, 97, 97)"
+            page.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-from pathlib import Path
 
 import pytest
 
@@ -16,6 +15,7 @@ from hpmagic.core import Trial
 from hpmagic.display.html import result_html
 from hpmagic.display.summary import summarize
 from hpmagic.display.trialcard import CARDS, CURVE_POINTS, OUTPUT_CHARS, card, card_text
+from tests.browsers import chromium
 
 CELL = """
 import warnings
@@ -104,30 +104,21 @@ def test_a_trial_shows_as_its_card_in_ipython(ip):
 
 
 def test_a_card_opens_in_chromium_at_400px_light_and_dark(result, tmp_path):
-    sync = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
     failed = _failed(result)
-    with sync.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            for dark in (False, True):
-                path = tmp_path / f"{dark}.html"
-                background = "#111111" if dark else "#ffffff"
-                path.write_text(f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;"
-                                f"background:{background}'><div style='width:400px'>{result_html(result)}</div></body></html>")
-                page = browser.new_page(viewport={"width": 400, "height": 900})
-                page.goto(path.as_uri())
-                page.click("summary:has-text('All 16 trials')")
-                card_box = page.locator(f"summary:text-is('{failed.number}')").last
-                card_box.click()
-                shown = page.locator(f".hpmagic-trial[data-trial='{failed.number}']").last
-                assert shown.is_visible() and "ValueError: x too big" in shown.inner_text()
-                assert page.evaluate("document.documentElement.scrollWidth") <= 400
-                colour = shown.locator(".muted").first.evaluate("e => getComputedStyle(e).color")
-                assert colour == ("rgb(160, 160, 160)" if dark else "rgb(97, 97, 97)")
-                page.close()
-        finally:
-            browser.close()
+    with chromium() as browser:
+        for dark in (False, True):
+            path = tmp_path / f"{dark}.html"
+            background = "#111111" if dark else "#ffffff"
+            path.write_text(f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;"
+                            f"background:{background}'><div style='width:400px'>{result_html(result)}</div></body></html>")
+            page = browser.new_page(viewport={"width": 400, "height": 900})
+            page.goto(path.as_uri())
+            page.click("summary:has-text('All 16 trials')")
+            card_box = page.locator(f"summary:text-is('{failed.number}')").last
+            card_box.click()
+            shown = page.locator(f".hpmagic-trial[data-trial='{failed.number}']").last
+            assert shown.is_visible() and "ValueError: x too big" in shown.inner_text()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 400
+            colour = shown.locator(".muted").first.evaluate("e => getComputedStyle(e).color")
+            assert colour == ("rgb(160, 160, 160)" if dark else "rgb(97, 97, 97)")
+            page.close()
