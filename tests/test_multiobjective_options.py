@@ -181,3 +181,27 @@ def test_the_strategies_with_nothing_to_learn_run_several_objectives_and_constra
         assert result.strategy_reason == (
             "auto: random, because with 2 objectives, the strategies that learn from one value cannot honour them; "
             "random search covers the space evenly")
+
+
+@pytest.mark.parametrize("engine", ["threads", "dask"])
+def test_values_and_constraints_are_read_on_engines(ip, engine):
+    import concurrent.futures as cf
+
+    cell = CELL.replace("calls.append(1)\n", "")
+    line = "-q -n 8 --seed 3 --executor pool --maximize accuracy --minimize fit_time --constraint 'latency <= 6'"
+    if engine == "threads":
+        with cf.ThreadPoolExecutor(2) as pool:
+            ip.user_ns["pool"] = pool
+            result = ip.run_cell_magic("tune", line, cell)
+    else:
+        distributed = pytest.importorskip("distributed")
+        with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as c:
+            with distributed.Client(c) as client:
+                ip.user_ns["pool"] = client
+                result = ip.run_cell_magic("tune", line, cell)
+    assert [t.state for t in result.trials] == [TrialState.COMPLETE] * 8
+    for t in result.trials:
+        x, y = t.params["x"], t.params["y"]
+        assert t.values == pytest.approx((x - y, (1 - x) ** 2 + y)) and t.constraints == pytest.approx((10 * x,))
+    assert result.best_trial in result.front and (ip.user_ns["x"], ip.user_ns["y"]) == (
+        result.best_trial.params["x"], result.best_trial.params["y"])
