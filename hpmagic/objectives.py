@@ -42,7 +42,7 @@ class Objective:
 
     @property
     def label(self) -> str:
-        """How the summary names it: the name, or ``"value"`` for the cell's value."""
+        """The name the summary shows (``"value"`` for the cell's value)."""
         return self.name or "value"
 
 
@@ -154,7 +154,7 @@ class Goal:
 
     @property
     def plain(self) -> bool:
-        """True for one objective without constraints: a search as it was before goals existed."""
+        """True for one objective without constraints (a search as it was before goals existed)."""
         return not self.multi and not self.constraints
 
     def to_json(self) -> dict[str, Any]:

@@ -73,7 +73,8 @@ class TuneResult:
 
     @property
     def objectives(self) -> Goal:
-        """What the search optimised: its :class:`~hpmagic.objectives.Goal`."""
+        """The :class:`~hpmagic.objectives.Goal` the search optimised (one objective in ``direction`` when
+        the result has none)."""
         return self.goal if self.goal is not None else Goal.single(self.direction)
 
     @property
@@ -89,8 +90,8 @@ class TuneResult:
 
     @cached_property
     def front(self) -> list[Trial]:
-        """The Pareto front: the feasible complete trials that no other feasible trial dominates
-        (better or equal on every objective, better on one), in trial order."""
+        """The feasible complete trials that no other feasible trial dominates (better or equal on
+        every objective, better on one), in trial order: the Pareto front."""
         done = self.feasible
         if not done:
             return []
@@ -184,7 +185,7 @@ class TuneResult:
         """The first complete trial with the best value (``None`` when none completed).
 
         With constraints, the best of those that hold them (``None`` when none does); with several
-        objectives, the trial of the front chosen by :attr:`pick_rule` (see :meth:`pick`)."""
+        objectives, the trial of the front chosen by ``pick_rule`` (see :meth:`pick`)."""
         if self.plain:
             return self.direction.best(self.trials)
         if not self.objectives.multi:

@@ -144,8 +144,10 @@ class Runner:
         self._stop: StopReason | None = None  # set once no new trial may start
         self._all_failed = True  # every trial finished so far has failed
         goal = self.plan.goal
-        # only feasible trials may be the best so far (with several objectives: the best on the first)
-        self._feasible = goal.feasible if goal is not None and (goal.multi or goal.constraints) else None
+        # only feasible trials may be the best so far; with several objectives there is none (no one
+        # value says which is best: the live panel shows no "best", the summary the front)
+        self._feasible = goal.feasible if goal is not None and goal.constraints else None
+        self._multi = goal is not None and goal.multi
         self.reporter.start(self._info())
         error = ""
         try:
@@ -244,7 +246,7 @@ class Runner:
             progress.failed += 1
         elif trial.state is TrialState.COMPLETE:
             self._all_failed = False
-            if self._feasible is not None and not self._feasible(trial):
+            if self._multi or (self._feasible is not None and not self._feasible(trial)):
                 return
             if progress.best is None or self.plan.direction.better(trial.value, progress.best.value):  # type: ignore[arg-type]
                 progress.best = trial

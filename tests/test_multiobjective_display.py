@@ -66,6 +66,7 @@ def test_the_text_summary_shows_the_front_and_marks_the_bound_trial():
     text = result_text(made_result(pick="fit_time"))
     lines = text.splitlines()
     assert lines[0] == "hpmagic: trial 0 picked from the Pareto front of 3 trials: accuracy 0.5, fit_time 2"
+    assert lines[1].startswith("  accuracy, fit_time over 6 trials (5 complete, 1 failed) in ")
     assert "  goal: maximize accuracy, minimize fit_time; subject to latency <= 5" in lines
     assert "  bound: the front's lowest fit_time" in lines
     start = lines.index("  Pareto front, 3 trials; * the trial bound:")

@@ -17,6 +17,7 @@ import hpmagic
 from hpmagic.core import Direction, TrialState
 from hpmagic.errors import OptionError
 from hpmagic.objectives import Constraint, Goal, Objective
+from tests.clusters import dask_cluster
 
 from .shared import SharedList
 
@@ -181,3 +182,25 @@ def test_the_strategies_with_nothing_to_learn_run_several_objectives_and_constra
     assert len(result.trials) == 6 and result.front
     if strategy == "auto":  # too few trials to learn from: auto covers the space (see tests/test_mo_*.py)
         assert result.strategy_reason.startswith("auto: sobol")
+
+
+@pytest.mark.parametrize("engine", ["threads", "dask"])
+def test_values_and_constraints_are_read_on_engines(ip, engine):
+    import concurrent.futures as cf
+
+    cell = CELL.replace("calls.append(1)\n", "")
+    line = "-q -n 8 --seed 3 --executor pool --maximize accuracy --minimize fit_time --constraint 'latency <= 6'"
+    if engine == "threads":
+        with cf.ThreadPoolExecutor(2) as pool:
+            ip.user_ns["pool"] = pool
+            result = ip.run_cell_magic("tune", line, cell)
+    else:
+        with dask_cluster(workers=1, threads=2) as client:
+            ip.user_ns["pool"] = client
+            result = ip.run_cell_magic("tune", line, cell)
+    assert [t.state for t in result.trials] == [TrialState.COMPLETE] * 8
+    for t in result.trials:
+        x, y = t.params["x"], t.params["y"]
+        assert t.values == pytest.approx((x - y, (1 - x) ** 2 + y)) and t.constraints == pytest.approx((10 * x,))
+    assert result.best_trial in result.front and (ip.user_ns["x"], ip.user_ns["y"]) == (
+        result.best_trial.params["x"], result.best_trial.params["y"])

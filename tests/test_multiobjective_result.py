@@ -181,3 +181,18 @@ def test_write_back_writes_the_picked_trials_values(ip, monkeypatch):
     assert f"x = {picked.params['x']:.4g}  # tune" in text and f"y = {picked.params['y']:.4g}  # tune" in text
     assert res.notes[-1].startswith(f"wrote x={picked.params['x']:.4g}, y={picked.params['y']:.4g} into the cell, "
                                     "the front's lowest fit_time, of 15 trials")
+
+
+def test_the_live_progress_shows_a_best_only_where_one_value_says_it(capsys):
+    import re
+
+    hpmagic.tune(CELL, {}, trials=5, seed=1, objectives=TWO, display="text")
+    err = capsys.readouterr()
+    final = (err.out + err.err).replace("\r", "\n").strip().splitlines()[-1]
+    assert final.startswith("█") and "5/5 trials" in final and "best" not in final
+    hpmagic.tune(CELL, {}, trials=6, seed=1, maximize=True, metric="accuracy", constraints="latency <= 3",
+                 display="text")
+    err = capsys.readouterr()
+    final = (err.out + err.err).replace("\r", "\n").strip().splitlines()[-1]
+    shown = re.search(r" · best \S+ \(x=([\d.]+), y=[\d.]+\)", final)
+    assert shown and 10 * float(shown.group(1)) <= 3  # the best of the trials that hold the limit

@@ -183,7 +183,7 @@ def _counts(s: Summary) -> str:
 def _facts(s: Summary) -> str:
     """Under the headline: the direction, the trials by state and the time; why the counts do
     not add up to the budget, when they do not; the search's own error."""
-    way = "" if s.headline.reason else f"{escape(s.direction)} "  # the headline's reason says it already
+    way = "" if s.headline.reason or not s.direction else f"{escape(s.direction)} "  # said already
     line = f"{way}{escape(s.metric)} · {escape(plural(s.trials, 'trial'))} ({_counts(s)}) in {escape(s.elapsed)}"
     if s.counts_note:
         line += f"<br><span class='hpmagic-counts-note'>{escape(s.counts_note)}</span>"

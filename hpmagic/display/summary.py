@@ -230,8 +230,8 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_T
     rule, notes = _split_notes(result.notes)
     return Summary(
         headline=_headline(result, best),
-        direction=str(Direction(result.direction)),
-        metric=result.metric,
+        direction=str(Direction(result.direction)) if _one_objective(result) else "",  # several: in the goal
+        metric=result.metric if _one_objective(result) else ", ".join(result.objectives.names),
         trials=len(result.trials),
         counts=", ".join(f"{n} {state}" for state, n in counts) or "none",
         elapsed=fmt_seconds(result.elapsed),

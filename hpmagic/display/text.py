@@ -67,7 +67,8 @@ def summary_text(s: Summary) -> str:
     if s.headline.reason:  # which way is better and why, in place of the bare direction
         lines += [f"  {s.headline.reason}", f"  {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}"]
     else:
-        lines.append(f"  {s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}")
+        way = f"{s.direction} " if s.direction else ""
+        lines.append(f"  {way}{s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}")
     if s.counts_note:
         lines.append(f"  {s.counts_note}")
     if s.error:
