@@ -344,6 +344,7 @@ class Search:
             self.pruning = PruningService(*rule, direction=way, budget=settled.budget)
         program = settled.parsed.program(settled.metric)
         program.seed = self.seed  # each trial's random streams start from a seed derived from it
+        program.direction = way.value  # the framework callbacks (hpmagic.integrations) check their metric against it
         self.executor = make_executor(placement, program, self.namespace, trials=left, pruning=self.pruning)
         notes += tuple(getattr(self.executor, "notes", ())) + _jobs_notes(placement, left)
         self.plan = SearchPlan(space=space, budget=settled.budget, direction=way, metric=settled.metric or "objective",

@@ -31,13 +31,15 @@ class CellProgram:
     The cell is compiled under a file name of its own, registered in :mod:`linecache`, so
     tracebacks quote the cell's lines with the cell's own line numbers.  ``seed`` is the
     search's seed: each trial starts the global random streams from one derived from it and
-    the trial's number (:mod:`hpmagic.cell.globalstate`).
+    the trial's number (:mod:`hpmagic.cell.globalstate`).  ``direction`` is the search's
+    (``"maximize"`` or ``"minimize"``): a framework callback of :mod:`hpmagic.integrations` checks
+    its metric's direction against it.
     """
 
     def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None,
-                 seed: int | None = None):
+                 seed: int | None = None, direction: str | None = None):
         self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
-        self.seed = seed
+        self.seed, self.direction = seed, direction
         digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         self.filename = f"<tuned cell {digest}>"
         self.register_source()
@@ -60,7 +62,7 @@ class CellProgram:
     def __getstate__(self) -> dict[str, Any]:
         # Code objects do not pickle: a worker compiles the rewritten module again.
         return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric,
-                "seed": self.seed}
+                "seed": self.seed, "direction": self.direction}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

@@ -61,7 +61,7 @@ def run_trial(
     state, error = TrialState.COMPLETE, ""
     value: float | None = None
     metrics: dict[str, float] = {}
-    reports = TrialReports(number, channel)
+    reports = TrialReports(number, channel, direction=program.direction)
     with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:
