@@ -37,6 +37,7 @@ from .strategies.base import StrategyContext
 
 if TYPE_CHECKING:
     from .display.manual import ManualSession
+    from .integrations.mlflow import LogTarget
     from .pruning.service import PruningService
 
 __all__ = ["tune", "run", "plan", "bind", "make_executor", "Search", "Plan", "Placement", "Output", "TuneOptions"]
@@ -61,7 +62,8 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         ``strategy="random"``, ``maximize=True``, ``metric="f1"``, ``timeout=60``,
         ``seed=0``, ``jobs=4``, ``executor=client``, ``study="svm"``, ``storage="runs.sqlite"``,
         ``overwrite=True``, ``prune="asha"``, ``grid_points=5``, ``baseline=False``,
-        ``apply=False``, ``quiet=True``, ``out="result"``, and ``display="text"``.
+        ``apply=False``, ``quiet=True``, ``out="result"``, ``log="mlflow"`` (or ``"mlflow:URI"``: each
+        trial logged to MLflow, :mod:`hpmagic.integrations.mlflow`), and ``display="text"``.
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
         ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
@@ -159,6 +161,7 @@ class Plan:
     prune: tuple[str | None, dict[str, str]] | None  # --prune's rule and settings, parsed once (None: off)
     study: StudyRequest | None  # --study
     output: Output
+    log: LogTarget | None = None  # --log mlflow[:URI]
 
 
 def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
@@ -185,7 +188,7 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
         placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
         output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
-                      quiet=opts.quiet),
+                      quiet=opts.quiet), log=opts.log_target(),
     )
 
 
@@ -284,6 +287,7 @@ class Search:
         self.complete: TuneResult | None = None  # a --study that already holds its trials
         self.interactive = False  # --strategy manual: one trial per click of Run
         self.pruning: PruningService | None = None
+        self.log: Any = None  # --log: an open hpmagic.integrations.mlflow.MLflowLog
         self._owned = True
 
     def __enter__(self) -> Search:
@@ -294,6 +298,8 @@ class Search:
                     from .display.reporter import make_reporter
 
                     self.reporter = make_reporter(self.settled.output.display, result_name=self.result_name)
+                if self.log is not None and self.reporter is not None and self.complete is None:  # --log: to MLflow too
+                    self.reporter = self.log.wrap(self.reporter, self.store)
         except BaseException:
             with interrupts.shielded():
                 self.close()
@@ -314,6 +320,10 @@ class Search:
     def _set_up(self) -> None:
         settled = self.settled
         space, way, placement = settled.parsed.space, settled.goal.direction, settled.placement
+        if settled.log is not None:  # first: a missing MLflow or a bad URI is said before any study opens
+            from .integrations.mlflow import open_log
+
+            self.log = open_log(settled.log)
         if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
             from .parallel.engines import shield_workers
 
@@ -321,6 +331,8 @@ class Search:
         strategy_seed, baseline, notes = self.seed, settled.baseline, _range_notes(space, settled.baseline)
         if settled.goal.doubt:
             notes += (settled.goal.doubt,)
+        if self.log is not None:
+            notes += (self.log.note,)
         if settled.study is not None:
             study = self._begin_study(settled.study)
             self.store = study.store
@@ -335,6 +347,9 @@ class Search:
                                   timeout=settled.timeout)  # auto weighs proposals against trials
         self.strategy = make_strategy(settled.strategy, space, context)
         self.interactive = bool(getattr(self.strategy, "interactive", False))
+        if self.interactive and self.log is not None:
+            raise OptionError("--log mlflow logs the trials of a search as it runs, but a manual search runs one trial "
+                              "per click after the cell ends; drop --log")
         if self.interactive and (placement.jobs > 1 or placement.engine is not None):
             raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
         left = settled.budget - sum(1 for t in self.store.trials() if t.state.counted)

@@ -49,6 +49,7 @@ class TuneOptions:
     out: str | None = None
     write_back: bool = False  # %%tune only: the best values written into the cell (hpmagic.cell.writeback)
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
+    log: str | None = None  # --log mlflow[:URI]: each trial logged to MLflow (hpmagic.integrations.mlflow)
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:
@@ -84,6 +85,7 @@ class TuneOptions:
             check_seed(self.seed)
         self._check_names()
         self._check_study()
+        self.log_target()
         if isinstance(self.display, str) and self.display not in DISPLAYS:
             raise OptionError(f"display={self.display!r} is not a display; use one of {', '.join(map(repr, DISPLAYS))}")
         return self.prune_rule()
@@ -102,6 +104,12 @@ class TuneOptions:
         name, settings = parse_prune_spec(self.prune)
         make_pruner(name, settings)  # checks the name and the settings now, before anything runs
         return name, settings
+
+    def log_target(self) -> Any:
+        """``--log``'s target (``None``: no logging); a bad value is an :class:`OptionError`."""
+        from .integrations.mlflow import parse_log
+
+        return parse_log(self.log)
 
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):

@@ -38,11 +38,15 @@ def require(module: str, extra: str, what: str) -> ModuleType:
     """Import ``module``, or a :class:`MissingExtraError` saying how to install it."""
     try:
         return importlib.import_module(module)
-    except ImportError as exc:
-        raise MissingExtraError(
-            f"{what} needs {module}, which is not installed here ({exc}); install it with "
-            f"pip install 'hpmagic[{extra}]' (or pip install {module})"
-        ) from None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and exc.name != module and not module.startswith(exc.name + "."):
+            problem = f"which cannot be imported here ({type(exc).__name__}: {exc})"  # one of its own dependencies
+        else:
+            problem = "which is not installed here"
+    except (ImportError, OSError) as exc:  # installed but broken (LightGBM without libgomp: an OSError)
+        problem = f"which cannot be imported here ({type(exc).__name__}: {exc})"
+    raise MissingExtraError(f"{what} needs {module}, {problem}; install it with pip install 'hpmagic[{extra}]' "
+                            f"(or pip install {module})")
 
 
 def _way(maximize: bool) -> str:
