@@ -186,3 +186,18 @@ def test_a_plain_path_is_a_file_store_there(tmp_path):
 
     assert parse_log(f"mlflow:{tmp_path}/runs") == LogTarget(f"file:{tmp_path}/runs")
     assert parse_log("mlflow") == LogTarget(None) and parse_log(None) is None
+
+
+def test_without_a_uri_the_trials_go_to_mlflows_own_default(tmp_path, monkeypatch):
+    import mlflow
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_ALLOW_FILE_STORE"):
+        monkeypatch.delenv(name, raising=False)
+    default = mlflow.get_tracking_uri()  # MLflow 3: sqlite:///mlflow.db in the working directory
+    result = hpmagic.tune(CELL.replace('mode == "c"', "False"), {}, trials=2, seed=0, minimize=True, quiet=True,
+                          log="mlflow")
+    assert f"--log mlflow: each trial is logged as an MLflow run at {default}, experiment 'hpmagic'" in result.notes
+    assert len(runs(default)[2]) == 2
+    if default.startswith("sqlite:///mlflow.db"):
+        assert (tmp_path / "mlflow.db").exists()
