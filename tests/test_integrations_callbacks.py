@@ -105,6 +105,8 @@ def test_a_pruned_search_with_two_worker_processes(framework, data):
 
 @pytest.fixture(scope="module")
 def dask_client():
+    for framework in FRAMEWORKS:  # (before a cluster starts for nothing)
+        pytest.importorskip(framework)
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:

@@ -14,9 +14,6 @@ from hpmagic.errors import OptionError
 
 from .conftest import run_tune
 
-pytest.importorskip("mlflow")
-from mlflow.tracking import MlflowClient  # noqa: E402
-
 CELL = """
 from hpmagic import report
 mode = "a"  # tune: choice("a", "b", "c")
@@ -32,6 +29,7 @@ x if mode == "a" else x + 10
 
 @pytest.fixture
 def store(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow")
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     monkeypatch.delenv("MLFLOW_EXPERIMENT_NAME", raising=False)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
@@ -40,6 +38,8 @@ def store(tmp_path, monkeypatch):
 
 def runs(uri):
     """The search runs and the trial runs of experiment 'hpmagic', as MLflow reads them back."""
+    from mlflow.tracking import MlflowClient
+
     client = MlflowClient(uri)
     experiment = client.get_experiment_by_name("hpmagic")
     every = client.search_runs([experiment.experiment_id], max_results=1000)
@@ -142,6 +142,8 @@ def test_an_interrupted_trial_logged_earlier_is_replaced_when_it_finishes(store)
 
 
 def test_a_tracking_server_failing_mid_search_stops_the_logging_not_the_search(store, monkeypatch, capsys):
+    from mlflow.tracking import MlflowClient
+
     calls = []
     real = MlflowClient.create_run
 
@@ -174,6 +176,7 @@ def test_a_bad_log_value_is_an_option_error_before_anything_runs(value, message)
 
 
 def test_a_tracking_uri_mlflow_cannot_open_is_an_option_error(tmp_path, monkeypatch):
+    pytest.importorskip("mlflow")
     monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
     namespace = {}
     with pytest.raises(OptionError, match=r"--log mlflow: MLflow cannot log to file://.*: MlflowException: "):
@@ -189,7 +192,7 @@ def test_a_plain_path_is_a_file_store_there(tmp_path):
 
 
 def test_without_a_uri_the_trials_go_to_mlflows_own_default(tmp_path, monkeypatch):
-    import mlflow
+    mlflow = pytest.importorskip("mlflow")
 
     monkeypatch.chdir(tmp_path)
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_ALLOW_FILE_STORE"):
