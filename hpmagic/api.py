@@ -63,7 +63,7 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         ``seed=0``, ``jobs=4``, ``executor=client``, ``study="svm"``, ``storage="runs.sqlite"``,
         ``overwrite=True``, ``prune="asha"``, ``grid_points=5``, ``baseline=False``,
         ``apply=False``, ``quiet=True``, ``out="result"``, ``log="mlflow"`` (or ``"mlflow:URI"``: each
-        trial logged to MLflow, :mod:`hpmagic.integrations.mlflow`), and ``display="text"``.
+        trial logged to MLflow: the Integrations guide), and ``display="text"``.
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
         ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
