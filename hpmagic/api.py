@@ -61,7 +61,8 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
         ``strategy="random"``, ``maximize=True``, ``metric="f1"``, ``timeout=60``,
         ``seed=0``, ``jobs=4``, ``executor=client``, ``study="svm"``, ``storage="runs.sqlite"``,
         ``overwrite=True``, ``prune="asha"``, ``grid_points=5``, ``baseline=False``,
-        ``apply=False``, ``quiet=True``, ``out="result"``, and ``display="text"``.
+        ``apply=False``, ``quiet=True``, ``out="result"``, ``log="mlflow"`` (or ``"mlflow:URI"``: each
+        trial logged to MLflow: the Integrations guide), and ``display="text"``.
         With neither ``maximize=True`` nor ``minimize=True`` the direction is read from what
         the cell returns (``cross_val_score`` and ``*_score``: maximize; ``*_error``,
         ``*_loss``: minimize; the options guide, "Which way is better"), else minimize, and
@@ -206,12 +207,18 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
           undo: ExitStack) -> Search | StoredSearch | ManualSearch:
     """The parts of :func:`open_search`, each registered in ``undo`` to be closed if a later one fails."""
     space, placement = settled.parsed.space, settled.placement
+    log = None
+    if settled.log is not None:  # first: a missing MLflow or a bad URI is said before any study opens
+        from .integrations.mlflow import open_log
+
+        log = open_log(settled.log)
     if placement.engine is not None:  # first: a stop during set-up must not kill a local cluster's workers
         from .parallel.adapters import shield_workers
 
         shield_workers(placement.engine)
     seed, strategy_seed, baseline = settled.seed, settled.seed, settled.baseline
     notes = _range_notes(space, settled.baseline) + ((settled.goal.doubt,) if settled.goal.doubt else ())
+    notes += (log.note,) if log is not None else ()
     store: TrialStore = MemoryStore()
     if settled.study is not None:
         study = _begin_study(settled, settled.study)
@@ -223,6 +230,9 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
         seed, strategy_seed, baseline = study.seed, study.strategy_seed, study.baseline
         notes += study.notes
     manual = settled.strategy == MANUAL
+    if manual and log is not None:
+        raise OptionError("--log mlflow logs the trials of a search as it runs, but a manual search runs one trial "
+                          "per click after the cell ends; drop --log")
     if manual and (placement.jobs > 1 or placement.engine is not None):
         raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
     strategy = None if manual else make_strategy(settled.strategy, space, _context(settled, strategy_seed))
@@ -234,6 +244,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
     program = settled.program()
     program.seed = seed  # each trial's random streams start from a seed derived from it
+    program.direction = settled.goal.direction.value  # the framework callbacks (hpmagic.integrations) check theirs
     executor = make_executor(placement, program, namespace, trials=left, pruning=pruning)
     undo.callback(executor.close)
     notes += tuple(getattr(executor, "notes", ())) + _jobs_notes(placement, left)
@@ -247,6 +258,8 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
         from .display.reporter import make_reporter
 
         reporter = make_reporter(settled.output.display, result_name=result_name)
+    if log is not None:  # --log: each trial to MLflow too, from the kernel
+        reporter = log.wrap(reporter, store)
     return Search(search_plan, strategy, store, executor, reporter, pruning)
 
 

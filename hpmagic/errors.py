@@ -61,6 +61,7 @@ __all__ = [
     "ExecutorError",
     "ObjectiveError",
     "SaveError",
+    "MissingExtraError",
 ]
 
 
@@ -239,6 +240,11 @@ class WorkerStartError(ExecutionEnvironmentError):
 
 class ExecutorError(ExecutionEnvironmentError):
     """An ``--executor`` cannot run trials: a closed client, a cluster without workers, ..."""
+
+
+class MissingExtraError(HpmagicError, ImportError):
+    """An integration's library (XGBoost, LightGBM, MLflow) is not installed; the message gives the
+    command that installs it (``pip install 'hpmagic[xgboost]'``)."""
 
 
 def describe_type(value: Any) -> str:

@@ -109,6 +109,10 @@ class TuneMagics(Magics):
     @argument("-q", "--quiet", action="store_true",
               help="No progress display (the live panel in a notebook, a progress line elsewhere).")
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
+    @argument("--log", default=None, metavar="mlflow[:URI]",
+              help="Log each trial to MLflow as a run nested under one run for the search (parameters, metrics, "
+                   "the reported curve, the output), at URI or MLflow's own tracking URI (MLFLOW_TRACKING_URI, "
+                   "else its default); needs pip install 'hpmagic[mlflow]'.")
     @argument("-w", "--write-back", dest="write_back", action="store_true",
               help="Write the best values of a finished search into the cell as its defaults (floats to 4 "
                    "significant digits), keeping the annotations and every other byte; the %%%%tune line becomes a "

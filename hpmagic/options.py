@@ -54,6 +54,7 @@ class TuneOptions:
     out: str | None = None
     write_back: bool = False  # %%tune only: the best values written into the cell (hpmagic.cell.writeback)
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
+    log: str | None = None  # --log mlflow[:URI]: each trial logged to MLflow (hpmagic.integrations.mlflow)
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:
@@ -108,6 +109,7 @@ class TuneOptions:
             check_seed(self.seed)
         self._check_names()
         self._check_study()
+        self.log_target()
         if isinstance(self.display, str) and self.display not in DISPLAYS:
             raise OptionError(f"display={self.display!r} is not a display; use one of {', '.join(map(repr, DISPLAYS))}")
         return self.prune_rule()
@@ -156,6 +158,12 @@ class TuneOptions:
         if twice is not None:
             raise OptionError(f"--constraint {twice!r} is given twice; give each limit once")
         return parsed
+
+    def log_target(self) -> Any:
+        """``--log``'s target (``None``: no logging); a bad value is an :class:`OptionError`."""
+        from .integrations.mlflow import parse_log
+
+        return parse_log(self.log)
 
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):

@@ -15,7 +15,7 @@ import secrets
 import types
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .cell.direction import Settled, check_cross_validate, check_names, settle_goal
 from .cell.parser import ParsedCell, parse_cell
@@ -25,6 +25,9 @@ from .objectives import Constraint, Goal, Objective
 from .options import DEFAULT_TRIALS, TuneOptions
 from .resume import StudyRequest
 from .strategies import resolve
+
+if TYPE_CHECKING:
+    from .integrations.mlflow import LogTarget
 
 __all__ = ["plan", "Plan", "Placement", "Output"]
 
@@ -69,6 +72,7 @@ class Plan:
     objectives: Goal = Goal.single()  # every objective and constraint (--maximize NAME, --constraint)
     pick: str | None = None  # --pick: the objective whose best front trial is bound (None: the knee)
     named: tuple[str, ...] = ()  # the objectives named by --maximize NAME / --minimize NAME, in order
+    log: LogTarget | None = None  # --log mlflow[:URI]
 
     def program(self) -> CellProgram:
         """The compiled cell, reading the objectives and the constrained quantities."""
@@ -103,7 +107,7 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
         placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
         output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
-                      quiet=opts.quiet),
+                      quiet=opts.quiet), log=opts.log_target(),
     )
 
 

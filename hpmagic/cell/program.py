@@ -31,7 +31,9 @@ class CellProgram:
     The cell is compiled under a file name of its own, registered in :mod:`linecache`, so
     tracebacks quote the cell's lines with the cell's own line numbers.  ``seed`` is the
     search's seed: each trial starts the global random streams from one derived from it and
-    the trial's number (:mod:`hpmagic.cell.globalstate`).
+    the trial's number (:mod:`hpmagic.cell.globalstate`).  ``direction`` is the search's
+    (``"maximize"`` or ``"minimize"``): a framework callback of :mod:`hpmagic.integrations` checks
+    its metric's direction against it.
 
     ``objectives`` names the objectives of a search of named ones (``--maximize accuracy
     --minimize fit_time``; empty: the cell's value, or ``metric``), ``constrained`` the quantities
@@ -39,9 +41,10 @@ class CellProgram:
     """
 
     def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None,
-                 seed: int | None = None, objectives: tuple[str, ...] = (), constrained: tuple[str, ...] = ()):
+                 seed: int | None = None, objectives: tuple[str, ...] = (), constrained: tuple[str, ...] = (),
+                 direction: str | None = None):
         self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
-        self.seed = seed
+        self.seed, self.direction = seed, direction
         self.objectives, self.constrained = tuple(objectives), tuple(constrained)
         digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         self.filename = f"<tuned cell {digest}>"
@@ -70,7 +73,8 @@ class CellProgram:
     def __getstate__(self) -> dict[str, Any]:
         # Code objects do not pickle: a worker compiles the rewritten module again.
         return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric,
-                "seed": self.seed, "objectives": self.objectives, "constrained": self.constrained}
+                "seed": self.seed, "objectives": self.objectives, "constrained": self.constrained,
+                "direction": self.direction}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

@@ -172,11 +172,13 @@ class TrialReports:
     """The reports of one running trial: its curve, the rungs it reached, and why it was stopped.
 
     :meth:`begin` makes it the trial of this thread (and of threads without one, see the
-    module docstring) until :meth:`end`."""
+    module docstring) until :meth:`end`.  ``direction`` is the search's, for the framework
+    callbacks of :mod:`hpmagic.integrations` (which check their metric's way against it)."""
 
-    def __init__(self, number: int, channel: Channel | None = None):
+    def __init__(self, number: int, channel: Channel | None = None, direction: str | None = None):
         self.number = number
         self.channel = channel
+        self.direction = direction  # the search's ("maximize"/"minimize"; None: not known here)
         self.curve: list[tuple[float, float]] = []
         self.rungs: list[list[Any]] = []
         self.kind: str | None = None
