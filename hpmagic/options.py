@@ -54,6 +54,7 @@ class TuneOptions:
     out: str | None = None
     write_back: bool = False  # %%tune only: the best values written into the cell (hpmagic.cell.writeback)
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
+    enqueue: Any = None  # configurations to run first: a name ("tries", "result:5") or the object (hpmagic.enqueue)
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:

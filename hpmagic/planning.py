@@ -20,6 +20,7 @@ from typing import Any
 from .cell.direction import Settled, check_cross_validate, check_names, settle_goal
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
+from .enqueue import Enqueued, resolve as resolve_enqueued
 from .errors import OptionError
 from .objectives import Constraint, Goal, Objective
 from .options import DEFAULT_TRIALS, TuneOptions
@@ -69,6 +70,7 @@ class Plan:
     objectives: Goal = Goal.single()  # every objective and constraint (--maximize NAME, --constraint)
     pick: str | None = None  # --pick: the objective whose best front trial is bound (None: the knee)
     named: tuple[str, ...] = ()  # the objectives named by --maximize NAME / --minimize NAME, in order
+    enqueued: Enqueued = Enqueued()  # --enqueue: the configurations to run first, whole and checked
 
     def program(self) -> CellProgram:
         """The compiled cell, reading the objectives and the constrained quantities."""
@@ -96,6 +98,7 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         explicit_seed=opts.seed is not None, metric=metric or "objective", quiet=opts.quiet,
     )
     way, goal = settle_goal(parsed.source, named, constraints, opts.maximize, opts.minimize, metric)
+    enqueued = _enqueued(opts, namespace, parsed)
     return Plan(
         parsed=parsed, goal=way, metric=metric, objectives=goal, pick=opts.pick, named=tuple(o.label for o in named),
         strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
@@ -104,7 +107,18 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
         output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
                       quiet=opts.quiet),
+        enqueued=enqueued,
     )
+
+
+def _enqueued(opts: TuneOptions, namespace: Any, parsed: ParsedCell) -> Enqueued:
+    """``--enqueue``'s configurations, whole and checked against the cell's space (:mod:`hpmagic.enqueue`)."""
+    if opts.enqueue is None:
+        return Enqueued()
+    if isinstance(opts.strategy, str) and opts.strategy == "manual":
+        raise OptionError("--enqueue runs configurations before the strategy proposes, but --strategy manual runs "
+                          "the one each click gives; drop --enqueue, and enter the values yourself")
+    return resolve_enqueued(opts.enqueue, namespace, parsed.space, opts.baseline)
 
 
 def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, named: list[Objective],
