@@ -86,7 +86,7 @@ def notes(configs: Sequence[dict[str, Any]], trials: Sequence[Trial]) -> tuple[s
     """What the summary says: which trials ran given configurations, and how many did not run."""
     if not configs:
         return ()
-    ran = sorted(t.number for t in trials if MARK in t.pruning)
+    ran = sorted(t.number for t in trials if MARK in t.pruning and t.state is not TrialState.INTERRUPTED)
     said = []
     if ran:
         which = _numbers(ran)
