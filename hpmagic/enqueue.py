@@ -105,7 +105,7 @@ def notes(configs: Sequence[dict[str, Any]], trials: Sequence[Trial]) -> tuple[s
 def _lookup(value: Any, namespace: Mapping[str, Any]) -> tuple[str, Any, int | None]:
     """``(label, object, K)``: a string is ``NAME`` or ``NAME:K``, looked up in the namespace."""
     if not isinstance(value, str):
-        return "enqueue=", value, None
+        return "enqueue", value, None
     name, _, count = value.strip().partition(":")
     name = name.strip()
     label = f"--enqueue {value.strip()}"

@@ -83,14 +83,14 @@ def test_a_partial_configuration_takes_the_defaults_and_only_active_conditional_
     assert [t.params for t in result.trials[:3]] == [{"model": "linear"}, {"model": "rbf", "gamma": 0.1},
                                                       {"model": "rbf", "gamma": 0.5}]
     assert ns["calls"] == ["linear", "rbf", "rbf", result.trials[3].params["model"]]
-    assert "enqueue=: configuration [2] is the cell's defaults, which ran as trial 0" in result.notes
+    assert "enqueue: configuration [2] is the cell's defaults, which ran as trial 0" in result.notes
     assert "trials 1-2 were enqueued (configurations given with --enqueue)" in result.notes
 
 
 def test_a_value_for_an_inactive_parameter_is_refused():
     with pytest.raises(OptionError) as err:
         tune(CONDITIONAL, trials=4, enqueue=[{"gamma": 0.5}])
-    assert str(err.value).startswith("enqueue=: configuration [0] gives 'gamma', but its condition does not hold")
+    assert str(err.value).startswith("enqueue: configuration [0] gives 'gamma', but its condition does not hold")
 
 
 def test_duplicates_run_once_and_say_so():
@@ -98,7 +98,7 @@ def test_duplicates_run_once_and_say_so():
     result, ns = tune(trials=5, enqueue=tries)
     assert ns["calls"][:3] == [(0.0, "a"), (1.0, "a"), (1.5, "a")]
     assert sum(1 for c in ns["calls"] if c == (1.0, "a")) == 1
-    assert "enqueue=: configuration [1] repeats [0], so it runs once" in result.notes
+    assert "enqueue: configuration [1] repeats [0], so it runs once" in result.notes
 
 
 def test_a_name_not_in_the_space_is_one_error_before_anything_runs(ip):
@@ -113,11 +113,11 @@ def test_a_name_not_in_the_space_is_one_error_before_anything_runs(ip):
 
 
 @pytest.mark.parametrize("row, message", [
-    ({"x": 3.0}, "enqueue=: configuration [0]: x = 3.0 lies outside the range of x, uniform(-2, 2); give a value "
+    ({"x": 3.0}, "enqueue: configuration [0]: x = 3.0 lies outside the range of x, uniform(-2, 2); give a value "
                  "inside it, or widen the annotation"),
-    ({"kind": "c"}, "enqueue=: configuration [0]: kind = 'c' is not one of the options of kind, choice('a', 'b'); "
+    ({"kind": "c"}, "enqueue: configuration [0]: kind = 'c' is not one of the options of kind, choice('a', 'b'); "
                     "give a value inside it, or widen the annotation"),
-    ({"x": "1"}, "enqueue=: configuration [0]: x = '1' is not a number; x takes numbers in uniform(-2, 2)"),
+    ({"x": "1"}, "enqueue: configuration [0]: x = '1' is not a number; x takes numbers in uniform(-2, 2)"),
 ])
 def test_a_value_outside_the_space_says_the_range(row, message):
     ns = {"calls": SharedList()}
@@ -128,9 +128,9 @@ def test_a_value_outside_the_space_says_the_range(row, message):
 
 
 @pytest.mark.parametrize("given, message", [
-    ({"x": 1.0}, "enqueue=: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult or a study "
+    ({"x": 1.0}, "enqueue: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult or a study "
                  "read with hpmagic.load_study, but got dict; for one configuration, give a list of it: [config]"),
-    ([1.0], "enqueue=: configuration [0] is a float, not a dict of parameter values, e.g. {'C': 10.0}"),
+    ([1.0], "enqueue: configuration [0] is a float, not a dict of parameter values, e.g. {'C': 10.0}"),
     ("nothere", "--enqueue nothere: there is no variable 'nothere' in the namespace"),
     ("tries:0", "--enqueue tries:0: after the colon comes how many configurations to take, a whole number of at "
                 "least 1 (e.g. --enqueue tries:5), but got '0'"),
@@ -160,7 +160,7 @@ def test_a_result_gives_its_best_complete_trials_best_first_and_k_takes_the_firs
     # its table works too (param_ columns): trial 0's row is the defaults, which already ran
     again, ns = tune(trials=3, enqueue=earlier.to_dataframe())
     assert [dict(zip(("x", "kind"), c)) for c in ns["calls"][1:3]] == [t.params for t in earlier.trials[1:3]]
-    assert "enqueue=: configuration [0] is the cell's defaults, which ran as trial 0" in again.notes
+    assert "enqueue: configuration [0] is the cell's defaults, which ran as trial 0" in again.notes
 
 
 def test_a_budget_smaller_than_the_list_runs_the_first_and_says_how_many_were_left():
@@ -174,3 +174,10 @@ def test_a_budget_smaller_than_the_list_runs_the_first_and_says_how_many_were_le
 def test_enqueue_with_the_manual_strategy_is_refused():
     with pytest.raises(OptionError, match="--enqueue runs configurations before the strategy proposes"):
         tune(trials=3, enqueue=[{"x": 1.0}], strategy="manual")
+
+
+def test_with_grid_the_default_budget_covers_the_whole_grid_after_the_given_ones():
+    result, ns = tune(trials=None, strategy="grid", grid_points=3, enqueue=[{"x": 1.5, "kind": "b"}])
+    assert result.budget == 8  # 6 grid points, the defaults and the given one
+    assert ns["calls"][1] == (1.5, "b")
+    assert sorted(set(ns["calls"][2:]) | {(0.0, "a")}) == sorted((x, k) for x in (-2.0, 0.0, 2.0) for k in "ab")
