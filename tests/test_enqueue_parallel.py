@@ -54,6 +54,36 @@ def test_each_runs_exactly_once_on_a_dask_cluster(tmp_path):
     check_each_once(result, log, 11)
 
 
+def test_each_runs_exactly_once_on_ipyparallel_engines(tmp_path):
+    log = tmp_path / "runs.txt"
+    with clusters.ipp_cluster(2) as client:
+        result = hpmagic.tune(CELL, {"log": str(log)}, trials=10, executor=client, enqueue=TRIES, strategy="random",
+                              seed=0, quiet=True)
+    assert result.counts()["complete"] == 10
+    check_each_once(result, log, 10)
+
+
+PRUNED = """
+from hpmagic import report
+x = 0.0   # tune: uniform(-2, 2)
+with open(log, "a") as f:
+    f.write(f"{x!r}\\n")
+for step in range(1, 4):
+    report((x - 0.5) ** 2 + 1 / step, step)
+(x - 0.5) ** 2
+"""
+
+
+def test_with_prune_the_mark_sits_beside_the_bracket_and_each_runs_once(tmp_path):
+    log = tmp_path / "runs.txt"
+    result = hpmagic.tune(PRUNED, {"log": str(log)}, trials=12, jobs=2, prune="asha", enqueue=TRIES,
+                          strategy="random", seed=0, quiet=True)
+    check_each_once(result, log, 12)
+    given = [t for t in result.trials if "enqueued" in t.pruning]
+    assert all("bracket" in t.pruning for t in given)
+    assert {t.state for t in given} <= {TrialState.COMPLETE, TrialState.PRUNED}
+
+
 STOPS = CELL.replace("(x - 0.5) ** 2", """
 if len(open(log).read().splitlines()) == 5 and stop:
     import os, signal, time
