@@ -181,3 +181,19 @@ def test_with_grid_the_default_budget_covers_the_whole_grid_after_the_given_ones
     assert result.budget == 8  # 6 grid points, the defaults and the given one
     assert ns["calls"][1] == (1.5, "b")
     assert sorted(set(ns["calls"][2:]) | {(0.0, "a")}) == sorted((x, k) for x in (-2.0, 0.0, 2.0) for k in "ab")
+
+
+def test_without_the_baseline_the_given_ones_come_first_and_the_defaults_may_be_among_them():
+    result, ns = tune(trials=4, baseline=False, enqueue=[{"x": 0.0}, {"x": 1.0}])
+    assert ns["calls"][:2] == [(0.0, "a"), (1.0, "a")]
+    assert "trials 0-1 were enqueued (configurations given with --enqueue)" in result.notes
+
+
+def test_a_stored_study_read_back_gives_its_best(tmp_path):
+    path = tmp_path / "old.sqlite"
+    tune(trials=6, study="old", storage=str(path), seed=5)
+    old = hpmagic.load_study("old", path)
+    given = [t.params for t in old.top(3) if t.number != 0]  # the defaults, if among them, ran as trial 0
+    result, ns = tune(trials=5, enqueue="old:3", ns={"old": old}, seed=6)
+    assert [dict(zip(("x", "kind"), c)) for c in ns["calls"][1:1 + len(given)]] == given
+    assert len(given) >= 2 and f"trials 1-{len(given)} were enqueued (configurations given with --enqueue)" in result.notes
