@@ -127,6 +127,21 @@ def test_a_value_outside_the_space_says_the_range(row, message):
     assert ns["calls"] == []
 
 
+@pytest.mark.parametrize("value, message", [
+    (0.55, "enqueue: configuration [0]: q = 0.55 is not a step of q, uniform(0, 1, step=0.1); the nearest are 0.5 and "
+           "0.6"),
+    (7, "enqueue: configuration [0]: n = 7 is not a step of n, int(0, 20, step=5); the nearest are 5 and 10"),
+])
+def test_a_value_between_the_steps_of_a_stepped_range_is_refused(value, message):
+    cell = "q = 0.5  # tune: uniform(0, 1, step=0.1)\nn = 5  # tune: int(0, 20, step=5)\nq + n\n"
+    name = "q" if isinstance(value, float) else "n"
+    with pytest.raises(OptionError) as err:
+        hpmagic.tune(cell, {}, trials=3, quiet=True, enqueue=[{name: value}])
+    assert str(err.value) == message
+    result = hpmagic.tune(cell, {}, trials=3, quiet=True, enqueue=[{"q": 0.7, "n": 20}], strategy="random")
+    assert result.trials[1].params == {"q": 0.7, "n": 20}
+
+
 @pytest.mark.parametrize("given, message", [
     ({"x": 1.0}, "enqueue: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult or a study "
                  "read with hpmagic.load_study, but got dict; for one configuration, give a list of it: [config]"),
