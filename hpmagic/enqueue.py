@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .core import Trial, TrialState
+from .distributions import Int, LogUniform, Uniform
 from .errors import OptionError
 from .lists import same_value
 from .space import Parameter, SearchSpace
@@ -200,9 +201,8 @@ def _checked(where: str, p: Parameter, value: Any) -> Any:
         what = "is not one of the options of" if dist.kind == "choice" else "lies outside the range of"
         raise OptionError(f"{where}: {p.name} = {value!r} {what} {p.name}, {dist}; give a value inside it, "
                           "or widen the annotation")
-    step = getattr(dist, "step", None)
-    if step is not None:  # a stepped range: only its steps are values of the space
-        k = math.floor((value - dist.low) / step + 1e-9)
+    if isinstance(dist, (Uniform, LogUniform, Int)) and dist.step is not None:  # only its steps are values
+        k = math.floor((value - dist.low) / dist.step + 1e-9)
         below, above = dist.step_value(k), dist.step_value(k + 1)
         if not any(math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12) for v in (below, above)):
             raise OptionError(f"{where}: {p.name} = {value!r} is not a step of {p.name}, {dist}; the nearest are "
