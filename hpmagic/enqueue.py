@@ -197,6 +197,9 @@ def _checked(where: str, p: Parameter, value: Any) -> Any:
             value = int(value)
         elif dist.kind in _FLOATS:
             value = float(value)
+    if dist.kind == "choice" and isinstance(value, float) and value.is_integer() and not dist.contains(value) \
+            and dist.contains(int(value)):
+        value = int(value)  # a whole option read back from a table column with gaps, where pandas made it a float
     if not dist.contains(value):
         what = "is not one of the options of" if dist.kind == "choice" else "lies outside the range of"
         raise OptionError(f"{where}: {p.name} = {value!r} {what} {p.name}, {dist}; give a value inside it, "

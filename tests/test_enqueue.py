@@ -164,6 +164,16 @@ def test_a_dataframe_one_row_a_configuration_missing_values_not_given():
     assert all(type(x) is float for x, _ in ns["calls"])
 
 
+def test_a_whole_float_of_a_table_column_with_gaps_is_the_integer_option():
+    pd = pytest.importorskip("pandas")
+    cell = "n = 1  # tune: [1, 2, 4]\nx = 0.0  # tune: uniform(-1, 1)\nn + x\n"
+    frame = pd.DataFrame({"n": [4, None], "x": [None, 0.5]})
+    assert frame["n"].dtype == float
+    result = hpmagic.tune(cell, {}, trials=3, quiet=True, enqueue=frame, strategy="random")
+    assert [t.params for t in result.trials[1:3]] == [{"n": 4, "x": 0.0}, {"n": 1, "x": 0.5}]
+    assert type(result.trials[1].params["n"]) is int
+
+
 def test_a_result_gives_its_best_complete_trials_best_first_and_k_takes_the_first_k():
     earlier, _ = tune(trials=8, seed=3)
     best = [t.params for t in earlier.top(4)]
