@@ -219,6 +219,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     seed, strategy_seed, baseline = settled.seed, settled.seed, settled.baseline
     notes = _range_notes(space, settled.baseline) + ((settled.goal.doubt,) if settled.goal.doubt else ())
     notes += (log.note,) if log is not None else ()
+    notes += settled.enqueued.notes
     store: TrialStore = MemoryStore()
     if settled.study is not None:
         study = _begin_study(settled, settled.study)
@@ -251,7 +252,8 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     search_plan = SearchPlan(space=space, budget=settled.budget, direction=settled.goal.direction,
                              metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
                              seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
-                             direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick)
+                             direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick,
+                             enqueued=settled.enqueued.configs)
     if strategy is None:
         return ManualSearch(search_plan, store, executor)
     if reporter is None:

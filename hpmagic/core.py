@@ -47,7 +47,8 @@ class Trial:
     trial started.  ``curve`` holds the points the cell reported with
     :func:`hpmagic.report`, as ``(step, value)`` pairs in step order, and ``pruning`` what
     early stopping recorded about the trial (``bracket``, the ``rungs`` it reached, the
-    ``kind`` of its reports; empty without ``--prune``).  A pruned trial has no ``value``;
+    ``kind`` of its reports; empty without ``--prune``; and ``enqueued``, the index of the
+    configuration it ran when it was given with ``--enqueue``).  A pruned trial has no ``value``;
     ``error`` says why it was stopped.  ``worker`` names where a parallel trial ran
     (``"pid 4242"`` for a ``--jobs`` worker, ``"host pid 4242"`` on an engine; ``""`` in the
     kernel): the summary's workers' timeline groups the trials by it.  Stores do not keep it.

@@ -72,6 +72,9 @@ class TuneMagics(Magics):
                    "(or hpmagic.cross_val_score): median, asha, hyperband (the default) or folds, with settings "
                    "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
+    @argument("--enqueue", default=None, metavar="NAME[:K]",
+              help="Run the configurations in NAME first, each once, after the defaults: a list of dicts, a "
+                   "DataFrame, or a TuneResult or loaded study (its K best complete trials; all without K).")
     @argument_group("objective")
     @argument("--minimize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
               help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "

@@ -55,6 +55,7 @@ class TuneOptions:
     write_back: bool = False  # %%tune only: the best values written into the cell (hpmagic.cell.writeback)
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
     log: str | None = None  # --log mlflow[:URI]: each trial logged to MLflow (hpmagic.integrations.mlflow)
+    enqueue: Any = None  # configurations to run first: a name ("tries", "result:5") or the object (hpmagic.enqueue)
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .cell.direction import Settled, check_cross_validate, check_names, settle_goal
 from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
+from .enqueue import Enqueued
+from .enqueue import resolve as resolve_enqueued
 from .errors import OptionError
 from .objectives import Constraint, Goal, Objective
 from .options import DEFAULT_TRIALS, TuneOptions
@@ -73,6 +75,7 @@ class Plan:
     pick: str | None = None  # --pick: the objective whose best front trial is bound (None: the knee)
     named: tuple[str, ...] = ()  # the objectives named by --maximize NAME / --minimize NAME, in order
     log: LogTarget | None = None  # --log mlflow[:URI]
+    enqueued: Enqueued = Enqueued()  # --enqueue: the configurations to run first, whole and checked
 
     def program(self) -> CellProgram:
         """The compiled cell, reading the objectives and the constrained quantities."""
@@ -100,15 +103,28 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         explicit_seed=opts.seed is not None, metric=metric or "objective", quiet=opts.quiet,
     )
     way, goal = settle_goal(parsed.source, named, constraints, opts.maximize, opts.minimize, metric)
+    enqueued = _enqueued(opts, namespace, parsed)
     return Plan(
         parsed=parsed, goal=way, metric=metric, objectives=goal, pick=opts.pick, named=tuple(o.label for o in named),
         strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
-        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline),
+        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline,
+                                                                           len(enqueued.configs)),
         timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
         placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
         output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
                       quiet=opts.quiet), log=opts.log_target(),
+        enqueued=enqueued,
     )
+
+
+def _enqueued(opts: TuneOptions, namespace: Any, parsed: ParsedCell) -> Enqueued:
+    """``--enqueue``'s configurations, whole and checked against the cell's space (:mod:`hpmagic.enqueue`)."""
+    if opts.enqueue is None:
+        return Enqueued()
+    if isinstance(opts.strategy, str) and opts.strategy == "manual":
+        raise OptionError("--enqueue runs configurations before the strategy proposes, but --strategy manual runs "
+                          "the one each click gives; drop --enqueue, and enter the values yourself")
+    return resolve_enqueued(opts.enqueue, namespace, parsed.space, opts.baseline)
 
 
 def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, named: list[Objective],
@@ -143,8 +159,9 @@ def _engine(executor: Any, namespace: Mapping[str, Any]) -> Any:
     return executor
 
 
-def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: bool) -> int:
-    """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults."""
+def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: bool, enqueued: int = 0) -> int:
+    """``-n`` when it is not given: 30 trials, or with ``-s grid`` the whole grid plus the defaults and the
+    ``--enqueue`` configurations."""
     if not (isinstance(spec, str) and spec == "grid"):
         return DEFAULT_TRIALS
     limit = 10_000
@@ -154,7 +171,7 @@ def _default_budget(spec: Any, parsed: ParsedCell, grid_points: int, baseline: b
             f"the grid has more than {limit:,} points ({grid_points} per continuous parameter); "
             "give -n N to run N of them, drawn evenly at random, or lower --grid-points"
         )
-    return size + int(baseline)
+    return size + int(baseline) + enqueued
 
 
 def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> None:

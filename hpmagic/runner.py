@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import interrupts
+from . import enqueue, interrupts
 from .core import Direction, StopReason, Trial, TrialState
 from .objectives import Goal
 from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, TrialExecutor, TrialStore
@@ -47,6 +47,7 @@ class SearchPlan:
     direction_reason: str = ""  # why this direction ("maximizing: the cell returns ...")
     goal: Goal | None = None  # several objectives, or constraints (None: one objective in `direction`)
     pick: str | None = None  # --pick: with several objectives, the one whose best front trial is bound
+    enqueued: tuple[dict, ...] = ()  # --enqueue: whole configurations run after the defaults, each once
 
 
 class TrialPath:
@@ -162,6 +163,7 @@ class Runner:
             self._rerun_baseline = self.plan.baseline and any(
                 t.number == 0 and t.state is TrialState.INTERRUPTED for t in stored
             )
+            self._queue = enqueue.pending(self.plan.enqueued, stored)  # those the study does not hold yet
             stop = self._loop()
         except KeyboardInterrupt:
             stop = StopReason.INTERRUPTED
@@ -201,12 +203,12 @@ class Runner:
             if number is None:
                 self._stop = StopReason.BUDGET
                 return
-            params = self._params(number)
+            params, mark = self._params(number)
             if params is None:
                 self.store.release(number)
                 self._stop = StopReason.EXHAUSTED
                 return
-            pruning = self.pruning.assign(number) if self.pruning is not None else {}
+            pruning = {**(self.pruning.assign(number) if self.pruning is not None else {}), **mark}
             self._progress.running_since[number] = self.clock() - self._start
             self._path.start(number, params, pruning)
             self._report()
@@ -218,10 +220,15 @@ class Runner:
                 return 0
         return self.store.reserve(self.plan.budget)
 
-    def _params(self, number: int) -> dict | None:
+    def _params(self, number: int) -> tuple[dict | None, dict]:
+        """Trial ``number``'s configuration and its mark: the defaults (trial 0), then the enqueued
+        configurations in order (marked with their index), then the strategy's proposals."""
         if self.plan.baseline and number == 0:
-            return self.plan.space.defaults()
-        return self.strategy.ask(number)
+            return self.plan.space.defaults(), {}
+        if self._queue:
+            index, config = self._queue.pop(0)
+            return dict(config), {enqueue.MARK: index}
+        return self.strategy.ask(number), {}
 
     def _collect(self) -> None:
         """Wait for trials to end; record them and tell the strategy."""
@@ -289,6 +296,7 @@ class Runner:
         progress.status = stop.progress_status
         trials = self.store.trials()
         notes = self.pruning.notes() if self.pruning is not None else reports_note(trials, plan.direction)
+        notes += enqueue.notes(plan.enqueued, trials)
         result = search_result(plan, trials, strategy=self._strategy_name(), reason=getattr(self.strategy, "reason", ""),
                                elapsed=progress.elapsed, stop=stop, notes=notes, error=error)
         try:

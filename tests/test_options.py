@@ -71,6 +71,9 @@ MAGIC_CASES = [
     ("--study ''", "--study needs a name"),
     ("--bogus", "unrecognized arguments"),
     ("-s manual -j 2", "drop --jobs"),
+    ("--enqueue nothere", "--enqueue nothere: there is no variable 'nothere'"),
+    ("--enqueue number", "but got int"),
+    ("--enqueue number:x", "a whole number of at least 1"),
 ]
 
 
@@ -143,6 +146,9 @@ API_CASES = [
     ({"out": "k"}, OptionError, "is a tuned parameter"),
     ({"display": "fancy"}, OptionError, "not a display"),
     ({"trails": 3}, OptionError, "did you mean 'trials'"),
+    ({"enqueue": [{"x": 2.0}]}, OptionError, "x = 2.0 lies outside the range of x"),
+    ({"enqueue": [{"y": 0.5}]}, OptionError, "names 'y', which is not a tuned parameter"),
+    ({"enqueue": 5}, OptionError, "takes a list of dicts"),
 ]
 
 
