@@ -81,9 +81,10 @@ class TuneOptions:
         for f in fields(self):
             value = getattr(self, f.name)
             default = f.default if f.default is not MISSING else None
-            if f.name in ("display", "quiet") or value == default:
-                continue
             simple = value is None or isinstance(value, (str, int, float, bool, os.PathLike))
+            # an object (an executor, a DataFrame to enqueue) is compared by identity: == may not give a bool
+            if f.name in ("display", "quiet") or (value == default if simple else value is default):
+                continue
             out.append((f.name, repr(os.fspath(value) if isinstance(value, os.PathLike) else value) if simple
                         else f"<{type(value).__module__}.{type(value).__name__}>"))
         return tuple(out)
