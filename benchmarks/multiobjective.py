@@ -48,8 +48,7 @@ from hpmagic.core import Trial, TrialState  # noqa: E402
 from hpmagic.pareto import hypervolume  # noqa: E402
 
 HPMAGIC = ("hpmagic:auto", "hpmagic:gp", "hpmagic:gp-parego", "hpmagic:gp-ehvi", "hpmagic:evolution", "hpmagic:random")
-#: What runs without --methods: auto is the GP on every problem but zdt1 (NSGA-II there: 30
-#: parameters), so the GP is not run twice.
+#: What runs without --methods: auto is the GP on every problem, so the GP is not run twice.
 DEFAULT = ("hpmagic:auto", "hpmagic:evolution", "hpmagic:random", "optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
 OPTUNA = ("optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
 TIMED_AT = (100, 200)
@@ -186,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method and problem (default 10)")
     parser.add_argument("--methods", default="default", help="comma-separated methods, or all (default: "
                         + ", ".join(DEFAULT) + "; all adds " + ", ".join(sorted(set(HPMAGIC) - set(DEFAULT))) + ")")
+    parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0): to split a long run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once, in processes (default 1)")
     args = parser.parse_args(argv)
     every = problems()
@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
         except ImportError:
             print("optuna:gp left out: Optuna's GPSampler needs torch, which is not installed", file=sys.stderr)
             methods.remove("optuna:gp")
-    jobs = [(n, m, s) for n in names for m in methods for s in range(args.seeds)]
+    jobs = [(n, m, s) for n in names for m in methods for s in range(args.first_seed, args.first_seed + args.seeds)]
     rows = []
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for row in pool.map(one_run, jobs):

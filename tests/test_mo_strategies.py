@@ -189,9 +189,11 @@ def test_auto_picks_nsga2_beyond_the_gp():
     name, why = pick(MIXED, StrategyContext(budget=80, jobs=16, goal=ONE_CONSTRAINED))
     assert (name, why) == ("evolution", "a constraint, and 16 parallel trials are too many for a GP: NSGA-II's "
                                         "proposals stay cheap")
-    wide = SearchSpace(tuple(Parameter(f"x{i}", Uniform(0.0, 1.0), 0.5) for i in range(30)))
+    wide = SearchSpace(tuple(Parameter(f"x{i}", Uniform(0.0, 1.0), 0.5) for i in range(31)))
     assert pick(wide, StrategyContext(budget=200, goal=TWO)) == (
-        "evolution", "2 objectives, and 30 parameters are too many for a GP: NSGA-II's proposals stay cheap")
+        "evolution", "2 objectives, and 31 parameters are too many for a GP: NSGA-II's proposals stay cheap")
+    thirty = SearchSpace(wide.parameters[:30])
+    assert pick(thirty, StrategyContext(budget=200, goal=TWO))[0] == "gp"
     s = make("evolution", TWO, budget=80)
     assert s.reason == ("NSGA-II for several objectives: a population of 16, constraint domination, "
                         "crossover and mutation")

@@ -2,7 +2,8 @@
 
 This is the ask/tell adapter; the mathematics lives in :mod:`hpmagic.strategies._gp`.  How
 a proposal is made (initial design, model, failures, pending trials, acquisition):
-``docs/design/strategies.md``.
+``docs/design/strategies.md``.  With several objectives or constraints the proposals come from
+:mod:`.gp_multi` (expected hypervolume improvement, or ParEGO with a model of feasibility).
 """
 
 from __future__ import annotations
