@@ -26,6 +26,15 @@ from .._format import fmt_column, fmt_params, fmt_seconds, fmt_value, plural
 from ..cell.report import FOLD
 from ..core import Direction, StopReason, Trial, TrialState
 from .front import FrontSection, front_section
+from .rows import (  # the tables' rows; re-exported here, where they were first
+    ParamRow,
+    TopRow,
+    TrialRow,
+    param_rows,
+    spread_text,
+    top_rows,
+    trial_rows,
+)
 from .timeline import busy_text
 from .trialcard import Card, cards_for
 
@@ -39,10 +48,6 @@ __all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "TrialRow", "Failure", "
 TOP_TRIALS = 10
 #: How many trials the HTML summary's full table holds at most (``to_dataframe()`` has all).
 ALL_TRIALS = 1000
-
-#: Where a conditional parameter did not apply: the best-parameters table, and a top trial's cell.
-INACTIVE_VALUE = "(inactive)"
-INACTIVE_CELL = "–"
 
 
 class Verdict(StrEnum):
@@ -89,50 +94,6 @@ class Headline:
         if self.change and self.verdict not in (Verdict.TIED, Verdict.DEFAULTS_FAILED, None):
             return f"{self.change}, {self.better}"
         return self.better
-
-
-@dataclass(frozen=True)
-class ParamRow:
-    """One tuned parameter: its best value, its default, its search space and how strategies
-    treat it (``treatment``: ``6 values, ordinal, log scale``, ``5 choices, categorical``)."""
-
-    name: str
-    best: str
-    default: str
-    space: str
-    treatment: str = ""
-
-
-@dataclass(frozen=True)
-class TopRow:
-    """One of the best trials: ``cells`` holds each parameter's value, in the space's order;
-    ``last_step`` the last step (or fold) it reported with ``hpmagic.report``, ``""`` if none."""
-
-    number: int
-    value: str
-    duration: str
-    params: str
-    cells: tuple[str, ...]
-    last_step: str = ""
-    spread: str = ""  # the fold spread of its value, "" without folds
-    close: bool = False  # statistically indistinguishable from the best (see TuneResult.indistinguishable)
-    metrics: tuple[str, ...] = ()  # its other metrics, in Summary.metric_names' order ("" where missing)
-
-
-@dataclass(frozen=True)
-class TrialRow:
-    """One trial of the full table: its number, state, value and spread, duration, each
-    parameter's value, its other metrics, its warning count and the last line of its error."""
-
-    number: int
-    state: str
-    value: str
-    spread: str
-    duration: str
-    cells: tuple[str, ...]
-    metrics: tuple[str, ...]
-    warnings: int
-    error: str
 
 
 @dataclass(frozen=True)
@@ -242,8 +203,8 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_T
         notes=notes,
         best_params=None if best is None else fmt_params(best.params),
         param_names=names,
-        param_rows=_param_rows(result, best),
-        top=_top_rows(result, result.top(top), extra) if _one_objective(result) else (),  # several: the front
+        param_rows=param_rows(result, best),
+        top=top_rows(result, result.top(top), extra) if _one_objective(result) else (),  # several: the front
         failure=_failure(result.trials),
         state_counts=counts,
         pruned=sum(1 for t in result.trials if t.state is TrialState.PRUNED),
@@ -252,7 +213,7 @@ def summarize(result: TuneResult, top: int = TOP_TRIALS, all_trials: int = ALL_T
         metric_names=extra,
         warnings=warning_counts(result.trials),
         estimate=_estimate(result, best),
-        trial_rows=_trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:all_trials], extra),
+        trial_rows=trial_rows(result, sorted(result.trials, key=lambda t: t.number)[:all_trials], extra),
         counts_note=counts_note(result),
         rule=rule,
         front=front_section(result),
@@ -299,11 +260,6 @@ def counts_note(result: TuneResult) -> str:
         parts.append(f"{plural(running, 'trial')} {'was' if running == 1 else 'were'} still running "
                      "when this result was taken")
     return "; ".join(parts)
-
-
-def _spread_text(result: TuneResult, trial: Trial) -> str:
-    found = result.spread(trial)
-    return "" if found is None else fmt_value(found[0])
 
 
 def _metric_names(result: TuneResult) -> tuple[str, ...]:
@@ -359,7 +315,7 @@ def _headline(result: TuneResult, best: Trial | None) -> Headline:
     reason = getattr(result, "direction_reason", "")
     if best is None:
         return Headline(result.metric, better=better, reason=reason)
-    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=_spread_text(result, best),
+    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=spread_text(result, best),
                      better=better, reason=reason)
     base, gain = result.baseline, result.gain()
     if base is None:
@@ -389,66 +345,6 @@ def _noise(result: TuneResult, best: Trial, base: Trial, gain: float) -> str:
     if gain != 0 and result.indistinguishable(base):
         return "the defaults' folds and the best's overlap"
     return ""
-
-
-def _param_rows(result: TuneResult, best: Trial | None) -> tuple[ParamRow, ...]:
-    if best is None:
-        return ()
-    base = result.baseline
-    rows = []
-    for p in result.space:
-        value = fmt_value(best.params[p.name]) if p.name in best.params else INACTIVE_VALUE
-        default = base.params[p.name] if base is not None and p.name in base.params else p.default
-        rows.append(ParamRow(p.name, value, fmt_value(default), p.describe(), p.treatment()))
-    return tuple(rows)
-
-
-def _cells(trial: Trial, names: list[str]) -> tuple[str, ...]:
-    return tuple(fmt_value(trial.params[n]) if n in trial.params else INACTIVE_CELL for n in names)
-
-
-def _metrics(trial: Trial, names: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(fmt_value(trial.metrics[n]) if n in trial.metrics else "" for n in names)
-
-
-def _values(trials: Iterable[Trial]) -> list[str]:
-    """The objective's column of a table: enough digits to tell its different values apart
-    (:func:`~hpmagic._format.fmt_column`), ``""`` where a trial has no value."""
-    trials = list(trials)
-    texts = iter(fmt_column([t.value for t in trials if t.value is not None]))
-    return [next(texts) if t.value is not None else "" for t in trials]
-
-
-def _top_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]) -> tuple[TopRow, ...]:
-    trials = list(trials)
-    return tuple(_top_row(result, t, extra, value) for t, value in zip(trials, _values(trials)))
-
-
-def _top_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: str | None = None) -> TopRow:
-    """One of the best trials; ``value`` is its value as its column writes it (:func:`_values`)."""
-    last = fmt_value(_whole(trial.curve[-1][0])) if trial.curve else ""
-    return TopRow(trial.number, fmt_value(trial.value) if value is None else value, fmt_seconds(trial.duration),
-                  fmt_params(trial.params), _cells(trial, result.space.names), last, spread=_spread_text(result, trial),
-                  close=result.indistinguishable(trial), metrics=_metrics(trial, extra))
-
-
-def _trial_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]) -> tuple[TrialRow, ...]:
-    trials = list(trials)
-    return tuple(_trial_row(result, t, extra, value) for t, value in zip(trials, _values(trials)))
-
-
-def _trial_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: str | None = None) -> TrialRow:
-    """One trial of the full table; ``value`` is its value as its column writes it (:func:`_values`)."""
-    error = trial.error.strip().splitlines()[-1] if trial.error.strip() else ""
-    if value is None:
-        value = "" if trial.value is None else fmt_value(trial.value)
-    return TrialRow(trial.number, trial.state.value, value, _spread_text(result, trial), fmt_seconds(trial.duration),
-                    _cells(trial, result.space.names), _metrics(trial, extra), len(trial.warnings), error)
-
-
-def _whole(step: float) -> float | int:
-    """A step as it was most likely written: ``27`` rather than ``27.0``."""
-    return int(step) if float(step).is_integer() else step
 
 
 def resource_saved(trials: Iterable[Trial]) -> float | None:
