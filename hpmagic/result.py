@@ -3,7 +3,7 @@
 :class:`TuneResult` is what ``%%tune`` returns: its data, the queries on it (the best trial,
 the baseline, the gain, the counts) and ``to_dataframe()``, a table with ``param_<name>``
 columns in the manner of scikit-learn's ``cv_results_``.  How it shows itself (text in a
-terminal, HTML in a notebook) and its plots live in :mod:`hpmagic.display`, imported when
+terminal, HTML in a notebook), its table and its plots live in :mod:`hpmagic.display`, imported when
 first used.  :class:`Trial` and :class:`TrialState` are defined in :mod:`hpmagic.core` and
 re-exported here.
 """
@@ -332,44 +332,9 @@ class TuneResult:
         the trial is on the Pareto front; with constraints, ``constraint_<name>`` holds each
         constrained quantity and ``feasible`` whether the trial held every limit (these columns follow
         ``value``)."""
-        import pandas as pd
+        from .display.frame import dataframe
 
-        rows = []
-        for t in self.trials:
-            last = t.curve[-1] if t.curve else (None, None)
-            row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration,
-                                   "last_step": last[0], "last_value": last[1], **self._goal_row(t)}
-            for p in self.space:
-                row[f"param_{p.name}"] = t.params.get(p.name)
-            for key, value in t.metrics.items():
-                row[f"metric_{key}"] = value
-            row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
-            rows.append(row)
-        columns = ["number", "state", "value", *self._goal_row(None), "duration"] + [f"param_{p.name}" for p in self.space] + [
-            "last_step", "last_value"]
-        frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
-        frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
-        return frame.set_index("number")
-
-    def _goal_row(self, trial: Trial | None) -> dict[str, Any]:
-        """The columns of several objectives and constraints for one trial (``None``: just their names)."""
-        if self.plain:
-            return {}
-        goal, row = self.objectives, {}
-        on_front = {t.number for t in self.front}
-        if goal.multi:
-            values = goal.values(trial) if trial is not None else None
-            for i, name in enumerate(goal.names):
-                row[f"value_{name}"] = None if values is None else values[i]
-            row["front"] = trial is not None and trial.number in on_front
-        names = [c.name for c in goal.constraints]
-        got = trial.constraints if trial is not None else ()
-        for name in dict.fromkeys(names):
-            index = names.index(name)
-            row[f"constraint_{name}"] = got[index] if index < len(got) else None
-        if goal.constraints:
-            row["feasible"] = trial is not None and goal.feasible(trial)
-        return row
+        return dataframe(self)
 
     def top(self, k: int = 5) -> list[Trial]:
         """The ``k`` best complete trials, best first (with constraints, of those that hold them; with
