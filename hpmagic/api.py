@@ -237,23 +237,9 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     if manual and (placement.jobs > 1 or placement.engine is not None):
         raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
     strategy = None if manual else make_strategy(settled.strategy, space, _context(settled, strategy_seed))
-    pruning = None
-    if settled.prune is not None:
-        from .pruning.service import PruningService
-
-        pruning = PruningService(*settled.prune, direction=settled.goal.direction, budget=settled.budget)
-    left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
-    program = settled.program()
-    program.seed = seed  # each trial's random streams start from a seed derived from it
-    program.direction = settled.goal.direction.value  # the framework callbacks (hpmagic.integrations) check theirs
-    executor = make_executor(placement, program, namespace, trials=left, pruning=pruning)
-    undo.callback(executor.close)
-    notes += tuple(getattr(executor, "notes", ())) + _jobs_notes(placement, left)
-    search_plan = SearchPlan(space=space, budget=settled.budget, direction=settled.goal.direction,
-                             metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
-                             seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
-                             direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick,
-                             enqueued=settled.enqueued.configs)
+    executor, pruning, more = _open_executor(settled, store, seed, namespace, undo)
+    notes += more
+    search_plan = _search_plan(settled, seed, baseline, notes)
     if strategy is None:
         return ManualSearch(search_plan, store, executor)
     if reporter is None:
@@ -263,6 +249,34 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     if log is not None:  # --log: each trial to MLflow too, from the kernel
         reporter = log.wrap(reporter, store)
     return Search(search_plan, strategy, store, executor, reporter, pruning)
+
+
+def _search_plan(settled: Plan, seed: int, baseline: bool, notes: tuple[str, ...]) -> SearchPlan:
+    """What the loop is told of the search: the plan's settings, with the seed and baseline a
+    resumed study keeps, and every note gathered while the parts were made."""
+    return SearchPlan(space=settled.parsed.space, budget=settled.budget, direction=settled.goal.direction,
+                      metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
+                      seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
+                      direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick,
+                      enqueued=settled.enqueued.configs)
+
+
+def _open_executor(settled: Plan, store: TrialStore, seed: int, namespace: MutableMapping[str, Any],
+                   undo: ExitStack) -> tuple[TrialExecutor, PruningService | None, tuple[str, ...]]:
+    """What runs the trials the budget has left (registered in ``undo``), the early-stopping
+    service with ``--prune``, and the notes of where the trials run."""
+    pruning = None
+    if settled.prune is not None:
+        from .pruning.service import PruningService
+
+        pruning = PruningService(*settled.prune, direction=settled.goal.direction, budget=settled.budget)
+    left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
+    program = settled.program()
+    program.seed = seed  # each trial's random streams start from a seed derived from it
+    program.direction = settled.goal.direction.value  # the framework callbacks (hpmagic.integrations) check theirs
+    executor = make_executor(settled.placement, program, namespace, trials=left, pruning=pruning)
+    undo.callback(executor.close)
+    return executor, pruning, tuple(getattr(executor, "notes", ())) + _jobs_notes(settled.placement, left)
 
 
 def _context(settled: Plan, seed: int) -> StrategyContext:
