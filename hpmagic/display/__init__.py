@@ -2,12 +2,16 @@
 
 - :mod:`.reporter` -- :func:`~.reporter.make_reporter`: the live panel or the text line;
 - :mod:`.widget` -- the live panel: HTML outputs updated in place (notebooks: JupyterLab, Notebook 7, VS Code);
-- :mod:`.summary` -- the facts of a result's summary, computed once, for the two forms below;
+- :mod:`.summary` -- the facts of a result's summary, computed once, for the two forms below
+  (the rows of its tables in :mod:`.rows`);
 - :mod:`.text` -- the text summary (``repr(result)``) and one progress line redrawn in place
   (terminal IPython, plain Python);
 - :mod:`.html` -- the static summary with embedded PNG plots (``TuneResult._repr_html_``);
+  :mod:`.status` -- the progress panel's bar and status line, live and as the notebook keeps it;
 - :mod:`.data` and :mod:`.plots` -- numbers extracted from trials, then drawn with matplotlib
-  (the slice plots in :mod:`.slices`, parameter importance computed in :mod:`.importance`);
+  (the slice plots in :mod:`.slices`, parallel coordinates and the contour in :mod:`.paramplots`,
+  parameter importance computed in :mod:`.importance`);
+- :mod:`.frame` -- ``TuneResult.to_dataframe()``'s table;
 - :mod:`.palette` -- each trial state's colour, marker and label, for the plots and the HTML;
 - :mod:`.manual` -- the controls and Run button of ``--strategy manual``.
 
