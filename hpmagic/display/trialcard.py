@@ -115,8 +115,12 @@ def card(trial: Trial, result: TuneResult | None = None) -> Card:
         import time
 
         where.append("started " + time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(trial.started)))
+    metrics = dict(trial.metrics)
+    found = None if result is None else result.spread(trial)
+    if found is not None:  # the fold spread as the summary reads it: rounding left in it shows as 0
+        metrics[result.fold_keys(trial)[0]] = found[0]  # type: ignore[union-attr, index]
     return Card(trial.number, trial.state.value, title, params,
-                tuple((k, fmt_value(v)) for k, v in trial.metrics.items()),
+                tuple((k, fmt_value(v)) for k, v in metrics.items()),
                 _thin(trial.curve), _curve_text(trial, maximize),
                 _tail(trial.stdout, OUTPUT_CHARS), _tail(trial.stderr, OUTPUT_CHARS),
                 tuple(trial.warnings[:WARNINGS]) + ((f"... and {len(trial.warnings) - WARNINGS} more",)
