@@ -7,6 +7,7 @@ framework's overhead.  Each framework is repeated and the median is reported.
 
     python benchmarks/overhead.py            # 1,000 trials, 5 repeats
     python benchmarks/overhead.py --trials 300 --repeats 3
+    python benchmarks/overhead.py --only hpmagic   # hpmagic alone (an A/B of two versions)
 """
 
 from __future__ import annotations
@@ -71,11 +72,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", choices=["hpmagic"], help="time hpmagic alone (to compare two of its versions)")
     args = parser.parse_args()
     warnings.simplefilter("ignore")
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
 
     runners = {"hpmagic (random)": run_hpmagic, "optuna (RandomSampler)": run_optuna, "hyperopt (rand.suggest)": run_hyperopt}
+    if args.only:
+        runners = {"hpmagic (random)": run_hpmagic}
     for fn in runners.values():  # warm up imports and caches
         fn(20, 0)
     times: dict[str, list[float]] = {name: [] for name in runners}
@@ -89,6 +93,8 @@ def main() -> None:
     print(f"{'framework':<26}{'us/trial':>10}{'vs hpmagic':>12}")
     for name, us in per_trial.items():
         print(f"{name:<26}{us:>10.1f}{us / ours:>11.1f}x")
+    if args.only:
+        return
     ratio = ours / per_trial["optuna (RandomSampler)"]
     print(f"\nhpmagic / optuna = {ratio:.2f} (target <= 0.50): {'met' if ratio <= 0.5 else 'NOT met'}")
     print(f"hpmagic / hyperopt = {ours / per_trial['hyperopt (rand.suggest)']:.2f}")
