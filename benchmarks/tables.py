@@ -188,14 +188,15 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
     scores: dict[tuple[str, int, str], list[float]] = {}
     judged: dict[tuple[str, int, str], list[float]] = {}
     cost: dict[tuple[str, int, str], list[float]] = {}
-    picked: dict[str, set[str]] = {}
+    picked: dict[str, dict[str, int]] = {}
     for name, method, trials, _seed, value, seconds, strategy in results:
         rnd, opt = refs[(name, trials)]
         scores.setdefault((name, trials, method), []).append(100.0 * (rnd - value) / (rnd - opt))
         judged.setdefault((name, trials, method), []).append(value)
         cost.setdefault((name, trials, method), []).append(seconds)
         if method == AUTO:
-            picked.setdefault(name, set()).add(strategy)
+            counts = picked.setdefault(name, {})
+            counts[strategy] = counts.get(strategy, 0) + 1
     col = 38
     ok = True
     for budget in budgets:
@@ -218,7 +219,8 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
         print(f"{'mean score':<32}" + "".join(f"{means[m]:>{col}.1f}" for m in methods))
         ok = _verdict(names, budget, methods, scores, means) and ok
     if picked:
-        print("\nauto picked: " + "; ".join(f"{n}: {', '.join(sorted(s))}" for n, s in picked.items()))
+        print("\nauto ended with (searches, all budgets): "
+              + "; ".join(f"{n}: " + ", ".join(f"{k} {v}" for k, v in sorted(s.items())) for n, s in picked.items()))
     return ok
 
 
@@ -245,7 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated methods of benchmarks/quality.py (default hpmagic:auto,optuna:default)")
     parser.add_argument("--jobs", type=int, default=1, help="searches run at once, in processes (default 1)")
+    parser.add_argument("--no-handover", action="store_true",
+                        help="auto without its check of the GP's model at 20 trials (as main before issue 26's third round)")
     args = parser.parse_args(argv)
+    if args.no_handover:
+        from hpmagic.strategies import auto
+
+        auto.CHANCE_AT = 10**9  # the worker processes are forked, so they see it
     names = list(SETS.get(args.set, [n for n in args.set.split(",") if n]))
     unknown = [n for n in names if n not in SETS["all"]]
     if unknown:
