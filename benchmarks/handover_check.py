@@ -3,9 +3,11 @@
 Runs ``auto`` for :data:`hpmagic.strategies.auto.CHANCE_AT` + 1 trials on each problem and seed and
 prints the rank correlation the check saw (``GPStrategy.predictive_rank``) and how often it is below
 :data:`~hpmagic.strategies.auto.CHANCE_RHO` (the hand-over would fire).  The recorded tables of
-``benchmarks/tables.py`` and the synthetic problems of ``benchmarks/quality.py``:
+``benchmarks/tables.py`` and the synthetic problems of ``benchmarks/quality.py`` by default, or any
+problem of either (``--problems``):
 
     python benchmarks/handover_check.py --seeds 10 --jobs 2
+    python benchmarks/handover_check.py --problems pipe-wine,svc-digits,rf-wine --seeds 5
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import warnings
+from pathlib import Path
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
@@ -36,15 +38,25 @@ def _recorded(self: gp.GPStrategy) -> float | None:
     return rho
 
 
+def _problem(name: str, seed: int) -> quality.Problem:
+    """A recorded table (one noisy repeat per evaluation, drawn by ``seed``), or a problem of
+    ``benchmarks/quality.py`` (its cross-validated ones computed here, without its cache file)."""
+    if name in tables.SETS["all"]:
+        prob, lookup = tables.problem(tables.load(name))
+        lookup.reset(seed)
+        return prob
+    if name in quality.LISTS:
+        kwargs = quality.quality_lists.problems(Path(quality.__file__).with_name(".cache"), [name])[name]
+        return quality.Problem(name, **kwargs)
+    problems = {**quality.synthetic_problems(), **quality.sklearn_problems(quality.CVCache(None))}
+    return problems[name]
+
+
 def run_one(task: tuple[str, int]) -> tuple[str, int, float | None]:
     name, seed = task
     gp.GPStrategy.predictive_rank = _recorded  # type: ignore[method-assign]
     auto.CHANCE_RHO = -2.0  # never hand over: only look
-    if name in tables.SETS["all"]:
-        prob, lookup = tables.problem(tables.load(name))
-        lookup.reset(seed)
-    else:
-        prob = quality.synthetic_problems()[name]
+    prob = _problem(name, seed)
     _SEEN.clear()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
