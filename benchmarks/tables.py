@@ -247,13 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
                         help="comma-separated methods of benchmarks/quality.py (default hpmagic:auto,optuna:default)")
     parser.add_argument("--jobs", type=int, default=1, help="searches run at once, in processes (default 1)")
-    parser.add_argument("--no-handover", action="store_true",
-                        help="auto without its check of the GP's model at 20 trials (as main before issue 26's third round)")
     args = parser.parse_args(argv)
-    if args.no_handover:
-        from hpmagic.strategies import auto
-
-        auto.CHANCE_AT = 10**9  # the worker processes are forked, so they see it
     names = list(SETS.get(args.set, [n for n in args.set.split(",") if n]))
     unknown = [n for n in names if n not in SETS["all"]]
     if unknown:

@@ -50,7 +50,7 @@ from .base import Strategy, StrategyContext
 from .catalog import load
 
 __all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
-           "CHEAPER_PRUNED", "CHEAPER_MULTI", "GP_MAX_DIMS_MULTI", "ASK_FLOOR", "EARLY", "CHANCE_AT", "CHANCE_RHO", "CHANCE_TO"]
+           "CHEAPER_PRUNED", "CHEAPER_MULTI", "GP_MAX_DIMS_MULTI", "ASK_FLOOR", "EARLY"]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
@@ -73,13 +73,6 @@ WINDOW = 10
 ASK_FLOOR = {"gp": 0.010}
 #: Finished trials the early decision needs.
 EARLY = 5
-#: Finished trials after which auto checks, once, whether the GP's model predicts them better than
-#: chance (one objective, no pruning; with or without a time budget).
-CHANCE_AT = 20
-#: The leave-one-out rank correlation below which the GP's model counts as no better than chance.
-CHANCE_RHO = 0.2
-#: The strategy auto hands over to when the GP's model is no better than chance.
-CHANCE_TO = "de"
 #: The cheaper strategy auto hands over to, by strategy.
 CHEAPER = {"gp": "de", "tpe": "de"}
 #: The same with ``--prune``: ``de`` ranks pruned trials as failures, so the ladder ends at ``tpe`` (where auto
@@ -217,15 +210,11 @@ class Auto(Strategy):
         if context.objectives.multi or context.objectives.constraints:
             ladder = CHEAPER_MULTI
         self._ladder = ladder if context.timeout is not None else {}
-        self._judge_model = name == "gp" and not (context.pruning or context.objectives.multi
-                                                  or context.objectives.constraints)
 
     def ask(self, number: int) -> dict[str, Any] | None:
         """The current strategy's proposal, after handing over to a cheaper one when asking costs too much against
         the trials."""
         assert self.current is not None, "Auto.setup must be called first"
-        if self._judge_model and sum(t.state is TrialState.COMPLETE for t in self._told) >= CHANCE_AT:
-            self._judge(number)
         if self._expensive():
             self._switch(number)
         start = self.clock()
@@ -269,31 +258,14 @@ class Auto(Strategy):
         per_worker = statistics.median(self._durations) / max(1, self.context.jobs)
         return cost[0] > SWITCH_RATIO * per_worker
 
-    def _judge(self, number: int) -> None:
-        """Once: hand over to :data:`CHANCE_TO` when the GP's model predicts the trials so far no
-        better than chance (leave-one-out rank correlation below :data:`CHANCE_RHO`)."""
-        self._judge_model = False
-        rho = self.current.predictive_rank() if self.name == "gp" else None  # type: ignore[union-attr]
-        if rho is None or rho >= CHANCE_RHO:
-            return
-        finished = sum(t.state is TrialState.COMPLETE for t in self._told)
-        self._hand_over(number, CHANCE_TO)
-        self.switches.append((number, "gp", self.name, 0.0, 0.0))
-        self.reason += (f"; the GP predicted the first {finished} trials no better than chance (rank correlation "
-                        f"{rho:.2f}), so {_LONG.get(self.name, self.name)} took over at trial {number}")
-
-    def _hand_over(self, number: int, new: str) -> None:
-        """Start ``new`` and tell it every trial so far."""
-        self.current = self._start(new)
-        for told in self._told:
-            self.current.tell(told)
-        self._asks.clear()
-
     def _switch(self, number: int) -> None:
         old, new = self.name, self._ladder[self.name]
         (ask, measured), trial = self._proposal_cost() or (0.0, False), statistics.median(self._durations)
         self.switches.append((number, old, new, ask, trial))
-        self._hand_over(number, new)
+        self.current = self._start(new)
+        for told in self._told:
+            self.current.tell(told)
+        self._asks.clear()
         jobs = "" if self.context.jobs <= 1 else f" ({self.context.jobs} at a time)"
         why = (f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}" if measured else
                f"trials took {_ms(trial)}{jobs}, and a {old} proposal costs at least {_ms(ask)}")
@@ -304,9 +276,6 @@ class Auto(Strategy):
         strategy.setup(self.space, self.context)
         self.name = strategy.name
         return strategy
-
-
-_LONG = {"de": "differential evolution", "tpe": "TPE", "random": "random search"}
 
 
 def _ms(seconds: float) -> str:

@@ -115,29 +115,6 @@ class GPStrategy(MultiObjective, Strategy):
 
     # -- the model ---------------------------------------------------------------------
 
-    def predictive_rank(self) -> float | None:
-        """How well the model predicts the trials so far: the rank correlation (Spearman) of each
-        finished trial's leave-one-out prediction with its transformed loss, with the last fitted
-        hyperparameters (fitted now if there are none).  ``None`` with one objective's model not in
-        use (several objectives, ``--prune``), fewer than 5 trials, or losses all equal."""
-        if self._multi or self.context.pruning or len(self._told) < 5:
-            return None
-        from scipy.stats import spearmanr
-        from threadpoolctl import threadpool_limits
-
-        from ._gp import model
-
-        X, y = self._training_data()
-        y_t = model.transform_targets(y)
-        if float(np.ptp(y_t)) == 0.0:
-            return None
-        with threadpool_limits(1):
-            if self._hyper is None:
-                self._hyper = model.fit_hyperparameters(X, y_t, self.rng, restarts=2)
-            predicted = model.loo_means(X, y_t, self._hyper)
-        rho = spearmanr(predicted, y_t)[0]
-        return float(rho) if np.isfinite(rho) else 0.0
-
     def _propose(self) -> dict[str, Any]:
         from ._gp import acquisition, model
 

@@ -22,7 +22,7 @@ from scipy.linalg import cho_solve, cholesky, solve_triangular
 
 __all__ = [
     "Hyperparameters", "Posterior", "fit_hyperparameters", "transform_targets", "log_if_spread",
-    "unit_scale", "matern52", "loo_means",
+    "unit_scale", "matern52",
 ]
 
 _SQRT5 = np.sqrt(5.0)
@@ -208,15 +208,3 @@ class Posterior:
         if var < 1e-12:
             return mean, 1e-12, dmean, np.zeros_like(dvar)
         return mean, var, dmean, dvar
-
-
-def loo_means(X: np.ndarray, y: np.ndarray, hp: Hyperparameters) -> np.ndarray:
-    """The leave-one-out predictive means at the rows of ``X``: each row's mean when the process
-    is conditioned on the other rows, with the same hyperparameters.
-
-    In closed form (Rasmussen and Williams, section 5.4.2): with ``K`` the kernel matrix plus the
-    noise, ``y_i - [K^-1 y]_i / [K^-1]_ii``; one factorisation for all the rows.
-    """
-    post = Posterior(X, y, hp)
-    inverse = cho_solve((post.L, True), np.eye(len(post.y)))
-    return post.y - post.alpha / np.diag(inverse)
