@@ -188,14 +188,15 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
     scores: dict[tuple[str, int, str], list[float]] = {}
     judged: dict[tuple[str, int, str], list[float]] = {}
     cost: dict[tuple[str, int, str], list[float]] = {}
-    picked: dict[str, set[str]] = {}
+    picked: dict[str, dict[str, int]] = {}
     for name, method, trials, _seed, value, seconds, strategy in results:
         rnd, opt = refs[(name, trials)]
         scores.setdefault((name, trials, method), []).append(100.0 * (rnd - value) / (rnd - opt))
         judged.setdefault((name, trials, method), []).append(value)
         cost.setdefault((name, trials, method), []).append(seconds)
         if method == AUTO:
-            picked.setdefault(name, set()).add(strategy)
+            counts = picked.setdefault(name, {})
+            counts[strategy] = counts.get(strategy, 0) + 1
     col = 38
     ok = True
     for budget in budgets:
@@ -218,7 +219,8 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
         print(f"{'mean score':<32}" + "".join(f"{means[m]:>{col}.1f}" for m in methods))
         ok = _verdict(names, budget, methods, scores, means) and ok
     if picked:
-        print("\nauto picked: " + "; ".join(f"{n}: {', '.join(sorted(s))}" for n, s in picked.items()))
+        print("\nauto ended with (searches, all budgets): "
+              + "; ".join(f"{n}: " + ", ".join(f"{k} {v}" for k, v in sorted(s.items())) for n, s in picked.items()))
     return ok
 
 
