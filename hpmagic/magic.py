@@ -148,7 +148,7 @@ class TuneMagics(Magics):
         shell = self.shell
         assert shell is not None  # a magic runs in a shell
         started = time.monotonic()
-        words = split_line(line, lambda text: _expand(text, shell.user_ns))
+        words = join_constraints(split_line(line, lambda text: _expand(text, shell.user_ns)))
         opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))
         try:
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
@@ -298,6 +298,29 @@ def _expand(text: str, namespace: Any) -> str:
         return DollarFormatter().vformat(text, args=[], kwargs=namespace)
     except Exception:  # noqa: BLE001 - as IPython does: what cannot be expanded stays as written
         return text
+
+
+_COMPARISON = ("<", ">", "=", "!")
+
+
+def join_constraints(words: list[str]) -> list[str]:
+    """The words of ``--constraint latency <= 20`` written without quotes, joined into one
+    (``"latency <= 20"``): a word that ends in a comparison, or a next one that starts with one,
+    belongs to the same limit.  Quoted limits and ``latency<=20`` are one word already."""
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        out.append(word)
+        i += 1
+        if word == "--constraint" and i < len(words):
+            text = words[i]
+            i += 1
+            while i < len(words) and (text.rstrip().endswith(_COMPARISON) or words[i].startswith(_COMPARISON)):
+                text = f"{text} {words[i]}"
+                i += 1
+            out.append(text)
+    return out
 
 
 def split_line(line: str, expand: Callable[[str], str]) -> list[str]:

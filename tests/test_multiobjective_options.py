@@ -101,6 +101,21 @@ def test_the_plan_settles_one_goal_in_the_order_given(ip):
     assert single.objectives == Goal.single(Direction.MAXIMIZE, (Constraint("x", "<=", 0.9),))
 
 
+@pytest.mark.parametrize("limit", ["latency <= 6", "latency<= 6", "latency <=6", "'latency <= 6'", "latency<=6"])
+def test_a_limit_written_without_quotes_is_read_as_one(ip, limit):
+    ip.user_ns.update(calls=SharedList())
+    result = ip.run_cell_magic("tune", f"-q -n 3 --seed 1 --maximize accuracy --constraint {limit} --minimize fit_time", CELL)
+    assert result.goal.constraints == (Constraint("latency", "<=", 6.0),)
+    assert result.goal.names == ("accuracy", "fit_time")
+
+
+def test_an_unquoted_limit_with_a_wrong_comparison_says_how_to_write_one(ip):
+    ip.user_ns.update(calls=SharedList())
+    with pytest.raises(UsageError, match="cannot read the constraint 'latency < 6': write NAME <= NUMBER"):
+        ip.run_cell_magic("tune", "-q -n 3 --constraint latency < 6", CELL)
+    assert ip.user_ns["calls"] == []
+
+
 def test_the_magic_keeps_the_order_of_the_named_objectives(ip):
     ip.user_ns.update(calls=SharedList())
     result = ip.run_cell_magic("tune", "-q -n 6 --seed 1 --minimize fit_time --maximize accuracy", CELL)
