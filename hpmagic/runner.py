@@ -48,6 +48,7 @@ class SearchPlan:
     goal: Goal | None = None  # several objectives, or constraints (None: one objective in `direction`)
     pick: str | None = None  # --pick: with several objectives, the one whose best front trial is bound
     enqueued: tuple[dict, ...] = ()  # --enqueue: whole configurations run after the defaults, each once
+    warm: tuple[Trial, ...] = ()  # --warm-start: an earlier study's trials, told before the first ask (not run)
 
 
 class TrialPath:
@@ -152,6 +153,8 @@ class Runner:
         self.reporter.start(self._info())
         error = ""
         try:
+            for trial in self.plan.warm:  # not trials of this search: not counted, shown or stored
+                self.strategy.tell(trial)
             stored = self.store.trials()
             for trial in stored:
                 if trial.state.counted:

@@ -106,11 +106,19 @@ _PRUNED = {
 
 
 def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
-    d, budget, jobs = len(space), context.budget, max(1, context.jobs)
+    name, why = _rules(space, context)
+    if context.warm and name in ("gp", "tpe", "de"):
+        why += f" (counting the {plural(context.warm, 'trial')} told by --warm-start)"
+    return name, why
+
+
+def _rules(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
+    # --warm-start's trials count as trials a model learns from (and a GP fits on), and a grid would not learn from them
+    d, budget, jobs = len(space), context.budget + context.warm, max(1, context.jobs)
     timed = context.timeout is not None
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
-    if _grid_is_the_space(space, context.grid_points):
+    if _grid_is_the_space(space, context.grid_points) and not context.warm:
         size = space.grid_size(context.grid_points)
         if size <= budget - 1:  # trial 0 runs the defaults
             return "grid", f"all {d} parameters are discrete and the {size}-point grid fits the budget"
