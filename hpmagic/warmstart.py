@@ -18,11 +18,12 @@ The runner (:mod:`hpmagic.runner`) tells the strategy the mapped trials before i
 They are not trials of this search: they are numbered ``-1, -2, ...`` (so no strategy takes one
 for a trial of its own, which are numbered from 0), do not count toward ``-n``, are not in the
 result's trials and are not stored in this search's ``--study``; on resuming such a study the
-strategy is told them again.  A strategy that learns (``gp``, ``tpe``, ``evolution``, ``de``) starts
-from them: ``gp`` and ``tpe`` count them toward their random start, so with enough of them (``gp``:
-``max(5, parameters + 1)``, ``tpe``: its ``n_startup_jobs``) the first proposal is the model's;
-``auto`` hands them to the strategy it picks.  ``random`` and ``sobol`` ignore them; ``grid`` does
-not run again a point the earlier study ran.
+strategy is told them again.  ``gp`` and ``tpe`` count them toward their random start, so with
+enough of them (``gp``: ``max(5, parameters + 1)``, ``tpe``: its ``n_startup_jobs``) the first
+proposal is the model's; ``de`` fills its population with them; ``auto`` counts them with the
+budget when it picks (:func:`hpmagic.strategies.auto.pick`) and hands them to the strategy it
+picks.  ``evolution`` (CMA-ES) learns only from its own generations' draws, ``random`` and
+``sobol`` ignore them, and ``grid`` does not run again a point the earlier study ran.
 """
 
 from __future__ import annotations

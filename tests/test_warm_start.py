@@ -117,6 +117,19 @@ def test_gp_tpe_and_auto_count_the_told_trials_toward_their_random_start(tmp_pat
         assert warm.strategy_reason.endswith("(counting the 25 trials told by --warm-start)")
 
 
+def test_auto_counts_the_told_trials_when_it_picks(tmp_path):
+    db = str(tmp_path / "s.sqlite")
+    hpmagic.tune(EARLIER, {}, trials=25, study="big", storage=db, strategy="random", seed=0, quiet=True)
+    few = hpmagic.tune(EARLIER, {}, trials=4, warm_start="big", storage=db, seed=5, quiet=True)
+    assert hpmagic.tune(EARLIER, {}, trials=4, seed=5, quiet=True).strategy == "sobol"  # cold: too few for a model
+    assert few.strategy == "gp"
+    assert few.strategy_reason == ("auto: gp, because 2 parameters and 29 trials suit Bayesian optimisation (counting the 25 trials told "
+                                   "by --warm-start)")
+    small = "deg = 2  # tune: int(1, 5)\n(deg - 3) ** 2"
+    assert hpmagic.tune(small, {}, trials=8, seed=5, quiet=True).strategy == "grid"
+    assert hpmagic.tune(small, {}, trials=8, warm_start="big", storage=db, seed=5, quiet=True).strategy != "grid"
+
+
 def test_with_study_the_new_study_stores_only_its_own_trials(db):
     result = hpmagic.tune(LATER, {}, trials=3, warm_start="first", study="second", storage=db, seed=1, quiet=True)
     assert len(result.trials) == 3

@@ -19,6 +19,10 @@ trials at a rung), so pruning saved little; with TPE the rule then the default (
 half the resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
 measured"; since issue 26 the default for curves is Hyperband, measured with TPE too).  The reason says how the model learns from pruned trials.
 
+With ``--warm-start`` (``context.warm``: the earlier trials told before the first ask) the
+rules count those trials with the budget (a model learns from them, and the GP fits on them),
+and never pick ``grid``, which would not learn from them; the reason says so.
+
 The switching rule (:class:`Auto`), only with a time budget (``-t``; without one, the budget
 bounds what the GP costs, and large budgets start with ``de``): before each ask, once
 the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
