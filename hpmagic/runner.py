@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import enqueue, interrupts
+from . import enqueue, interrupts, warmstart
 from .core import Direction, StopReason, Trial, TrialState
 from .objectives import Goal
 from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, TrialExecutor, TrialStore
@@ -167,6 +167,9 @@ class Runner:
                 t.number == 0 and t.state is TrialState.INTERRUPTED for t in stored
             )
             self._queue = enqueue.pending(self.plan.enqueued, stored)  # those the study does not hold yet
+            plan = self.plan  # then the earlier study's best (--warm-start), unless it ran or is one of those
+            best = warmstart.first(plan.warm, plan.direction, plan.goal, [plan.space.defaults(), *plan.enqueued])
+            self._queue += [(-1, c) for _, c in enqueue.pending(best, stored)]
             stop = self._loop()
         except KeyboardInterrupt:
             stop = StopReason.INTERRUPTED
@@ -230,7 +233,7 @@ class Runner:
             return self.plan.space.defaults(), {}
         if self._queue:
             index, config = self._queue.pop(0)
-            return dict(config), {enqueue.MARK: index}
+            return dict(config), {enqueue.MARK: index} if index >= 0 else {warmstart.MARK: True}
         return self.strategy.ask(number), {}
 
     def _collect(self) -> None:
@@ -299,7 +302,7 @@ class Runner:
         progress.status = stop.progress_status
         trials = self.store.trials()
         notes = self.pruning.notes() if self.pruning is not None else reports_note(trials, plan.direction)
-        notes += enqueue.notes(plan.enqueued, trials)
+        notes += enqueue.notes(plan.enqueued, trials) + warmstart.notes(trials)
         result = search_result(plan, trials, strategy=self._strategy_name(), reason=getattr(self.strategy, "reason", ""),
                                elapsed=progress.elapsed, stop=stop, notes=notes, error=error)
         try:

@@ -14,7 +14,13 @@ same objectives, each in its direction, and the same constraints): else its numb
 the strategy the opposite.  That, and an earlier study with no complete trial, is one
 :class:`~hpmagic.errors.OptionError` before anything runs.
 
-The runner (:mod:`hpmagic.runner`) tells the strategy the mapped trials before its first ask.
+The runner (:mod:`hpmagic.runner`) tells the strategy the mapped trials before its first ask, and
+runs the best of them (:func:`first`) right after the defaults and ``--enqueue``'s configurations,
+as a trial of this search marked ``trial.pruning["warm_start"]`` (said in the summary): the
+earlier study's values are from the earlier problem, and a model that believes them would not
+try its best again on this one.  It is not run when it is the defaults or one of the given
+configurations, with several objectives or constraints (no one value ranks them), or when a
+resumed study already holds it.
 They are not trials of this search: they are numbered ``-1, -2, ...`` (so no strategy takes one
 for a trial of its own, which are numbered from 0), do not count toward ``-n``, are not in the
 result's trials and are not stored in this search's ``--study``; on resuming such a study the
@@ -32,13 +38,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .core import Trial, TrialState
+from .core import Direction, Trial, TrialState
 from .enqueue import resolve
 from .errors import OptionError
+from .lists import same_value
 from .objectives import Goal
 from .space import SearchSpace
 
-__all__ = ["WarmStart", "carry"]
+__all__ = ["WarmStart", "carry", "first", "notes", "MARK"]
+
+#: The key of ``Trial.pruning`` that marks the trial that ran the earlier study's best configuration.
+MARK = "warm_start"
 
 
 @dataclass(frozen=True)
@@ -79,6 +89,27 @@ def carry(label: str, earlier: Any, space: SearchSpace, goal: Goal) -> WarmStart
     if left:
         said.append(f"{left} trial{'s' * (left != 1)} out of the new range left out")
     return WarmStart(tuple(used), ("; ".join(said),))
+
+
+def first(told: Sequence[Trial], direction: Direction, goal: Goal | None, skip: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The configuration the search runs right after the defaults (and ``--enqueue``'s): the best of the told
+    trials, unless it is one of ``skip``; none with several objectives or constraints (no one value ranks them)."""
+    if not told or (goal is not None and (goal.multi or goal.constraints)):
+        return []
+    best = direction.best(told)
+    if best is None or any(_same(best.params, c) for c in skip):
+        return []
+    return [dict(best.params)]
+
+
+def notes(trials: Sequence[Trial]) -> tuple[str, ...]:
+    """What the summary says of the trial that ran the earlier study's best configuration."""
+    ran = [t.number for t in trials if MARK in t.pruning and t.state is not TrialState.INTERRUPTED]
+    return tuple(f"trial {n} ran the earlier study's best configuration (--warm-start)" for n in ran)
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
 
 
 def _mapped(params: dict[str, Any], space: SearchSpace) -> dict[str, Any] | None:

@@ -66,8 +66,12 @@ def test_matching_parameters_carry_over_new_ones_take_defaults_and_out_of_range_
     assert [t.params for t in warm] == [{"x": 0.5, "g": 1.0}, {"x": 0.1, "g": 1.0}, {"x": 0.3, "g": 1.0},
                                         {"x": 0.55, "g": 1.0}]
     assert [t.value for t in warm] == pytest.approx([0.06, 0.05, 0.03, 0.1125])
-    assert [t.number for t in told.told[:5]] == [-1, -2, -3, -4, 0]  # told first, then trial 0 (the defaults)
-    assert told.asked[0] == 5  # the first ask comes after them
+    assert [t.number for t in told.told[:6]] == [-1, -2, -3, -4, 0, 1]  # told first, then trials 0 and 1
+    assert told.asked[0] == 6  # the first ask comes after them
+    # trial 1 runs the earlier study's best configuration, mapped
+    assert [t.params for t in result.trials[:2]] == [{"x": 0.5, "g": 1.0}, {"x": 0.3, "g": 1.0}]
+    assert result.trials[1].pruning == {"warm_start": True}
+    assert "trial 1 ran the earlier study's best configuration (--warm-start)" in result.notes
     assert ("warm start from study 'first' (6 trials): 4 used; parameter g is new (its default used); "
             "deg was removed; 2 trials out of the new range left out") in result.notes
     assert [t.number for t in result.trials] == [0, 1, 2]  # not trials of this search
@@ -84,10 +88,10 @@ def test_a_result_or_a_loaded_study_can_be_given_to_tune(db):
     loaded = hpmagic.load_study("first", db)
     for given in (loaded, hpmagic.tune(EARLIER, {}, trials=3, seed=3, quiet=True, strategy="random")):
         told = Told()
-        result = hpmagic.tune(LATER, {}, trials=2, warm_start=given, strategy=told, quiet=True)
+        result = hpmagic.tune(LATER, {}, trials=3, warm_start=given, strategy=told, quiet=True)
         assert any(n.startswith("warm start from ") for n in result.notes)
         assert told.asked[0] >= 1
-    assert any(n.startswith("warm start from study 'first' (6 trials)") for n in result.notes) is False
+    assert [n for n in result.notes if n.startswith("warm start from ")][0].startswith("warm start from the given result")
 
 
 @pytest.mark.parametrize("strategy", ["gp", "tpe", "evolution", "de", "random", "sobol", "grid", "auto"])
@@ -139,22 +143,31 @@ def test_with_study_the_new_study_stores_only_its_own_trials(db):
         assert con.execute("select count(*) from trials").fetchone()[0] == 9
     resumed = hpmagic.tune(LATER, {}, trials=5, warm_start="first", study="second", storage=db, seed=1, quiet=True)
     assert [t.number for t in resumed.trials] == [0, 1, 2, 3, 4]
+    assert [t.number for t in resumed.trials if t.params == {"x": 0.3, "g": 1.0}] == [1]  # the best ran once
 
 
 def test_with_enqueue_the_given_configurations_run_and_the_warm_trials_are_only_told(db):
     told = Told()
     result = hpmagic.tune(LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.2, "g": 2.0}],
                           strategy=told, quiet=True)
-    assert [t.params for t in result.trials[:2]] == [{"x": 0.5, "g": 1.0}, {"x": 0.2, "g": 2.0}]
+    # the defaults, the given configuration, then the earlier study's best
+    assert [t.params for t in result.trials] == [{"x": 0.5, "g": 1.0}, {"x": 0.2, "g": 2.0}, {"x": 0.3, "g": 1.0}]
     assert [t.number for t in told.told[:4]] == [-1, -2, -3, -4]
+    assert told.asked == []
     assert "trial 1 was enqueued (configurations given with --enqueue)" in result.notes
+    assert "trial 2 ran the earlier study's best configuration (--warm-start)" in result.notes
+    given_best = hpmagic.tune(LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.3}],
+                              strategy="random", quiet=True)
+    assert [t.params for t in given_best.trials[:2]] == [{"x": 0.5, "g": 1.0}, {"x": 0.3, "g": 1.0}]
+    assert given_best.trials[2].params != {"x": 0.3, "g": 1.0}  # not run twice
+    assert not any("--warm-start)" in n for n in given_best.notes)
 
 
 def test_the_magic_in_a_real_shell(ip, db):
     run_tune(ip, f"-n 3 -q --seed 0 -s random --warm-start first --storage {db} -o r", LATER).raise_error()
     result = ip.user_ns["r"]
     assert len(result.trials) == 3
-    assert result.notes[-1].startswith("warm start from study 'first' (6 trials): 4 used;")
+    assert any(n.startswith("warm start from study 'first' (6 trials): 4 used;") for n in result.notes)
     assert "warm start from study 'first'" in repr(result)
 
 
