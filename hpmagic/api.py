@@ -219,7 +219,7 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
     seed, strategy_seed, baseline = settled.seed, settled.seed, settled.baseline
     notes = _range_notes(space, settled.baseline) + ((settled.goal.doubt,) if settled.goal.doubt else ())
     notes += (log.note,) if log is not None else ()
-    notes += settled.enqueued.notes
+    notes += settled.enqueued.notes + settled.warm.notes
     store: TrialStore = MemoryStore()
     if settled.study is not None:
         study = _begin_study(settled, settled.study)
@@ -258,7 +258,7 @@ def _search_plan(settled: Plan, seed: int, baseline: bool, notes: tuple[str, ...
                       metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
                       seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
                       direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick,
-                      enqueued=settled.enqueued.configs)
+                      enqueued=settled.enqueued.configs, warm=settled.warm.trials)
 
 
 def _open_executor(settled: Plan, store: TrialStore, seed: int, namespace: MutableMapping[str, Any],
@@ -285,7 +285,8 @@ def _context(settled: Plan, seed: int) -> StrategyContext:
     rule = settled.prune
     return StrategyContext(goal=settled.objectives, budget=settled.budget, seed=seed,
                            jobs=settled.placement.jobs, grid_points=settled.grid_points,
-                           pruning=None if rule is None else rule[0] or "auto", timeout=settled.timeout)
+                           pruning=None if rule is None else rule[0] or "auto", timeout=settled.timeout,
+                           warm=len(settled.warm.trials))
 
 
 def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:

@@ -75,6 +75,9 @@ class TuneMagics(Magics):
     @argument("--enqueue", default=None, metavar="NAME[:K]",
               help="Run the configurations in NAME first, each once, after the defaults: a list of dicts, a "
                    "DataFrame, or a TuneResult or loaded study (its K best complete trials; all without K).")
+    @argument("--warm-start", dest="warm_start", default=None, metavar="STUDY",
+              help="Start the strategy from the complete trials of the earlier study STUDY (in --storage), even "
+                   "with a changed space; they are not trials of this search.")
     @argument_group("objective")
     @argument("--minimize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
               help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "

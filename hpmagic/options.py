@@ -56,6 +56,7 @@ class TuneOptions:
     display: Any = None  # "auto", "text", "widget", "none" or a reporter object
     log: str | None = None  # --log mlflow[:URI]: each trial logged to MLflow (hpmagic.integrations.mlflow)
     enqueue: Any = None  # configurations to run first: a name ("tries", "result:5") or the object (hpmagic.enqueue)
+    warm_start: Any = None  # an earlier study's name (in --storage), a loaded study or a TuneResult (hpmagic.warmstart)
 
     @classmethod
     def from_kwargs(cls, options: dict[str, Any]) -> TuneOptions:
@@ -184,9 +185,14 @@ class TuneOptions:
         if isinstance(self.storage, str) and not self.storage.strip():
             raise OptionError(f"--storage {self.storage!r} is empty: give the path of a study file (e.g. hpmagic.sqlite) "
                               "or a URL, or leave --storage out for hpmagic.sqlite in the working directory")
-        if self.study is None and (self.storage is not None or self.overwrite):
-            given = "--storage" if self.storage is not None else "--overwrite"
+        if self.study is None and (self.storage is not None and self.warm_start is None or self.overwrite):
+            given = "--overwrite" if self.overwrite else "--storage"
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
+        if isinstance(self.warm_start, str) and not self.warm_start.strip():
+            raise OptionError("--warm-start needs the name of an earlier study, e.g. --warm-start svm")
+        if isinstance(self.warm_start, str) and self.study is not None and self.warm_start.strip() == self.study:
+            raise OptionError(f"--warm-start {self.warm_start} names the study this search stores in (--study "
+                              f"{self.study}); to go on with it, drop --warm-start, or store in a new study")
 
 
 # -- what to optimise -----------------------------------------------------------------------

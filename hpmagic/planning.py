@@ -22,11 +22,12 @@ from .cell.parser import ParsedCell, parse_cell
 from .cell.program import CellProgram
 from .enqueue import Enqueued
 from .enqueue import resolve as resolve_enqueued
-from .errors import OptionError
+from .errors import OptionError, StorageError
 from .objectives import Constraint, Goal, Objective
 from .options import DEFAULT_TRIALS, TuneOptions
 from .resume import StudyRequest
 from .strategies import resolve
+from .warmstart import WarmStart, carry
 
 if TYPE_CHECKING:
     from .integrations.mlflow import LogTarget
@@ -76,6 +77,7 @@ class Plan:
     named: tuple[str, ...] = ()  # the objectives named by --maximize NAME / --minimize NAME, in order
     log: LogTarget | None = None  # --log mlflow[:URI]
     enqueued: Enqueued = Enqueued()  # --enqueue: the configurations to run first, whole and checked
+    warm: WarmStart = WarmStart()  # --warm-start: an earlier study's trials, mapped onto the cell's space
 
     def program(self) -> CellProgram:
         """The compiled cell, reading the objectives and the constrained quantities."""
@@ -113,7 +115,7 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
         placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
         output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
                       quiet=opts.quiet), log=opts.log_target(),
-        enqueued=enqueued,
+        enqueued=enqueued, warm=_warm(opts, parsed, goal),
     )
 
 
@@ -125,6 +127,28 @@ def _enqueued(opts: TuneOptions, namespace: Any, parsed: ParsedCell) -> Enqueued
         raise OptionError("--enqueue runs configurations before the strategy proposes, but --strategy manual runs "
                           "the one each click gives; drop --enqueue, and enter the values yourself")
     return resolve_enqueued(opts.enqueue, namespace, parsed.space, opts.baseline)
+
+
+def _warm(opts: TuneOptions, parsed: ParsedCell, goal: Goal) -> WarmStart:
+    """``--warm-start``'s earlier trials, read (a study by name, from ``--storage``) and mapped onto the cell's space."""
+    given = opts.warm_start
+    if given is None:
+        return WarmStart()
+    if isinstance(opts.strategy, str) and opts.strategy == "manual":
+        raise OptionError("--warm-start starts a strategy from an earlier study, but --strategy manual has none; "
+                          "drop --warm-start")
+    if isinstance(given, str):
+        from .storage import DEFAULT_STORAGE
+        from .studies import load_study
+
+        name = given.strip()
+        try:
+            earlier = load_study(name, opts.storage if opts.storage is not None else DEFAULT_STORAGE)
+        except StorageError as exc:
+            raise StorageError(f"--warm-start {name}: {exc}") from None
+        return carry(f"study {name!r}", earlier, parsed.space, goal)
+    label = f"study {given.study!r}" if getattr(given, "study", None) else "the given result"
+    return carry(label, given, parsed.space, goal)
 
 
 def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, named: list[Objective],

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from . import enqueue, interrupts
+from . import enqueue, interrupts, warmstart
 from .core import Direction, StopReason, Trial, TrialState
 from .objectives import Goal
 from .protocols import NullReporter, Progress, Reporter, SearchInfo, Strategy, TrialExecutor, TrialStore
@@ -48,6 +48,7 @@ class SearchPlan:
     goal: Goal | None = None  # several objectives, or constraints (None: one objective in `direction`)
     pick: str | None = None  # --pick: with several objectives, the one whose best front trial is bound
     enqueued: tuple[dict, ...] = ()  # --enqueue: whole configurations run after the defaults, each once
+    warm: tuple[Trial, ...] = ()  # --warm-start: an earlier study's trials, told before the first ask (not run)
 
 
 class TrialPath:
@@ -152,6 +153,8 @@ class Runner:
         self.reporter.start(self._info())
         error = ""
         try:
+            for trial in self.plan.warm:  # not trials of this search: not counted, shown or stored
+                self.strategy.tell(trial)
             stored = self.store.trials()
             for trial in stored:
                 if trial.state.counted:
@@ -164,6 +167,9 @@ class Runner:
                 t.number == 0 and t.state is TrialState.INTERRUPTED for t in stored
             )
             self._queue = enqueue.pending(self.plan.enqueued, stored)  # those the study does not hold yet
+            plan = self.plan  # then the earlier study's best (--warm-start), unless it ran or is one of those
+            best = warmstart.first(plan.warm, plan.direction, plan.goal, [plan.space.defaults(), *plan.enqueued])
+            self._queue += [(-1, c) for _, c in enqueue.pending(best, stored)]
             stop = self._loop()
         except KeyboardInterrupt:
             stop = StopReason.INTERRUPTED
@@ -227,7 +233,7 @@ class Runner:
             return self.plan.space.defaults(), {}
         if self._queue:
             index, config = self._queue.pop(0)
-            return dict(config), {enqueue.MARK: index}
+            return dict(config), {enqueue.MARK: index} if index >= 0 else {warmstart.MARK: True}
         return self.strategy.ask(number), {}
 
     def _collect(self) -> None:
@@ -296,7 +302,7 @@ class Runner:
         progress.status = stop.progress_status
         trials = self.store.trials()
         notes = self.pruning.notes() if self.pruning is not None else reports_note(trials, plan.direction)
-        notes += enqueue.notes(plan.enqueued, trials)
+        notes += enqueue.notes(plan.enqueued, trials) + warmstart.notes(trials)
         result = search_result(plan, trials, strategy=self._strategy_name(), reason=getattr(self.strategy, "reason", ""),
                                elapsed=progress.elapsed, stop=stop, notes=notes, error=error)
         try:

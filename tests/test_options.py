@@ -74,6 +74,8 @@ MAGIC_CASES = [
     ("--enqueue nothere", "--enqueue nothere: there is no variable 'nothere'"),
     ("--enqueue number", "but got int"),
     ("--enqueue number:x", "a whole number of at least 1"),
+    ("--warm-start nothere", "--warm-start nothere: "),
+    ("--warm-start svm --study svm", "--warm-start svm names the study this search stores in"),
 ]
 
 
@@ -149,6 +151,8 @@ API_CASES = [
     ({"enqueue": [{"x": 2.0}]}, OptionError, "x = 2.0 lies outside the range of x"),
     ({"enqueue": [{"y": 0.5}]}, OptionError, "names 'y', which is not a tuned parameter"),
     ({"enqueue": 5}, OptionError, "takes a list of dicts"),
+    ({"warm_start": 5}, OptionError, "warm_start= takes a study's name"),
+    ({"warm_start": ""}, OptionError, "--warm-start needs the name of an earlier study"),
 ]
 
 

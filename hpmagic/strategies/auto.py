@@ -19,6 +19,10 @@ trials at a rung), so pruning saved little; with TPE the rule then the default (
 half the resource it ran with the GP, for answers as good (``docs/design/pruning.md``, "Defaults,
 measured"; since issue 26 the default for curves is Hyperband, measured with TPE too).  The reason says how the model learns from pruned trials.
 
+With ``--warm-start`` (``context.warm``: the earlier trials told before the first ask) the
+rules count those trials with the budget (a model learns from them, and the GP fits on them),
+and never pick ``grid``, which would not learn from them; the reason says so.
+
 The switching rule (:class:`Auto`), only with a time budget (``-t``; without one, the budget
 bounds what the GP costs, and large budgets start with ``de``): before each ask, once
 the current strategy has made :data:`WINDOW` asks, auto compares the median time of its
@@ -106,11 +110,19 @@ _PRUNED = {
 
 
 def _pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
-    d, budget, jobs = len(space), context.budget, max(1, context.jobs)
+    name, why = _rules(space, context)
+    if context.warm and name in ("gp", "tpe", "de"):
+        why += f" (counting the {plural(context.warm, 'trial')} told by --warm-start)"
+    return name, why
+
+
+def _rules(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
+    # --warm-start's trials count as trials a model learns from (and a GP fits on), and a grid would not learn from them
+    d, budget, jobs = len(space), context.budget + context.warm, max(1, context.jobs)
     timed = context.timeout is not None
     if d == 0:
         return "grid", "there are no tuned parameters, so only the defaults run"
-    if _grid_is_the_space(space, context.grid_points):
+    if _grid_is_the_space(space, context.grid_points) and not context.warm:
         size = space.grid_size(context.grid_points)
         if size <= budget - 1:  # trial 0 runs the defaults
             return "grid", f"all {d} parameters are discrete and the {size}-point grid fits the budget"

@@ -96,6 +96,7 @@ class StrategyContext:
     grid_points: int = 5  # points per continuous parameter, for grids
     pruning: str | None = None  # the --prune rule's name ("auto": chosen at the first report)
     goal: Goal | None = None  # the objectives and constraints; None: one objective in `direction`
+    warm: int = 0  # --warm-start: the earlier trials told before the first ask (numbered -1, -2, ...)
 
     def __post_init__(self) -> None:
         if self.goal is not None:
