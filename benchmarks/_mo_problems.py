@@ -50,7 +50,9 @@ def _minimize(*names: str) -> tuple[Objective, ...]:
 def branin_currin(p: dict[str, Any]) -> tuple[tuple[float, ...], tuple[float, ...]]:
     x0, x1 = p["x0"], p["x1"]
     u, v = 15 * x0 - 5, 15 * x1
-    branin = (v - 5.1 / (4 * math.pi**2) * u**2 + 5 / math.pi * u - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(u) + 10
+    branin = (
+        (v - 5.1 / (4 * math.pi**2) * u**2 + 5 / math.pi * u - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(u) + 10
+    )
     factor = 1.0 if x1 == 0 else 1 - math.exp(-1 / (2 * x1))
     currin = factor * (2300 * x0**3 + 1900 * x0**2 + 2092 * x0 + 60) / (100 * x0**3 + 500 * x0**2 + 4 * x0 + 20)
     return (branin, currin), ()
@@ -76,7 +78,7 @@ C2_RADIUS = 0.4  # Jain and Deb's radius for three objectives
 
 def _dtlz2_values(p: dict[str, Any], m: int = 3) -> np.ndarray:
     x = np.array([p[n] for n in DTLZ_NAMES])
-    g = float(((x[m - 1:] - 0.5) ** 2).sum())
+    g = float(((x[m - 1 :] - 0.5) ** 2).sum())
     angles = x[: m - 1] * math.pi / 2
     f = np.full(m, 1 + g)
     for i in range(m):
@@ -102,13 +104,15 @@ def c2_dtlz2(p: dict[str, Any]) -> tuple[tuple[float, ...], tuple[float, ...]]:
 
 # -- a real scikit-learn workload: a decision tree on the digits, accuracy against size ---------
 
-TREE_SPACE = SearchSpace((
-    Parameter("max_depth", Int(1, 20), 5),
-    Parameter("min_samples_leaf", LogInt(1, 64), 1),
-    Parameter("max_features", Uniform(0.05, 1.0), 1.0),
-    Parameter("ccp_alpha", LogUniform(1e-5, 0.1), 1e-3),
-    Parameter("criterion", Choice(("gini", "entropy")), "gini"),
-))
+TREE_SPACE = SearchSpace(
+    (
+        Parameter("max_depth", Int(1, 20), 5),
+        Parameter("min_samples_leaf", LogInt(1, 64), 1),
+        Parameter("max_features", Uniform(0.05, 1.0), 1.0),
+        Parameter("ccp_alpha", LogUniform(1e-5, 0.1), 1e-3),
+        Parameter("criterion", Choice(("gini", "entropy")), "gini"),
+    )
+)
 
 
 @cache
@@ -144,27 +148,56 @@ def _tree_optuna(trial: Any) -> dict[str, Any]:
 def problems() -> dict[str, MOProblem]:
     return {
         "branincurrin": MOProblem(
-            "branincurrin", _floats(["x0", "x1"]), Goal(_minimize("branin", "currin")), branin_currin,
-            _optuna_floats(["x0", "x1"]), (18.0, 6.0), 86, best=59.36, about="2 parameters, no noise",
+            "branincurrin",
+            _floats(["x0", "x1"]),
+            Goal(_minimize("branin", "currin")),
+            branin_currin,
+            _optuna_floats(["x0", "x1"]),
+            (18.0, 6.0),
+            86,
+            best=59.36,
+            about="2 parameters, no noise",
         ),
         "zdt1": MOProblem(
-            "zdt1", _floats(ZDT1_NAMES), Goal(_minimize("f1", "f2")), zdt1, _optuna_floats(ZDT1_NAMES),
-            (11.0, 11.0), 200, best=121 - 1 / 3, about="30 parameters",
+            "zdt1",
+            _floats(ZDT1_NAMES),
+            Goal(_minimize("f1", "f2")),
+            zdt1,
+            _optuna_floats(ZDT1_NAMES),
+            (11.0, 11.0),
+            200,
+            best=121 - 1 / 3,
+            about="30 parameters",
         ),
         "dtlz2": MOProblem(
-            "dtlz2", _floats(DTLZ_NAMES), Goal(_minimize("f1", "f2", "f3")), dtlz2, _optuna_floats(DTLZ_NAMES),
-            (1.1, 1.1, 1.1), 100, best=1.1**3 - math.pi / 6, about="3 objectives, 6 parameters",
+            "dtlz2",
+            _floats(DTLZ_NAMES),
+            Goal(_minimize("f1", "f2", "f3")),
+            dtlz2,
+            _optuna_floats(DTLZ_NAMES),
+            (1.1, 1.1, 1.1),
+            100,
+            best=1.1**3 - math.pi / 6,
+            about="3 objectives, 6 parameters",
         ),
         "c2dtlz2": MOProblem(
-            "c2dtlz2", _floats(DTLZ_NAMES),
-            Goal(_minimize("f1", "f2", "f3"), (Constraint("slack", ">=", 0.0),)), c2_dtlz2,
-            _optuna_floats(DTLZ_NAMES), (1.1, 1.1, 1.1), 100,
+            "c2dtlz2",
+            _floats(DTLZ_NAMES),
+            Goal(_minimize("f1", "f2", "f3"), (Constraint("slack", ">=", 0.0),)),
+            c2_dtlz2,
+            _optuna_floats(DTLZ_NAMES),
+            (1.1, 1.1, 1.1),
+            100,
             about=f"3 objectives, 6 parameters, feasible near the corners and the centre (r={C2_RADIUS})",
         ),
         "tree-digits": MOProblem(
-            "tree-digits", TREE_SPACE,
-            Goal((Objective("accuracy", "maximize"), Objective("nodes", "minimize"))), tree_digits,
-            _tree_optuna, (0.0, 400.0), 60,
+            "tree-digits",
+            TREE_SPACE,
+            Goal((Objective("accuracy", "maximize"), Objective("nodes", "minimize"))),
+            tree_digits,
+            _tree_optuna,
+            (0.0, 400.0),
+            60,
             about="decision tree on the digits: 3-fold accuracy against node count, 5 parameters",
         ),
     }

@@ -85,22 +85,37 @@ def mlp_data() -> dict[str, Any]:
     x = StandardScaler().fit_transform(x)
     x_fit, x_test, y_fit, y_test = train_test_split(x, y, test_size=0.3, random_state=0, stratify=y)
     x_train, x_val, y_train, y_val = train_test_split(x_fit, y_fit, test_size=0.3, random_state=1, stratify=y_fit)
-    return {"X_train": x_train, "y_train": y_train, "X_val": x_val, "y_val": y_val, "X_test": x_test,
-            "y_test": y_test, "CLASSES": np.arange(10), "EPOCHS": STEPS}
+    return {
+        "X_train": x_train,
+        "y_train": y_train,
+        "X_val": x_val,
+        "y_val": y_val,
+        "X_test": x_test,
+        "y_test": y_test,
+        "CLASSES": np.arange(10),
+        "EPOCHS": STEPS,
+    }
 
 
 def mlp_suggest(trial: Any) -> dict[str, Any]:
-    return {"hidden": trial.suggest_int("hidden", 8, 64, log=True),
-            "lr": trial.suggest_float("lr", 1e-4, 3e-1, log=True),
-            "alpha": trial.suggest_float("alpha", 1e-6, 1e-1, log=True),
-            "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128])}
+    return {
+        "hidden": trial.suggest_int("hidden", 8, 64, log=True),
+        "lr": trial.suggest_float("lr", 1e-4, 3e-1, log=True),
+        "alpha": trial.suggest_float("alpha", 1e-6, 1e-1, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [32, 64, 128]),
+    }
 
 
 def _mlp(p: dict[str, Any], d: dict[str, Any], step: Step) -> Any:
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=(p["hidden"],), learning_rate_init=p["lr"], alpha=p["alpha"],
-                          batch_size=p["batch_size"], random_state=0)
+    model = MLPClassifier(
+        hidden_layer_sizes=(p["hidden"],),
+        learning_rate_init=p["lr"],
+        alpha=p["alpha"],
+        batch_size=p["batch_size"],
+        random_state=0,
+    )
     for epoch in range(1, d["EPOCHS"] + 1):
         model.partial_fit(d["X_train"], d["y_train"], classes=d["CLASSES"])
         step(model.score(d["X_val"], d["y_val"]), epoch)
@@ -129,28 +144,37 @@ def sgd_data() -> dict[str, Any]:
     from sklearn.model_selection import train_test_split
     from sklearn.preprocessing import StandardScaler
 
-    x, y = make_classification(50_000, 20, n_informative=10, n_redundant=4, flip_y=0.05, class_sep=0.6,
-                               random_state=0)
+    x, y = make_classification(50_000, 20, n_informative=10, n_redundant=4, flip_y=0.05, class_sep=0.6, random_state=0)
     x_fit, x_test, y_fit, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
     x_train, x_val, y_train, y_val = train_test_split(x_fit, y_fit, test_size=1 / 3, random_state=1)
     scaler = StandardScaler().fit(x_train)
-    return {"X_train": scaler.transform(x_train), "y_train": y_train, "X_val": scaler.transform(x_val),
-            "y_val": y_val, "X_test": scaler.transform(x_test), "y_test": y_test, "CLASSES": np.array([0, 1]),
-            "EPOCHS": STEPS}
+    return {
+        "X_train": scaler.transform(x_train),
+        "y_train": y_train,
+        "X_val": scaler.transform(x_val),
+        "y_val": y_val,
+        "X_test": scaler.transform(x_test),
+        "y_test": y_test,
+        "CLASSES": np.array([0, 1]),
+        "EPOCHS": STEPS,
+    }
 
 
 def sgd_suggest(trial: Any) -> dict[str, Any]:
-    return {"loss": trial.suggest_categorical("loss", ["hinge", "log_loss", "modified_huber"]),
-            "alpha": trial.suggest_float("alpha", 1e-7, 1e-1, log=True),
-            "learning_rate": trial.suggest_categorical("learning_rate", ["optimal", "invscaling", "adaptive"]),
-            "eta0": trial.suggest_float("eta0", 1e-5, 1.0, log=True)}
+    return {
+        "loss": trial.suggest_categorical("loss", ["hinge", "log_loss", "modified_huber"]),
+        "alpha": trial.suggest_float("alpha", 1e-7, 1e-1, log=True),
+        "learning_rate": trial.suggest_categorical("learning_rate", ["optimal", "invscaling", "adaptive"]),
+        "eta0": trial.suggest_float("eta0", 1e-5, 1.0, log=True),
+    }
 
 
 def _sgd(p: dict[str, Any], d: dict[str, Any], step: Step) -> Any:
     from sklearn.linear_model import SGDClassifier
 
-    model = SGDClassifier(loss=p["loss"], alpha=p["alpha"], learning_rate=p["learning_rate"], eta0=p["eta0"],
-                          random_state=0)
+    model = SGDClassifier(
+        loss=p["loss"], alpha=p["alpha"], learning_rate=p["learning_rate"], eta0=p["eta0"], random_state=0
+    )
     for epoch in range(1, d["EPOCHS"] + 1):
         model.partial_fit(d["X_train"], d["y_train"], classes=d["CLASSES"])
         step(model.score(d["X_val"], d["y_val"]), epoch)
@@ -183,23 +207,38 @@ def boost_data() -> dict[str, Any]:
     x, y = make_classification(2_000, 20, n_informative=8, flip_y=0.05, random_state=2)
     x_fit, x_test, y_fit, y_test = train_test_split(x, y, test_size=0.25, random_state=0)
     x_train, x_val, y_train, y_val = train_test_split(x_fit, y_fit, test_size=1 / 3, random_state=1)
-    return {"X_train": x_train, "y_train": y_train, "X_val": x_val, "y_val": y_val, "X_test": x_test,
-            "y_test": y_test, "STAGES": STEPS}
+    return {
+        "X_train": x_train,
+        "y_train": y_train,
+        "X_val": x_val,
+        "y_val": y_val,
+        "X_test": x_test,
+        "y_test": y_test,
+        "STAGES": STEPS,
+    }
 
 
 def boost_suggest(trial: Any) -> dict[str, Any]:
-    return {"learning_rate": trial.suggest_float("learning_rate", 0.01, 1.0, log=True),
-            "max_depth": trial.suggest_int("max_depth", 1, 5),
-            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-            "max_features": trial.suggest_categorical("max_features", ["sqrt", None])}
+    return {
+        "learning_rate": trial.suggest_float("learning_rate", 0.01, 1.0, log=True),
+        "max_depth": trial.suggest_int("max_depth", 1, 5),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+        "max_features": trial.suggest_categorical("max_features", ["sqrt", None]),
+    }
 
 
 def _boost(p: dict[str, Any], d: dict[str, Any], step: Step) -> Any:
     from sklearn.ensemble import GradientBoostingClassifier
 
-    model = GradientBoostingClassifier(n_estimators=0, learning_rate=p["learning_rate"], max_depth=p["max_depth"],
-                                       subsample=p["subsample"], max_features=p["max_features"], warm_start=True,
-                                       random_state=0)
+    model = GradientBoostingClassifier(
+        n_estimators=0,
+        learning_rate=p["learning_rate"],
+        max_depth=p["max_depth"],
+        subsample=p["subsample"],
+        max_features=p["max_features"],
+        warm_start=True,
+        random_state=0,
+    )
     for stages in range(1, d["STAGES"] + 1):
         model.set_params(n_estimators=stages).fit(d["X_train"], d["y_train"])
         step(model.score(d["X_val"], d["y_val"]), stages)
@@ -228,9 +267,11 @@ def svc_data() -> dict[str, Any]:
 
 
 def svc_suggest(trial: Any) -> dict[str, Any]:
-    return {"C": trial.suggest_float("C", 1e-2, 1e3, log=True),
-            "gamma": trial.suggest_float("gamma", 1e-5, 1e-1, log=True),
-            "kernel": trial.suggest_categorical("kernel", ["rbf", "sigmoid"])}
+    return {
+        "C": trial.suggest_float("C", 1e-2, 1e3, log=True),
+        "gamma": trial.suggest_float("gamma", 1e-5, 1e-1, log=True),
+        "kernel": trial.suggest_categorical("kernel", ["rbf", "sigmoid"]),
+    }
 
 
 def _svc_cv(p: dict[str, Any], d: dict[str, Any], step: Step) -> float:
@@ -255,9 +296,14 @@ def _svc_test(p: dict[str, Any], d: dict[str, Any]) -> tuple[float, float]:
     return val, float(model.score(d["X_test"], d["y_test"]))
 
 
-def _curve_workload(name: str, unit: str, cell: str, data: Callable[[], dict[str, Any]],
-                    suggest: Callable[[Any], dict[str, Any]], fit: Callable[[dict[str, Any], dict[str, Any], Step], Any]
-                    ) -> Workload:
+def _curve_workload(
+    name: str,
+    unit: str,
+    cell: str,
+    data: Callable[[], dict[str, Any]],
+    suggest: Callable[[Any], dict[str, Any]],
+    fit: Callable[[dict[str, Any], dict[str, Any], Step], Any],
+) -> Workload:
     def train(p: dict[str, Any], d: dict[str, Any], step: Step) -> float:
         return float(fit(p, d, step).score(d["X_val"], d["y_val"]))
 
@@ -273,8 +319,18 @@ def workloads() -> dict[str, Workload]:
     return {
         "mlp": _curve_workload("MLP on digits (partial_fit)", "epochs", MLP_CELL, mlp_data, mlp_suggest, _mlp),
         "sgd": _curve_workload("SGD on 50,000 rows (partial_fit)", "epochs", SGD_CELL, sgd_data, sgd_suggest, _sgd),
-        "boost": _curve_workload("gradient boosting (warm start)", "stages", BOOST_CELL, boost_data, boost_suggest,
-                                 _boost),
-        "svc": Workload("SVC, 5-fold CV (cross_val_score)", "folds", 5, SVC_CELL, svc_data, svc_suggest, _svc_cv,
-                        _svc_test, folds=True),
+        "boost": _curve_workload(
+            "gradient boosting (warm start)", "stages", BOOST_CELL, boost_data, boost_suggest, _boost
+        ),
+        "svc": Workload(
+            "SVC, 5-fold CV (cross_val_score)",
+            "folds",
+            5,
+            SVC_CELL,
+            svc_data,
+            svc_suggest,
+            _svc_cv,
+            _svc_test,
+            folds=True,
+        ),
     }

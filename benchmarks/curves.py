@@ -67,8 +67,10 @@ from _curve_workloads import workload  # noqa: E402
 
 import hpmagic  # noqa: E402
 
-SETS = {"dev": {"mlp": 40, "boost": 30, "warmup": 100, "noisy": 50, "sgd": 100},
-        "confirm": {"stepdecay": 50, "longwarm": 30}}
+SETS = {
+    "dev": {"mlp": 40, "boost": 30, "warmup": 100, "noisy": 50, "sgd": 100},
+    "confirm": {"stepdecay": 50, "longwarm": 30},
+}
 MAX_LOSS = 0.005  # --prune's true score at most this share below the unpruned search's
 UNPRUNED, DEFAULT = "hpmagic auto", "hpmagic --prune"
 METHODS: dict[str, tuple[str, str | bool | None]] = {
@@ -97,8 +99,9 @@ def method(label: str) -> tuple[str, str | bool | None, dict[str, Any]]:
             return "hpmagic", None, options
         if words[1] == "--prune":
             return "hpmagic", (" ".join(words[2:]) or True), options
-    raise SystemExit(f"unknown method {label!r}: use one of {', '.join(METHODS)}, or 'hpmagic [STRATEGY] "
-                     "[--prune [SPEC]]'")
+    raise SystemExit(
+        f"unknown method {label!r}: use one of {', '.join(METHODS)}, or 'hpmagic [STRATEGY] [--prune [SPEC]]'"
+    )
 
 
 def bench_seed(name: str, seed: int, trials: int, labels: list[str]) -> dict[str, Any]:
@@ -107,10 +110,17 @@ def bench_seed(name: str, seed: int, trials: int, labels: list[str]) -> dict[str
     out: dict[str, Any] = {"workload": name, "seed": seed, "trials": trials, "steps": w.steps, "methods": {}}
     for label in labels:
         tool, setting, options = method(label)
-        run = (bench.run_hpmagic(w, setting, trials, seed, **options) if tool == "hpmagic"
-               else bench.run_optuna(w, str(setting), trials, seed))
-        out["methods"][label] = {"resource": run.resource, "pruned": run.pruned, "seconds": run.seconds,
-                                 "score": bench.score(w, bench.Run.best(run.trials))}
+        run = (
+            bench.run_hpmagic(w, setting, trials, seed, **options)
+            if tool == "hpmagic"
+            else bench.run_optuna(w, str(setting), trials, seed)
+        )
+        out["methods"][label] = {
+            "resource": run.resource,
+            "pruned": run.pruned,
+            "seconds": run.seconds,
+            "score": bench.score(w, bench.Run.best(run.trials)),
+        }
     return out
 
 
@@ -124,21 +134,28 @@ def report(records: list[dict[str, Any]]) -> list[str]:
 
     def of(label: str, key: str, among: str | None = None) -> list[float]:
         """``key`` of ``label`` on each seed that ran it (and ``among``, when given)."""
-        return [r["methods"][label][key] for r in records
-                if label in r["methods"] and (among is None or among in r["methods"])]
+        return [
+            r["methods"][label][key]
+            for r in records
+            if label in r["methods"] and (among is None or among in r["methods"])
+        ]
 
-    print(f"\n{first['workload']}: {len(records)} seeds (from {records[0]['seed']}), {first['trials']} trials, "
-          f"{first['steps']} epochs a trial (true score: mean over repeats of the answer's test score after full "
-          "training; mean +- sd over seeds; epochs as a share of the unpruned hpmagic search's on the same seeds)")
+    print(
+        f"\n{first['workload']}: {len(records)} seeds (from {records[0]['seed']}), {first['trials']} trials, "
+        f"{first['steps']} epochs a trial (true score: mean over repeats of the answer's test score after full "
+        "training; mean +- sd over seeds; epochs as a share of the unpruned hpmagic search's on the same seeds)"
+    )
     print(f"{'method':<44} {'n':>3} {'epochs':>7} {'share':>7} {'pruned':>7} {'wall s':>7}  {'true score':>16}")
     score, share = {}, {}
     for label in labels:
         score[label], sd = bench.mean_sd(of(label, "score"))
         base = sum(of(UNPRUNED, "resource", among=label)) or float("nan")
         share[label] = sum(of(label, "resource", among=UNPRUNED)) / base
-        print(f"{label:<44} {len(of(label, 'score')):3} {statistics.fmean(of(label, 'resource')):7.0f} "
-              f"{100 * share[label]:6.1f}% {statistics.fmean(of(label, 'pruned')):7.1f} "
-              f"{statistics.fmean(of(label, 'seconds')):7.1f}  {score[label]:.4f} +- {sd:.4f}")
+        print(
+            f"{label:<44} {len(of(label, 'score')):3} {statistics.fmean(of(label, 'resource')):7.0f} "
+            f"{100 * share[label]:6.1f}% {statistics.fmean(of(label, 'pruned')):7.1f} "
+            f"{statistics.fmean(of(label, 'seconds')):7.1f}  {score[label]:.4f} +- {sd:.4f}"
+        )
     return verdicts(f"{first['workload']} n={first['trials']}", score, share)
 
 
@@ -147,16 +164,20 @@ def verdicts(where: str, score: dict[str, float], share: dict[str, float]) -> li
         return []
     ours, unpruned = score[DEFAULT], score[UNPRUNED]
     gap = (ours - unpruned) / unpruned
-    lines = [f"{'PASS' if gap >= -MAX_LOSS else 'FAIL'} {where}: --prune true score {ours:.4f} against "
-             f"{unpruned:.4f} unpruned ({100 * gap:+.2f}%, target >= {-100 * MAX_LOSS:.1f}%), "
-             f"{100 * share[DEFAULT]:.1f}% of the epochs"]
+    lines = [
+        f"{'PASS' if gap >= -MAX_LOSS else 'FAIL'} {where}: --prune true score {ours:.4f} against "
+        f"{unpruned:.4f} unpruned ({100 * gap:+.2f}%, target >= {-100 * MAX_LOSS:.1f}%), "
+        f"{100 * share[DEFAULT]:.1f}% of the epochs"
+    ]
     pruners = [label for label in score if label.startswith("optuna TPE + ")]
     if pruners:
         best = max(pruners, key=lambda label: (score[label], -share[label]))
         ok = share[DEFAULT] <= share[best] and ours >= score[best]
-        lines.append(f"{'PASS' if ok else 'FAIL'} {where}: --prune ran {100 * share[DEFAULT]:.1f}% for {ours:.4f}; "
-                     f"Optuna's best pruner ({best.removeprefix('optuna TPE + ')}) {100 * share[best]:.1f}% for "
-                     f"{score[best]:.4f} (target: no more epochs, no lower true score)")
+        lines.append(
+            f"{'PASS' if ok else 'FAIL'} {where}: --prune ran {100 * share[DEFAULT]:.1f}% for {ours:.4f}; "
+            f"Optuna's best pruner ({best.removeprefix('optuna TPE + ')}) {100 * share[best]:.1f}% for "
+            f"{score[best]:.4f} (target: no more epochs, no lower true score)"
+        )
     return lines
 
 
@@ -193,8 +214,11 @@ def main() -> None:
         tables([json.loads(line) for p in args.tables for line in p.read_text().splitlines() if line.strip()])
         return
     every = {k: v for s in SETS.values() for k, v in s.items()}
-    chosen = (args.workloads.split(",") if args.workloads else
-              [k for s, ws in SETS.items() if args.set in (s, "all") for k in ws])
+    chosen = (
+        args.workloads.split(",")
+        if args.workloads
+        else [k for s, ws in SETS.items() if args.set in (s, "all") for k in ws]
+    )
     unknown = [k for k in chosen if k not in every]
     if unknown:
         parser.error(f"unknown workload(s) {', '.join(unknown)}; choose from {', '.join(every)}")
@@ -215,11 +239,16 @@ def main() -> None:
                 if args.log:
                     with args.log.open("a") as f:
                         f.write(json.dumps(records[-1]) + "\n")
-                print(f"{key} n={trials} seed {seed} done ({time.perf_counter() - start:.0f} s)", file=sys.stderr,
-                      flush=True)
+                print(
+                    f"{key} n={trials} seed {seed} done ({time.perf_counter() - start:.0f} s)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     tables(records)
-    print(f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, "
-          f"hpmagic {hpmagic.__version__}, optuna {optuna.__version__}")
+    print(
+        f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, "
+        f"hpmagic {hpmagic.__version__}, optuna {optuna.__version__}"
+    )
 
 
 if __name__ == "__main__":

@@ -61,7 +61,9 @@ def execute(kc, code: str, timeout: float = 600) -> tuple[list[dict], str]:
     reply = kc.get_shell_msg(timeout=timeout)
     if reply["content"]["status"] != "ok":
         raise RuntimeError("the kernel failed:\n" + "\n".join(reply["content"].get("traceback", [])))
-    out = "".join(m["content"]["text"] for m in messages if m["msg_type"] == "stream" and m["content"]["name"] == "stdout")
+    out = "".join(
+        m["content"]["text"] for m in messages if m["msg_type"] == "stream" and m["content"]["name"] == "stdout"
+    )
     return messages, out
 
 
@@ -134,13 +136,21 @@ def main() -> int:
     q, v = statistics.median(quiet), statistics.median(live)
     updates, counts, plots = sent[len(sent) // 2]
     print(f"{args.trials} trials, {args.repeats} pairs of runs (quiet and live, in alternating order)")
-    print(f"  --quiet      median {q:6.3f} s   ({1e3 * q / args.trials:.3f} ms/trial)   runs: {', '.join(f'{x:.3f}' for x in quiet)}")
-    print(f"  live panel   median {v:6.3f} s   ({1e3 * v / args.trials:.3f} ms/trial)   runs: {', '.join(f'{x:.3f}' for x in live)}")
-    print(f"  extra wall time (median of the pairs' ratios): {100 * extra:+.1f}% (limit {100 * args.limit:.0f}%); "
-          f"quartiles of the ratios {100 * (quartiles[0] - 1):+.1f}% .. {100 * (quartiles[2] - 1):+.1f}%")
-    print(f"  panel updates sent in one live run of {args.trials} trials: {updates} counted by the panel, "
-          f"{counts['update_display_data']} update_display_data received by the client (the final state included); {plots} convergence plot renders; all messages the client "
-          f"received: " + ", ".join(f"{counts[kind]} {kind}" for kind in KINDS))
+    print(
+        f"  --quiet      median {q:6.3f} s   ({1e3 * q / args.trials:.3f} ms/trial)   runs: {', '.join(f'{x:.3f}' for x in quiet)}"
+    )
+    print(
+        f"  live panel   median {v:6.3f} s   ({1e3 * v / args.trials:.3f} ms/trial)   runs: {', '.join(f'{x:.3f}' for x in live)}"
+    )
+    print(
+        f"  extra wall time (median of the pairs' ratios): {100 * extra:+.1f}% (limit {100 * args.limit:.0f}%); "
+        f"quartiles of the ratios {100 * (quartiles[0] - 1):+.1f}% .. {100 * (quartiles[2] - 1):+.1f}%"
+    )
+    print(
+        f"  panel updates sent in one live run of {args.trials} trials: {updates} counted by the panel, "
+        f"{counts['update_display_data']} update_display_data received by the client (the final state included); {plots} convergence plot renders; all messages the client "
+        f"received: " + ", ".join(f"{counts[kind]} {kind}" for kind in KINDS)
+    )
     ok = extra <= args.limit
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

@@ -106,8 +106,10 @@ def main() -> None:
     for name in names:
         rhos = [r for n, _, r in results if n == name and r is not None]
         fires = sum(r < args.below for r in rhos)
-        print(f"{name:<16}{statistics.mean(rhos):7.2f}{min(rhos):7.2f}{max(rhos):7.2f}  {fires:>2}/{len(rhos)}"
-              f"            " + " ".join(f"{r:.2f}" for r in rhos))
+        print(
+            f"{name:<16}{statistics.mean(rhos):7.2f}{min(rhos):7.2f}{max(rhos):7.2f}  {fires:>2}/{len(rhos)}"
+            f"            " + " ".join(f"{r:.2f}" for r in rhos)
+        )
     print(f"load average {os.getloadavg()[0]:.1f}")
 
 

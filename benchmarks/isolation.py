@@ -63,8 +63,9 @@ def hpmagic_search(cell: str, namespace: dict, trials: int, jobs: int) -> tuple[
     api.make_executor = timed
     try:
         start = time.perf_counter()
-        result = hpmagic.tune(cell, dict(namespace), trials=trials, jobs=jobs, strategy="random", seed=0, quiet=True,
-                              apply=False)
+        result = hpmagic.tune(
+            cell, dict(namespace), trials=trials, jobs=jobs, strategy="random", seed=0, quiet=True, apply=False
+        )
         elapsed = time.perf_counter() - start
     finally:
         api.make_executor = make
@@ -99,8 +100,15 @@ def hyperopt_search(namespace: dict, trials: int) -> float:
         return (x - 0.3) ** 2 + float(big[0]) + 0 * len(model.estimators_)
 
     start = time.perf_counter()
-    fmin(objective, hp.uniform("x", -1, 1), algo=rand.suggest, max_evals=trials, trials=Trials(),
-         rstate=np.random.default_rng(0), show_progressbar=False)
+    fmin(
+        objective,
+        hp.uniform("x", -1, 1),
+        algo=rand.suggest,
+        max_evals=trials,
+        trials=Trials(),
+        rstate=np.random.default_rng(0),
+        show_progressbar=False,
+    )
     return time.perf_counter() - start
 
 
@@ -131,15 +139,21 @@ def main() -> None:
     namespace = make_namespace()
     take, restore = restore_seconds(namespace)
     print(f"namespace: a {namespace['big'].nbytes / 1e6:.0f} MB array and a fitted 100-tree RandomForestClassifier")
-    print(f"hpmagic's snapshot: taken in {take * 1e3:.1f} ms once per search, restored in {restore * 1e3:.2f} ms per trial "
-          "(medians of 20)\n")
+    print(
+        f"hpmagic's snapshot: taken in {take * 1e3:.1f} ms once per search, restored in {restore * 1e3:.2f} ms per trial "
+        "(medians of 20)\n"
+    )
     runs = {
         "hpmagic inline, no variables": lambda: hpmagic_search(NO_VARS, {}, trials, 1),
         "hpmagic inline, array + forest": lambda: hpmagic_search(WITH_VARS, namespace, trials, 1),
         "hpmagic --jobs 2, no variables": lambda: hpmagic_search(NO_VARS, {}, trials, 2),
         "hpmagic --jobs 2, array + forest": lambda: hpmagic_search(WITH_VARS, namespace, trials, 2),
         "Optuna, array + forest (not isolated)": lambda: (optuna_search(namespace, trials) / trials, 0.0, float("nan")),
-        "hyperopt, array + forest (not isolated)": lambda: (hyperopt_search(namespace, trials) / trials, 0.0, float("nan")),
+        "hyperopt, array + forest (not isolated)": lambda: (
+            hyperopt_search(namespace, trials) / trials,
+            0.0,
+            float("nan"),
+        ),
     }
     figures: dict[str, list[tuple[float, float, float]]] = {name: [] for name in runs}
     for _ in range(repeats):
@@ -156,11 +170,16 @@ def main() -> None:
     print()
     for mode in ("inline", "--jobs 2"):
         with_vars, without = med[f"hpmagic {mode}, array + forest"], med[f"hpmagic {mode}, no variables"]
-        print(f"  {mode}: isolating the array and the forest adds {(with_vars[0] - without[0]) * 1e3:.2f} ms per trial "
-              f"({with_vars[0] / without[0]:.1f}x the trial without variables), {with_vars[1] - without[1]:.2f} s at start-up")
+        print(
+            f"  {mode}: isolating the array and the forest adds {(with_vars[0] - without[0]) * 1e3:.2f} ms per trial "
+            f"({with_vars[0] / without[0]:.1f}x the trial without variables), {with_vars[1] - without[1]:.2f} s at start-up"
+        )
     inline = med["hpmagic inline, array + forest"][0]
-    print(f"  hpmagic inline vs Optuna: {inline / med['Optuna, array + forest (not isolated)'][0]:.1f}x; "
-          f"vs hyperopt: {inline / med['hyperopt, array + forest (not isolated)'][0]:.1f}x (per trial, same objects)")
+    print(
+        f"  hpmagic inline vs Optuna: {inline / med['Optuna, array + forest (not isolated)'][0]:.1f}x; "
+        f"vs hyperopt: {inline / med['hyperopt, array + forest (not isolated)'][0]:.1f}x (per trial, same objects)"
+    )
+
 
 if __name__ == "__main__":
     main()

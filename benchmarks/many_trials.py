@@ -72,8 +72,11 @@ fmin(lambda p: (p["x"] - 0.3) ** 2 + (p["y"] - 0.7) ** 2 + (p["z"] - 0.5) ** 2, 
 print("tpe.suggest", min(trials.losses()))
 """
 
-RUNNERS = {"hpmagic": ("hpmagic %%tune (defaults)", HPMAGIC), "optuna": ("Optuna create_study (TPE)", OPTUNA),
-           "hyperopt": ("hyperopt fmin(tpe.suggest)", HYPEROPT)}
+RUNNERS = {
+    "hpmagic": ("hpmagic %%tune (defaults)", HPMAGIC),
+    "optuna": ("Optuna create_study (TPE)", OPTUNA),
+    "hyperopt": ("hyperopt fmin(tpe.suggest)", HYPEROPT),
+}
 
 
 def run_process(code: str) -> tuple[float, str]:
@@ -112,15 +115,19 @@ def main() -> None:
             print(f"  {name} {n}: {seconds:.1f} s ({said[(name, n)]})", file=sys.stderr, flush=True)
 
     cores = os.cpu_count()
-    print(f"\nA trivial 3-parameter cell, whole process (interpreter start to exit), median of {args.repeats} "
-          f"repeats, {cores} cores, load average {os.getloadavg()[0]:.1f} at the end\n")
+    print(
+        f"\nA trivial 3-parameter cell, whole process (interpreter start to exit), median of {args.repeats} "
+        f"repeats, {cores} cores, load average {os.getloadavg()[0]:.1f} at the end\n"
+    )
     print(f"{'framework':<30}{'trials':>8}{'seconds':>10}{'ms/trial':>10}  last line printed")
     for name, n in plan:
         median = statistics.median(times[(name, n)])
         print(f"{RUNNERS[name][0]:<30}{n:>8}{median:>10.1f}{1e3 * median / n:>10.2f}  {said[(name, n)]}")
     if any(n < args.trials for _, n in plan):
-        print(f"\nOptuna and hyperopt ran {min(args.trials, args.cap):,} trials, not {args.trials:,} "
-              "(--cap): their time per trial grows with the trials before it, so theirs would take far longer.")
+        print(
+            f"\nOptuna and hyperopt ran {min(args.trials, args.cap):,} trials, not {args.trials:,} "
+            "(--cap): their time per trial grows with the trials before it, so theirs would take far longer."
+        )
     ours = statistics.median(times[("hpmagic", args.trials)]) if ("hpmagic", args.trials) in times else None
     if ours is not None and args.trials == 10_000:
         print(f"\nhpmagic, -n 10000: {ours:.1f} s (target under 30 s): {'met' if ours < 30 else 'NOT met'}")

@@ -49,10 +49,12 @@ def record(pool: int, seed: int) -> tuple[list[int], list[list[float]]]:
     data, rng = mlp.namespace(), np.random.default_rng(seed)
     sizes, curves = [], []
     for _ in range(pool):
-        p = {"hidden": round(math.exp(rng.uniform(math.log(8), math.log(64)))),
-             "lr": math.exp(rng.uniform(math.log(1e-4), math.log(3e-1))),
-             "alpha": math.exp(rng.uniform(math.log(1e-6), math.log(1e-1))),
-             "batch_size": int(rng.choice([32, 64, 128]))}
+        p = {
+            "hidden": round(math.exp(rng.uniform(math.log(8), math.log(64)))),
+            "lr": math.exp(rng.uniform(math.log(1e-4), math.log(3e-1))),
+            "alpha": math.exp(rng.uniform(math.log(1e-6), math.log(1e-1))),
+            "batch_size": int(rng.choice([32, 64, 128])),
+        }
         curve: list[float] = []
         mlp.train(p, data, lambda value, step, curve=curve: curve.append(value))
         sizes.append(p["hidden"])
@@ -80,14 +82,15 @@ def kept(points: list[tuple[float, float]], k: int, rule: str) -> set[int]:
         members = [i for i in range(len(points)) if front_of[i] == front]
         if len(chosen) + len(members) > k:
             order = np.argsort(-crowding(np.asarray([points[i] for i in members])), kind="stable")
-            chosen += [members[i] for i in order[:k - len(chosen)]]
+            chosen += [members[i] for i in order[: k - len(chosen)]]
             break
         chosen += members
     return set(chosen)
 
 
-def search(sizes: list[int], curves: list[list[float]], trials: int, seed: int, rule: str,
-           rungs: tuple[int, ...] = RUNGS) -> tuple[int, float]:
+def search(
+    sizes: list[int], curves: list[list[float]], trials: int, seed: int, rule: str, rungs: tuple[int, ...] = RUNGS
+) -> tuple[int, float]:
     """One search of ``trials`` drawn from the pool, replayed under ``rule``: (epochs used, hypervolume)."""
     picks = np.random.default_rng(seed).choice(len(sizes), trials, replace=False)
     at_rung: dict[int, list[tuple[float, float]]] = {r: [] for r in rungs}
@@ -97,7 +100,11 @@ def search(sizes: list[int], curves: list[list[float]], trials: int, seed: int, 
         for rung in rungs:
             at_rung[rung].append((1 - curves[i][rung - 1], float(sizes[i])))
             seen = at_rung[rung]
-            if rule != "none" and len(seen) >= ETA and len(seen) - 1 not in kept(seen, math.ceil(len(seen) / ETA), rule):
+            if (
+                rule != "none"
+                and len(seen) >= ETA
+                and len(seen) - 1 not in kept(seen, math.ceil(len(seen) / ETA), rule)
+            ):
                 stopped_at = rung
                 break
         if stopped_at is None:
@@ -123,15 +130,19 @@ def main(argv: list[str] | None = None) -> None:
         results[rule] = [search(sizes, curves, args.trials, seed, rule, rungs) for seed in range(args.seeds)]
     base_used = [u for u, _ in results["none"]]
     base_hv = [h for _, h in results["none"]]
-    print(f"MLP on digits, accuracy (max) vs hidden units (min), {args.trials} trials from a pool of {args.pool}, "
-          f"{args.seeds} seeds, rungs at epochs {args.rungs}, reference point {REFERENCE}")
+    print(
+        f"MLP on digits, accuracy (max) vs hidden units (min), {args.trials} trials from a pool of {args.pool}, "
+        f"{args.seeds} seeds, rungs at epochs {args.rungs}, reference point {REFERENCE}"
+    )
     print(f"{'rule':<8}{'epochs (share)':>18}{'HV mean':>10}{'HV median':>11}{'HV share mean':>15}{'worst seed':>12}")
     for rule in RULES:
         used = [u / b for (u, _), b in zip(results[rule], base_used)]
         hv = [h for _, h in results[rule]]
         share = [h / b for h, b in zip(hv, base_hv)]
-        print(f"{rule:<8}{statistics.mean(used):>18.1%}{statistics.mean(hv):>10.2f}{statistics.median(hv):>11.2f}"
-              f"{statistics.mean(share):>15.1%}{min(share):>12.1%}")
+        print(
+            f"{rule:<8}{statistics.mean(used):>18.1%}{statistics.mean(hv):>10.2f}{statistics.median(hv):>11.2f}"
+            f"{statistics.mean(share):>15.1%}{min(share):>12.1%}"
+        )
 
 
 if __name__ == "__main__":

@@ -49,7 +49,15 @@ from hpmagic.pareto import hypervolume  # noqa: E402
 
 HPMAGIC = ("hpmagic:auto", "hpmagic:gp", "hpmagic:gp-parego", "hpmagic:gp-ehvi", "hpmagic:evolution", "hpmagic:random")
 #: What runs without --methods: auto is the GP on every problem, so the GP is not run twice.
-DEFAULT = ("hpmagic:auto", "hpmagic:evolution", "hpmagic:random", "optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
+DEFAULT = (
+    "hpmagic:auto",
+    "hpmagic:evolution",
+    "hpmagic:random",
+    "optuna:tpe",
+    "optuna:nsga2",
+    "optuna:gp",
+    "optuna:random",
+)
 OPTUNA = ("optuna:tpe", "optuna:nsga2", "optuna:gp", "optuna:random")
 TIMED_AT = (100, 200)
 
@@ -144,7 +152,7 @@ def one_run(job: tuple[str, str, int]) -> tuple[str, str, int, float, list[float
 
 
 def _ask_ms(asks: list[list[float]], at: int) -> str:
-    window = [a for run in asks if len(run) >= at for a in run[at - 10: at]]
+    window = [a for run in asks if len(run) >= at for a in run[at - 10 : at]]
     return f"{1e3 * statistics.median(window):8.1f}" if window else f"{'-':>8}"
 
 
@@ -153,8 +161,10 @@ def report(chosen: list[MOProblem], methods: list[str], rows: list[tuple], seeds
     for problem_name, method, _, hv, asks, wall in rows:
         by[(problem_name, method)].append((hv, asks, wall))
     load = os.getloadavg()
-    print(f"\nHypervolume of the feasible trials, {seeds} seeds (higher is better); load average "
-          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
+    print(
+        f"\nHypervolume of the feasible trials, {seeds} seeds (higher is better); load average "
+        f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
+    )
     for problem in chosen:
         best = f", best possible {problem.best:.2f}" if problem.best else ""
         print(f"\n{problem.name}: {problem.about}; {problem.trials} trials, reference {list(problem.reference)}{best}")
@@ -165,8 +175,10 @@ def report(chosen: list[MOProblem], methods: list[str], rows: list[tuple], seeds
                 continue
             hvs = [g[0] for g in got]
             wall = statistics.mean(g[2] for g in got)
-            print(f"  {method:<20} {statistics.mean(hvs):9.4g} {statistics.median(hvs):9.4g} {min(hvs):9.4g} "
-                  f"{max(hvs):9.4g} {wall:7.1f}")
+            print(
+                f"  {method:<20} {statistics.mean(hvs):9.4g} {statistics.median(hvs):9.4g} {min(hvs):9.4g} "
+                f"{max(hvs):9.4g} {wall:7.1f}"
+            )
     print("\nProposal time per trial, ms (median of the 10 trials up to the 100th and the 200th, all seeds)")
     print(f"  {'problem':<14} {'method':<20} " + " ".join(f"{'@' + str(t):>8}" for t in TIMED_AT))
     for problem in chosen:
@@ -180,17 +192,31 @@ def report(chosen: list[MOProblem], methods: list[str], rows: list[tuple], seeds
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--problems", default="all", help="comma-separated problems (default all): "
-                        + ", ".join(problems()))
+    parser.add_argument(
+        "--problems", default="all", help="comma-separated problems (default all): " + ", ".join(problems())
+    )
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method and problem (default 10)")
-    parser.add_argument("--methods", default="default", help="comma-separated methods, or all (default: "
-                        + ", ".join(DEFAULT) + "; all adds " + ", ".join(sorted(set(HPMAGIC) - set(DEFAULT))) + ")")
+    parser.add_argument(
+        "--methods",
+        default="default",
+        help="comma-separated methods, or all (default: "
+        + ", ".join(DEFAULT)
+        + "; all adds "
+        + ", ".join(sorted(set(HPMAGIC) - set(DEFAULT)))
+        + ")",
+    )
     parser.add_argument("--first-seed", type=int, default=0, help="the first seed (default 0): to split a long run")
     parser.add_argument("--jobs", type=int, default=1, help="runs at once, in processes (default 1)")
     args = parser.parse_args(argv)
     every = problems()
     names = list(every) if args.problems == "all" else args.problems.split(",")
-    methods = list(DEFAULT) if args.methods == "default" else list(HPMAGIC + OPTUNA) if args.methods == "all" else args.methods.split(",")
+    methods = (
+        list(DEFAULT)
+        if args.methods == "default"
+        else list(HPMAGIC + OPTUNA)
+        if args.methods == "all"
+        else args.methods.split(",")
+    )
     unknown = [n for n in names if n not in every] + [m for m in methods if m not in HPMAGIC + OPTUNA]
     if unknown:
         parser.error(f"unknown problem or method: {', '.join(unknown)}")
@@ -205,8 +231,11 @@ def main(argv: list[str] | None = None) -> None:
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         for row in pool.map(one_run, jobs):
             rows.append(row)
-            print(f"{row[0]:<14} {row[1]:<20} seed {row[2]:<3} hypervolume {row[3]:.4g} ({row[5]:.1f} s)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"{row[0]:<14} {row[1]:<20} seed {row[2]:<3} hypervolume {row[3]:.4g} ({row[5]:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
     report([every[n] for n in names], methods, rows, args.seeds)
 
 

@@ -63,8 +63,15 @@ def run_hyperopt(trials: int, seed: int) -> float:
         "kind": hp.choice("kind", ["a", "b", "c"]),
     }
     start = time.perf_counter()
-    fmin(lambda p: objective(**p), space, algo=rand.suggest, max_evals=trials, trials=Trials(),
-         rstate=np.random.default_rng(seed), show_progressbar=False)
+    fmin(
+        lambda p: objective(**p),
+        space,
+        algo=rand.suggest,
+        max_evals=trials,
+        trials=Trials(),
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     return time.perf_counter() - start
 
 
@@ -77,7 +84,11 @@ def main() -> None:
     warnings.simplefilter("ignore")
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
 
-    runners = {"hpmagic (random)": run_hpmagic, "optuna (RandomSampler)": run_optuna, "hyperopt (rand.suggest)": run_hyperopt}
+    runners = {
+        "hpmagic (random)": run_hpmagic,
+        "optuna (RandomSampler)": run_optuna,
+        "hyperopt (rand.suggest)": run_hyperopt,
+    }
     if args.only:
         runners = {"hpmagic (random)": run_hpmagic}
     for fn in runners.values():  # warm up imports and caches

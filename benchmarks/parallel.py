@@ -57,7 +57,9 @@ def run_hpmagic(cell: str, namespace: dict, trials: int, **options) -> tuple[flo
     api.make_executor = capture
     try:
         start = time.perf_counter()
-        result = hpmagic.tune(cell, namespace, trials=trials, strategy="random", seed=0, quiet=True, apply=False, **options)
+        result = hpmagic.tune(
+            cell, namespace, trials=trials, strategy="random", seed=0, quiet=True, apply=False, **options
+        )
         elapsed = time.perf_counter() - start
     finally:
         api.make_executor = make
@@ -89,11 +91,23 @@ def part_one(trials: int) -> None:
     rows.append(("hpmagic --jobs 1", seq))
     rows.append(("hpmagic --jobs 8 (worker start-up included)", run_hpmagic(SLEEP_CELL, {}, trials, jobs=8)[0]))
     start = time.perf_counter()
-    with LocalCluster(n_workers=8, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+    with LocalCluster(
+        n_workers=8, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+    ) as cluster:
         with Client(cluster) as client:
             started = time.perf_counter() - start
-            rows.append(("hpmagic --executor (Dask LocalCluster, 8 workers)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
-            rows.append(("  the same, run again (workers already import hpmagic)", run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0]))
+            rows.append(
+                (
+                    "hpmagic --executor (Dask LocalCluster, 8 workers)",
+                    run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0],
+                )
+            )
+            rows.append(
+                (
+                    "  the same, run again (workers already import hpmagic)",
+                    run_hpmagic(SLEEP_CELL, {}, trials, executor=client)[0],
+                )
+            )
     optuna_seq = run_optuna(sleepy, trials, 1)
     rows.append(("Optuna n_jobs=1", optuna_seq))
     rows.append(("Optuna n_jobs=8 (threads)", run_optuna(sleepy, trials, 8)))
@@ -103,9 +117,11 @@ def part_one(trials: int) -> None:
         print(f"  {name:<{width}}  {seconds:6.2f} s   {base / seconds:4.1f}x")
     print(f"  (the Dask cluster took {started:.1f} s to start, outside the timed run)")
     if not _has_bytecode():
-        print("  (hpmagic has no cached bytecode here (PYTHONDONTWRITEBYTECODE is set, or nothing has written it):\n"
-              "   each new Dask worker compiles the modules a trial needs on its first trial, part of the first run's\n"
-              "   extra time; a pip install writes the bytecode when it installs)")
+        print(
+            "  (hpmagic has no cached bytecode here (PYTHONDONTWRITEBYTECODE is set, or nothing has written it):\n"
+            "   each new Dask worker compiles the modules a trial needs on its first trial, part of the first run's\n"
+            "   extra time; a pip install writes the bytecode when it installs)"
+        )
 
 
 def _has_bytecode() -> bool:
@@ -125,7 +141,9 @@ def part_two(counts: tuple[int, int]) -> None:
     b = counts[-1]
     for mode in ("fork-server", "spawn"):
         os.environ["HPMAGIC_WORKER_START"] = mode
-        print(f"  workers started by {'the fork server (the Linux default)' if mode == 'fork-server' else 'spawning fresh interpreters'}:")
+        print(
+            f"  workers started by {'the fork server (the Linux default)' if mode == 'fork-server' else 'spawning fresh interpreters'}:"
+        )
         for n in counts:
             elapsed, executor = run_hpmagic(BIG_CELL, {"big": big}, n, jobs=2)
             stats = executor.stats

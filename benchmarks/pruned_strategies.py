@@ -50,9 +50,17 @@ from hpmagic.strategies.random import RandomSearch
 EPOCHS = 27
 NOISE = 0.05
 
-_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                      [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_A = np.array(
+    [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+)
+_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 _ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
@@ -83,12 +91,15 @@ class Curves:
         return true_loss(np.asarray(x), epoch, self.problem) + NOISE * float(noise)
 
 
-CELL = "\n".join(f"x{i} = 0.5  # tune: uniform(0, 1)" for i in range(1, 7)) + f"""
+CELL = (
+    "\n".join(f"x{i} = 0.5  # tune: uniform(0, 1)" for i in range(1, 7))
+    + f"""
 for epoch in range(1, {EPOCHS + 1}):
     loss = curve([x1, x2, x3, x4, x5, x6], epoch)
     report(loss, epoch)
 loss
 """
+)
 
 
 def old(cls: type[Strategy]) -> type[Strategy]:
@@ -120,8 +131,14 @@ class GPIgnoreBelow(GPStrategy):
 
 
 STRATEGIES: dict[str, Callable[[], Strategy]] = {
-    "gp": GPStrategy, "tpe": TPE, "evolution": Evolution, "random": RandomSearch,
-    "gp-old": old(GPStrategy), "tpe-old": old(TPE), "evolution-old": old(Evolution), "gp-ignore": GPIgnoreBelow,
+    "gp": GPStrategy,
+    "tpe": TPE,
+    "evolution": Evolution,
+    "random": RandomSearch,
+    "gp-old": old(GPStrategy),
+    "tpe-old": old(TPE),
+    "evolution-old": old(Evolution),
+    "gp-ignore": GPIgnoreBelow,
     "tpe-reached": TPEAsReached,
 }
 
@@ -142,17 +159,39 @@ METHODS: dict[str, tuple[str, str | None]] = {  # name -> (strategy, --prune)
     "tpe hyperband": ("tpe", "hyperband"),
     "tpe hyperband, old": ("tpe-old", "hyperband"),
 }
-DEFAULT_METHODS = ["gp full", "gp asha", "gp asha, ignore below", "gp asha, old", "tpe full", "tpe asha",
-                   "tpe asha, as reached", "tpe asha, old", "random asha"]
+DEFAULT_METHODS = [
+    "gp full",
+    "gp asha",
+    "gp asha, ignore below",
+    "gp asha, old",
+    "tpe full",
+    "tpe asha",
+    "tpe asha, as reached",
+    "tpe asha, old",
+    "random asha",
+]
 
 
 def run(method: str, seed: int, trials: int, problem: str) -> tuple[float, int, float]:
     """One search: (true final loss of the answer, epochs run, seconds)."""
     strategy, prune = METHODS[method]
-    namespace: dict[str, Any] = {"curve": Curves(10_000 + seed, problem), "report": report, "chosen": STRATEGIES[strategy]()}
+    namespace: dict[str, Any] = {
+        "curve": Curves(10_000 + seed, problem),
+        "report": report,
+        "chosen": STRATEGIES[strategy](),
+    }
     started = time.perf_counter()
-    result = tune(CELL, namespace, trials=trials, strategy="chosen", seed=seed, prune=prune, baseline=False,
-                  quiet=True, apply=False)
+    result = tune(
+        CELL,
+        namespace,
+        trials=trials,
+        strategy="chosen",
+        seed=seed,
+        prune=prune,
+        baseline=False,
+        quiet=True,
+        apply=False,
+    )
     seconds = time.perf_counter() - started
     epochs = sum(int(t.curve[-1][0]) for t in result.trials if t.curve)
     best = result.best_params
@@ -178,10 +217,14 @@ def table(problem: str, args: argparse.Namespace) -> None:
         for method in args.methods:
             rows[method].append(run(method, seed, args.trials, problem))
     base, slope = PROBLEMS[problem]
-    print(f"\n{problem} (speed term ({base} + {slope} * x4) * t ** -0.8): {args.trials} trials, {args.seeds} seeds; "
-          f"Hartmann-6 minimum -3.322; full resource {args.trials * EPOCHS} epochs")
-    print("| method | true final loss of the answer: mean (sem) | minus the old behaviour, paired: mean (sem), "
-          "seeds better, worse | epochs run | share | seconds |")
+    print(
+        f"\n{problem} (speed term ({base} + {slope} * x4) * t ** -0.8): {args.trials} trials, {args.seeds} seeds; "
+        f"Hartmann-6 minimum -3.322; full resource {args.trials * EPOCHS} epochs"
+    )
+    print(
+        "| method | true final loss of the answer: mean (sem) | minus the old behaviour, paired: mean (sem), "
+        "seeds better, worse | epochs run | share | seconds |"
+    )
     print("| --- | --- | --- | --- | --- | --- |")
     for method, runs in rows.items():
         best = [r[0] for r in runs]
@@ -190,10 +233,14 @@ def table(problem: str, args: argparse.Namespace) -> None:
         paired = "-"
         if old_runs:
             diff = [a - b[0] for a, b in zip(best, old_runs)]
-            paired = (f"{statistics.fmean(diff):+.3f} ({_sem(diff):.3f}), {sum(d < 0 for d in diff)} better, "
-                      f"{sum(d > 0 for d in diff)} worse")
-        print(f"| {method} | {statistics.fmean(best):.3f} ({_sem(best):.3f}) | {paired} | {epochs:.0f} | "
-              f"{epochs / (args.trials * EPOCHS):.0%} | {statistics.fmean(r[2] for r in runs):.1f} |")
+            paired = (
+                f"{statistics.fmean(diff):+.3f} ({_sem(diff):.3f}), {sum(d < 0 for d in diff)} better, "
+                f"{sum(d > 0 for d in diff)} worse"
+            )
+        print(
+            f"| {method} | {statistics.fmean(best):.3f} ({_sem(best):.3f}) | {paired} | {epochs:.0f} | "
+            f"{epochs / (args.trials * EPOCHS):.0%} | {statistics.fmean(r[2] for r in runs):.1f} |"
+        )
 
 
 def _sem(values: list[float]) -> float:

@@ -115,8 +115,18 @@ class Run:
 def run_hpmagic(w: Workload, spec: str | bool | None, trials: int, seed: int, **options: Any) -> Run:
     """``trials`` trials of hpmagic with ``prune=spec``; ``options`` go to ``hpmagic.tune`` (e.g. ``strategy``)."""
     start = time.perf_counter()
-    result = hpmagic.tune(w.cell, dict(w.namespace()), trials=trials, maximize=True, seed=seed, prune=spec,
-                          quiet=True, baseline=False, apply=False, **options)
+    result = hpmagic.tune(
+        w.cell,
+        dict(w.namespace()),
+        trials=trials,
+        maximize=True,
+        seed=seed,
+        prune=spec,
+        quiet=True,
+        baseline=False,
+        apply=False,
+        **options,
+    )
     seconds = time.perf_counter() - start
     out = []
     for t in sorted(result.trials, key=lambda t: t.number):
@@ -143,16 +153,23 @@ def run_optuna(w: Workload, pruner: str, trials: int, seed: int, budget: int | N
         if budget is not None and sum(len(t.intermediate_values) for t in study.trials) >= budget:
             study.stop()
 
-    make = {"median": optuna.pruners.MedianPruner, "hyperband": optuna.pruners.HyperbandPruner,
-            "sha": optuna.pruners.SuccessiveHalvingPruner, "none": optuna.pruners.NopPruner}[pruner]
+    make = {
+        "median": optuna.pruners.MedianPruner,
+        "hyperband": optuna.pruners.HyperbandPruner,
+        "sha": optuna.pruners.SuccessiveHalvingPruner,
+        "none": optuna.pruners.NopPruner,
+    }[pruner]
     # HyperbandPruner assigns brackets by a hash of the study name: name it, so a seed is one search.
-    study = optuna.create_study(study_name=f"pruning-{seed}", direction="maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed), pruner=make())
+    study = optuna.create_study(
+        study_name=f"pruning-{seed}", direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed), pruner=make()
+    )
     start = time.perf_counter()
     study.optimize(objective, n_trials=trials if budget is None else 20 * trials, callbacks=[stop_at_budget])
     seconds = time.perf_counter() - start
-    out = [(len(t.intermediate_values), t.value if t.state == optuna.trial.TrialState.COMPLETE else None, t.params)
-           for t in study.trials]
+    out = [
+        (len(t.intermediate_values), t.value if t.state == optuna.trial.TrialState.COMPLETE else None, t.params)
+        for t in study.trials
+    ]
     return Run(out, seconds)
 
 
@@ -177,23 +194,47 @@ def bench_seed(w: Workload, seed: int, trials: int) -> dict[str, Any]:
     """Every method on ``w`` with ``seed``: one record (plain data, a line of the log)."""
     labels = methods(w)
     unpruned, default = list(labels)[:2]
-    runs = {label: (run_hpmagic(w, setting, trials, seed) if tool == "hpmagic" else
-                    run_optuna(w, str(setting), trials, seed)) for label, (tool, setting) in labels.items()}
+    runs = {
+        label: (
+            run_hpmagic(w, setting, trials, seed) if tool == "hpmagic" else run_optuna(w, str(setting), trials, seed)
+        )
+        for label, (tool, setting) in labels.items()
+    }
     check_consistency(w, runs[unpruned])
     budget = runs[default].resource
-    out: dict[str, Any] = {"workload": w.name, "unit": w.unit, "steps": w.steps, "seed": seed, "trials": trials,
-                           "unpruned": unpruned, "default": default, "budget": budget, "methods": {}}
+    out: dict[str, Any] = {
+        "workload": w.name,
+        "unit": w.unit,
+        "steps": w.steps,
+        "seed": seed,
+        "trials": trials,
+        "unpruned": unpruned,
+        "default": default,
+        "budget": budget,
+        "methods": {},
+    }
     for label, (tool, setting) in labels.items():
         run = runs[label]
-        record = {"resource": run.resource, "pruned": run.pruned, "seconds": run.seconds,
-                  "score": score(w, Run.best(run.trials))}
+        record = {
+            "resource": run.resource,
+            "pruned": run.pruned,
+            "seconds": run.seconds,
+            "score": score(w, Run.best(run.trials)),
+        }
         if run.resource < budget:  # too thrifty for the budget: the same search, on for longer
             more = math.ceil(1.3 * trials * budget / max(run.resource, 1)) + 2
-            run = (run_hpmagic(w, setting, more, seed) if tool == "hpmagic"
-                   else run_optuna(w, str(setting), trials, seed, budget=budget))
+            run = (
+                run_hpmagic(w, setting, more, seed)
+                if tool == "hpmagic"
+                else run_optuna(w, str(setting), trials, seed, budget=budget)
+            )
         kept = run.within(budget)
-        record["equal"] = {"trials": len(kept), "pruned": sum(v is None for _, v, _ in kept),
-                           "resource": sum(r for r, _, _ in kept), "score": score(w, Run.best(kept))}
+        record["equal"] = {
+            "trials": len(kept),
+            "pruned": sum(v is None for _, v, _ in kept),
+            "resource": sum(r for r, _, _ in kept),
+            "score": score(w, Run.best(kept)),
+        }
         out["methods"][label] = record
     return out
 
@@ -209,8 +250,11 @@ def check_consistency(w: Workload, run: Run) -> None:
     done = [(v, p) for _, v, p in run.trials if v is not None]
     value, params = max(done, key=lambda d: d[0])
     if abs(w.final(params)[0] - value) > 1e-9:
-        print(f"WARNING: {w.name}: the cell and the retraining disagree for {params}: "
-              f"{value} against {w.final(params)[0]}", file=sys.stderr)
+        print(
+            f"WARNING: {w.name}: the cell and the retraining disagree for {params}: "
+            f"{value} against {w.final(params)[0]}",
+            file=sys.stderr,
+        )
 
 
 # -- the tables ----------------------------------------------------------------------------
@@ -229,27 +273,39 @@ def report_workload(records: list[dict[str, Any]]) -> dict[str, Any]:
         return [(r["methods"][label][sub][key] if sub else r["methods"][label][key]) for r in records]
 
     base = statistics.fmean(of(first["unpruned"], "resource"))
-    print(f"\n{first['workload']}: {len(records)} seeds, {first['trials']} trials, up to {first['steps']} {unit} each "
-          "(mean over seeds; true score: the answer retrained in full, scored on the test split, +- sd)")
+    print(
+        f"\n{first['workload']}: {len(records)} seeds, {first['trials']} trials, up to {first['steps']} {unit} each "
+        "(mean over seeds; true score: the answer retrained in full, scored on the test split, +- sd)"
+    )
     print(f"{'method':<34} {unit + ' run':>11} {'share':>6} {'pruned':>7} {'wall s':>7}  {'true score':>15}")
     same, equal = {}, {}
     for label in labels:
         same[label], sd = mean_sd(of(label, "score"))
         resource = statistics.fmean(of(label, "resource"))
-        print(f"{label:<34} {resource:11.0f} {100 * resource / base:5.1f}% {statistics.fmean(of(label, 'pruned')):7.1f}"
-              f" {statistics.fmean(of(label, 'seconds')):7.1f}  {same[label]:.4f} +- {sd:.4f}")
+        print(
+            f"{label:<34} {resource:11.0f} {100 * resource / base:5.1f}% {statistics.fmean(of(label, 'pruned')):7.1f}"
+            f" {statistics.fmean(of(label, 'seconds')):7.1f}  {same[label]:.4f} +- {sd:.4f}"
+        )
     budget = statistics.fmean(r["budget"] for r in records)
     print(f"equal resource (each seed: what {first['default']!r} ran, mean {budget:.0f} {unit})")
     print(f"{'method':<34} {'trials':>11} {unit:>6} {'pruned':>7} {'':>7}  {'true score':>15}")
     for label in labels:
         equal[label], sd = mean_sd(of(label, "score", "equal"))
-        print(f"{label:<34} {statistics.fmean(of(label, 'trials', 'equal')):11.1f} "
-              f"{statistics.fmean(of(label, 'resource', 'equal')):6.0f} {statistics.fmean(of(label, 'pruned', 'equal')):7.1f}"
-              f" {'':>7}  {equal[label]:.4f} +- {sd:.4f}")
+        print(
+            f"{label:<34} {statistics.fmean(of(label, 'trials', 'equal')):11.1f} "
+            f"{statistics.fmean(of(label, 'resource', 'equal')):6.0f} {statistics.fmean(of(label, 'pruned', 'equal')):7.1f}"
+            f" {'':>7}  {equal[label]:.4f} +- {sd:.4f}"
+        )
     share = statistics.fmean(of(first["default"], "resource")) / base
     seeds = {label: of(label, "score", "equal") for label in labels}
-    return {"same": same, "equal": equal, "share": share, "unpruned": first["unpruned"], "default": first["default"],
-            "seeds": seeds}
+    return {
+        "same": same,
+        "equal": equal,
+        "share": share,
+        "unpruned": first["unpruned"],
+        "default": first["default"],
+        "seeds": seeds,
+    }
 
 
 def verdicts(results: dict[str, dict[str, Any]]) -> None:
@@ -257,17 +313,21 @@ def verdicts(results: dict[str, dict[str, Any]]) -> None:
     for name, r in results.items():
         unpruned, default = r["same"][r["unpruned"]], r["same"][r["default"]]
         ok = r["share"] <= MAX_SHARE and default >= unpruned * (1 - MAX_LOSS)
-        print(f"{'PASS' if ok else 'FAIL'} {name}: same -n, {r['default']} ran {100 * r['share']:.1f}% of the unpruned "
-              f"resource (target <= {100 * MAX_SHARE:.0f}%), true score {default:.4f} against {unpruned:.4f} "
-              f"({100 * (default - unpruned) / unpruned:+.2f}%, target >= {-100 * MAX_LOSS:.1f}%)")
+        print(
+            f"{'PASS' if ok else 'FAIL'} {name}: same -n, {r['default']} ran {100 * r['share']:.1f}% of the unpruned "
+            f"resource (target <= {100 * MAX_SHARE:.0f}%), true score {default:.4f} against {unpruned:.4f} "
+            f"({100 * (default - unpruned) / unpruned:+.2f}%, target >= {-100 * MAX_LOSS:.1f}%)"
+        )
     for name, r in results.items():
         ours = max((v, k) for k, v in r["equal"].items() if k.startswith("hpmagic"))
         theirs = max((v, k) for k, v in r["equal"].items() if k.startswith("optuna"))
         pairs = list(zip(r["seeds"][ours[1]], r["seeds"][theirs[1]]))
         wins, losses = sum(a > b for a, b in pairs), sum(a < b for a, b in pairs)
-        print(f"{'PASS' if ours[0] > theirs[0] else 'FAIL'} {name}: equal resource, best hpmagic pairing "
-              f"({ours[1]}) {ours[0]:.4f} against best Optuna pairing ({theirs[1]}) {theirs[0]:.4f}; "
-              f"better on {wins}, worse on {losses} of {len(pairs)} seeds")
+        print(
+            f"{'PASS' if ours[0] > theirs[0] else 'FAIL'} {name}: equal resource, best hpmagic pairing "
+            f"({ours[1]}) {ours[0]:.4f} against best Optuna pairing ({theirs[1]}) {theirs[0]:.4f}; "
+            f"better on {wins}, worse on {losses} of {len(pairs)} seeds"
+        )
 
 
 def tables(records: list[dict[str, Any]]) -> None:
@@ -315,8 +375,10 @@ def main() -> None:
                     f.write(json.dumps(records[-1]) + "\n")
         print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
     tables(records)
-    print(f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, hpmagic {hpmagic.__version__}, "
-          f"optuna {optuna.__version__}")
+    print(
+        f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, hpmagic {hpmagic.__version__}, "
+        f"optuna {optuna.__version__}"
+    )
 
 
 if __name__ == "__main__":

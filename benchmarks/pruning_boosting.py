@@ -65,8 +65,15 @@ def make_data(seed: int = 0) -> dict:
     X, y = make_classification(n_samples=6000, n_features=20, n_informative=8, flip_y=0.05, random_state=seed)
     X_rest, X_test, y_rest, y_test = train_test_split(X, y, test_size=2000, random_state=seed)
     X_train, X_valid, y_train, y_valid = train_test_split(X_rest, y_rest, test_size=1000, random_state=seed)
-    return {"X_train": X_train, "y_train": y_train, "X_valid": X_valid, "y_valid": y_valid,
-            "X_test": X_test, "y_test": y_test, "ROUNDS": ROUNDS}
+    return {
+        "X_train": X_train,
+        "y_train": y_train,
+        "X_valid": X_valid,
+        "y_valid": y_valid,
+        "X_test": X_test,
+        "y_test": y_test,
+        "ROUNDS": ROUNDS,
+    }
 
 
 def true_score(params: dict, data: dict) -> float:
@@ -82,12 +89,16 @@ def true_score(params: dict, data: dict) -> float:
 def run_hpmagic(data: dict, trials: int, seed: int, prune: str | None) -> dict:
     namespace = {k: v for k, v in data.items() if not k.endswith("_test")}
     start = time.perf_counter()
-    result = hpmagic.tune(CELL, namespace, trials=trials, seed=seed, minimize=True, quiet=True, baseline=False,
-                          prune=prune, apply=False)
+    result = hpmagic.tune(
+        CELL, namespace, trials=trials, seed=seed, minimize=True, quiet=True, baseline=False, prune=prune, apply=False
+    )
     took = time.perf_counter() - start
-    return {"resource": sum(len(t.curve) for t in result.trials), "took": took,
-            "pruned": sum(t.state is TrialState.PRUNED for t in result.trials),
-            "true": true_score(result.best_params, data)}
+    return {
+        "resource": sum(len(t.curve) for t in result.trials),
+        "took": took,
+        "pruned": sum(t.state is TrialState.PRUNED for t in result.trials),
+        "true": true_score(result.best_params, data),
+    }
 
 
 def run_optuna(data: dict, trials: int, seed: int, pruner_name: str) -> dict:
@@ -105,13 +116,16 @@ def run_optuna(data: dict, trials: int, seed: int, pruner_name: str) -> dict:
             return False
 
     def objective(trial):
-        params = {"learning_rate": trial.suggest_float("learning_rate", 0.005, 0.5, log=True),
-                  "max_depth": trial.suggest_int("max_depth", 2, 10),
-                  "subsample": trial.suggest_float("subsample", 0.5, 1.0),
-                  "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20, log=True)}
+        params = {
+            "learning_rate": trial.suggest_float("learning_rate", 0.005, 0.5, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 10),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.1, 20, log=True),
+        }
         callbacks = [Count(), XGBoostPruningCallback(trial, "validation_0-logloss")]
-        model = xgboost.XGBClassifier(n_estimators=ROUNDS, eval_metric="logloss", n_jobs=1, random_state=0,
-                                      callbacks=callbacks, **params)
+        model = xgboost.XGBClassifier(
+            n_estimators=ROUNDS, eval_metric="logloss", n_jobs=1, random_state=0, callbacks=callbacks, **params
+        )
         model.fit(data["X_train"], data["y_train"], eval_set=[(data["X_valid"], data["y_valid"])], verbose=False)
         return model.evals_result()["validation_0"]["logloss"][-1]
 
@@ -119,9 +133,12 @@ def run_optuna(data: dict, trials: int, seed: int, pruner_name: str) -> dict:
     start = time.perf_counter()
     study.optimize(objective, n_trials=trials)
     took = time.perf_counter() - start
-    return {"resource": rounds[0], "took": took,
-            "pruned": sum(t.state is optuna.trial.TrialState.PRUNED for t in study.trials),
-            "true": true_score(study.best_params, data)}
+    return {
+        "resource": rounds[0],
+        "took": took,
+        "pruned": sum(t.state is optuna.trial.TrialState.PRUNED for t in study.trials),
+        "true": true_score(study.best_params, data),
+    }
 
 
 METHODS = {
@@ -153,8 +170,10 @@ def main() -> None:
         resource = statistics.fmean(r["resource"] for r in results)
         true = [r["true"] for r in results]
         sd = statistics.stdev(true) if len(true) > 1 else float("nan")
-        print(f"{name:28} {resource:8.0f} {resource / base:6.0%} {statistics.fmean(r['pruned'] for r in results):7.1f} "
-              f"{statistics.fmean(r['took'] for r in results):8.1f} {np.mean(true):14.4f} {sd:7.4f}")
+        print(
+            f"{name:28} {resource:8.0f} {resource / base:6.0%} {statistics.fmean(r['pruned'] for r in results):7.1f} "
+            f"{statistics.fmean(r['took'] for r in results):8.1f} {np.mean(true):14.4f} {sd:7.4f}"
+        )
 
 
 if __name__ == "__main__":

@@ -37,12 +37,35 @@ def search(key: str, strategy: str, spec: str, trials: int, seed: int) -> dict:
     _CACHE[key] = w
     prune = None if spec == "none" else (True if spec == "default" else spec)
     extra = {} if strategy == "auto" else {"strategy": strategy}
-    result = hpmagic.tune(w.cell, dict(w.namespace()), trials=trials, maximize=True, seed=seed, prune=prune,
-                          quiet=True, baseline=False, apply=False, **extra)
-    run = bench.Run([(len(t.curve), t.value if t.state is TrialState.COMPLETE else None, dict(t.params))
-                     for t in sorted(result.trials, key=lambda t: t.number)], 0.0)
-    return {"w": key, "seed": seed, "trials": trials, "strategy": strategy, "spec": spec, "resource": run.resource,
-            "pruned": run.pruned, "score": bench.score(w, bench.Run.best(run.trials))}
+    result = hpmagic.tune(
+        w.cell,
+        dict(w.namespace()),
+        trials=trials,
+        maximize=True,
+        seed=seed,
+        prune=prune,
+        quiet=True,
+        baseline=False,
+        apply=False,
+        **extra,
+    )
+    run = bench.Run(
+        [
+            (len(t.curve), t.value if t.state is TrialState.COMPLETE else None, dict(t.params))
+            for t in sorted(result.trials, key=lambda t: t.number)
+        ],
+        0.0,
+    )
+    return {
+        "w": key,
+        "seed": seed,
+        "trials": trials,
+        "strategy": strategy,
+        "spec": spec,
+        "resource": run.resource,
+        "pruned": run.pruned,
+        "score": bench.score(w, bench.Run.best(run.trials)),
+    }
 
 
 _CACHE: dict = {}
@@ -62,8 +85,10 @@ def summary(paths: list[str]) -> None:
             continue
         share = sum(r["resource"] for r, _ in pairs) / sum(b["resource"] for _, b in pairs)
         ours, theirs = (statistics.fmean(x["score"] for x in side) for side in zip(*pairs))
-        print(f"{w:6} {strategy:5} {spec:26} n={len(pairs):2} share {100 * share:5.1f}%  true score {ours:.4f} "
-              f"against {theirs:.4f} ({100 * (ours - theirs) / theirs:+.2f}%)")
+        print(
+            f"{w:6} {strategy:5} {spec:26} n={len(pairs):2} share {100 * share:5.1f}%  true score {ours:.4f} "
+            f"against {theirs:.4f} ({100 * (ours - theirs) / theirs:+.2f}%)"
+        )
 
 
 def oracle(seeds: int = 5, trials: int = 30) -> None:
@@ -73,8 +98,17 @@ def oracle(seeds: int = 5, trials: int = 30) -> None:
     for strategy in ("gp", "tpe"):
         shares: dict[float, list[float]] = {0.0: [], 0.01: [], 0.02: []}
         for seed in range(seeds):
-            result = hpmagic.tune(w.cell, dict(w.namespace()), trials=trials, maximize=True, seed=seed, quiet=True,
-                                  baseline=False, apply=False, strategy=strategy)
+            result = hpmagic.tune(
+                w.cell,
+                dict(w.namespace()),
+                trials=trials,
+                maximize=True,
+                seed=seed,
+                quiet=True,
+                baseline=False,
+                apply=False,
+                strategy=strategy,
+            )
             values = [t.value for t in sorted(result.trials, key=lambda t: t.number)]
             for margin, out in shares.items():
                 best, cost = None, 0

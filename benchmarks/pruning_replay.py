@@ -49,8 +49,10 @@ def mlp_digits(pool: int, epochs: int, rng: np.random.Generator) -> Curves:
     val, test = np.zeros((pool, epochs)), np.zeros(pool)
     for c in range(pool):
         model = MLPClassifier(
-            hidden_layer_sizes=(int(loguniform(rng, 8, 256)),), alpha=loguniform(rng, 1e-6, 1e-1),
-            learning_rate_init=loguniform(rng, 1e-4, 3e-1), batch_size=int(rng.choice([16, 64, 256])),
+            hidden_layer_sizes=(int(loguniform(rng, 8, 256)),),
+            alpha=loguniform(rng, 1e-6, 1e-1),
+            learning_rate_init=loguniform(rng, 1e-4, 3e-1),
+            batch_size=int(rng.choice([16, 64, 256])),
             random_state=c,
         )
         for e in range(epochs):
@@ -74,8 +76,10 @@ def sgd_large(pool: int, epochs: int, rng: np.random.Generator) -> Curves:
     val, test = np.zeros((pool, epochs)), np.zeros(pool)
     for c in range(pool):
         model = SGDClassifier(
-            loss=str(rng.choice(["hinge", "log_loss", "modified_huber"])), alpha=loguniform(rng, 1e-7, 1e-1),
-            learning_rate=str(rng.choice(["constant", "invscaling", "adaptive"])), eta0=loguniform(rng, 1e-5, 1.0),
+            loss=str(rng.choice(["hinge", "log_loss", "modified_huber"])),
+            alpha=loguniform(rng, 1e-7, 1e-1),
+            learning_rate=str(rng.choice(["constant", "invscaling", "adaptive"])),
+            eta0=loguniform(rng, 1e-5, 1.0),
             random_state=c,
         )
         for e in range(epochs):
@@ -96,8 +100,11 @@ def boosting(pool: int, stages: int, rng: np.random.Generator) -> Curves:
     val, test = np.zeros((pool, stages)), np.zeros(pool)
     for c in range(pool):
         model = GradientBoostingClassifier(
-            n_estimators=stages, learning_rate=loguniform(rng, 0.005, 0.5), max_depth=int(rng.integers(1, 6)),
-            subsample=float(rng.uniform(0.5, 1.0)), random_state=c,
+            n_estimators=stages,
+            learning_rate=loguniform(rng, 0.005, 0.5),
+            max_depth=int(rng.integers(1, 6)),
+            subsample=float(rng.uniform(0.5, 1.0)),
+            random_state=c,
         ).fit(x_train, y_train)
         val[c] = [np.mean(p == y_val) for p in model.staged_predict(x_val)]
         test[c] = model.score(x_test, y_test)
@@ -176,8 +183,10 @@ def main() -> None:
     for name, (make, steps, unit) in WORKLOADS.items():
         start = time.perf_counter()
         val, test = make(args.pool, steps, np.random.default_rng(0))
-        print(f"\n{name}: pool of {args.pool} configurations, {steps} {unit} each "
-              f"(trained in {time.perf_counter() - start:.0f} s); {args.draws} draws of {args.trials} trials")
+        print(
+            f"\n{name}: pool of {args.pool} configurations, {steps} {unit} each "
+            f"(trained in {time.perf_counter() - start:.0f} s); {args.draws} draws of {args.trials} trials"
+        )
         print(f"{'rule':<32} {unit + ' run':>12}  {'test score':>10}  {'shortfall':>9}")
         rng = np.random.default_rng(1)
         orders = [rng.choice(args.pool, size=args.trials, replace=False) for _ in range(args.draws)]

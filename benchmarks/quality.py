@@ -85,9 +85,17 @@ LISTS = quality_lists.LIST_VALUED + quality_lists.MANY_CATEGORICAL  # tables of 
 # ---------------------------------------------------------------------------------------
 
 
-_H_A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]])
-_H_P = 1e-4 * np.array([[1312, 1696, 5569, 124, 8283, 5886], [2329, 4135, 8307, 3736, 1004, 9991],
-                        [2348, 1451, 3522, 2883, 3047, 6650], [4047, 8828, 8732, 5743, 1091, 381]])
+_H_A = np.array(
+    [[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8], [17, 8, 0.05, 10, 0.1, 14]]
+)
+_H_P = 1e-4 * np.array(
+    [
+        [1312, 1696, 5569, 124, 8283, 5886],
+        [2329, 4135, 8307, 3736, 1004, 9991],
+        [2348, 1451, 3522, 2883, 3047, 6650],
+        [4047, 8828, 8732, 5743, 1091, 381],
+    ]
+)
 _H_ALPHA = np.array([1.0, 1.2, 3.0, 3.2])
 
 
@@ -128,8 +136,11 @@ def synthetic_problems() -> dict[str, Problem]:
     r4 = [f"x{i}" for i in range(4)]
 
     def mixed_optuna(trial):
-        p = {"kind": trial.suggest_categorical("kind", ["a", "b", "c"]),
-             "x": trial.suggest_float("x", -5, 5), "y": trial.suggest_float("y", -5, 5)}
+        p = {
+            "kind": trial.suggest_categorical("kind", ["a", "b", "c"]),
+            "x": trial.suggest_float("x", -5, 5),
+            "y": trial.suggest_float("y", -5, 5),
+        }
         p["lr"] = trial.suggest_float("lr", 1e-4, 1.0, log=True) if p["kind"] == "b" else 0.1
         p["depth"] = trial.suggest_int("depth", 1, 10) if p["kind"] != "a" else 3
         return p
@@ -138,12 +149,20 @@ def synthetic_problems() -> dict[str, Problem]:
         from hyperopt import hp
 
         return {
-            "x": hp.uniform("x", -5, 5), "y": hp.uniform("y", -5, 5),
-            "branch": hp.choice("kind", [
-                {"kind": "a", "lr": 0.1, "depth": 3},
-                {"kind": "b", "lr": hp.loguniform("lr", math.log(1e-4), 0.0), "depth": hp.uniformint("depth_b", 1, 10)},
-                {"kind": "c", "lr": 0.1, "depth": hp.uniformint("depth_c", 1, 10)},
-            ]),
+            "x": hp.uniform("x", -5, 5),
+            "y": hp.uniform("y", -5, 5),
+            "branch": hp.choice(
+                "kind",
+                [
+                    {"kind": "a", "lr": 0.1, "depth": 3},
+                    {
+                        "kind": "b",
+                        "lr": hp.loguniform("lr", math.log(1e-4), 0.0),
+                        "depth": hp.uniformint("depth_b", 1, 10),
+                    },
+                    {"kind": "c", "lr": 0.1, "depth": hp.uniformint("depth_c", 1, 10)},
+                ],
+            ),
         }
 
     return {
@@ -156,23 +175,37 @@ def synthetic_problems() -> dict[str, Problem]:
             optimum=0.397887,
         ),
         "hartmann6": Problem(
-            "hartmann6", make_cell([f"{n} = 0.5  # tune: uniform(0, 1)" for n in h6], h6), hartmann6_fn,
-            _floats(h6, 0, 1), _hp_floats(h6, 0, 1), optimum=-3.322368,
+            "hartmann6",
+            make_cell([f"{n} = 0.5  # tune: uniform(0, 1)" for n in h6], h6),
+            hartmann6_fn,
+            _floats(h6, 0, 1),
+            _hp_floats(h6, 0, 1),
+            optimum=-3.322368,
         ),
         "rosenbrock4": Problem(
-            "rosenbrock4", make_cell([f"{n} = 2.5  # tune: uniform(-5, 10)" for n in r4], r4), rosenbrock4_fn,
-            _floats(r4, -5, 10), _hp_floats(r4, -5, 10), optimum=0.0,
+            "rosenbrock4",
+            make_cell([f"{n} = 2.5  # tune: uniform(-5, 10)" for n in r4], r4),
+            rosenbrock4_fn,
+            _floats(r4, -5, 10),
+            _hp_floats(r4, -5, 10),
+            optimum=0.0,
         ),
         "mixed": Problem(
             "mixed",
-            make_cell([
-                'kind = "a"  # tune: ["a", "b", "c"]',
-                "x = 0.0  # tune: uniform(-5, 5)",
-                "y = 0.0  # tune: uniform(-5, 5)",
-                'lr = 0.1  # tune: loguniform(1e-4, 1.0) if kind == "b"',
-                'depth = 3  # tune: int(1, 10) if kind != "a"',
-            ], ["kind", "x", "y", "lr", "depth"]),
-            mixed_fn, mixed_optuna, mixed_hyperopt, optimum=0.0,
+            make_cell(
+                [
+                    'kind = "a"  # tune: ["a", "b", "c"]',
+                    "x = 0.0  # tune: uniform(-5, 5)",
+                    "y = 0.0  # tune: uniform(-5, 5)",
+                    'lr = 0.1  # tune: loguniform(1e-4, 1.0) if kind == "b"',
+                    'depth = 3  # tune: int(1, 10) if kind != "a"',
+                ],
+                ["kind", "x", "y", "lr", "depth"],
+            ),
+            mixed_fn,
+            mixed_optuna,
+            mixed_hyperopt,
+            optimum=0.0,
         ),
     }
 
@@ -245,16 +278,24 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
     def rf(p):
         from sklearn.ensemble import RandomForestClassifier
 
-        return RandomForestClassifier(n_estimators=int(p["n_estimators"]), max_depth=int(p["max_depth"]),
-                                      max_features=p["max_features"], min_samples_leaf=int(p["min_samples_leaf"]),
-                                      random_state=0, n_jobs=1)
+        return RandomForestClassifier(
+            n_estimators=int(p["n_estimators"]),
+            max_depth=int(p["max_depth"]),
+            max_features=p["max_features"],
+            min_samples_leaf=int(p["min_samples_leaf"]),
+            random_state=0,
+            n_jobs=1,
+        )
 
     def knn(p):
         from sklearn.neighbors import KNeighborsClassifier
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        return make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=int(p["n_neighbors"]), weights=p["weights"], p=int(p["p"])))
+        return make_pipeline(
+            StandardScaler(),
+            KNeighborsClassifier(n_neighbors=int(p["n_neighbors"]), weights=p["weights"], p=int(p["p"])),
+        )
 
     def logreg(p):
         from sklearn.decomposition import PCA
@@ -262,8 +303,11 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
 
-        return make_pipeline(StandardScaler(), PCA(n_components=int(p["n_components"]), random_state=0),
-                             LogisticRegression(C=p["C"], max_iter=2000))
+        return make_pipeline(
+            StandardScaler(),
+            PCA(n_components=int(p["n_components"]), random_state=0),
+            LogisticRegression(C=p["C"], max_iter=2000),
+        )
 
     def digits():
         X, y = datasets.load_digits(return_X_y=True)
@@ -281,46 +325,90 @@ def sklearn_problems(cache: CVCache) -> dict[str, Problem]:
     return {
         "svc-digits": Problem(
             "svc-digits",
-            make_cell(["C = 1.0  # tune: loguniform(1e-2, 1e3)", "gamma = 1e-3  # tune: loguniform(1e-5, 1e-1)"], ["C", "gamma"]),
+            make_cell(
+                ["C = 1.0  # tune: loguniform(1e-2, 1e3)", "gamma = 1e-3  # tune: loguniform(1e-5, 1e-1)"],
+                ["C", "gamma"],
+            ),
             _cv_objective("svc-digits", cache, svc, digits),
-            lambda t: {"C": t.suggest_float("C", 1e-2, 1e3, log=True), "gamma": t.suggest_float("gamma", 1e-5, 1e-1, log=True)},
-            hp_space(lambda hp: {"C": hp.loguniform("C", L(1e-2), L(1e3)), "gamma": hp.loguniform("gamma", L(1e-5), L(1e-1))}),
+            lambda t: {
+                "C": t.suggest_float("C", 1e-2, 1e3, log=True),
+                "gamma": t.suggest_float("gamma", 1e-5, 1e-1, log=True),
+            },
+            hp_space(
+                lambda hp: {"C": hp.loguniform("C", L(1e-2), L(1e3)), "gamma": hp.loguniform("gamma", L(1e-5), L(1e-1))}
+            ),
             costly=True,
         ),
         "rf-wine": Problem(
             "rf-wine",
-            make_cell([
-                "n_estimators = 20  # tune: logint(5, 60)",
-                "max_depth = 5  # tune: int(1, 10)",
-                "max_features = 0.5  # tune: uniform(0.1, 1.0)",
-                "min_samples_leaf = 1  # tune: logint(1, 16)",
-            ], ["n_estimators", "max_depth", "max_features", "min_samples_leaf"]),
+            make_cell(
+                [
+                    "n_estimators = 20  # tune: logint(5, 60)",
+                    "max_depth = 5  # tune: int(1, 10)",
+                    "max_features = 0.5  # tune: uniform(0.1, 1.0)",
+                    "min_samples_leaf = 1  # tune: logint(1, 16)",
+                ],
+                ["n_estimators", "max_depth", "max_features", "min_samples_leaf"],
+            ),
             _cv_objective("rf-wine", cache, rf, lambda: datasets.load_wine(return_X_y=True)),
-            lambda t: {"n_estimators": t.suggest_int("n_estimators", 5, 60, log=True), "max_depth": t.suggest_int("max_depth", 1, 10),
-                       "max_features": t.suggest_float("max_features", 0.1, 1.0),
-                       "min_samples_leaf": t.suggest_int("min_samples_leaf", 1, 16, log=True)},
-            hp_space(lambda hp: {"n_estimators": hp.qloguniform("n_estimators", L(5), L(60), 1), "max_depth": hp.uniformint("max_depth", 1, 10),
-                                 "max_features": hp.uniform("max_features", 0.1, 1.0),
-                                 "min_samples_leaf": hp.qloguniform("min_samples_leaf", L(1), L(16), 1)}),
+            lambda t: {
+                "n_estimators": t.suggest_int("n_estimators", 5, 60, log=True),
+                "max_depth": t.suggest_int("max_depth", 1, 10),
+                "max_features": t.suggest_float("max_features", 0.1, 1.0),
+                "min_samples_leaf": t.suggest_int("min_samples_leaf", 1, 16, log=True),
+            },
+            hp_space(
+                lambda hp: {
+                    "n_estimators": hp.qloguniform("n_estimators", L(5), L(60), 1),
+                    "max_depth": hp.uniformint("max_depth", 1, 10),
+                    "max_features": hp.uniform("max_features", 0.1, 1.0),
+                    "min_samples_leaf": hp.qloguniform("min_samples_leaf", L(1), L(16), 1),
+                }
+            ),
             costly=True,
         ),
         "knn-cancer": Problem(
             "knn-cancer",
-            make_cell(['n_neighbors = 5  # tune: logint(1, 60)', 'weights = "uniform"  # tune: ["uniform", "distance"]', "p = 2  # tune: [1, 2]"],
-                  ["n_neighbors", "weights", "p"]),
+            make_cell(
+                [
+                    "n_neighbors = 5  # tune: logint(1, 60)",
+                    'weights = "uniform"  # tune: ["uniform", "distance"]',
+                    "p = 2  # tune: [1, 2]",
+                ],
+                ["n_neighbors", "weights", "p"],
+            ),
             _cv_objective("knn-cancer", cache, knn, lambda: datasets.load_breast_cancer(return_X_y=True)),
-            lambda t: {"n_neighbors": t.suggest_int("n_neighbors", 1, 60, log=True),
-                       "weights": t.suggest_categorical("weights", ["uniform", "distance"]), "p": t.suggest_categorical("p", [1, 2])},
-            hp_space(lambda hp: {"n_neighbors": hp.qloguniform("n_neighbors", L(1), L(60), 1),
-                                 "weights": hp.choice("weights", ["uniform", "distance"]), "p": hp.choice("p", [1, 2])}),
+            lambda t: {
+                "n_neighbors": t.suggest_int("n_neighbors", 1, 60, log=True),
+                "weights": t.suggest_categorical("weights", ["uniform", "distance"]),
+                "p": t.suggest_categorical("p", [1, 2]),
+            },
+            hp_space(
+                lambda hp: {
+                    "n_neighbors": hp.qloguniform("n_neighbors", L(1), L(60), 1),
+                    "weights": hp.choice("weights", ["uniform", "distance"]),
+                    "p": hp.choice("p", [1, 2]),
+                }
+            ),
             costly=True,
         ),
         "logreg-digits": Problem(
             "logreg-digits",
-            make_cell(["n_components = 20  # tune: logint(2, 64)", "C = 1.0  # tune: loguniform(1e-4, 1e2)"], ["n_components", "C"]),
+            make_cell(
+                ["n_components = 20  # tune: logint(2, 64)", "C = 1.0  # tune: loguniform(1e-4, 1e2)"],
+                ["n_components", "C"],
+            ),
             _cv_objective("logreg-digits", cache, logreg, digits),
-            lambda t: {"n_components": t.suggest_int("n_components", 2, 64, log=True), "C": t.suggest_float("C", 1e-4, 1e2, log=True)},
-            hp_space(lambda hp: {"n_components": hp.qloguniform("n_components", L(2), L(64), 1), "C": hp.loguniform("C", L(1e-4), L(1e2))}),
+            lambda t: {
+                "n_components": t.suggest_int("n_components", 2, 64, log=True),
+                "C": t.suggest_float("C", 1e-4, 1e2, log=True),
+            },
+            hp_space(
+                lambda hp: {
+                    "n_components": hp.qloguniform("n_components", L(2), L(64), 1),
+                    "C": hp.loguniform("C", L(1e-4), L(1e2)),
+                }
+            ),
             costly=True,
         ),
     }
@@ -353,8 +441,16 @@ def run_hpmagic(strategy: str, problem: Problem, seed: int, trials: int) -> tupl
     # calling this one calls `obj` itself, so its timing, its losses and the caches stay here.
     shared = type("objective", (), {"__new__": staticmethod(lambda cls, params: obj(params))})
     start = time.perf_counter()
-    result = hpmagic.tune(problem.cell, {"objective": shared}, trials=trials, strategy=strategy, seed=seed,
-                          quiet=True, baseline=False, apply=False)
+    result = hpmagic.tune(
+        problem.cell,
+        {"objective": shared},
+        trials=trials,
+        strategy=strategy,
+        seed=seed,
+        quiet=True,
+        baseline=False,
+        apply=False,
+    )
     return obj.losses, time.perf_counter() - start, obj.seconds, result.strategy
 
 
@@ -375,7 +471,13 @@ def _flatten(sample: dict[str, Any]) -> dict[str, Any]:
     for key, value in sample.items():
         if isinstance(value, dict):
             out.update(_flatten(value))
-        elif isinstance(value, float) and key in ("n_estimators", "min_samples_leaf", "n_neighbors", "max_depth", "depth"):
+        elif isinstance(value, float) and key in (
+            "n_estimators",
+            "min_samples_leaf",
+            "n_neighbors",
+            "max_depth",
+            "depth",
+        ):
             out[key] = int(round(value))
         else:
             out[key] = value
@@ -387,8 +489,15 @@ def run_hyperopt(problem: Problem, seed: int, trials: int) -> tuple[list[float],
 
     obj = Timed(problem.objective)
     start = time.perf_counter()
-    fmin(lambda s: obj(_flatten(s)), problem.hyperopt(), algo=tpe.suggest, max_evals=trials, trials=Trials(),
-         rstate=np.random.default_rng(seed), show_progressbar=False)
+    fmin(
+        lambda s: obj(_flatten(s)),
+        problem.hyperopt(),
+        algo=tpe.suggest,
+        max_evals=trials,
+        trials=Trials(),
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
     return obj.losses, time.perf_counter() - start, obj.seconds, ""
 
 
@@ -473,14 +582,27 @@ def run_timed(method: str, problem: Problem, seconds: float, seed: int) -> tuple
         return min(obj.losses), len(obj.losses), ""
     import hpmagic
 
-    result = hpmagic.tune(problem.cell, {"objective": obj}, trials=10**7, timeout=seconds, strategy=method,
-                          seed=seed, quiet=True, baseline=False, apply=False)
+    result = hpmagic.tune(
+        problem.cell,
+        {"objective": obj},
+        trials=10**7,
+        timeout=seconds,
+        strategy=method,
+        seed=seed,
+        quiet=True,
+        baseline=False,
+        apply=False,
+    )
     values = [t.value for t in result.trials if t.value is not None]  # trials run isolated: obj's copy counted them
     return min(values), len(values), result.strategy_reason
 
 
-def time_budget_table(seconds: float = 10.0, seeds: int = 5, methods: tuple[str, ...] = TIME_BUDGET_METHODS,
-                      problems: tuple[str, ...] = TIME_BUDGET_PROBLEMS) -> None:
+def time_budget_table(
+    seconds: float = 10.0,
+    seeds: int = 5,
+    methods: tuple[str, ...] = TIME_BUDGET_METHODS,
+    problems: tuple[str, ...] = TIME_BUDGET_PROBLEMS,
+) -> None:
     """Print the time-budget tables: per problem and method, the median best, regret, trials and score.
 
     score = 100 * (R - best) / (R - O) with ``R`` the median best of hpmagic's ``random`` in
@@ -499,19 +621,25 @@ def time_budget_table(seconds: float = 10.0, seeds: int = 5, methods: tuple[str,
         _print_time_budget(problem, runs, seconds, seeds)
 
 
-def _print_time_budget(problem: Problem, runs: dict[str, list[tuple[float, int, str]]], seconds: float, seeds: int) -> None:
+def _print_time_budget(
+    problem: Problem, runs: dict[str, list[tuple[float, int, str]]], seconds: float, seeds: int
+) -> None:
     optimum = problem.optimum
     assert optimum is not None
     rnd = statistics.median(b for b, _, _ in runs["random"]) if "random" in runs else 0.0
-    print(f"\nTime budget: {problem.name} with {1e3 * TIME_BUDGET_TRIAL:.0f} ms per trial, {seconds:g} s per search, "
-          f"{seeds} seeds (medians; score 0 = random search in the same time, 100 = optimum {optimum})\n")
+    print(
+        f"\nTime budget: {problem.name} with {1e3 * TIME_BUDGET_TRIAL:.0f} ms per trial, {seconds:g} s per search, "
+        f"{seeds} seeds (medians; score 0 = random search in the same time, 100 = optimum {optimum})\n"
+    )
     print(f"{'method':<18}{'best':>10}{'regret':>11}{'trials':>9}{'score':>8}")
     scores = {}
     for method, results in runs.items():
         bests = [b for b, _, _ in results]
         scores[method] = statistics.median(100.0 * (rnd - b) / (rnd - optimum) for b in bests)
-        print(f"{method:<18}{statistics.median(bests):>10.4f}{statistics.median(bests) - optimum:>11.2e}"
-              f"{statistics.median(n for _, n, _ in results):>9.0f}{scores[method]:>8.1f}")
+        print(
+            f"{method:<18}{statistics.median(bests):>10.4f}{statistics.median(bests) - optimum:>11.2e}"
+            f"{statistics.median(n for _, n, _ in results):>9.0f}{scores[method]:>8.1f}"
+        )
     if "auto" in runs:
         top = max(v for m, v in scores.items() if m != "auto" and not m.startswith("optuna"))
         verdict = "within" if scores["auto"] >= 0.9 * top else "NOT within"
@@ -524,17 +652,30 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method and problem (default 10)")
     parser.add_argument("--trials", type=int, default=50, help="evaluations per search (default 50)")
-    parser.add_argument("--problems", default="all",
-                        help="comma-separated problem names, or 'synthetic', 'sklearn', 'all' (default)")
+    parser.add_argument(
+        "--problems", default="all", help="comma-separated problem names, or 'synthetic', 'sklearn', 'all' (default)"
+    )
     parser.add_argument("--methods", default="all", help="comma-separated methods (default all)")
     parser.add_argument("--quick", action="store_true", help="3 seeds, 30 trials, synthetic problems only")
-    parser.add_argument("--time-budget", type=float, default=10.0, metavar="SECONDS",
-                        help="seconds per search of the time-budget table, 5 seeds (default 10; 0: no table)")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="seconds per search of the time-budget table, 5 seeds (default 10; 0: no table)",
+    )
     parser.add_argument("--time-budget-only", action="store_true", help="print only the time-budget table")
-    parser.add_argument("--cache", default=str(Path(__file__).with_name(".cache") / "quality-cv.json"),
-                        help="JSON file caching cross-validation results ('' for none)")
-    parser.add_argument("--table", choices=("quality", "parallel"), default="quality",
-                        help="'parallel': 1, 4 and 8 trials in flight (benchmarks/quality_parallel.py)")
+    parser.add_argument(
+        "--cache",
+        default=str(Path(__file__).with_name(".cache") / "quality-cv.json"),
+        help="JSON file caching cross-validation results ('' for none)",
+    )
+    parser.add_argument(
+        "--table",
+        choices=("quality", "parallel"),
+        default="quality",
+        help="'parallel': 1, 4 and 8 trials in flight (benchmarks/quality_parallel.py)",
+    )
     parser.add_argument("--parallel-trials", type=int, default=64, help="trials per search in the parallel table")
     args = parser.parse_args(argv)
     if args.table == "parallel":
@@ -550,14 +691,21 @@ def main(argv: list[str] | None = None) -> None:
 
     cache = CVCache(Path(args.cache) if args.cache else None)
     problems = {**synthetic_problems(), **sklearn_problems(cache)}
-    groups = {"synthetic": list(SYNTHETIC), "sklearn": list(SKLEARN), "lists": list(LISTS), "all": list(SYNTHETIC + SKLEARN + LISTS)}
+    groups = {
+        "synthetic": list(SYNTHETIC),
+        "sklearn": list(SKLEARN),
+        "lists": list(LISTS),
+        "all": list(SYNTHETIC + SKLEARN + LISTS),
+    }
     chosen = [p for part in args.problems.split(",") for p in groups.get(part.strip(), [part.strip()])]
     if set(chosen) & set(LISTS):  # their tables are built (once) or read here
         tables = quality_lists.problems(Path(__file__).with_name(".cache"), [n for n in LISTS if n in chosen])
         problems.update((n, Problem(n, **kw)) for n, kw in tables.items())
     unknown = [p for p in chosen if p not in problems]
     if unknown:
-        parser.error(f"unknown problem(s) {', '.join(unknown)}; choose from {', '.join(problems)}, synthetic, sklearn, all")
+        parser.error(
+            f"unknown problem(s) {', '.join(unknown)}; choose from {', '.join(problems)}, synthetic, sklearn, all"
+        )
     methods = [f"hpmagic:{s}" for s in HPMAGIC_STRATEGIES if s == "auto" or s in STRATEGIES] + list(EXTERNAL)
     if args.methods != "all":
         methods = [m for m in args.methods.split(",") if m]
@@ -587,7 +735,11 @@ def main(argv: list[str] | None = None) -> None:
         problem = problems[pname]
         if problem.costly:
             pool = bests.get((pname, "hpmagic:random"), []) + bests.get((pname, "optuna:random"), [])
-            rnd = float(np.mean(pool)) if pool else float(np.mean([v for (p, _), vs in bests.items() if p == pname for v in vs]))
+            rnd = (
+                float(np.mean(pool))
+                if pool
+                else float(np.mean([v for (p, _), vs in bests.items() if p == pname for v in vs]))
+            )
             opt = min(v for (p, _), vs in bests.items() if p == pname for v in vs)
         else:
             rnd, opt = random_expected_best(problem, args.trials), problem.optimum
@@ -600,8 +752,10 @@ def main(argv: list[str] | None = None) -> None:
         rnd, opt = refs[pname]
         return math.nan if pname in unscored else 100.0 * (rnd - value) / (rnd - opt)
 
-    print(f"\nSearch quality: {args.trials} trials, {args.seeds} seeds; best loss mean / median and normalised score "
-          f"(0 = random search's expected best, 100 = optimum or best found)\n")
+    print(
+        f"\nSearch quality: {args.trials} trials, {args.seeds} seeds; best loss mean / median and normalised score "
+        f"(0 = random search's expected best, 100 = optimum or best found)\n"
+    )
     col = 26
     header = f"{'problem':<13}{'R':>9}{'O':>10}  " + "".join(f"{m:>{col}}" for m in methods)
     print(header)
@@ -615,7 +769,9 @@ def main(argv: list[str] | None = None) -> None:
             s = statistics.mean(score(pname, v) for v in vals)
             if not math.isnan(s):
                 totals[m].append(s)
-            cells.append(f"{statistics.mean(vals):.4g}/{statistics.median(vals):.4g} [{'n/a' if math.isnan(s) else f'{s:5.1f}':>5}]")
+            cells.append(
+                f"{statistics.mean(vals):.4g}/{statistics.median(vals):.4g} [{'n/a' if math.isnan(s) else f'{s:5.1f}':>5}]"
+            )
         print(f"{pname:<13}{rnd:>9.4g}{opt:>10.4g}  " + "".join(f"{c:>{col}}" for c in cells))
     print("-" * len(header))
     if unscored:
@@ -623,8 +779,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'mean score':<34}" + "".join(f"{statistics.mean(totals[m]):>{col}.1f}" for m in methods))
     listed = [p for p in chosen if p in quality_lists.LIST_VALUED and p not in unscored]
     if listed:
-        print(f"{'mean score, list-valued':<34}" + "".join(
-            f"{statistics.mean(statistics.mean(score(p, v) for v in bests[(p, m)]) for p in listed):>{col}.1f}" for m in methods))
+        print(
+            f"{'mean score, list-valued':<34}"
+            + "".join(
+                f"{statistics.mean(statistics.mean(score(p, v) for v in bests[(p, m)]) for p in listed):>{col}.1f}"
+                for m in methods
+            )
+        )
     print(f"{'overhead ms/trial':<34}" + "".join(f"{1e3 * statistics.median(overhead[m]):>{col}.1f}" for m in methods))
     if picked:
         print("\nauto picked: " + "; ".join(f"{p}: {', '.join(sorted(s))}" for p, s in picked.items()))

@@ -57,7 +57,14 @@ PIPE_LISTS = {
     "model": ["logreg", "knn", "tree", "nb", "ridge"],
     "strength": ["xs", "s", "m", "l", "xl"],
 }
-PIPE_DEFAULTS = {"scaler": "standard", "expand": "none", "reduce": "none", "post": "none", "model": "logreg", "strength": "m"}
+PIPE_DEFAULTS = {
+    "scaler": "standard",
+    "expand": "none",
+    "reduce": "none",
+    "post": "none",
+    "model": "logreg",
+    "strength": "m",
+}
 LIST_VALUED = ("mlp-digits", "hgb-wine")
 MANY_CATEGORICAL = ("pipe-wine",)
 
@@ -77,8 +84,14 @@ def _mlp_loss(p: dict[str, Any], data: dict[str, Any]) -> float:
         X = StandardScaler().fit(X[:1000]).transform(X)
         data["digits"] = (X[:1000], y[:1000], X[1000:], y[1000:])
     Xt, yt, Xv, yv = data["digits"]
-    model = MLPClassifier((p["n_units"],), learning_rate_init=p["lr"], batch_size=p["batch"], alpha=p["alpha"],
-                          max_iter=15, random_state=0)
+    model = MLPClassifier(
+        (p["n_units"],),
+        learning_rate_init=p["lr"],
+        batch_size=p["batch"],
+        alpha=p["alpha"],
+        max_iter=15,
+        random_state=0,
+    )
     return 1.0 - float(model.fit(Xt, yt).score(Xv, yv))
 
 
@@ -100,9 +113,18 @@ def _cv_error(model: Any, data: dict[str, Any]) -> float:
 def _hgb_loss(p: dict[str, Any], data: dict[str, Any]) -> float:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    return _cv_error(HistGradientBoostingClassifier(
-        learning_rate=p["learning_rate"], max_leaf_nodes=p["max_leaf_nodes"], min_samples_leaf=p["min_samples_leaf"],
-        l2_regularization=p["l2"], max_iter=60, early_stopping=False, random_state=0), data)
+    return _cv_error(
+        HistGradientBoostingClassifier(
+            learning_rate=p["learning_rate"],
+            max_leaf_nodes=p["max_leaf_nodes"],
+            min_samples_leaf=p["min_samples_leaf"],
+            l2_regularization=p["l2"],
+            max_iter=60,
+            early_stopping=False,
+            random_state=0,
+        ),
+        data,
+    )
 
 
 def _pipe_step(kind: str, option: str) -> Any:
@@ -112,17 +134,30 @@ def _pipe_step(kind: str, option: str) -> Any:
     if option == "none":
         return "passthrough"
     steps: dict[str, dict[str, Callable[[], Any]]] = {
-        "scaler": {"standard": preprocessing.StandardScaler, "minmax": preprocessing.MinMaxScaler,
-                   "robust": preprocessing.RobustScaler,
-                   "quantile": lambda: preprocessing.QuantileTransformer(n_quantiles=100, output_distribution="normal")},
-        "expand": {"poly": lambda: preprocessing.PolynomialFeatures(2, interaction_only=True, include_bias=False),
-                   "spline": lambda: preprocessing.SplineTransformer(n_knots=4, degree=2),
-                   "nystroem": lambda: kernel_approximation.Nystroem(n_components=50, random_state=0),
-                   "log": lambda: preprocessing.FunctionTransformer(lambda X: np.sign(X) * np.log1p(np.abs(X)))},
-        "reduce": {"pca5": lambda: decomposition.PCA(5, random_state=0), "pca15": lambda: decomposition.PCA(15, random_state=0),
-                   "kbest5": lambda: feature_selection.SelectKBest(k=5), "kbest15": lambda: feature_selection.SelectKBest(k=15)},
-        "post": {"standard": preprocessing.StandardScaler, "minmax": preprocessing.MinMaxScaler,
-                 "normalize": preprocessing.Normalizer, "maxabs": preprocessing.MaxAbsScaler},
+        "scaler": {
+            "standard": preprocessing.StandardScaler,
+            "minmax": preprocessing.MinMaxScaler,
+            "robust": preprocessing.RobustScaler,
+            "quantile": lambda: preprocessing.QuantileTransformer(n_quantiles=100, output_distribution="normal"),
+        },
+        "expand": {
+            "poly": lambda: preprocessing.PolynomialFeatures(2, interaction_only=True, include_bias=False),
+            "spline": lambda: preprocessing.SplineTransformer(n_knots=4, degree=2),
+            "nystroem": lambda: kernel_approximation.Nystroem(n_components=50, random_state=0),
+            "log": lambda: preprocessing.FunctionTransformer(lambda X: np.sign(X) * np.log1p(np.abs(X))),
+        },
+        "reduce": {
+            "pca5": lambda: decomposition.PCA(5, random_state=0),
+            "pca15": lambda: decomposition.PCA(15, random_state=0),
+            "kbest5": lambda: feature_selection.SelectKBest(k=5),
+            "kbest15": lambda: feature_selection.SelectKBest(k=15),
+        },
+        "post": {
+            "standard": preprocessing.StandardScaler,
+            "minmax": preprocessing.MinMaxScaler,
+            "normalize": preprocessing.Normalizer,
+            "maxabs": preprocessing.MaxAbsScaler,
+        },
     }
     return steps[kind][option]()
 
@@ -168,7 +203,9 @@ def table(name: str, cache_dir: Path) -> dict[str, float]:
     todo = [dict(zip(names, values)) for values in itertools.product(*lists.values())]
     todo = [p for p in todo if _key(p) not in data]
     if todo:
-        print(f"building the {name} table: {len(todo)} configurations (once; kept in {path})", file=sys.stderr, flush=True)
+        print(
+            f"building the {name} table: {len(todo)} configurations (once; kept in {path})", file=sys.stderr, flush=True
+        )
         loaded: dict[str, Any] = {}
         began = time.perf_counter()
         with warnings.catch_warnings():
@@ -179,7 +216,9 @@ def table(name: str, cache_dir: Path) -> dict[str, float]:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     path.with_suffix(".tmp").write_text(json.dumps(data))
                     path.with_suffix(".tmp").replace(path)
-                    print(f"  {name}: {i}/{len(todo)} in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True)
+                    print(
+                        f"  {name}: {i}/{len(todo)} in {time.perf_counter() - began:.0f} s", file=sys.stderr, flush=True
+                    )
     return data
 
 
@@ -202,7 +241,9 @@ def problems(cache_dir: Path, names: list[str]) -> dict[str, dict[str, Any]]:
         lookup = _Lookup(name, cache_dir)
         out[name] = {
             "cell": "\n".join(_annotation(k, v, defaults[k]) for k, v in lists.items())
-                    + "\nobjective(dict(" + ", ".join(f"{k}={k}" for k in lists) + "))\n",
+            + "\nobjective(dict("
+            + ", ".join(f"{k}={k}" for k in lists)
+            + "))\n",
             "objective": lookup,
             "optuna": _optuna_space(lists),
             "hyperopt": _hyperopt_space(lists),

@@ -42,11 +42,16 @@ def parallel_problems() -> dict[str, Any]:
     from problems import Problem, branin_fn, make_cell
 
     grid = [branin_fn({"x1": a, "x2": b}) for a in range(-5, 11) for b in range(16)]
-    return {"branin-int": Problem(
-        "branin-int", make_cell(["x1 = 2  # tune: int(-5, 10)", "x2 = 7  # tune: int(0, 15)"], ["x1", "x2"]), branin_fn,
-        lambda t: {"x1": t.suggest_int("x1", -5, 10), "x2": t.suggest_int("x2", 0, 15)}, lambda: None,
-        optimum=min(grid),
-    )}
+    return {
+        "branin-int": Problem(
+            "branin-int",
+            make_cell(["x1 = 2  # tune: int(-5, 10)", "x2 = 7  # tune: int(0, 15)"], ["x1", "x2"]),
+            branin_fn,
+            lambda t: {"x1": t.suggest_int("x1", -5, 10), "x2": t.suggest_int("x2", 0, 15)},
+            lambda: None,
+            optimum=min(grid),
+        )
+    }
 
 
 def _key(config: dict[str, Any]) -> tuple:
@@ -109,8 +114,17 @@ def run_hpmagic_parallel(strategy: str, problem: Any, seed: int, trials: int, jo
         options: dict[str, Any] = {}
         if jobs > 1:
             options = {"executor": ThreadPoolExecutor(jobs), "jobs": jobs}
-        result = hpmagic.tune(problem.cell, {"objective": problem.objective}, trials=trials, strategy=strategy,
-                              seed=seed, quiet=True, baseline=False, apply=False, **options)
+        result = hpmagic.tune(
+            problem.cell,
+            {"objective": problem.objective},
+            trials=trials,
+            strategy=strategy,
+            seed=seed,
+            quiet=True,
+            baseline=False,
+            apply=False,
+            **options,
+        )
         if "executor" in options:
             options["executor"].shutdown()
     finally:
@@ -139,8 +153,14 @@ def run_optuna_parallel(problem: Any, seed: int, trials: int, jobs: int) -> tupl
     return study.best_value, counter.duplicates, ""
 
 
-def parallel_table(problems: dict[str, Any], chosen: list[str], strategies: list[str], seeds: int, trials: int,
-                   log: Callable[[str], None] = print) -> bool:
+def parallel_table(
+    problems: dict[str, Any],
+    chosen: list[str],
+    strategies: list[str],
+    seeds: int,
+    trials: int,
+    log: Callable[[str], None] = print,
+) -> bool:
     """Run and print the parallel table; True when every target is met."""
     methods = [f"hpmagic:{s}" for s in strategies] + ["optuna:default"]
     rows: dict[tuple[str, str, int], list[tuple[float, int]]] = {}
@@ -160,8 +180,10 @@ def parallel_table(problems: dict[str, Any], chosen: list[str], strategies: list
                     rows.setdefault((pname, method, jobs), []).append((best, dups))
         print(f"[{time.perf_counter() - began:7.0f} s] {pname} done", file=sys.stderr, flush=True)
 
-    log(f"\nParallel trials: {trials} trials, {seeds} seeds, k trials in flight (a thread pool); "
-        "mean best loss [duplicate in-flight configurations, summed over the seeds]\n")
+    log(
+        f"\nParallel trials: {trials} trials, {seeds} seeds, k trials in flight (a thread pool); "
+        "mean best loss [duplicate in-flight configurations, summed over the seeds]\n"
+    )
     col = 18
     header = f"{'problem':<11}{'method':<22}" + "".join(f"{f'k={k}':>{col}}" for k in JOBS)
     log(header)
@@ -185,10 +207,14 @@ def parallel_table(problems: dict[str, Any], chosen: list[str], strategies: list
         mean = statistics.mean(b for b, _ in rows[key])
         met = mean <= TARGET_BEST
         ok &= met
-        log(f"{'PASS' if met else 'FAIL'}: {TARGET_PROBLEM}, auto with {TARGET_JOBS} in flight: mean best {mean:.3f} "
-            f"(target <= {TARGET_BEST})")
+        log(
+            f"{'PASS' if met else 'FAIL'}: {TARGET_PROBLEM}, auto with {TARGET_JOBS} in flight: mean best {mean:.3f} "
+            f"(target <= {TARGET_BEST})"
+        )
     hp_dups = sum(d for (_, m, _), vals in rows.items() if m != "optuna:default" for _, d in vals)
     ok &= hp_dups == 0
-    log(f"{'PASS' if hp_dups == 0 else 'FAIL'}: duplicate in-flight configurations in hpmagic's runs: {hp_dups} "
-        f"(Optuna's: {total_dups - hp_dups})")
+    log(
+        f"{'PASS' if hp_dups == 0 else 'FAIL'}: duplicate in-flight configurations in hpmagic's runs: {hp_dups} "
+        f"(Optuna's: {total_dups - hp_dups})"
+    )
     return ok

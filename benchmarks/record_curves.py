@@ -93,10 +93,17 @@ def _split(x: Any, y: Any, n_train: int, n_val: int, seed: int) -> dict[str, Any
     from sklearn.preprocessing import StandardScaler
 
     order = np.random.default_rng(seed).permutation(len(y))
-    tr, va, te = order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:]
+    tr, va, te = order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
     scaler = StandardScaler().fit(x[tr])
-    return {"X_train": scaler.transform(x[tr]), "y_train": y[tr], "X_val": scaler.transform(x[va]),
-            "y_val": y[va], "X_test": scaler.transform(x[te]), "y_test": y[te], "classes": np.unique(y)}
+    return {
+        "X_train": scaler.transform(x[tr]),
+        "y_train": y[tr],
+        "X_val": scaler.transform(x[va]),
+        "y_val": y[va],
+        "X_test": scaler.transform(x[te]),
+        "y_test": y[te],
+        "classes": np.unique(y),
+    }
 
 
 # -- MLP (adam), the issue's workload ------------------------------------------------------
@@ -105,24 +112,37 @@ def _split(x: Any, y: Any, n_train: int, n_val: int, seed: int) -> dict[str, Any
 def mlp_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(4_000, 20, n_informative=10, n_redundant=4, class_sep=0.8, flip_y=0.05,
-                               random_state=0)
+    x, y = make_classification(4_000, 20, n_informative=10, n_redundant=4, class_sep=0.8, flip_y=0.05, random_state=0)
     return _split(x, y, 1_000, 1_000, seed=0)
 
 
 def noisy_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(3_120, 16, n_informative=8, n_redundant=2, n_classes=3, n_clusters_per_class=2,
-                               class_sep=0.9, flip_y=0.05, random_state=1)
+    x, y = make_classification(
+        3_120,
+        16,
+        n_informative=8,
+        n_redundant=2,
+        n_classes=3,
+        n_clusters_per_class=2,
+        class_sep=0.9,
+        flip_y=0.05,
+        random_state=1,
+    )
     return _split(x, y, 1_000, 120, seed=1)
 
 
 def mlp_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), learning_rate_init=p["lr"], alpha=p["alpha"],
-                          batch_size=int(p["batch_size"]), random_state=repeat)
+    model = MLPClassifier(
+        hidden_layer_sizes=(int(p["width"]),),
+        learning_rate_init=p["lr"],
+        alpha=p["alpha"],
+        batch_size=int(p["batch_size"]),
+        random_state=repeat,
+    )
     curve = []
     for _ in range(EPOCHS):
         model.partial_fit(d["X_train"], d["y_train"], classes=d["classes"])
@@ -145,9 +165,15 @@ WARMUP = 10  # epochs over which the learning rate rises linearly to its peak
 def warmup_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), solver="sgd", momentum=p["momentum"],
-                          learning_rate_init=p["lr"] / WARMUP, alpha=p["alpha"], batch_size=64,
-                          random_state=repeat)
+    model = MLPClassifier(
+        hidden_layer_sizes=(int(p["width"]),),
+        solver="sgd",
+        momentum=p["momentum"],
+        learning_rate_init=p["lr"] / WARMUP,
+        alpha=p["alpha"],
+        batch_size=64,
+        random_state=repeat,
+    )
     curve = []
     with np.errstate(all="ignore"):
         for epoch in range(1, EPOCHS + 1):
@@ -178,17 +204,22 @@ WARMUP_SPACE: dict[str, tuple[str, float, float, list[Any]]] = {
 def boost_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(3_000, 20, n_informative=8, n_redundant=4, flip_y=0.2, class_sep=0.7,
-                               random_state=2)
+    x, y = make_classification(3_000, 20, n_informative=8, n_redundant=4, flip_y=0.2, class_sep=0.7, random_state=2)
     return _split(x, y, 1_000, 800, seed=2)
 
 
 def boost_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
     from sklearn.ensemble import GradientBoostingClassifier
 
-    model = GradientBoostingClassifier(n_estimators=0, learning_rate=p["learning_rate"], max_depth=int(p["max_depth"]),
-                                       subsample=p["subsample"], max_features=p["max_features"], warm_start=True,
-                                       random_state=repeat)
+    model = GradientBoostingClassifier(
+        n_estimators=0,
+        learning_rate=p["learning_rate"],
+        max_depth=int(p["max_depth"]),
+        subsample=p["subsample"],
+        max_features=p["max_features"],
+        warm_start=True,
+        random_state=repeat,
+    )
     curve = []
     for stages in range(1, EPOCHS + 1):
         model.set_params(n_estimators=stages).fit(d["X_train"], d["y_train"])
@@ -209,16 +240,21 @@ BOOST_SPACE: dict[str, tuple[str, float, float, list[Any]]] = {
 def sgd_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(26_000, 20, n_informative=10, n_redundant=4, flip_y=0.15, class_sep=0.6,
-                               random_state=3)
+    x, y = make_classification(26_000, 20, n_informative=10, n_redundant=4, flip_y=0.15, class_sep=0.6, random_state=3)
     return _split(x, y, 20_000, 3_000, seed=3)
 
 
 def sgd_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[list[float], float]:
     from sklearn.linear_model import SGDClassifier
 
-    model = SGDClassifier(loss=p["loss"], alpha=p["alpha"], learning_rate="constant", eta0=p["eta0"],
-                          average=bool(p["average"]), random_state=repeat)
+    model = SGDClassifier(
+        loss=p["loss"],
+        alpha=p["alpha"],
+        learning_rate="constant",
+        eta0=p["eta0"],
+        average=bool(p["average"]),
+        random_state=repeat,
+    )
     curve = []
     for _ in range(EPOCHS):
         model.partial_fit(d["X_train"], d["y_train"], classes=d["classes"])
@@ -250,9 +286,15 @@ def stepdecay_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[
     """Momentum SGD at a constant rate, divided by 10 after epoch ``STEP_AT`` (a step schedule)."""
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), solver="sgd", momentum=0.9,
-                          learning_rate_init=p["lr"], alpha=p["alpha"], batch_size=int(p["batch_size"]),
-                          random_state=repeat)
+    model = MLPClassifier(
+        hidden_layer_sizes=(int(p["width"]),),
+        solver="sgd",
+        momentum=0.9,
+        learning_rate_init=p["lr"],
+        alpha=p["alpha"],
+        batch_size=int(p["batch_size"]),
+        random_state=repeat,
+    )
     curve = []
     with np.errstate(all="ignore"):
         for epoch in range(1, EPOCHS + 1):
@@ -276,8 +318,17 @@ LONG_WARMUP = 20  # epochs over which adam's learning rate rises linearly to its
 def longwarm_data() -> dict[str, Any]:
     from sklearn.datasets import make_classification
 
-    x, y = make_classification(3_400, 30, n_informative=12, n_redundant=6, n_classes=4, n_clusters_per_class=1,
-                               class_sep=1.0, flip_y=0.08, random_state=5)
+    x, y = make_classification(
+        3_400,
+        30,
+        n_informative=12,
+        n_redundant=6,
+        n_classes=4,
+        n_clusters_per_class=1,
+        class_sep=1.0,
+        flip_y=0.08,
+        random_state=5,
+    )
     return _split(x, y, 1_200, 600, seed=5)
 
 
@@ -285,8 +336,13 @@ def longwarm_train(p: dict[str, Any], d: dict[str, Any], repeat: int) -> tuple[l
     """Adam whose learning rate rises linearly over ``LONG_WARMUP`` epochs: large peaks lead, then fall back."""
     from sklearn.neural_network import MLPClassifier
 
-    model = MLPClassifier(hidden_layer_sizes=(int(p["width"]),), learning_rate_init=p["lr"] / LONG_WARMUP,
-                          alpha=p["alpha"], batch_size=int(p["batch_size"]), random_state=repeat)
+    model = MLPClassifier(
+        hidden_layer_sizes=(int(p["width"]),),
+        learning_rate_init=p["lr"] / LONG_WARMUP,
+        alpha=p["alpha"],
+        batch_size=int(p["batch_size"]),
+        random_state=repeat,
+    )
     curve = []
     with np.errstate(all="ignore"):
         for epoch in range(1, EPOCHS + 1):
@@ -324,8 +380,14 @@ def record(rec: Recording, every: int = 1) -> dict[str, Any]:
         for repeat in range(REPEATS):
             curve, score = rec.train(params, data, repeat)
             val[i, repeat], test[i, repeat] = curve, score
-    meta = {"name": rec.name, "epochs": EPOCHS, "repeats": REPEATS, "space": rec.space,
-            "val_rows": len(data["y_val"]), "test_rows": len(data["y_test"])}
+    meta = {
+        "name": rec.name,
+        "epochs": EPOCHS,
+        "repeats": REPEATS,
+        "space": rec.space,
+        "val_rows": len(data["y_val"]),
+        "test_rows": len(data["y_test"]),
+    }
     return {"val": val, "test": test, "meta": json.dumps(meta)}
 
 
@@ -340,8 +402,11 @@ def main() -> None:
         out = record(rec, every=max(1, len(rec.configs()) // 8) if dry else 1)
         seconds = time.perf_counter() - start
         n = len(out["test"])
-        print(f"{name}: {n} configurations x {REPEATS} repeats in {seconds:.0f} s "
-              f"({seconds / n:.2f} s a configuration, {len(rec.configs())} in the grid)", flush=True)
+        print(
+            f"{name}: {n} configurations x {REPEATS} repeats in {seconds:.0f} s "
+            f"({seconds / n:.2f} s a configuration, {len(rec.configs())} in the grid)",
+            flush=True,
+        )
         if not dry:
             DATA.mkdir(exist_ok=True)
             np.savez_compressed(DATA / f"curves_{name}.npz", **out)

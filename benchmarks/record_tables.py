@@ -110,8 +110,17 @@ def dataset(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         X, y = datasets.load_wine(return_X_y=True)
         train = 90
     elif name == "noisy":
-        X, y = datasets.make_classification(n_samples=1400, n_features=20, n_informative=8, n_redundant=4, n_classes=4,
-                                            n_clusters_per_class=2, flip_y=0.15, class_sep=1.0, random_state=7)
+        X, y = datasets.make_classification(
+            n_samples=1400,
+            n_features=20,
+            n_informative=8,
+            n_redundant=4,
+            n_classes=4,
+            n_clusters_per_class=2,
+            flip_y=0.15,
+            class_sep=1.0,
+            random_state=7,
+        )
         train = 400
     elif name == "quantiles":
         X, y = datasets.make_gaussian_quantiles(n_samples=1200, n_features=6, n_classes=3, random_state=23)
@@ -122,8 +131,17 @@ def dataset(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         X, y = datasets.make_hastie_10_2(n_samples=2000, random_state=29)
         train = 1000
     elif name == "blobs":
-        X, y = datasets.make_classification(n_samples=2000, n_features=8, n_informative=6, n_redundant=0, n_classes=5,
-                                            n_clusters_per_class=3, flip_y=0.0, class_sep=2.0, random_state=11)
+        X, y = datasets.make_classification(
+            n_samples=2000,
+            n_features=8,
+            n_informative=6,
+            n_redundant=0,
+            n_classes=5,
+            n_clusters_per_class=3,
+            flip_y=0.0,
+            class_sep=2.0,
+            random_state=11,
+        )
         train = 1000
     else:
         raise KeyError(name)
@@ -147,9 +165,18 @@ def mlp_run(p: dict[str, Any], data: tuple, seed: int) -> list[float]:
     from sklearn.neural_network import MLPClassifier
 
     Xt, yt, Xv, yv = data
-    model = MLPClassifier((p["n_units_1"], p["n_units_2"]), activation=p["activation"], solver=p["optimizer"],
-                          learning_rate=p["schedule"], learning_rate_init=p["learning_rate"], power_t=0.25,
-                          batch_size=p["batch_size"], alpha=p["alpha"], momentum=0.9, random_state=seed)
+    model = MLPClassifier(
+        (p["n_units_1"], p["n_units_2"]),
+        activation=p["activation"],
+        solver=p["optimizer"],
+        learning_rate=p["schedule"],
+        learning_rate_init=p["learning_rate"],
+        power_t=0.25,
+        batch_size=p["batch_size"],
+        alpha=p["alpha"],
+        momentum=0.9,
+        random_state=seed,
+    )
     classes, errors, diverged = np.unique(yt), [], False
     for epoch in range(1, EPOCHS[-1] + 1):
         if not diverged:
@@ -210,15 +237,15 @@ def _conv(H: np.ndarray, W: np.ndarray) -> np.ndarray:
     if k == 1:
         return H @ W[0, 0]
     P = np.pad(H, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    cols = np.concatenate([P[:, i:i + 8, j:j + 8, :] for i in range(3) for j in range(3)], axis=3)
+    cols = np.concatenate([P[:, i : i + 8, j : j + 8, :] for i in range(3) for j in range(3)], axis=3)
     return cols @ W.reshape(-1, W.shape[3])
 
 
 def _avgpool(H: np.ndarray) -> np.ndarray:
     P = np.pad(H, ((0, 0), (1, 1), (1, 1), (0, 0)))
     ones = np.pad(np.ones((1, 8, 8, 1)), ((0, 0), (1, 1), (1, 1), (0, 0)))
-    total = sum(P[:, i:i + 8, j:j + 8, :] for i in range(3) for j in range(3))
-    count = sum(ones[:, i:i + 8, j:j + 8, :] for i in range(3) for j in range(3))
+    total = sum(P[:, i : i + 8, j : j + 8, :] for i in range(3) for j in range(3))
+    count = sum(ones[:, i : i + 8, j : j + 8, :] for i in range(3) for j in range(3))
     return total / count
 
 
@@ -235,8 +262,11 @@ class Cell:
         else:
             self.stem = _batch_norm(X @ self._weights((X.shape[1], TABULAR_WIDTH)), train)
         width = self.stem.shape[-1]
-        shape = {"conv1x1": (1, 1, width, width), "conv3x3": (3, 3, width, width)} if self.image else \
-            {"linear": (width, width), "relu": (width, width), "cosine": (width, width)}
+        shape = (
+            {"conv1x1": (1, 1, width, width), "conv3x3": (3, 3, width, width)}
+            if self.image
+            else {"linear": (width, width), "relu": (width, width), "cosine": (width, width)}
+        )
         self.weights = {(e, op): self._weights(s) for e in NAS_EDGES for op, s in shape.items()}
         self.phase = {e: self.rng.uniform(0, 2 * np.pi, width) for e in NAS_EDGES}
 
@@ -297,8 +327,11 @@ def record_nas(name: str) -> np.ndarray:
                 last2 = [None if node2 is None else _pooled(cell.apply("edge_2_3", op, node2), image) for op in ops]
                 for d, e, f in itertools.product(range(n_ops), repeat=3):  # edge_0_3, edge_1_3, edge_2_3
                     losses[a, b, c, d, e, f, seed] = _readout_error(_add(last0[d], last1[e], last2[f]), yt, yv, train)
-            print(f"  {name}: repeat {seed + 1}/{REPEATS}, edge_0_1 {a + 1}/{n_ops} in {time.perf_counter() - began:.0f} s",
-                  file=sys.stderr, flush=True)
+            print(
+                f"  {name}: repeat {seed + 1}/{REPEATS}, edge_0_1 {a + 1}/{n_ops} in {time.perf_counter() - began:.0f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     return losses
 
 
@@ -337,11 +370,19 @@ def record(name: str) -> Path:
     assert not np.isnan(losses).any(), f"{name}: configurations left unrecorded"
     DATA_DIR.mkdir(exist_ok=True)
     path = DATA_DIR / f"{name}.npz"
-    meta = {"name": name, "space": space_of(name), "repeats": REPEATS, "loss": "validation error (1 - accuracy)",
-            "seconds": round(time.perf_counter() - began, 1)}
+    meta = {
+        "name": name,
+        "space": space_of(name),
+        "repeats": REPEATS,
+        "loss": "validation error (1 - accuracy)",
+        "seconds": round(time.perf_counter() - began, 1),
+    }
     np.savez_compressed(path, losses=losses, meta=np.array(json.dumps(meta)))
-    print(f"{name}: {losses.size // REPEATS} configurations x {REPEATS} repeats in {meta['seconds']} s -> {path}",
-          file=sys.stderr, flush=True)
+    print(
+        f"{name}: {losses.size // REPEATS} configurations x {REPEATS} repeats in {meta['seconds']} s -> {path}",
+        file=sys.stderr,
+        flush=True,
+    )
     return path
 
 

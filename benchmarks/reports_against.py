@@ -44,20 +44,32 @@ def main() -> None:
     Xa, Xb, ya, yb = train_test_split(X / 16, y, random_state=0)
     namespace = dict(Xa=Xa, Xb=Xb, ya=ya, yb=yb, MLPClassifier=MLPClassifier, report=report, log_loss=log_loss, np=np)
     real = service.check
-    runs = [("report(loss), with the check", "", real), ("report(loss), check off", "", lambda *a, **k: None),
-            ("report(-loss): the right way", "-", real)]
+    runs = [
+        ("report(loss), with the check", "", real),
+        ("report(loss), check off", "", lambda *a, **k: None),
+        ("report(-loss): the right way", "-", real),
+    ]
     warnings.simplefilter("ignore")
     for name, sign, check in runs:
         service.check = check
         bests, flips = [], []
         for seed in range(args.seeds):
-            result = tune(CELL.replace("SIGN", sign), dict(namespace), trials=args.trials, seed=seed, prune=True,
-                          maximize=True, display="none")
+            result = tune(
+                CELL.replace("SIGN", sign),
+                dict(namespace),
+                trials=args.trials,
+                seed=seed,
+                prune=True,
+                maximize=True,
+                display="none",
+            )
             bests.append(result.best_value)
             flipped = [t.number for t in result.trials if "reading" in t.pruning]
             flips.append(min(flipped) if flipped else None)
-        print(f"{name:32} mean best {statistics.mean(bests):.4f}  per seed {[round(b, 3) for b in bests]}  "
-              f"read the other way from trial {flips}")
+        print(
+            f"{name:32} mean best {statistics.mean(bests):.4f}  per seed {[round(b, 3) for b in bests]}  "
+            f"read the other way from trial {flips}"
+        )
     service.check = real
 
 

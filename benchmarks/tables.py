@@ -136,8 +136,14 @@ def problem(table: Table) -> tuple[quality.Problem, Lookup]:
 
         return {k: hp.choice(k, v) for k, v in space.items()}
 
-    prob = quality.Problem(table.name, table.cell(), lookup, lambda t: {k: t.suggest_categorical(k, v) for k, v in space.items()},
-                           hyperopt_space, optimum=float(table.mean.min()))
+    prob = quality.Problem(
+        table.name,
+        table.cell(),
+        lookup,
+        lambda t: {k: t.suggest_categorical(k, v) for k, v in space.items()},
+        hyperopt_space,
+        optimum=float(table.mean.min()),
+    )
     return prob, lookup
 
 
@@ -200,8 +206,10 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
     col = 38
     ok = True
     for budget in budgets:
-        print(f"\nRecorded tables, {budget} trials, {seeds} seeds: mean score +- std over seeds (worst seed); "
-              f"judged error of the answer; ms per trial outside the objective\n")
+        print(
+            f"\nRecorded tables, {budget} trials, {seeds} seeds: mean score +- std over seeds (worst seed); "
+            f"judged error of the answer; ms per trial outside the objective\n"
+        )
         header = f"{'table':<14}{'R':>8}{'O':>8}  " + "".join(f"{m:>{col}}" for m in methods)
         print(header)
         print("-" * len(header))
@@ -211,16 +219,20 @@ def report(names: list[str], budgets: list[int], methods: list[str], results: li
             for m in methods:
                 s, j, c = scores[(name, budget, m)], judged[(name, budget, m)], cost[(name, budget, m)]
                 spread = statistics.pstdev(s) if len(s) > 1 else 0.0
-                cells.append(f"{statistics.mean(s):6.1f} +-{spread:5.1f} ({min(s):6.1f}) {statistics.mean(j):.4f} "
-                             f"{1e3 * statistics.median(c):5.0f}")
+                cells.append(
+                    f"{statistics.mean(s):6.1f} +-{spread:5.1f} ({min(s):6.1f}) {statistics.mean(j):.4f} "
+                    f"{1e3 * statistics.median(c):5.0f}"
+                )
             print(f"{name:<14}{rnd:>8.4f}{opt:>8.4f}  " + "".join(f"{cell:>{col}}" for cell in cells))
         print("-" * len(header))
         means = {m: statistics.mean(statistics.mean(scores[(n, budget, m)]) for n in names) for m in methods}
         print(f"{'mean score':<32}" + "".join(f"{means[m]:>{col}.1f}" for m in methods))
         ok = _verdict(names, budget, methods, scores, means) and ok
     if picked:
-        print("\nauto ended with (searches, all budgets): "
-              + "; ".join(f"{n}: " + ", ".join(f"{k} {v}" for k, v in sorted(s.items())) for n, s in picked.items()))
+        print(
+            "\nauto ended with (searches, all budgets): "
+            + "; ".join(f"{n}: " + ", ".join(f"{k} {v}" for k, v in sorted(s.items())) for n, s in picked.items())
+        )
     return ok
 
 
@@ -232,10 +244,14 @@ def _verdict(names: list[str], budget: int, methods: list[str], scores: dict, me
         a, t = statistics.mean(scores[(name, budget, AUTO)]), statistics.mean(scores[(name, budget, TPE)])
         held = a >= t
         ok = ok and held
-        print(f"{'PASS' if held else 'FAIL'}  {name}, {budget} trials: auto {a:.1f} {'>=' if held else '<'} TPE {t:.1f}")
+        print(
+            f"{'PASS' if held else 'FAIL'}  {name}, {budget} trials: auto {a:.1f} {'>=' if held else '<'} TPE {t:.1f}"
+        )
     held = means[AUTO] >= means[TPE] + 10
-    print(f"{'PASS' if held else 'FAIL'}  mean over the tables, {budget} trials: auto {means[AUTO]:.1f} "
-          f"{'>=' if held else '<'} TPE {means[TPE]:.1f} + 10")
+    print(
+        f"{'PASS' if held else 'FAIL'}  mean over the tables, {budget} trials: auto {means[AUTO]:.1f} "
+        f"{'>=' if held else '<'} TPE {means[TPE]:.1f} + 10"
+    )
     return ok and held
 
 
@@ -244,14 +260,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default="dev", help="dev (default), confirm, all, or comma-separated table names")
     parser.add_argument("--trials", default="50", help="comma-separated budgets (default 50)")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method, table and budget (default 10)")
-    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
-                        help="comma-separated methods of benchmarks/quality.py (default hpmagic:auto,optuna:default)")
+    parser.add_argument(
+        "--methods",
+        default=",".join(DEFAULT_METHODS),
+        help="comma-separated methods of benchmarks/quality.py (default hpmagic:auto,optuna:default)",
+    )
     parser.add_argument("--jobs", type=int, default=1, help="searches run at once, in processes (default 1)")
     args = parser.parse_args(argv)
     names = list(SETS.get(args.set, [n for n in args.set.split(",") if n]))
     unknown = [n for n in names if n not in SETS["all"]]
     if unknown:
-        parser.error(f"unknown table(s) {', '.join(unknown)}; choose dev, confirm, all or from {', '.join(SETS['all'])}")
+        parser.error(
+            f"unknown table(s) {', '.join(unknown)}; choose dev, confirm, all or from {', '.join(SETS['all'])}"
+        )
     budgets = [int(b) for b in args.trials.split(",") if b]
     methods = [m for m in args.methods.split(",") if m]
     tasks = [(n, m, b, s) for n in names for b in budgets for s in range(args.seeds) for m in methods]

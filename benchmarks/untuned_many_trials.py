@@ -26,8 +26,13 @@ x5 = 1.0  # tune: uniform(-10, 10)
 w = [1 + (v - 1) / 4 for v in (x1, x2, x3, x4, x5)]
 math.sin(math.pi * w[0]) ** 2 + sum((wi - 1) ** 2 * (1 + 10 * math.sin(math.pi * wi + 1) ** 2) for wi in w[:-1]) + (w[-1] - 1) ** 2 * (1 + math.sin(2 * math.pi * w[-1]) ** 2)
 """
-ST = "\n".join(f"x{i} = 0.0  # tune: uniform(-5, 5)" for i in range(8)) + "\n" + \
-     "sum(v**4 - 16*v**2 + 5*v for v in (" + ", ".join(f"x{i}" for i in range(8)) + ")) / 2 + 39.16617 * 8\n"
+ST = (
+    "\n".join(f"x{i} = 0.0  # tune: uniform(-5, 5)" for i in range(8))
+    + "\n"
+    + "sum(v**4 - 16*v**2 + 5*v for v in ("
+    + ", ".join(f"x{i}" for i in range(8))
+    + ")) / 2 + 39.16617 * 8\n"
+)
 MIXED = """
 kind = "a"   # tune: ["a", "b", "c", "d"]
 n = 8        # tune: int(1, 64)
@@ -43,7 +48,12 @@ for name, cell in problems.items():
         bests, secs = [], []
         for seed in range(seeds):
             t = time.perf_counter()
-            r = tune(cell, {"math": math}, trials=trials, strategy=s, seed=seed, quiet=True, apply=False, baseline=False)
+            r = tune(
+                cell, {"math": math}, trials=trials, strategy=s, seed=seed, quiet=True, apply=False, baseline=False
+            )
             secs.append(time.perf_counter() - t)
             bests.append(r.best_value)
-        print(f"{name:14} {s:5} trials {trials} seeds {seeds}: mean best {statistics.mean(bests):.4f} median {statistics.median(bests):.4f}  time/run {statistics.median(secs):.1f} s  ({r.strategy})", flush=True)
+        print(
+            f"{name:14} {s:5} trials {trials} seeds {seeds}: mean best {statistics.mean(bests):.4f} median {statistics.median(bests):.4f}  time/run {statistics.median(secs):.1f} s  ({r.strategy})",
+            flush=True,
+        )

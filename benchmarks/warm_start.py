@@ -75,8 +75,14 @@ def bowl(x, y, u, v):
 
 def changed(x, y, depth=4, lr=1e-2):
     lr_term = 0.2 * (math.log10(lr) + 2.5) ** 2
-    return ((x - 1.3) ** 2 + 0.7 * (y + 0.9) ** 2 + 0.3 * (x - 1.3) * (y + 0.9)
-            + 0.05 * (depth - 4) ** 2 + lr_term + 0.1 * math.cos(3 * x))
+    return (
+        (x - 1.3) ** 2
+        + 0.7 * (y + 0.9) ** 2
+        + 0.3 * (x - 1.3) * (y + 0.9)
+        + 0.05 * (depth - 4) ** 2
+        + lr_term
+        + 0.1 * math.cos(3 * x)
+    )
 
 
 def _digits():
@@ -145,9 +151,12 @@ def main() -> None:
         runs = [one(name, every[name], seed, storage) for seed in range(args.seeds)]
         needed = [r[0] for r in runs]
         within = sum(n <= WARM_CAP for n in needed)
-        print(f"{name}: warm trials to reach the cold best: median {statistics.median(needed):g}, mean "
-              f"{statistics.mean(needed):.1f} ({statistics.median(needed) / COLD:.0%} of {COLD}); within {WARM_CAP}: "
-              f"{within}/{args.seeds} seeds; per seed {needed} ({time.perf_counter() - start:.0f} s)", flush=True)
+        print(
+            f"{name}: warm trials to reach the cold best: median {statistics.median(needed):g}, mean "
+            f"{statistics.mean(needed):.1f} ({statistics.median(needed) / COLD:.0%} of {COLD}); within {WARM_CAP}: "
+            f"{within}/{args.seeds} seeds; per seed {needed} ({time.perf_counter() - start:.0f} s)",
+            flush=True,
+        )
         for k in (5, 10, WARM_CAP):
             cold, warm = (statistics.mean(r[i][k - 1] for r in runs) for i in (1, 2))
             print(f"  mean best after {k} trials: cold {cold:.4f}, warm {warm:.4f}", flush=True)

@@ -11,8 +11,18 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["fmt_value", "fmt_column", "fmt_params", "fmt_seconds", "fmt_clock", "fmt_arg", "fmt_short", "plural",
-           "MAX_DIGITS", "ROUNDING"]
+__all__ = [
+    "fmt_value",
+    "fmt_column",
+    "fmt_params",
+    "fmt_seconds",
+    "fmt_clock",
+    "fmt_arg",
+    "fmt_short",
+    "plural",
+    "MAX_DIGITS",
+    "ROUNDING",
+]
 
 #: The most significant digits :func:`fmt_column` writes: 17 tell any two floats apart.
 MAX_DIGITS = 17

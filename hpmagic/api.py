@@ -39,7 +39,20 @@ from .strategies.registry import MANUAL
 if TYPE_CHECKING:
     from .pruning.service import PruningService
 
-__all__ = ["tune", "run", "plan", "bind", "make_executor", "open_search", "Search", "StoredSearch", "Plan", "Placement", "Output", "TuneOptions"]
+__all__ = [
+    "tune",
+    "run",
+    "plan",
+    "bind",
+    "make_executor",
+    "open_search",
+    "Search",
+    "StoredSearch",
+    "Plan",
+    "Placement",
+    "Output",
+    "TuneOptions",
+]
 
 
 def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **options: Any) -> TuneResult:
@@ -103,8 +116,13 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
     return run(source, namespace, TuneOptions.from_kwargs(options))
 
 
-def run(source: str, namespace: MutableMapping[str, Any], opts: TuneOptions, reporter: Reporter | None = None,
-        result_name: str = "") -> Any:
+def run(
+    source: str,
+    namespace: MutableMapping[str, Any],
+    opts: TuneOptions,
+    reporter: Reporter | None = None,
+    result_name: str = "",
+) -> Any:
     """Plan, search and bind one search; the magic and :func:`tune` both end here.
 
     Returns the :class:`TuneResult`, or with ``--strategy manual`` the manual session.
@@ -136,9 +154,12 @@ def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output
         object.__setattr__(result, "on_pick", lambda picked: namespace.update(picked.values_to_apply()))
         if result.goal is not None and result.goal.constraints and result.completed and result.best_trial is None:
             if not output.quiet:
-                print(f"hpmagic: none of the {len(result.completed)} complete trials holds every constraint "
-                      f"({', '.join(map(str, result.goal.constraints))}), so no values were bound; "
-                      "the notebook's variables are as they were", file=sys.stderr)
+                print(
+                    f"hpmagic: none of the {len(result.completed)} complete trials holds every constraint "
+                    f"({', '.join(map(str, result.goal.constraints))}), so no values were bound; "
+                    "the notebook's variables are as they were",
+                    file=sys.stderr,
+                )
     if output.out:
         namespace[output.out] = result
 
@@ -159,8 +180,9 @@ class Search:
         """Run the whole search and return its result (finished trials are kept whatever stops it)."""
         result = None
         try:
-            result = Runner(self.plan, self.strategy, self.store, self.executor, self.reporter,
-                            pruning=self.pruning).run()
+            result = Runner(
+                self.plan, self.strategy, self.store, self.executor, self.reporter, pruning=self.pruning
+            ).run()
             return result
         finally:
             self.executor.close()
@@ -185,8 +207,9 @@ class StoredSearch:
             self.store.close(self.result)
 
 
-def open_search(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None = None,
-                result_name: str = "") -> Search | StoredSearch | ManualSearch:
+def open_search(
+    settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None = None, result_name: str = ""
+) -> Search | StoredSearch | ManualSearch:
     """Make every part of the search ``settled`` plans: the store (and the ``--study`` created or
     resumed), the strategy, the executor and the progress display; with ``--strategy manual``
     a :class:`~hpmagic.manual.ManualSearch` instead (no strategy, no display: each click runs
@@ -203,8 +226,9 @@ def open_search(settled: Plan, namespace: MutableMapping[str, Any], reporter: Re
         return search
 
 
-def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None, result_name: str,
-          undo: ExitStack) -> Search | StoredSearch | ManualSearch:
+def _make(
+    settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter | None, result_name: str, undo: ExitStack
+) -> Search | StoredSearch | ManualSearch:
     """The parts of :func:`open_search`, each registered in ``undo`` to be closed if a later one fails."""
     space, placement = settled.parsed.space, settled.placement
     log = None
@@ -232,8 +256,10 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
         notes += study.notes
     manual = settled.strategy == MANUAL
     if manual and log is not None:
-        raise OptionError("--log mlflow logs the trials of a search as it runs, but a manual search runs one trial "
-                          "per click after the cell ends; drop --log")
+        raise OptionError(
+            "--log mlflow logs the trials of a search as it runs, but a manual search runs one trial "
+            "per click after the cell ends; drop --log"
+        )
     if manual and (placement.jobs > 1 or placement.engine is not None):
         raise OptionError("--strategy manual runs one trial per click in the kernel itself; drop --jobs and --executor")
     strategy = None if manual else make_strategy(settled.strategy, space, _context(settled, strategy_seed))
@@ -254,15 +280,27 @@ def _make(settled: Plan, namespace: MutableMapping[str, Any], reporter: Reporter
 def _search_plan(settled: Plan, seed: int, baseline: bool, notes: tuple[str, ...]) -> SearchPlan:
     """What the loop is told of the search: the plan's settings, with the seed and baseline a
     resumed study keeps, and every note gathered while the parts were made."""
-    return SearchPlan(space=settled.parsed.space, budget=settled.budget, direction=settled.goal.direction,
-                      metric=settled.metric or "objective", baseline=baseline, timeout=settled.timeout,
-                      seed=seed, notes=notes, study=None if settled.study is None else settled.study.name,
-                      direction_reason=settled.goal.why, goal=settled.objectives, pick=settled.pick,
-                      enqueued=settled.enqueued.configs, warm=settled.warm.trials)
+    return SearchPlan(
+        space=settled.parsed.space,
+        budget=settled.budget,
+        direction=settled.goal.direction,
+        metric=settled.metric or "objective",
+        baseline=baseline,
+        timeout=settled.timeout,
+        seed=seed,
+        notes=notes,
+        study=None if settled.study is None else settled.study.name,
+        direction_reason=settled.goal.why,
+        goal=settled.objectives,
+        pick=settled.pick,
+        enqueued=settled.enqueued.configs,
+        warm=settled.warm.trials,
+    )
 
 
-def _open_executor(settled: Plan, store: TrialStore, seed: int, namespace: MutableMapping[str, Any],
-                   undo: ExitStack) -> tuple[TrialExecutor, PruningService | None, tuple[str, ...]]:
+def _open_executor(
+    settled: Plan, store: TrialStore, seed: int, namespace: MutableMapping[str, Any], undo: ExitStack
+) -> tuple[TrialExecutor, PruningService | None, tuple[str, ...]]:
     """What runs the trials the budget has left (registered in ``undo``), the early-stopping
     service with ``--prune``, and the notes of where the trials run."""
     pruning = None
@@ -283,10 +321,16 @@ def _context(settled: Plan, seed: int) -> StrategyContext:
     """What the strategy is told of the search; it learns from pruned trials knowing the rule ("auto": the default),
     and ``auto`` weighs the time of its proposals against the trials' within a timeout."""
     rule = settled.prune
-    return StrategyContext(goal=settled.objectives, budget=settled.budget, seed=seed,
-                           jobs=settled.placement.jobs, grid_points=settled.grid_points,
-                           pruning=None if rule is None else rule[0] or "auto", timeout=settled.timeout,
-                           warm=len(settled.warm.trials))
+    return StrategyContext(
+        goal=settled.objectives,
+        budget=settled.budget,
+        seed=seed,
+        jobs=settled.placement.jobs,
+        grid_points=settled.grid_points,
+        pruning=None if rule is None else rule[0] or "auto",
+        timeout=settled.timeout,
+        warm=len(settled.warm.trials),
+    )
 
 
 def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
@@ -295,8 +339,16 @@ def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
 
     goal = settled.goal
     try:
-        return begin_study(request, settled.parsed.space, settled.seed, settled.budget, settled.strategy,
-                           source=settled.parsed.source, direction=goal.direction, goal=settled.objectives)
+        return begin_study(
+            request,
+            settled.parsed.space,
+            settled.seed,
+            settled.budget,
+            settled.strategy,
+            source=settled.parsed.source,
+            direction=goal.direction,
+            goal=settled.objectives,
+        )
     except StudyMismatchError as exc:
         if not goal.inferred or exc.stored_direction is None:
             raise
@@ -308,7 +360,10 @@ def _begin_study(settled: Plan, request: StudyRequest) -> StudyStart:
 
 
 def make_executor(
-    placement: Placement, program: CellProgram, namespace: Mapping[str, Any], trials: int | None = None,
+    placement: Placement,
+    program: CellProgram,
+    namespace: Mapping[str, Any],
+    trials: int | None = None,
     pruning: PruningService | None = None,
 ) -> TrialExecutor:
     """What runs the trials: this process, ``--jobs`` worker processes, or an ``--executor``.
@@ -331,12 +386,16 @@ def _jobs_notes(placement: Placement, left: int) -> tuple[str, ...]:
     asked = placement.jobs
     started, notes = max(1, min(asked, left)), []
     if started < asked:
-        notes.append(f"--jobs {asked}: only {left} trial{'s' * (left != 1)} left to run, so {started} worker "
-                     f"process{'es' * (started != 1)} started")
+        notes.append(
+            f"--jobs {asked}: only {left} trial{'s' * (left != 1)} left to run, so {started} worker "
+            f"process{'es' * (started != 1)} started"
+        )
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if started > cores:
-        notes.append(f"--jobs {started} is more than the {cores} cores here: trials compete for them, "
-                     f"so trials that compute run no faster than with --jobs {cores}")
+        notes.append(
+            f"--jobs {started} is more than the {cores} cores here: trials compete for them, "
+            f"so trials that compute run no faster than with --jobs {cores}"
+        )
     return tuple(notes)
 
 

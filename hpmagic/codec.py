@@ -74,7 +74,9 @@ def loads(text: Any, what: str, expect: type) -> Any:
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise StorageError(f"{what} is not valid JSON ({exc}); the file was damaged or written by something else") from None
+        raise StorageError(
+            f"{what} is not valid JSON ({exc}); the file was damaged or written by something else"
+        ) from None
     if not isinstance(value, expect):
         raise StorageError(f"{what} should be a JSON {expect.__name__}, but holds {type(value).__name__}")
     return decode(value)

@@ -99,8 +99,9 @@ def cross_val_score(
         options["params"] = params  # scikit-learn >= 1.4
     session = active()
     if session is None:
-        return model_selection.cross_val_score(estimator, X, y, cv=cv, n_jobs=n_jobs, pre_dispatch=pre_dispatch,
-                                               **options)
+        return model_selection.cross_val_score(
+            estimator, X, y, cv=cv, n_jobs=n_jobs, pre_dispatch=pre_dispatch, **options
+        )
     if error_score is ERROR_SCORE_DEFAULT:
         options["error_score"] = "raise"
     return _tuned(session, estimator, X, y, groups, cv, options)
@@ -143,8 +144,11 @@ def _score_fold(estimator: Any, X: Any, y: Any, split: Any, options: dict[str, A
         from sklearn.exceptions import FitFailedWarning
 
         detail = str(exc).split("Below are more details about the failures:", 1)[-1].strip("\n-")
-        warnings.warn(f"{where}: its fit failed, so it scores error_score={options['error_score']}:\n{detail}",
-                      FitFailedWarning, stacklevel=4)
+        warnings.warn(
+            f"{where}: its fit failed, so it scores error_score={options['error_score']}:\n{detail}",
+            FitFailedWarning,
+            stacklevel=4,
+        )
         return float(options["error_score"])
     return float(score)
 
@@ -169,8 +173,12 @@ def _check_splitter(splitter: Any, session: TrialReports) -> None:
     fix = f"pass random_state=0 (any fixed number) to {type(splitter).__name__}, so every trial is scored on the same folds"
     if session.channel is not None:
         raise ReportError(f"{problem}, so the folds rule of --prune cannot compare the trials fold by fold; {fix}")
-    warnings.warn(f"{problem}, so the trials are scored on different splits and their scores differ by the split "
-                  f"as well as by the parameters; {fix}", UserWarning, stacklevel=4)
+    warnings.warn(
+        f"{problem}, so the trials are scored on different splits and their scores differ by the split "
+        f"as well as by the parameters; {fix}",
+        UserWarning,
+        stacklevel=4,
+    )
 
 
 def _not_finite(score: float, fold: int, before: int, raised: bool) -> None:
@@ -178,6 +186,8 @@ def _not_finite(score: float, fold: int, before: int, raised: bool) -> None:
     if raised:  # error_score="raise": nothing raised, the scorer itself gave it
         why = "the scorer returned it (the predictions may be NaN: a fit that diverged)"
     else:
-        why = ("with error_score=nan scikit-learn scores a fold NaN when its fit or its scorer raised; pass "
-               "error_score='raise' (or leave error_score out) to see the error")
+        why = (
+            "with error_score=nan scikit-learn scores a fold NaN when its fit or its scorer raised; pass "
+            "error_score='raise' (or leave error_score out) to see the error"
+        )
     raise ReportError(f"hpmagic.cross_val_score: {where} scored {score}, not a finite number: {why}")

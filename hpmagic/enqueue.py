@@ -91,12 +91,16 @@ def notes(configs: Sequence[dict[str, Any]], trials: Sequence[Trial]) -> tuple[s
     said = []
     if ran:
         which = _numbers(ran)
-        said.append(f"trial{'s' * (len(ran) > 1)} {which} {'were' if len(ran) > 1 else 'was'} enqueued "
-                    "(configurations given with --enqueue)")
+        said.append(
+            f"trial{'s' * (len(ran) > 1)} {which} {'were' if len(ran) > 1 else 'was'} enqueued "
+            "(configurations given with --enqueue)"
+        )
     left = len(pending(configs, trials))
     if left:
-        said.append(f"{left} of the {len(configs)} enqueued configurations did not run: the search ended first "
-                    "(raise -n to run them)")
+        said.append(
+            f"{left} of the {len(configs)} enqueued configurations did not run: the search ended first "
+            "(raise -n to run them)"
+        )
     return tuple(said)
 
 
@@ -111,8 +115,10 @@ def _lookup(value: Any, namespace: Mapping[str, Any]) -> tuple[str, Any, int | N
     name = name.strip()
     label = f"--enqueue {value.strip()}"
     if not name.isidentifier():
-        raise OptionError(f"{label}: give the name of a variable holding the configurations, e.g. --enqueue tries "
-                          "or --enqueue result:5")
+        raise OptionError(
+            f"{label}: give the name of a variable holding the configurations, e.g. --enqueue tries "
+            "or --enqueue result:5"
+        )
     k = None
     if count:
         try:
@@ -120,8 +126,10 @@ def _lookup(value: Any, namespace: Mapping[str, Any]) -> tuple[str, Any, int | N
         except ValueError:
             k = 0
         if k < 1:
-            raise OptionError(f"{label}: after the colon comes how many configurations to take, a whole number of "
-                              f"at least 1 (e.g. --enqueue {name}:5), but got {count!r}")
+            raise OptionError(
+                f"{label}: after the colon comes how many configurations to take, a whole number of "
+                f"at least 1 (e.g. --enqueue {name}:5), but got {count!r}"
+            )
     if name not in namespace:
         raise OptionError(f"{label}: there is no variable {name!r} in the namespace")
     return f"--enqueue {name}", namespace[name], k
@@ -135,17 +143,21 @@ def _rows(label: str, given: Any) -> list[Mapping[str, Any]]:
         records = given.to_dict("records")
         prefixed = [c for c in given.columns if isinstance(c, str) and c.startswith("param_")]
         if prefixed:  # as TuneResult.to_dataframe() writes them
-            records = [{c[len("param_"):]: r[c] for c in prefixed} for r in records]
+            records = [{c[len("param_") :]: r[c] for c in prefixed} for r in records]
         return [{k: v for k, v in r.items() if not _missing(v)} for r in records]
     if isinstance(given, Mapping) or isinstance(given, (str, bytes)) or not isinstance(given, Iterable):
-        raise OptionError(f"{label}: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult "
-                          f"or a study read with hpmagic.load_study, but got {type(given).__name__}"
-                          + ("; for one configuration, give a list of it: [config]" if isinstance(given, Mapping) else ""))
+        raise OptionError(
+            f"{label}: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult "
+            f"or a study read with hpmagic.load_study, but got {type(given).__name__}"
+            + ("; for one configuration, give a list of it: [config]" if isinstance(given, Mapping) else "")
+        )
     rows = list(given)
     for index, row in enumerate(rows):
         if not isinstance(row, Mapping):
-            raise OptionError(f"{label}: configuration [{index}] is a {type(row).__name__}, not a dict of "
-                              "parameter values, e.g. {'C': 10.0}")
+            raise OptionError(
+                f"{label}: configuration [{index}] is a {type(row).__name__}, not a dict of "
+                "parameter values, e.g. {'C': 10.0}"
+            )
     return rows
 
 
@@ -161,15 +173,19 @@ def _complete(label: str, index: int, row: Mapping[str, Any], space: SearchSpace
         if name not in names:
             close = difflib.get_close_matches(str(name), names, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise OptionError(f"{where} names {name!r}, which is not a tuned parameter of the cell{hint}; "
-                              f"the parameters are {', '.join(names)}")
+            raise OptionError(
+                f"{where} names {name!r}, which is not a tuned parameter of the cell{hint}; "
+                f"the parameters are {', '.join(names)}"
+            )
     values = {name: _checked(where, space[name], _plain(v)) for name, v in row.items()}
     config = space.build(lambda p: values[p.name] if p.name in values else p.default)
     inactive = [n for n in values if n not in config]
     if inactive:
         p = space[inactive[0]]
-        raise OptionError(f"{where} gives {p.name!r}, but its condition does not hold in this configuration, "
-                          f"so the cell does not read it; drop {p.name!r} from it, or give the values that make it active")
+        raise OptionError(
+            f"{where} gives {p.name!r}, but its condition does not hold in this configuration, "
+            f"so the cell does not read it; drop {p.name!r} from it, or give the values that make it active"
+        )
     return config
 
 
@@ -192,24 +208,33 @@ def _checked(where: str, p: Parameter, value: Any) -> Any:
             raise OptionError(f"{where}: {p.name} = {value!r} is not a number; {p.name} takes numbers in {dist}")
         if dist.kind in _INTS and isinstance(value, float):
             if not value.is_integer():
-                raise OptionError(f"{where}: {p.name} = {value!r} is not a whole number; {p.name} takes whole numbers "
-                                  f"in {dist}")
+                raise OptionError(
+                    f"{where}: {p.name} = {value!r} is not a whole number; {p.name} takes whole numbers in {dist}"
+                )
             value = int(value)
         elif dist.kind in _FLOATS:
             value = float(value)
-    if dist.kind == "choice" and isinstance(value, float) and value.is_integer() and not dist.contains(value) \
-            and dist.contains(int(value)):
+    if (
+        dist.kind == "choice"
+        and isinstance(value, float)
+        and value.is_integer()
+        and not dist.contains(value)
+        and dist.contains(int(value))
+    ):
         value = int(value)  # a whole option read back from a table column with gaps, where pandas made it a float
     if not dist.contains(value):
         what = "is not one of the options of" if dist.kind == "choice" else "lies outside the range of"
-        raise OptionError(f"{where}: {p.name} = {value!r} {what} {p.name}, {dist}; give a value inside it, "
-                          "or widen the annotation")
+        raise OptionError(
+            f"{where}: {p.name} = {value!r} {what} {p.name}, {dist}; give a value inside it, or widen the annotation"
+        )
     if isinstance(dist, (Uniform, LogUniform, Int)) and dist.step is not None:  # only its steps are values
         k = math.floor((value - dist.low) / dist.step + 1e-9)
         below, above = dist.step_value(k), dist.step_value(k + 1)
         if not any(math.isclose(value, v, rel_tol=1e-9, abs_tol=1e-12) for v in (below, above)):
-            raise OptionError(f"{where}: {p.name} = {value!r} is not a step of {p.name}, {dist}; the nearest are "
-                              f"{below!r} and {above!r}")
+            raise OptionError(
+                f"{where}: {p.name} = {value!r} is not a step of {p.name}, {dist}; the nearest are "
+                f"{below!r} and {above!r}"
+            )
     return value
 
 

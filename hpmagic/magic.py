@@ -12,7 +12,6 @@ import argparse
 import dataclasses
 import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
@@ -23,6 +22,7 @@ from ._format import fmt_seconds, plural
 from .api import run
 from .core import StopReason
 from .errors import HpmagicError, SearchError, TrialsFailedError
+from .magicline import read_line
 from .options import TuneOptions
 from .result import TuneResult
 from .strategies.registry import names
@@ -45,7 +45,7 @@ _MANUAL = "manual (sliders and a Run button: each click is one trial)"
 if TYPE_CHECKING:
     from .cell.writeback import WrittenCell
 
-__all__ = ["TuneMagics", "split_line"]
+__all__ = ["TuneMagics"]
 
 
 @magics_class
@@ -54,76 +54,184 @@ class TuneMagics(Magics):
 
     @magic_arguments("%tune")  # the usage line reads %%tune (IPython adds one %)
     @argument_group("search")
-    @argument("-n", "--trials", type=int, default=None, metavar="N",
-              help="Total trials of the search, the defaults (trial 0) included. "
-                   "Default 30; with --strategy grid, the whole grid.")
-    @argument("-s", "--strategy", default="auto", metavar="NAME",
-              help=f"{', '.join(names()).replace('auto', 'auto (default)', 1).replace('manual', _MANUAL, 1)}, "
-                   "or the name of a Strategy object in the namespace.")
-    @argument("-t", "--timeout", type=float, default=None, metavar="SECONDS",
-              help="Start no new trial after this many seconds. With -s auto, proposals are then timed "
-                   "against the trials: when they cost more, auto hands over to a cheaper strategy (de).")
-    @argument("--seed", type=int, default=None, metavar="N",
-              help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).")
-    @argument("--grid-points", type=int, default=5, metavar="K",
-              help="Points per continuous parameter for the grid strategy (default 5).")
-    @argument("--prune", nargs="?", const="auto", default=None, metavar="RULE",
-              help="Stop unpromising trials early, from what the cell reports with hpmagic.report(value, step) "
-                   "(or hpmagic.cross_val_score): median, asha, hyperband (the default) or folds, with settings "
-                   "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).")
+    @argument(
+        "-n",
+        "--trials",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Total trials of the search, the defaults (trial 0) included. "
+        "Default 30; with --strategy grid, the whole grid.",
+    )
+    @argument(
+        "-s",
+        "--strategy",
+        default="auto",
+        metavar="NAME",
+        help=f"{', '.join(names()).replace('auto', 'auto (default)', 1).replace('manual', _MANUAL, 1)}, "
+        "or the name of a Strategy object in the namespace.",
+    )
+    @argument(
+        "-t",
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Start no new trial after this many seconds. With -s auto, proposals are then timed "
+        "against the trials: when they cost more, auto hands over to a cheaper strategy (de).",
+    )
+    @argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="Seed for reproducible sampling (a random seed is drawn and shown otherwise).",
+    )
+    @argument(
+        "--grid-points",
+        type=int,
+        default=5,
+        metavar="K",
+        help="Points per continuous parameter for the grid strategy (default 5).",
+    )
+    @argument(
+        "--prune",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="RULE",
+        help="Stop unpromising trials early, from what the cell reports with hpmagic.report(value, step) "
+        "(or hpmagic.cross_val_score): median, asha, hyperband (the default) or folds, with settings "
+        "as RULE:NAME=VALUE,... (e.g. asha:eta=3,min_resource=2).",
+    )
     @argument("--no-baseline", dest="baseline", action="store_false", help="Do not run the cell's defaults as trial 0.")
-    @argument("--enqueue", default=None, metavar="NAME[:K]",
-              help="Run the configurations in NAME first, each once, after the defaults: a list of dicts, a "
-                   "DataFrame, or a TuneResult or loaded study (its K best complete trials; all without K).")
-    @argument("--warm-start", dest="warm_start", default=None, metavar="STUDY",
-              help="Start the strategy from the complete trials of the earlier study STUDY (in --storage), even "
-                   "with a changed space; they are not trials of this search.")
+    @argument(
+        "--enqueue",
+        default=None,
+        metavar="NAME[:K]",
+        help="Run the configurations in NAME first, each once, after the defaults: a list of dicts, a "
+        "DataFrame, or a TuneResult or loaded study (its K best complete trials; all without K).",
+    )
+    @argument(
+        "--warm-start",
+        dest="warm_start",
+        default=None,
+        metavar="STUDY",
+        help="Start the strategy from the complete trials of the earlier study STUDY (in --storage), even "
+        "with a changed space; they are not trials of this search.",
+    )
     @argument_group("objective")
-    @argument("--minimize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
-              help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "
-                   "returns (cross_val_score, .score, *_score: higher; *_error, *_loss: lower), else minimize; the "
-                   "summary's headline says which.")
-    @argument("--maximize", nargs="?", const=None, default=False, action=_Objective, metavar="NAME",
-              help="Higher is better. With a NAME (a key of the returned dict or a variable the cell sets), an "
-                   "objective of its own; repeat --maximize NAME / --minimize NAME for several objectives.")
-    @argument("--constraint", dest="constraints", action="append", default=None, metavar='"NAME <= V"',
-              help='A limit that must hold (NAME <= V or NAME >= V; NAME a returned key or a variable); repeatable. '
-                   "Trials that break one are kept and shown, never chosen as the best.")
-    @argument("--pick", default=None, metavar="NAME",
-              help="With several objectives: bind the trial of the Pareto front best on NAME (default: the knee).")
-    @argument("--metric", default=None, metavar="NAME",
-              help="The objective is key NAME of the dict the cell returns, else the variable NAME after the cell ran.")
+    @argument(
+        "--minimize",
+        nargs="?",
+        const=None,
+        default=False,
+        action=_Objective,
+        metavar="NAME",
+        help="Lower is better. With neither --minimize nor --maximize, the direction is read from what the cell "
+        "returns (cross_val_score, .score, *_score: higher; *_error, *_loss: lower), else minimize; the "
+        "summary's headline says which.",
+    )
+    @argument(
+        "--maximize",
+        nargs="?",
+        const=None,
+        default=False,
+        action=_Objective,
+        metavar="NAME",
+        help="Higher is better. With a NAME (a key of the returned dict or a variable the cell sets), an "
+        "objective of its own; repeat --maximize NAME / --minimize NAME for several objectives.",
+    )
+    @argument(
+        "--constraint",
+        dest="constraints",
+        action="append",
+        default=None,
+        metavar='"NAME <= V"',
+        help="A limit that must hold (NAME <= V or NAME >= V; NAME a returned key or a variable); repeatable. "
+        "Trials that break one are kept and shown, never chosen as the best.",
+    )
+    @argument(
+        "--pick",
+        default=None,
+        metavar="NAME",
+        help="With several objectives: bind the trial of the Pareto front best on NAME (default: the knee).",
+    )
+    @argument(
+        "--metric",
+        default=None,
+        metavar="NAME",
+        help="The objective is key NAME of the dict the cell returns, else the variable NAME after the cell ran.",
+    )
     @argument_group("parallel trials")
-    @argument("-j", "--jobs", type=int, default=1, metavar="N",
-              help="Run N trials at once in N local worker processes; the cell and the variables it reads "
-                   "are sent to each worker once. With --executor: at most N trials in flight.")
-    @argument("--executor", default=None, metavar="NAME",
-              help="Run trials on NAME from the namespace: a dask.distributed.Client, an ipyparallel "
-                   "Client or View, or a concurrent.futures.Executor.")
+    @argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="Run N trials at once in N local worker processes; the cell and the variables it reads "
+        "are sent to each worker once. With --executor: at most N trials in flight.",
+    )
+    @argument(
+        "--executor",
+        default=None,
+        metavar="NAME",
+        help="Run trials on NAME from the namespace: a dask.distributed.Client, an ipyparallel "
+        "Client or View, or a concurrent.futures.Executor.",
+    )
     @argument_group("studies")
-    @argument("--study", default=None, metavar="NAME",
-              help="Save every trial under NAME in the --storage; running the cell again resumes it up to -n.")
-    @argument("--storage", default=None, metavar="PATH|URL",
-              help="Where studies are kept: an SQLite file (default hpmagic.sqlite in the working directory) "
-                   "or a URL (sqlite:///studies.sqlite; postgresql://user:password@host/db for a study "
-                   "several machines share).")
-    @argument("--overwrite", action="store_true",
-              help="Start the --study afresh; its stored trials are kept, archived as NAME@DATE-TIME, never deleted.")
+    @argument(
+        "--study",
+        default=None,
+        metavar="NAME",
+        help="Save every trial under NAME in the --storage; running the cell again resumes it up to -n.",
+    )
+    @argument(
+        "--storage",
+        default=None,
+        metavar="PATH|URL",
+        help="Where studies are kept: an SQLite file (default hpmagic.sqlite in the working directory) "
+        "or a URL (sqlite:///studies.sqlite; postgresql://user:password@host/db for a study "
+        "several machines share).",
+    )
+    @argument(
+        "--overwrite",
+        action="store_true",
+        help="Start the --study afresh; its stored trials are kept, archived as NAME@DATE-TIME, never deleted.",
+    )
     @argument_group("results")
-    @argument("--no-apply", dest="apply", action="store_false",
-              help="Leave the namespace as it was; do not bind the best values.")
-    @argument("-q", "--quiet", action="store_true",
-              help="No progress display (the live panel in a notebook, a progress line elsewhere).")
+    @argument(
+        "--no-apply",
+        dest="apply",
+        action="store_false",
+        help="Leave the namespace as it was; do not bind the best values.",
+    )
+    @argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="No progress display (the live panel in a notebook, a progress line elsewhere).",
+    )
     @argument("-o", "--out", default=None, metavar="NAME", help="Also bind the TuneResult to NAME.")
-    @argument("--log", default=None, metavar="mlflow[:URI]",
-              help="Log each trial to MLflow as a run nested under one run for the search (parameters, metrics, "
-                   "the reported curve, the output), at URI or MLflow's own tracking URI (MLFLOW_TRACKING_URI, "
-                   "else its default); needs pip install 'hpmagic[mlflow]'.")
-    @argument("-w", "--write-back", dest="write_back", action="store_true",
-              help="Write the best values of a finished search into the cell as its defaults (floats to 4 "
-                   "significant digits), keeping the annotations and every other byte; the %%%%tune line becomes a "
-                   "comment, so the cell then runs once with them (remove the '# ' to tune again). After a search "
-                   "of more than 10 s the tuned cell is inserted below, leaving this one as it may have been edited.")
+    @argument(
+        "--log",
+        default=None,
+        metavar="mlflow[:URI]",
+        help="Log each trial to MLflow as a run nested under one run for the search (parameters, metrics, "
+        "the reported curve, the output), at URI or MLflow's own tracking URI (MLFLOW_TRACKING_URI, "
+        "else its default); needs pip install 'hpmagic[mlflow]'.",
+    )
+    @argument(
+        "-w",
+        "--write-back",
+        dest="write_back",
+        action="store_true",
+        help="Write the best values of a finished search into the cell as its defaults (floats to 4 "
+        "significant digits), keeping the annotations and every other byte; the %%%%tune line becomes a "
+        "comment, so the cell then runs once with them (remove the '# ' to tune again). After a search "
+        "of more than 10 s the tuned cell is inserted below, leaving this one as it may have been edited.",
+    )
     @no_var_expand  # the line is split first, then each word expanded (see split_line)
     @cell_magic
     def tune(self, line: str, cell: str) -> Any:
@@ -151,7 +259,7 @@ class TuneMagics(Magics):
         shell = self.shell
         assert shell is not None  # a magic runs in a shell
         started = time.monotonic()
-        words = join_constraints(split_line(line, lambda text: _expand(text, shell.user_ns)))
+        words = read_line(line, shell.user_ns)
         opts = TuneOptions(**vars(self.tune.parser.parse_args(words)))
         try:
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
@@ -166,12 +274,17 @@ class TuneMagics(Magics):
                 print(f"hpmagic: {_not_written(exc.result, opts, opts.out or '')}", file=sys.stderr)
             raise  # a bug in the cell, not in the %%tune line: shown under its own name, without hpmagic's frames
         except HpmagicError as exc:  # (the result of a failed search is not in Out[N]: only -o keeps it)
-            also = f"\n{_not_written(exc.result, opts, opts.out or '')}" if opts.write_back and isinstance(exc, SearchError) else ""
+            also = (
+                f"\n{_not_written(exc.result, opts, opts.out or '')}"
+                if opts.write_back and isinstance(exc, SearchError)
+                else ""
+            )
             raise UsageError(str(exc) + also) from None
         except KeyboardInterrupt:
             # The runner handles interrupts once trials run; this is a press during set-up.
-            print("hpmagic: interrupted before the first trial started; nothing ran and nothing changed.",
-                  file=sys.stderr)
+            print(
+                "hpmagic: interrupted before the first trial started; nothing ran and nothing changed.", file=sys.stderr
+            )
             return None
 
     # magic_arguments starts the help with reST's "::" (a literal block): not for %%tune? readers.
@@ -182,7 +295,9 @@ class TuneMagics(Magics):
 FINISHED = (StopReason.BUDGET, StopReason.EXHAUSTED, StopReason.TIMEOUT, StopReason.COMPLETE)
 
 
-def _write_back(shell: Any, opts: TuneOptions, result: TuneResult, cell: tuple[str, str, str], took: float) -> TuneResult:
+def _write_back(
+    shell: Any, opts: TuneOptions, result: TuneResult, cell: tuple[str, str, str], took: float
+) -> TuneResult:
     """With ``--write-back``, hand the cell with the best values to the front end, and say in a
     note what was written, where and why (see :mod:`hpmagic.cell.writeback`); without it, a note
     telling how, when a finished search found values other than the defaults.
@@ -229,19 +344,25 @@ def _written_note(result: TuneResult, done: WrittenCell, took: float | None, nam
     from .cell.writeback import DIGITS
 
     trials = plural(_finished(result), "trial")
-    why = {StopReason.TIMEOUT: f"the best of {trials} within the time limit",
-           StopReason.EXHAUSTED: f"the best of {trials}, all the strategy had to try",
-           StopReason.COMPLETE: f"the best of the study's {trials}"}.get(result.stop_reason, f"the best of {trials}")
+    why = {
+        StopReason.TIMEOUT: f"the best of {trials} within the time limit",
+        StopReason.EXHAUSTED: f"the best of {trials}, all the strategy had to try",
+        StopReason.COMPLETE: f"the best of the study's {trials}",
+    }.get(result.stop_reason, f"the best of {trials}")
     if result.pick_text:  # several objectives (or constraints): the trial the rule picked
         why = f"{result.pick_text}, of {trials}"
     note = f"wrote {done.describe()} into {'a new cell below this one' if took is not None else 'the cell'}, {why}"
     if done.rounded:
-        more = f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""
+        more = (
+            f", {', '.join(done.more_digits)} to more to stay in range or on the step grid" if done.more_digits else ""
+        )
         note += f" (rounded to {DIGITS} significant digits{more}; {_best_params(name)} has the exact values)"
     note += "; its %%tune line is now a comment, so it runs once with them: remove the '# ' to tune again"
     if took is not None:
-        note += (f". The search took {fmt_seconds(took)}, so this cell may have been edited meanwhile: "
-                 "the tuned cell was inserted below it, and this one was left as it is")
+        note += (
+            f". The search took {fmt_seconds(took)}, so this cell may have been edited meanwhile: "
+            "the tuned cell was inserted below it, and this one was left as it is"
+        )
     return note
 
 
@@ -257,11 +378,16 @@ def _not_written(result: TuneResult, opts: TuneOptions, name: str) -> str:
         held = f"{_best_params(name)} holds them (--no-apply left the namespace as it was)"
     else:
         held = "--no-apply left them unbound (add -o NAME to keep the result of a failed search)"
-    again = ("run the cell again to resume the study; its end writes them" if opts.study and not opts.overwrite
-             else "run it to the end to write them")
+    again = (
+        "run the cell again to resume the study; its end writes them"
+        if opts.study and not opts.overwrite
+        else "run it to the end to write them"
+    )
     stopped = {StopReason.INTERRUPTED: "was stopped", StopReason.ERROR: "failed"}.get(result.stop_reason, "ended early")
-    return (f"the search {stopped} after {done} of {plural(result.budget, 'trial')}: nothing was written back (-w), "
-            f"because the best of {plural(done, 'finished trial')} is not the search's answer; {held}; {again}")
+    return (
+        f"the search {stopped} after {done} of {plural(result.budget, 'trial')}: nothing was written back (-w), "
+        f"because the best of {plural(done, 'finished trial')} is not the search's answer; {held}; {again}"
+    )
 
 
 def _best_params(name: str) -> str:
@@ -291,91 +417,3 @@ def _as_written(shell: Any, line: str, cell: str) -> tuple[str, str]:
     if first.lstrip().startswith("%%tune") and rest.rstrip("\n") == cell.rstrip("\n"):
         return first, rest
     return f"%%tune {line}".rstrip(), cell
-
-
-def _expand(text: str, namespace: Any) -> str:
-    """IPython's ``$name`` / ``{expression}`` expansion, over the user's namespace only."""
-    from IPython.utils.text import DollarFormatter
-
-    try:
-        return DollarFormatter().vformat(text, args=[], kwargs=namespace)
-    except Exception:  # noqa: BLE001 - as IPython does: what cannot be expanded stays as written
-        return text
-
-
-_COMPARISON = ("<", ">", "=", "!")
-
-
-def join_constraints(words: list[str]) -> list[str]:
-    """The words of ``--constraint latency <= 20`` written without quotes, joined into one
-    (``"latency <= 20"``): a word that ends in a comparison, or a next one that starts with one,
-    belongs to the same limit.  Quoted limits and ``latency<=20`` are one word already."""
-    out: list[str] = []
-    i = 0
-    while i < len(words):
-        word = words[i]
-        out.append(word)
-        i += 1
-        if word == "--constraint" and i < len(words):
-            text = words[i]
-            i += 1
-            while i < len(words) and (text.rstrip().endswith(_COMPARISON) or words[i].startswith(_COMPARISON)):
-                text = f"{text} {words[i]}"
-                i += 1
-            out.append(text)
-    return out
-
-
-def split_line(line: str, expand: Callable[[str], str]) -> list[str]:
-    """Split the ``%%tune`` line into words as a shell would, then expand variables.
-
-    Whitespace separates words; quotes group them (``--storage "my dir/f.sqlite"``,
-    ``--study 'étude'``, ``--study ''``); a backslash outside single quotes keeps the next
-    character as it is.  IPython's ``$name`` and ``{expression}`` are expanded by
-    ``expand`` outside single quotes, after the split, so a value with spaces stays one
-    word (``--study $name``); whitespace inside ``{...}`` does not split either.
-    """
-    words: list[str] = []
-    parts: list[tuple[str, bool]] = []  # the current word: (text, expandable) runs
-    run: list[str] = []
-    quote, depth, started = "", 0, False
-
-    def end_run(expandable: bool) -> None:
-        if run:
-            parts.append(("".join(run), expandable))
-            run.clear()
-
-    chars = iter(line)
-    for ch in chars:
-        if quote == "'":
-            if ch == "'":
-                end_run(False)
-                quote = ""
-            else:
-                run.append(ch)
-        elif ch == "\\":
-            run.append(next(chars, ""))
-        elif quote == '"':
-            if ch == '"':
-                end_run(True)
-                quote = ""
-            else:
-                run.append(ch)
-        elif ch in "'\"":
-            end_run(True)
-            quote, started = ch, True
-        elif ch.isspace() and depth == 0:
-            end_run(True)
-            if parts or started:
-                words.append("".join(expand(text) if expandable else text for text, expandable in parts))
-            parts.clear()
-            started = False
-        else:
-            depth += (ch == "{") - (ch == "}")
-            run.append(ch)
-    if quote:
-        raise UsageError(f"the %%tune line has an unclosed {quote} quote: {line.strip()}")
-    end_run(True)
-    if parts or started:
-        words.append("".join(expand(text) if expandable else text for text, expandable in parts))
-    return words

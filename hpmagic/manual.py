@@ -73,9 +73,17 @@ class ManualSearch:
                 self.executor.close()  # the kernel's random streams back, until the next click
         self.elapsed += time.perf_counter() - start
         trials = self.store.trials()
-        self.result = search_result(self.plan, trials, strategy="manual", reason=REASON, elapsed=self.elapsed,
-                                    stop=stop, notes=reports_note(trials, self.plan.direction),
-                                    budget=len(trials), error=error)
+        self.result = search_result(
+            self.plan,
+            trials,
+            strategy="manual",
+            reason=REASON,
+            elapsed=self.elapsed,
+            stop=stop,
+            notes=reports_note(trials, self.plan.direction),
+            budget=len(trials),
+            error=error,
+        )
         return self.result
 
     def _number(self, baseline: bool) -> int:
@@ -93,6 +101,12 @@ class ManualSearch:
         ``on_result`` receives the result after every run (to bind the best values and ``-o``)."""
         from .display.manual import ManualSession
 
-        session = ManualSession(self.plan.space, direction=self.plan.direction, metric=self.plan.metric,
-                                baseline=self.plan.baseline, run_one=self.run_one, on_result=on_result)
+        session = ManualSession(
+            self.plan.space,
+            direction=self.plan.direction,
+            metric=self.plan.metric,
+            baseline=self.plan.baseline,
+            run_one=self.run_one,
+            on_result=on_result,
+        )
         return session.start()

@@ -70,7 +70,9 @@ class Constraint:
         try:
             bound = float(bound_text)
         except ValueError:
-            raise OptionError(f"the limit of the constraint {text!r} must be a number, but got {bound_text!r}; {example}") from None
+            raise OptionError(
+                f"the limit of the constraint {text!r} must be a number, but got {bound_text!r}; {example}"
+            ) from None
         if not math.isfinite(bound):
             raise OptionError(f"the limit of the constraint {text!r} must be a finite number; {example}")
         return cls(name, op, bound)  # type: ignore[arg-type]
@@ -159,8 +161,10 @@ class Goal:
 
     def to_json(self) -> dict[str, Any]:
         """The goal as JSON data (a study stores it): :meth:`from_json` reads it back."""
-        return {"objectives": [{"name": o.name, "direction": o.direction.value} for o in self.objectives],
-                "constraints": [{"name": c.name, "op": c.op, "bound": c.bound} for c in self.constraints]}
+        return {
+            "objectives": [{"name": o.name, "direction": o.direction.value} for o in self.objectives],
+            "constraints": [{"name": c.name, "op": c.op, "bound": c.bound} for c in self.constraints],
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> Goal:

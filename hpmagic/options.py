@@ -86,8 +86,14 @@ class TuneOptions:
             # an object (an executor, a DataFrame to enqueue) is compared by identity: == may not give a bool
             if f.name in ("display", "quiet") or (value == default if simple else value is default):
                 continue
-            out.append((f.name, repr(os.fspath(value) if isinstance(value, os.PathLike) else value) if simple
-                        else f"<{type(value).__module__}.{type(value).__name__}>"))
+            out.append(
+                (
+                    f.name,
+                    repr(os.fspath(value) if isinstance(value, os.PathLike) else value)
+                    if simple
+                    else f"<{type(value).__module__}.{type(value).__name__}>",
+                )
+            )
         return tuple(out)
 
     def validate(self) -> tuple[str | None, dict[str, str]] | None:
@@ -101,8 +107,10 @@ class TuneOptions:
         self.constraint_list()
         _check_goal(self, named)
         if self.write_back and isinstance(self.strategy, str) and self.strategy == "manual":
-            raise OptionError("--write-back writes a search's best values when the cell ends, but a manual search runs "
-                              "its trials after that; drop --write-back, and copy the values from the summary")
+            raise OptionError(
+                "--write-back writes a search's best values when the cell ends, but a manual search runs "
+                "its trials after that; drop --write-back, and copy the values from the summary"
+            )
         if self.trials is not None:
             _check_count("the number of trials (-n)", self.trials)
         _check_count("--jobs", self.jobs)
@@ -125,7 +133,9 @@ class TuneOptions:
         if self.prune is True:
             return None, {}
         if not isinstance(self.prune, str):
-            raise OptionError(f"prune= takes a rule such as 'asha' or 'median:min_trials=5', or True, but got {self.prune!r}")
+            raise OptionError(
+                f"prune= takes a rule such as 'asha' or 'median:min_trials=5', or True, but got {self.prune!r}"
+            )
         from .pruning import make_pruner, parse_prune_spec
 
         name, settings = parse_prune_spec(self.prune)
@@ -140,8 +150,10 @@ class TuneOptions:
         for name, direction in _pairs(self.objectives):
             same = next((o for o in found if o.name == name), None)
             if same is not None and same.direction is not direction:
-                raise OptionError(f"{name!r} is both maximized and minimized; give it one direction "
-                                  f"(--maximize {name} or --minimize {name})")
+                raise OptionError(
+                    f"{name!r} is both maximized and minimized; give it one direction "
+                    f"(--maximize {name} or --minimize {name})"
+                )
             if same is not None:
                 raise OptionError(f"the objective {name!r} is given twice (--{direction.value} {name}); name it once")
             found.append(Objective(name, direction))
@@ -170,8 +182,12 @@ class TuneOptions:
 
     def _check_names(self) -> None:
         if self.metric is not None and (not isinstance(self.metric, str) or not self.metric.strip()):
-            raise OptionError(f"--metric needs a name (a variable of the cell or a key of its dict), but got {self.metric!r}")
-        if self.out is not None and (not isinstance(self.out, str) or not self.out.isidentifier() or keyword.iskeyword(self.out)):
+            raise OptionError(
+                f"--metric needs a name (a variable of the cell or a key of its dict), but got {self.metric!r}"
+            )
+        if self.out is not None and (
+            not isinstance(self.out, str) or not self.out.isidentifier() or keyword.iskeyword(self.out)
+        ):
             raise OptionError(
                 f"-o/--out names the variable the result is bound to, but {self.out!r} is not a Python name; "
                 "use e.g. -o result"
@@ -183,35 +199,47 @@ class TuneOptions:
         if self.storage is not None and not isinstance(self.storage, (str, os.PathLike)):
             raise OptionError(f"--storage is the path of an SQLite file or a URL, but got {self.storage!r}")
         if isinstance(self.storage, str) and not self.storage.strip():
-            raise OptionError(f"--storage {self.storage!r} is empty: give the path of a study file (e.g. hpmagic.sqlite) "
-                              "or a URL, or leave --storage out for hpmagic.sqlite in the working directory")
+            raise OptionError(
+                f"--storage {self.storage!r} is empty: give the path of a study file (e.g. hpmagic.sqlite) "
+                "or a URL, or leave --storage out for hpmagic.sqlite in the working directory"
+            )
         if self.study is None and (self.storage is not None and self.warm_start is None or self.overwrite):
             given = "--overwrite" if self.overwrite else "--storage"
             raise OptionError(f"{given} applies to a persistent study: name it with --study NAME")
         if isinstance(self.warm_start, str) and not self.warm_start.strip():
             raise OptionError("--warm-start needs the name of an earlier study, e.g. --warm-start svm")
         if isinstance(self.warm_start, str) and self.study is not None and self.warm_start.strip() == self.study:
-            raise OptionError(f"--warm-start {self.warm_start} names the study this search stores in (--study "
-                              f"{self.study}); to go on with it, drop --warm-start, or store in a new study")
+            raise OptionError(
+                f"--warm-start {self.warm_start} names the study this search stores in (--study "
+                f"{self.study}); to go on with it, drop --warm-start, or store in a new study"
+            )
 
 
 # -- what to optimise -----------------------------------------------------------------------
 
-_WORDS = {"max": Direction.MAXIMIZE, "maximize": Direction.MAXIMIZE, "min": Direction.MINIMIZE,
-          "minimize": Direction.MINIMIZE}
+_WORDS = {
+    "max": Direction.MAXIMIZE,
+    "maximize": Direction.MAXIMIZE,
+    "min": Direction.MINIMIZE,
+    "minimize": Direction.MINIMIZE,
+}
 
 
 def _direction_word(name: str, word: Any) -> Direction:
     if isinstance(word, str) and word.strip().lower() in _WORDS:
         return _WORDS[word.strip().lower()]
-    raise OptionError(f"objectives={{{name!r}: {word!r}}}: the direction of an objective is 'max' (or 'maximize') "
-                      "or 'min' (or 'minimize')")
+    raise OptionError(
+        f"objectives={{{name!r}: {word!r}}}: the direction of an objective is 'max' (or 'maximize') "
+        "or 'min' (or 'minimize')"
+    )
 
 
 def _check_name(option: str, name: Any) -> str:
     if not isinstance(name, str) or not name.strip() or name.strip().startswith("-"):
-        raise OptionError(f"{option} names a key of the dict the cell returns or a variable the cell sets, "
-                          f"but got {name!r}; e.g. {option} accuracy")
+        raise OptionError(
+            f"{option} names a key of the dict the cell returns or a variable the cell sets, "
+            f"but got {name!r}; e.g. {option} accuracy"
+        )
     return name.strip()
 
 
@@ -223,8 +251,9 @@ def _pairs(objectives: Any) -> list[tuple[str, Direction]]:
     try:
         pairs = [(name, word) for name, word in items]
     except (TypeError, ValueError):
-        raise OptionError("objectives= takes a dict such as {'accuracy': 'max', 'fit_time': 'min'}, "
-                          f"but got {objectives!r}") from None
+        raise OptionError(
+            f"objectives= takes a dict such as {{'accuracy': 'max', 'fit_time': 'min'}}, but got {objectives!r}"
+        ) from None
     if not pairs:
         raise OptionError("objectives= is empty: name at least one, e.g. objectives={'accuracy': 'max'}")
     return [(_check_name("objectives=", name), _direction_word(name, word)) for name, word in pairs]
@@ -235,24 +264,34 @@ def _check_goal(opts: TuneOptions, named: list[Objective]) -> None:
     bare = next((f"--{o}" for o in ("maximize", "minimize") if getattr(opts, o)), None)
     if named and bare:
         first = named[0]
-        raise OptionError(f"{bare} without a name (the cell's value) cannot be mixed with named objectives "
-                          f"(--{first.direction.value} {first.name}); name every objective, e.g. "
-                          "--maximize accuracy --minimize fit_time")
+        raise OptionError(
+            f"{bare} without a name (the cell's value) cannot be mixed with named objectives "
+            f"(--{first.direction.value} {first.name}); name every objective, e.g. "
+            "--maximize accuracy --minimize fit_time"
+        )
     if named and opts.metric is not None:
-        raise OptionError(f"--metric {opts.metric} names the objective of a one-objective search, but the objectives "
-                          f"are already named ({', '.join(o.label for o in named)}); drop --metric")
+        raise OptionError(
+            f"--metric {opts.metric} names the objective of a one-objective search, but the objectives "
+            f"are already named ({', '.join(o.label for o in named)}); drop --metric"
+        )
     if len(named) > 1 and opts.prune not in (None, False):
-        raise OptionError(f"--prune stops trials by one value, but this search has {len(named)} objectives "
-                          f"({', '.join(o.label for o in named)}); drop --prune, or tune one objective with the "
-                          "others as --constraint limits")
+        raise OptionError(
+            f"--prune stops trials by one value, but this search has {len(named)} objectives "
+            f"({', '.join(o.label for o in named)}); drop --prune, or tune one objective with the "
+            "others as --constraint limits"
+        )
     if opts.pick is not None:
         pick = _check_name("--pick", opts.pick)
         if len(named) < 2:
-            raise OptionError(f"--pick {pick} chooses a trial from the Pareto front of several objectives, but this "
-                              "search has one objective (its best trial is bound); drop --pick")
+            raise OptionError(
+                f"--pick {pick} chooses a trial from the Pareto front of several objectives, but this "
+                "search has one objective (its best trial is bound); drop --pick"
+            )
         if pick not in [o.name for o in named]:
-            raise OptionError(f"--pick {pick}: {pick!r} is not an objective of this search; pick one of "
-                              f"{', '.join(repr(o.name) for o in named)}")
+            raise OptionError(
+                f"--pick {pick}: {pick!r} is not an objective of this search; pick one of "
+                f"{', '.join(repr(o.name) for o in named)}"
+            )
 
 
 def _check_flag(name: str, value: Any) -> None:
@@ -270,4 +309,3 @@ def _check_timeout(value: Any) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or value <= 0:
         raise OptionError(f"the timeout (-t) must be a positive number of seconds, but got {value!r}")
-

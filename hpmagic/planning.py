@@ -100,22 +100,45 @@ def plan(source: str, namespace: Any, opts: TuneOptions) -> Plan:
     metric = named[0].name if named else opts.metric
     parsed = _parse(source, namespace, opts, metric, named, constraints)
     spec = resolve(opts.strategy, namespace)
-    study = None if opts.study is None else StudyRequest(
-        name=opts.study, storage=opts.storage, overwrite=opts.overwrite, baseline=opts.baseline,
-        explicit_seed=opts.seed is not None, metric=metric or "objective", quiet=opts.quiet,
+    study = (
+        None
+        if opts.study is None
+        else StudyRequest(
+            name=opts.study,
+            storage=opts.storage,
+            overwrite=opts.overwrite,
+            baseline=opts.baseline,
+            explicit_seed=opts.seed is not None,
+            metric=metric or "objective",
+            quiet=opts.quiet,
+        )
     )
     way, goal = settle_goal(parsed.source, named, constraints, opts.maximize, opts.minimize, metric)
     enqueued = _enqueued(opts, namespace, parsed)
     return Plan(
-        parsed=parsed, goal=way, metric=metric, objectives=goal, pick=opts.pick, named=tuple(o.label for o in named),
-        strategy=spec, seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
-        budget=opts.trials if opts.trials is not None else _default_budget(spec, parsed, opts.grid_points, opts.baseline,
-                                                                           len(enqueued.configs)),
-        timeout=opts.timeout, grid_points=opts.grid_points, baseline=opts.baseline,
-        placement=Placement(opts.jobs, _engine(opts.executor, namespace)), prune=prune, study=study,
-        output=Output(display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out,
-                      quiet=opts.quiet), log=opts.log_target(),
-        enqueued=enqueued, warm=_warm(opts, parsed, goal),
+        parsed=parsed,
+        goal=way,
+        metric=metric,
+        objectives=goal,
+        pick=opts.pick,
+        named=tuple(o.label for o in named),
+        strategy=spec,
+        seed=opts.seed if opts.seed is not None else secrets.randbelow(2**31),
+        budget=opts.trials
+        if opts.trials is not None
+        else _default_budget(spec, parsed, opts.grid_points, opts.baseline, len(enqueued.configs)),
+        timeout=opts.timeout,
+        grid_points=opts.grid_points,
+        baseline=opts.baseline,
+        placement=Placement(opts.jobs, _engine(opts.executor, namespace)),
+        prune=prune,
+        study=study,
+        output=Output(
+            display="none" if opts.quiet else (opts.display or "auto"), apply=opts.apply, out=opts.out, quiet=opts.quiet
+        ),
+        log=opts.log_target(),
+        enqueued=enqueued,
+        warm=_warm(opts, parsed, goal),
     )
 
 
@@ -124,8 +147,10 @@ def _enqueued(opts: TuneOptions, namespace: Any, parsed: ParsedCell) -> Enqueued
     if opts.enqueue is None:
         return Enqueued()
     if isinstance(opts.strategy, str) and opts.strategy == "manual":
-        raise OptionError("--enqueue runs configurations before the strategy proposes, but --strategy manual runs "
-                          "the one each click gives; drop --enqueue, and enter the values yourself")
+        raise OptionError(
+            "--enqueue runs configurations before the strategy proposes, but --strategy manual runs "
+            "the one each click gives; drop --enqueue, and enter the values yourself"
+        )
     return resolve_enqueued(opts.enqueue, namespace, parsed.space, opts.baseline)
 
 
@@ -135,8 +160,9 @@ def _warm(opts: TuneOptions, parsed: ParsedCell, goal: Goal) -> WarmStart:
     if given is None:
         return WarmStart()
     if isinstance(opts.strategy, str) and opts.strategy == "manual":
-        raise OptionError("--warm-start starts a strategy from an earlier study, but --strategy manual has none; "
-                          "drop --warm-start")
+        raise OptionError(
+            "--warm-start starts a strategy from an earlier study, but --strategy manual has none; drop --warm-start"
+        )
     if isinstance(given, str):
         from .storage import DEFAULT_STORAGE
         from .studies import load_study
@@ -151,8 +177,14 @@ def _warm(opts: TuneOptions, parsed: ParsedCell, goal: Goal) -> WarmStart:
     return carry(label, given, parsed.space, goal)
 
 
-def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, named: list[Objective],
-           constraints: tuple[Constraint, ...]) -> ParsedCell:
+def _parse(
+    source: str,
+    namespace: Any,
+    opts: TuneOptions,
+    metric: str | None,
+    named: list[Objective],
+    constraints: tuple[Constraint, ...],
+) -> ParsedCell:
     """The cell parsed, and checked against the options that read it (--metric, the named objectives, -o)."""
     parsed = parse_cell(source)
     if len(parsed.space) == 0:
@@ -166,7 +198,8 @@ def _parse(source: str, namespace: Any, opts: TuneOptions, metric: str | None, n
             "(e.g. `cross_val_score(model, X, y)`), or name a variable with --metric NAME"
         )
     given = [(f"--{o.direction.value} {o.name}", o.name or "") for o in named] or (
-        [(f"--metric {metric}", metric)] if metric else [])
+        [(f"--metric {metric}", metric)] if metric else []
+    )
     check_names(parsed.module, parsed.has_expression, given + [(f'--constraint "{c}"', c.name) for c in constraints])
     check_cross_validate(parsed.source, metric)
     if opts.out is not None:
@@ -206,9 +239,15 @@ def _check_out(name: str, parsed: ParsedCell, namespace: Mapping[str, Any]) -> N
             "bind the result to another name, e.g. -o result"
         )
     if hasattr(builtins, name):
-        raise OptionError(f"-o {name} would hide Python's built-in {name!r}; bind the result to another name, e.g. -o result")
+        raise OptionError(
+            f"-o {name} would hide Python's built-in {name!r}; bind the result to another name, e.g. -o result"
+        )
     current = namespace.get(name)
-    kinds = ((types.ModuleType, "module"), (type, "class"), ((types.FunctionType, types.BuiltinFunctionType), "function"))
+    kinds = (
+        (types.ModuleType, "module"),
+        (type, "class"),
+        ((types.FunctionType, types.BuiltinFunctionType), "function"),
+    )
     for kind, word in kinds:
         if isinstance(current, kind):
             raise OptionError(

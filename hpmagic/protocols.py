@@ -26,7 +26,16 @@ if TYPE_CHECKING:
     from .space import SearchSpace
     from .storage.records import Resume, SessionRecord, StoredStudy, StudyRecord, StudySummary
 
-__all__ = ["Strategy", "TrialStore", "StudyStore", "TrialExecutor", "Reporter", "SearchInfo", "Progress", "NullReporter"]
+__all__ = [
+    "Strategy",
+    "TrialStore",
+    "StudyStore",
+    "TrialExecutor",
+    "Reporter",
+    "SearchInfo",
+    "Progress",
+    "NullReporter",
+]
 
 
 @runtime_checkable
@@ -107,8 +116,18 @@ class StudyStore(TrialStore, Protocol):
     location: str
 
     def begin(
-        self, *, space: SearchSpace, direction: Direction | str, metric: str, baseline: bool, seed: int,
-        budget: int, strategy: str, overwrite: bool = False, explicit_seed: bool = False, code: str | None = None,
+        self,
+        *,
+        space: SearchSpace,
+        direction: Direction | str,
+        metric: str,
+        baseline: bool,
+        seed: int,
+        budget: int,
+        strategy: str,
+        overwrite: bool = False,
+        explicit_seed: bool = False,
+        code: str | None = None,
         goal: Goal | None = None,
     ) -> Resume:
         """Create the study, or resume it with what changed; raise StudyMismatchError for a cell that no longer fits

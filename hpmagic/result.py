@@ -62,7 +62,9 @@ class TuneResult:
     #: Called with the result after :meth:`pick` chose another trial (``api.bind`` sets it: it binds the values).
     on_pick: Callable[[TuneResult], None] | None = field(default=None, compare=False, repr=False)
     code: str = ""  # the cell's code (a saved report shows it); "" when not recorded
-    options: tuple[tuple[str, str], ...] = ()  # the options it ran with that differ from the defaults (TuneOptions.record)
+    options: tuple[
+        tuple[str, str], ...
+    ] = ()  # the options it ran with that differ from the defaults (TuneOptions.record)
 
     def __post_init__(self) -> None:
         # Strings are accepted ("maximize", "budget"), and kept as the enums they name.
@@ -109,8 +111,11 @@ class TuneResult:
         goal, front = self.objectives, self.front
         if not front:
             return 0.0
-        ref = self.reference() if reference is None else [d.loss(float(v)) for d, v in zip(goal.directions, reference,
-                                                                                               strict=True)]
+        ref = (
+            self.reference()
+            if reference is None
+            else [d.loss(float(v)) for d, v in zip(goal.directions, reference, strict=True)]
+        )
         return pareto.hypervolume(self.losses(front), ref)
 
     def losses(self, trials: Sequence[Trial]) -> list[tuple[float, ...]]:
@@ -132,11 +137,14 @@ class TuneResult:
         in the namespace again.  Returns the chosen trial (``None`` when the front is empty)."""
         goal = self.objectives
         if not goal.multi:
-            raise OptionError("pick() chooses among the Pareto front of several objectives, but this search had one "
-                              "objective: its best trial is best_trial")
+            raise OptionError(
+                "pick() chooses among the Pareto front of several objectives, but this search had one "
+                "objective: its best trial is best_trial"
+            )
         if rule != "knee" and rule not in goal.names:
-            raise OptionError(f"pick({rule!r}): pick 'knee' or one of the objectives "
-                              f"{', '.join(repr(n) for n in goal.names)}")
+            raise OptionError(
+                f"pick({rule!r}): pick 'knee' or one of the objectives {', '.join(repr(n) for n in goal.names)}"
+            )
         object.__setattr__(self, "pick_rule", rule)
         if self.on_pick is not None and self.front:
             self.on_pick(self)
@@ -387,8 +395,9 @@ class TuneResult:
 
         return plot_history(self, ax=ax)
 
-    def plot_slices(self, params: list[str] | None = None, *, ax: Axes | Sequence[Axes] | None = None,
-                    fig: Figure | None = None) -> list[Axes]:
+    def plot_slices(
+        self, params: list[str] | None = None, *, ax: Axes | Sequence[Axes] | None = None, fig: Figure | None = None
+    ) -> list[Axes]:
         """The objective against each parameter (or those named in ``params``).
 
         Parameters
@@ -453,4 +462,3 @@ class TuneResult:
         from .display.plots import plot_contour
 
         return plot_contour(self, x, y, ax=ax)
-

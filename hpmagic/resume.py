@@ -80,7 +80,9 @@ class StudyStart:
     complete: TuneResult | None = None  # the stored result, when nothing is left to run
 
 
-def cell_code(source: str | None, space: SearchSpace | None = None, defaults: Mapping[str, Any] | None = None) -> str | None:
+def cell_code(
+    source: str | None, space: SearchSpace | None = None, defaults: Mapping[str, Any] | None = None
+) -> str | None:
     """The cell's code as a study compares it between runs: its syntax tree written back as
     text, so that moving lines, blank lines and comments (annotations included: the search
     space is compared on its own) make no difference.  ``None`` when there is no source.
@@ -127,8 +129,14 @@ def code_changes(old: str, new: str, limit: int = CHANGED_LINES) -> list[str]:
 
 
 def begin_study(
-    request: StudyRequest, space: SearchSpace, seed: int, budget: int, strategy: Any, source: str | None = None,
-    direction: Direction = Direction.MINIMIZE, goal: Goal | None = None,
+    request: StudyRequest,
+    space: SearchSpace,
+    seed: int,
+    budget: int,
+    strategy: Any,
+    source: str | None = None,
+    direction: Direction = Direction.MINIMIZE,
+    goal: Goal | None = None,
 ) -> StudyStart:
     """Create or resume study ``request.name`` for a search of ``budget`` trials of the cell
     ``source`` (its text, compared with the code of the study's earlier runs), in ``direction``
@@ -184,7 +192,9 @@ def _defaults_note(changed: list[str], name: str, baseline: bool) -> str:
     """The note saying that tuned defaults changed since the study began, or ''."""
     if not changed:
         return ""
-    afresh = "; to run the new defaults as trial 0, start afresh with a new --study name or --overwrite" if baseline else ""
+    afresh = (
+        "; to run the new defaults as trial 0, start afresh with a new --study name or --overwrite" if baseline else ""
+    )
     return (
         f"the {'defaults' if len(changed) > 1 else 'default'} of {', '.join(changed)} changed since study {name!r} "
         f"began (written back with -w?): a new default is not a new search space, so the study goes on with its "
@@ -210,13 +220,15 @@ def _notes(store: StudyStore, resume: Resume, request: StudyRequest) -> tuple[st
     text += f"; this is run {resume.session} of the study, its sampling seed derived from the study seed"
     notes = [text]
     if resume.study.baseline != request.baseline:
-        notes.append(f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays")
+        notes.append(
+            f"the study was created {'with' if resume.study.baseline else 'without'} a baseline trial; that stays"
+        )
     if resume.counted and not resume.completed:
         notes.append(
             f"none of the study's {plural(resume.counted, 'stored trial')} completed{_first_failure(resume)}; "
             "this run adds to them. If you have fixed the cell, start afresh with --overwrite (the failed trials "
-            "are kept, archived under another name)" + (" so that the defaults run again as trial 0" if
-                                                        resume.study.baseline else "")
+            "are kept, archived under another name)"
+            + (" so that the defaults run again as trial 0" if resume.study.baseline else "")
         )
     return tuple(notes)
 

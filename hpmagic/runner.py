@@ -100,8 +100,18 @@ def reports_note(trials: list[Trial], direction: Direction) -> tuple[str, ...]:
     return () if found is None else (found.text(),)
 
 
-def search_result(plan: SearchPlan, trials: list[Trial], *, strategy: str, reason: str, elapsed: float,
-                  stop: StopReason, notes: tuple[str, ...], budget: int | None = None, error: str = "") -> TuneResult:
+def search_result(
+    plan: SearchPlan,
+    trials: list[Trial],
+    *,
+    strategy: str,
+    reason: str,
+    elapsed: float,
+    stop: StopReason,
+    notes: tuple[str, ...],
+    budget: int | None = None,
+    error: str = "",
+) -> TuneResult:
     """The result of a search of ``plan`` that ran ``trials``: ``notes`` are added to the plan's,
     ``budget`` (default: the plan's) is what the summary counts against."""
     return TuneResult(
@@ -271,7 +281,9 @@ class Runner:
         window = min(FAILURE_WINDOW, self.plan.budget)
         if self.plan.baseline and 0 in self._running:
             return False
-        return self._all_failed and self._progress.finished >= window and self._progress.failed == self._progress.finished
+        return (
+            self._all_failed and self._progress.finished >= window and self._progress.failed == self._progress.finished
+        )
 
     def _abandon(self, why: str) -> None:
         """Record every trial still in flight as interrupted (the search is ending: no tell)."""
@@ -289,8 +301,13 @@ class Runner:
 
     def _info(self) -> SearchInfo:
         plan = self.plan
-        return SearchInfo(budget=plan.budget, direction=plan.direction, metric=plan.metric,
-                          strategy=self._strategy_name(), study=plan.study)
+        return SearchInfo(
+            budget=plan.budget,
+            direction=plan.direction,
+            metric=plan.metric,
+            strategy=self._strategy_name(),
+            study=plan.study,
+        )
 
     def _strategy_name(self) -> str:
         return getattr(self.strategy, "name", "") or type(self.strategy).__name__
@@ -303,8 +320,16 @@ class Runner:
         trials = self.store.trials()
         notes = self.pruning.notes() if self.pruning is not None else reports_note(trials, plan.direction)
         notes += enqueue.notes(plan.enqueued, trials) + warmstart.notes(trials)
-        result = search_result(plan, trials, strategy=self._strategy_name(), reason=getattr(self.strategy, "reason", ""),
-                               elapsed=progress.elapsed, stop=stop, notes=notes, error=error)
+        result = search_result(
+            plan,
+            trials,
+            strategy=self._strategy_name(),
+            reason=getattr(self.strategy, "reason", ""),
+            elapsed=progress.elapsed,
+            stop=stop,
+            notes=notes,
+            error=error,
+        )
         try:
             self.reporter.close(progress, result)
         except KeyboardInterrupt:

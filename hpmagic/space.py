@@ -356,7 +356,9 @@ class SearchSpace:
         """
         old = {p.name: p for p in self.parameters}
         new = {p.name: p for p in other.parameters}
-        changes = [f"parameter {name!r} ({p.describe()}) is no longer tuned" for name, p in old.items() if name not in new]
+        changes = [
+            f"parameter {name!r} ({p.describe()}) is no longer tuned" for name, p in old.items() if name not in new
+        ]
         for name, p in new.items():
             if name in old:
                 changes.extend(_parameter_changes(old[name], p))

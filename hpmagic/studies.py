@@ -138,6 +138,16 @@ def list_studies(storage: str | os.PathLike = DEFAULT_STORAGE) -> pd.DataFrame:
         }
         for s in summaries
     ]
-    columns = ["study", "trials", *(s.value for s in TrialState), "budget", "best", "direction", "metric",
-               "strategy", "created", "updated"]
+    columns = [
+        "study",
+        "trials",
+        *(s.value for s in TrialState),
+        "budget",
+        "best",
+        "direction",
+        "metric",
+        "strategy",
+        "created",
+        "updated",
+    ]
     return pd.DataFrame(rows, columns=columns).set_index("study")

@@ -63,24 +63,39 @@ def carry(label: str, earlier: Any, space: SearchSpace, goal: Goal) -> WarmStart
     """The complete trials of ``earlier`` (a result or a loaded study) as trials of ``space``;
     ``label`` names it in messages (``"study 'svm'"``)."""
     if not (hasattr(earlier, "trials") and hasattr(earlier, "space") and hasattr(earlier, "direction")):
-        raise OptionError(f"warm_start= takes a study's name, a study read with hpmagic.load_study or a TuneResult, "
-                          f"but got {type(earlier).__name__}")
+        raise OptionError(
+            f"warm_start= takes a study's name, a study read with hpmagic.load_study or a TuneResult, "
+            f"but got {type(earlier).__name__}"
+        )
     _check_goal(label, earlier, goal)
     complete = [t for t in earlier.trials if t.state is TrialState.COMPLETE and t.value is not None]
     if not complete:
-        raise OptionError(f"--warm-start: {label} has no complete trial to start from ({len(earlier.trials)} trials, "
-                          "none completed); warm start from a study with results, or drop --warm-start")
+        raise OptionError(
+            f"--warm-start: {label} has no complete trial to start from ({len(earlier.trials)} trials, "
+            "none completed); warm start from a study with results, or drop --warm-start"
+        )
     names = set(space.names)
     used: list[Trial] = []
     for trial in complete:
         config = _mapped(trial.params, space)
         if config is not None:
-            used.append(Trial(number=-(len(used) + 1), params=config, state=TrialState.COMPLETE, value=trial.value,
-                              values=trial.values, constraints=trial.constraints, duration=trial.duration))
+            used.append(
+                Trial(
+                    number=-(len(used) + 1),
+                    params=config,
+                    state=TrialState.COMPLETE,
+                    value=trial.value,
+                    values=trial.values,
+                    constraints=trial.constraints,
+                    duration=trial.duration,
+                )
+            )
     if not used:
-        raise OptionError(f"--warm-start: none of the {len(complete)} complete trials of {label} lies in the cell's "
-                          "space now (each has a value outside its new range); widen the annotations, or drop "
-                          "--warm-start")
+        raise OptionError(
+            f"--warm-start: none of the {len(complete)} complete trials of {label} lies in the cell's "
+            "space now (each has a value outside its new range); widen the annotations, or drop "
+            "--warm-start"
+        )
     old = list(earlier.space.names)
     said = [f"warm start from {label} ({len(complete)} trial{'s' * (len(complete) != 1)}): {len(used)} used"]
     said += [f"parameter {n} is new (its default used)" for n in space.names if n not in old]
@@ -91,7 +106,9 @@ def carry(label: str, earlier: Any, space: SearchSpace, goal: Goal) -> WarmStart
     return WarmStart(tuple(used), ("; ".join(said),))
 
 
-def first(told: Sequence[Trial], direction: Direction, goal: Goal | None, skip: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def first(
+    told: Sequence[Trial], direction: Direction, goal: Goal | None, skip: Sequence[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The configuration the search runs right after the defaults (and ``--enqueue``'s): the best of the told
     trials, unless it is one of ``skip``; none with several objectives or constraints (no one value ranks them)."""
     if not told or (goal is not None and (goal.multi or goal.constraints)):
@@ -128,17 +145,23 @@ def _check_goal(label: str, earlier: Any, goal: Goal) -> None:
     theirs = earlier.goal if getattr(earlier, "goal", None) is not None else Goal.single(earlier.direction)
     if theirs.multi or goal.multi:
         if _objectives(theirs) != _objectives(goal):
-            raise OptionError(f"--warm-start: {label} optimised {_describe(theirs)}, but this search optimises "
-                              f"{_describe(goal)}; warm start from a study of the same objectives")
+            raise OptionError(
+                f"--warm-start: {label} optimised {_describe(theirs)}, but this search optimises "
+                f"{_describe(goal)}; warm start from a study of the same objectives"
+            )
     elif theirs.direction is not goal.direction:
-        raise OptionError(f"--warm-start: {label} was run to {theirs.direction.value}, but this search runs to "
-                          f"{goal.direction.value}; pass --{theirs.direction.value} if the cell returns the same "
-                          "score, or warm start from a study of the same objective")
+        raise OptionError(
+            f"--warm-start: {label} was run to {theirs.direction.value}, but this search runs to "
+            f"{goal.direction.value}; pass --{theirs.direction.value} if the cell returns the same "
+            "score, or warm start from a study of the same objective"
+        )
     if _constraints(theirs) != _constraints(goal):
         have = ", ".join(map(str, _constraints(theirs))) or "no constraints"
         want = ", ".join(map(str, _constraints(goal))) or "no constraints"
-        raise OptionError(f"--warm-start: {label} had {have}, but this search has {want}; warm start from a study "
-                          "with the same constraints")
+        raise OptionError(
+            f"--warm-start: {label} had {have}, but this search has {want}; warm start from a study "
+            "with the same constraints"
+        )
 
 
 def _objectives(goal: Goal) -> list[tuple[str | None, str]]:

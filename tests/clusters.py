@@ -30,6 +30,10 @@ def dask_cluster(workers: int, threads: int = 1, processes: bool = True) -> Iter
     (worker processes, or threads of this process with ``processes=False``), closed
     afterwards (the test skips without distributed)."""
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=processes,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=workers, threads_per_worker=threads, processes=processes, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         yield client

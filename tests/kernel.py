@@ -18,8 +18,11 @@ def running_kernel(tmp_path: Path, cwd: Path | None = None):
     spec_dir.mkdir(parents=True, exist_ok=True)
     (spec_dir / "kernel.json").write_text(
         json.dumps(
-            {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-             "display_name": "hpmagic test", "language": "python"}
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "hpmagic test",
+                "language": "python",
+            }
         )
     )
     ksm = KernelSpecManager(kernel_dirs=[str(tmp_path / "kernels")])

@@ -46,5 +46,3 @@ def curve(values: Sequence[float], start: int = 1) -> list[tuple[float, float]]:
 
 def finished(number: int, state: TrialState = TrialState.COMPLETE) -> Trial:
     return Trial(number, {}, state)
-
-

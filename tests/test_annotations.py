@@ -53,7 +53,7 @@ def test_keyword_bounds_and_annotated_assignment():
 def test_conditions_are_parsed_into_trees_over_earlier_parameters():
     space = space_of(
         'kernel = "rbf"  # tune: ["rbf", "poly", "sigmoid"]\n'
-        "degree = 3      # tune: int(2, 5) if kernel == \"poly\"\n"
+        'degree = 3      # tune: int(2, 5) if kernel == "poly"\n'
         "coef0 = 0.0     # tune: uniform(0, 1) if kernel in ('poly', 'sigmoid') and degree >= 3\n"
         "degree\n"
     )
@@ -82,7 +82,11 @@ def test_hash_in_strings_and_ordinary_comments_are_not_annotations():
 
 MISTAKES = [
     # (cell, line, words the message must contain)
-    ("x = 1\nC = 1.0  # tune: logunifrom(1e-2, 1e3)\nC", 2, ["unknown distribution", "logunifrom", "did you mean `loguniform`"]),
+    (
+        "x = 1\nC = 1.0  # tune: logunifrom(1e-2, 1e3)\nC",
+        2,
+        ["unknown distribution", "logunifrom", "did you mean `loguniform`"],
+    ),
     ("C = 1.0  # tune: uniform(1, 2, 3)\nC", 1, ["uniform takes 2 arguments", "got 3"]),
     ("C = 1.0  # tune: int(1)\nC", 1, ["int takes 2 arguments", "got 1"]),
     ("C = 1.0  # tune: uniform(2, 1)\nC", 1, ["`low < high` must hold", "low=2", "high=1"]),
@@ -101,7 +105,11 @@ MISTAKES = [
     ("for i in range(2):\n    a = 1  # tune: int(1, 3)\n1", 2, ["inside a `for` block", "top level"]),
     ("def f():\n    a = 1  # tune: int(1, 3)\n    return a\nf()", 2, ["inside a `def` block"]),
     ("# tune: int(1, 3)\na = 1\na", 1, ["must trail an assignment"]),
-    ("a = 1  # tune: int(1, 3) if b == 2\nb = 2  # tune: int(1, 3)\na", 1, ["names 'b', which is tuned later", "(line 2)"]),
+    (
+        "a = 1  # tune: int(1, 3) if b == 2\nb = 2  # tune: int(1, 3)\na",
+        1,
+        ["names 'b', which is tuned later", "(line 2)"],
+    ),
     ("b = 1\na = 1  # tune: int(1, 3) if b == 2\na", 2, ["names 'b', which is not a tuned parameter"]),
     ("a = 1  # tune: int(1, 3) if a == 2\na", 1, ["refers to 'a' itself"]),
     ("a = 1  # tune: choice()\na", 1, ["the choice is empty"]),
@@ -177,9 +185,44 @@ def test_the_magic_reports_the_mistake_before_any_trial_runs(ip, cell, line, wor
 
 _fragments = st.sampled_from(
     [
-        "x = 1", "  # tune: ", "uniform(", "loguniform(", "int(", "choice(", "[", "]", "(", ")", ",", " if ",
-        " == ", " in ", "1", "-2", "1e-3", "'a'", "None", "True", "2**", "step=", "x", "\n", "    ", "#",
-        "tune:", "=", "y = 2", "not ", " and ", "\\", '"', "0x", "lambda: 0", "**", "/", "0",
+        "x = 1",
+        "  # tune: ",
+        "uniform(",
+        "loguniform(",
+        "int(",
+        "choice(",
+        "[",
+        "]",
+        "(",
+        ")",
+        ",",
+        " if ",
+        " == ",
+        " in ",
+        "1",
+        "-2",
+        "1e-3",
+        "'a'",
+        "None",
+        "True",
+        "2**",
+        "step=",
+        "x",
+        "\n",
+        "    ",
+        "#",
+        "tune:",
+        "=",
+        "y = 2",
+        "not ",
+        " and ",
+        "\\",
+        '"',
+        "0x",
+        "lambda: 0",
+        "**",
+        "/",
+        "0",
     ]
 )
 

@@ -52,7 +52,9 @@ def lint_imports(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_import_contracts_hold():
-    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]["contracts"]
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"][
+        "contracts"
+    ]
     assert {c["id"] for c in contracts} == set(BREAKS), "each contract needs its breaking import in BREAKS below"
     out = lint_imports(REPO)
     assert out.returncode == 0, f"lint-imports found broken contracts:\n{out.stdout}{out.stderr}"
@@ -233,7 +235,9 @@ def _functions(tree: ast.AST, prefix: str = "") -> Iterator[tuple[str, ast.Funct
 
 
 def test_functions_are_measured_without_decorators():
-    tree = ast.parse("@dec\n@dec2\ndef f():\n    def g():\n        pass\n    return 1\nclass C:\n    async def m(self):\n        pass\n")
+    tree = ast.parse(
+        "@dec\n@dec2\ndef f():\n    def g():\n        pass\n    return 1\nclass C:\n    async def m(self):\n        pass\n"
+    )
     sizes = {name: node.end_lineno - node.lineno + 1 for name, node in _functions(tree)}
     assert sizes == {"f": 4, "f.<locals>.g": 2, "C.m": 2}
 

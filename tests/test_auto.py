@@ -65,7 +65,9 @@ def test_budgets_too_small_for_a_model_get_quasi_random_points():
 
 
 def test_the_summary_says_what_auto_picked_and_why():
-    result = hpmagic.tune(CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g"), {}, trials=12, seed=0, quiet=True, apply=False)
+    result = hpmagic.tune(
+        CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g"), {}, trials=12, seed=0, quiet=True, apply=False
+    )
     assert result.strategy == "gp"
     assert result.strategy_reason.startswith("auto: gp, because 2 parameters and 12 trials")
     assert "strategy: gp (seed " in repr(result) and "picked by auto because 2 parameters" in repr(result)
@@ -104,8 +106,15 @@ def drive(strategy, space, trials, duration, pending=0):
         flight.append((number, strategy.ask(number)))
         if len(flight) > pending:
             done, config = flight.pop(0)
-            strategy.tell(Trial(number=done, params=config, state=TrialState.COMPLETE,
-                                value=sum((config[f"x{i}"] - 0.3) ** 2 for i in range(6)), duration=duration))
+            strategy.tell(
+                Trial(
+                    number=done,
+                    params=config,
+                    state=TrialState.COMPLETE,
+                    value=sum((config[f"x{i}"] - 0.3) ** 2 for i in range(6)),
+                    duration=duration,
+                )
+            )
     return strategy
 
 
@@ -115,7 +124,9 @@ def test_auto_hands_over_to_de_when_proposals_cost_more_than_trials():
     assert strategy.name == "de" and [s[1:3] for s in strategy.switches] == [("gp", "de")]
     number = strategy.switches[0][0]
     assert number == auto.WINDOW + 1  # as soon as the window of the GP's own asks is full
-    assert strategy.reason.startswith("auto: gp, because 6 parameters suit Bayesian optimisation, and with a time budget")
+    assert strategy.reason.startswith(
+        "auto: gp, because 6 parameters suit Bayesian optimisation, and with a time budget"
+    )
     assert f"; auto switched from gp to de at trial {number}: proposals took 85 ms, trials 15 ms" in strategy.reason
     # de was told every finished trial (the defaults and trials 1-10), then learned on
     assert strategy.current.name == "de" and len(strategy.current.losses) == 12
@@ -126,8 +137,9 @@ def test_trials_cheaper_than_any_gp_proposal_leave_the_gp_before_its_first_fit()
     strategy, space = timed_auto(0.085)
     drive(strategy, space, 30, duration=0.001)  # under a fifth of the GP's 10 ms floor
     assert [s[:3] for s in strategy.switches] == [(auto.EARLY, "gp", "de")]  # the defaults and trials 1-4 finished
-    assert (f"; auto switched from gp to de at trial {auto.EARLY}: trials took 1 ms, and a gp proposal "
-            "costs at least 10 ms") in strategy.reason
+    assert (
+        f"; auto switched from gp to de at trial {auto.EARLY}: trials took 1 ms, and a gp proposal costs at least 10 ms"
+    ) in strategy.reason
 
 
 @pytest.mark.parametrize("duration", [0.5, 0.03])  # 30 ms: proposals under 5 times as long
@@ -184,7 +196,9 @@ def test_the_time_budget_reaches_auto_through_tune():
     cell = CONTINUOUS_2.replace("C * g", "(C - 3) ** 2 + g")
     result = hpmagic.tune(cell, {}, trials=100_000, timeout=0.5, seed=0, quiet=True, apply=False)
     assert result.stop_reason.name == "TIMEOUT"
-    assert result.strategy_reason.startswith("auto: gp, because 2 parameters suit Bayesian optimisation, and with a time budget")
+    assert result.strategy_reason.startswith(
+        "auto: gp, because 2 parameters suit Bayesian optimisation, and with a time budget"
+    )
 
 
 # -- pruning: the pick says how the model learns from pruned trials ----------------------
@@ -202,7 +216,10 @@ def test_with_pruning_auto_picks_tpe_where_it_would_pick_the_gp(rule):
     name, why = auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60))
     assert name == "gp" and "prun" not in why
     # --prune with no rule: the default, named as the user wrote it
-    assert "; with --prune, TPE ranks" in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning="auto"))[1]
+    assert (
+        "; with --prune, TPE ranks"
+        in auto.pick(parse_cell(CONTINUOUS_2).space, StrategyContext(budget=60, pruning="auto"))[1]
+    )
 
 
 def test_with_pruning_and_a_time_budget_auto_starts_at_tpe_and_stays():

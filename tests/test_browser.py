@@ -46,11 +46,21 @@ TRIALS = 60
 # The front ends: the command that serves them, where a notebook opens, and what says its
 # kernel is ready (JupyterLab's status bar; Notebook 7 has none, but a toolbar indicator).
 APPS = {
-    "jupyterlab": (["lab", "--expose-app-in-browser", "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-                   "lab/tree/tune.ipynb?token={token}&reset",
-                   "(document.querySelector('#jp-main-statusbar') || {innerText: ''}).innerText.includes('Idle')"),
-    "notebook": (["notebook", "--expose-app-in-browser"], "notebooks/tune.ipynb?token={token}",
-                 "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=idle]') !== null"),
+    "jupyterlab": (
+        [
+            "lab",
+            "--expose-app-in-browser",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        "lab/tree/tune.ipynb?token={token}&reset",
+        "(document.querySelector('#jp-main-statusbar') || {innerText: ''}).innerText.includes('Idle')",
+    ),
+    "notebook": (
+        ["notebook", "--expose-app-in-browser"],
+        "notebooks/tune.ipynb?token={token}",
+        "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=idle]') !== null",
+    ),
 }
 
 
@@ -61,11 +71,13 @@ def _free_port() -> int:
 
 
 def _tune_cell(line: str, sleep: float) -> str:
-    return (f"%%tune {line} --seed 0 --strategy random\nimport time\n"
-            "x = 0.5     # tune: uniform(0, 1)\n"
-            "lr = 0.01   # tune: loguniform(1e-4, 1)\n"
-            f"time.sleep({sleep})\n"
-            "(x - 0.3) ** 2 + 0.01 * abs(lr - 0.1)")
+    return (
+        f"%%tune {line} --seed 0 --strategy random\nimport time\n"
+        "x = 0.5     # tune: uniform(0, 1)\n"
+        "lr = 0.01   # tune: loguniform(1e-4, 1)\n"
+        f"time.sleep({sleep})\n"
+        "(x - 0.3) ** 2 + 0.01 * abs(lr - 0.1)"
+    )
 
 
 #: The notebook's cells, by what each shows.
@@ -132,10 +144,25 @@ def frontend(request, tmp_path):
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115 - closed in the finally below
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", command[0], "--no-browser", f"--IdentityProvider.token={token}",
-         f"--port={port}", "--port-retries=0", "--ip=127.0.0.1", f"--ServerApp.root_dir={root}", *command[1:],
-         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
-        cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            command[0],
+            "--no-browser",
+            f"--IdentityProvider.token={token}",
+            f"--port={port}",
+            "--port-retries=0",
+            "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}",
+            *command[1:],
+            *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
+        ],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -146,7 +173,9 @@ def frontend(request, tmp_path):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{app} did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]) from None
+                    raise RuntimeError(
+                        f"{app} did not start:\n" + (tmp_path / "server.log").read_text()[-3000:]
+                    ) from None
                 time.sleep(0.3)
         yield Frontend(app, f"{base}/{path.format(token=token)}", base, token, root)
     finally:
@@ -161,12 +190,15 @@ def frontend(request, tmp_path):
         log.close()
 
 
-RAN_FIRST_CELL = """() => /\\[\\d+\\]/.test(document.querySelector('.jp-Notebook .jp-Cell .jp-InputPrompt').innerText)"""
+RAN_FIRST_CELL = (
+    """() => /\\[\\d+\\]/.test(document.querySelector('.jp-Notebook .jp-Cell .jp-InputPrompt').innerText)"""
+)
 WIDGET_ERROR = "Error displaying widget"
 
 
 def _contrast(fg: tuple[float, ...], bg: tuple[float, ...]) -> float:
     """WCAG's contrast ratio of two sRGB colours (0-255 channels)."""
+
     def lum(c):
         lin = [x / 255 / 12.92 if x / 255 <= 0.03928 else ((x / 255 + 0.055) / 1.055) ** 2.4 for x in c[:3]]
         return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
@@ -246,11 +278,14 @@ class Notebook:
 
     def line(self, i: int) -> tuple[int, str]:
         """The panel's bar value and status line in cell ``i`` (-1 and "" before it shows)."""
-        return self.page.evaluate("""(i) => {
+        return self.page.evaluate(
+            """(i) => {
             const s = document.querySelectorAll('.jp-Notebook .jp-Cell')[i].querySelector('.hpmagic-status');
             return s ? [parseInt(s.querySelector('[role=progressbar]').getAttribute('aria-valuenow')),
                         s.querySelector('.hpmagic-line').innerText] : [-1, ''];
-        }""", i)
+        }""",
+            i,
+        )
 
     def done(self, i: int, timeout: float = 90_000) -> None:
         self.cell(i).locator(".hpmagic-status [data-state=done]").wait_for(timeout=timeout)
@@ -445,16 +480,21 @@ def _check_saved_mid_run(nb: Notebook, browser) -> Notebook:
     assert WIDGET_ERROR not in again.page.content()
     assert again.cell(SAVED).locator("[role=progressbar]").count() == 1 and "best" in _shown_text(again.cell(SAVED))
     stale = again.status(SAVED).locator(".hpmagic-stale")
-    again.page.wait_for_function("(e) => getComputedStyle(e).visibility === 'visible'", arg=stale.element_handle(),
-                                 timeout=(STALE_AFTER + 10) * 1000)
+    again.page.wait_for_function(
+        "(e) => getComputedStyle(e).visibility === 'visible'",
+        arg=stale.element_handle(),
+        timeout=(STALE_AFTER + 10) * 1000,
+    )
     again.shot("reopened", SAVED)
     text = stale.inner_text()
     name = text.split("run ", 1)[1].split(" in a cell", 1)[0]
     assert name.startswith("Out[") and name.endswith("]"), text
     # Both cases: the search has ended, or the kernel was restarted; never "the search goes on".
-    assert text == ("This panel stopped updating when the notebook was saved or the page reloaded while the search ran "
-                    f"(or the kernel has been too busy to redraw it). If the search has ended, run {name} in a cell for "
-                    "its result; if the kernel was restarted, only a --study keeps a search."), text
+    assert text == (
+        "This panel stopped updating when the notebook was saved or the page reloaded while the search ran "
+        f"(or the kernel has been too busy to redraw it). If the search has ended, run {name} in a cell for "
+        "its result; if the kernel was restarted, only a --study keeps a search."
+    ), text
     # The saved bar reads as frozen: grey, not the running blue, and no "running" or time left.
     frozen = again.status(SAVED).evaluate(LOOK)
     assert frozen["state"] == "running" and frozen["image"] == "none", frozen
@@ -513,12 +553,14 @@ def test_the_panel_in_the_browser(frontend):
 LIVE_TRIALS = 8
 #: Trials of 3 s, each reporting a point a second (so the learning curves join the plot). With
 #: seed 0 the best improves at trials 0, 3 and 4 (0.04, 0.015, 0.002), in the middle of the search.
-LIVE_CELL = (f"%%tune -n {LIVE_TRIALS} --seed 0 --strategy random\nimport time, hpmagic\n"
-             "x = 0.5     # tune: uniform(0, 1)\n"
-             "for step in (1, 2, 3):\n"
-             "    time.sleep(1)\n"
-             "    hpmagic.report((x - 0.3) ** 2 + 0.1 / step, step)\n"
-             "(x - 0.3) ** 2")
+LIVE_CELL = (
+    f"%%tune -n {LIVE_TRIALS} --seed 0 --strategy random\nimport time, hpmagic\n"
+    "x = 0.5     # tune: uniform(0, 1)\n"
+    "for step in (1, 2, 3):\n"
+    "    time.sleep(1)\n"
+    "    hpmagic.report((x - 0.3) ** 2 + 0.1 / step, step)\n"
+    "(x - 0.3) ** 2"
+)
 #: How soon the plot must show what the status line shows.
 PLOT_LAG = 5.0
 NARROW_CSS = ".jp-OutputArea-output {width: 400px !important; max-width: 400px !important; flex: none !important}"
@@ -561,7 +603,9 @@ def _seen(state: dict, at: float) -> Seen:
 
     count = re.match(r"(\d+)/\d+ trials", state["line"])
     best = re.search(r" · best (\S+) \(", state["line"])
-    return Seen(at, int(count.group(1)) if count else -1, best.group(1) if best else None, state["trials"], state["best"])
+    return Seen(
+        at, int(count.group(1)) if count else -1, best.group(1) if best else None, state["trials"], state["best"]
+    )
 
 
 def _lags(seen: list[Seen], ended: float) -> tuple[list[tuple[str, float]], list[tuple[int, float]]]:
@@ -610,10 +654,12 @@ def _check_narrow_plots(plots) -> None:
     assert layout["outWidth"] <= 401, layout
     assert second["top"] >= first["bottom"] - 1, f"the plots did not stack: {layout}"
     assert all(i["width"] >= 0.9 * i["natural"] for i in layout["imgs"]), f"a plot shrank: {layout}"
-    assert layout["scroll"] <= layout["client"] + 1 and all(i["left"] + i["width"] <= layout["outRight"] + 1
-                                                            for i in layout["imgs"]), layout
-    assert all(i["filter"] == "invert(1) hue-rotate(180deg)" and i["background"] == "rgba(0, 0, 0, 0)"
-               for i in layout["imgs"]), layout
+    assert layout["scroll"] <= layout["client"] + 1 and all(
+        i["left"] + i["width"] <= layout["outRight"] + 1 for i in layout["imgs"]
+    ), layout
+    assert all(
+        i["filter"] == "invert(1) hue-rotate(180deg)" and i["background"] == "rgba(0, 0, 0, 0)" for i in layout["imgs"]
+    ), layout
 
 
 def test_the_live_plot_keeps_up_in_a_dark_theme_at_400_px(frontend):
@@ -621,8 +667,12 @@ def test_the_live_plot_keeps_up_in_a_dark_theme_at_400_px(frontend):
     best (and each finished trial) within PLOT_LAG seconds of the status line; it sits on the
     theme's background, not a white block; the convergence plot and the learning curves stack."""
     cells = [CELLS[LOAD], LIVE_CELL]
-    nbjson = dict(_notebook(), cells=[{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                                       "execution_count": None} for c in cells])
+    nbjson = dict(
+        _notebook(),
+        cells=[
+            {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in cells
+        ],
+    )
     (frontend.root / "live.ipynb").write_text(json.dumps(nbjson))
     live = dataclasses.replace(frontend, url=frontend.url.replace("tune.ipynb", "live.ipynb"))
     with chromium_notebook(live, "live-plot", 1400) as (_, nb):
@@ -639,8 +689,11 @@ def test_the_live_plot_keeps_up_in_a_dark_theme_at_400_px(frontend):
             if state["done"]:
                 break
             seen.append(_seen(state, time.monotonic()))
-            if not checked and state["images"] == 2 and plots.locator("img").evaluate_all(
-                    "(ims) => ims.every(i => i.complete && i.naturalWidth > 100)"):
+            if (
+                not checked
+                and state["images"] == 2
+                and plots.locator("img").evaluate_all("(ims) => ims.every(i => i.complete && i.naturalWidth > 100)")
+            ):
                 nb.shot("live-dark-narrow", 1)
                 _check_narrow_plots(plots)
                 _check_dark_plot(nb, plots, "live-dark-plot")

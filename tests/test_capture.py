@@ -45,7 +45,10 @@ def test_a_loud_trial_keeps_the_head_and_tail_of_its_output(where):
         assert t.stderr == "last words\n"
         assert len(t.warnings) == KEEP_WARNINGS + 1
         assert t.warnings[0] == "UserWarning: careful 0"
-        assert t.warnings[-1] == f"... and {1_000 - KEEP_WARNINGS:,} more warnings (a trial keeps its first {KEEP_WARNINGS})"
+        assert (
+            t.warnings[-1]
+            == f"... and {1_000 - KEEP_WARNINGS:,} more warnings (a trial keeps its first {KEEP_WARNINGS})"
+        )
 
 
 def test_a_study_stores_the_capped_output(tmp_path):

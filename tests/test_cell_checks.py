@@ -24,8 +24,16 @@ LINE = HEAD.count("\n") + 1  # the line of the conditional parameter
 
 # (condition, the literal the column must point at, words the message must contain)
 CONDITIONS = [
-    ("kernel == 'ploy'", "'ploy'", ["'ploy'", "not one of its options ('rbf', 'poly')", "never holds", "did you mean 'poly'?"]),
-    ("kernel != 'ploy'", "'ploy'", ["'ploy'", "not one of its options ('rbf', 'poly')", "always holds", "did you mean 'poly'?"]),
+    (
+        "kernel == 'ploy'",
+        "'ploy'",
+        ["'ploy'", "not one of its options ('rbf', 'poly')", "never holds", "did you mean 'poly'?"],
+    ),
+    (
+        "kernel != 'ploy'",
+        "'ploy'",
+        ["'ploy'", "not one of its options ('rbf', 'poly')", "always holds", "did you mean 'poly'?"],
+    ),
     ("kernel in ('poly', 'ploy')", "'ploy'", ["'ploy'", "not one of its options", "did you mean 'poly'?"]),
     ("kernel not in ('Poly',)", "'Poly'", ["'Poly'", "not one of its options", "did you mean 'poly'?"]),
     ("kernel == 1", "1", ["kernel with 1", "not one of its options ('rbf', 'poly')"]),
@@ -80,9 +88,24 @@ def test_a_condition_that_cannot_be_right_names_the_literal_and_points_at_it(con
 
 @pytest.mark.parametrize(
     "condition",
-    ["kernel == 'poly'", "kernel != 'rbf'", "kernel in ('poly',)", "n == 3", "n in (2, 3)", "2 <= n < 4", "2 > n",
-     "x > 0.5", "x <= 0.25 or n >= 3", "s == 0.5", "s != 0.75", "g > 1", "depth == 5", "depth != None",
-     "depth in (None, 10)", "not kernel == 'rbf'"],
+    [
+        "kernel == 'poly'",
+        "kernel != 'rbf'",
+        "kernel in ('poly',)",
+        "n == 3",
+        "n in (2, 3)",
+        "2 <= n < 4",
+        "2 > n",
+        "x > 0.5",
+        "x <= 0.25 or n >= 3",
+        "s == 0.5",
+        "s != 0.75",
+        "g > 1",
+        "depth == 5",
+        "depth != None",
+        "depth in (None, 10)",
+        "not kernel == 'rbf'",
+    ],
 )
 def test_conditions_that_can_hold_either_way_are_accepted(condition):
     space = parse_cell(cell_with(condition)).space
@@ -107,7 +130,9 @@ def test_a_condition_on_a_parameter_whose_own_annotation_is_wrong_reports_that_o
     assert [p.line for p in info.value.problems] == [1]
 
 
-@pytest.mark.parametrize("condition, at, words", REFUSED[:6] + REFUSED[9:12], ids=[c[0] for c in REFUSED[:6] + REFUSED[9:12]])
+@pytest.mark.parametrize(
+    "condition, at, words", REFUSED[:6] + REFUSED[9:12], ids=[c[0] for c in REFUSED[:6] + REFUSED[9:12]]
+)
 def test_the_magic_refuses_the_condition_before_anything_runs(ip, capsys, condition, at, words):
     ip.user_ns["calls"] = SharedList()
     result = ip.run_cell("%%tune -q -n 5\ncalls.append(1)\n" + cell_with(condition))
@@ -193,7 +218,9 @@ FLOW = [
 ]
 
 
-@pytest.mark.parametrize("code, line, column, words", FLOW, ids=[f[0].splitlines()[-2] if "\n" in f[0] else f[0] for f in FLOW])
+@pytest.mark.parametrize(
+    "code, line, column, words", FLOW, ids=[f[0].splitlines()[-2] if "\n" in f[0] else f[0] for f in FLOW]
+)
 def test_top_level_await_yield_and_return_are_refused_with_the_fix(code, line, column, words):
     with pytest.raises(AnnotationError) as info:
         parse_cell(ANNOTATED + code)
@@ -228,16 +255,21 @@ def test_the_suggested_fix_for_await_runs_in_a_real_kernel(tmp_path):
     from tests.kernel import execute, running_kernel, stream_text
 
     with running_kernel(tmp_path) as (_km, kc):
-        reply, messages = execute(kc, "%load_ext hpmagic\nimport asyncio, concurrent.futures\n"
-                                      "async def score(x):\n    await asyncio.sleep(0)\n    return x * 2\n")
+        reply, messages = execute(
+            kc,
+            "%load_ext hpmagic\nimport asyncio, concurrent.futures\n"
+            "async def score(x):\n    await asyncio.sleep(0)\n    return x * 2\n",
+        )
         assert reply["status"] == "ok"
         reply, messages = execute(kc, "%%tune -q -n 2\nx = 1.0  # tune: uniform(0, 2)\nawait score(x)\n")
         assert reply["status"] == "error" and reply["ename"] == "UsageError"
         assert "`await` outside a function" in reply["evalue"]
         fix = "ThreadPoolExecutor(1).submit(asyncio.run, main()).result()"
         assert fix in reply["evalue"]
-        cell = ("%%tune -q -n 3 -o res\nx = 1.0  # tune: uniform(0, 2)\n"
-                "concurrent.futures.ThreadPoolExecutor(1).submit(asyncio.run, score(x)).result()\n")
+        cell = (
+            "%%tune -q -n 3 -o res\nx = 1.0  # tune: uniform(0, 2)\n"
+            "concurrent.futures.ThreadPoolExecutor(1).submit(asyncio.run, score(x)).result()\n"
+        )
         reply, messages = execute(kc, cell)
         assert reply["status"] == "ok", reply
         reply, messages = execute(kc, "print([t.state.value for t in res.trials], res.trials[0].value)")
@@ -247,11 +279,14 @@ def test_the_suggested_fix_for_await_runs_in_a_real_kernel(tmp_path):
 # -- a second cell magic -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("magic, words", [
-    ("%%time", ["`%%time`, a second cell magic", "one cell magic", "every trial's duration", "`%time x = f()`"]),
-    ("%%capture out", ["`%%capture`", "captures every trial's output"]),
-    ("%%writefile f.py", ["`%%writefile`", "run %%writefile in a cell of its own"]),
-])
+@pytest.mark.parametrize(
+    "magic, words",
+    [
+        ("%%time", ["`%%time`, a second cell magic", "one cell magic", "every trial's duration", "`%time x = f()`"]),
+        ("%%capture out", ["`%%capture`", "captures every trial's output"]),
+        ("%%writefile f.py", ["`%%writefile`", "run %%writefile in a cell of its own"]),
+    ],
+)
 def test_a_second_cell_magic_is_named_with_the_reason_and_the_fix(ip, capsys, tmp_path, monkeypatch, magic, words):
     monkeypatch.chdir(tmp_path)
     ip.user_ns["calls"] = SharedList()
@@ -283,4 +318,6 @@ def test_a_numeric_choice_compared_beyond_its_options_never_holds():
     with pytest.raises(AnnotationError) as info:
         parse_cell("layers = 2  # tune: [1, 2, 3]\nwidth = 8  # tune: int(8, 64) if layers > 10\nwidth")
     assert "`layers > 10` never holds for layers (choice(1, 2, 3)): its options are 1, 2, 3" in str(info.value)
-    assert parse_cell("layers = 2  # tune: [1, 2, 3]\nwidth = 8  # tune: int(8, 64) if layers > 1\nwidth").space.conditional
+    assert parse_cell(
+        "layers = 2  # tune: [1, 2, 3]\nwidth = 8  # tune: int(8, 64) if layers > 1\nwidth"
+    ).space.conditional

@@ -25,7 +25,10 @@ def test_a_known_difference_over_four_seeds_a_side_is_beyond_noise_by_a_permutat
     assert v.beyond_noise and v.text == "plain (4 seeds) is better than shifted (4 seeds), beyond noise"
     assert v.test == "exact permutation test over the seeds' best values (4 against 4 runs, 70 splits): p = 0.0286"
     assert [g.name for g in c.groups] == ["plain (4 seeds)", "shifted (4 seeds)"]
-    assert c.groups[1].text.startswith("shifted (4 seeds): best 0.50") and "(mean ± standard deviation over 4 seeds)" in c.groups[1].text
+    assert (
+        c.groups[1].text.startswith("shifted (4 seeds): best 0.50")
+        and "(mean ± standard deviation over 4 seeds)" in c.groups[1].text
+    )
     assert "code of shifted against plain: -(x - 0.2) ** 2; +(x - 0.2) ** 2 + 0.5" in c.differences
     assert "plain (4 seeds) is better than shifted (4 seeds), beyond noise (exact permutation test" in repr(c)
 
@@ -33,7 +36,10 @@ def test_a_known_difference_over_four_seeds_a_side_is_beyond_noise_by_a_permutat
 def test_three_seeds_a_side_cannot_give_a_verdict_and_it_says_why():
     c = hpmagic.compare(*_runs(PLAIN, range(3)), *_runs(SHIFTED, range(3)), labels=["plain"] * 3 + ["shifted"] * 3)
     v = c.verdicts[0]
-    assert not v.beyond_noise and v.text == "plain (3 seeds) and shifted (3 seeds) cannot be told apart: the difference is within the noise"
+    assert (
+        not v.beyond_noise
+        and v.text == "plain (3 seeds) and shifted (3 seeds) cannot be told apart: the difference is within the noise"
+    )
     assert v.test.endswith("p = 0.1; with so few seeds p cannot fall below 0.1: run 4 or more seeds a side")
 
 
@@ -48,8 +54,10 @@ def test_single_searches_are_compared_by_a_bootstrap_of_their_trial_values():
     c = hpmagic.compare(shifted, plain, labels=["shifted", "plain"])
     v = c.verdicts[0]
     assert v.beyond_noise and v.text == "plain is better than shifted, beyond noise"
-    assert v.test == ("bootstrap of the best of each search's trial values (2000 resamples): plain's best beats "
-                      "shifted's in 100% of them")
+    assert v.test == (
+        "bootstrap of the best of each search's trial values (2000 resamples): plain's best beats "
+        "shifted's in 100% of them"
+    )
     close = hpmagic.compare(plain, same, labels=["plain", "same"]).verdicts[0]
     assert not close.beyond_noise and "cannot be told apart" in close.text
     assert close == hpmagic.compare(plain, same, labels=["plain", "same"]).verdicts[0]  # seeded: the same every time
@@ -57,17 +65,28 @@ def test_single_searches_are_compared_by_a_bootstrap_of_their_trial_values():
 
 def test_what_differed_names_the_strategy_seed_options_and_space():
     a = hpmagic.tune(PLAIN, {}, trials=12, seed=0, strategy="random", quiet=True)
-    b = hpmagic.tune(PLAIN.replace("uniform(-1, 1)", "uniform(-2, 2)"), {}, trials=14, seed=3, strategy="tpe",
-                     quiet=True, baseline=False)
+    b = hpmagic.tune(
+        PLAIN.replace("uniform(-1, 1)", "uniform(-2, 2)"),
+        {},
+        trials=14,
+        seed=3,
+        strategy="tpe",
+        quiet=True,
+        baseline=False,
+    )
     c = hpmagic.compare(a, b)
     assert [e.label for e in c.entries] == ["random, seed 0", "tpe, seed 3"]
-    assert c.differences[:4] == ("strategy: random (random, seed 0), tpe (tpe, seed 3)",
-                                 "seed: 0 (random, seed 0), 3 (tpe, seed 3)",
-                                 "budget (-n): 12 (random, seed 0), 14 (tpe, seed 3)",
-                                 "option baseline: default (random, seed 0), False (tpe, seed 3)")
-    assert c.differences[4:] == ("search space of tpe, seed 3: x was uniform(-1, 1), now uniform(-2, 2)",
-                                 "code of tpe, seed 3 against random, seed 0: -x = 0.5  # tune: uniform(-1, 1); "
-                                 "+x = 0.5  # tune: uniform(-2, 2)")
+    assert c.differences[:4] == (
+        "strategy: random (random, seed 0), tpe (tpe, seed 3)",
+        "seed: 0 (random, seed 0), 3 (tpe, seed 3)",
+        "budget (-n): 12 (random, seed 0), 14 (tpe, seed 3)",
+        "option baseline: default (random, seed 0), False (tpe, seed 3)",
+    )
+    assert c.differences[4:] == (
+        "search space of tpe, seed 3: x was uniform(-1, 1), now uniform(-2, 2)",
+        "code of tpe, seed 3 against random, seed 0: -x = 0.5  # tune: uniform(-1, 1); "
+        "+x = 0.5  # tune: uniform(-2, 2)",
+    )
 
 
 def test_stored_studies_compare_and_the_html_has_both_convergence_plots(tmp_path):
@@ -83,7 +102,9 @@ def test_stored_studies_compare_and_the_html_has_both_convergence_plots(tmp_path
     from matplotlib.figure import Figure
 
     ax = c.plot(by="time", ax=Figure().add_subplot())
-    assert ax.get_xlabel() == "seconds since the search started" and [t.get_text() for t in ax.get_legend().get_texts()] == ["rand", "tpe"]
+    assert ax.get_xlabel() == "seconds since the search started" and [
+        t.get_text() for t in ax.get_legend().get_texts()
+    ] == ["rand", "tpe"]
     with pytest.raises(OptionError, match=r"plot\(by='steps'\): by is 'trial' or 'time'"):
         c.plot(by="steps")
 
@@ -92,8 +113,11 @@ def test_bad_arguments_are_clear_errors():
     r = _runs(PLAIN, [0])[0]
     with pytest.raises(OptionError, match=r"compare\(\) needs two searches or more, but got 1"):
         hpmagic.compare(r)
-    with pytest.raises(OptionError, match=r"compare\(\) argument 2 is the string 'tree', not a result; for a stored study "
-                                          r"pass hpmagic.load_study\('tree'\)"):
+    with pytest.raises(
+        OptionError,
+        match=r"compare\(\) argument 2 is the string 'tree', not a result; for a stored study "
+        r"pass hpmagic.load_study\('tree'\)",
+    ):
         hpmagic.compare(r, "tree")
     with pytest.raises(OptionError, match=r"compare\(\) got 1 labels for 2 searches"):
         hpmagic.compare(r, r, labels=["a"])

@@ -20,40 +20,86 @@ from hpmagic.pruning.service import PruningService
 MAX, MIN = Direction.MAXIMIZE, Direction.MINIMIZE
 
 
-@pytest.mark.parametrize("name, way", [
-    ("accuracy", MAX), ("val_accuracy", MAX), ("test_score", MAX), ("roc_auc", MAX), ("f1_macro", MAX), ("r2", MAX),
-    ("neg_mean_squared_error", MAX), ("test_neg_log_loss", MAX), ("best_score_", MAX), ("matthews_corrcoef", MAX),
-    ("loss", MIN), ("val_loss", MIN), ("fit_time", MIN), ("mean_squared_error", MIN), ("brier_score_loss", MIN),
-    ("error_rate", MIN), ("rmse", MIN), ("davies_bouldin_score", MIN), ("latency_ms", MIN),
-    ("objective", None), ("x", None), ("value", None),
-])
+@pytest.mark.parametrize(
+    "name, way",
+    [
+        ("accuracy", MAX),
+        ("val_accuracy", MAX),
+        ("test_score", MAX),
+        ("roc_auc", MAX),
+        ("f1_macro", MAX),
+        ("r2", MAX),
+        ("neg_mean_squared_error", MAX),
+        ("test_neg_log_loss", MAX),
+        ("best_score_", MAX),
+        ("matthews_corrcoef", MAX),
+        ("loss", MIN),
+        ("val_loss", MIN),
+        ("fit_time", MIN),
+        ("mean_squared_error", MIN),
+        ("brier_score_loss", MIN),
+        ("error_rate", MIN),
+        ("rmse", MIN),
+        ("davies_bouldin_score", MIN),
+        ("latency_ms", MIN),
+        ("objective", None),
+        ("x", None),
+        ("value", None),
+    ],
+)
 def test_a_metric_name_says_its_direction(name, way):
     assert direction_of_name(name) == way
 
 
-@pytest.mark.parametrize("source, metric, way, what", [
-    ("cross_val_score(SVC(C=C), X, y, cv=3)", None, MAX, "the cell returns cross_val_score fold scores"),
-    ("-cross_val_score(m, X, y, scoring='neg_mean_squared_error').mean()", None, MIN,
-     "the cell returns minus cross_val_score fold scores"),
-    ("np.mean(cross_val_score(m, X, y))", None, MAX, "the cell returns cross_val_score fold scores"),
-    ("scores = cross_val_score(m, X, y)\nscores.mean()", None, MAX,
-     "the cell returns scores, from cross_val_score fold scores"),
-    ("model.fit(X, y)\nmodel.score(Xt, yt)", None, MAX, "the cell returns model.score(...)"),
-    ("mean_squared_error(yt, model.predict(Xt))", None, MIN, "the cell returns mean_squared_error(...)"),
-    ("1 - accuracy_score(y, p)", None, MIN, "the cell returns 1 minus accuracy_score(...)"),
-    ("log_loss(y, p) * -1", None, MAX, "the cell returns minus log_loss(...)"),
-    ('{"accuracy": acc, "fit_time": t}', None, MAX, "the cell returns a dict whose first key is 'accuracy', a name for a score"),
-    ('{"m": f1_score(y, p)}', None, MAX, "the cell returns a dict whose 'm' is f1_score(...)"),
-    ('{"score": mean_squared_error(y, p)}', None, MIN, "the cell returns a dict whose 'score' is mean_squared_error(...)"),
-    ('min(history.history["val_loss"])', None, MIN, "the cell returns the entry 'val_loss', a name for a loss or a cost"),
-    ("search.best_score_", None, MAX, "the cell returns search.best_score_, a name for a score"),
-    ("acc - 0.01 * n_features", None, MAX, "the cell returns acc, a name for a score"),
-    ("cross_validate(m, X, y)", "test_score", MAX, "--metric test_score, a name for a score"),
-    ('acc = accuracy_score(y, p)\n{"loss": 1 - acc}', "acc", MAX, "--metric acc is accuracy_score(...)"),
-    ("(x - 0.3) ** 2", None, None, ""),
-    ("model.evaluate(X, y)", None, None, ""),
-    ("objective(x)", None, None, ""),
-])
+@pytest.mark.parametrize(
+    "source, metric, way, what",
+    [
+        ("cross_val_score(SVC(C=C), X, y, cv=3)", None, MAX, "the cell returns cross_val_score fold scores"),
+        (
+            "-cross_val_score(m, X, y, scoring='neg_mean_squared_error').mean()",
+            None,
+            MIN,
+            "the cell returns minus cross_val_score fold scores",
+        ),
+        ("np.mean(cross_val_score(m, X, y))", None, MAX, "the cell returns cross_val_score fold scores"),
+        (
+            "scores = cross_val_score(m, X, y)\nscores.mean()",
+            None,
+            MAX,
+            "the cell returns scores, from cross_val_score fold scores",
+        ),
+        ("model.fit(X, y)\nmodel.score(Xt, yt)", None, MAX, "the cell returns model.score(...)"),
+        ("mean_squared_error(yt, model.predict(Xt))", None, MIN, "the cell returns mean_squared_error(...)"),
+        ("1 - accuracy_score(y, p)", None, MIN, "the cell returns 1 minus accuracy_score(...)"),
+        ("log_loss(y, p) * -1", None, MAX, "the cell returns minus log_loss(...)"),
+        (
+            '{"accuracy": acc, "fit_time": t}',
+            None,
+            MAX,
+            "the cell returns a dict whose first key is 'accuracy', a name for a score",
+        ),
+        ('{"m": f1_score(y, p)}', None, MAX, "the cell returns a dict whose 'm' is f1_score(...)"),
+        (
+            '{"score": mean_squared_error(y, p)}',
+            None,
+            MIN,
+            "the cell returns a dict whose 'score' is mean_squared_error(...)",
+        ),
+        (
+            'min(history.history["val_loss"])',
+            None,
+            MIN,
+            "the cell returns the entry 'val_loss', a name for a loss or a cost",
+        ),
+        ("search.best_score_", None, MAX, "the cell returns search.best_score_, a name for a score"),
+        ("acc - 0.01 * n_features", None, MAX, "the cell returns acc, a name for a score"),
+        ("cross_validate(m, X, y)", "test_score", MAX, "--metric test_score, a name for a score"),
+        ('acc = accuracy_score(y, p)\n{"loss": 1 - acc}', "acc", MAX, "--metric acc is accuracy_score(...)"),
+        ("(x - 0.3) ** 2", None, None, ""),
+        ("model.evaluate(X, y)", None, None, ""),
+        ("objective(x)", None, None, ""),
+    ],
+)
 def test_the_objective_says_its_direction_where_it_is_known(source, metric, way, what):
     found = infer(source, metric)
     assert (found.direction, found.what) == (way, what) if way is not None else found is None
@@ -62,13 +108,17 @@ def test_the_objective_says_its_direction_where_it_is_known(source, metric, way,
 def test_the_direction_is_settled_and_said():
     cv = infer("cross_val_score(m, X, y)")
     assert settle(False, False, cv).why == (
-        "maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize to override")
+        "maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize to override"
+    )
     assert settle(False, False, None).why == (
-        "minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)")
+        "minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)"
+    )
     given = settle(False, True, cv)
     assert given.direction is MIN and given.why == "minimizing (--minimize)" and not given.inferred
-    assert given.doubt == ("--minimize was given, but the cell returns cross_val_score fold scores, for which higher is "
-                           "better: check the direction (this search ranked its trials by --minimize)")
+    assert given.doubt == (
+        "--minimize was given, but the cell returns cross_val_score fold scores, for which higher is "
+        "better: check the direction (this search ranked its trials by --minimize)"
+    )
     assert settle(True, False, cv).doubt == ""
 
 
@@ -98,20 +148,26 @@ def test_the_readme_cell_without_maximize_maximizes_and_says_why(digits):
     assert result.best_value == max(t.value for t in result.completed) > 0.9  # never the chance-level model
     assert digits.user_ns["C"] == result.best_params["C"]
     text = repr(result)
-    assert ("\n  maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize to override\n"
-            in text)
+    assert (
+        "\n  maximizing: the cell returns cross_val_score fold scores (higher is better); --minimize to override\n"
+        in text
+    )
     change = f"{fmt_value(result.baseline.value)} -> {fmt_value(result.best_value)}, higher is better)"
     assert text.splitlines()[0].endswith(change)
     html = result_html(result, with_plots=False)
-    assert ("<div class='muted hpmagic-direction'>maximizing: the cell returns cross_val_score fold scores "
-            "(higher is better); --minimize to override</div>") in html
+    assert (
+        "<div class='muted hpmagic-direction'>maximizing: the cell returns cross_val_score fold scores "
+        "(higher is better); --minimize to override</div>"
+    ) in html
 
 
 def test_an_explicit_direction_against_the_objective_is_noted(digits):
     result = digits.run_cell_magic("tune", "-q -n 3 --seed 0 --minimize", README_CELL)
     assert result.direction is MIN
-    assert ("--minimize was given, but the cell returns cross_val_score fold scores, for which higher is better: "
-            "check the direction (this search ranked its trials by --minimize)") in result.notes
+    assert (
+        "--minimize was given, but the cell returns cross_val_score fold scores, for which higher is better: "
+        "check the direction (this search ranked its trials by --minimize)"
+    ) in result.notes
     assert "minimizing (--minimize)" in repr(result)
 
 
@@ -123,8 +179,11 @@ def test_cross_validate_without_metric_is_an_error_before_anything_runs(ip):
     X, y = load_iris(return_X_y=True)
     ns = {"X": X, "y": y, "LogisticRegression": LogisticRegression, "cross_validate": cross_validate}
     cell = "C = 1.0  # tune: loguniform(1e-2, 1e2)\ncross_validate(LogisticRegression(C=C, max_iter=500), X, y, cv=3)\n"
-    with pytest.raises(OptionError, match=r"cross_validate\(...\)'s dict, whose first key, fit_time, would be the "
-                                          r"objective; name the score with --metric test_score"):
+    with pytest.raises(
+        OptionError,
+        match=r"cross_validate\(...\)'s dict, whose first key, fit_time, would be the "
+        r"objective; name the score with --metric test_score",
+    ):
         tune(cell, ns, trials=3, display="none")
     result = tune(cell, ns, trials=3, seed=0, metric="test_score", display="none")
     assert result.direction is MAX and result.direction_reason.startswith("maximizing: --metric test_score, a name for")
@@ -137,8 +196,10 @@ def test_minus_a_negated_scorer_is_minimized_and_its_folds_pruned_the_right_way(
     from sklearn.linear_model import Ridge
 
     X, y = load_diabetes(return_X_y=True)
-    cell = ("alpha = 1.0   # tune: loguniform(1e-4, 1e2)\n"
-            "-cross_val_score(Ridge(alpha=alpha), X, y, cv=5, scoring='neg_mean_squared_error').mean()\n")
+    cell = (
+        "alpha = 1.0   # tune: loguniform(1e-4, 1e2)\n"
+        "-cross_val_score(Ridge(alpha=alpha), X, y, cv=5, scoring='neg_mean_squared_error').mean()\n"
+    )
     ns = {"X": X, "y": y, "Ridge": Ridge, "cross_val_score": cross_val_score}
     result = tune(cell, ns, trials=20, seed=0, prune=True, display="none")
     assert result.direction is MIN and result.baseline.value == pytest.approx(3420.3, abs=0.5)
@@ -176,15 +237,19 @@ def mlp_namespace():
 def _mlp(namespace, sign: str, **options):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return tune(MLP_CELL.replace("SIGN", sign), dict(namespace), trials=24, maximize=True, display="none", **options)
+        return tune(
+            MLP_CELL.replace("SIGN", sign), dict(namespace), trials=24, maximize=True, display="none", **options
+        )
 
 
 def test_reports_against_a_maximized_objective_are_found_and_read_the_other_way(mlp_namespace):
     result = _mlp(mlp_namespace, "", seed=1, prune=True)
     (note,) = [n for n in result.notes if "go against" in n]
     assert note.startswith("the cell's reports (hpmagic.report) go against its objective: over ")
-    assert ("early stopping reads reports the objective's way (higher is better), so report the value the cell returns "
-            "(or its negative: report(-loss, step) with --maximize); from trial ") in note
+    assert (
+        "early stopping reads reports the objective's way (higher is better), so report the value the cell returns "
+        "(or its negative: report(-loss, step) with --maximize); from trial "
+    ) in note
     assert "early stopping read them the other way (lower reports counted as better)" in note
     first = int(note.split("from trial ")[1].split(" ")[0])
     later = [t for t in result.trials if t.number >= first]
@@ -251,9 +316,11 @@ def test_a_study_run_the_other_way_says_how_to_resume_it(tmp_path):
     message = str(caught.value)
     assert caught.value.stored_direction == "minimize"
     assert "the direction was --minimize, the cell now asks to --maximize" in message
-    assert message.endswith("This run's direction was not given but inferred: maximizing: the cell returns "
-                            "cross_val_score fold scores (higher is better); --minimize to override. To go on with "
-                            "the study as it was run, pass --minimize.")
+    assert message.endswith(
+        "This run's direction was not given but inferred: maximizing: the cell returns "
+        "cross_val_score fold scores (higher is better); --minimize to override. To go on with "
+        "the study as it was run, pass --minimize."
+    )
     again = tune(cell, ns, trials=3, seed=0, study="old", storage=str(path), minimize=True, display="none")
     assert len(again.trials) == 3
 
@@ -264,10 +331,18 @@ def test_the_headline_tells_close_values_apart_and_survives_a_gain_beyond_the_fl
     line = repr(tiny).splitlines()[0]
     assert " vs defaults 1: +" in line and "(1 -> 1.000000000000001, higher is better)" in line
     assert "best objective 1.000000000000001 (trial" in line
-    huge = tune("x = 0.5  # tune: uniform(0, 1)\n-1.7e308 if x < 0.6 else 1.7e308", {}, trials=8, seed=0,
-                display="none", maximize=True)
+    huge = tune(
+        "x = 0.5  # tune: uniform(0, 1)\n-1.7e308 if x < 0.6 else 1.7e308",
+        {},
+        trials=8,
+        seed=0,
+        display="none",
+        maximize=True,
+    )
     line = repr(huge).splitlines()[0]
-    assert line.endswith("vs defaults -1.7e+308: better (-1.7e+308 -> 1.7e+308, higher is better)") and "inf" not in line
+    assert (
+        line.endswith("vs defaults -1.7e+308: better (-1.7e+308 -> 1.7e+308, higher is better)") and "inf" not in line
+    )
 
 
 def test_a_rule_read_the_other_way_keeps_every_running_trials_bracket():
@@ -278,8 +353,16 @@ def test_a_rule_read_the_other_way_keeps_every_running_trials_bracket():
     assert len(set(given.values())) > 1  # hyperband spreads them over its brackets
     service.decide(6, 1.0, 0.5, "curve")  # trial 6 reported once; trial 7 not yet
     for n, loss in enumerate([0.9, 0.7, 0.5, 0.3, 0.2]):  # the loss reported, the accuracy returned
-        service.finish(Trial(n, {}, TrialState.COMPLETE, value=1 - loss, curve=((9.0, loss),),
-                             pruning={"kind": "curve", "bracket": given[n]}))
+        service.finish(
+            Trial(
+                n,
+                {},
+                TrialState.COMPLETE,
+                value=1 - loss,
+                curve=((9.0, loss),),
+                pruning={"kind": "curve", "bracket": given[n]},
+            )
+        )
     (_, note) = service.notes()
     assert "from trial 8 on, early stopping read them the other way" in note
     brackets = service._pruner.snapshot()["brackets"]

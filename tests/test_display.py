@@ -70,7 +70,9 @@ class Handle:
 
 def _run_widget(trials: int, **kwargs):
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), show=lambda panel: handles.append(Handle(panel)) or handles[-1], **kwargs)
+    reporter = WidgetReporter(
+        clock=FakeClock(), show=lambda panel: handles.append(Handle(panel)) or handles[-1], **kwargs
+    )
     result = run(CELL, {}, TuneOptions(trials=trials, seed=0, strategy="random"), reporter=reporter)
     return reporter, result, handles[0]
 
@@ -84,8 +86,9 @@ def _bar(html: str) -> tuple[int, int, str]:
 
 def test_panel_state_advances_and_ends_as_static_html(recorded):
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), plot_interval=0.2, tick=None,
-                              show=lambda panel: handles.append(Handle(panel)) or handles[-1])
+    reporter = WidgetReporter(
+        clock=FakeClock(), plot_interval=0.2, tick=None, show=lambda panel: handles.append(Handle(panel)) or handles[-1]
+    )
     run(CELL, {}, TuneOptions(trials=400, seed=0, strategy="random"), reporter=reporter)
     status, plot = handles
     # The status output: static HTML from its first form on; the bar only grows while the
@@ -100,7 +103,10 @@ def test_panel_state_advances_and_ends_as_static_html(recorded):
     # is emptied at the end (the summary has the plots).
     assert reporter.plot_draws >= 1 and reporter.plot_png[:8] == b"\x89PNG\r\n\x1a\n"
     assert _pngs(plot.panel["text/html"].replace("'", '"'))[0][:8] == b"\x89PNG\r\n\x1a\n"
-    assert "class='hpmagic-live-plot'" in plot.panel["text/html"] and plot.updates[-1] == {"text/html": "", "text/plain": ""}
+    assert "class='hpmagic-live-plot'" in plot.panel["text/html"] and plot.updates[-1] == {
+        "text/html": "",
+        "text/plain": "",
+    }
     # No widget was ever opened: nothing can be left dead in a saved notebook.
     assert recorded == []
     assert all("application/vnd.jupyter.widget-view+json" not in b for h in handles for b in [h.panel, *h.updates])
@@ -174,7 +180,10 @@ def test_the_timer_moves_the_clocks_on_during_a_long_trial(recorded):
         assert handles[0].updates[-1]["text/plain"].endswith("trial 0 (the defaults) running for 0:00 · 0:00")
         clock.now = 7.5  # no change from the runner for 7 s: the panel still counts
         _wait_for(lambda: "running for 0:07" in handles[0].updates[-1]["text/plain"], "the clock stood still")
-        assert handles[0].updates[-1]["text/plain"] == "hpmagic: 0/5 trials · trial 0 (the defaults) running for 0:07 · 0:07"
+        assert (
+            handles[0].updates[-1]["text/plain"]
+            == "hpmagic: 0/5 trials · trial 0 (the defaults) running for 0:07 · 0:07"
+        )
         assert progress.elapsed == 0.0  # the runner's object is read, never changed
     finally:
         reporter.close(Progress(total=5, finished=5, status="done"), None)
@@ -225,7 +234,12 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(TrialsFailedError, match="all failed"):
-        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=10, seed=0, strategy="random"), reporter=reporter)
+        run(
+            "x = 1.0  # tune: uniform(0, 1)\n1 / 0",
+            {},
+            TuneOptions(trials=10, seed=0, strategy="random"),
+            reporter=reporter,
+        )
     assert _bar(reporter.final_html)[2] == "failed"
     assert "data-state='failed'" in handles[0].updates[-1]["text/html"]
     assert _fill(reporter.final_html)[1] == THEME["bar-failed"].light == "#c62828"
@@ -250,8 +264,10 @@ def test_an_interrupt_ends_the_bar_in_the_stop_colour_not_the_failure_red(record
     # Teal, the interrupted trials' colour in the plots, in both themes; never the failure red.
     stop, failure = THEME["bar-interrupted"], THEME["bar-failed"]
     assert _fill(reporter.final_html)[1] == stop.light == STATE_STYLES[TrialState.INTERRUPTED].colour == "#2a9d8f"
-    assert ".hpmagic-status [data-state=interrupted] .hpmagic-fill {background-color: var(--hpmagic-bar-interrupted) " \
+    assert (
+        ".hpmagic-status [data-state=interrupted] .hpmagic-fill {background-color: var(--hpmagic-bar-interrupted) "
         "!important}" in reporter.final_html
+    )
     assert "--hpmagic-bar-interrupted: #4db6ac" in reporter.final_html  # the dark theme's
     assert {stop.light, stop.dark}.isdisjoint({failure.light, failure.dark})
 
@@ -267,8 +283,18 @@ def test_result_html_holds_the_png_plots():
     # convergence, importance, one slice per parameter, parallel coordinates, the response over the top two
     assert len(pngs) == 4 + len(result.space)
     assert all(p.startswith(b"\x89PNG") and len(p) > 2000 for p in pngs)
-    for text in ("vs defaults", "best", "default", "search space", "Top 10 trials", "strategy: random", "25 complete",
-                 'alt="convergence"', 'alt="parameter importance"', 'alt="parallel coordinates"'):
+    for text in (
+        "vs defaults",
+        "best",
+        "default",
+        "search space",
+        "Top 10 trials",
+        "strategy: random",
+        "25 complete",
+        'alt="convergence"',
+        'alt="parameter importance"',
+        'alt="parallel coordinates"',
+    ):
         assert text in html, text
 
 
@@ -309,7 +335,9 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
         reply, _ = execute(kc, "%load_ext hpmagic")
         assert reply["status"] == "ok"
         # 60 trials of 30 ms: long enough for the convergence plot (first drawn after 1 s).
-        reply, msgs = execute(kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.03)\n(x - 0.2) ** 2")
+        reply, msgs = execute(
+            kc, "%%tune -n 60 --seed 0\nimport time\nx = 0.5  # tune: uniform(0, 1)\ntime.sleep(0.03)\n(x - 0.2) ** 2"
+        )
         assert reply["status"] == "ok"
     kinds = [m["msg_type"] for m in msgs]
     assert not {"comm_open", "comm_msg", "comm_close"} & set(kinds)
@@ -319,7 +347,9 @@ def test_in_a_real_kernel_the_panel_is_replaced_by_the_summary(tmp_path):
     assert "hpmagic-live-plot" in shown[1]["content"]["data"]["text/html"]
     updates = [m["content"] for m in msgs if m["msg_type"] == "update_display_data"]
     # Every message of the timer thread too belongs to the cell (its parent is the execute request).
-    assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {msgs[0]["parent_header"]["msg_id"]}
+    assert {m["parent_header"]["msg_id"] for m in msgs if "display" in m["msg_type"]} == {
+        msgs[0]["parent_header"]["msg_id"]
+    }
     values = [_bar(u["data"]["text/html"]) for u in updates if u["transient"]["display_id"] == status_id]
     numbers = [value for value, _, _ in values]  # (60, 60, "running") may come before the final (60, 60, "done")
     assert values[:-1] and numbers == sorted(numbers) and {state for _, _, state in values[:-1]} == {"running"}
@@ -349,7 +379,10 @@ def test_terminal_ipython_shows_a_progress_line_then_the_text_summary(ip, capsys
     ip.displayhook(res.result)  # what the terminal prints as the cell's output
     shown = capsys.readouterr().out
     assert "hpmagic: best objective" in shown and "\n  objective over 15 trials" in shown
-    assert "\n  minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)\n" in shown
+    assert (
+        "\n  minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)\n"
+        in shown
+    )
     assert re.search(r"\n  x +\S+ +0\.5 +uniform\(0, 1\)\n", shown)  # the best value against the default
 
 
@@ -361,11 +394,15 @@ def test_a_running_panel_says_where_the_result_will_be_once_it_stops_updating():
     running, done = Progress(total=10, finished=3), Progress(total=10, finished=10, status="done")
     note = stale_note("Out[7]", None)
     # Both cases: the search has ended (the result is in Out[7]), the kernel was restarted.
-    assert note == ("This panel stopped updating when the notebook was saved or the page reloaded while the search "
-                    "ran (or the kernel has been too busy to redraw it). If the search has ended, run Out[7] in a "
-                    "cell for its result; if the kernel was restarted, only a --study keeps a search.")
-    assert stale_note("res", "svc").endswith("If the search has ended, run res in a cell for its result; if the kernel "
-                                             "was restarted, the study 'svc' keeps every trial on disk (hpmagic.load_study).")
+    assert note == (
+        "This panel stopped updating when the notebook was saved or the page reloaded while the search "
+        "ran (or the kernel has been too busy to redraw it). If the search has ended, run Out[7] in a "
+        "cell for its result; if the kernel was restarted, only a --study keeps a search."
+    )
+    assert stale_note("res", "svc").endswith(
+        "If the search has ended, run res in a cell for its result; if the kernel "
+        "was restarted, the study 'svc' keeps every trial on disk (hpmagic.load_study)."
+    )
     assert "goes on" not in note and "goes on" not in stale_note("", "svc")
     html = status_html(running, "3/10 trials", note)
     # Hidden by an animation for STALE_AFTER seconds, started again by every redraw.
@@ -402,21 +439,30 @@ def test_a_live_panel_looks_running_only_while_it_is_redrawn():
     from hpmagic.display.text import status_text
     from hpmagic.protocols import Progress
 
-    progress = Progress(total=8, finished=3, running=1, running_since={3: 11.0}, elapsed=12.0, last_finish=11.0,
-                        best=_progress(4).best)
+    progress = Progress(
+        total=8, finished=3, running=1, running_since={3: 11.0}, elapsed=12.0, last_finish=11.0, best=_progress(4).best
+    )
     line = status_text(progress)
     assert line == "3/8 trials · trial 3 running for 0:01 · best 1 (x=0.3) · 0:12, ~0:17 left"
     html = status_html(progress, line, stale_note("Out[6]", None))
     assert _fill(html) == ("hpmagic-fill hpmagic-redrawn", THEME["bar-frozen"].light)
     hidden = "<span class='hpmagic-while-live' style='visibility:hidden;font-size:0'>"
-    assert (f"3/8 trials{hidden} · trial 3 running for 0:01</span> · best 1 (x=0.3) · 0:12{hidden}, ~0:17 left</span>"
-            in html)
-    assert (".hpmagic-status [data-state=running] .hpmagic-fill.hpmagic-redrawn {background-color: "
-            f"var(--hpmagic-bar-frozen) !important; animation: hpmagic-fill-live {STALE_AFTER}s step-end}}") in html
-    assert ("@keyframes hpmagic-fill-live {from, to {background-image: linear-gradient(var(--hpmagic-bar-running), "
-            "var(--hpmagic-bar-running))}}") in html
-    assert (f".hpmagic-status .hpmagic-while-live {{animation: hpmagic-text-live {STALE_AFTER}s step-end}}" in html
-            and "@keyframes hpmagic-text-live {from, to {visibility: visible; font-size: 1em}}" in html)
+    assert (
+        f"3/8 trials{hidden} · trial 3 running for 0:01</span> · best 1 (x=0.3) · 0:12{hidden}, ~0:17 left</span>"
+        in html
+    )
+    assert (
+        ".hpmagic-status [data-state=running] .hpmagic-fill.hpmagic-redrawn {background-color: "
+        f"var(--hpmagic-bar-frozen) !important; animation: hpmagic-fill-live {STALE_AFTER}s step-end}}"
+    ) in html
+    assert (
+        "@keyframes hpmagic-fill-live {from, to {background-image: linear-gradient(var(--hpmagic-bar-running), "
+        "var(--hpmagic-bar-running))}}"
+    ) in html
+    assert (
+        f".hpmagic-status .hpmagic-while-live {{animation: hpmagic-text-live {STALE_AFTER}s step-end}}" in html
+        and "@keyframes hpmagic-text-live {from, to {visibility: visible; font-size: 1em}}" in html
+    )
     # Without a note (no timer: nothing redraws it) and at the end, the bar is what it says.
     quiet = status_html(progress, line)
     assert _fill(quiet) == ("hpmagic-fill", THEME["bar-running"].light) and "hpmagic-while-live'" not in quiet
@@ -427,6 +473,7 @@ def test_a_live_panel_looks_running_only_while_it_is_redrawn():
 
 # -- the summary's view-model, and the reporters driven without a runner ----------------------
 
+
 def _result(values: dict[int, float | None], **fields):
     """A result over one parameter; ``None`` values are failed trials."""
     from hpmagic.cell.parser import parse_cell
@@ -435,20 +482,35 @@ def _result(values: dict[int, float | None], **fields):
 
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
     trials = tuple(
-        Trial(n, {"x": 0.5 if n == 0 else n / 10}, TrialState.COMPLETE, value=v) if v is not None
+        Trial(n, {"x": 0.5 if n == 0 else n / 10}, TrialState.COMPLETE, value=v)
+        if v is not None
         else Trial(n, {"x": n / 10}, TrialState.FAILED, error="Traceback\nZeroDivisionError: boom")
         for n, v in values.items()
     )
     return TuneResult(trials=trials, space=space, strategy="random", elapsed=2.0, **fields)
 
 
-@pytest.mark.parametrize(("values", "direction", "verdict", "text", "html"), [
-    ({0: 0.5, 1: 0.2}, "minimize", "better", "vs defaults 0.5: +0.3 better", "+0.3 better</span>"),
-    ({0: 0.2, 1: 0.2}, "minimize", "the defaults were best", "vs defaults 0.2: the defaults were best",
-     "vs defaults 0.2: <span class='muted'>the defaults were best</span>"),
-    ({0: 0.2, 1: 0.5}, "maximize", "better", "vs defaults 0.2: +0.3 better", "class='gain'"),
-    ({0: None, 1: 0.2}, "minimize", "the defaults failed", "(the defaults failed: trial 0 failed)", "(the defaults failed: trial 0 failed)"),
-])
+@pytest.mark.parametrize(
+    ("values", "direction", "verdict", "text", "html"),
+    [
+        ({0: 0.5, 1: 0.2}, "minimize", "better", "vs defaults 0.5: +0.3 better", "+0.3 better</span>"),
+        (
+            {0: 0.2, 1: 0.2},
+            "minimize",
+            "the defaults were best",
+            "vs defaults 0.2: the defaults were best",
+            "vs defaults 0.2: <span class='muted'>the defaults were best</span>",
+        ),
+        ({0: 0.2, 1: 0.5}, "maximize", "better", "vs defaults 0.2: +0.3 better", "class='gain'"),
+        (
+            {0: None, 1: 0.2},
+            "minimize",
+            "the defaults failed",
+            "(the defaults failed: trial 0 failed)",
+            "(the defaults failed: trial 0 failed)",
+        ),
+    ],
+)
 def test_summary_computes_the_verdict_once_and_both_forms_say_it(values, direction, verdict, text, html):
     from hpmagic.display.html import result_html
     from hpmagic.display.summary import summarize
@@ -511,8 +573,12 @@ def test_before_the_first_trial_starts_the_panel_says_starting_with_its_clock():
     from hpmagic.protocols import Progress, SearchInfo
 
     handles: list[Handle] = []
-    panel = WidgetReporter(show=lambda bundle: handles.append(Handle(bundle)) or handles[-1], tick=0.05,
-                           min_interval=0.01, result_name="Out[3]")
+    panel = WidgetReporter(
+        show=lambda bundle: handles.append(Handle(bundle)) or handles[-1],
+        tick=0.05,
+        min_interval=0.01,
+        result_name="Out[3]",
+    )
     panel.start(SearchInfo(budget=5))
     deadline = time.monotonic() + 20
     while not handles[0].updates and time.monotonic() < deadline:
@@ -557,8 +623,13 @@ def test_widget_reporter_draws_the_live_plot_from_progress_trials(recorded):
     from hpmagic.protocols import SearchInfo
 
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
-                              show=lambda panel: handles.append(Handle(panel)) or handles[-1])
+    reporter = WidgetReporter(
+        clock=FakeClock(),
+        min_interval=0,
+        plot_interval=0,
+        tick=None,
+        show=lambda panel: handles.append(Handle(panel)) or handles[-1],
+    )
     reporter.start(SearchInfo(budget=10, direction=Direction.MAXIMIZE, metric="accuracy"))
     reporter.update(_progress(1))  # one completed trial: nothing to plot yet
     assert reporter.plot_png is None and len(handles) == 1
@@ -587,8 +658,12 @@ def test_display_imports_neither_result_nor_runner_nor_api():
     found = []
     for path in Path(hpmagic.display.__file__).parent.glob("*.py"):
         tree = ast.parse(path.read_text())
-        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If)
-                       and ast.unparse(node.test) == "TYPE_CHECKING" for n in ast.walk(node)}
+        typing_only = {
+            id(n)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING"
+            for n in ast.walk(node)
+        }
         for node in ast.walk(tree):
             if isinstance(node, ast.ImportFrom) and id(node) not in typing_only:
                 base = "hpmagic.display" if node.level == 1 else "hpmagic" if node.level == 2 else ""
@@ -601,7 +676,7 @@ def test_display_imports_neither_result_nor_runner_nor_api():
 
 
 def _luminance(colour: str) -> float:
-    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -615,10 +690,13 @@ def test_theme_colours_reach_the_contrast_minimum_on_light_and_dark_backgrounds(
     from hpmagic.display.palette import DARK_BACKGROUNDS, LIGHT_BACKGROUNDS, THEME, theme_css
 
     assert _contrast("#000000", "#ffffff") == pytest.approx(21)  # the formula is WCAG's
-    low = [(name, theme, bg, round(_contrast(colour, bg), 2))
-           for name, c in THEME.items()
-           for theme, colour, backgrounds in (("light", c.light, LIGHT_BACKGROUNDS), ("dark", c.dark, DARK_BACKGROUNDS))
-           for bg in backgrounds if _contrast(colour, bg) < c.minimum_contrast]
+    low = [
+        (name, theme, bg, round(_contrast(colour, bg), 2))
+        for name, c in THEME.items()
+        for theme, colour, backgrounds in (("light", c.light, LIGHT_BACKGROUNDS), ("dark", c.dark, DARK_BACKGROUNDS))
+        for bg in backgrounds
+        if _contrast(colour, bg) < c.minimum_contrast
+    ]
     assert low == []
     css = theme_css(".a, .b")
     assert css.startswith(".a, .b {--hpmagic-gain: #1a7f37;") and 'body[data-jp-theme-light="false"] .b,' in css
@@ -644,6 +722,7 @@ def test_the_live_plot_has_whole_trial_numbers_and_no_point_cut_by_the_frame(rec
 
 
 # -- the live plot: when it is drawn, and how -------------------------------------------------
+
 
 def test_the_draw_budget_forgives_the_cold_first_draw_and_follows_the_median():
     from hpmagic.display.widget import DrawBudget
@@ -731,8 +810,9 @@ def test_the_clock_shown_never_goes_back(recorded):
     from hpmagic.protocols import Progress, SearchInfo
 
     clock, handles = SetClock(), []
-    reporter = WidgetReporter(clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05,
-                              min_interval=0.01)
+    reporter = WidgetReporter(
+        clock=clock, show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05, min_interval=0.01
+    )
     reporter.start(SearchInfo(budget=10))
     try:
         clock.now = 1.0
@@ -740,8 +820,9 @@ def test_the_clock_shown_never_goes_back(recorded):
         clock.now = 12.5  # the timer moves the clock on: 0:12
         _wait_for(lambda: handles[0].updates[-1]["text/plain"].endswith("· 0:12"), "the timer never refreshed")
         clock.now = 12.6  # the runner's update, computed at 11.9 and delivered late
-        reporter.update(Progress(total=10, finished=1, running=1, running_since={1: 11.9}, elapsed=11.9,
-                                 last_finish=11.9))
+        reporter.update(
+            Progress(total=10, finished=1, running=1, running_since={1: 11.9}, elapsed=11.9, last_finish=11.9)
+        )
         assert handles[0].updates[-1]["text/plain"].startswith("hpmagic: 1/10 trials")
         assert _clocks(handles[0]) == sorted(_clocks(handles[0])) and _clocks(handles[0])[-1] == 12
     finally:
@@ -766,8 +847,9 @@ def test_the_status_line_never_waits_for_a_draw(recorded, monkeypatch):
 
     monkeypatch.setattr(plots, "png", png)
     handles: list[Handle] = []
-    reporter = WidgetReporter(show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05, min_interval=0.01,
-                              plot_interval=0.05)
+    reporter = WidgetReporter(
+        show=lambda p: handles.append(Handle(p)) or handles[-1], tick=0.05, min_interval=0.01, plot_interval=0.05
+    )
     reporter.start(SearchInfo(budget=10))
     try:
         reporter.update(_progress(3))
@@ -793,8 +875,13 @@ def test_the_live_plots_are_transparent_and_wrap_one_image_each(recorded):
     from hpmagic.protocols import SearchInfo
 
     handles: list[Handle] = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
-                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    reporter = WidgetReporter(
+        clock=FakeClock(),
+        min_interval=0,
+        plot_interval=0,
+        tick=None,
+        show=lambda p: handles.append(Handle(p)) or handles[-1],
+    )
     reporter.start(SearchInfo(budget=10))
     reporter.update(_progress(3))
     html = handles[1].panel["text/html"]
@@ -843,13 +930,20 @@ def test_a_live_plot_that_cannot_be_drawn_says_so_and_the_search_goes_on(recorde
 
     monkeypatch.setattr(plots, "draw_live", broken)
     handles: list[Handle] = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, tick=None,
-                              show=lambda p: handles.append(Handle(p)) or handles[-1])
+    reporter = WidgetReporter(
+        clock=FakeClock(),
+        min_interval=0,
+        plot_interval=0,
+        tick=None,
+        show=lambda p: handles.append(Handle(p)) or handles[-1],
+    )
     result = run(CELL, {}, TuneOptions(trials=20, seed=0, strategy="random"), reporter=reporter)
     assert len(result.trials) == 20 and reporter.plot_error == "ValueError: no room on the axis"
     status, plot = handles
-    assert plot.panel["text/html"] == ("<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could not "
-                                       "be drawn: ValueError: no room on the axis; the search goes on)</p>")
+    assert plot.panel["text/html"] == (
+        "<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could not "
+        "be drawn: ValueError: no room on the axis; the search goes on)</p>"
+    )
     assert plot.panel["text/plain"] == "hpmagic: the live plot could not be drawn" and reporter.plot_draws == 0
     assert plot.updates == [{"text/html": "", "text/plain": ""}]  # tried once, removed at the end
     assert "20/20 trials" in status.updates[-1]["text/plain"]

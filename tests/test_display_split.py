@@ -8,11 +8,14 @@ import pytest
 from hpmagic.display import frame, html, paramplots, plots, rows, status, summary
 
 
-@pytest.mark.parametrize(("old", "new", "names"), [
-    (html, status, ["status_html", "stale_note", "STALE_AFTER"]),
-    (summary, rows, ["ParamRow", "TopRow", "TrialRow"]),
-    (plots, paramplots, ["plot_parallel", "plot_contour", "value_cmap", "value_norm", "VALUE_RAMP"]),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "names"),
+    [
+        (html, status, ["status_html", "stale_note", "STALE_AFTER"]),
+        (summary, rows, ["ParamRow", "TopRow", "TrialRow"]),
+        (plots, paramplots, ["plot_parallel", "plot_contour", "value_cmap", "value_norm", "VALUE_RAMP"]),
+    ],
+)
 def test_moved_names_are_still_importable_where_they_were(old, new, names):
     for name in names:
         assert getattr(old, name) is getattr(new, name), name

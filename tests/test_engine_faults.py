@@ -24,14 +24,7 @@ distributed = pytest.importorskip("distributed")
 def test_a_dask_worker_that_dies_fails_only_its_trial_and_the_search_goes_on():
     import dask
 
-    cell = (
-        "import os, time\n"
-        "x = 0.0  # tune: uniform(0, 1)\n"
-        "time.sleep(0.2)\n"
-        "if x > 0.8:\n"
-        "    os._exit(1)\n"
-        "x\n"
-    )
+    cell = "import os, time\nx = 0.0  # tune: uniform(0, 1)\ntime.sleep(0.2)\nif x > 0.8:\n    os._exit(1)\nx\n"
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # Dask retries a dead worker's task once
         with clusters.dask_cluster(2) as client:
             result = hpmagic.tune(cell, {}, trials=10, executor=client, seed=0, strategy="random", quiet=True)
@@ -86,12 +79,23 @@ def test_when_every_ipyparallel_engine_dies_the_search_stops_and_keeps_finished_
             "x\n"
         )
         with pytest.raises(SearchError, match="every ipyparallel engine this search used has stopped") as caught:
-            hpmagic.tune(cell, {"finished": str(finished)}, trials=40, executor=client, seed=0, strategy="random",
-                         quiet=True, study="dies", storage=str(storage))
+            hpmagic.tune(
+                cell,
+                {"finished": str(finished)},
+                trials=40,
+                executor=client,
+                seed=0,
+                strategy="random",
+                quiet=True,
+                study="dies",
+                storage=str(storage),
+            )
         killer.join()
     result = caught.value.result
     assert len(result.completed) >= 3 and len(result.trials) < 40
-    assert {t.number for t in hpmagic.load_study("dies", storage=str(storage)).completed} == {t.number for t in result.completed}
+    assert {t.number for t in hpmagic.load_study("dies", storage=str(storage)).completed} == {
+        t.number for t in result.completed
+    }
 
 
 def _shown(messages):
@@ -156,8 +160,9 @@ def test_a_stop_during_the_first_search_on_a_fresh_local_cluster_keeps_its_worke
     marks = tmp_path / "marks"
     marks.mkdir()
     with running_kernel(tmp_path) as (km, kc):
-        reply, _ = execute(kc, FRESH_CLUSTER + f"marks = {str(marks)!r}\naddress = cluster.scheduler_address\n",
-                           timeout=180)
+        reply, _ = execute(
+            kc, FRESH_CLUSTER + f"marks = {str(marks)!r}\naddress = cluster.scheduler_address\n", timeout=180
+        )
         assert reply["status"] == "ok", reply
         _, messages = execute(kc, "print(address)")
         address = stream_text(messages).strip()

@@ -80,8 +80,11 @@ def test_the_magic_reads_the_list_from_the_notebook(ip):
 def test_a_partial_configuration_takes_the_defaults_and_only_active_conditional_parameters():
     tries = [{"model": "rbf"}, {"model": "rbf", "gamma": 0.5}, {"model": "linear"}]
     result, ns = tune(CONDITIONAL, trials=4, enqueue=tries)
-    assert [t.params for t in result.trials[:3]] == [{"model": "linear"}, {"model": "rbf", "gamma": 0.1},
-                                                      {"model": "rbf", "gamma": 0.5}]
+    assert [t.params for t in result.trials[:3]] == [
+        {"model": "linear"},
+        {"model": "rbf", "gamma": 0.1},
+        {"model": "rbf", "gamma": 0.5},
+    ]
     assert ns["calls"] == ["linear", "rbf", "rbf", result.trials[3].params["model"]]
     assert "enqueue: configuration [2] is the cell's defaults, which ran as trial 0" in result.notes
     assert "trials 1-2 were enqueued (configurations given with --enqueue)" in result.notes
@@ -109,16 +112,26 @@ def test_a_name_not_in_the_space_is_one_error_before_anything_runs(ip):
     assert type(run.error_in_exec).__name__ == "UsageError"
     assert str(run.error_in_exec) == (
         "--enqueue tries: configuration [1] names 'kidn', which is not a tuned parameter of the cell "
-        "(did you mean 'kind'?); the parameters are x, kind")
+        "(did you mean 'kind'?); the parameters are x, kind"
+    )
 
 
-@pytest.mark.parametrize("row, message", [
-    ({"x": 3.0}, "enqueue: configuration [0]: x = 3.0 lies outside the range of x, uniform(-2, 2); give a value "
-                 "inside it, or widen the annotation"),
-    ({"kind": "c"}, "enqueue: configuration [0]: kind = 'c' is not one of the options of kind, choice('a', 'b'); "
-                    "give a value inside it, or widen the annotation"),
-    ({"x": "1"}, "enqueue: configuration [0]: x = '1' is not a number; x takes numbers in uniform(-2, 2)"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (
+            {"x": 3.0},
+            "enqueue: configuration [0]: x = 3.0 lies outside the range of x, uniform(-2, 2); give a value "
+            "inside it, or widen the annotation",
+        ),
+        (
+            {"kind": "c"},
+            "enqueue: configuration [0]: kind = 'c' is not one of the options of kind, choice('a', 'b'); "
+            "give a value inside it, or widen the annotation",
+        ),
+        ({"x": "1"}, "enqueue: configuration [0]: x = '1' is not a number; x takes numbers in uniform(-2, 2)"),
+    ],
+)
 def test_a_value_outside_the_space_says_the_range(row, message):
     ns = {"calls": SharedList()}
     with pytest.raises(OptionError) as err:
@@ -127,11 +140,17 @@ def test_a_value_outside_the_space_says_the_range(row, message):
     assert ns["calls"] == []
 
 
-@pytest.mark.parametrize("value, message", [
-    (0.55, "enqueue: configuration [0]: q = 0.55 is not a step of q, uniform(0, 1, step=0.1); the nearest are 0.5 and "
-           "0.6"),
-    (7, "enqueue: configuration [0]: n = 7 is not a step of n, int(0, 20, step=5); the nearest are 5 and 10"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        (
+            0.55,
+            "enqueue: configuration [0]: q = 0.55 is not a step of q, uniform(0, 1, step=0.1); the nearest are 0.5 and "
+            "0.6",
+        ),
+        (7, "enqueue: configuration [0]: n = 7 is not a step of n, int(0, 20, step=5); the nearest are 5 and 10"),
+    ],
+)
 def test_a_value_between_the_steps_of_a_stepped_range_is_refused(value, message):
     cell = "q = 0.5  # tune: uniform(0, 1, step=0.1)\nn = 5  # tune: int(0, 20, step=5)\nq + n\n"
     name = "q" if isinstance(value, float) else "n"
@@ -142,14 +161,23 @@ def test_a_value_between_the_steps_of_a_stepped_range_is_refused(value, message)
     assert result.trials[1].params == {"q": 0.7, "n": 20}
 
 
-@pytest.mark.parametrize("given, message", [
-    ({"x": 1.0}, "enqueue: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult or a study "
-                 "read with hpmagic.load_study, but got dict; for one configuration, give a list of it: [config]"),
-    ([1.0], "enqueue: configuration [0] is a float, not a dict of parameter values, e.g. {'C': 10.0}"),
-    ("nothere", "--enqueue nothere: there is no variable 'nothere' in the namespace"),
-    ("tries:0", "--enqueue tries:0: after the colon comes how many configurations to take, a whole number of at "
-                "least 1 (e.g. --enqueue tries:5), but got '0'"),
-])
+@pytest.mark.parametrize(
+    "given, message",
+    [
+        (
+            {"x": 1.0},
+            "enqueue: takes a list of dicts (one a configuration), a pandas DataFrame, a TuneResult or a study "
+            "read with hpmagic.load_study, but got dict; for one configuration, give a list of it: [config]",
+        ),
+        ([1.0], "enqueue: configuration [0] is a float, not a dict of parameter values, e.g. {'C': 10.0}"),
+        ("nothere", "--enqueue nothere: there is no variable 'nothere' in the namespace"),
+        (
+            "tries:0",
+            "--enqueue tries:0: after the colon comes how many configurations to take, a whole number of at "
+            "least 1 (e.g. --enqueue tries:5), but got '0'",
+        ),
+    ],
+)
 def test_what_is_not_a_list_of_configurations_is_refused(given, message):
     with pytest.raises(OptionError) as err:
         tune(trials=4, enqueue=given, ns={"tries": [{"x": 1.0}]})
@@ -192,7 +220,9 @@ def test_a_budget_smaller_than_the_list_runs_the_first_and_says_how_many_were_le
     tries = [{"x": v} for v in (0.25, 0.5, 0.75, 1.0, 1.25)]
     result, ns = tune(trials=3, enqueue=tries)
     assert ns["calls"] == [(0.0, "a"), (0.25, "a"), (0.5, "a")]
-    assert "3 of the 5 enqueued configurations did not run: the search ended first (raise -n to run them)" in result.notes
+    assert (
+        "3 of the 5 enqueued configurations did not run: the search ended first (raise -n to run them)" in result.notes
+    )
     assert "3 of the 5 enqueued configurations did not run" in repr(result)
 
 
@@ -220,5 +250,7 @@ def test_a_stored_study_read_back_gives_its_best(tmp_path):
     old = hpmagic.load_study("old", path)
     given = [t.params for t in old.top(3) if t.number != 0]  # the defaults, if among them, ran as trial 0
     result, ns = tune(trials=5, enqueue="old:3", ns={"old": old}, seed=6)
-    assert [dict(zip(("x", "kind"), c)) for c in ns["calls"][1:1 + len(given)]] == given
-    assert len(given) >= 2 and f"trials 1-{len(given)} were enqueued (configurations given with --enqueue)" in result.notes
+    assert [dict(zip(("x", "kind"), c)) for c in ns["calls"][1 : 1 + len(given)]] == given
+    assert (
+        len(given) >= 2 and f"trials 1-{len(given)} were enqueued (configurations given with --enqueue)" in result.notes
+    )

@@ -38,8 +38,9 @@ def check_each_once(result, log, budget):
 
 def test_each_runs_exactly_once_with_four_worker_processes(tmp_path):
     log = tmp_path / "runs.txt"
-    result = hpmagic.tune(CELL, {"log": str(log)}, trials=12, jobs=4, enqueue=TRIES, strategy="random", seed=0,
-                          quiet=True)
+    result = hpmagic.tune(
+        CELL, {"log": str(log)}, trials=12, jobs=4, enqueue=TRIES, strategy="random", seed=0, quiet=True
+    )
     assert result.counts()["complete"] == 12
     check_each_once(result, log, 12)
     assert "trials 1-8 were enqueued (configurations given with --enqueue)" in result.notes
@@ -48,8 +49,9 @@ def test_each_runs_exactly_once_with_four_worker_processes(tmp_path):
 def test_each_runs_exactly_once_on_a_dask_cluster(tmp_path):
     log = tmp_path / "runs.txt"
     with clusters.dask_cluster(2) as client:
-        result = hpmagic.tune(CELL, {"log": str(log)}, trials=11, executor=client, enqueue=TRIES, strategy="random",
-                              seed=0, quiet=True)
+        result = hpmagic.tune(
+            CELL, {"log": str(log)}, trials=11, executor=client, enqueue=TRIES, strategy="random", seed=0, quiet=True
+        )
     assert result.counts()["complete"] == 11
     check_each_once(result, log, 11)
 
@@ -57,8 +59,9 @@ def test_each_runs_exactly_once_on_a_dask_cluster(tmp_path):
 def test_each_runs_exactly_once_on_ipyparallel_engines(tmp_path):
     log = tmp_path / "runs.txt"
     with clusters.ipp_cluster(2) as client:
-        result = hpmagic.tune(CELL, {"log": str(log)}, trials=10, executor=client, enqueue=TRIES, strategy="random",
-                              seed=0, quiet=True)
+        result = hpmagic.tune(
+            CELL, {"log": str(log)}, trials=10, executor=client, enqueue=TRIES, strategy="random", seed=0, quiet=True
+        )
     assert result.counts()["complete"] == 10
     check_each_once(result, log, 10)
 
@@ -76,31 +79,52 @@ for step in range(1, 4):
 
 def test_with_prune_the_mark_sits_beside_the_bracket_and_each_runs_once(tmp_path):
     log = tmp_path / "runs.txt"
-    result = hpmagic.tune(PRUNED, {"log": str(log)}, trials=12, jobs=2, prune="asha", enqueue=TRIES,
-                          strategy="random", seed=0, quiet=True)
+    result = hpmagic.tune(
+        PRUNED, {"log": str(log)}, trials=12, jobs=2, prune="asha", enqueue=TRIES, strategy="random", seed=0, quiet=True
+    )
     check_each_once(result, log, 12)
     given = [t for t in result.trials if "enqueued" in t.pruning]
     assert all("bracket" in t.pruning for t in given)
     assert {t.state for t in given} <= {TrialState.COMPLETE, TrialState.PRUNED}
 
 
-STOPS = CELL.replace("(x - 0.5) ** 2", """
+STOPS = CELL.replace(
+    "(x - 0.5) ** 2",
+    """
 if len(open(log).read().splitlines()) == 5 and stop:
     import os, signal, time
     os.kill(os.getpid(), signal.SIGINT)
     time.sleep(5)
-(x - 0.5) ** 2""")
+(x - 0.5) ** 2""",
+)
 
 
 def test_an_interrupted_study_resumes_without_running_a_given_configuration_again(tmp_path):
     log, path = tmp_path / "runs.txt", tmp_path / "study.sqlite"
-    first = hpmagic.tune(STOPS, {"log": str(log), "stop": True}, trials=12, enqueue=TRIES, study="s",
-                         storage=str(path), strategy="random", seed=0, quiet=True)
+    first = hpmagic.tune(
+        STOPS,
+        {"log": str(log), "stop": True},
+        trials=12,
+        enqueue=TRIES,
+        study="s",
+        storage=str(path),
+        strategy="random",
+        seed=0,
+        quiet=True,
+    )
     assert first.stop_reason == "interrupted"
     assert [t.state for t in first.trials] == [TrialState.COMPLETE] * 4 + [TrialState.INTERRUPTED]
     assert first.trials[4].pruning == {"enqueued": 3}  # the fourth given one was stopped while it ran
-    again = hpmagic.tune(STOPS, {"log": str(log), "stop": False}, trials=12, enqueue=TRIES, study="s",
-                         storage=str(path), strategy="random", quiet=True)
+    again = hpmagic.tune(
+        STOPS,
+        {"log": str(log), "stop": False},
+        trials=12,
+        enqueue=TRIES,
+        study="s",
+        storage=str(path),
+        strategy="random",
+        quiet=True,
+    )
     counted = runs(log)
     assert counted[TRIES[3]["x"]] == 2  # the interrupted one ran again, once
     assert all(counted[t["x"]] == 1 for i, t in enumerate(TRIES) if i != 3), counted
@@ -112,8 +136,16 @@ def test_an_interrupted_study_resumes_without_running_a_given_configuration_agai
     assert [t.pruning.get("enqueued") for t in stored.trials[:10]] == [None, 0, 1, 2, 3, 3, 4, 5, 6, 7]
     assert "trials 1-3, 5-9 were enqueued (configurations given with --enqueue)" in again.notes
     # a third run with a larger budget runs none of them again
-    more = hpmagic.tune(STOPS, {"log": str(log), "stop": False}, trials=14, enqueue=TRIES, study="s",
-                        storage=str(path), strategy="random", quiet=True)
+    more = hpmagic.tune(
+        STOPS,
+        {"log": str(log), "stop": False},
+        trials=14,
+        enqueue=TRIES,
+        study="s",
+        storage=str(path),
+        strategy="random",
+        quiet=True,
+    )
     assert sum(runs(log).values()) == 15
     assert all(runs(log)[t["x"]] == counted[t["x"]] for t in TRIES)
     assert not any("enqueued" in t.pruning for t in more.trials[-2:])

@@ -72,11 +72,13 @@ def test_pending_asks_are_distinct_and_late_results_are_used():
 
 
 def test_mixed_conditional_space_and_categorical_learning():
-    space = SearchSpace((
-        Parameter("kind", Choice(("a", "b", "c", "d")), "a"),
-        Parameter("x", Uniform(0, 1), 0.5),
-        Parameter("depth", hpmagic.space.Int(1, 8), 3, condition=_cond("kind", "==", "b")),
-    ))
+    space = SearchSpace(
+        (
+            Parameter("kind", Choice(("a", "b", "c", "d")), "a"),
+            Parameter("x", Uniform(0, 1), 0.5),
+            Parameter("depth", hpmagic.space.Int(1, 8), 3, condition=_cond("kind", "==", "b")),
+        )
+    )
 
     def f(c):
         return (c["kind"] != "b") * 1.0 + (c["x"] - 0.7) ** 2 + (abs(c["depth"] - 6) * 0.1 if "depth" in c else 0)

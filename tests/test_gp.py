@@ -49,7 +49,9 @@ def test_posterior_agrees_with_scikit_learn_for_the_same_kernel():
     from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
 
     post, X, y, hp = _toy_posterior()
-    kernel = ConstantKernel(hp.amplitude, "fixed") * Matern(hp.length_scales, "fixed", nu=2.5) + WhiteKernel(hp.noise, "fixed")
+    kernel = ConstantKernel(hp.amplitude, "fixed") * Matern(hp.length_scales, "fixed", nu=2.5) + WhiteKernel(
+        hp.noise, "fixed"
+    )
     ref = GaussianProcessRegressor(kernel, alpha=1e-9, optimizer=None).fit(X, y)
     Q = np.random.default_rng(1).random((50, X.shape[1]))
     mean, var = post.predict(Q)
@@ -110,11 +112,13 @@ def test_target_transform_is_monotone_and_tames_huge_losses():
 
 
 def test_encoding_round_trips_and_flags_inactive_parameters():
-    space = SearchSpace((
-        Parameter("kind", Choice(("a", "b", "c")), "a"),
-        Parameter("lr", LogUniform(1e-4, 1.0), 0.1),
-        Parameter("depth", Int(1, 10), 3, condition=_cond("kind", "==", "b")),
-    ))
+    space = SearchSpace(
+        (
+            Parameter("kind", Choice(("a", "b", "c")), "a"),
+            Parameter("lr", LogUniform(1e-4, 1.0), 0.1),
+            Parameter("depth", Int(1, 10), 3, condition=_cond("kind", "==", "b")),
+        )
+    )
     enc = Encoder(space)
     assert enc.width == 3 + 1 + 1 + 1  # one-hot kind, lr, depth, depth's flag
     for config in ({"kind": "b", "lr": 0.01, "depth": 7}, {"kind": "a", "lr": 0.5}):
@@ -166,7 +170,11 @@ def test_branin_in_thirty_trials():
 
     def branin(c):
         x1, x2 = c["x1"], c["x2"]
-        return (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2 + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1) + 10
+        return (
+            (x2 - 5.1 / (4 * math.pi**2) * x1**2 + 5 / math.pi * x1 - 6) ** 2
+            + 10 * (1 - 1 / (8 * math.pi)) * math.cos(x1)
+            + 10
+        )
 
     # Random search's expected best after 30 draws is about 3.5; the optimum is 0.397887.
     bests = [_run(space, branin, 30, seed) for seed in (0, 1)]
@@ -195,16 +203,18 @@ def test_pending_asks_are_distinct_and_avoid_told_points():
 
 
 def test_mixed_conditional_space_through_tune():
-    cell = "\n".join([
-        'kind = "a"   # tune: ["a", "b", "c"]',
-        "x = 0.0      # tune: uniform(-2, 2, step=0.5)",
-        'lr = 0.1     # tune: loguniform(1e-4, 1.0) if kind == "b"',
-        'depth = 3    # tune: logint(1, 64) if kind != "a"',
-        "units = 8    # tune: int(1, 16)",
-        "loss = (x - 1) ** 2 + abs(units - 12) * 0.1",
-        'loss += 1.0 if kind == "a" else (abs(math.log10(lr) + 2) if kind == "b" else 0.5) + abs(math.log2(depth) - 3) * 0.1',
-        "loss",
-    ])
+    cell = "\n".join(
+        [
+            'kind = "a"   # tune: ["a", "b", "c"]',
+            "x = 0.0      # tune: uniform(-2, 2, step=0.5)",
+            'lr = 0.1     # tune: loguniform(1e-4, 1.0) if kind == "b"',
+            'depth = 3    # tune: logint(1, 64) if kind != "a"',
+            "units = 8    # tune: int(1, 16)",
+            "loss = (x - 1) ** 2 + abs(units - 12) * 0.1",
+            'loss += 1.0 if kind == "a" else (abs(math.log10(lr) + 2) if kind == "b" else 0.5) + abs(math.log2(depth) - 3) * 0.1',
+            "loss",
+        ]
+    )
     result = hpmagic.tune(cell, {"math": math}, trials=30, strategy="gp", seed=0, quiet=True, apply=False)
     space = result.space
     assert result.strategy == "gp" and len(result.trials) == 30
@@ -261,8 +271,10 @@ HUGE = {
     # every loss equal: a flat model, which still proposes
     "all equal": "x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\n1.7e308",
     # numeric choices near the largest float: the list's positions must not overflow
-    "choice values": ("c = 1.0  # tune: [-1.7e308, -1e300, 1.0, 1e300, 1.7e308]\nx = 0.5  # tune: uniform(0, 1)\n"
-                      "abs(c) / 1e308 + (x - 0.3) ** 2"),
+    "choice values": (
+        "c = 1.0  # tune: [-1.7e308, -1e300, 1.0, 1e300, 1.7e308]\nx = 0.5  # tune: uniform(0, 1)\n"
+        "abs(c) / 1e308 + (x - 0.3) ** 2"
+    ),
 }
 
 
@@ -283,7 +295,9 @@ def test_objectives_that_overflow_in_part_of_the_space_fail_there_and_no_numpy_w
     result = hpmagic.tune(cell, {}, trials=16, strategy="gp", seed=0, quiet=True, apply=False)
     assert result.error == "" and result.stop_reason == "budget" and len(result.trials) == 16
     assert result.counts()["failed"] >= 1 and result.best_trial.params["x"] < 0.4
-    assert {t.error.strip().splitlines()[-1] for t in result.trials if t.error} == {"ObjectiveError: the objective is inf"}
+    assert {t.error.strip().splitlines()[-1] for t in result.trials if t.error} == {
+        "ObjectiveError: the objective is inf"
+    }
     assert [str(w.message) for w in recwarn if issubclass(w.category, RuntimeWarning)] == []
 
 
@@ -301,7 +315,9 @@ def test_target_scaling_is_exact_for_ordinary_losses_and_finite_for_huge_ones():
         t = model.transform_targets(huge)
     assert np.all(np.isfinite(t)) and np.argmin(t) == 1 and t.std() == pytest.approx(1.0)
     assert np.array_equal(model.transform_targets(np.full(6, 1.7e308)), np.zeros(6))
-    assert np.array_equal(model.unit_scale(np.array([3.0, -1.7e308])), np.array([3.0 * 2.0**-1024, -1.7e308 * 2.0**-1024]))
+    assert np.array_equal(
+        model.unit_scale(np.array([3.0, -1.7e308])), np.array([3.0 * 2.0**-1024, -1.7e308 * 2.0**-1024])
+    )
 
 
 def test_a_list_of_numbers_near_the_largest_float_encodes_inside_the_cube():

@@ -13,7 +13,12 @@ from hpmagic.strategies._gp.encoding import Encoder
 from hpmagic.strategies.base import StrategyContext
 from hpmagic.strategies.gp import GPStrategy
 
-LISTS = {"units": [16, 32, 64, 128], "lr": [0.001, 0.01, 0.1, 1.0], "act": ["relu", "tanh", "logistic"], "depth": [1, 2, 3]}
+LISTS = {
+    "units": [16, 32, 64, 128],
+    "lr": [0.001, 0.01, 0.1, 1.0],
+    "act": ["relu", "tanh", "logistic"],
+    "depth": [1, 2, 3],
+}
 
 
 def _space(lists: dict = LISTS) -> SearchSpace:

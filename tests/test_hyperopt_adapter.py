@@ -46,8 +46,7 @@ def docs_by_tid(strategy):
 
 def test_importing_hpmagic_or_the_adapter_does_not_import_hyperopt():
     code = (
-        "import sys, hpmagic, hpmagic.strategies.hyperopt, hpmagic.strategies.sobol; "
-        "print('hyperopt' in sys.modules)"
+        "import sys, hpmagic, hpmagic.strategies.hyperopt, hpmagic.strategies.sobol; print('hyperopt' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
@@ -137,12 +136,19 @@ def test_values_round_trip_through_hyperopt_with_their_types(dist, values):
 
 
 @settings(max_examples=60, deadline=None)
-@given(low=st.integers(-100, 100), span=st.integers(1, 60), step=st.sampled_from([None, 1, 2, 5]),
-       raw=st.floats(-1e6, 1e6, allow_nan=False))
+@given(
+    low=st.integers(-100, 100),
+    span=st.integers(1, 60),
+    step=st.sampled_from([None, 1, 2, 5]),
+    raw=st.floats(-1e6, 1e6, allow_nan=False),
+)
 def test_any_raw_value_decodes_into_the_range(low, span, step, raw):
     """Whatever hyperopt hands back (rounding at the edges, anneal's shifts), the value fits."""
-    for dist in (Int(low, low + span, step=step), Uniform(float(low), float(low + span), step=step),
-                 LogInt(abs(low) + 1, abs(low) + 1 + span, step=step)):
+    for dist in (
+        Int(low, low + span, step=step),
+        Uniform(float(low), float(low + span), step=step),
+        LogInt(abs(low) + 1, abs(low) + 1 + span, step=step),
+    ):
         value = _Codec(Parameter("p", dist, dist.low)).decode(raw)
         assert dist.contains(value) and type(value) is (int if isinstance(dist, Int) else float)
         if step is not None:

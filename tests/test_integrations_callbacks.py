@@ -55,8 +55,13 @@ FRAMEWORKS = {
 def cell(framework, *, metric=None, options="", objective=None, rounds=ROUNDS, metrics=None):
     pytest.importorskip(framework)
     text, loss_name, loss, _ = FRAMEWORKS[framework]
-    return text.format(rounds=rounds, metric=metric or loss_name, options=options,
-                       objective=objective or f"curve[{loss!r}][-1]", metrics=metrics or repr([loss, "auc"]))
+    return text.format(
+        rounds=rounds,
+        metric=metric or loss_name,
+        options=options,
+        objective=objective or f"curve[{loss!r}][-1]",
+        metrics=metrics or repr([loss, "auc"]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +104,9 @@ def test_a_pruned_search_inline_stops_boosting_where_the_rule_says(ip, framework
 
 @pytest.mark.parametrize("framework", list(FRAMEWORKS))
 def test_a_pruned_search_with_two_worker_processes(framework, data):
-    result = hpmagic.tune(cell(framework), dict(data), trials=12, seed=0, prune="asha", minimize=True, quiet=True, jobs=2)
+    result = hpmagic.tune(
+        cell(framework), dict(data), trials=12, seed=0, prune="asha", minimize=True, quiet=True, jobs=2
+    )
     check_trials(result)
 
 
@@ -115,8 +122,9 @@ def dask_client():
 
 @pytest.mark.parametrize("framework", list(FRAMEWORKS))
 def test_a_pruned_search_on_a_dask_cluster(framework, data, dask_client):
-    result = hpmagic.tune(cell(framework), dict(data), trials=12, seed=0, prune="asha", minimize=True,
-                          quiet=True, executor=dask_client)
+    result = hpmagic.tune(
+        cell(framework), dict(data), trials=12, seed=0, prune="asha", minimize=True, quiet=True, executor=dask_client
+    )
     check_trials(result)
 
 
@@ -138,8 +146,10 @@ def test_outside_tune_the_callback_reports_nothing_and_the_cell_runs(framework, 
 def test_a_metric_not_among_the_evaluation_results_names_those_that_are(framework, data):
     _, loss_name, loss, _ = FRAMEWORKS[framework]
     wrong = loss_name.replace(loss, "los")
-    expected = (f"there is no evaluation result named {wrong!r}; this training's are "
-                f"{loss_name!r}, {loss_name.replace(loss, 'auc')!r} (the data set's name, a dash, the metric's name)")
+    expected = (
+        f"there is no evaluation result named {wrong!r}; this training's are "
+        f"{loss_name!r}, {loss_name.replace(loss, 'auc')!r} (the data set's name, a dash, the metric's name)"
+    )
     with pytest.raises(ReportError) as outside:  # alone, the cell fails at its first round
         exec(cell(framework, metric=wrong), dict(data))
     assert expected in str(outside.value)
@@ -164,8 +174,15 @@ def test_a_loss_watched_while_the_search_maximizes_is_an_error_with_prune(framew
         "negate=True to report its negative"
     ) in failed.value.result.trials[0].error
     # negate=True: the loss is reported as -loss, higher is better, and pruning goes the right way
-    negated = hpmagic.tune(cell(framework, options=", negate=True", objective="curve['auc'][-1]"), dict(data),
-                           trials=12, seed=0, maximize=True, prune="asha", quiet=True)
+    negated = hpmagic.tune(
+        cell(framework, options=", negate=True", objective="curve['auc'][-1]"),
+        dict(data),
+        trials=12,
+        seed=0,
+        maximize=True,
+        prune="asha",
+        quiet=True,
+    )
     check_trials(negated, curve_is_objective=False)
     done = next(t for t in negated.trials if t.state is TrialState.COMPLETE)
     assert all(value < 0 for _, value in done.curve)
@@ -177,15 +194,25 @@ def test_a_loss_watched_while_the_search_maximizes_is_an_error_with_prune(framew
 @pytest.mark.parametrize("framework", list(FRAMEWORKS))
 def test_an_auc_watched_while_the_search_maximizes_it_prunes(framework, data):
     _, loss_name, loss, _ = FRAMEWORKS[framework]
-    result = hpmagic.tune(cell(framework, metric=loss_name.replace(loss, "auc"), objective="curve['auc'][-1]"),
-                          dict(data), trials=12, seed=0, maximize=True, prune="asha", quiet=True)
+    result = hpmagic.tune(
+        cell(framework, metric=loss_name.replace(loss, "auc"), objective="curve['auc'][-1]"),
+        dict(data),
+        trials=12,
+        seed=0,
+        maximize=True,
+        prune="asha",
+        quiet=True,
+    )
     check_trials(result)
 
 
 def test_a_training_without_evaluation_data_says_how_to_give_it(data):
     source = cell("xgboost").replace("eval_set=[(Xv, yv)], ", "")
-    with pytest.raises(ReportError, match=r"XGBoostCallback\('validation_0-logloss'\): the training has no evaluation "
-                                          r"results to watch; give it evaluation data: fit\(\.\.\., eval_set="):
+    with pytest.raises(
+        ReportError,
+        match=r"XGBoostCallback\('validation_0-logloss'\): the training has no evaluation "
+        r"results to watch; give it evaluation data: fit\(\.\.\., eval_set=",
+    ):
         exec(source.replace("# tune:", "#"), dict(data))
 
 
@@ -193,20 +220,25 @@ def test_an_xgboost_custom_metric_needs_its_direction_with_prune(data):
     source = "def half(y, p):\n    return 0.5\n" + cell("xgboost", metric="validation_0-half", metrics="half")
     with pytest.raises(TrialsFailedError) as failed:
         hpmagic.tune(source, dict(data), trials=3, seed=0, minimize=True, prune="asha", quiet=True)
-    assert ("XGBoostCallback('validation_0-half'): XGBoost does not say which way 'validation_0-half' is better "
-            "(a custom metric?), and --prune needs to know; pass maximize=True (higher is better) or maximize=False"
-            ) in failed.value.result.trials[0].error
+    assert (
+        "XGBoostCallback('validation_0-half'): XGBoost does not say which way 'validation_0-half' is better "
+        "(a custom metric?), and --prune needs to know; pass maximize=True (higher is better) or maximize=False"
+    ) in failed.value.result.trials[0].error
     told = source.replace("'validation_0-half'", "'validation_0-half', maximize=False")
     result = hpmagic.tune(told, dict(data), trials=2, seed=0, minimize=True, prune="asha", quiet=True)
     assert [t.state for t in result.trials] == [TrialState.COMPLETE] * 2
 
 
 def test_two_trainings_in_one_trial_say_that_a_curve_is_one_training(data):
-    source = cell("xgboost").replace('print("rounds"', 'model.fit(X, y, eval_set=[(Xv, yv)], verbose=False)\nprint("rounds"')
+    source = cell("xgboost").replace(
+        'print("rounds"', 'model.fit(X, y, eval_set=[(Xv, yv)], verbose=False)\nprint("rounds"'
+    )
     with pytest.raises(TrialsFailedError) as failed:
         hpmagic.tune(source, dict(data), trials=3, seed=0, minimize=True, quiet=True)
     error = failed.value.result.trials[0].error
-    assert "XGBoostCallback('validation_0-logloss') at round 1: report(value, step): step 1 comes after step 30" in error
+    assert (
+        "XGBoostCallback('validation_0-logloss') at round 1: report(value, step): step 1 comes after step 30" in error
+    )
     assert "(the trial's curve is already at step 30: a trial's curve is one training" in error
 
 
@@ -214,10 +246,12 @@ def test_xgboost_reads_its_metrics_directions_by_its_own_rule():
     pytest.importorskip("xgboost")
     from hpmagic.integrations.xgboost import higher_is_better
 
-    assert [higher_is_better(m) for m in ("auc", "aucpr", "ndcg@5", "map@3-", "pre@2", "interval-regression-accuracy")] \
-        == [True] * 6
-    assert [higher_is_better(m) for m in ("logloss", "error@0.7", "mape", "rmse", "tweedie-nloglik@1.5", "mlogloss")] \
-        == [False] * 6
+    assert [
+        higher_is_better(m) for m in ("auc", "aucpr", "ndcg@5", "map@3-", "pre@2", "interval-regression-accuracy")
+    ] == [True] * 6
+    assert [
+        higher_is_better(m) for m in ("logloss", "error@0.7", "mape", "rmse", "tweedie-nloglik@1.5", "mlogloss")
+    ] == [False] * 6
     assert higher_is_better("my_metric") is None
 
 
@@ -225,8 +259,11 @@ def test_bad_arguments_are_clear_errors():
     pytest.importorskip("xgboost")
     from hpmagic.integrations import XGBoostCallback
 
-    with pytest.raises(ReportError, match=r"the metric is named as in the evaluation results, e.g. "
-                                          r"'validation_0-logloss', but got 3"):
+    with pytest.raises(
+        ReportError,
+        match=r"the metric is named as in the evaluation results, e.g. "
+        r"'validation_0-logloss', but got 3",
+    ):
         XGBoostCallback(3)
     with pytest.raises(ReportError, match=r"maximize= is True, False or None \(the framework's rule\), but got 'yes'"):
         XGBoostCallback("valid-auc", maximize="yes")

@@ -26,9 +26,13 @@ def test_importing_hpmagic_and_its_integrations_imports_no_framework():
     assert out == "[]"
 
 
-@pytest.mark.parametrize(("name", "module", "extra"), [
-    ("XGBoostCallback", "xgboost", "xgboost"), ("LightGBMCallback", "lightgbm", "lightgbm"),
-])
+@pytest.mark.parametrize(
+    ("name", "module", "extra"),
+    [
+        ("XGBoostCallback", "xgboost", "xgboost"),
+        ("LightGBMCallback", "lightgbm", "lightgbm"),
+    ],
+)
 def test_a_callback_without_its_framework_is_refused_with_the_install_command(name, module, extra):
     out = run(f"""
         import sys
@@ -57,5 +61,7 @@ def test_log_mlflow_without_mlflow_is_refused_before_anything_runs():
         except MissingExtraError as exc:
             print(exc, "|", sorted(k for k in namespace if not k.startswith("__")))
     """)
-    assert out == ("--log mlflow needs mlflow, which is not installed here; install it with "
-                   "pip install 'hpmagic[mlflow]' (or pip install mlflow) | []")
+    assert out == (
+        "--log mlflow needs mlflow, which is not installed here; install it with "
+        "pip install 'hpmagic[mlflow]' (or pip install mlflow) | []"
+    )

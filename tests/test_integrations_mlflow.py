@@ -49,8 +49,9 @@ def runs(uri):
 
 
 def test_each_trial_is_a_nested_run_with_params_metrics_curve_state_and_output(store):
-    result = hpmagic.tune(CELL, {}, strategy="grid", grid_points=2, seed=0, minimize=True, quiet=True,
-                          log=f"mlflow:{store}")
+    result = hpmagic.tune(
+        CELL, {}, strategy="grid", grid_points=2, seed=0, minimize=True, quiet=True, log=f"mlflow:{store}"
+    )
     assert f"--log mlflow: each trial is logged as an MLflow run at {store}, experiment 'hpmagic'" in result.notes
     client, searches, trials = runs(store)
     assert len(searches) == 1 and len(trials) == len(result.trials) == 7  # the defaults, then 3 modes x 2 values
@@ -70,20 +71,25 @@ def test_each_trial_is_a_nested_run_with_params_metrics_curve_state_and_output(s
         if trial.state is TrialState.COMPLETE:
             assert run.info.status == "FINISHED" and run.data.metrics["objective"] == trial.value
             history = client.get_metric_history(run.info.run_id, "report")
-            assert [(m.step, m.value) for m in sorted(history, key=lambda m: m.step)] == \
-                [(int(step), value) for step, value in trial.curve]
+            assert [(m.step, m.value) for m in sorted(history, key=lambda m: m.step)] == [
+                (int(step), value) for step, value in trial.curve
+            ]
             assert artifacts == {"stdout.txt"}
             stdout = client.download_artifacts(run.info.run_id, "stdout.txt")
             assert open(stdout).read() == trial.stdout == f"trained {trial.params['mode']}\n"
         else:
             assert trial.state is TrialState.FAILED and run.info.status == "FAILED"
             assert "objective" not in run.data.metrics and artifacts == {"error.txt"}
-            assert "ValueError: mode c does not work" in open(client.download_artifacts(run.info.run_id, "error.txt")).read()
+            assert (
+                "ValueError: mode c does not work"
+                in open(client.download_artifacts(run.info.run_id, "error.txt")).read()
+            )
 
 
 def test_a_resumed_study_adds_only_its_new_trials_under_the_same_search_run(store, tmp_path):
-    options = dict(seed=0, minimize=True, quiet=True, study="s", storage=str(tmp_path / "studies.sqlite"),
-                   log=f"mlflow:{store}")
+    options = dict(
+        seed=0, minimize=True, quiet=True, study="s", storage=str(tmp_path / "studies.sqlite"), log=f"mlflow:{store}"
+    )
     cell = CELL.replace('mode == "c"', "False")
     hpmagic.tune(cell, {}, trials=3, **options)
     hpmagic.tune(cell, {}, trials=3, **options)  # complete already: nothing runs, nothing is logged
@@ -101,8 +107,9 @@ def test_a_resumed_study_adds_only_its_new_trials_under_the_same_search_run(stor
 
 def test_trials_on_worker_processes_are_logged_from_the_kernel(store):
     cell = CELL.replace('mode == "c"', "False")
-    result = hpmagic.tune(cell, {}, trials=6, seed=1, minimize=True, quiet=True, jobs=2, prune="median",
-                          log=f"mlflow:{store}")
+    result = hpmagic.tune(
+        cell, {}, trials=6, seed=1, minimize=True, quiet=True, jobs=2, prune="median", log=f"mlflow:{store}"
+    )
     _, searches, trials = runs(store)
     assert sorted(int(r.data.tags["hpmagic.trial"]) for r in trials) == list(range(6))
     assert {r.data.tags["hpmagic.state"] for r in trials} == {t.state.value for t in result.trials}
@@ -129,8 +136,14 @@ def test_an_interrupted_trial_logged_earlier_is_replaced_when_it_finishes(store)
     def session(state):
         reporter = open_log(LogTarget(store)).wrap(NullReporter(), Study())
         reporter.start(SearchInfo(budget=1))
-        trial = hpmagic.Trial(number=0, params={"x": 1.0}, state=state, started=1e9, duration=1.0,
-                              value=1.0 if state is TrialState.COMPLETE else None)
+        trial = hpmagic.Trial(
+            number=0,
+            params={"x": 1.0},
+            state=state,
+            started=1e9,
+            duration=1.0,
+            value=1.0 if state is TrialState.COMPLETE else None,
+        )
         result = type("Result", (), {"trials": (trial,), "stop_reason": "budget"})()
         reporter.close(Progress(total=1), result)
 
@@ -154,8 +167,9 @@ def test_a_tracking_server_failing_mid_search_stops_the_logging_not_the_search(s
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(MlflowClient, "create_run", failing)
-    result = hpmagic.tune(CELL.replace('mode == "c"', "False"), {}, trials=4, seed=0, minimize=True, quiet=True,
-                          log=f"mlflow:{store}")
+    result = hpmagic.tune(
+        CELL.replace('mode == "c"', "False"), {}, trials=4, seed=0, minimize=True, quiet=True, log=f"mlflow:{store}"
+    )
     assert len(result.trials) == 4 and all(t.state is TrialState.COMPLETE for t in result.trials)
     assert capsys.readouterr().err == (
         "hpmagic: --log mlflow stopped logging: ConnectionError: the tracking server went away; the search went "
@@ -164,11 +178,14 @@ def test_a_tracking_server_failing_mid_search_stops_the_logging_not_the_search(s
     assert len(runs(store)[2]) == 2
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("wandb", "--log wandb: hpmagic logs trials to MLflow; use --log mlflow (MLflow's own tracking URI"),
-    ("mlflow:", "--log mlflow:: the tracking URI after 'mlflow:' is empty; use --log mlflow"),
-    (3, "log= takes 'mlflow' or 'mlflow:URI', but got 3; use --log mlflow"),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("wandb", "--log wandb: hpmagic logs trials to MLflow; use --log mlflow (MLflow's own tracking URI"),
+        ("mlflow:", "--log mlflow:: the tracking URI after 'mlflow:' is empty; use --log mlflow"),
+        (3, "log= takes 'mlflow' or 'mlflow:URI', but got 3; use --log mlflow"),
+    ],
+)
 def test_a_bad_log_value_is_an_option_error_before_anything_runs(value, message):
     with pytest.raises(OptionError) as error:
         hpmagic.tune(CELL, {}, trials=2, log=value)
@@ -198,8 +215,9 @@ def test_without_a_uri_the_trials_go_to_mlflows_own_default(tmp_path, monkeypatc
     for name in ("MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_NAME", "MLFLOW_ALLOW_FILE_STORE"):
         monkeypatch.delenv(name, raising=False)
     default = mlflow.get_tracking_uri()  # MLflow 3: sqlite:///mlflow.db in the working directory
-    result = hpmagic.tune(CELL.replace('mode == "c"', "False"), {}, trials=2, seed=0, minimize=True, quiet=True,
-                          log="mlflow")
+    result = hpmagic.tune(
+        CELL.replace('mode == "c"', "False"), {}, trials=2, seed=0, minimize=True, quiet=True, log="mlflow"
+    )
     assert f"--log mlflow: each trial is logged as an MLflow run at {default}, experiment 'hpmagic'" in result.notes
     assert len(runs(default)[2]) == 2
     if default.startswith("sqlite:///mlflow.db"):

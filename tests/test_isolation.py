@@ -146,7 +146,9 @@ def test_a_class_of_the_notebook_is_left_as_it_was(ip):
     """Restoring a notebook class by value in the kernel would rebind its methods to copies of the globals."""
     assert ip.run_cell("offset = 1\nclass Shift:\n    def apply(self, v):\n        return v + offset\n").success
     method = ip.user_ns["Shift"].apply
-    result = ip.run_cell_magic("tune", "-q -s random --seed 0 -n 3", "x = 0.0  # tune: uniform(0, 1)\nShift().apply(x)\n")
+    result = ip.run_cell_magic(
+        "tune", "-q -s random --seed 0 -n 3", "x = 0.0  # tune: uniform(0, 1)\nShift().apply(x)\n"
+    )
     assert len(result.completed) == 3
     assert ip.user_ns["Shift"].apply is method
     assert ip.run_cell("offset = 10\nresult = Shift().apply(0)").success and ip.user_ns["result"] == 10
@@ -253,7 +255,9 @@ def test_a_costly_restore_is_noted_naming_the_variable(ip, monkeypatch):
 
     monkeypatch.setattr(isolation, "SLOW_RESTORE", 0.0)  # the rule's threshold, so the test needs no slow machine
     ip.user_ns.update(small=[1], heavy=[{"k": i} for i in range(50_000)])
-    result = ip.run_cell_magic("tune", "-q -s random --seed 0 -n 2", "x = 0.0  # tune: uniform(0, 1)\nx + len(small) + len(heavy)\n")
+    result = ip.run_cell_magic(
+        "tune", "-q -s random --seed 0 -n 2", "x = 0.0  # tune: uniform(0, 1)\nx + len(small) + len(heavy)\n"
+    )
     notes = [n for n in result.notes if n.startswith("isolating the trials costs")]
     assert len(notes) == 1 and "most of it restoring heavy (list," in notes[0]
 

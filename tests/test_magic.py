@@ -28,9 +28,25 @@ def test_load_ext_registers_and_unload_removes_the_magic(ip):
 
 def test_help_documents_every_option(ip):
     doc = ip.magics_manager.magics["cell"]["tune"].__doc__
-    for option in ["--trials", "--strategy", "--minimize", "--maximize", "--metric", "--timeout", "--jobs",
-                   "--executor", "--seed", "--study", "--storage", "--prune", "--grid-points", "--no-baseline",
-                   "--no-apply", "--quiet", "--out"]:
+    for option in [
+        "--trials",
+        "--strategy",
+        "--minimize",
+        "--maximize",
+        "--metric",
+        "--timeout",
+        "--jobs",
+        "--executor",
+        "--seed",
+        "--study",
+        "--storage",
+        "--prune",
+        "--grid-points",
+        "--no-baseline",
+        "--no-apply",
+        "--quiet",
+        "--out",
+    ]:
         assert option in doc, option
 
 
@@ -68,7 +84,8 @@ def test_trials_never_leak_variables_into_the_namespace(ip):
 def test_each_trial_sees_a_fresh_namespace(ip):
     ip.user_ns["seen"] = SharedList()
     ip.run_cell_magic(
-        "tune", "-q -n 6 --seed 0",
+        "tune",
+        "-q -n 6 --seed 0",
         "seen.append('mine' in dir())\nmine = 1\nx = 0.0  # tune: uniform(0, 1)\nx",
     )
     assert ip.user_ns["seen"] == [False] * 6
@@ -95,7 +112,9 @@ def test_no_baseline_skips_the_defaults(ip):
 
 
 def test_grid_defaults_to_the_whole_grid(ip):
-    result = ip.run_cell_magic("tune", "-q -s grid", "k = 'a'  # tune: ['a', 'b', 'c']\nm = 1  # tune: int(1, 2)\nlen(k) * m")
+    result = ip.run_cell_magic(
+        "tune", "-q -s grid", "k = 'a'  # tune: ['a', 'b', 'c']\nm = 1  # tune: int(1, 2)\nlen(k) * m"
+    )
     assert len(result.trials) == 1 + 6
     assert result.strategy == "grid"
     assert result.stop_reason in ("budget", "exhausted")
@@ -112,7 +131,9 @@ def test_objective_forms(ip):
     t = folds.trials[0]
     assert t.value == pytest.approx(2.0)
     assert t.metrics["n"] == 3 and t.metrics["std"] == pytest.approx(1.0)
-    d = ip.run_cell_magic("tune", "-q -n 3 --seed 0 --metric f1", "x = 1.0  # tune: uniform(0, 1)\n{'acc': x, 'f1': 2 * x}")
+    d = ip.run_cell_magic(
+        "tune", "-q -n 3 --seed 0 --metric f1", "x = 1.0  # tune: uniform(0, 1)\n{'acc': x, 'f1': 2 * x}"
+    )
     assert d.trials[0].value == pytest.approx(2.0) and d.trials[0].metrics == {"acc": 1.0}
     v = ip.run_cell_magic("tune", "-q -n 3 --seed 0 --metric score", "x = 1.0  # tune: uniform(0, 1)\nscore = 3 * x")
     assert v.trials[0].value == pytest.approx(3.0)
@@ -125,7 +146,8 @@ def test_objective_forms(ip):
 
 def test_output_and_warnings_are_captured_per_trial(ip, capsys):
     result = ip.run_cell_magic(
-        "tune", "-q -n 3 --seed 0",
+        "tune",
+        "-q -n 3 --seed 0",
         "import sys, warnings\nx = 1.0  # tune: uniform(0, 1)\nprint('value', x)\nprint('oops', file=sys.stderr)\n"
         "warnings.warn('careful', UserWarning)\nx",
     )
@@ -170,7 +192,9 @@ def test_non_numeric_objective_is_a_clear_failure(ip, capsys):
 
 
 def test_nan_objective_fails_that_trial(ip):
-    result = ip.run_cell_magic("tune", "-q -n 20 --seed 0", "x = 0.5  # tune: uniform(0, 1)\nfloat('nan') if x < 0.3 else x")
+    result = ip.run_cell_magic(
+        "tune", "-q -n 20 --seed 0", "x = 0.5  # tune: uniform(0, 1)\nfloat('nan') if x < 0.3 else x"
+    )
     nan = [t for t in result.trials if t.state is TrialState.FAILED]
     assert nan and all("NaN" in t.error for t in nan)
 
@@ -252,14 +276,17 @@ def test_magics_inside_the_cell_still_work(ip):
 
 
 def test_timeout_starts_no_new_trial(ip):
-    result = ip.run_cell_magic("tune", "-q -n 1000 -t 0.3 --seed 0", "import time\nx = 1.0  # tune: uniform(0, 1)\ntime.sleep(0.05)\nx")
+    result = ip.run_cell_magic(
+        "tune", "-q -n 1000 -t 0.3 --seed 0", "import time\nx = 1.0  # tune: uniform(0, 1)\ntime.sleep(0.05)\nx"
+    )
     assert result.stop_reason == "timeout"
     assert 1 <= len(result.trials) < 1000
 
 
 def test_html_and_dataframe(ip):
     result = ip.run_cell_magic(
-        "tune", "-q -n 12 --seed 0 -s random",
+        "tune",
+        "-q -n 12 --seed 0 -s random",
         "k = 'a'  # tune: ['a', 'b']\nv = 1  # tune: int(1, 5) if k == 'b'\nlen(k) + v",
     )
     frame = result.to_dataframe()
@@ -284,8 +311,11 @@ def test_the_panel_is_told_where_the_result_will_be(ip):
     is stored under (the display hook's own count, read while the cell runs), or the -o name."""
     from hpmagic.options import TuneOptions
 
-    probe = ip.run_cell("from hpmagic.magic import _result_name\nfrom hpmagic.options import TuneOptions\n"
-                        "name = _result_name(get_ipython(), TuneOptions())\nname", store_history=True)
+    probe = ip.run_cell(
+        "from hpmagic.magic import _result_name\nfrom hpmagic.options import TuneOptions\n"
+        "name = _result_name(get_ipython(), TuneOptions())\nname",
+        store_history=True,
+    )
     assert probe.success and ip.user_ns["name"] == f"Out[{probe.execution_count}]"
     assert ip.user_ns["Out"][probe.execution_count] == ip.user_ns["name"]
     res = ip.run_cell("%%tune -n 2 -q --seed 0\nx = 0.5  # tune: uniform(0, 1)\nx", store_history=True)

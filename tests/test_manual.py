@@ -47,7 +47,9 @@ def test_controls_run_button_and_trials(ip):
     assert [t.number for t in result.trials] == [0, 1]
     assert result.best_trial.number == 1 and result.best_value == pytest.approx(104.7)
     headline = summarize(result).headline
-    assert result.baseline.number == 0 and headline.verdict is Verdict.BETTER and "vs defaults" in headline_text(headline)
+    assert (
+        result.baseline.number == 0 and headline.verdict is Verdict.BETTER and "vs defaults" in headline_text(headline)
+    )
     # The namespace holds the best values and -o is rebound to the latest result.
     assert ip.user_ns["C"] == 100.0 and ip.user_ns["degree"] == 4 and ip.user_ns["best"] is result
     assert session.record_html().count("<img") >= 3 and "2 trials so far" in session.record_html()
@@ -71,7 +73,9 @@ def test_manual_with_jobs_is_a_clear_error(ip):
     # refused before any worker process was started (none is left behind)
     import psutil
 
-    assert not [p for p in psutil.Process().children(recursive=True) if "hpmagic.parallel.worker" in " ".join(p.cmdline())]
+    assert not [
+        p for p in psutil.Process().children(recursive=True) if "hpmagic.parallel.worker" in " ".join(p.cmdline())
+    ]
 
 
 def test_run_from_code_and_no_baseline(ip):
@@ -87,8 +91,13 @@ def test_clicks_are_served_by_an_idle_kernel(tmp_path):
         execute(kc, "%load_ext hpmagic")
         reply, msgs = execute(kc, "%%tune --strategy manual -o res\nx = 1.0  # tune: uniform(0, 2)\n(x - 1.5) ** 2")
         assert reply["status"] == "ok"
-        models = {m["content"]["data"]["state"]["_model_name"] + m["content"]["data"]["state"].get("description", ""):
-                  m["content"]["comm_id"] for m in msgs if m["msg_type"] == "comm_open"}
+        models = {
+            m["content"]["data"]["state"]["_model_name"] + m["content"]["data"]["state"].get("description", ""): m[
+                "content"
+            ]["comm_id"]
+            for m in msgs
+            if m["msg_type"] == "comm_open"
+        }
         # Two outputs with display ids: the controls (a widget with an HTML note) and the record.
         shown = [m["content"] for m in msgs if m["msg_type"] == "display_data"]
         assert not [m for m in msgs if m["msg_type"] == "execute_result"] and len(shown) == 2
@@ -148,11 +157,18 @@ def test_session_runs_through_the_callables_it_is_given():
         calls.append((params, baseline))
         value = params["C"] + params["frac"]
         trials.append(Trial(len(trials), params, TrialState.COMPLETE, value=value))
-        return TuneResult(trials=tuple(trials), space=space, direction="maximize", stop_reason="manual",
-                          budget=len(trials), strategy="manual")
+        return TuneResult(
+            trials=tuple(trials),
+            space=space,
+            direction="maximize",
+            stop_reason="manual",
+            budget=len(trials),
+            strategy="manual",
+        )
 
-    session = ManualSession(space, direction=Direction.MAXIMIZE, metric="score", baseline=True,
-                            run_one=run_one, on_result=seen.append).start()
+    session = ManualSession(
+        space, direction=Direction.MAXIMIZE, metric="score", baseline=True, run_one=run_one, on_result=seen.append
+    ).start()
     assert calls == [(space.defaults(), True)] and seen == [session.result]
     assert "maximize score" in session.widget.children[0].value
     record = session.record_html()
@@ -178,9 +194,14 @@ def test_session_without_baseline_waits_for_a_run():
     from hpmagic.display.manual import ManualSession
 
     space = parse_cell("x = 1.0  # tune: uniform(0, 2)\nx").space
-    session = ManualSession(space, direction=Direction.MINIMIZE, metric="objective", baseline=False,
-                            run_one=lambda params, baseline: pytest.fail("nothing runs before a click"),
-                            on_result=lambda result: None).start()
+    session = ManualSession(
+        space,
+        direction=Direction.MINIMIZE,
+        metric="objective",
+        baseline=False,
+        run_one=lambda params, baseline: pytest.fail("nothing runs before a click"),
+        on_result=lambda result: None,
+    ).start()
     assert session.result is None and "press Run" in session.record_html()
     assert "0 trials so far" in session.record_html() and "application" not in session.record_html()
     session.finish()  # never displayed: nothing to update, the widgets closed

@@ -22,18 +22,27 @@ def _write_notebook(fe: Frontend) -> None:
     def cell(source: str) -> dict:
         return {"cell_type": "code", "metadata": {}, "source": source, "outputs": [], "execution_count": None}
 
-    (fe.root / "tune.ipynb").write_text(json.dumps({
-        "cells": [cell("%load_ext hpmagic"), cell(MANUAL)],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
-    }))
+    (fe.root / "tune.ipynb").write_text(
+        json.dumps(
+            {
+                "cells": [cell("%load_ext hpmagic"), cell(MANUAL)],
+                "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
 
 
 def _restart_kernel(fe: Frontend) -> None:
     with urllib.request.urlopen(f"{fe.base}/api/kernels?token={fe.token}", timeout=5) as r:
         (kernel,) = json.load(r)
-    request = urllib.request.Request(f"{fe.base}/api/kernels/{kernel['id']}/restart", method="POST", data=b"",
-                                     headers={"Authorization": f"token {fe.token}"})
+    request = urllib.request.Request(
+        f"{fe.base}/api/kernels/{kernel['id']}/restart",
+        method="POST",
+        data=b"",
+        headers={"Authorization": f"token {fe.token}"},
+    )
     with urllib.request.urlopen(request, timeout=60):
         pass
 

@@ -37,7 +37,9 @@ def test_n_clicks_are_n_trials_of_one_study_numbered_in_order(ip, tmp_path, clic
     assert result.strategy == "manual" and ip.user_ns["best"] is result and ip.user_ns["x"] == picks[-1]
     # The study file holds the same trials, in one study, written by one run (session) of it.
     stored = hpmagic.load_study("hand", storage=str(path))
-    assert [(t.number, t.params, t.state) for t in stored.trials] == [(t.number, t.params, t.state) for t in result.trials]
+    assert [(t.number, t.params, t.state) for t in stored.trials] == [
+        (t.number, t.params, t.state) for t in result.trials
+    ]
     with sqlite3.connect(path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM studies").fetchone() == (1,)
         assert conn.execute("SELECT COUNT(*) FROM sessions").fetchone() == (1,)

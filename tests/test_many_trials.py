@@ -14,11 +14,15 @@ from hpmagic.strategies import auto
 from hpmagic.strategies.base import StrategyContext
 from hpmagic.strategies.de import DifferentialEvolution
 
-TRIVIAL = ("x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\nz = 0.5  # tune: uniform(0, 1)\n"
-           "(x - 0.3) ** 2 + (y - 0.7) ** 2 + (z - 0.5) ** 2")
+TRIVIAL = (
+    "x = 0.5  # tune: uniform(0, 1)\ny = 0.5  # tune: uniform(0, 1)\nz = 0.5  # tune: uniform(0, 1)\n"
+    "(x - 0.3) ** 2 + (y - 0.7) ** 2 + (z - 0.5) ** 2"
+)
 WIDE = "\n".join(f"x{i} = 0.0  # tune: uniform(0, 1)" for i in range(20)) + "\nx0"
-DE_BECAUSE = ("de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow with them), "
-              "and with as many trials it found better points than TPE")
+DE_BECAUSE = (
+    "de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow with them), "
+    "and with as many trials it found better points than TPE"
+)
 
 
 def pick(cell, **context):
@@ -29,26 +33,35 @@ def pick(cell, **context):
 def test_without_a_time_budget_a_large_budget_starts_with_de(budget):
     assert pick(TRIVIAL, budget=budget) == ("de", f"{budget} trials are too many for a GP or TPE: {DE_BECAUSE}")
     assert pick(WIDE, budget=budget) == (
-        "de", f"20 parameters are too many for a GP, and {budget} trials too many for TPE: {DE_BECAUSE}")
+        "de",
+        f"20 parameters are too many for a GP, and {budget} trials too many for TPE: {DE_BECAUSE}",
+    )
     assert pick(TRIVIAL, budget=budget, jobs=16)[0] == "de"  # de is asynchronous: it suits --jobs
     assert pick(TRIVIAL, budget=auto.GP_MAX_TRIALS)[0] == "gp"  # up to the limit, the GP
 
 
 def test_tpe_stays_where_its_cost_is_bounded_or_pruned_trials_need_it():
-    assert pick(WIDE, budget=100) == ("tpe", "20 parameters are too many for a GP, and TPE's proposals stay cheap "
-                                             "with up to 300 trials")
+    assert pick(WIDE, budget=100) == (
+        "tpe",
+        "20 parameters are too many for a GP, and TPE's proposals stay cheap with up to 300 trials",
+    )
     name, why = pick(WIDE, budget=10_000, pruning="asha")
     assert name == "tpe"
-    assert why.startswith("20 parameters are too many for a GP, and TPE learns from pruned trials, where de, cheaper "
-                          "with many trials, does not; with --prune asha, TPE ranks")
+    assert why.startswith(
+        "20 parameters are too many for a GP, and TPE learns from pruned trials, where de, cheaper "
+        "with many trials, does not; with --prune asha, TPE ranks"
+    )
     assert pick(WIDE, budget=10_000, timeout=60.0) == (
-        "tpe", "20 parameters are too many for a GP, and with a time budget auto moves to a cheaper strategy if "
-               "proposals come to cost more than the trials")
+        "tpe",
+        "20 parameters are too many for a GP, and with a time budget auto moves to a cheaper strategy if "
+        "proposals come to cost more than the trials",
+    )
     # with pruning and a time budget tpe is the bottom of the ladder: the reason promises no switch
     name, why = pick(WIDE, budget=10_000, timeout=60.0, pruning="median")
     assert name == "tpe" and "cheaper strategy" not in why and "TPE learns from pruned trials" in why
     assert "costs little per trial at any scale" not in " ".join(
-        pick(cell, budget=budget)[1] for cell in (WIDE, TRIVIAL) for budget in (100, 1000))
+        pick(cell, budget=budget)[1] for cell in (WIDE, TRIVIAL) for budget in (100, 1000)
+    )
 
 
 def test_a_large_budget_runs_de_through_tune_and_every_configuration_is_new():

@@ -21,8 +21,10 @@ def test_box_decomposition_gives_the_exact_hypervolume_improvement(m):
         reference = np.full(m, 1.1)
         lower, upper = ehvi.boxes(front, reference)
         points = rng.random((6, m)) * 1.3 - 0.1
-        want = [hypervolume(np.vstack([front, p]), reference) - (hypervolume(front, reference) if len(front) else 0.0)
-                for p in points]
+        want = [
+            hypervolume(np.vstack([front, p]), reference) - (hypervolume(front, reference) if len(front) else 0.0)
+            for p in points
+        ]
         assert np.allclose(ehvi.improvement(points, lower, upper), want)
 
 
@@ -76,7 +78,8 @@ def test_margins_are_signed_and_missing_values_are_infinite():
     goal = Goal((Objective("a"), Objective("b")), (Constraint("lat", "<=", 20), Constraint("acc", ">=", 0.9)))
     trial = Trial(1, {}, TrialState.COMPLETE, value=1.0, values=(1.0, 2.0), constraints=(25.0, 0.95))
     assert scalarize.margins(goal, trial) == pytest.approx((5.0, -0.05))
-    assert scalarize.margins(goal, Trial(2, {}, TrialState.COMPLETE, value=1.0, values=(1.0, 2.0), constraints=(1.0,))) \
-        == (-19.0, math.inf)
+    assert scalarize.margins(
+        goal, Trial(2, {}, TrialState.COMPLETE, value=1.0, values=(1.0, 2.0), constraints=(1.0,))
+    ) == (-19.0, math.inf)
     targets, zero = scalarize.standardise(np.array([-1.0, 1.0, math.inf]))
     assert np.all(np.isfinite(targets)) and targets[0] < zero < targets[1] < targets[2]

@@ -152,10 +152,13 @@ def test_gp_learns_where_the_constraint_holds():
 
 
 @pytest.mark.parametrize("name", REFUSE)
-@pytest.mark.parametrize("goal, what", [
-    (TWO, "2 objectives (maximize accuracy, minimize size)"),
-    (ONE_CONSTRAINED, "a constraint (minimize value; subject to latency <= 1)"),
-])
+@pytest.mark.parametrize(
+    "goal, what",
+    [
+        (TWO, "2 objectives (maximize accuracy, minimize size)"),
+        (ONE_CONSTRAINED, "a constraint (minimize value; subject to latency <= 1)"),
+    ],
+)
 def test_single_objective_strategies_refuse_in_setup(name, goal, what):
     with pytest.raises(OptionError) as info:
         make(name, goal)
@@ -168,35 +171,52 @@ def test_single_objective_strategies_refuse_in_setup(name, goal, what):
 
 def test_auto_picks_the_gp_and_says_why():
     name, why = pick(MIXED, StrategyContext(budget=80, goal=TWO))
-    assert (name, why) == ("gp", "2 objectives, 5 parameters and 80 trials suit Bayesian optimisation (expected "
-                                 "hypervolume improvement), which found larger hypervolumes than NSGA-II on the benchmarks")
+    assert (name, why) == (
+        "gp",
+        "2 objectives, 5 parameters and 80 trials suit Bayesian optimisation (expected "
+        "hypervolume improvement), which found larger hypervolumes than NSGA-II on the benchmarks",
+    )
     name, why = pick(MIXED, StrategyContext(budget=80, jobs=2, goal=ONE_CONSTRAINED))
-    assert (name, why) == ("gp", "a constraint, 5 parameters and 80 trials, 2 at a time suit Bayesian optimisation "
-                                 "(random scalarisations and a model of feasibility), which found larger hypervolumes "
-                                 "than NSGA-II on the benchmarks")
+    assert (name, why) == (
+        "gp",
+        "a constraint, 5 parameters and 80 trials, 2 at a time suit Bayesian optimisation "
+        "(random scalarisations and a model of feasibility), which found larger hypervolumes "
+        "than NSGA-II on the benchmarks",
+    )
     assert make("auto", CONSTRAINED, budget=80).reason.startswith("auto: gp, because 2 objectives, 5 parameters")
-    assert make("gp", TWO).reason == ("Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
-                                      "expected hypervolume improvement over a GP per objective")
-    assert make("gp", CONSTRAINED).reason == ("Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
-                                              "random Chebyshev scalarisations (ParEGO), a GP per constraint for "
-                                              "feasibility")
+    assert make("gp", TWO).reason == (
+        "Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
+        "expected hypervolume improvement over a GP per objective"
+    )
+    assert make("gp", CONSTRAINED).reason == (
+        "Gaussian-process Bayesian optimisation, 6 quasi-random points first; "
+        "random Chebyshev scalarisations (ParEGO), a GP per constraint for "
+        "feasibility"
+    )
 
 
 def test_auto_picks_nsga2_beyond_the_gp():
     name, why = pick(MIXED, StrategyContext(budget=500, goal=TWO))
-    assert (name, why) == ("evolution", "2 objectives, and 500 trials are too many for a GP: NSGA-II's "
-                                        "proposals stay cheap")
+    assert (name, why) == (
+        "evolution",
+        "2 objectives, and 500 trials are too many for a GP: NSGA-II's proposals stay cheap",
+    )
     name, why = pick(MIXED, StrategyContext(budget=80, jobs=16, goal=ONE_CONSTRAINED))
-    assert (name, why) == ("evolution", "a constraint, and 16 parallel trials are too many for a GP: NSGA-II's "
-                                        "proposals stay cheap")
+    assert (name, why) == (
+        "evolution",
+        "a constraint, and 16 parallel trials are too many for a GP: NSGA-II's proposals stay cheap",
+    )
     wide = SearchSpace(tuple(Parameter(f"x{i}", Uniform(0.0, 1.0), 0.5) for i in range(31)))
     assert pick(wide, StrategyContext(budget=200, goal=TWO)) == (
-        "evolution", "2 objectives, and 31 parameters are too many for a GP: NSGA-II's proposals stay cheap")
+        "evolution",
+        "2 objectives, and 31 parameters are too many for a GP: NSGA-II's proposals stay cheap",
+    )
     thirty = SearchSpace(wide.parameters[:30])
     assert pick(thirty, StrategyContext(budget=200, goal=TWO))[0] == "gp"
     s = make("evolution", TWO, budget=80)
-    assert s.reason == ("NSGA-II for several objectives: a population of 16, constraint domination, "
-                        "crossover and mutation")
+    assert s.reason == (
+        "NSGA-II for several objectives: a population of 16, constraint domination, crossover and mutation"
+    )
 
 
 def test_one_objective_without_constraints_is_unchanged():

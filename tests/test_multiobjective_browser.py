@@ -28,11 +28,13 @@ from tests.test_browser import (
 #: Two objectives that trade off along x (a = x, b = (1 - x)^2), and a constraint that some
 #: trials break (a <= 0.8): the plot has a front, dominated points and infeasible ones.
 TRIALS = 16
-MO_CELL = (f"%%tune -n {TRIALS} --seed 0 --strategy random --minimize a --minimize b --constraint 'a <= 0.8'\n"
-           "x = 0.5     # tune: uniform(0, 1)\n"
-           "y = 0.5     # tune: uniform(0, 1)\n"
-           "a = x + 0.2 * y\n"
-           "b = (1 - x) ** 2 + 0.2 * y")
+MO_CELL = (
+    f"%%tune -n {TRIALS} --seed 0 --strategy random --minimize a --minimize b --constraint 'a <= 0.8'\n"
+    "x = 0.5     # tune: uniform(0, 1)\n"
+    "y = 0.5     # tune: uniform(0, 1)\n"
+    "a = x + 0.2 * y\n"
+    "b = (1 - x) ** 2 + 0.2 * y"
+)
 
 PLOT = ".hpmagic-result img.hpmagic-plot[alt='Pareto front']"
 
@@ -65,14 +67,21 @@ def _look(pixels) -> dict:
     bg = np.median(pixels, axis=0)
     sums = pixels.sum(axis=1)
     ink = pixels[sums.argmin()] if bg.sum() > 3 * 128 else pixels[sums.argmax()]
-    return {"bg": tuple(bg), "white": float((pixels.min(axis=1) >= 230).mean()),
-            "contrast": _contrast(tuple(ink), tuple(bg))}
+    return {
+        "bg": tuple(bg),
+        "white": float((pixels.min(axis=1) >= 230).mean()),
+        "contrast": _contrast(tuple(ink), tuple(bg)),
+    }
 
 
 def _mo_notebook(frontend):  # noqa: F811 - the fixture's value, passed on
     cells = [CELLS[LOAD], MO_CELL]
-    nbjson = dict(_notebook(), cells=[{"cell_type": "code", "metadata": {}, "source": c, "outputs": [],
-                                       "execution_count": None} for c in cells])
+    nbjson = dict(
+        _notebook(),
+        cells=[
+            {"cell_type": "code", "metadata": {}, "source": c, "outputs": [], "execution_count": None} for c in cells
+        ],
+    )
     (frontend.root / "pareto.ipynb").write_text(json.dumps(nbjson))
     return dataclasses.replace(frontend, url=frontend.url.replace("tune.ipynb", "pareto.ipynb"))
 
@@ -113,10 +122,12 @@ def _check_narrow(nb) -> None:
     layout = plot.evaluate(PLOT_LAYOUT)
     nb.shot("pareto-narrow", 1)
     assert layout["outWidth"] <= 401, layout
-    assert layout["width"] <= layout["outWidth"] + 1 and layout["right"] <= layout["outRight"] + 1, \
+    assert layout["width"] <= layout["outWidth"] + 1 and layout["right"] <= layout["outRight"] + 1, (
         f"the Pareto plot overflows its 400 px output: {layout}"
-    assert layout["scroll"] <= layout["client"] + 1 and layout["outScroll"] <= layout["outClient"] + 1, \
+    )
+    assert layout["scroll"] <= layout["client"] + 1 and layout["outScroll"] <= layout["outClient"] + 1, (
         f"the summary scrolls sideways at 400 px: {layout}"
+    )
     assert layout["width"] >= 0.5 * min(layout["natural"], 400), f"the plot shrank to nothing: {layout}"
 
 

@@ -36,17 +36,24 @@ MAGIC_CASES = [
     ("--maximize accuracy --maximize accuracy", "the objective 'accuracy' is given twice"),
     ("--maximize accuracy --pick accuracy", "--pick accuracy chooses a trial from the Pareto front of several"),
     ("--pick accuracy", "--pick accuracy chooses a trial from the Pareto front of several"),
-    ("--maximize accuracy --minimize fit_time --pick latency",
-     "--pick latency: 'latency' is not an objective of this search; pick one of 'accuracy', 'fit_time'"),
+    (
+        "--maximize accuracy --minimize fit_time --pick latency",
+        "--pick latency: 'latency' is not an objective of this search; pick one of 'accuracy', 'fit_time'",
+    ),
     ("--maximize accuracy --metric accuracy", "--metric accuracy names the objective of a one-objective search"),
-    ("--maximize accuracy --minimize fit_time --prune", "--prune stops trials by one value, but this search has 2 "
-                                                        r"objectives \(accuracy, fit_time\); drop --prune"),
-    ("--maximize accuracy --minimize size",
-     "--minimize size: the cell returns a dict with the keys 'accuracy', 'latency' and sets no variable 'size'"),
+    (
+        "--maximize accuracy --minimize fit_time --prune",
+        "--prune stops trials by one value, but this search has 2 "
+        r"objectives \(accuracy, fit_time\); drop --prune",
+    ),
+    (
+        "--maximize accuracy --minimize size",
+        "--minimize size: the cell returns a dict with the keys 'accuracy', 'latency' and sets no variable 'size'",
+    ),
     ("--constraint 'latency < 3'", "cannot read the constraint 'latency < 3': write NAME <= NUMBER"),
     ("--constraint 'latency <= fast'", "the limit of the constraint 'latency <= fast' must be a number"),
     ("--constraint 'latency <= inf'", "must be a finite number"),
-    ("--constraint 'memory <= 3'", "--constraint \"memory <= 3\": the cell returns a dict with the keys"),
+    ("--constraint 'memory <= 3'", '--constraint "memory <= 3": the cell returns a dict with the keys'),
     ("--constraint 'latency <= 3' --constraint 'latency <= 3'", "is given twice"),
 ]
 
@@ -88,14 +95,18 @@ def test_the_plan_settles_one_goal_in_the_order_given(ip):
     from hpmagic.api import plan
     from hpmagic.options import TuneOptions
 
-    opts = TuneOptions(objectives=[("accuracy", "maximize"), ("fit_time", "min")], constraints=["latency <= 8"],
-                       pick="fit_time")
+    opts = TuneOptions(
+        objectives=[("accuracy", "maximize"), ("fit_time", "min")], constraints=["latency <= 8"], pick="fit_time"
+    )
     settled = plan(CELL, {"calls": []}, opts)
-    assert settled.objectives == Goal((Objective("accuracy", Direction.MAXIMIZE), Objective("fit_time")),
-                                      (Constraint("latency", "<=", 8.0),))
+    assert settled.objectives == Goal(
+        (Objective("accuracy", Direction.MAXIMIZE), Objective("fit_time")), (Constraint("latency", "<=", 8.0),)
+    )
     assert settled.metric == "accuracy" and settled.pick == "fit_time"
-    assert settled.goal.why == "2 objectives: the Pareto front, one trial of it bound " \
-                               "(--maximize accuracy --minimize fit_time)"
+    assert (
+        settled.goal.why == "2 objectives: the Pareto front, one trial of it bound "
+        "(--maximize accuracy --minimize fit_time)"
+    )
     # one objective, a bare direction and a constraint: the cell's value, as always, with the limit
     single = plan("x = 0.5  # tune: uniform(0, 1)\nx", {}, TuneOptions(maximize=True, constraints="x <= 0.9"))
     assert single.objectives == Goal.single(Direction.MAXIMIZE, (Constraint("x", "<=", 0.9),))
@@ -104,7 +115,9 @@ def test_the_plan_settles_one_goal_in_the_order_given(ip):
 @pytest.mark.parametrize("limit", ["latency <= 6", "latency<= 6", "latency <=6", "'latency <= 6'", "latency<=6"])
 def test_a_limit_written_without_quotes_is_read_as_one(ip, limit):
     ip.user_ns.update(calls=SharedList())
-    result = ip.run_cell_magic("tune", f"-q -n 3 --seed 1 --maximize accuracy --constraint {limit} --minimize fit_time", CELL)
+    result = ip.run_cell_magic(
+        "tune", f"-q -n 3 --seed 1 --maximize accuracy --constraint {limit} --minimize fit_time", CELL
+    )
     assert result.goal.constraints == (Constraint("latency", "<=", 6.0),)
     assert result.goal.names == ("accuracy", "fit_time")
 
@@ -131,8 +144,16 @@ def test_the_magic_keeps_the_order_of_the_named_objectives(ip):
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_values_and_constraints_are_read_inline_and_in_worker_processes(jobs):
     ns: dict = {}
-    result = hpmagic.tune(CELL.replace("calls.append(1)\n", ""), ns, trials=8, seed=5, quiet=True, jobs=jobs,
-                          objectives={"accuracy": "max", "fit_time": "min"}, constraints=["latency <= 6"])
+    result = hpmagic.tune(
+        CELL.replace("calls.append(1)\n", ""),
+        ns,
+        trials=8,
+        seed=5,
+        quiet=True,
+        jobs=jobs,
+        objectives={"accuracy": "max", "fit_time": "min"},
+        constraints=["latency <= 6"],
+    )
     assert {t.state for t in result.trials} == {TrialState.COMPLETE}
     for t in result.trials:
         assert t.values == pytest.approx((t.params["x"] - t.params["y"], (1 - t.params["x"]) ** 2 + t.params["y"]))
@@ -153,12 +174,23 @@ def test_a_missing_objective_fails_the_trial_naming_what_the_cell_had():
 
 
 def test_a_constrained_quantity_missing_or_not_a_number_makes_the_trial_infeasible():
-    cell = ("x = 0.5  # tune: uniform(0, 1)\n"
-            "out = {'loss': x}\n"
-            "if x > 0.5:\n    out['latency'] = 'fast'\nelif x > 0.2:\n    out['latency'] = 1.0\n"
-            "out")
-    result = hpmagic.tune(cell, {}, trials=10, seed=4, quiet=True, minimize=True, metric="loss",
-                          constraints="latency <= 2", strategy="random")
+    cell = (
+        "x = 0.5  # tune: uniform(0, 1)\n"
+        "out = {'loss': x}\n"
+        "if x > 0.5:\n    out['latency'] = 'fast'\nelif x > 0.2:\n    out['latency'] = 1.0\n"
+        "out"
+    )
+    result = hpmagic.tune(
+        cell,
+        {},
+        trials=10,
+        seed=4,
+        quiet=True,
+        minimize=True,
+        metric="loss",
+        constraints="latency <= 2",
+        strategy="random",
+    )
     goal = result.goal
     assert goal is not None
     for t in result.completed:
@@ -166,8 +198,13 @@ def test_a_constrained_quantity_missing_or_not_a_number_makes_the_trial_infeasib
         assert goal.feasible(t) is (0.2 < x <= 0.5)
         if x > 0.5:
             assert math.isnan(t.constraints[0])
-            assert any(w.startswith("the constraint on 'latency' cannot be checked, so this trial counts as "
-                                    "infeasible: key 'latency' of the returned dict is a str ('fast'), not a number") for w in t.warnings)
+            assert any(
+                w.startswith(
+                    "the constraint on 'latency' cannot be checked, so this trial counts as "
+                    "infeasible: key 'latency' of the returned dict is a str ('fast'), not a number"
+                )
+                for w in t.warnings
+            )
         if x <= 0.2:
             assert "the constraint on 'latency' cannot be checked" in " ".join(t.warnings)
             assert "the returned dict has no key 'latency' (its keys: 'loss')" in " ".join(t.warnings)
@@ -178,22 +215,49 @@ def test_a_constrained_quantity_missing_or_not_a_number_makes_the_trial_infeasib
 @pytest.mark.parametrize("strategy", ["tpe", "anneal", "de"])
 def test_a_strategy_that_learns_from_one_value_refuses_several_objectives_and_constraints(strategy):
     calls = SharedList()
-    with pytest.raises(OptionError, match=f"the strategy '{strategy}' optimises one objective without constraints, "
-                                          r"but this search has 2 objectives \(maximize accuracy, minimize fit_time\); "
-                                          "use --strategy gp"):
-        hpmagic.tune(CELL, {"calls": calls}, trials=5, quiet=True, strategy=strategy,
-                     objectives={"accuracy": "max", "fit_time": "min"})
-    with pytest.raises(OptionError, match=rf"'{strategy}' optimises one objective without constraints, but this "
-                                          r"search has a constraint \(maximize accuracy; subject to latency <= 3\)"):
-        hpmagic.tune(CELL, {"calls": calls}, trials=5, quiet=True, strategy=strategy, metric="accuracy",
-                     constraints="latency <= 3")
+    with pytest.raises(
+        OptionError,
+        match=f"the strategy '{strategy}' optimises one objective without constraints, "
+        r"but this search has 2 objectives \(maximize accuracy, minimize fit_time\); "
+        "use --strategy gp",
+    ):
+        hpmagic.tune(
+            CELL,
+            {"calls": calls},
+            trials=5,
+            quiet=True,
+            strategy=strategy,
+            objectives={"accuracy": "max", "fit_time": "min"},
+        )
+    with pytest.raises(
+        OptionError,
+        match=rf"'{strategy}' optimises one objective without constraints, but this "
+        r"search has a constraint \(maximize accuracy; subject to latency <= 3\)",
+    ):
+        hpmagic.tune(
+            CELL,
+            {"calls": calls},
+            trials=5,
+            quiet=True,
+            strategy=strategy,
+            metric="accuracy",
+            constraints="latency <= 3",
+        )
     assert calls == []
 
 
 @pytest.mark.parametrize("strategy", ["random", "sobol", "grid", "hyperopt-random", "auto", "gp", "evolution"])
 def test_the_strategies_with_nothing_to_learn_run_several_objectives_and_constraints(strategy):
-    result = hpmagic.tune(CELL, {"calls": SharedList()}, trials=6, quiet=True, strategy=strategy, seed=0,
-                          objectives={"accuracy": "max", "fit_time": "min"}, constraints="latency <= 9")
+    result = hpmagic.tune(
+        CELL,
+        {"calls": SharedList()},
+        trials=6,
+        quiet=True,
+        strategy=strategy,
+        seed=0,
+        objectives={"accuracy": "max", "fit_time": "min"},
+        constraints="latency <= 9",
+    )
     assert len(result.trials) == 6 and result.front
     if strategy == "auto":  # too few trials to learn from: auto covers the space (see tests/test_mo_*.py)
         assert result.strategy_reason.startswith("auto: sobol")
@@ -218,4 +282,6 @@ def test_values_and_constraints_are_read_on_engines(ip, engine):
         x, y = t.params["x"], t.params["y"]
         assert t.values == pytest.approx((x - y, (1 - x) ** 2 + y)) and t.constraints == pytest.approx((10 * x,))
     assert result.best_trial in result.front and (ip.user_ns["x"], ip.user_ns["y"]) == (
-        result.best_trial.params["x"], result.best_trial.params["y"])
+        result.best_trial.params["x"],
+        result.best_trial.params["y"],
+    )

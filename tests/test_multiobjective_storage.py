@@ -65,15 +65,22 @@ def schema_3_file(path):
         conn.executescript(SCHEMA_3)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("PRAGMA user_version = 3")
-        conn.execute("INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, created, "
-                     "updated, version) VALUES ('s', ?, 'minimize', 'objective', 1, 0, 4, 'random', 1.0e9, 1.0e9, "
-                     "'0.3.0')", (space,))
-        conn.execute("INSERT INTO sessions (study_id, host, pid, process, started, ended, stop_reason) "
-                     "VALUES (1, 'elsewhere', 1, 'gone', 1.0e9, 1.0e9 + 5, 'budget')")
+        conn.execute(
+            "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, created, "
+            "updated, version) VALUES ('s', ?, 'minimize', 'objective', 1, 0, 4, 'random', 1.0e9, 1.0e9, "
+            "'0.3.0')",
+            (space,),
+        )
+        conn.execute(
+            "INSERT INTO sessions (study_id, host, pid, process, started, ended, stop_reason) "
+            "VALUES (1, 'elsewhere', 1, 'gone', 1.0e9, 1.0e9 + 5, 'budget')"
+        )
         for n, (x, y) in enumerate(POINTS):
-            conn.execute("INSERT INTO trials (study_id, number, session_id, state, params, value, duration, started, "
-                         "seq) VALUES (1, ?, 1, 'complete', ?, ?, 0.01, 1.0e9 + ?, ?)",
-                         (n, json.dumps({"x": x, "y": y}), (x - 0.25) ** 2 + y, n, n + 1))
+            conn.execute(
+                "INSERT INTO trials (study_id, number, session_id, state, params, value, duration, started, "
+                "seq) VALUES (1, ?, 1, 'complete', ?, ?, 0.01, 1.0e9 + ?, ?)",
+                (n, json.dumps({"x": x, "y": y}), (x - 0.25) ** 2 + y, n, n + 1),
+            )
         conn.commit()
 
 
@@ -89,13 +96,16 @@ def test_each_trial_stores_its_values_and_constraints_and_the_study_its_goal(tmp
     (goal,) = rows(path, "SELECT goal FROM studies")
     assert json.loads(goal[0]) == {
         "objectives": [{"name": "accuracy", "direction": "maximize"}, {"name": "fit_time", "direction": "minimize"}],
-        "constraints": [{"name": "latency", "op": "<=", "bound": 7.0}]}
+        "constraints": [{"name": "latency", "op": "<=", "bound": 7.0}],
+    }
     stored = rows(path, "SELECT number, objective_values, constraint_values FROM trials ORDER BY number")
     assert [(n, json.loads(v), json.loads(c)) for n, v, c in stored] == [
-        (t.number, list(t.values), list(t.constraints)) for t in ran.trials]
+        (t.number, list(t.values), list(t.constraints)) for t in ran.trials
+    ]
     loaded = hpmagic.load_study("s", path)
-    assert loaded.goal == Goal((Objective("accuracy", Direction.MAXIMIZE), Objective("fit_time")),
-                               (Constraint("latency", "<=", 7.0),))
+    assert loaded.goal == Goal(
+        (Objective("accuracy", Direction.MAXIMIZE), Objective("fit_time")), (Constraint("latency", "<=", 7.0),)
+    )
     assert [t.values for t in loaded.trials] == [t.values for t in ran.trials]
     assert [t.number for t in loaded.front] == [t.number for t in ran.front]
     assert loaded.best_trial.number == ran.best_trial.number
@@ -103,14 +113,25 @@ def test_each_trial_stores_its_values_and_constraints_and_the_study_its_goal(tmp
     hpmagic.tune(SINGLE, {}, trials=3, seed=0, quiet=True, study="one", storage=str(path))
     assert rows(path, "SELECT name, goal FROM studies ORDER BY id") == [("s", goal[0]), ("one", "")]
     assert rows(path, "SELECT DISTINCT objective_values, constraint_values FROM trials WHERE study_id = 2") == [
-        ("[]", "[]")]
+        ("[]", "[]")
+    ]
 
 
 def test_a_constrained_quantity_that_could_not_be_read_is_stored_as_null_and_read_back_as_nan(tmp_path):
     path = tmp_path / "st.sqlite"
     cell = "x = 0.5  # tune: uniform(0, 1)\nout = {'loss': x}\nif x < 0.5:\n    out['latency'] = x\nout"
-    ran = hpmagic.tune(cell, {}, trials=6, seed=1, quiet=True, study="s", storage=str(path), metric="loss",
-                       constraints="latency <= 0.4", strategy="random")
+    ran = hpmagic.tune(
+        cell,
+        {},
+        trials=6,
+        seed=1,
+        quiet=True,
+        study="s",
+        storage=str(path),
+        metric="loss",
+        constraints="latency <= 0.4",
+        strategy="random",
+    )
     missing = [t.number for t in ran.trials if math.isnan(t.constraints[0])]
     assert missing
     assert {n: c for n, c in rows(path, "SELECT number, constraint_values FROM trials")}[missing[0]] == "[null]"
@@ -142,20 +163,31 @@ def test_a_schema_3_file_is_migrated_when_a_search_resumes_it(tmp_path):
     # and the migrated study refuses another goal, as a changed space is refused
     with pytest.raises(StudyMismatchError) as info:
         hpmagic.tune(SINGLE, {}, trials=9, quiet=True, study="s", storage=str(path), constraints="x <= 0.5")
-    assert "  - it optimised: minimize objective; the cell now asks to minimize value; subject to x <= 0.5 " \
-           "(--maximize/--minimize NAME, --constraint)" in str(info.value)
+    assert (
+        "  - it optimised: minimize objective; the cell now asks to minimize value; subject to x <= 0.5 "
+        "(--maximize/--minimize NAME, --constraint)" in str(info.value)
+    )
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"objectives": {"accuracy": "max", "fit_time": "max"}, "constraints": ["latency <= 7"]},
-     "it optimised: maximize accuracy, minimize fit_time; subject to latency <= 7; the cell now asks to "
-     "maximize accuracy, maximize fit_time; subject to latency <= 7"),
-    ({"objectives": {"accuracy": "max", "fit_time": "min"}},
-     "the cell now asks to maximize accuracy, minimize fit_time (--maximize"),
-    ({"objectives": {"accuracy": "max", "fit_time": "min"}, "constraints": "latency <= 8"},
-     "the cell now asks to maximize accuracy, minimize fit_time; subject to latency <= 8"),
-    ({"maximize": True, "metric": "accuracy"}, "the cell now asks to maximize accuracy (--maximize"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            {"objectives": {"accuracy": "max", "fit_time": "max"}, "constraints": ["latency <= 7"]},
+            "it optimised: maximize accuracy, minimize fit_time; subject to latency <= 7; the cell now asks to "
+            "maximize accuracy, maximize fit_time; subject to latency <= 7",
+        ),
+        (
+            {"objectives": {"accuracy": "max", "fit_time": "min"}},
+            "the cell now asks to maximize accuracy, minimize fit_time (--maximize",
+        ),
+        (
+            {"objectives": {"accuracy": "max", "fit_time": "min"}, "constraints": "latency <= 8"},
+            "the cell now asks to maximize accuracy, minimize fit_time; subject to latency <= 8",
+        ),
+        ({"maximize": True, "metric": "accuracy"}, "the cell now asks to maximize accuracy (--maximize"),
+    ],
+)
 def test_resuming_with_another_goal_is_refused_saying_what_changed(tmp_path, change, words):
     path = tmp_path / "st.sqlite"
     hpmagic.tune(CELL, {}, trials=4, seed=0, quiet=True, study="s", storage=str(path), **GOAL)
@@ -180,8 +212,11 @@ def test_a_damaged_goal_is_a_storage_error_naming_the_column(tmp_path):
     with closing(sqlite3.connect(path)) as conn:
         conn.execute("UPDATE studies SET goal = ''")
         conn.commit()
-    with pytest.raises(StorageError, match=r"trial 1: the objectives' values \(column objective_values\) should "
-                                           r"be a number"):
+    with pytest.raises(
+        StorageError,
+        match=r"trial 1: the objectives' values \(column objective_values\) should "
+        r"be a number",
+    ):
         hpmagic.load_study("s", path)
 
 
@@ -208,5 +243,6 @@ def test_postgresql_stores_the_goal_and_migrates_schema_3_tables(postgres_url):
         assert conn.execute("SELECT value FROM hpmagic_meta WHERE key = 'schema'").fetchone() == ("4",)
         assert conn.execute("SELECT DISTINCT goal FROM studies").fetchall() == [("",)]
     with pytest.raises(StudyMismatchError, match="it optimised: minimize objective; the cell now asks to maximize"):
-        hpmagic.tune(SINGLE, {}, trials=6, quiet=True, study="one", storage=postgres_url, maximize=True,
-                     constraints="y <= 0.5")
+        hpmagic.tune(
+            SINGLE, {}, trials=6, quiet=True, study="one", storage=postgres_url, maximize=True, constraints="y <= 0.5"
+        )

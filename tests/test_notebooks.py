@@ -30,11 +30,16 @@ def _notebook(answer: str = "42", extra_cells: tuple = ()):
         "      f'object at 0x{random.getrandbits(48):x}, seed {random.randrange(2**31)}')",
         metadata=CHECK,
         execution_count=1,
-        outputs=[new_output("stream", name="stdout",
-                            text="search finished in 12.3 s (0:07), object at 0x7f00deadbeef, seed 1234\n")],
+        outputs=[
+            new_output(
+                "stream", name="stdout", text="search finished in 12.3 s (0:07), object at 0x7f00deadbeef, seed 1234\n"
+            )
+        ],
     )
     value = new_code_cell(
-        "6 * 7", metadata=CHECK, execution_count=2,
+        "6 * 7",
+        metadata=CHECK,
+        execution_count=2,
         outputs=[new_output("execute_result", data={"text/plain": answer}, execution_count=2)],
     )
     nb = new_notebook(cells=[varying, value, *extra_cells])
@@ -46,18 +51,31 @@ def _run_nbval(tmp_path: Path, notebooks: dict) -> subprocess.CompletedProcess:
     for name, nb in notebooks.items():
         nbformat.write(nb, tmp_path / name)
     # The repository's pytest configuration (pyproject.toml), run from the repository root as CI does.
-    cmd = [sys.executable, "-m", "pytest", "-c", str(ROOT / "pyproject.toml"), "--rootdir", str(tmp_path), "-q", "-rfE",
-           *(str(tmp_path / name) for name in notebooks)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-c",
+        str(ROOT / "pyproject.toml"),
+        "--rootdir",
+        str(tmp_path),
+        "-q",
+        "-rfE",
+        *(str(tmp_path / name) for name in notebooks),
+    ]
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_nbval_passes_a_good_notebook_and_fails_a_broken_one(tmp_path):
     raising = new_code_cell("1 / 0", execution_count=3, outputs=[])
-    proc = _run_nbval(tmp_path, {
-        "good.ipynb": _notebook(),
-        "changed.ipynb": _notebook(answer="41"),
-        "raises.ipynb": _notebook(extra_cells=(raising,)),
-    })
+    proc = _run_nbval(
+        tmp_path,
+        {
+            "good.ipynb": _notebook(),
+            "changed.ipynb": _notebook(answer="41"),
+            "raises.ipynb": _notebook(extra_cells=(raising,)),
+        },
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     failed = re.findall(r"^FAILED \S*?(\w+)\.ipynb::Cell (\d+)", out, flags=re.MULTILINE)
@@ -78,8 +96,20 @@ def test_binder_environment_files():
         if line != ".":
             assert re.fullmatch(r"[A-Za-z0-9_.-]+(\[[\w,]+\])?==[\w.]+", line), f"not pinned exactly: {line!r}"
     names = {re.match(r"[A-Za-z0-9_-]+", line).group().lower().replace("_", "-") for line in lines if line != "."}
-    for needed in ("jupyterlab", "ipywidgets", "ipykernel", "ipython", "matplotlib", "numpy", "scipy", "pandas",
-                   "scikit-learn", "hyperopt", "dask", "distributed"):
+    for needed in (
+        "jupyterlab",
+        "ipywidgets",
+        "ipykernel",
+        "ipython",
+        "matplotlib",
+        "numpy",
+        "scipy",
+        "pandas",
+        "scikit-learn",
+        "hyperopt",
+        "dask",
+        "distributed",
+    ):
         assert needed in names, f"binder/requirements.txt does not pin {needed}"
     assert re.fullmatch(r"python-3\.\d+\s*", (ROOT / "binder" / "runtime.txt").read_text())
 

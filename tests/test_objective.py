@@ -37,11 +37,17 @@ ACCEPTED_FORMS = [
     (np.ma.array([1.0, 100.0, 3.0], mask=[False, True, False]), 2.0, {"std": pytest.approx(2**0.5), "n": 2.0}),
     # huge but finite values: the mean and deviation do not overflow
     ([1e308, 1e308], 1e308, {"std": 0.0, "n": 2.0}),
-    ({"acc": 0.5, "f1": [1.0, 3.0], "note": "text", "ok": True}, 0.5, {"f1": 2.0, "f1_std": pytest.approx(2**0.5), "f1_n": 2.0}),
+    (
+        {"acc": 0.5, "f1": [1.0, 3.0], "note": "text", "ok": True},
+        0.5,
+        {"f1": 2.0, "f1_std": pytest.approx(2**0.5), "f1_n": 2.0},
+    ),
 ]
 
 
-@pytest.mark.parametrize("raw, value, metrics", ACCEPTED_FORMS, ids=[type(f[0]).__name__ + str(i) for i, f in enumerate(ACCEPTED_FORMS)])
+@pytest.mark.parametrize(
+    "raw, value, metrics", ACCEPTED_FORMS, ids=[type(f[0]).__name__ + str(i) for i, f in enumerate(ACCEPTED_FORMS)]
+)
 def test_accepted_forms_and_their_number(raw, value, metrics):
     got, got_metrics = extract_objective(raw, None)
     assert got == pytest.approx(value) and type(got) is float
@@ -69,7 +75,10 @@ REFUSED_FORMS = [
     ([[1, 2], [3, 4]], ["a nested sequence", "flat sequence"]),
     ([(1, 2)], ["a nested sequence"]),
     (np.array([[1.0, 2.0], [3.0, 4.0]]), ["of 2 dimensions (shape (2, 2))", ".ravel()"]),
-    (pd.DataFrame({"a": [1.0], "b": [2.0]}), ["a DataFrame of shape (1, 2)", "of 2 dimensions", "df['score']", "df.iloc[0].to_dict()"]),
+    (
+        pd.DataFrame({"a": [1.0], "b": [2.0]}),
+        ["a DataFrame of shape (1, 2)", "of 2 dimensions", "df['score']", "df.iloc[0].to_dict()"],
+    ),
     ([], ["is an empty sequence"]),
     (np.array([]), ["is an empty sequence"]),
     (np.ma.array([1.0, 2.0], mask=[True, True]), ["whose values are all masked"]),
@@ -88,7 +97,9 @@ REFUSED_FORMS = [
 ]
 
 
-@pytest.mark.parametrize("raw, words", REFUSED_FORMS, ids=[type(f[0]).__name__ + str(i) for i, f in enumerate(REFUSED_FORMS)])
+@pytest.mark.parametrize(
+    "raw, words", REFUSED_FORMS, ids=[type(f[0]).__name__ + str(i) for i, f in enumerate(REFUSED_FORMS)]
+)
 def test_refused_forms_say_what_was_returned_and_what_is_accepted(raw, words):
     with pytest.raises(ObjectiveError) as info:
         extract_objective(raw, None)
@@ -99,13 +110,16 @@ def test_refused_forms_say_what_was_returned_and_what_is_accepted(raw, words):
         assert word in text, f"{word!r} missing from: {text}"
 
 
-@pytest.mark.parametrize("raw, words", [
-    (float("nan"), "the objective is NaN"),
-    ([1.0, float("nan")], "the objective is NaN"),
-    (float("inf"), "the objective is inf"),
-    (Decimal("Infinity"), "the objective is inf"),
-    (np.float64("-inf"), "the objective is -inf"),
-])
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        (float("nan"), "the objective is NaN"),
+        ([1.0, float("nan")], "the objective is NaN"),
+        (float("inf"), "the objective is inf"),
+        (Decimal("Infinity"), "the objective is inf"),
+        (np.float64("-inf"), "the objective is -inf"),
+    ],
+)
 def test_nan_and_infinity_fail_with_that_reason(raw, words):
     with pytest.raises(ObjectiveError, match=words):
         extract_objective(raw, None)
@@ -135,7 +149,9 @@ def test_an_objective_too_large_for_a_float_is_an_objective_error_not_a_tracebac
 
 def test_a_masked_objective_through_tune_records_the_unmasked_count():
     ns = {"np": np}
-    result = hpmagic.tune("x = 1.0  # tune: uniform(0, 2)\nnp.ma.array([x, 1e9, x], mask=[0, 1, 0])", ns, quiet=True, trials=3, seed=0)
+    result = hpmagic.tune(
+        "x = 1.0  # tune: uniform(0, 2)\nnp.ma.array([x, 1e9, x], mask=[0, 1, 0])", ns, quiet=True, trials=3, seed=0
+    )
     assert all(t.metrics["n"] == 2.0 for t in result.trials)
     assert result.trials[0].value == 1.0
 
@@ -162,7 +178,9 @@ def test_metric_without_key_or_variable_names_both_places():
 
 
 def test_metric_variable_missing_says_what_the_cell_ended_with():
-    with pytest.raises(ObjectiveError, match=r"did not set the variable 'm' named by --metric \(its last expression is a float"):
+    with pytest.raises(
+        ObjectiveError, match=r"did not set the variable 'm' named by --metric \(its last expression is a float"
+    ):
         read_objective(0.5, True, "m", {})
     with pytest.raises(ObjectiveError, match=r"did not set the variable 'm' named by --metric$"):
         read_objective(None, False, "m", {})

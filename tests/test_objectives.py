@@ -31,7 +31,11 @@ def test_several_objectives_turn_each_value_by_its_direction():
 
 @pytest.mark.parametrize(
     ("text", "name", "op", "bound"),
-    [("latency <= 20", "latency", "<=", 20.0), ("accuracy>=0.9", "accuracy", ">=", 0.9), (" size<=1e6 ", "size", "<=", 1e6)],
+    [
+        ("latency <= 20", "latency", "<=", 20.0),
+        ("accuracy>=0.9", "accuracy", ">=", 0.9),
+        (" size<=1e6 ", "size", "<=", 1e6),
+    ],
 )
 def test_constraints_parse(text, name, op, bound):
     assert Constraint.parse(text) == Constraint(name, op, bound)

@@ -55,7 +55,7 @@ MAGIC_CASES = [
     ("--study s --storage adir", "is a directory"),
     ("--study s --storage notes.txt", "is not an SQLite database"),
     ("--study s --storage missing/dir/f.sqlite", "does not exist"),
-    ("--study s --storage \"  \"", "is empty: give the path of a study file"),
+    ('--study s --storage "  "', "is empty: give the path of a study file"),
     ("--prune meadian", "unknown rule 'meadian' \\(did you mean 'median'\\?\\)"),
     ("--prune asha:eta=1", "eta must be a whole number of at least 2"),
     ("--prune asha:bogus=3", "has no setting 'bogus'"),

@@ -23,7 +23,9 @@ batch = 32  # tune: choice(8, 16, 32, 64)
 act = "relu"  # tune: ["relu", "tanh", "logistic"]
 l2 = 0  # tune: [0, 0.01, 0.1, 1, 10]
 """
-OBJECTIVE = "abs(math.log2(n_units) - 7) + abs(math.log10(lr) + 2.5) + abs(math.log2(batch) - 4) + (act != 'tanh') + l2\n"
+OBJECTIVE = (
+    "abs(math.log2(n_units) - 7) + abs(math.log10(lr) + 2.5) + abs(math.log2(batch) - 4) + (act != 'tanh') + l2\n"
+)
 
 
 def _space(**lists) -> SearchSpace:
@@ -33,29 +35,42 @@ def _space(**lists) -> SearchSpace:
 # -- the rule ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("values, expected", [
-    ([16, 32, 64, 128, 256, 512], "log"),
-    ([8, 16, 32, 64], "log"),
-    ([5e-4, 1e-3, 5e-3, 1e-2], "log"),  # ratios 2, 5, 2: more even in log than in linear
-    ([2, 5, 10, 20, 50], "log"),
-    ([1e-4, 1e-2], "log"),  # two values a factor of 10 or more apart
-    ([0.1, 0.5, 0.9], "linear"),
-    ([10, 50, 100, 200], "linear"),
-    ([1, 2], "linear"),
-    ([-3, -1, 1, 3], "linear"),
-    ([0, 0.01, 0.1, 1, 10], "rank"),  # a zero before a geometric list: neither scale is even
-    ([64, 16, 256, 32], "log"),  # the order they are written in does not matter
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([16, 32, 64, 128, 256, 512], "log"),
+        ([8, 16, 32, 64], "log"),
+        ([5e-4, 1e-3, 5e-3, 1e-2], "log"),  # ratios 2, 5, 2: more even in log than in linear
+        ([2, 5, 10, 20, 50], "log"),
+        ([1e-4, 1e-2], "log"),  # two values a factor of 10 or more apart
+        ([0.1, 0.5, 0.9], "linear"),
+        ([10, 50, 100, 200], "linear"),
+        ([1, 2], "linear"),
+        ([-3, -1, 1, 3], "linear"),
+        ([0, 0.01, 0.1, 1, 10], "rank"),  # a zero before a geometric list: neither scale is even
+        ([64, 16, 256, 32], "log"),  # the order they are written in does not matter
+    ],
+)
 def test_lists_of_numbers_are_ordinal_and_geometric_ones_log_scaled(values, expected):
     assert is_ordinal(values)
     assert scale(values) == expected
     assert Choice(tuple(values)).log is (expected == "log")
 
 
-@pytest.mark.parametrize("values", [
-    ["rbf", "poly"], [1, "two", 3], [True, False], [0, 1, True], [None, 1, 2], [(1, 2), (3, 4)],
-    [1, 1.0, 2], [1.0, math.inf], [0.5, math.nan],
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["rbf", "poly"],
+        [1, "two", 3],
+        [True, False],
+        [0, 1, True],
+        [None, 1, 2],
+        [(1, 2), (3, 4)],
+        [1, 1.0, 2],
+        [1.0, math.inf],
+        [0.5, math.nan],
+    ],
+)
 def test_other_lists_stay_categorical(values):
     choice = Choice(tuple(values))
     assert not choice.ordered and choice.scale == "" and not choice.log
@@ -66,7 +81,8 @@ def test_other_lists_stay_categorical(values):
 def test_positions_follow_the_scale():
     assert positions([16, 32, 64, 128], "log") == pytest.approx([0, 1 / 3, 2 / 3, 1])
     assert positions([5e-4, 1e-3, 5e-3, 1e-2], "log") == pytest.approx(
-        [(math.log(v) - math.log(5e-4)) / (math.log(1e-2) - math.log(5e-4)) for v in (5e-4, 1e-3, 5e-3, 1e-2)])
+        [(math.log(v) - math.log(5e-4)) / (math.log(1e-2) - math.log(5e-4)) for v in (5e-4, 1e-3, 5e-3, 1e-2)]
+    )
     assert positions([10, 50, 100, 200], "linear") == pytest.approx([0, 40 / 190, 90 / 190, 1])
     assert positions([0, 0.01, 0.1, 1, 10], "rank") == pytest.approx([0, 0.25, 0.5, 0.75, 1])
 
@@ -118,7 +134,10 @@ def test_gp_neighbours_of_a_listed_value_are_the_adjacent_values():
         units = sorted(c["n_units"] for c in moved if c["act"] == "tanh")
         expected = [v for j, v in enumerate((16, 32, 64, 128, 256, 512)) if abs(j - i) == 1]
         assert units == expected
-        assert sorted(c["act"] for c in moved if c["n_units"] == value) == ["logistic", "relu"]  # categorical: every other option
+        assert sorted(c["act"] for c in moved if c["n_units"] == value) == [
+            "logistic",
+            "relu",
+        ]  # categorical: every other option
 
 
 # -- every strategy -------------------------------------------------------------------------------
@@ -126,7 +145,9 @@ def test_gp_neighbours_of_a_listed_value_are_the_adjacent_values():
 
 @pytest.mark.parametrize("strategy", [name for name in names() if name != "manual"])  # each click is a trial
 def test_every_strategy_proposes_only_listed_values(strategy):
-    result = hpmagic.tune(LISTS + OBJECTIVE, {"math": math}, trials=30, strategy=strategy, seed=3, quiet=True, apply=False)
+    result = hpmagic.tune(
+        LISTS + OBJECTIVE, {"math": math}, trials=30, strategy=strategy, seed=3, quiet=True, apply=False
+    )
     space = result.space
     assert len(result.trials) == 30
     for trial in result.trials:
@@ -183,12 +204,19 @@ def test_hyperopt_samples_an_ordinal_list_by_its_sorted_index():
 
 
 def test_treatment_in_words():
-    cell = LISTS + "x = 0.5  # tune: uniform(0, 1)\nC = 1.0  # tune: loguniform(1e-3, 1e3)\nk = 3  # tune: int(1, 9)\n0\n"
+    cell = (
+        LISTS + "x = 0.5  # tune: uniform(0, 1)\nC = 1.0  # tune: loguniform(1e-3, 1e3)\nk = 3  # tune: int(1, 9)\n0\n"
+    )
     space = parse_cell(cell).space
     assert [p.treatment() for p in space] == [
-        "6 values, ordinal, log scale", "4 values, ordinal, log scale", "4 values, ordinal, log scale",
-        "3 choices, categorical", "5 values, ordinal, evenly spaced by rank",
-        "continuous", "continuous, log scale", "integer",
+        "6 values, ordinal, log scale",
+        "4 values, ordinal, log scale",
+        "4 values, ordinal, log scale",
+        "3 choices, categorical",
+        "5 values, ordinal, evenly spaced by rank",
+        "continuous",
+        "continuous, log scale",
+        "integer",
     ]
 
 

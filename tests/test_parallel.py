@@ -94,7 +94,9 @@ def test_failures_and_tracebacks_in_workers_are_kept(ip):
     result = ip.run_cell_magic("tune", "-q -s random -n 12 --jobs 2 --seed 3", cell)
     failed = [t for t in result.trials if t.state is TrialState.FAILED]
     assert failed and len(failed) < 12
-    assert all("ValueError: positive" in t.error and "line 4" in t.error and "raise ValueError" in t.error for t in failed)
+    assert all(
+        "ValueError: positive" in t.error and "line 4" in t.error and "raise ValueError" in t.error for t in failed
+    )
 
 
 def test_dask_local_cluster_with_worker_processes(ip):
@@ -219,10 +221,20 @@ def test_a_fresh_worker_runs_a_trial_without_importing_the_search_machinery(tmp_
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
     assert out[0] == "complete 0.25"
     assert eval(out[1]) == [
-        "hpmagic._format", "hpmagic.cell", "hpmagic.cell.capture", "hpmagic.cell.globalstate", "hpmagic.cell.isolation",
+        "hpmagic._format",
+        "hpmagic.cell",
+        "hpmagic.cell.capture",
+        "hpmagic.cell.globalstate",
+        "hpmagic.cell.isolation",
         "hpmagic.cell.objective",
-        "hpmagic.cell.program", "hpmagic.cell.report", "hpmagic.cell.trial",
-        "hpmagic.core", "hpmagic.errors", "hpmagic.interrupts", "hpmagic.parallel", "hpmagic.parallel.remote",
+        "hpmagic.cell.program",
+        "hpmagic.cell.report",
+        "hpmagic.cell.trial",
+        "hpmagic.core",
+        "hpmagic.errors",
+        "hpmagic.interrupts",
+        "hpmagic.parallel",
+        "hpmagic.parallel.remote",
     ]
 
 

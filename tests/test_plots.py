@@ -39,8 +39,14 @@ def make_result(n: int = 120, maximize: bool = False) -> TuneResult:
             continue
         value = 10 * (params["x"] - 0.3) ** 2 + {"a": 0.0, "b": 1.0, "c": 2.0}[params["kind"]] + 0.01 * rng.random()
         trials.append(Trial(i, params, TrialState.COMPLETE, value=-value if maximize else value, duration=0.01))
-    return TuneResult(trials=tuple(trials), space=space, direction="maximize" if maximize else "minimize",
-                      strategy="random", elapsed=1.0, budget=n)
+    return TuneResult(
+        trials=tuple(trials),
+        space=space,
+        direction="maximize" if maximize else "minimize",
+        strategy="random",
+        elapsed=1.0,
+        budget=n,
+    )
 
 
 def test_history_best_so_far_and_failures():

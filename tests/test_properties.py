@@ -80,7 +80,9 @@ def exact(value: Any) -> Any:
 
 
 def assert_exactly(got: Any, expected: Any, what: str) -> None:
-    assert exact(got) == exact(expected), f"{what}: expected {expected!r} ({exact(expected)}), got {got!r} ({exact(got)})"
+    assert exact(got) == exact(expected), (
+        f"{what}: expected {expected!r} ({exact(expected)}), got {got!r} ({exact(got)})"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -143,7 +145,11 @@ scalar_literals = st.one_of(
     st.floats(allow_nan=False, allow_infinity=False, width=64),
     st.text(max_size=6),
 )
-literals = st.recursive(scalar_literals, lambda inner: st.tuples(inner) | st.tuples(inner, inner) | st.tuples(inner, inner, inner), max_leaves=6)
+literals = st.recursive(
+    scalar_literals,
+    lambda inner: st.tuples(inner) | st.tuples(inner, inner) | st.tuples(inner, inner, inner),
+    max_leaves=6,
+)
 
 
 def _literal_key(value: Any) -> Any:
@@ -165,7 +171,9 @@ def normals(draw: st.DrawFn) -> Normal:
 
 @st.composite
 def lognormals(draw: st.DrawFn) -> LogNormal:
-    return LogNormal(draw(st.integers(-10, 10).map(float)), draw(decimal(-3, 0, positive=True).filter(lambda s: s <= 3)))
+    return LogNormal(
+        draw(st.integers(-10, 10).map(float)), draw(decimal(-3, 0, positive=True).filter(lambda s: s <= 3))
+    )
 
 
 KINDS: dict[str, st.SearchStrategy[Distribution]] = {
@@ -297,11 +305,31 @@ def test_stepped_values_stay_within_bounds_whatever_the_digits_of_low():
 # Extreme ranges: whatever a distribution accepts gives finite values inside its bounds
 # ---------------------------------------------------------------------------------------
 
-_EDGE_FLOATS = [0.0, 1.0, -1.0, 5e-324, 1e-320, sys.float_info.min, 1e-300, 1e300, 1e308, 1.7976931348623157e308,
-                -1e308, -1.7976931348623157e308, 2.0**53, 1e16, 9e307]
-any_float = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(_EDGE_FLOATS + [-v for v in _EDGE_FLOATS]))
-any_int = st.one_of(st.integers(-(2**56), 2**56), st.integers(-5, 5),
-                    st.sampled_from([2**53, -(2**53), 2**53 - 1, 2**53 + 1, 10**30, 1]))
+_EDGE_FLOATS = [
+    0.0,
+    1.0,
+    -1.0,
+    5e-324,
+    1e-320,
+    sys.float_info.min,
+    1e-300,
+    1e300,
+    1e308,
+    1.7976931348623157e308,
+    -1e308,
+    -1.7976931348623157e308,
+    2.0**53,
+    1e16,
+    9e307,
+]
+any_float = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False), st.sampled_from(_EDGE_FLOATS + [-v for v in _EDGE_FLOATS])
+)
+any_int = st.one_of(
+    st.integers(-(2**56), 2**56),
+    st.integers(-5, 5),
+    st.sampled_from([2**53, -(2**53), 2**53 - 1, 2**53 + 1, 10**30, 1]),
+)
 #: u at the ends of the unit interval and just inside them, and the middle.
 EDGE_UNITS = (0.0, 5e-324, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53, 1.0)
 
@@ -309,7 +337,9 @@ EDGE_UNITS = (0.0, 5e-324, 1e-12, 0.5, 1 - 1e-12, 1 - 2**-53, 1.0)
 @st.composite
 def accepted_distributions(draw: st.DrawFn) -> Distribution:
     """Any distribution the constructors accept, with arguments anywhere in the float range."""
-    kind = draw(st.sampled_from(["uniform", "uniform-step", "loguniform", "int", "int-step", "logint", "normal", "lognormal"]))
+    kind = draw(
+        st.sampled_from(["uniform", "uniform-step", "loguniform", "int", "int-step", "logint", "normal", "lognormal"])
+    )
     try:
         if kind in ("int", "int-step", "logint"):
             low, high = sorted(draw(st.lists(any_int, min_size=2, max_size=2, unique=True)))

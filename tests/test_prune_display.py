@@ -52,16 +52,46 @@ def trials_of_every_state() -> tuple[Trial, ...]:
     5 interrupted; the complete ones ran to step 9, past the rungs at 1 and 3."""
     full = asha((1, "promoted"), (3, "promoted"))
     return (
-        Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.80, curve=curve(0.5, 0.7, 0.75, 0.78, 0.79, 0.8, 0.8, 0.8, 0.8),
-              pruning={"kind": "curve", "rungs": [[1, "promoted"], [3, "promoted"]]}),
-        Trial(1, {"x": 0.3}, TrialState.COMPLETE, value=0.95, curve=curve(0.6, 0.8, 0.9, 0.92, 0.93, 0.94, 0.95, 0.95, 0.95),
-              pruning=full),
-        Trial(2, {"x": 0.9}, TrialState.PRUNED, curve=curve(0.1), pruning=asha((1, "pruned")),
-              error="at rung 1 (step 1) its best value 0.1 ranked 3 of 3"),
-        Trial(3, {"x": 0.2}, TrialState.FAILED, curve=curve(0.4, 0.5), pruning={"bracket": 0, "kind": "curve"},
-              error="Traceback\nValueError: boom"),
-        Trial(4, {"x": 0.7}, TrialState.PRUNED, curve=curve(0.3, 0.5, 0.6), pruning=asha((1, "promoted"), (3, "pruned")),
-              error="at rung 3 (step 3) its best value 0.6 ranked 2 of 2"),
+        Trial(
+            0,
+            {"x": 0.5},
+            TrialState.COMPLETE,
+            value=0.80,
+            curve=curve(0.5, 0.7, 0.75, 0.78, 0.79, 0.8, 0.8, 0.8, 0.8),
+            pruning={"kind": "curve", "rungs": [[1, "promoted"], [3, "promoted"]]},
+        ),
+        Trial(
+            1,
+            {"x": 0.3},
+            TrialState.COMPLETE,
+            value=0.95,
+            curve=curve(0.6, 0.8, 0.9, 0.92, 0.93, 0.94, 0.95, 0.95, 0.95),
+            pruning=full,
+        ),
+        Trial(
+            2,
+            {"x": 0.9},
+            TrialState.PRUNED,
+            curve=curve(0.1),
+            pruning=asha((1, "pruned")),
+            error="at rung 1 (step 1) its best value 0.1 ranked 3 of 3",
+        ),
+        Trial(
+            3,
+            {"x": 0.2},
+            TrialState.FAILED,
+            curve=curve(0.4, 0.5),
+            pruning={"bracket": 0, "kind": "curve"},
+            error="Traceback\nValueError: boom",
+        ),
+        Trial(
+            4,
+            {"x": 0.7},
+            TrialState.PRUNED,
+            curve=curve(0.3, 0.5, 0.6),
+            pruning=asha((1, "promoted"), (3, "pruned")),
+            error="at rung 3 (step 3) its best value 0.6 ranked 2 of 2",
+        ),
         Trial(5, {"x": 0.4}, TrialState.INTERRUPTED, curve=curve(0.5, 0.6), pruning={"bracket": 0, "kind": "curve"}),
     )
 
@@ -72,6 +102,7 @@ def result_of(trials, **fields) -> TuneResult:
 
 
 # -- colours and labels -----------------------------------------------------------------------
+
 
 def _contrast(colour: str, background: str) -> float:
     def luminance(c: str) -> float:
@@ -123,7 +154,10 @@ def test_history_keeps_failed_pruned_and_interrupted_apart():
     assert list(h.numbers) == [0, 1] and list(h.failed) == [3] and list(h.pruned) == [2, 4]
     assert list(h.interrupted) == [5]
     assert {s: list(v) for s, v in h.ended().items()} == {
-        TrialState.FAILED: [3], TrialState.PRUNED: [2, 4], TrialState.INTERRUPTED: [5]}
+        TrialState.FAILED: [3],
+        TrialState.PRUNED: [2, 4],
+        TrialState.INTERRUPTED: [5],
+    }
     ax = r.plot_history(ax=Figure().add_subplot())
     _assert_state_marks(ax, r.trials)
     complete = _by_label(ax)["complete"]
@@ -145,6 +179,7 @@ def test_live_convergence_plot_without_ended_trials_has_no_legend():
 
 
 # -- learning curves ----------------------------------------------------------------------------
+
 
 def _collections(ax) -> dict[str, LineCollection]:
     """Each state's LineCollection, by the colour of its state."""
@@ -175,15 +210,21 @@ def test_plot_curves_complete_pruned_best_and_rungs():
     assert list(zip(ends[0].get_xdata(), ends[0].get_ydata())) == [(1.0, 0.1), (3.0, 0.6)]  # where they stopped
     best = _by_label(ax)["best (trial 1)"]
     assert to_hex(best.get_color()) == palette.BEST and list(best.get_ydata()) == [v for _, v in r.trials[1].curve]
-    rungs = [line for line in ax.get_lines() if to_hex(line.get_color()) == palette.RUNG and len(set(line.get_xdata())) == 1]
+    rungs = [
+        line for line in ax.get_lines() if to_hex(line.get_color()) == palette.RUNG and len(set(line.get_xdata())) == 1
+    ]
     assert sorted(line.get_xdata()[0] for line in rungs) == [1.0, 3.0]
     assert _legend(ax) == ["pruned (2)", "failed (1)", "interrupted (1)", "complete (2)", "best (trial 1)", "rungs"]
     fig.savefig(io.BytesIO(), format="png")
 
 
 def test_plot_curves_without_rungs_draws_no_rung_lines():
-    trials = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n), curve=curve(0, n / 2, n), pruning={"kind": "curve"})
-              for n in range(3)]
+    trials = [
+        Trial(
+            n, {"x": n / 10}, TrialState.COMPLETE, value=float(n), curve=curve(0, n / 2, n), pruning={"kind": "curve"}
+        )
+        for n in range(3)
+    ]
     ax = result_of(trials).plot_curves(ax=Figure().add_subplot())
     assert "rungs" not in _legend(ax) and _legend(ax) == ["complete (3)", "best (trial 2)"]
     assert all(len(set(line.get_xdata())) > 1 for line in ax.get_lines() if line.get_linestyle() == "-")
@@ -192,7 +233,14 @@ def test_plot_curves_without_rungs_draws_no_rung_lines():
 def test_plot_curves_of_folds_says_fold():
     folds = [0.9, 0.95, 0.92, 0.97, 0.93]
     trials = [
-        Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=float(np.mean(folds)), curve=curve(*folds), pruning={"kind": "fold"}),
+        Trial(
+            0,
+            {"x": 0.5},
+            TrialState.COMPLETE,
+            value=float(np.mean(folds)),
+            curve=curve(*folds),
+            pruning={"kind": "fold"},
+        ),
         Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=curve(0.6, 0.7), pruning={"bracket": 0, "kind": "fold"}),
     ]
     r = result_of(trials)
@@ -238,7 +286,9 @@ def test_plot_curves_uses_pyplot_without_an_axes():
 
 def test_live_curves_highlight_running_trials():
     ax = Figure().add_subplot()
-    plots.draw_live_curves(ax, list(trials_of_every_state()), "maximize", "accuracy", running={7: [(1.0, 0.5), (2.0, 0.7)]})
+    plots.draw_live_curves(
+        ax, list(trials_of_every_state()), "maximize", "accuracy", running={7: [(1.0, 0.5), (2.0, 0.7)]}
+    )
     groups = _collections(ax)
     assert len(groups["running"].get_segments()) == 1
     assert groups["running"].get_linewidth()[0] > groups["complete"].get_linewidth()[0]
@@ -246,6 +296,7 @@ def test_live_curves_highlight_running_trials():
 
 
 # -- the summary ---------------------------------------------------------------------------------
+
 
 def test_summary_counts_pruned_trials_and_the_steps_they_saved():
     r = result_of(trials_of_every_state())
@@ -269,16 +320,22 @@ def test_summary_counts_pruned_trials_and_the_steps_they_saved():
 
 
 def test_summary_of_folds_speaks_of_folds():
-    trials = [Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, curve=curve(0.9, 0.9, 0.9, 0.9), pruning={"kind": "fold"}),
-              Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=curve(0.5), pruning={"bracket": 0, "kind": "fold"})]
+    trials = [
+        Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, curve=curve(0.9, 0.9, 0.9, 0.9), pruning={"kind": "fold"}),
+        Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=curve(0.5), pruning={"bracket": 0, "kind": "fold"}),
+    ]
     s = summarize(result_of(trials))
     assert s.pruning.text == "1 of 2 trials stopped early; 38% of the folds were not run" and s.step_name == "fold"
-    assert "(last fold 4)" in repr(result_of(trials)) and re.search(r"<th[^>]*>last fold</th>", result_html(result_of(trials), False))
+    assert "(last fold 4)" in repr(result_of(trials)) and re.search(
+        r"<th[^>]*>last fold</th>", result_html(result_of(trials), False)
+    )
 
 
 def test_summary_without_pruning_says_nothing_of_it_but_shows_last_steps():
-    trials = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n), curve=curve(0, n), pruning={"kind": "curve"})
-              for n in range(3)]
+    trials = [
+        Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n), curve=curve(0, n), pruning={"kind": "curve"})
+        for n in range(3)
+    ]
     s = summarize(result_of(trials))
     assert s.pruned == 0 and s.pruning is None and s.top[0].last_step == "2"
     assert "pruned:" not in repr(result_of(trials))
@@ -295,15 +352,29 @@ def test_html_summary_holds_the_curves_plot_only_when_there_are_curves():
     alts = re.findall(r'alt="([^"]+)"', with_curves)
     assert alts[:2] == ["convergence", "learning curves"]
     plain = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n)) for n in range(5)]
-    assert 'alt="learning curves"' not in result_html(result_of(plain)) and 'alt="convergence"' in result_html(result_of(plain))
+    assert 'alt="learning curves"' not in result_html(result_of(plain)) and 'alt="convergence"' in result_html(
+        result_of(plain)
+    )
 
 
 # -- to_dataframe -------------------------------------------------------------------------------
 
+
 def test_to_dataframe_has_the_last_step_and_value_and_says_pruned():
-    r = result_of(trials_of_every_state() + (Trial(6, {"x": 0.1}, TrialState.COMPLETE, value=0.5, metrics={"std": 0.1}),))
+    r = result_of(
+        trials_of_every_state() + (Trial(6, {"x": 0.1}, TrialState.COMPLETE, value=0.5, metrics={"std": 0.1}),)
+    )
     df = r.to_dataframe()
-    assert list(df.columns) == ["state", "value", "duration", "param_x", "last_step", "last_value", "metric_std", "error"]
+    assert list(df.columns) == [
+        "state",
+        "value",
+        "duration",
+        "param_x",
+        "last_step",
+        "last_value",
+        "metric_std",
+        "error",
+    ]
     assert df.loc[2, "state"] == "pruned" and df.loc[4, "state"] == "pruned" and df.loc[5, "state"] == "interrupted"
     assert (df.loc[2, "last_step"], df.loc[2, "last_value"]) == (1.0, 0.1)
     assert (df.loc[4, "last_step"], df.loc[4, "last_value"]) == (3.0, 0.6)
@@ -315,11 +386,20 @@ def test_to_dataframe_has_the_last_step_and_value_and_says_pruned():
 
 # -- the live panel ----------------------------------------------------------------------------
 
+
 def _progress(trials, total=40, running=0, status="running") -> Progress:
     done = [t for t in trials if t.ok]
     best = max(done, key=lambda t: t.value) if done else None
-    return Progress(total=total, finished=len(trials), running=running, elapsed=31.0, status=status, trials=list(trials),
-                    failed=sum(1 for t in trials if t.state is TrialState.FAILED), best=best)
+    return Progress(
+        total=total,
+        finished=len(trials),
+        running=running,
+        elapsed=31.0,
+        status=status,
+        trials=list(trials),
+        failed=sum(1 for t in trials if t.state is TrialState.FAILED),
+        best=best,
+    )
 
 
 def test_status_line_counts_pruned_and_interrupted_trials():
@@ -337,8 +417,14 @@ def _png_size(png: bytes) -> tuple[int, int]:
 
 def test_live_panel_draws_the_curves_beside_the_convergence_plot(recorded):
     handles = []
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9, tick=None,
-                              show=lambda panel: handles.append(Handle(panel)) or handles[-1])
+    reporter = WidgetReporter(
+        clock=FakeClock(),
+        min_interval=0,
+        plot_interval=0,
+        plot_budget=1e9,
+        tick=None,
+        show=lambda panel: handles.append(Handle(panel)) or handles[-1],
+    )
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE, metric="accuracy"))
     plain = [Trial(n, {"x": n / 10}, TrialState.COMPLETE, value=float(n)) for n in range(3)]
     reporter.update(_progress(plain))
@@ -351,8 +437,9 @@ def test_live_panel_draws_the_curves_beside_the_convergence_plot(recorded):
 
 
 def test_live_panel_draws_curves_before_two_trials_completed(recorded):
-    reporter = WidgetReporter(clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9, tick=None,
-                              show=lambda panel: Handle(panel))
+    reporter = WidgetReporter(
+        clock=FakeClock(), min_interval=0, plot_interval=0, plot_budget=1e9, tick=None, show=lambda panel: Handle(panel)
+    )
     reporter.start(SearchInfo(budget=40, direction=Direction.MAXIMIZE))
     reporter.update(_progress(trials_of_every_state()[2:3]))  # one pruned trial: a curve to see already
     assert len(reporter.plot_pngs) == 2  # the convergence plot and the curves
@@ -388,18 +475,25 @@ def test_a_real_pruned_search_through_the_shell_shows_its_curves(ip):
     images = dict(re.findall(r'alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html))
     png = base64.b64decode(images["learning curves"])
     assert png.startswith(b"\x89PNG") and len(png) > 2000
-    assert f"{counts['pruned']} pruned</span>" in html and f"pruned</span>: {counts['pruned']} of 20 trials stopped early" in html
+    assert (
+        f"{counts['pruned']} pruned</span>" in html
+        and f"pruned</span>: {counts['pruned']} of 20 trials stopped early" in html
+    )
     assert re.search(r"<th[^>]*>last step</th>", html)
     df = result.to_dataframe()
     assert (df["state"] == "pruned").sum() == counts["pruned"]
-    assert (df.loc[df["state"] == "pruned", "last_step"] < 27).all() and (df.loc[df["state"] == "complete", "last_step"] == 27).all()
+    assert (df.loc[df["state"] == "pruned", "last_step"] < 27).all() and (
+        df.loc[df["state"] == "complete", "last_step"] == 27
+    ).all()
     assert f"{counts['pruned']} of 20 trials stopped early" in repr(result)
 
 
 # -- heavy pruning: the pruned trials in importance, slices and parallel coordinates -------------
 
-HEAVY = parse_cell("x = 0.5  # tune: uniform(0, 1)\nkind = 'a'  # tune: choice('a', 'b')\n"
-                   "width = 4  # tune: int(2, 6) if kind == 'b'\nx").space
+HEAVY = parse_cell(
+    "x = 0.5  # tune: uniform(0, 1)\nkind = 'a'  # tune: choice('a', 'b')\n"
+    "width = 4  # tune: int(2, 6) if kind == 'b'\nx"
+).space
 
 
 def heavily_pruned(n: int = 30, complete: int = 3, comparable: bool = True, folds: bool = False) -> TuneResult:
@@ -419,8 +513,16 @@ def heavily_pruned(n: int = 30, complete: int = 3, comparable: bool = True, fold
         points = tuple((float(s), v) for s, v in zip(range(1, top + 1), score))
         if i < complete:
             value = float(np.mean(score)) if folds else score[-1]
-            trials.append(Trial(i, params, TrialState.COMPLETE, value=value if comparable else 1 - value,
-                                curve=points, pruning={"kind": kind}))
+            trials.append(
+                Trial(
+                    i,
+                    params,
+                    TrialState.COMPLETE,
+                    value=value if comparable else 1 - value,
+                    curve=points,
+                    pruning={"kind": kind},
+                )
+            )
         else:
             trials.append(Trial(i, params, TrialState.PRUNED, curve=points, pruning={"kind": kind, "bracket": 0}))
     return TuneResult(tuple(trials), HEAVY, direction="maximize", strategy="random", budget=n)
@@ -472,8 +574,10 @@ def test_with_most_trials_pruned_importance_and_parallel_coordinates_use_them():
     assert len(dashed) == 1 and len(dashed[0].get_segments()) == 27
     assert "pruned (27), at their last report" in [t.get_text() for t in ax.get_legend().get_texts()]
     html = result_html(r)
-    assert ("<p class='muted hpmagic-caption'>27 pruned trials shown at their last report (▼) in parameter importance, "
-            "the slices and parallel coordinates (dashed)") in html
+    assert (
+        "<p class='muted hpmagic-caption'>27 pruned trials shown at their last report (▼) in parameter importance, "
+        "the slices and parallel coordinates (dashed)"
+    ) in html
 
 
 def test_pruned_trials_stay_out_when_few_or_when_their_reports_are_not_the_objective():
@@ -482,8 +586,10 @@ def test_pruned_trials_stay_out_when_few_or_when_their_reports_are_not_the_objec
     assert len(_marks(few.plot_slices(["x"], ax=Figure().add_subplot())[0])["pruned"]) == 0
     other = heavily_pruned(comparable=False)  # a loss reported, an accuracy returned
     pts = data.points(other)
-    assert pts.pruned == 0 and pts.caption == ("27 pruned trials left out: what the cell reported is not the objective "
-                                               "it returned, so the two cannot be compared")
+    assert pts.pruned == 0 and pts.caption == (
+        "27 pruned trials left out: what the cell reported is not the objective "
+        "it returned, so the two cannot be compared"
+    )
     assert data.importance(other).reason == "too few completed trials: 3, at least 8 are needed"
     assert "27 pruned trials left out" in result_html(other)
 
@@ -498,8 +604,9 @@ def test_pruned_folds_stand_in_at_the_mean_of_the_folds_they_ran():
 
 
 def test_a_real_heavily_pruned_search_shows_its_pruned_trials(ip):
-    cell = PRUNED_CELL.replace("x = 0.5  # tune: uniform(0, 1)\n",
-                               "x = 0.5  # tune: uniform(0, 1)\nlr = 0.01  # tune: loguniform(1e-4, 1)\n")
+    cell = PRUNED_CELL.replace(
+        "x = 0.5  # tune: uniform(0, 1)\n", "x = 0.5  # tune: uniform(0, 1)\nlr = 0.01  # tune: loguniform(1e-4, 1)\n"
+    )
     res = run_tune(ip, "-n 30 --maximize --prune asha -s random --seed 1 -q -o found", cell)
     assert res.success, res.error_in_exec
     found = ip.user_ns["found"]

@@ -30,8 +30,14 @@ def pruned(number, values, x=0.5, kind="curve"):
 
 
 def complete(number, value, values=(), x=0.5):
-    return Trial(number, {"x": x, "y": 0.5}, TrialState.COMPLETE, value=value, curve=curve(*values),
-                 pruning={"kind": "curve"} if values else {})
+    return Trial(
+        number,
+        {"x": x, "y": 0.5},
+        TrialState.COMPLETE,
+        value=value,
+        curve=curve(*values),
+        pruning={"kind": "curve"} if values else {},
+    )
 
 
 def failed(number, x=0.5):
@@ -74,8 +80,14 @@ def test_folds_are_averaged_not_taken_at_their_best():
 
 
 def test_rank_key_puts_further_first_then_lower_loss_failures_last():
-    trials = [pruned(1, [0.1]), failed(2), complete(3, 0.9, [0.9] * 3), pruned(4, [0.8, 0.7, 0.6]),
-              pruned(5, [0.5, 0.4, 0.3]), complete(6, 0.5, [0.5] * 3)]
+    trials = [
+        pruned(1, [0.1]),
+        failed(2),
+        complete(3, 0.9, [0.9] * 3),
+        pruned(4, [0.8, 0.7, 0.6]),
+        pruned(5, [0.5, 0.4, 0.3]),
+        complete(6, 0.5, [0.5] * 3),
+    ]
     order = [t.number for t in sorted(trials, key=lambda t: fidelity.rank_key(t, MIN))]
     assert order == [6, 3, 5, 4, 1, 2]
 
@@ -84,8 +96,10 @@ def _rungs_table():
     """10 trials pruned at step 1, 5 at step 3, 2 complete at step 9 (values: lower is better)."""
     trials = [pruned(i, [1.0 + i / 10], x=i / 20) for i in range(10)]
     trials += [pruned(10 + i, [0.9, 0.8 - i / 10, 0.7 - i / 10], x=0.5 + i / 20) for i in range(5)]
-    trials += [complete(15, 0.2, [0.6, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2], x=0.8),
-               complete(16, 0.1, [0.5, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], x=0.9)]
+    trials += [
+        complete(15, 0.2, [0.6, 0.4, 0.3, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2], x=0.8),
+        complete(16, 0.1, [0.5, 0.3, 0.2, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1], x=0.9),
+    ]
     return trials
 
 
@@ -207,8 +221,14 @@ def test_evolution_ranks_pruned_trials_by_how_far_they_got():
     asked = {n: evo.ask(n) for n in range(6)}
     xs = {n: evo._members[n][1].copy() for n in range(6)}  # each proposal's point in the unit cube
     # told in an order unrelated to the ranking: a failure, early and later prunes, completes
-    states = {0: failed(0), 1: pruned(1, [0.1]), 2: pruned(2, [0.9, 0.8, 0.7]), 3: complete(3, 0.9, [1.0] * 9),
-              4: pruned(4, [0.5, 0.4, 0.3]), 5: complete(5, 0.4, [1.0] * 9)}
+    states = {
+        0: failed(0),
+        1: pruned(1, [0.1]),
+        2: pruned(2, [0.9, 0.8, 0.7]),
+        3: complete(3, 0.9, [1.0] * 9),
+        4: pruned(4, [0.5, 0.4, 0.3]),
+        5: complete(5, 0.4, [1.0] * 9),
+    }
     mean = evo.mean.copy()
     for n in range(6):
         evo.tell(states[n].finish(params=asked[n]))

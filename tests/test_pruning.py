@@ -40,8 +40,10 @@ def test_the_default_rule_prunes_bad_curves_and_keeps_every_curve():
     # a pruned trial was stopped because it was worse, at its rung, than the ones that went on
     best = result.best_trial
     assert best.state is TrialState.COMPLETE and best.params["lr"] >= max(t.params["lr"] for t in pruned)
-    assert any(n.startswith("hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3 and 9")
-               for n in result.notes)
+    assert any(
+        n.startswith("hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3 and 9")
+        for n in result.notes
+    )
     assert f"pruned: {len(pruned)} of 30 trials stopped early; " in repr(result)
     assert "% of the steps were not run" in repr(result)
 
@@ -75,7 +77,9 @@ def test_a_cells_own_except_exception_does_not_swallow_the_stop():
 
 
 def test_a_bare_except_that_swallows_the_stop_still_records_a_pruned_trial():
-    cell = CURVES.replace("    report(score, epoch)", "    try:\n        report(score, epoch)\n    except:  # noqa\n        break")
+    cell = CURVES.replace(
+        "    report(score, epoch)", "    try:\n        report(score, epoch)\n    except:  # noqa\n        break"
+    )
     result = tune(cell, prune=True)
     pruned = [t for t in result.trials if t.state is TrialState.PRUNED]
     assert pruned and all(t.value is None for t in pruned)
@@ -182,8 +186,10 @@ def test_the_live_display_sees_the_points_of_running_trials():
     # Slow trials (lr < 0.03: about half of them) pause after their first report, so a fast trial
     # ends, and the display is updated, while a slow one is running with one point: the test does
     # not depend on how fast the machine runs the trials.
-    cell = CURVES.replace("    report(score, epoch)\n",
-                          "    report(score, epoch)\n    if epoch == 1 and lr < 0.03:\n        time.sleep(1.0)\n")
+    cell = CURVES.replace(
+        "    report(score, epoch)\n",
+        "    report(score, epoch)\n    if epoch == 1 and lr < 0.03:\n        time.sleep(1.0)\n",
+    )
     tune("import time\n" + cell, prune="median", trials=8, jobs=2, display=Recorder(), quiet=False)
     assert any(counts and max(counts.values()) > 0 for counts in seen[:-1])  # partial curves while trials ran
     assert seen[-1] == {}  # and none once every trial has ended

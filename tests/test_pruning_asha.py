@@ -140,5 +140,3 @@ def test_asha_never_prunes_the_best_trial_at_its_rung(curves, order, maximize):
             assert best[n] > min(rung_values.values())  # never the best at the rung it was pruned at
         if decision.prune or not queues[n]:
             del queues[n]
-
-

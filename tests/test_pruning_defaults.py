@@ -12,9 +12,11 @@ from hpmagic.core import Direction, Trial, TrialState
 from hpmagic.pruning import DEFAULT, DEFAULT_FOR_FOLDS, FoldPruner, HyperbandPruner, make_pruner
 
 MIN = Direction.MINIMIZE
-RULE = ("hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket has "
-        "no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 points "
-        "(min_resource=1, eta=3, smooth=3, max_resource=9)")
+RULE = (
+    "hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket has "
+    "no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 points "
+    "(min_resource=1, eta=3, smooth=3, max_resource=9)"
+)
 
 
 def run(pruner: HyperbandPruner, number: int, bracket: int, points: list[tuple[float, float]]) -> None:

@@ -43,8 +43,9 @@ def test_folds_prunes_a_clearly_worse_trial_after_one_fold():
     assert pruner.reference() == 3
     decision = pruner.report(10, 0, 0.80)  # 0.13 below the best on fold 0
     assert decision.prune and decision.step == 0.0
-    assert decision.reason.startswith("after 1 fold of 5 it was behind trial 3 by 0.15 on average: a <1% chance of "
-                                      "ending at least ")
+    assert decision.reason.startswith(
+        "after 1 fold of 5 it was behind trial 3 by 0.15 on average: a <1% chance of ending at least "
+    )
     assert decision.reason.endswith(" ahead of it (below 30%)")
 
 
@@ -141,5 +142,3 @@ def test_folds_matches_folds_by_step_and_leaves_out_others():
     pruner = fold_pruner()
     assert not pruner.report(10, 7, 0.1).prune  # a fold the reference does not have
     assert pruner.report(11, 0, 0.80).prune
-
-

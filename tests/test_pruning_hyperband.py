@@ -32,14 +32,23 @@ def test_hyperband_brackets_follow_the_original_schedule():
 @pytest.mark.parametrize(
     ("max_resource", "text"),
     [
-        (30, "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3, 9 and 27; the top "
-             "1/3 at each rung go on, by the mean of their last 3 points (min_resource=1, eta=3, smooth=3, "
-             "max_resource=30)"),
-        (9, "hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket "
+        (
+            30,
+            "hyperband: 4 brackets sharing the trials 27:12:6:4, their first rungs at steps 1, 3, 9 and 27; the top "
+            "1/3 at each rung go on, by the mean of their last 3 points (min_resource=1, eta=3, smooth=3, "
+            "max_resource=30)",
+        ),
+        (
+            9,
+            "hyperband: 3 brackets sharing the trials 9:5:3, their first rungs at steps 1 and 3, the last bracket "
             "has no rung (its trials run in full); the top 1/3 at each rung go on, by the mean of their last 3 "
-            "points (min_resource=1, eta=3, smooth=3, max_resource=9)"),
-        (2, "hyperband: 1 bracket, its first rung at step 1; the top 1/3 at each rung go on, by the mean of their last 3 "
-            "points (min_resource=1, eta=3, smooth=3, max_resource=2)"),
+            "points (min_resource=1, eta=3, smooth=3, max_resource=9)",
+        ),
+        (
+            2,
+            "hyperband: 1 bracket, its first rung at step 1; the top 1/3 at each rung go on, by the mean of their last 3 "
+            "points (min_resource=1, eta=3, smooth=3, max_resource=2)",
+        ),
     ],
 )
 def test_hyperband_says_each_brackets_first_rung_in_words(max_resource, text):
@@ -70,7 +79,9 @@ def test_hyperband_assigns_each_bracket_its_share_deterministically():
 def test_hyperband_trials_before_max_resource_is_learned_go_to_bracket_0():
     pruner = ready(HyperbandPruner())
     assert pruner.s_max() is None and pruner.assign(0) == 0 and pruner.assign(1) == 0
-    assert pruner.describe().startswith("hyperband: brackets set once max_resource is known; until then asha's rungs at")
+    assert pruner.describe().startswith(
+        "hyperband: brackets set once max_resource is known; until then asha's rungs at"
+    )
     run_trial(pruner, 0, curve([1.0] * 27))
     assert pruner.s_max() == 3
     brackets = [pruner.assign(n) for n in range(2, 49)]
@@ -93,5 +104,3 @@ def test_hyperband_trials_compete_only_within_their_bracket():
     assert rungs[1] == {3.0: {1: 5.0}} and rungs[2] == {9.0: {3: 8.0}}
     assert [pruner.assign(n) for n in (5, 6, 7)] == [3, 0, 1]  # in the order trials start
     assert "in bracket 1, at rung 3" in pruner.report(7, 3, 7.0).reason  # behind trial 1 in bracket 1
-
-

@@ -31,7 +31,9 @@ def test_median_waits_for_min_trials_finished_trials_at_the_step():
     pruner = median_with(5)
     decision = pruner.report(10, 1, 9.0)
     assert decision.prune and decision.step == 1.0 and decision.rung is None
-    assert decision.reason == "at step 1 its best value 9 was worse than the median 1.2 of 5 earlier trials at that step"
+    assert (
+        decision.reason == "at step 1 its best value 9 was worse than the median 1.2 of 5 earlier trials at that step"
+    )
 
 
 def test_median_a_single_trial_is_never_pruned():
@@ -130,5 +132,3 @@ def test_median_never_prunes_a_trial_at_least_as_good_as_every_other_so_far(othe
             assert not decision.prune
         if decision.prune:
             break
-
-

@@ -57,8 +57,13 @@ def test_report_error_is_an_hpmagic_error_and_a_value_error():
 @pytest.mark.parametrize("name", sorted(PRUNERS))
 @pytest.mark.parametrize(
     "step, value, words",
-    [(2, math.nan, "not a finite number"), (2, math.inf, "not a finite number"), (1, 0.5, "already reported"),
-     (0.5, 0.5, "comes after step 1"), (-1, 0.5, "at least 0")],
+    [
+        (2, math.nan, "not a finite number"),
+        (2, math.inf, "not a finite number"),
+        (1, 0.5, "already reported"),
+        (0.5, 0.5, "comes after step 1"),
+        (-1, 0.5, "at least 0"),
+    ],
 )
 def test_every_rule_refuses_a_bad_point_before_deciding_and_records_nothing(name, step, value, words):
     pruner = ready(PRUNERS[name]())
@@ -93,5 +98,3 @@ def test_a_stored_curve_with_a_bad_point_is_refused_by_finish():
     pruner = ready(MedianPruner())
     with pytest.raises(ReportError, match="comes after step 3"):
         pruner.finish(finished(0), [(3, 1.0), (2, 0.5)])
-
-

@@ -54,8 +54,10 @@ def learning_curves(seed: int, trials: int = 30, steps: int = 27) -> dict[int, P
 def fold_curves(seed: int, trials: int = 30) -> dict[int, Points]:
     rng = np.random.default_rng(seed)
     effect = rng.normal(0, 0.02, 5)
-    return {n: [(float(k), float(m + effect[k] + rng.normal(0, 0.01))) for k in range(5)]
-            for n, m in enumerate(rng.uniform(0.6, 0.95, trials))}
+    return {
+        n: [(float(k), float(m + effect[k] + rng.normal(0, 0.01))) for k in range(5)]
+        for n, m in enumerate(rng.uniform(0.6, 0.95, trials))
+    }
 
 
 RULES = [
@@ -104,5 +106,3 @@ def test_finish_replaces_what_the_live_reports_recorded():
     pruner.report(0, 3, 4.0)
     pruner.finish(finished(0, TrialState.INTERRUPTED), [(1, 5.0)])  # the store kept one point
     assert pruner.snapshot()["rungs"] == {0: {1.0: {0: 5.0}}} and pruner.snapshot()["running"] == {}
-
-

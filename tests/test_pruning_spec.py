@@ -72,9 +72,11 @@ def test_make_pruner_defaults():
 
 @pytest.mark.parametrize(
     "name, words",
-    [("medain", "unknown rule 'medain' (did you mean 'median'?); use one of auto, median, asha, hyperband, folds"),
-     ("hyper", "(did you mean 'hyperband'?)"),
-     ("xyz", "unknown rule 'xyz'; use one of auto, median, asha, hyperband, folds")],
+    [
+        ("medain", "unknown rule 'medain' (did you mean 'median'?); use one of auto, median, asha, hyperband, folds"),
+        ("hyper", "(did you mean 'hyperband'?)"),
+        ("xyz", "unknown rule 'xyz'; use one of auto, median, asha, hyperband, folds"),
+    ],
 )
 def test_make_pruner_refuses_an_unknown_rule(name, words):
     with pytest.raises(OptionError) as caught:
@@ -129,12 +131,21 @@ def test_asha_refuses_max_resource_not_above_min_resource():
 @pytest.mark.parametrize(
     "name, text",
     [
-        ("median", "median: stop a trial worse than the median of earlier trials at its step "
-                   "(min_trials=5, min_step=0, interval=1)"),
-        ("asha", "asha: rungs at steps 1, 3, 9, 27, ...; the top 1/3 at each rung go on "
-                 "(min_resource=1, eta=3, max_resource learned from the first complete trial)"),
-        ("folds", "folds: stop a trial unlikely to end ahead of the best trial on the same folds "
-                  "(min_folds=1, chance=0.3, margin=0.5)"),
+        (
+            "median",
+            "median: stop a trial worse than the median of earlier trials at its step "
+            "(min_trials=5, min_step=0, interval=1)",
+        ),
+        (
+            "asha",
+            "asha: rungs at steps 1, 3, 9, 27, ...; the top 1/3 at each rung go on "
+            "(min_resource=1, eta=3, max_resource learned from the first complete trial)",
+        ),
+        (
+            "folds",
+            "folds: stop a trial unlikely to end ahead of the best trial on the same folds "
+            "(min_folds=1, chance=0.3, margin=0.5)",
+        ),
     ],
 )
 def test_describe_says_the_rule_and_its_settings(name, text):

@@ -39,7 +39,9 @@ def test_options_record_names_an_executor_object_by_its_type():
 
     with ThreadPoolExecutor(1) as pool:
         assert TuneOptions(executor=pool, jobs=2, quiet=True).record() == (
-            ("jobs", "2"), ("executor", "<concurrent.futures.thread.ThreadPoolExecutor>"))
+            ("jobs", "2"),
+            ("executor", "<concurrent.futures.thread.ThreadPoolExecutor>"),
+        )
 
 
 def test_the_saved_report_holds_every_section_and_loads_nothing_from_elsewhere(result, tmp_path):
@@ -53,8 +55,16 @@ def test_the_saved_report_holds_every_section_and_loads_nothing_from_elsewhere(r
     assert page.count('src="data:image/png;base64,') == 6
     assert "All 14 trials</summary>" in page
     assert "<pre class='hpmagic-code'>x = 0.5      # tune: uniform(0, 1)\nkind = &quot;a&quot;" in page
-    for key, value in [("seed", "5"), ("strategy", "random"), ("trials", "14"), ("python", ""), ("hpmagic", hpmagic.__version__),
-                       ("numpy", ""), ("machine", ""), ("host", os.uname().nodename)]:
+    for key, value in [
+        ("seed", "5"),
+        ("strategy", "random"),
+        ("trials", "14"),
+        ("python", ""),
+        ("hpmagic", hpmagic.__version__),
+        ("numpy", ""),
+        ("machine", ""),
+        ("host", os.uname().nodename),
+    ]:
         assert f"<tr><th style='text-align:left'>{key}</th><td>{value}" in page, key
 
 
@@ -78,14 +88,18 @@ def test_to_markdown_is_a_short_text_with_the_best_parameters(result):
 def test_a_folder_is_a_clear_error_and_nothing_is_written(result, tmp_path):
     with pytest.raises(SaveError) as info:
         result.save(tmp_path)
-    assert str(info.value) == (f"cannot save the report to {str(tmp_path)!r}: it is a folder; give a file name, "
-                               f"such as {str(tmp_path / 'report.html')!r}")
+    assert str(info.value) == (
+        f"cannot save the report to {str(tmp_path)!r}: it is a folder; give a file name, "
+        f"such as {str(tmp_path / 'report.html')!r}"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_folder_is_a_clear_error(result, tmp_path):
     target = tmp_path / "nowhere" / "report.html"
-    with pytest.raises(SaveError, match=r"the folder '.*/nowhere' does not exist; create it first, or choose another path"):
+    with pytest.raises(
+        SaveError, match=r"the folder '.*/nowhere' does not exist; create it first, or choose another path"
+    ):
         result.save(target)
     assert not (tmp_path / "nowhere").exists()
 
@@ -106,8 +120,10 @@ def test_a_folder_nobody_may_write_is_a_clear_error():
     # /proc/self takes no new files, whoever runs the test (also root)
     with pytest.raises(SaveError) as info:
         result_of_one().save("/proc/self/report.html")
-    assert str(info.value) == ("cannot save the report to '/proc/self/report.html': no permission to write '/proc/self'; "
-                               "choose a folder you may write to (nothing was written)")
+    assert str(info.value) == (
+        "cannot save the report to '/proc/self/report.html': no permission to write '/proc/self'; "
+        "choose a folder you may write to (nothing was written)"
+    )
 
 
 def result_of_one():
@@ -118,8 +134,10 @@ def test_a_write_that_fails_says_so_and_leaves_nothing_behind(result, tmp_path):
     target = tmp_path / ("r" * 260 + ".html")  # a name the file system refuses: over 255 bytes
     with pytest.raises(SaveError) as info:
         result.save(target)
-    assert str(info.value) == (f"cannot save the report to {str(target)!r}: File name too long; nothing was written "
-                               "(a file already there is unchanged)")
+    assert str(info.value) == (
+        f"cannot save the report to {str(target)!r}: File name too long; nothing was written "
+        "(a file already there is unchanged)"
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -151,7 +169,10 @@ def test_the_report_opens_from_disk_offline_light_dark_and_at_400px(result, tmp_
             assert loaded == [True] * 6
             heads = page.locator("h4").all_inner_texts()
             assert heads[-3:] == ["The cell", "Options", "Versions and machine"]
-            assert page.locator(".hpmagic-result > details > summary").all_inner_texts()[:2] == ["Top 10 trials", "All 14 trials"]
+            assert page.locator(".hpmagic-result > details > summary").all_inner_texts()[:2] == [
+                "Top 10 trials",
+                "All 14 trials",
+            ]
             assert page.evaluate("document.documentElement.scrollWidth") <= width
             background = page.evaluate("getComputedStyle(document.body).backgroundColor")
             muted = page.evaluate("getComputedStyle(document.querySelector('.hpmagic-facts')).color")

@@ -70,8 +70,10 @@ def test_a_second_cross_val_score_continues_the_folds(digits, prune):
     X, y = digits["X"], digits["y"]
     assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in result.trials)
     for t in result.trials:
-        expected = [*sk_cross_val_score(SVC(C=t.params["C"]), X, y, cv=3),
-                    *sk_cross_val_score(SVC(C=t.params["C"]), X[::-1], y[::-1], cv=3)]
+        expected = [
+            *sk_cross_val_score(SVC(C=t.params["C"]), X, y, cv=3),
+            *sk_cross_val_score(SVC(C=t.params["C"]), X[::-1], y[::-1], cv=3),
+        ]
         assert [s for s, _ in t.curve] == [float(k) for k in range(1, len(t.curve) + 1)]
         assert [v for _, v in t.curve] == expected[: len(t.curve)]
         assert t.pruning["kind"] == "fold"
@@ -132,7 +134,9 @@ def test_a_fit_that_raises_fails_the_trial_with_its_own_exception(digits):
 
 
 def test_an_explicit_error_score_nan_keeps_nan_and_the_fold_fails_saying_how_to_see_why(digits):
-    cell = RAISES.replace("scoring=broken)", "scoring=broken, error_score=np.nan)").replace("from sklearn", "import numpy as np\nfrom sklearn", 1)
+    cell = RAISES.replace("scoring=broken)", "scoring=broken, error_score=np.nan)").replace(
+        "from sklearn", "import numpy as np\nfrom sklearn", 1
+    )
     for t in failed(cell, dict(digits)):
         assert t.error.rstrip().endswith(
             "hpmagic.errors.ReportError: hpmagic.cross_val_score: fold 1 scored nan, not a finite number: with "
@@ -143,22 +147,27 @@ def test_an_explicit_error_score_nan_keeps_nan_and_the_fold_fails_saying_how_to_
 
 
 def test_a_numeric_error_score_scores_a_failed_fit_as_scikit_learn_does(digits):
-    cell = RAISES.replace("cross_val_score(SVC(C=C), X, y, cv=3, scoring=broken)",
-                          "cross_val_score(SVC(C=C, kernel='bogus'), X, y, cv=3, error_score=0.25)")
+    cell = RAISES.replace(
+        "cross_val_score(SVC(C=C), X, y, cv=3, scoring=broken)",
+        "cross_val_score(SVC(C=C, kernel='bogus'), X, y, cv=3, error_score=0.25)",
+    )
     result = tune(cell, dict(digits), trials=2)
     for t in result.trials:
         assert t.state is TrialState.COMPLETE and t.curve == ((1.0, 0.25), (2.0, 0.25), (3.0, 0.25))
         assert [w.split(":\n")[0] for w in t.warnings] == [
-            f"FitFailedWarning: fold {k}: its fit failed, so it scores error_score=0.25" for k in (1, 2, 3)]
+            f"FitFailedWarning: fold {k}: its fit failed, so it scores error_score=0.25" for k in (1, 2, 3)
+        ]
 
 
 def test_a_nan_fold_of_a_second_call_names_both_fold_numbers(digits):
-    cell = TWICE.replace("second = cross_val_score(SVC(C=C, gamma=\"scale\"), X[::-1], y[::-1], cv=3)",
-                         "calls = []\n"
-                         "def flaky(estimator, X, y):\n"
-                         "    calls.append(1)\n"
-                         "    return float('nan') if len(calls) == 2 else 0.5\n"
-                         "second = cross_val_score(SVC(C=C), X, y, cv=3, scoring=flaky)")
+    cell = TWICE.replace(
+        'second = cross_val_score(SVC(C=C, gamma="scale"), X[::-1], y[::-1], cv=3)',
+        "calls = []\n"
+        "def flaky(estimator, X, y):\n"
+        "    calls.append(1)\n"
+        "    return float('nan') if len(calls) == 2 else 0.5\n"
+        "second = cross_val_score(SVC(C=C), X, y, cv=3, scoring=flaky)",
+    )
     for t in failed(cell, dict(digits)):
         assert [s for s, _ in t.curve] == [1.0, 2.0, 3.0, 4.0]
         assert t.error.rstrip().endswith(
@@ -198,8 +207,11 @@ lr
 
 # a stop ends the helper thread with TrialPruned, which Python reports as an exception in a thread
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")
-@pytest.mark.parametrize("options", [{}, {"prune": "median:min_trials=1"}, {"prune": "median:min_trials=1", "jobs": 2}],
-                         ids=["inline", "prune", "jobs"])
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"prune": "median:min_trials=1"}, {"prune": "median:min_trials=1", "jobs": 2}],
+    ids=["inline", "prune", "jobs"],
+)
 def test_reports_from_a_thread_the_cell_starts_reach_its_trial(options):
     result = tune(THREADED, trials=6, **options)
     for t in result.trials:
@@ -287,12 +299,16 @@ def test_a_thread_without_a_trial_while_several_are_open_is_a_report_error():
     with ThreadPoolExecutor(2) as pool:
         result = tune(BOTH_OPEN, trials=2, executor=pool, baseline=False)
     assert all(t.state is TrialState.COMPLETE for t in result.trials), [t.error for t in result.trials]
-    assert SEEN == [
-        "ReportError: report(value, step) was called from thread 'helper', which belongs to no trial, while 2 trials "
-        "run in this process (the threads of a Dask worker, an ipyparallel engine or a thread pool), so which trial "
-        "the point belongs to is unknown; report from the cell's own thread, or start the thread in the trial's "
-        "context: threading.Thread(target=contextvars.copy_context().run, args=(work,))"
-    ] * 2
+    assert (
+        SEEN
+        == [
+            "ReportError: report(value, step) was called from thread 'helper', which belongs to no trial, while 2 trials "
+            "run in this process (the threads of a Dask worker, an ipyparallel engine or a thread pool), so which trial "
+            "the point belongs to is unknown; report from the cell's own thread, or start the thread in the trial's "
+            "context: threading.Thread(target=contextvars.copy_context().run, args=(work,))"
+        ]
+        * 2
+    )
 
 
 def test_a_thread_started_in_the_trials_context_reports_to_it_with_several_open():
@@ -301,7 +317,8 @@ def test_a_thread_started_in_the_trials_context_reports_to_it_with_several_open(
     SEEN.clear()
     BOTH.reset()
     cell = BOTH_OPEN.replace("import threading", "import threading, contextvars").replace(
-        "target=helper,", "target=contextvars.copy_context().run, args=(helper,),")
+        "target=helper,", "target=contextvars.copy_context().run, args=(helper,),"
+    )
     with ThreadPoolExecutor(2) as pool:
         result = tune(cell, trials=2, executor=pool, baseline=False)
     assert SEEN == ["no error", "no error"]
@@ -316,23 +333,33 @@ x = 0.5  # tune: uniform(0, 1)
 report(VALUE, STEP)
 x
 """
-TOO_LARGE = ("report(value, step): the step, {}, is above 2**53 (9007199254740992), where a step cannot be told "
-             "apart from the next one (steps are kept as floats); number the steps from 1, e.g. the epoch")
+TOO_LARGE = (
+    "report(value, step): the step, {}, is above 2**53 (9007199254740992), where a step cannot be told "
+    "apart from the next one (steps are kept as floats); number the steps from 1, e.g. the epoch"
+)
 
 
 @pytest.mark.parametrize(
     ("value", "step", "message"),
     [
         ("1.0", "10**400", TOO_LARGE.format("an int of about 10**400")),
-        ("10**400", "1", "report(value, step): the value, an int of about 10**400, is too large for a float (at most "
-                         "about 1.8e308); report the score itself, e.g. report(float(score), epoch)"),
+        (
+            "10**400",
+            "1",
+            "report(value, step): the value, an int of about 10**400, is too large for a float (at most "
+            "about 1.8e308); report the score itself, e.g. report(float(score), epoch)",
+        ),
         ("1.0", "10**30", TOO_LARGE.format("1000000000000000000000000000000")),
         ("1.0", "10**30 + 1", TOO_LARGE.format("1000000000000000000000000000001")),
         ("1.0", "2**53 + 1", TOO_LARGE.format("9007199254740993")),
         ("1.0", "1e30", TOO_LARGE.format("1e+30")),
-        ("1.0", "-10**400", "report(value, step): the step must be a finite number of at least 0 (an epoch, an "
-                            "iteration, a fold index), but got an int (-1000000000000000000000000000000000000000000"
-                            "0000000000000...)"),
+        (
+            "1.0",
+            "-10**400",
+            "report(value, step): the step must be a finite number of at least 0 (an epoch, an "
+            "iteration, a fold index), but got an int (-1000000000000000000000000000000000000000000"
+            "0000000000000...)",
+        ),
     ],
 )
 def test_numbers_a_float_cannot_hold_are_report_errors(value, step, message):
@@ -415,8 +442,10 @@ def test_a_report_error_shows_only_the_cells_frames(jobs):
 
 # -- 8. --prune values that mean "off" ---------------------------------------------------------------
 
-OFF_MESSAGE = ("--prune {}: pruning is already off when --prune is not given; drop the option to run every trial in "
-               "full (from Python, prune=None)")
+OFF_MESSAGE = (
+    "--prune {}: pruning is already off when --prune is not given; drop the option to run every trial in "
+    "full (from Python, prune=None)"
+)
 
 
 @pytest.mark.parametrize("value", ["false", "off", "no", "none", "0", "False", "OFF"])

@@ -52,8 +52,15 @@ TRIALS = 16
 
 
 def tune(executor=None, meet=None, **options):
-    options = {"trials": TRIALS, "seed": 0, "maximize": True, "quiet": True, "strategy": "random",
-               "prune": "asha", **options}
+    options = {
+        "trials": TRIALS,
+        "seed": 0,
+        "maximize": True,
+        "quiet": True,
+        "strategy": "random",
+        "prune": "asha",
+        **options,
+    }
     namespace = {} if meet is None else {"MEET": str(meet)}
     return hpmagic.tune(options.pop("cell", CELL), namespace, executor=executor, **options)
 
@@ -88,6 +95,7 @@ def spy(monkeypatch):
                 answer = real[name](self, *args)
                 watch.events.append((name, args, answer))
                 return answer
+
         return call
 
     monkeypatch.setattr(PruningService, "__init__", init)
@@ -146,8 +154,14 @@ def jobs():
     yield {"jobs": 2}
 
 
-ENGINES = {"dask": dask_cluster, "ipyparallel": ipyparallel_cluster, "process-pool": process_pool,
-           "loky": loky_pool, "thread-pool": thread_pool, "jobs": jobs}
+ENGINES = {
+    "dask": dask_cluster,
+    "ipyparallel": ipyparallel_cluster,
+    "process-pool": process_pool,
+    "loky": loky_pool,
+    "thread-pool": thread_pool,
+    "jobs": jobs,
+}
 SERVED = {"dask", "ipyparallel", "process-pool", "loky"}  # the engines whose trials report through a server
 
 
@@ -220,21 +234,24 @@ def test_the_report_server_listens_on_loopback_for_a_local_cluster(spy):
     with dask_cluster() as where:
         before = _listening()
         tune(**where, trials=4)
-    (_, listening), = spy.servers_seen
+    ((_, listening),) = spy.servers_seen
     (address,) = listening - before
     assert address.ip == "127.0.0.1"
 
 
 # -- what goes wrong ---------------------------------------------------------------------------
 
-CUT = CELL.replace("    report(score, epoch)\n", """\
+CUT = CELL.replace(
+    "    report(score, epoch)\n",
+    """\
     if lr < 0.02 and epoch == 2:  # the network between this worker and the kernel fails
         reports._local.link.sock.shutdown(socket.SHUT_RDWR)
     try:
         report(score, epoch)
     except Exception as exc:  # the cell's own handler: the trial must fail all the same
         print("caught", type(exc).__name__)
-""").replace("import os,", "import socket\nfrom hpmagic.parallel import reports\nimport os,")
+""",
+).replace("import os,", "import socket\nfrom hpmagic.parallel import reports\nimport os,")
 NEVER_PRUNES = "median:min_trials=1000"
 
 
@@ -247,7 +264,11 @@ def test_a_lost_connection_fails_its_trial_even_if_the_cell_catches_it_and_the_s
     for t in cut:
         assert t.state is TrialState.FAILED and t.value is None
         assert "ExecutionEnvironmentError: the kernel's report server could not be reached at 127.0.0.1:" in t.error
-        assert "the connection was lost" in t.error and t.error.count("Traceback") == 1 and "HPMAGIC_REPORT_ADDRESS" in t.error
+        assert (
+            "the connection was lost" in t.error
+            and t.error.count("Traceback") == 1
+            and "HPMAGIC_REPORT_ADDRESS" in t.error
+        )
         # the cell caught the first failure and went on; later reports failed at once, without the rule
         assert t.stdout.count("caught ExecutionEnvironmentError") == 26
         assert [args[1] for args, _ in spy.reports_of(t.number)] == [1.0]
@@ -378,8 +399,13 @@ def test_a_channel_is_small_plain_data_and_never_shows_its_token():
 
 @pytest.mark.parametrize(
     ("setting", "address"),
-    [("", ("127.0.0.1", 0)), ("127.0.0.1:8123", ("127.0.0.1", 8123)), (":8123", ("127.0.0.1", 8123)),
-     ("10.1.2.3", ("10.1.2.3", 0)), ("[::1]:8123", ("::1", 8123))],
+    [
+        ("", ("127.0.0.1", 0)),
+        ("127.0.0.1:8123", ("127.0.0.1", 8123)),
+        (":8123", ("127.0.0.1", 8123)),
+        ("10.1.2.3", ("10.1.2.3", 0)),
+        ("[::1]:8123", ("::1", 8123)),
+    ],
 )
 def test_the_report_address_is_loopback_for_local_workers_or_the_one_configured(monkeypatch, setting, address):
     monkeypatch.setenv(reports.ADDRESS_VARIABLE, setting)
@@ -437,8 +463,9 @@ def test_a_trial_that_a_stop_leaves_running_on_an_engine_ends_at_its_next_report
         return decide(self, number, step, value, kind)
 
     monkeypatch.setattr(PruningService, "decide", press_stop_at_step_3)
-    result = hpmagic.tune(STOPPED, {"marks": str(tmp_path)}, trials=1, quiet=True, prune=NEVER_PRUNES,
-                          executor=one_worker)
+    result = hpmagic.tune(
+        STOPPED, {"marks": str(tmp_path)}, trials=1, quiet=True, prune=NEVER_PRUNES, executor=one_worker
+    )
     assert [t.state for t in result.trials] == [TrialState.INTERRUPTED]
     deadline = time.monotonic() + 60  # a hang guard: the trial would run 5 s to its end
     while not list(tmp_path.glob("stopped-by-*")) and time.monotonic() < deadline:

@@ -37,8 +37,9 @@ STRATEGIES = [name for name in names() if name != "manual"]
 def _run(hash_seed: str) -> dict:
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONHASHSEED": hash_seed, "PYTHONPATH": str(root)}
-    proc = subprocess.run([sys.executable, "-c", SCRIPT, *STRATEGIES], env=env, capture_output=True, text=True,
-                          timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, *STRATEGIES], env=env, capture_output=True, text=True, timeout=600, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 

@@ -10,8 +10,10 @@ from hpmagic.display.html import result_html
 from hpmagic.display.response import MOST_POINTS, sample, top_two
 from tests.test_summary import models
 
-TWO = "x = 0.5  # tune: uniform(-1, 1)\ny = 0.5  # tune: uniform(-1, 1)\nz = 0.0  # tune: uniform(-1, 1)\n" \
-      "(x - 0.2) ** 2 + 3 * (y + 0.3) ** 2 + 0.01 * z"
+TWO = (
+    "x = 0.5  # tune: uniform(-1, 1)\ny = 0.5  # tune: uniform(-1, 1)\nz = 0.0  # tune: uniform(-1, 1)\n"
+    "(x - 0.2) ** 2 + 3 * (y + 0.3) ** 2 + 0.01 * z"
+)
 
 
 def test_the_summary_draws_the_response_over_the_two_most_important_parameters():

@@ -50,11 +50,19 @@ def make_runner(
     from hpmagic.runner import Runner, SearchPlan
 
     plan = SearchPlan(space=SPACE, budget=budget, direction=Direction.of(maximize), baseline=baseline, timeout=timeout)
-    return Runner(plan, strategy, store, executor, reporter if reporter is not None else FakeReporter(),
-                  clock=clock if clock is not None else time.perf_counter)
+    return Runner(
+        plan,
+        strategy,
+        store,
+        executor,
+        reporter if reporter is not None else FakeReporter(),
+        clock=clock if clock is not None else time.perf_counter,
+    )
 
 
-def finished(number: int, params: dict[str, Any], state: TrialState, value: float | None = None, error: str = "") -> Any:
+def finished(
+    number: int, params: dict[str, Any], state: TrialState, value: float | None = None, error: str = ""
+) -> Any:
     """What an executor's ``wait()`` returns for a finished trial: a finished
     :class:`~hpmagic.core.Trial` (``started`` left for the runner to fill)."""
     return Trial(number=number, params=params, state=state, value=value, duration=1.0, error=error)
@@ -72,8 +80,14 @@ class FakeStrategy:
     name = "fake"
     reason = "for the tests"
 
-    def __init__(self, log: list, exhaust_after: int | None = None, raise_on_ask: int | None = None,
-                 raise_on_tell: int | None = None, interrupt_on_ask: int | None = None):
+    def __init__(
+        self,
+        log: list,
+        exhaust_after: int | None = None,
+        raise_on_ask: int | None = None,
+        raise_on_tell: int | None = None,
+        interrupt_on_ask: int | None = None,
+    ):
         self.log = log
         self.exhaust_after = exhaust_after
         self.raise_on_ask = raise_on_ask
@@ -167,9 +181,16 @@ class FakeExecutor:
     with ``value = x``.  ``interrupt_on_wait`` (1-based) raises KeyboardInterrupt there.
     ``clock`` advances by ``seconds_per_trial`` whenever a trial finishes."""
 
-    def __init__(self, log: list, capacity: int = 1, failing: set[int] | frozenset[int] = frozenset(),
-                 order: list[int] | None = None, interrupt_on_wait: int | None = None,
-                 clock: FakeClock | None = None, seconds_per_trial: float = 10.0):
+    def __init__(
+        self,
+        log: list,
+        capacity: int = 1,
+        failing: set[int] | frozenset[int] = frozenset(),
+        order: list[int] | None = None,
+        interrupt_on_wait: int | None = None,
+        clock: FakeClock | None = None,
+        seconds_per_trial: float = 10.0,
+    ):
         self.log = log
         self.capacity = capacity
         self.failing = set(failing)
@@ -184,7 +205,9 @@ class FakeExecutor:
         self.closed = 0
 
     def submit(self, number: int, params: dict[str, Any]) -> None:
-        assert len(self.pending) < self.capacity, f"submit({number}) with {sorted(self.pending)} in flight (capacity {self.capacity})"
+        assert len(self.pending) < self.capacity, (
+            f"submit({number}) with {sorted(self.pending)} in flight (capacity {self.capacity})"
+        )
         assert not self.closed, f"submit({number}) after close()"
         self.pending[number] = params
         self.submitted.append(number)
@@ -324,7 +347,9 @@ def test_a_success_among_the_first_three_keeps_the_search_going(success):
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, failing=set(range(10)) - {success})
     result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
-    assert result.stop_reason == StopReason.BUDGET, f"trial {success} succeeded, yet the search stopped: {result.stop_reason}"
+    assert result.stop_reason == StopReason.BUDGET, (
+        f"trial {success} succeeded, yet the search stopped: {result.stop_reason}"
+    )
     assert sorted(states(store)) == list(range(10))
     assert list(states(store).values()).count("complete") == 1
     assert_closed_once(executor)
@@ -440,12 +465,15 @@ def test_the_timeout_starts_no_new_trial_and_lets_running_ones_finish(monkeypatc
     clock = FakeClock()
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, capacity=2, clock=clock, seconds_per_trial=10.0)
-    runner = make_runner(strategy=strategy, store=store, executor=executor, budget=10, timeout=25.0,
-                         clock=clock, monkeypatch=monkeypatch)
+    runner = make_runner(
+        strategy=strategy, store=store, executor=executor, budget=10, timeout=25.0, clock=clock, monkeypatch=monkeypatch
+    )
     result = runner.run()
     assert result.stop_reason == StopReason.TIMEOUT
     # Trials start at t=0 (0, 1), 10 (2) and 20 (3); at t=30 the limit has passed: none starts.
-    assert executor.submitted == [0, 1, 2, 3], f"expected trials 0-3 to start before the limit, got {executor.submitted}"
+    assert executor.submitted == [0, 1, 2, 3], (
+        f"expected trials 0-3 to start before the limit, got {executor.submitted}"
+    )
     assert_states(store, dict.fromkeys(range(4), "complete"), "a trial running at the limit finishes normally")
     assert not executor.cancelled
     assert_closed_once(executor)
@@ -456,8 +484,9 @@ def test_a_zero_timeout_starts_nothing(monkeypatch):
     clock = FakeClock()
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, clock=clock)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, timeout=0.0,
-                         clock=clock, monkeypatch=monkeypatch).run()
+    result = make_runner(
+        strategy=strategy, store=store, executor=executor, budget=10, timeout=0.0, clock=clock, monkeypatch=monkeypatch
+    ).run()
     assert result.stop_reason == StopReason.TIMEOUT
     assert executor.submitted == [] and store.trials() == []
     assert_closed_once(executor)
@@ -586,12 +615,15 @@ def test_the_best_trial_follows_the_direction():
     store = FakeStore(log, stored=(complete(0, 50.0),))
     reporter = FakeReporter()
     executor = FakeExecutor(log)  # trial n completes with value n
-    make_runner(strategy=FakeStrategy(log), store=store, executor=executor, budget=4, maximize=True,
-                reporter=reporter).run()
+    make_runner(
+        strategy=FakeStrategy(log), store=store, executor=executor, budget=4, maximize=True, reporter=reporter
+    ).run()
     progress = reporter.closes[0][0]
     assert progress.best is not None and progress.best.number == 0, "50 (stored trial 0) is the highest value"
     store2, reporter2 = FakeStore(log, stored=(complete(0, 50.0),)), FakeReporter()
-    make_runner(strategy=FakeStrategy(log), store=store2, executor=FakeExecutor(log), budget=4, reporter=reporter2).run()
+    make_runner(
+        strategy=FakeStrategy(log), store=store2, executor=FakeExecutor(log), budget=4, reporter=reporter2
+    ).run()
     best = reporter2.closes[0][0].best
     assert best is not None and best.number == 1, "1 (trial 1) is the lowest value"
 
@@ -599,8 +631,9 @@ def test_the_best_trial_follows_the_direction():
 def test_the_reporter_sees_one_start_some_updates_and_one_close():
     log: list = []
     reporter = FakeReporter()
-    result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=3,
-                         reporter=reporter).run()
+    result = make_runner(
+        strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=3, reporter=reporter
+    ).run()
     assert reporter.starts == 1
     assert reporter.updates, "the reporter was never updated"
     assert len(reporter.closes) == 1 and reporter.closes[0][1] is result
@@ -628,7 +661,9 @@ def test_the_result_holds_the_shared_trial_records():
     log: list = []
     result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=2).run()
     kinds = {f"{type(t).__module__}.{type(t).__qualname__}" for t in result.trials}
-    assert all(isinstance(t, CoreTrial) for t in result.trials), f"the result's trials are {kinds}, not hpmagic.core.Trial"
+    assert all(isinstance(t, CoreTrial) for t in result.trials), (
+        f"the result's trials are {kinds}, not hpmagic.core.Trial"
+    )
 
 
 def test_the_reporter_starts_with_a_search_description_not_the_runner():
@@ -636,8 +671,16 @@ def test_the_reporter_starts_with_a_search_description_not_the_runner():
 
     log: list = []
     reporter = FakeReporter()
-    make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=3, maximize=True,
-                reporter=reporter).run()
+    make_runner(
+        strategy=FakeStrategy(log),
+        store=FakeStore(log),
+        executor=FakeExecutor(log),
+        budget=3,
+        maximize=True,
+        reporter=reporter,
+    ).run()
     info = reporter.info
-    assert isinstance(info, SearchInfo), f"reporter.start() got a {type(info).__module__}.{type(info).__qualname__}, not a SearchInfo"
+    assert isinstance(info, SearchInfo), (
+        f"reporter.start() got a {type(info).__module__}.{type(info).__qualname__}, not a SearchInfo"
+    )
     assert info.budget == 3 and info.direction == "maximize", f"reporter.start() got {info!r}"

@@ -94,8 +94,10 @@ BASE = "x = 0.0  # tune: uniform(-2, 2)\nkind = 'a'  # tune: ['a', 'b']\nv = 1  
         (BASE.replace("x = 0.0", "x = 1.0"), []),  # a new default is not a new space: changed_defaults
         (BASE.replace(" if kind == 'b'", ""), ["the condition of v was \"if kind == 'b'\", now 'unconditional'"]),
         ("y = 1  # tune: int(0, 3)\n" + BASE, ["parameter 'y' (int(0, 3)) is new"]),
-        (BASE.replace("v = 1  # tune: int(1, 3) if kind == 'b'\n", ""),
-         ["parameter 'v' (int(1, 3) if kind == 'b') is no longer tuned"]),
+        (
+            BASE.replace("v = 1  # tune: int(1, 3) if kind == 'b'\n", ""),
+            ["parameter 'v' (int(1, 3) if kind == 'b') is no longer tuned"],
+        ),
     ],
 )
 def test_diff_says_each_change_in_one_phrase(new, expected):
@@ -104,7 +106,9 @@ def test_diff_says_each_change_in_one_phrase(new, expected):
 
 def test_changed_defaults_names_them_in_the_cells_order_and_a_type_is_a_change():
     old = parse_cell("x = 1  # tune: [1, 1.0, True]\ny = 0.5  # tune: uniform(0, 1)\nz = 2  # tune: int(0, 3)\nx").space
-    new = parse_cell("z = 3  # tune: int(0, 3)\nx = True  # tune: [1, 1.0, True]\ny = 0.5  # tune: uniform(0, 1)\nx").space
+    new = parse_cell(
+        "z = 3  # tune: int(0, 3)\nx = True  # tune: [1, 1.0, True]\ny = 0.5  # tune: uniform(0, 1)\nx"
+    ).space
     assert old.diff(new) == [] and old.changed_defaults(new) == ["z", "x"]
     assert old.changed_defaults(old) == []
 
@@ -189,9 +193,17 @@ def test_the_magic_refuses_an_overflowing_range_before_anything_runs(ip, capsys,
 
 @pytest.mark.parametrize(
     "dist",
-    [Uniform(-1e308, 0), Uniform(1e308, 1.7e308), Int(-(2**53), 2**53), Int(0, 2**53, step=3), LogInt(1, 2**53),
-     LogUniform(2.3e-308, 1.7976931348623157e308), Normal(0, 2.5e307), hpmagic.space.LogNormal(700, 1.3),
-     Uniform(0, 1, step=1e-15)],
+    [
+        Uniform(-1e308, 0),
+        Uniform(1e308, 1.7e308),
+        Int(-(2**53), 2**53),
+        Int(0, 2**53, step=3),
+        LogInt(1, 2**53),
+        LogUniform(2.3e-308, 1.7976931348623157e308),
+        Normal(0, 2.5e307),
+        hpmagic.space.LogNormal(700, 1.3),
+        Uniform(0, 1, step=1e-15),
+    ],
     ids=repr,
 )
 def test_the_widest_accepted_ranges_give_finite_values_inside_their_bounds(dist):

@@ -30,9 +30,7 @@ from . import pgserver
 postgres_server, postgres_url = pgserver.postgres_server, pgserver.postgres_url  # for the postgresql entries
 
 SPACE = parse_cell(
-    "x = 0.5  # tune: uniform(0, 1)\n"
-    "shape = (1, 2)  # tune: choice((1, 2), (3, 4), None, True)\n"
-    "x\n"
+    "x = 0.5  # tune: uniform(0, 1)\nshape = (1, 2)  # tune: choice((1, 2), (3, 4), None, True)\nx\n"
 ).space
 
 
@@ -42,15 +40,17 @@ def _memory(tmp_path):
 
 def _sqlite(tmp_path):
     store = SQLiteStore(tmp_path / "contract.sqlite", "contract")
-    store.begin(space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=100,
-                strategy="random")
+    store.begin(
+        space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=100, strategy="random"
+    )
     return store
 
 
 def _postgresql(url):
     store = open_storage(url, "contract")
-    store.begin(space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=100,
-                strategy="random")
+    store.begin(
+        space=SPACE, direction="minimize", metric="objective", baseline=True, seed=0, budget=100, strategy="random"
+    )
     return store
 
 
@@ -110,16 +110,27 @@ def test_put_on_start_and_end_round_trips_every_field(store):
     store.put(start)
     assert [t.state for t in store.trials()] == [TrialState.RUNNING]
     end = start.finish(
-        state=TrialState.COMPLETE, value=0.25, metrics={"std": np.float32(0.5), "n": np.int64(3)}, duration=1.5,
-        stdout="out\n", stderr="err\n", warnings=("ConvergenceWarning: no",), error="",
+        state=TrialState.COMPLETE,
+        value=0.25,
+        metrics={"std": np.float32(0.5), "n": np.int64(3)},
+        duration=1.5,
+        stdout="out\n",
+        stderr="err\n",
+        warnings=("ConvergenceWarning: no",),
+        error="",
     )
     store.put(end)
     (got,) = store.trials()
     assert got.number == n and got.state is TrialState.COMPLETE and got.value == 0.25
     assert got.params == {"x": 0.25, "shape": (3, 4)} and isinstance(got.params["shape"], tuple)
     assert got.metrics == {"std": 0.5, "n": 3}
-    assert (got.duration, got.stdout, got.stderr, got.warnings, got.started) == (1.5, "out\n", "err\n",
-                                                                                 ("ConvergenceWarning: no",), 123.5)
+    assert (got.duration, got.stdout, got.stderr, got.warnings, got.started) == (
+        1.5,
+        "out\n",
+        "err\n",
+        ("ConvergenceWarning: no",),
+        123.5,
+    )
 
 
 def test_a_pruned_trial_keeps_its_curve_and_rungs(store):
@@ -127,8 +138,14 @@ def test_a_pruned_trial_keeps_its_curve_and_rungs(store):
     start = Trial(number=n, params={"x": 0.5}, started=1.0)
     store.put(start)
     pruning = {"bracket": 1, "kind": "curve", "rungs": [[3.0, "promoted"], [9.0, "pruned"]]}
-    store.put(start.finish(state=TrialState.PRUNED, curve=((1.0, 0.5), (2.0, 0.75), (9.0, 0.8)), pruning=pruning,
-                           error="pruned at rung 9"))
+    store.put(
+        start.finish(
+            state=TrialState.PRUNED,
+            curve=((1.0, 0.5), (2.0, 0.75), (9.0, 0.8)),
+            pruning=pruning,
+            error="pruned at rung 9",
+        )
+    )
     (got,) = store.trials()
     assert got.state is TrialState.PRUNED and got.value is None
     assert got.curve == ((1.0, 0.5), (2.0, 0.75), (9.0, 0.8)) and all(isinstance(p, tuple) for p in got.curve)
@@ -163,8 +180,11 @@ def test_poll_never_returns_the_stores_own_trials(store):
 _SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
 _VALUES = st.recursive(
     _SCALARS,
-    lambda inner: st.tuples(inner, inner) | st.lists(inner, max_size=3)
-    | st.dictionaries(st.text(max_size=5).filter(lambda k: k != "tuple"), inner, max_size=3),
+    lambda inner: (
+        st.tuples(inner, inner)
+        | st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(max_size=5).filter(lambda k: k != "tuple"), inner, max_size=3)
+    ),
     max_leaves=12,
 )
 
@@ -239,8 +259,17 @@ def storage(request, tmp_path):
 
 def _begin(target, name="svm", *, space=SPACE, direction="minimize", budget=10, overwrite=False, code="x"):
     store = open_storage(target, name)
-    resume = store.begin(space=space, direction=direction, metric="objective", baseline=True, seed=7,
-                         budget=budget, strategy="random", overwrite=overwrite, code=code)
+    resume = store.begin(
+        space=space,
+        direction=direction,
+        metric="objective",
+        baseline=True,
+        seed=7,
+        budget=budget,
+        strategy="random",
+        overwrite=overwrite,
+        code=code,
+    )
     return store, resume
 
 
@@ -378,13 +407,16 @@ def test_a_relative_sqlite_url_is_relative_to_the_working_directory(tmp_path, mo
     assert (tmp_path / "rel.sqlite").is_file()
 
 
-@pytest.mark.parametrize("target, words", [
-    ("mysql://me:secret@db.example/hp", "cannot keep studies at a mysql:// URL; it knows sqlite://"),
-    ("", "is empty: give the path of a study file"),
-    ("   ", "is empty: give the path of a study file"),
-    ("sqlite://", "names no file: write sqlite:///relative/path.sqlite"),
-    ("sqlite:///", "names no file"),
-])
+@pytest.mark.parametrize(
+    "target, words",
+    [
+        ("mysql://me:secret@db.example/hp", "cannot keep studies at a mysql:// URL; it knows sqlite://"),
+        ("", "is empty: give the path of a study file"),
+        ("   ", "is empty: give the path of a study file"),
+        ("sqlite://", "names no file: write sqlite:///relative/path.sqlite"),
+        ("sqlite:///", "names no file"),
+    ],
+)
 def test_a_storage_url_that_cannot_be_opened_says_why_and_never_shows_a_password(target, words):
     with pytest.raises(StorageError) as info:
         open_storage(target, "svm")
@@ -412,15 +444,20 @@ def test_the_mount_table_decides_which_file_system_holds_a_path(tmp_path):
     table = _mounts(tmp_path, "nfs4")
     assert study_file.network_file_system(tmp_path / "s.sqlite", table) == "nfs4"
     assert study_file.network_file_system(tmp_path / "deeper" / "s.sqlite", table) == "nfs4"
-    assert study_file.network_file_system(tmp_path.parent / "s.sqlite", table) is None, "the longest mount point decides"
+    assert study_file.network_file_system(tmp_path.parent / "s.sqlite", table) is None, (
+        "the longest mount point decides"
+    )
     assert study_file.network_file_system(tmp_path / "s.sqlite", _mounts(tmp_path, "ext4")) is None
     assert study_file.network_file_system(tmp_path / "s.sqlite", str(tmp_path / "missing")) is None
 
 
 def test_a_study_file_on_a_network_file_system_warns_once_and_still_works(tmp_path, monkeypatch):
     monkeypatch.setattr(study_file, "MOUNTS", _mounts(tmp_path, "nfs"))
-    with pytest.warns(StorageWarning, match=r"is on a network file system \(nfs\), where SQLite's file locking is "
-                                            r"not reliable.*Keep study files on a local disk"):
+    with pytest.warns(
+        StorageWarning,
+        match=r"is on a network file system \(nfs\), where SQLite's file locking is "
+        r"not reliable.*Keep study files on a local disk",
+    ):
         store, _ = _begin(str(tmp_path / "s.sqlite"))
     _run(store, [0.5])
     store.close()

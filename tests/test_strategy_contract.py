@@ -68,9 +68,7 @@ def objective(params: dict) -> float:
 
 def make(name: str, space: SearchSpace = SPACE, *, budget: int = 20, seed: int = 0, maximize: bool = False):
     # two grid points per continuous parameter keep the grid of the mixed space small
-    context = StrategyContext(
-        direction="maximize" if maximize else "minimize", budget=budget, seed=seed, grid_points=2
-    )
+    context = StrategyContext(direction="maximize" if maximize else "minimize", budget=budget, seed=seed, grid_points=2)
     return make_strategy(name, space, context)
 
 
@@ -157,7 +155,7 @@ def test_asking_again_before_telling_gives_distinct_configurations(name):
     pending += [strategy.ask(n) for n in (16, 17, 18)]
     for config in pending:
         check_fits(SPACE, config)
-    assert all(a != b for i, a in enumerate(pending) for b in pending[i + 1:])
+    assert all(a != b for i, a in enumerate(pending) for b in pending[i + 1 :])
     for n, config in zip((1, 2, 3, 16, 17, 18), pending):  # told late, in another order
         strategy.tell(complete(n, config, objective(config)))
     check_fits(SPACE, strategy.ask(19))
@@ -352,7 +350,9 @@ def test_tune_runs_to_completion(name):
 def spaces(draw) -> SearchSpace:
     params: list[Parameter] = []
     for i in range(draw(st.integers(1, 5))):
-        kind = draw(st.sampled_from(["uniform", "quniform", "loguniform", "int", "logint", "choice", "normal", "lognormal"]))
+        kind = draw(
+            st.sampled_from(["uniform", "quniform", "loguniform", "int", "logint", "choice", "normal", "lognormal"])
+        )
         low = draw(st.integers(-50, 50))
         span = draw(st.integers(1, 200))
         if kind == "uniform":
@@ -366,8 +366,13 @@ def spaces(draw) -> SearchSpace:
         elif kind == "logint":
             dist = LogInt(abs(low) + 1, abs(low) + 1 + span, step=draw(st.sampled_from([None, 2, 5])))
         elif kind == "choice":
-            literals = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.text(max_size=3),
-                                 st.tuples(st.integers(0, 2), st.text(max_size=1)))
+            literals = st.one_of(
+                st.none(),
+                st.booleans(),
+                st.integers(-3, 3),
+                st.text(max_size=3),
+                st.tuples(st.integers(0, 2), st.text(max_size=1)),
+            )
             options = draw(st.lists(literals, min_size=1, max_size=5, unique_by=lambda v: (type(v), v)))
             dist = Choice(tuple(options))
         elif kind == "normal":
@@ -431,7 +436,9 @@ def test_the_names_are_auto_and_the_catalog():
 
 
 def test_an_unknown_name_is_an_option_error_with_the_closest_name():
-    with pytest.raises(OptionError, match=r"unknown strategy 'rnadom' \(did you mean 'random'\?\); use one of auto, random"):
+    with pytest.raises(
+        OptionError, match=r"unknown strategy 'rnadom' \(did you mean 'random'\?\); use one of auto, random"
+    ):
         make("rnadom")
     with pytest.raises(OptionError, match="unknown strategy 'nope'; use one of .*Strategy object in the namespace"):
         resolve("nope", {"other": TPE()})
@@ -445,7 +452,9 @@ def test_a_value_that_is_not_a_strategy_is_an_option_error_naming_its_type():
         make_strategy(3, SPACE, StrategyContext())
     with pytest.raises(OptionError, match=f"--strategy mine: the variable 'mine' is of type list, {needs}"):
         resolve("mine", {"mine": [1, 2]})
-    with pytest.raises(OptionError, match=r"the variable 'mine' is the class TPE, not a strategy object; .*mine = TPE\(\)"):
+    with pytest.raises(
+        OptionError, match=r"the variable 'mine' is the class TPE, not a strategy object; .*mine = TPE\(\)"
+    ):
         resolve("mine", {"mine": TPE})
     with pytest.raises(OptionError, match="of type dict, not a strategy"):
         hpmagic.tune(CELL, {"mine": {}}, strategy="mine", trials=3, quiet=True)
@@ -462,7 +471,9 @@ def test_bad_options_of_a_strategy_in_the_namespace_are_an_option_error():
 
 @pytest.mark.parametrize("seed", [-1, SEED_LIMIT, 2**64, 1.5, 3.0, "3", True, False, None, np.float64(2)])
 def test_a_seed_no_strategy_can_use_is_an_option_error(seed):
-    with pytest.raises(OptionError, match=r"the seed must be a whole number from 0 to 2\*\*32 - 1 \(4294967295\), but got"):
+    with pytest.raises(
+        OptionError, match=r"the seed must be a whole number from 0 to 2\*\*32 - 1 \(4294967295\), but got"
+    ):
         check_seed(seed)
     with pytest.raises(OptionError, match="the seed must be a whole number"):
         StrategyContext(seed=seed)

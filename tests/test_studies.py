@@ -175,8 +175,10 @@ def test_a_changed_default_resumes_the_study_and_says_so(tmp_path):
     assert result.trials[0].params == {"x": 0.0, "kind": "a"}  # trial 0 ran the old defaults, once
     assert sum(t.params == {"x": 0.75, "kind": "b"} for t in result.trials) == 0
     notes = " | ".join(result.notes)
-    assert ("the defaults of x, kind changed since study 's' began (written back with -w?): a new default is not "
-            "a new search space, so the study goes on with its trials") in notes
+    assert (
+        "the defaults of x, kind changed since study 's' began (written back with -w?): a new default is not "
+        "a new search space, so the study goes on with its trials"
+    ) in notes
     assert "code changed" not in notes  # the defaults are not the code either
     # A third run with the same (new) defaults: still no note about code, still the same study.
     again = hpmagic.tune(edited, {}, trials=7, study="s", storage=str(path), quiet=True, strategy="random")
@@ -189,11 +191,14 @@ def test_a_changed_default_resumes_the_study_and_says_so(tmp_path):
 def test_a_changed_default_of_a_study_without_baseline_offers_no_trial_0(tmp_path):
     path = tmp_path / "st.sqlite"
     tune(path, 3, seed=0, baseline=False)
-    result = hpmagic.tune(CELL.replace("x = 0.0 ", "x = 0.75"), {}, trials=4, study="s", storage=str(path),
-                          quiet=True, baseline=False)
+    result = hpmagic.tune(
+        CELL.replace("x = 0.0 ", "x = 0.75"), {}, trials=4, study="s", storage=str(path), quiet=True, baseline=False
+    )
     assert len(result.trials) == 4
-    assert result.notes[-1] == ("the default of x changed since study 's' began (written back with -w?): a new default "
-                                "is not a new search space, so the study goes on with its trials")
+    assert result.notes[-1] == (
+        "the default of x changed since study 's' began (written back with -w?): a new default "
+        "is not a new search space, so the study goes on with its trials"
+    )
 
 
 # -- reading back ---------------------------------------------------------------------------
@@ -238,8 +243,9 @@ def test_two_stores_on_one_file_see_each_others_finished_trials(tmp_path):
     space = hpmagic.tune(CELL, {}, trials=1, study="s", storage=str(path), quiet=True).space
     a, b = SQLiteStore(path, "s"), SQLiteStore(path, "s")
     for store in (a, b):
-        store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=10,
-                    strategy="random")
+        store.begin(
+            space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=10, strategy="random"
+        )
         store.trials()
     n, m = a.reserve(), b.reserve()
     assert (n, m) == (1, 2)
@@ -282,7 +288,7 @@ def test_a_damaged_study_file(tmp_path):
     tune(path, 20, seed=0)
     data = bytearray(path.read_bytes())
     assert len(data) >= 3 * 4096
-    data[4096 + 8: 3 * 4096] = b"\xa5" * (2 * 4096 - 8)  # scribble over pages 2 and 3
+    data[4096 + 8 : 3 * 4096] = b"\xa5" * (2 * 4096 - 8)  # scribble over pages 2 and 3
     path.write_bytes(bytes(data))
     _expect_refused(path, "is damaged")
     with pytest.raises(StorageError, match="is damaged"):
@@ -366,12 +372,14 @@ def test_studies_reads_through_the_stores_public_api_only():
 
     tree = ast.parse(inspect.getsource(hpmagic.studies))
     private = sorted(
-        node.attr for node in ast.walk(tree)
+        node.attr
+        for node in ast.walk(tree)
         if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
     )
     assert private == []
-    imported = [alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
-                for alias in node.names]
+    imported = [
+        alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names
+    ]
     assert "sqlite3" not in imported and not [name for name in imported if name.startswith("_")]
 
 
@@ -419,8 +427,9 @@ def test_a_running_trial_of_a_dead_writer_loads_as_interrupted_and_a_live_ones_a
     path = tmp_path / "st.sqlite"
     space = tune(path, 2, seed=0).space
     store = SQLiteStore(path, "s")
-    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
-                strategy="random")
+    store.begin(
+        space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5, strategy="random"
+    )
     n = store.reserve()
     store.put(Trial(number=n, params={"x": 0.1, "kind": "a"}, started=1.0))
     live = hpmagic.load_study("s", path)
@@ -458,8 +467,9 @@ def test_a_database_error_during_a_search_is_a_storage_error(tmp_path):
     path = tmp_path / "st.sqlite"
     space = tune(path, 2, seed=0).space
     store = SQLiteStore(path, "s")
-    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
-                strategy="random")
+    store.begin(
+        space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5, strategy="random"
+    )
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE trials")
     with pytest.raises(StorageError, match=r"study 's'.*no such table: trials"):
@@ -473,8 +483,9 @@ def test_a_study_overwritten_by_another_process_is_reported_as_gone(tmp_path):
     path = tmp_path / "st.sqlite"
     space = tune(path, 2, seed=0).space
     store = SQLiteStore(path, "s")
-    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
-                strategy="random")
+    store.begin(
+        space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5, strategy="random"
+    )
     tune(path, 2, seed=0, overwrite=True)
     with pytest.raises(StorageError, match="deleted or overwritten by another process"):
         store.reserve()

@@ -57,12 +57,19 @@ def _directory(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize(("make", "words"), [
-    (lambda tmp: "/dev/null", "study file '/dev/null' is a character device, not a study file: "
-                              "studies are kept in an SQLite file on disk; "),
-    (_fifo, "is a named pipe (FIFO), not a study file: studies are kept in an SQLite file on disk; "),
-    (_directory, "is a directory (it holds 'runs.sqlite'), not a study file; "),
-], ids=["dev-null", "fifo", "directory"])
+@pytest.mark.parametrize(
+    ("make", "words"),
+    [
+        (
+            lambda tmp: "/dev/null",
+            "study file '/dev/null' is a character device, not a study file: "
+            "studies are kept in an SQLite file on disk; ",
+        ),
+        (_fifo, "is a named pipe (FIFO), not a study file: studies are kept in an SQLite file on disk; "),
+        (_directory, "is a directory (it holds 'runs.sqlite'), not a study file; "),
+    ],
+    ids=["dev-null", "fifo", "directory"],
+)
 def test_a_path_that_is_no_regular_file_is_refused_saying_what_it_is(tmp_path, make, words):
     path = str(make(tmp_path))
     with pytest.raises(StorageError) as loading:
@@ -77,7 +84,8 @@ def test_a_path_that_is_no_regular_file_is_refused_saying_what_it_is(tmp_path, m
     if "directory" in words:  # a search is told to name a file in it, which it may create
         assert str(searching.value).endswith(
             "not a study file; pass --storage the path of a file (an existing study file, or a new one: it is "
-            f"created), e.g. '{tmp_path / 'runs.sqlite'}'")
+            f"created), e.g. '{tmp_path / 'runs.sqlite'}'"
+        )
     else:
         assert words in str(searching.value) and str(searching.value).endswith(WRITE_FIX)
 
@@ -135,8 +143,11 @@ def test_a_raised_schema_version_is_refused_naming_the_columns_it_lacks(tmp_path
     path = tmp_path / "old.sqlite"
     old_file(path)  # schema 1
     set_version(path, 3)
-    with pytest.raises(StorageError, match=r"its schema version says 3 but it has only the columns of version 1: "
-                                           r"the file was changed by hand .*PRAGMA user_version = 1"):
+    with pytest.raises(
+        StorageError,
+        match=r"its schema version says 3 but it has only the columns of version 1: "
+        r"the file was changed by hand .*PRAGMA user_version = 1",
+    ):
         hpmagic.load_study("s", path)
     set_version(path, 1)
     assert [t.state for t in tune(path, 5).trials] == [TrialState.COMPLETE] * 5  # migrated as usual
@@ -160,8 +171,10 @@ def test_columns_of_no_version_are_a_damaged_file(tmp_path):
 
 #: Each trial adds a few pages to the study file (its captured output).
 NOISY = "x = 0.0  # tune: uniform(0, 1)\nprint('y' * 3000)\nx\n"
-FIX = ("Fix: free space on that disk and run the cell again: the study resumes from the trials saved, and the "
-       "interrupted ones run again; or move the file to a disk with space and pass --storage its new path.")
+FIX = (
+    "Fix: free space on that disk and run the cell again: the study resumes from the trials saved, and the "
+    "interrupted ones run again; or move the file to a disk with space and pass --storage its new path."
+)
 
 
 @pytest.fixture
@@ -182,8 +195,10 @@ def page_limit(monkeypatch):
 
 
 def _head(path):
-    return (f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), "
-            "so the search stopped: ")
+    return (
+        f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), "
+        "so the search stopped: "
+    )
 
 
 def test_a_full_disk_ends_the_search_with_one_storage_error_and_loses_no_finished_trial(tmp_path, page_limit):
@@ -191,8 +206,9 @@ def test_a_full_disk_ends_the_search_with_one_storage_error_and_loses_no_finishe
     page_limit["extra"] = 6
     ns = {}
     with pytest.raises(StorageError) as info:
-        hpmagic.tune(NOISY, ns, trials=30, study="s", storage=str(path), quiet=True, seed=0, strategy="random",
-                     out="res")
+        hpmagic.tune(
+            NOISY, ns, trials=30, study="s", storage=str(path), quiet=True, seed=0, strategy="random", out="res"
+        )
     error = info.value
     assert isinstance(error, StudyWriteError) and isinstance(error, SearchError)
     result = error.result
@@ -205,19 +221,22 @@ def test_a_full_disk_ends_the_search_with_one_storage_error_and_loses_no_finishe
     )
     assert last.state is TrialState.INTERRUPTED and last.error == (
         f"it ended (complete, {value}) but could not be saved: the disk holding the study file is full; it runs "
-        "again when the study resumes")
+        "again when the study resumes"
+    )
     # the finished trials are bound and kept, as after any search error
     assert ns["res"] is result and ns["x"] == result.best_params["x"]
     # the file holds every finished trial, nothing is left running, and the run's end is recorded
     assert rows(path, "SELECT number, state FROM trials ORDER BY number") == [
-        (t.number, t.state.value) for t in result.trials]
+        (t.number, t.state.value) for t in result.trials
+    ]
     assert rows(path, "SELECT error FROM trials WHERE number = ?", last.number) == [(last.error,)]
     assert rows(path, "SELECT stop_reason, ended IS NOT NULL FROM sessions") == [("error", 1)]
     # with space again, the study resumes: the interrupted trial's place in the budget runs again
     page_limit.clear()
     resumed = tune(path, len(done) + 2, cell=NOISY)
     assert [t.state for t in resumed.trials] == (
-        [TrialState.COMPLETE] * len(done) + [TrialState.INTERRUPTED] + [TrialState.COMPLETE] * 2)
+        [TrialState.COMPLETE] * len(done) + [TrialState.INTERRUPTED] + [TrialState.COMPLETE] * 2
+    )
 
 
 def test_a_full_disk_with_jobs_marks_every_trial_left_running(tmp_path, page_limit):
@@ -231,15 +250,17 @@ def test_a_full_disk_with_jobs_marks_every_trial_left_running(tmp_path, page_lim
     finished = [t for t in result.trials if t.state is TrialState.COMPLETE]
     assert left and not [t for t in result.trials if t.state is TrialState.RUNNING]
     marked = f"trial {left[0]} was" if len(left) == 1 else f"trials {left[0]} and {left[1]} were"
-    assert f"The {len(finished)} trials finished before are safe in the file; {marked} marked interrupted there. " \
+    assert (
+        f"The {len(finished)} trials finished before are safe in the file; {marked} marked interrupted there. "
         in str(info.value)
+    )
     assert rows(path, "SELECT count(*) FROM trials WHERE state = 'running'") == [(0,)]
     assert rows(path, "SELECT number FROM trials WHERE state = 'complete' ORDER BY number") == [
-        (t.number,) for t in finished]
+        (t.number,) for t in finished
+    ]
 
 
-def test_the_magic_shows_a_full_disk_as_one_usage_error_and_binds_the_finished_trials(tmp_path, ip, capsys,
-                                                                                       page_limit):
+def test_the_magic_shows_a_full_disk_as_one_usage_error_and_binds_the_finished_trials(tmp_path, ip, capsys, page_limit):
     path = tmp_path / "st.sqlite"
     page_limit["extra"] = 6
     outcome = ip.run_cell(f"%%tune -q -s random --seed 0 -n 30 --study s --storage {path} -o res\n{NOISY}")
@@ -296,31 +317,52 @@ def test_a_really_full_disk_leaves_the_marking_to_the_next_run_and_says_so(tmp_p
     with small_disk(tmp_path / "disk") as disk:
         path, filler = disk / "st.sqlite", disk / "filler"
         with pytest.raises(StudyWriteError) as info:
-            hpmagic.tune(FILLS_THE_DISK, {"ran": SharedList(), "filler": str(filler)}, trials=10, study="s",
-                         storage=str(path), quiet=True, seed=0, strategy="random")
+            hpmagic.tune(
+                FILLS_THE_DISK,
+                {"ran": SharedList(), "filler": str(filler)},
+                trials=10,
+                study="s",
+                storage=str(path),
+                quiet=True,
+                seed=0,
+                strategy="random",
+            )
         result = info.value.result
         assert [(t.number, t.state) for t in result.trials] == [
-            (0, TrialState.COMPLETE), (1, TrialState.COMPLETE), (2, TrialState.INTERRUPTED)]
+            (0, TrialState.COMPLETE),
+            (1, TrialState.COMPLETE),
+            (2, TrialState.INTERRUPTED),
+        ]
         value = fmt_value(result.trials[2].params["x"])
         assert str(info.value) == (
             f"{_head(path)}trial 2 ended (complete, {value}) but could not be saved. The 2 trials finished before are "
             "safe in the file; trial 2 could not be marked interrupted either (nothing more can be written): the next "
-            f"run of the study marks it, and load_study shows it interrupted meanwhile. {FIX}")
+            f"run of the study marks it, and load_study shows it interrupted meanwhile. {FIX}"
+        )
         assert rows(path, "SELECT number, state FROM trials ORDER BY number") == [
-            (0, "complete"), (1, "complete"), (2, "running")]  # the file could not say more
+            (0, "complete"),
+            (1, "complete"),
+            (2, "running"),
+        ]  # the file could not say more
         # this very kernel lives on, yet load_study knows that search is over
         loaded = hpmagic.load_study("s", path)
         assert [t.state for t in loaded.trials] == [TrialState.COMPLETE] * 2 + [TrialState.INTERRUPTED]
         assert loaded.trials[2].error == (
             "its search ended while the study file could not be written (a full disk?), so it was left running; "
-            "marked interrupted on loading")
+            "marked interrupted on loading"
+        )
         filler.unlink()  # space again: the next run marks the trial, then resumes
         resumed = tune(path, 4, cell=NOISY)
         assert [t.state for t in resumed.trials] == [TrialState.COMPLETE] * 2 + [TrialState.INTERRUPTED] + [
-            TrialState.COMPLETE] * 2
-        assert rows(path, "SELECT state, error FROM trials WHERE number = 2") == [(
-            "interrupted", "its search ended while the study file could not be written (a full disk?), so it was "
-                           "left running; marked interrupted when the study resumed")]
+            TrialState.COMPLETE
+        ] * 2
+        assert rows(path, "SELECT state, error FROM trials WHERE number = 2") == [
+            (
+                "interrupted",
+                "its search ended while the study file could not be written (a full disk?), so it was "
+                "left running; marked interrupted when the study resumed",
+            )
+        ]
         assert rows(path, "SELECT id, stop_reason FROM sessions ORDER BY id") == [(1, "error"), (2, "budget")]
 
 
@@ -333,7 +375,8 @@ def test_a_disk_too_full_to_start_a_study_is_refused_before_anything_runs(tmp_pa
         assert str(info.value) == (
             f"the disk (or file system) holding study file '{path}' is full (SQLite: database or disk is full), so "
             "the study could not be opened for writing; nothing was written. Fix: free space on that disk and run "
-            "the cell again, or pass --storage a path on a disk with space.")
+            "the cell again, or pass --storage a path on a disk with space."
+        )
 
 
 def test_resuming_a_study_on_a_disk_that_filled_up_since_says_the_disk_is_full(tmp_path):
@@ -347,13 +390,15 @@ def test_resuming_a_study_on_a_disk_that_filled_up_since_says_the_disk_is_full(t
         assert str(info.value) == (
             f"the disk (or file system) holding study file '{path}' is full (SQLite: disk I/O error), so the study "
             "could not be opened for writing; nothing was written. Fix: free space on that disk and run the cell "
-            "again, or pass --storage a path on a disk with space.")
+            "again, or pass --storage a path on a disk with space."
+        )
         with pytest.raises(StorageError) as info:  # never "damaged": it is the disk
             hpmagic.load_study("s", path)
         assert str(info.value) == (
             f"the disk (or file system) holding study file '{path}' is full (SQLite: disk I/O error), so the file "
             "cannot be read (SQLite needs a little room to read a file in WAL mode); nothing was changed. Fix: free "
-            "space on that disk and try again.")
+            "space on that disk and try again."
+        )
         filler.unlink()
         assert [t.state for t in hpmagic.load_study("s", path).trials] == [TrialState.COMPLETE] * 3
         assert len(tune(path, 6).completed) == 6

@@ -122,8 +122,12 @@ def test_two_processes_share_one_study(tmp_path):
     # The second writer waits at its 2nd ask for 3 of the first's trials; the first waits at its
     # 6th ask for 2 of the second's.  So both surely overlap, whatever the machine's speed.
     procs = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(go), *args], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(go), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for args in (("6", "2"), ("2", "3"))
     ]
     go.touch()
@@ -132,8 +136,9 @@ def test_two_processes_share_one_study(tmp_path):
         out, err = proc.communicate(timeout=240)
         assert proc.returncode == 0, err
         reports.append(json.loads(out.strip().splitlines()[-1]))
-    rows = _rows(path, "SELECT t.number, t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id "
-                       "ORDER BY t.number")
+    rows = _rows(
+        path, "SELECT t.number, t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id ORDER BY t.number"
+    )
     assert [n for n, _, _ in rows] == list(range(24))  # unique, none missing, no more than -n
     assert all(state == "complete" for _, state, _ in rows)
     owner = {n: pid for n, _, pid in rows}

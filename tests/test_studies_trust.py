@@ -36,8 +36,9 @@ ARCHIVE = r"s@\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(-\d+)?"
 def tune(path, trials, cell=CELL, **options):
     options.setdefault("quiet", True)
     options.setdefault("strategy", "random")
-    return hpmagic.tune(cell, options.pop("ns", {}), trials=trials, study=options.pop("study", "s"),
-                        storage=str(path), **options)
+    return hpmagic.tune(
+        cell, options.pop("ns", {}), trials=trials, study=options.pop("study", "s"), storage=str(path), **options
+    )
 
 
 def files_of(path):
@@ -79,8 +80,10 @@ def test_an_edited_objective_is_named_in_the_summary_with_the_way_to_start_afres
     assert "note: the cell's code changed since the last run of study 's'" in repr(result)
     assert len(result.trials) == 5  # it is a note, not a refusal: the same space may be meant to go on
     codes = [c for (c,) in rows(path, "SELECT code FROM sessions ORDER BY id")]
-    assert codes == ["x = 0.0\nkind = 'a'\n(x - 0.5) ** 2 + (kind == 'b')",
-                     "x = 0.0\nkind = 'a'\n(x - 0.7) ** 2 + (kind == 'b')"]
+    assert codes == [
+        "x = 0.0\nkind = 'a'\n(x - 0.5) ** 2 + (kind == 'b')",
+        "x = 0.0\nkind = 'a'\n(x - 0.7) ** 2 + (kind == 'b')",
+    ]
     # the next run of the same (edited) cell has nothing new to say
     again = ip.run_cell_magic("tune", f"-q -n 6 --study s --storage {path}", CHANGED)
     assert code_note(again) == [] and len(again.trials) == 6
@@ -89,8 +92,11 @@ def test_an_edited_objective_is_named_in_the_summary_with_the_way_to_start_afres
 def test_moving_lines_and_editing_comments_is_not_a_code_change(tmp_path):
     path = tmp_path / "st.sqlite"
     tune(path, 3, seed=0)
-    moved = "# the objective, with comments\n\n\n" + CELL.replace(
-        '(x - 0.5) ** 2 + (kind == "b")', '(x - 0.5)**2 + (kind=="b")  # squared') + "\n\n"
+    moved = (
+        "# the objective, with comments\n\n\n"
+        + CELL.replace('(x - 0.5) ** 2 + (kind == "b")', '(x - 0.5)**2 + (kind=="b")  # squared')
+        + "\n\n"
+    )
     result = tune(path, 5, cell=moved)
     assert code_note(result) == [] and len(result.trials) == 5
 
@@ -151,12 +157,15 @@ CRASH_IN_TRIAL_0 = textwrap.dedent(
 
 def test_a_crash_during_trial_0_runs_the_defaults_again_as_trial_0(tmp_path):
     path, flag = tmp_path / "st.sqlite", tmp_path / "crashed"
-    proc = subprocess.run([sys.executable, "-c", CRASH_IN_TRIAL_0, str(path), str(flag)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_IN_TRIAL_0, str(path), str(flag)], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 3, proc.stderr
     assert rows(path, "SELECT number, state FROM trials") == [(0, "running")]  # the crash cut it short
-    cell = ("import os\nx = 0.0  # tune: uniform(-1, 1)\n"
-            "if not os.path.exists(FLAG):\n    open(FLAG, 'w').close()\n    os._exit(3)\n(x - 0.3) ** 2\n")
+    cell = (
+        "import os\nx = 0.0  # tune: uniform(-1, 1)\n"
+        "if not os.path.exists(FLAG):\n    open(FLAG, 'w').close()\n    os._exit(3)\n(x - 0.3) ** 2\n"
+    )
     result = tune(path, 4, cell=cell, ns={"FLAG": str(flag)})
     assert [(t.number, t.state) for t in result.trials] == [(n, TrialState.COMPLETE) for n in range(4)]
     assert result.baseline.params == {"x": 0.0} and result.baseline.value == pytest.approx(0.09)
@@ -188,9 +197,16 @@ def test_two_processes_never_both_take_back_trial_0(tmp_path):
     ns = {"FLAG": str(tmp_path / "stopped")}
     tune(path, 5, cell=STOP_IN_TRIAL_0, ns=ns, seed=0)
     assert rows(path, "SELECT number, state FROM trials") == [(0, "interrupted")]
-    procs = [subprocess.Popen([sys.executable, "-c", RECLAIMER, str(path), str(go), STOP_IN_TRIAL_0],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RECLAIMER, str(path), str(go), STOP_IN_TRIAL_0],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     try:
         for proc in procs:
             assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
@@ -198,8 +214,9 @@ def test_two_processes_never_both_take_back_trial_0(tmp_path):
         reports = [json.loads(proc.stdout.readline()) for proc in procs]
         assert sorted(r["taken"] for r in reports) == [False, True]
         winner = next(r["pid"] for r in reports if r["taken"])
-        assert rows(path, "SELECT t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id "
-                          "WHERE t.number = 0") == [("running", winner)]
+        assert rows(
+            path, "SELECT t.state, s.pid FROM trials t JOIN sessions s ON s.id = t.session_id WHERE t.number = 0"
+        ) == [("running", winner)]
         for proc in procs:
             proc.communicate("\n", timeout=120)
             assert proc.returncode == 0
@@ -224,8 +241,14 @@ RESUMER = textwrap.dedent(
 def test_two_processes_resuming_a_study_cut_short_in_trial_0_run_the_defaults_once(tmp_path):
     path, go, flag = tmp_path / "st.sqlite", tmp_path / "go", tmp_path / "stopped"
     tune(path, 8, cell=STOP_IN_TRIAL_0, ns={"FLAG": str(flag)}, seed=0)
-    procs = [subprocess.Popen([sys.executable, "-c", RESUMER, str(path), str(go), str(flag), STOP_IN_TRIAL_0],
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", RESUMER, str(path), str(go), str(flag), STOP_IN_TRIAL_0],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     go.touch()
     for proc in procs:
         _, err = proc.communicate(timeout=240)
@@ -247,20 +270,26 @@ def test_overwrite_left_on_the_line_archives_instead_of_deleting(tmp_path, ip, c
     stopped = ip.run_cell_magic("tune", line, cell)
     assert stopped.stop_reason == "interrupted" and len(stopped.trials) == 2
     assert not [n for n in stopped.notes if "run the cell again" in n]
-    assert f"study 's' in '{path}': every trial is saved; to resume this study later, remove --overwrite from the " \
-           "line first (run as it is, the cell archives the trials this run stores and starts afresh again)" \
-           in stopped.notes
+    assert (
+        f"study 's' in '{path}': every trial is saved; to resume this study later, remove --overwrite from the "
+        "line first (run as it is, the cell archives the trials this run stores and starts afresh again)"
+        in stopped.notes
+    )
     capsys.readouterr()
     ip.run_cell_magic("tune", line.replace("-q ", ""), cell)  # the user runs the cell again as it is
     out = capsys.readouterr().out
     (archive,) = [name for name in hpmagic.list_studies(path).index if name != "s"]
     assert re.fullmatch(ARCHIVE, archive)
     best = f"{hpmagic.load_study(archive, path).best_value:.4g}"
-    assert (f"hpmagic: study 's' in '{path}': --overwrite kept its 2 stored trials (best {best}) as study "
-            f"{archive!r} (hpmagic.load_study({archive!r}, storage='{path}') reads them back) and started 's' "
-            "afresh") in out
+    assert (
+        f"hpmagic: study 's' in '{path}': --overwrite kept its 2 stored trials (best {best}) as study "
+        f"{archive!r} (hpmagic.load_study({archive!r}, storage='{path}') reads them back) and started 's' "
+        "afresh"
+    ) in out
     kept = hpmagic.load_study(archive, path)
-    assert [(t.number, t.state, t.params) for t in kept.trials] == [(t.number, t.state, t.params) for t in stopped.trials]
+    assert [(t.number, t.state, t.params) for t in kept.trials] == [
+        (t.number, t.state, t.params) for t in stopped.trials
+    ]
     fresh = hpmagic.load_study("s", path)
     assert len(fresh.trials) == 6 and fresh.counts()["complete"] == 6
 
@@ -299,8 +328,9 @@ def test_a_study_overwritten_while_another_process_runs_it_keeps_that_processs_t
     path = tmp_path / "st.sqlite"
     space = tune(path, 2, seed=0).space
     store = SQLiteStore(path, "s")
-    store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5,
-                strategy="random")
+    store.begin(
+        space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=5, strategy="random"
+    )
     n = store.reserve()
     tune(path, 2, seed=0, overwrite=True)
     with pytest.raises(StorageError, match=f"deleted or overwritten by another process .*kept as study '{ARCHIVE}'"):
@@ -360,22 +390,37 @@ FIX = "restore the file from a copy, or run the cell under another --study name"
 @pytest.mark.parametrize(
     ("sql", "words"),
     [
-        ("UPDATE trials SET params = '{\"x\": 0.1' WHERE number = 1",
-         "trial 1: the parameters (column params) is not valid JSON"),
+        (
+            "UPDATE trials SET params = '{\"x\": 0.1' WHERE number = 1",
+            "trial 1: the parameters (column params) is not valid JSON",
+        ),
         ("UPDATE trials SET state = 'exploded' WHERE number = 1", "trial 1: unknown state 'exploded' (column state)"),
-        ("UPDATE trials SET value = 'high' WHERE number = 1",
-         "trial 1: the value should be a number, but the file holds text 'high'"),
+        (
+            "UPDATE trials SET value = 'high' WHERE number = 1",
+            "trial 1: the value should be a number, but the file holds text 'high'",
+        ),
         ("UPDATE trials SET value = 1e999 WHERE number = 1", "trial 1: the value should be a finite number"),
-        ("UPDATE trials SET duration = 'slow' WHERE number = 1",
-         "trial 1: the duration should be a number, but the file holds text 'slow'"),
-        ("UPDATE trials SET started = x'00' WHERE number = 1",
-         "trial 1: the start time (column started) should be a number, but the file holds binary data"),
+        (
+            "UPDATE trials SET duration = 'slow' WHERE number = 1",
+            "trial 1: the duration should be a number, but the file holds text 'slow'",
+        ),
+        (
+            "UPDATE trials SET started = x'00' WHERE number = 1",
+            "trial 1: the start time (column started) should be a number, but the file holds binary data",
+        ),
         ("UPDATE trials SET seq = 'late' WHERE number = 1", "trial 1: the write order (column seq) should be a whole"),
-        ("UPDATE trials SET params = '{\"x\": \"far\", \"kind\": \"a\"}' WHERE number = 1",
-         "trial 1: the parameters (column params) hold x='far', but x (uniform(-2, 2)) takes a number"),
-        ("UPDATE trials SET params = '{\"y\": 1}' WHERE number = 1",
-         "trial 1: the parameters (column params) hold 'y', which is not a parameter of the study"),
-        ("UPDATE trials SET metrics = '[1]' WHERE number = 2", "trial 2: the metrics (column metrics) should be a JSON"),
+        (
+            'UPDATE trials SET params = \'{"x": "far", "kind": "a"}\' WHERE number = 1',
+            "trial 1: the parameters (column params) hold x='far', but x (uniform(-2, 2)) takes a number",
+        ),
+        (
+            "UPDATE trials SET params = '{\"y\": 1}' WHERE number = 1",
+            "trial 1: the parameters (column params) hold 'y', which is not a parameter of the study",
+        ),
+        (
+            "UPDATE trials SET metrics = '[1]' WHERE number = 2",
+            "trial 2: the metrics (column metrics) should be a JSON",
+        ),
     ],
 )
 def test_a_damaged_row_is_refused_before_anything_is_written(tmp_path, sql, words):
@@ -423,8 +468,11 @@ def test_overwrite_archives_a_damaged_study_as_it_is(tmp_path):
     result = tune(path, 3, overwrite=True)
     assert [t.state for t in result.trials] == [TrialState.COMPLETE] * 3
     (archive,) = [n for n in hpmagic.list_studies(path).index if n != "s"]
-    assert rows(path, "SELECT t.state FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = ? "
-                      "ORDER BY number", archive) == [("complete",), ("exploded",), ("complete",)]
+    assert rows(
+        path,
+        "SELECT t.state FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = ? ORDER BY number",
+        archive,
+    ) == [("complete",), ("exploded",), ("complete",)]
 
 
 # -- the previous schema: read as it is, migrated in place when written ----------------------
@@ -461,15 +509,23 @@ def old_file(path):
         conn.executescript(SCHEMA_1)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("PRAGMA user_version = 1")
-        conn.execute("INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, created, "
-                     "updated, version) VALUES ('s', ?, 'minimize', 'objective', 1, 0, 4, 'random', 1.0e9, 1.0e9, "
-                     "'0.1.0')", (space,))
-        conn.execute("INSERT INTO sessions (study_id, host, pid, process, started, ended, stop_reason) "
-                     "VALUES (1, ?, 1, 'gone', 1.0e9, 1.0e9 + 5, 'budget')", (HOST,))
+        conn.execute(
+            "INSERT INTO studies (name, space, direction, metric, baseline, seed, budget, strategy, created, "
+            "updated, version) VALUES ('s', ?, 'minimize', 'objective', 1, 0, 4, 'random', 1.0e9, 1.0e9, "
+            "'0.1.0')",
+            (space,),
+        )
+        conn.execute(
+            "INSERT INTO sessions (study_id, host, pid, process, started, ended, stop_reason) "
+            "VALUES (1, ?, 1, 'gone', 1.0e9, 1.0e9 + 5, 'budget')",
+            (HOST,),
+        )
         for n, x in enumerate([0.0, 1.5, -1.0, 0.25]):
-            conn.execute("INSERT INTO trials (study_id, number, session_id, state, params, value, duration, started, "
-                         "seq) VALUES (1, ?, 1, 'complete', ?, ?, 0.01, 1.0e9 + ?, ?)",
-                         (n, json.dumps({"x": x, "kind": "a"}), (x - 0.5) ** 2, n, n + 1))
+            conn.execute(
+                "INSERT INTO trials (study_id, number, session_id, state, params, value, duration, started, "
+                "seq) VALUES (1, ?, 1, 'complete', ?, ?, 0.01, 1.0e9 + ?, ?)",
+                (n, json.dumps({"x": x, "kind": "a"}), (x - 0.5) ** 2, n, n + 1),
+            )
         conn.commit()
 
 
@@ -479,8 +535,11 @@ def test_a_file_of_the_previous_schema_loads_read_only_and_unchanged(tmp_path):
     before = files_of(path)
     loaded = hpmagic.load_study("s", path)
     assert [(t.number, t.params["x"], t.state) for t in loaded.trials] == [
-        (0, 0.0, TrialState.COMPLETE), (1, 1.5, TrialState.COMPLETE), (2, -1.0, TrialState.COMPLETE),
-        (3, 0.25, TrialState.COMPLETE)]
+        (0, 0.0, TrialState.COMPLETE),
+        (1, 1.5, TrialState.COMPLETE),
+        (2, -1.0, TrialState.COMPLETE),
+        (3, 0.25, TrialState.COMPLETE),
+    ]
     assert loaded.best_value == 0.0625 and loaded.stop_reason == "budget"
     assert hpmagic.list_studies(path).loc["s", "complete"] == 4
     assert files_of(path) == before and rows(path, "PRAGMA user_version") == [(1,)]
@@ -507,8 +566,16 @@ def test_two_stores_migrating_one_old_file_do_it_once(tmp_path):
     space = parse_cell(CELL).space
     a, b = SQLiteStore(path, "s"), SQLiteStore(path, "s")  # both opened the file while it was schema 1
     for store in (a, b):
-        store.begin(space=space, direction="minimize", metric="objective", baseline=True, seed=0, budget=8,
-                    strategy="random", code="x")
+        store.begin(
+            space=space,
+            direction="minimize",
+            metric="objective",
+            baseline=True,
+            seed=0,
+            budget=8,
+            strategy="random",
+            code="x",
+        )
     assert rows(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
     assert [n for n, *_ in rows(path, "SELECT id, code FROM sessions ORDER BY id")] == [1, 2, 3]
     a.close()

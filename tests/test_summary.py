@@ -48,11 +48,13 @@ def models(n: int = 60, seed: int = 0, states: dict[int, TrialState] | None = No
         else:
             value = 0.80 + 0.05 * params["depth"] / 8 + 0.03 * (params["lr"] > 0.05) + 0.01 * rng.random()
         trials.append(Trial(i, params, state, value=value if state is TrialState.COMPLETE else None, duration=0.2))
-    return TuneResult(tuple(trials), space, direction="maximize", metric="accuracy", strategy="random", seed=0,
-                      elapsed=3.0, budget=n)
+    return TuneResult(
+        tuple(trials), space, direction="maximize", metric="accuracy", strategy="random", seed=0, elapsed=3.0, budget=n
+    )
 
 
 # -- states --------------------------------------------------------------------------------
+
 
 def test_interrupted_and_pruned_trials_have_their_own_label_and_colour():
     r = models(20, states={5: TrialState.FAILED, 9: TrialState.PRUNED, 19: TrialState.INTERRUPTED})
@@ -69,6 +71,7 @@ def test_interrupted_and_pruned_trials_have_their_own_label_and_colour():
 
 
 # -- importance ----------------------------------------------------------------------------
+
 
 def test_importance_ranks_the_model_type_above_parameters_inactive_where_the_best_trials_are():
     for seed in range(3):
@@ -104,6 +107,7 @@ def test_importance_chart_has_error_bars():
 
 
 # -- parallel coordinates and slices ------------------------------------------------------
+
 
 def test_parallel_lines_go_on_past_inactive_parameters_with_integer_and_log_ticks():
     r = models()
@@ -160,17 +164,32 @@ def test_the_summary_has_one_image_per_plot():
     html = result_html(r)
     alts = re.findall(r'<img class="hpmagic-plot" alt="([^"]+)"', html)
     x, y = top_two(r)
-    assert alts == ["convergence", "parameter importance", *(f"accuracy against {n}" for n in models().space.names),
-                    "parallel coordinates", f"accuracy over {x} and {y}, the two most important parameters"]
+    assert alts == [
+        "convergence",
+        "parameter importance",
+        *(f"accuracy against {n}" for n in models().space.names),
+        "parallel coordinates",
+        f"accuracy over {x} and {y}, the two most important parameters",
+    ]
 
 
 # -- the fold spread -------------------------------------------------------------------------
 
+
 def folds(values: dict[int, tuple[float, float]], n: int = 5, metric: str = "objective") -> TuneResult:
     """Trials whose objective was ``n`` fold scores: number -> (mean, std)."""
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
-    trials = tuple(Trial(k, {"x": k / 10}, TrialState.COMPLETE, value=m, metrics={"std": s, "n": float(n), "f1": m - 0.1},
-                         duration=0.5) for k, (m, s) in values.items())
+    trials = tuple(
+        Trial(
+            k,
+            {"x": k / 10},
+            TrialState.COMPLETE,
+            value=m,
+            metrics={"std": s, "n": float(n), "f1": m - 0.1},
+            duration=0.5,
+        )
+        for k, (m, s) in values.items()
+    )
     return TuneResult(trials, space, direction="maximize", metric=metric, strategy="random", seed=1, elapsed=2.0)
 
 
@@ -178,10 +197,14 @@ def test_a_gain_within_the_fold_spread_is_said_and_close_trials_flagged():
     r = folds({0: (0.9500, 0.012), 1: (0.9535, 0.012), 2: (0.9400, 0.012), 3: (0.80, 0.012)})
     s = summarize(r)
     assert s.headline.spread == "0.012" and s.headline.noise == "within the fold spread 0.012"
-    assert s.headline.verdict is Verdict.NOISE  # one verdict: the table marks the defaults "≈ best", the headline agrees
+    assert (
+        s.headline.verdict is Verdict.NOISE
+    )  # one verdict: the table marks the defaults "≈ best", the headline agrees
     text = repr(r)
-    assert ("best objective 0.9535 ± 0.012 (trial 1) vs defaults 0.95: +0.0035, not clearly better "
-            "(within the fold spread 0.012; 0.95 -> 0.9535, higher is better)") in text
+    assert (
+        "best objective 0.9535 ± 0.012 (trial 1) vs defaults 0.95: +0.0035, not clearly better "
+        "(within the fold spread 0.012; 0.95 -> 0.9535, higher is better)"
+    ) in text
     html = result_html(r, with_plots=False)
     assert "<span class='muted'>+0.0035, not clearly better</span>" in html and "class='gain'" not in html
     close = {t.number: t.close for t in s.top}
@@ -191,7 +214,10 @@ def test_a_gain_within_the_fold_spread_is_said_and_close_trials_flagged():
     assert sure.headline.noise == "" and not any(t.close for t in sure.top) and sure.headline.verdict is Verdict.BETTER
     # a gain beyond the best's spread, but with the defaults' folds overlapping the best's: not clearly better either
     overlap = summarize(folds({0: (0.90, 0.06), 1: (0.95, 0.01)}))
-    assert overlap.headline.verdict is Verdict.NOISE and overlap.headline.noise == "the defaults' folds and the best's overlap"
+    assert (
+        overlap.headline.verdict is Verdict.NOISE
+        and overlap.headline.noise == "the defaults' folds and the best's overlap"
+    )
 
 
 def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():
@@ -208,29 +234,50 @@ def test_best_estimated_prefers_the_steady_trial_over_the_lucky_noisy_one():
 
 # -- everything the user computed ---------------------------------------------------------
 
+
 def test_other_metrics_warnings_and_a_sortable_table_of_every_trial():
     r = folds({0: (0.9, 0.01), 1: (0.95, 0.01)})
-    trials = list(r.trials) + [Trial(2, {"x": 0.7}, TrialState.FAILED, error="Traceback\nValueError: <b>bad</b>",
-                                     warnings=("ConvergenceWarning: no", "ConvergenceWarning: again",
-                                               "UserWarning: hm", "... and 7 more warnings (a trial keeps its first 50)"))]
+    trials = list(r.trials) + [
+        Trial(
+            2,
+            {"x": 0.7},
+            TrialState.FAILED,
+            error="Traceback\nValueError: <b>bad</b>",
+            warnings=(
+                "ConvergenceWarning: no",
+                "ConvergenceWarning: again",
+                "UserWarning: hm",
+                "... and 7 more warnings (a trial keeps its first 50)",
+            ),
+        )
+    ]
     r = TuneResult(tuple(trials), r.space, direction="maximize", strategy="random")
     s = summarize(r)
     assert s.metric_names == ("f1",) and s.top[0].metrics == ("0.85",)
     assert s.warnings == "10 warnings in 1 trial: other 7, ConvergenceWarning 2, UserWarning 1"
     assert "best trial's other metrics: f1 0.85" in repr(r) and "warnings: 10 warnings in 1 trial" in repr(r)
     html = result_html(r, with_plots=False)
-    table = html[html.index("<summary>All 3 trials</summary>"):]
+    table = html[html.index("<summary>All 3 trials</summary>") :]
     assert table.count("<tr>") == 4 and "onclick=" in table and "ValueError: &lt;b&gt;bad&lt;/b&gt;" in table
     assert "<b>bad" not in html
 
 
 # -- wording ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("strategy", "reason", "seed", "said"), [
-    ("gp", "auto: gp, because 4 parameters suit it", 0, "strategy: gp (seed 0), picked by auto because 4 parameters suit it"),
-    ("random", "", 3, "strategy: random (seed 3)"),
-    ("manual", "", 0, "strategy: manual\n"),
-])
+
+@pytest.mark.parametrize(
+    ("strategy", "reason", "seed", "said"),
+    [
+        (
+            "gp",
+            "auto: gp, because 4 parameters suit it",
+            0,
+            "strategy: gp (seed 0), picked by auto because 4 parameters suit it",
+        ),
+        ("random", "", 3, "strategy: random (seed 3)"),
+        ("manual", "", 0, "strategy: manual\n"),
+    ],
+)
 def test_strategy_wording(strategy, reason, seed, said):
     r = TuneResult(models(3).trials, models(3).space, strategy=strategy, strategy_reason=reason, seed=seed)
     assert said in repr(r) + "\n"
@@ -238,8 +285,9 @@ def test_strategy_wording(strategy, reason, seed, said):
 
 def test_counts_durations_and_alignment():
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nkind = 'a'  # tune: choice('a', 'b')\nx").space
-    one = TuneResult((Trial(0, {"x": 0.5, "kind": "a"}, TrialState.COMPLETE, value=0.5, duration=0.0004),), space,
-                     elapsed=0.03)
+    one = TuneResult(
+        (Trial(0, {"x": 0.5, "kind": "a"}, TrialState.COMPLETE, value=0.5, duration=0.0004),), space, elapsed=0.03
+    )
     text = repr(one)
     assert "over 1 trial (1 complete) in 30 ms" in text
     html = result_html(one, with_plots=False)
@@ -252,7 +300,10 @@ def test_counts_durations_and_alignment():
 
 def test_a_tie_with_the_defaults_is_not_a_gain_of_zero():
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
-    r = TuneResult((Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.5), Trial(1, {"x": 0.2}, TrialState.COMPLETE, value=0.5)), space)
+    r = TuneResult(
+        (Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.5), Trial(1, {"x": 0.2}, TrialState.COMPLETE, value=0.5)),
+        space,
+    )
     assert "vs defaults 0.5: the defaults were best" in repr(r) and "+0" not in repr(r)
 
 
@@ -287,8 +338,10 @@ def test_list_studies_times_are_whole_seconds(tmp_path):
 def test_manual_sliders_start_exactly_at_the_written_defaults():
     from hpmagic.display import manual
 
-    space = parse_cell("a = 50  # tune: int(1, 100, step=5)\nb = 0.8  # tune: uniform(0.01, 1)\n"
-                       "c = 0.003  # tune: loguniform(1e-4, 1)\nd = 50  # tune: logint(10, 1000)\n0").space
+    space = parse_cell(
+        "a = 50  # tune: int(1, 100, step=5)\nb = 0.8  # tune: uniform(0.01, 1)\n"
+        "c = 0.003  # tune: loguniform(1e-4, 1)\nd = 50  # tune: logint(10, 1000)\n0"
+    ).space
     controls = {p.name: manual._control(p) for p in space}
     for name in ("a", "d"):
         assert controls[name][0].value == 50 and controls[name][1]() == 50
@@ -301,7 +354,7 @@ def test_manual_sliders_start_exactly_at_the_written_defaults():
 
 def _contrast(a: str, b: str) -> float:
     def lum(h: str) -> float:
-        c = [int(h[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        c = [int(h[i : i + 2], 16) / 255 for i in (1, 3, 5)]
         c = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in c]
         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
 
@@ -311,13 +364,23 @@ def _contrast(a: str, b: str) -> float:
 
 def test_the_fold_spread_of_a_dict_objective_is_found_by_its_key():
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
-    t = Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9,
-              metrics={"acc_std": 0.02, "acc_n": 5.0, "f1": 0.8, "auc": 0.7, "auc_std": 0.1, "auc_n": 2.0})
+    t = Trial(
+        0,
+        {"x": 0.5},
+        TrialState.COMPLETE,
+        value=0.9,
+        metrics={"acc_std": 0.02, "acc_n": 5.0, "f1": 0.8, "auc": 0.7, "auc_std": 0.1, "auc_n": 2.0},
+    )
     r = TuneResult((t,), space, direction="maximize")  # the first key, acc, was the objective: it is not a metric
     assert r.fold_keys(t) == ("acc_std", "acc_n") and r.spread(t) == (0.02, 5)
     assert summarize(r).metric_names == ("f1", "auc", "auc_std", "auc_n")
-    both = Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, metrics={"acc_std": 0.02, "acc_n": 5.0, "acc": 0.9,
-                                                                         "auc_std": 0.1, "auc_n": 2.0})
+    both = Trial(
+        0,
+        {"x": 0.5},
+        TrialState.COMPLETE,
+        value=0.9,
+        metrics={"acc_std": 0.02, "acc_n": 5.0, "acc": 0.9, "auc_std": 0.1, "auc_n": 2.0},
+    )
     named = TuneResult((both,), space, direction="maximize", metric="auc")
     assert named.spread(both) == (0.1, 2)  # --metric auc: its own spread
 
@@ -332,33 +395,70 @@ def everything() -> TuneResult:
     warnings, an interrupted one, the rule's note and two others, auto's reason as an older
     version stored it (with a repository path), a budget of 8 of which 6 counted."""
     r = folds({0: (0.90, 0.01), 1: (0.93, 0.10), 2: (0.925, 0.005), 3: (0.85, 0.01), 4: (0.88, 0.01)})
-    failed = Trial(5, {"x": 0.7}, TrialState.FAILED, error="Traceback\nValueError: boom",
-                   warnings=("ConvergenceWarning: no", "UserWarning: hm"))
+    failed = Trial(
+        5,
+        {"x": 0.7},
+        TrialState.FAILED,
+        error="Traceback\nValueError: boom",
+        warnings=("ConvergenceWarning: no", "UserWarning: hm"),
+    )
     stopped = Trial(6, {"x": 0.1}, TrialState.INTERRUPTED)
-    reason = ("auto: tpe, because 1 parameter and 8 trials would suit Bayesian optimisation, but with pruning TPE's "
-              "proposals let the rule stop more trials early for answers as good (measured: docs/design/pruning.md, "
-              "\"Defaults, measured\"); with --prune, TPE ranks each pruned trial by the value it had reached")
-    return TuneResult((*r.trials, failed, stopped), r.space, direction="maximize", strategy="tpe", strategy_reason=reason,
-                      seed=0, elapsed=2.0, budget=8, stop_reason="interrupted",
-                      notes=(RULE, "run the cell with --write-back (-w) to write these values into it as its defaults",
-                             "a second note"))
+    reason = (
+        "auto: tpe, because 1 parameter and 8 trials would suit Bayesian optimisation, but with pruning TPE's "
+        "proposals let the rule stop more trials early for answers as good (measured: docs/design/pruning.md, "
+        '"Defaults, measured"); with --prune, TPE ranks each pruned trial by the value it had reached'
+    )
+    return TuneResult(
+        (*r.trials, failed, stopped),
+        r.space,
+        direction="maximize",
+        strategy="tpe",
+        strategy_reason=reason,
+        seed=0,
+        elapsed=2.0,
+        budget=8,
+        stop_reason="interrupted",
+        notes=(
+            RULE,
+            "run the cell with --write-back (-w) to write these values into it as its defaults",
+            "a second note",
+        ),
+    )
 
 
 def test_html_reads_headline_parameters_plots_then_the_details_folded():
     html = result_html(everything())
-    body = html[html.index("<div class='hpmagic-result'>"):]
-    order = [body.index(mark) for mark in ("<h4>best objective", "class='hpmagic-facts", ">parameter</th>",
-                                           "<div class='plots'>", "<details>")]
+    body = html[html.index("<div class='hpmagic-result'>") :]
+    order = [
+        body.index(mark)
+        for mark in (
+            "<h4>best objective",
+            "class='hpmagic-facts",
+            ">parameter</th>",
+            "<div class='plots'>",
+            "<details>",
+        )
+    ]
     assert order == sorted(order)
     assert re.findall(r"<details(?: open)?><summary>([^<]*)</summary>", body) == [
-        "Top 5 trials", "All 7 trials", "How the search ran", "Notes (2)", "2 warnings in 1 trial",
-        "First failure (trial 5, x=0.7)"]
+        "Top 5 trials",
+        "All 7 trials",
+        "How the search ran",
+        "Notes (2)",
+        "2 warnings in 1 trial",
+        "First failure (trial 5, x=0.7)",
+    ]
     assert "<details open>" not in body  # all folded: a trial completed
-    folded = body[body.index("<details>"):]
-    for detail in ("strategy: tpe (seed 0), picked by auto because", "stopped: interrupted by the user",
-                   f"early-stopping rule: {RULE}", "estimate: trial 2 (x=0.2) is likely best once fold noise",
-                   "search space, as the strategy treats it: x: continuous", "ConvergenceWarning 1, UserWarning 1"):
-        assert detail in folded and detail not in body[:body.index("<details>")], detail
+    folded = body[body.index("<details>") :]
+    for detail in (
+        "strategy: tpe (seed 0), picked by auto because",
+        "stopped: interrupted by the user",
+        f"early-stopping rule: {RULE}",
+        "estimate: trial 2 (x=0.2) is likely best once fold noise",
+        "search space, as the strategy treats it: x: continuous",
+        "ConvergenceWarning 1, UserWarning 1",
+    ):
+        assert detail in folded and detail not in body[: body.index("<details>")], detail
     assert "<li>a second note</li>" in folded and f"<li>{RULE}</li>" not in folded  # the rule is not a note
     assert "treated as" not in body and "docs/design" not in body and ".md" not in body.replace("strategies.md'", "")
     assert "href='https://github.com/hpmagic/hpmagic/blob/main/docs/guide/strategies.md'" in body  # one docs link
@@ -366,20 +466,36 @@ def test_html_reads_headline_parameters_plots_then_the_details_folded():
 
 def test_the_text_summary_has_the_same_order_and_short_details():
     lines = repr(everything()).splitlines()
-    assert lines[0] == ("hpmagic: best objective 0.93 ± 0.1 (trial 1) vs defaults 0.9: +0.03, not clearly better "
-                        "(within the fold spread 0.1; 0.9 -> 0.93, higher is better)")
+    assert lines[0] == (
+        "hpmagic: best objective 0.93 ± 0.1 (trial 1) vs defaults 0.9: +0.03, not clearly better "
+        "(within the fold spread 0.1; 0.9 -> 0.93, higher is better)"
+    )
     assert lines[1] == "  maximize objective over 7 trials (5 complete, 1 failed, 1 interrupted) in 2.0 s"
     assert lines[2].startswith("  only 6 of the 8 budgeted trials ran (interrupted by the user")
     assert lines[3:5] == ["  parameter  best  default  search space", "  x          0.1   0        uniform(0, 1)"]
-    starts = [next(i for i, line in enumerate(lines) if line.startswith(p)) for p in (
-        "  top trials:", "  strategy: ", "  stopped: ", "  search space: ", "  estimate: ", "  note: ", "  warnings: ",
-        "  first failure (trial 5): ValueError: boom")]
+    starts = [
+        next(i for i, line in enumerate(lines) if line.startswith(p))
+        for p in (
+            "  top trials:",
+            "  strategy: ",
+            "  stopped: ",
+            "  search space: ",
+            "  estimate: ",
+            "  note: ",
+            "  warnings: ",
+            "  first failure (trial 5): ValueError: boom",
+        )
+    ]
     assert starts == sorted(starts) and starts[0] > 4
     strategy = lines[starts[1]]  # shortened: the reason's first clause, no path, no pruning internals
-    assert strategy == ("  strategy: tpe (seed 0), picked by auto because 1 parameter and 8 trials would suit Bayesian "
-                        "optimisation, but with pruning TPE's proposals let the rule stop more trials early for answers as good")
+    assert strategy == (
+        "  strategy: tpe (seed 0), picked by auto because 1 parameter and 8 trials would suit Bayesian "
+        "optimisation, but with pruning TPE's proposals let the rule stop more trials early for answers as good"
+    )
     assert [line for line in lines if line.startswith("  note: ")] == [
-        "  note: run the cell with --write-back (-w) to write these values into it as its defaults", "  note: a second note"]
+        "  note: run the cell with --write-back (-w) to write these values into it as its defaults",
+        "  note: a second note",
+    ]
 
 
 def test_the_rule_goes_with_the_pruning_line_and_every_rule_is_known():
@@ -388,8 +504,10 @@ def test_the_rule_goes_with_the_pruning_line_and_every_rule_is_known():
 
     assert set(names()) - {"auto"} <= set(PRUNING_RULES)  # auto names the rule it makes
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
-    trials = (Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, curve=((1.0, 0.5), (9.0, 0.9)), pruning={"kind": "curve"}),
-              Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=((1.0, 0.2),), pruning={"kind": "curve", "bracket": 0}))
+    trials = (
+        Trial(0, {"x": 0.5}, TrialState.COMPLETE, value=0.9, curve=((1.0, 0.5), (9.0, 0.9)), pruning={"kind": "curve"}),
+        Trial(1, {"x": 0.1}, TrialState.PRUNED, curve=((1.0, 0.2),), pruning={"kind": "curve", "bracket": 0}),
+    )
     r = TuneResult(trials, space, direction="maximize", strategy="random", budget=2, notes=(RULE,))
     assert "  pruned: 1 of 2 trials stopped early; 44% of the steps were not run (asha: rungs at steps 1, 3)" in repr(r)
     never = "--prune asha: the cell never called hpmagic.report(value, step), so nothing could be pruned; report ..."
@@ -398,36 +516,58 @@ def test_the_rule_goes_with_the_pruning_line_and_every_rule_is_known():
 
 
 def test_the_short_strategy_line_keeps_the_switches_auto_made():
-    reason = ("auto: gp, because 1 parameter and 40 trials suit Bayesian optimisation; auto switched from gp to de "
-              "at trial 12: proposals took 120 ms, trials 5 ms")
+    reason = (
+        "auto: gp, because 1 parameter and 40 trials suit Bayesian optimisation; auto switched from gp to de "
+        "at trial 12: proposals took 120 ms, trials 5 ms"
+    )
     r = TuneResult(models(3).trials, models(3).space, strategy="de", strategy_reason=reason, seed=0)
-    assert ("  strategy: de (seed 0), picked by auto because 1 parameter and 40 trials suit Bayesian optimisation; "
-            "auto switched from gp to de at trial 12: proposals took 120 ms, trials 5 ms\n") in repr(r)
+    assert (
+        "  strategy: de (seed 0), picked by auto because 1 parameter and 40 trials suit Bayesian optimisation; "
+        "auto switched from gp to de at trial 12: proposals took 120 ms, trials 5 ms\n"
+    ) in repr(r)
 
 
-@pytest.mark.parametrize(("states", "budget", "stop", "said"), [
-    ({}, 10, "budget", ""),
-    ({8: TrialState.INTERRUPTED, 9: TrialState.INTERRUPTED}, 8, "budget",
-     "the 2 interrupted trials do not count toward the budget of 8 (stopped before they ended, they have no result)"),
-    ({}, 12, "timeout", "only 10 of the 12 budgeted trials ran (the time limit was reached)"),
-    ({9: TrialState.RUNNING}, 10, "running",
-     "only 9 of the 10 budgeted trials ran (the study is still running in another process); "
-     "1 trial was still running when this result was taken"),
-    ({}, 40, "manual", ""),
-])
+@pytest.mark.parametrize(
+    ("states", "budget", "stop", "said"),
+    [
+        ({}, 10, "budget", ""),
+        (
+            {8: TrialState.INTERRUPTED, 9: TrialState.INTERRUPTED},
+            8,
+            "budget",
+            "the 2 interrupted trials do not count toward the budget of 8 (stopped before they ended, they have no result)",
+        ),
+        ({}, 12, "timeout", "only 10 of the 12 budgeted trials ran (the time limit was reached)"),
+        (
+            {9: TrialState.RUNNING},
+            10,
+            "running",
+            "only 9 of the 10 budgeted trials ran (the study is still running in another process); "
+            "1 trial was still running when this result was taken",
+        ),
+        ({}, 40, "manual", ""),
+    ],
+)
 def test_counts_that_do_not_add_up_say_why(states, budget, stop, said):
     r = models(10, states=states)
     r = TuneResult(r.trials, r.space, direction="maximize", budget=budget, stop_reason=stop, strategy="random")
     assert summarize(r).counts_note == said
     if said:
-        assert f"\n  {said}\n" in repr(r) and f"<span class='hpmagic-counts-note'>{said}</span>" in result_html(r, False)
+        assert f"\n  {said}\n" in repr(r) and f"<span class='hpmagic-counts-note'>{said}</span>" in result_html(
+            r, False
+        )
     else:
         assert "hpmagic-counts-note" not in result_html(r, False)
 
 
 def test_no_trial_completed_opens_the_first_failure():
     space = parse_cell("x = 0.5  # tune: uniform(0, 1)\nx").space
-    r = TuneResult((Trial(0, {"x": 0.5}, TrialState.FAILED, error="Traceback\nZeroDivisionError: boom"),), space, budget=1)
+    r = TuneResult(
+        (Trial(0, {"x": 0.5}, TrialState.FAILED, error="Traceback\nZeroDivisionError: boom"),), space, budget=1
+    )
     html = result_html(r)
-    assert "<h4>no trial completed</h4>" in html and "<details open><summary>First failure (trial 0, x=0.5)</summary>" in html
+    assert (
+        "<h4>no trial completed</h4>" in html
+        and "<details open><summary>First failure (trial 0, x=0.5)</summary>" in html
+    )
     assert "<img" not in html and "The one trial" in html

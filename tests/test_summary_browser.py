@@ -18,8 +18,10 @@ from tests.test_summary import folds, models
 
 def _page(html: str, width: int, dark: bool) -> str:
     background, colour = ("#111111", "#d0d0d0") if dark else ("#ffffff", "#000000")
-    return (f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;background:{background};"
-            f"color:{colour}'><div id='out' style='width:{width}px'>{html}</div></body></html>")
+    return (
+        f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;background:{background};"
+        f"color:{colour}'><div id='out' style='width:{width}px'>{html}</div></body></html>"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +40,18 @@ def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp
     boxes = page.locator(".hpmagic-result .scroll")
     assert boxes.count() == 3  # parameters, top trials, all trials: each scrolls in its own box
     assert page.evaluate("getComputedStyle(document.querySelector('.hpmagic-result .scroll')).overflowX") == "auto"
-    widths = page.evaluate("Array.from(document.querySelectorAll('img.hpmagic-plot')).map(i => i.getBoundingClientRect().width)")
+    widths = page.evaluate(
+        "Array.from(document.querySelectorAll('img.hpmagic-plot')).map(i => i.getBoundingClientRect().width)"
+    )
     assert widths and max(widths) <= 400
     # What shows before any click: the headline, the counts, the parameters against their defaults
     # and the plots; the rest folded under plain titles.
     assert page.locator(".hpmagic-result > details").evaluate_all("ds => ds.map(d => d.open)") == [False] * 3
-    assert page.locator(".hpmagic-result > details > summary").all_inner_texts() == ["Top 10 trials", "All 30 trials", "How the search ran"]
+    assert page.locator(".hpmagic-result > details > summary").all_inner_texts() == [
+        "Top 10 trials",
+        "All 30 trials",
+        "How the search ran",
+    ]
     tables = page.locator(".hpmagic-result table:not(.kv)")
     assert tables.nth(0).is_visible() and not tables.nth(1).is_visible() and page.locator("h4").first.is_visible()
     first_plot = page.locator("img.hpmagic-plot").first.bounding_box()
@@ -57,7 +65,11 @@ def test_a_400px_output_does_not_overflow_and_the_trial_table_sorts(browser, tmp
     header.click()
     values = [float(v) for v in table.locator("tbody tr td:nth-child(3)").all_inner_texts()]
     assert values == sorted(values, reverse=True)
-    align = table.locator("tbody tr").first.locator(":scope > td").evaluate_all("(tds) => tds.map(td => getComputedStyle(td).textAlign)")
+    align = (
+        table.locator("tbody tr")
+        .first.locator(":scope > td")
+        .evaluate_all("(tds) => tds.map(td => getComputedStyle(td).textAlign)")
+    )
     assert align[:3] == ["right", "left", "right"]  # trial number, state, value
 
 

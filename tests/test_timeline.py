@@ -59,8 +59,9 @@ def test_a_jobs_2_search_has_one_row_per_worker_process(ip):
 
 def test_a_dask_search_names_the_host_and_process_of_each_trial(ip):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
         with distributed.Client(cluster) as client:
             ip.user_ns["client"] = client
             result = ip.run_cell_magic("tune", "-q -s random -n 8 --executor client --seed 1 --metric loss", CELL)
@@ -81,8 +82,15 @@ def test_a_search_in_the_kernel_has_no_timeline(ip):
 
 
 def _trial(number: int, worker: str, start: float, duration: float, state=TrialState.COMPLETE) -> Trial:
-    return Trial(number, {"x": 0.0}, state=state, value=1.0 if state is TrialState.COMPLETE else None,
-                 started=1000.0 + start, duration=duration, worker=worker)
+    return Trial(
+        number,
+        {"x": 0.0},
+        state=state,
+        value=1.0 if state is TrialState.COMPLETE else None,
+        started=1000.0 + start,
+        duration=duration,
+        worker=worker,
+    )
 
 
 def _result(*trials: Trial) -> TuneResult:
@@ -91,16 +99,23 @@ def _result(*trials: Trial) -> TuneResult:
 
 def test_busy_share_idle_time_and_the_straggler_on_fixed_records():
     # worker a: 0-1, 1-2, 2-10 (the straggler: alone from 3 to 10); worker b: 0-1.5, 1.5-3
-    result = _result(_trial(0, "pid 1", 0, 1), _trial(1, "pid 2", 0, 1.5), _trial(2, "pid 1", 1, 1),
-                     _trial(3, "pid 2", 1.5, 1.5, TrialState.FAILED), _trial(4, "pid 1", 2, 8))
+    result = _result(
+        _trial(0, "pid 1", 0, 1),
+        _trial(1, "pid 2", 0, 1.5),
+        _trial(2, "pid 1", 1, 1),
+        _trial(3, "pid 2", 1.5, 1.5, TrialState.FAILED),
+        _trial(4, "pid 1", 2, 8),
+    )
     tl = timeline(result)
     assert [r.label for r in tl.rows] == ["worker 1 (pid 1)", "worker 2 (pid 2)"]
     assert [[b.number for b in r.bars] for r in tl.rows] == [[0, 2, 4], [1, 3]]
     assert tl.rows[1].bars[1].state is TrialState.FAILED
     assert tl.span == 10 and tl.busy == pytest.approx(13 / 20) and tl.idle == pytest.approx(7)
     assert tl.straggler.number == 4 and tl.alone == pytest.approx(7)
-    assert busy_text(result) == ("2 workers busy 65% of 10.0 s (idle 7.0 s in all); straggler: trial 4 "
-                                 "(8.0 s, 5.3x the median trial) ran 7.0 s alone at the end")
+    assert busy_text(result) == (
+        "2 workers busy 65% of 10.0 s (idle 7.0 s in all); straggler: trial 4 "
+        "(8.0 s, 5.3x the median trial) ran 7.0 s alone at the end"
+    )
 
 
 def test_trials_at_once_on_one_worker_get_a_row_each_and_no_straggler_when_they_end_together():
@@ -112,8 +127,10 @@ def test_trials_at_once_on_one_worker_get_a_row_each_and_no_straggler_when_they_
 
 
 def test_ten_thousand_trials_draw_on_one_axes_per_state(tmp_path):
-    trials = [_trial(i, f"pid {i % 8}", (i // 8) * 0.01, 0.01,
-                     TrialState.FAILED if i % 97 == 0 else TrialState.COMPLETE) for i in range(10_000)]
+    trials = [
+        _trial(i, f"pid {i % 8}", (i // 8) * 0.01, 0.01, TrialState.FAILED if i % 97 == 0 else TrialState.COMPLETE)
+        for i in range(10_000)
+    ]
     result = _result(*trials)
     from matplotlib.figure import Figure
 

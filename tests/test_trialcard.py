@@ -42,8 +42,10 @@ def _failed(result) -> Trial:
 def test_a_card_holds_the_parameters_value_curve_output_warnings_and_error(result):
     best = result.best_trial
     c = card(best, result)
-    assert c.title == f"trial {best.number} · complete · objective {hpmagic._format.fmt_value(best.value)} · " \
-                      f"{hpmagic._format.fmt_seconds(best.duration)}"
+    assert (
+        c.title == f"trial {best.number} · complete · objective {hpmagic._format.fmt_value(best.value)} · "
+        f"{hpmagic._format.fmt_seconds(best.duration)}"
+    )
     assert c.params == (("x", hpmagic._format.fmt_value(best.params["x"])),)
     assert c.stdout == f"ran with {best.params['x']}\n" and c.warnings == ("UserWarning: careful <here>",)
     assert c.curve_text.startswith("30 steps reported: first ") and c.curve_text.endswith(" (step 30)")
@@ -54,31 +56,43 @@ def test_a_card_holds_the_parameters_value_curve_output_warnings_and_error(resul
 
 def test_each_row_of_the_tables_opens_to_its_card(result):
     html = result_html(result, with_plots=False)
-    table = html[html.index("<summary>All 16 trials</summary>"):]
+    table = html[html.index("<summary>All 16 trials</summary>") :]
     for t in result.trials:
-        opener = (f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{t.number}</summary>"
-                  f"<div class='hpmagic-trial' data-trial='{t.number}'")
+        opener = (
+            f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{t.number}</summary>"
+            f"<div class='hpmagic-trial' data-trial='{t.number}'"
+        )
         assert opener in table
     failed = _failed(result)
-    own = table[table.index(f"data-trial='{failed.number}'"):]
-    own = own[:own.index("</details>")]
+    own = table[table.index(f"data-trial='{failed.number}'") :]
+    own = own[: own.index("</details>")]
     assert "<pre class='loss'" in own and "ValueError: x too big" in own
     assert escape("UserWarning: careful <here>") in own and escape(f"ran with {failed.params['x']}") in own
     svg = re.search(r"<svg class='hpmagic-curve'.*?</svg>", own).group(0)
     assert svg.count("<circle") == 30 and "<title>step 30: " in svg
-    top = html[html.index("Top 10 trials"):html.index("<summary>All 16 trials")]
+    top = html[html.index("Top 10 trials") : html.index("<summary>All 16 trials")]
     assert top.count("<details class='hpmagic-open'") == 10  # the top trials open too
     assert "<script" not in own  # no script: it opens in a saved notebook, on GitHub, in nbviewer
 
 
 def test_long_output_and_curves_are_capped_in_the_card_and_kept_in_the_trial():
     curve = tuple((float(i), 1.0 / (i + 1) + (2.0 if i == 377 else 0.0)) for i in range(500))
-    trial = Trial(3, {"x": 0.1}, TrialState.PRUNED, stdout="a" * 5000, curve=curve, error="pruned at step 499 by asha",
-                  warnings=tuple(f"UserWarning: w{i}" for i in range(14)))
+    trial = Trial(
+        3,
+        {"x": 0.1},
+        TrialState.PRUNED,
+        stdout="a" * 5000,
+        curve=curve,
+        error="pruned at step 499 by asha",
+        warnings=tuple(f"UserWarning: w{i}" for i in range(14)),
+    )
     c = card(trial)
     assert len(c.curve) <= CURVE_POINTS and (377.0, 1.0 / 378 + 2.0) in c.curve  # the highest point kept
     assert c.curve[0] == curve[0] and c.curve[-1] == curve[-1]
-    assert c.stdout == f"... ({5000 - OUTPUT_CHARS:,} earlier characters cut; result.trials[i] has them all)\n" + "a" * OUTPUT_CHARS
+    assert (
+        c.stdout
+        == f"... ({5000 - OUTPUT_CHARS:,} earlier characters cut; result.trials[i] has them all)\n" + "a" * OUTPUT_CHARS
+    )
     assert c.warnings[-1] == "... and 4 more" and len(c.warnings) == 11
     assert "  why it was stopped:\n    pruned at step 499 by asha" in card_text(c)
     assert len(trial.stdout) == 5000
@@ -109,8 +123,10 @@ def test_a_card_opens_in_chromium_at_400px_light_and_dark(result, tmp_path):
         for dark in (False, True):
             path = tmp_path / f"{dark}.html"
             background = "#111111" if dark else "#ffffff"
-            path.write_text(f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;"
-                            f"background:{background}'><div style='width:400px'>{result_html(result)}</div></body></html>")
+            path.write_text(
+                f"<html><body data-jp-theme-light='{str(not dark).lower()}' style='margin:0;"
+                f"background:{background}'><div style='width:400px'>{result_html(result)}</div></body></html>"
+            )
             page = browser.new_page(viewport={"width": 400, "height": 900})
             page.goto(path.as_uri())
             page.click("summary:has-text('All 16 trials')")

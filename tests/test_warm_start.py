@@ -53,8 +53,9 @@ class Told(Strategy):
 def db(tmp_path):
     """A study file holding 'first': the defaults and the five TRIES of EARLIER (six complete trials)."""
     path = str(tmp_path / "studies.sqlite")
-    hpmagic.tune(EARLIER, {}, trials=6, enqueue=TRIES, study="first", storage=path, strategy="random", seed=0,
-                 quiet=True)
+    hpmagic.tune(
+        EARLIER, {}, trials=6, enqueue=TRIES, study="first", storage=path, strategy="random", seed=0, quiet=True
+    )
     return path
 
 
@@ -63,8 +64,12 @@ def test_matching_parameters_carry_over_new_ones_take_defaults_and_out_of_range_
     result = hpmagic.tune(LATER, {}, trials=3, warm_start="first", storage=db, strategy=told, seed=1, quiet=True)
     warm = [t for t in told.told if t.number < 0]
     assert [t.number for t in warm] == [-1, -2, -3, -4]
-    assert [t.params for t in warm] == [{"x": 0.5, "g": 1.0}, {"x": 0.1, "g": 1.0}, {"x": 0.3, "g": 1.0},
-                                        {"x": 0.55, "g": 1.0}]
+    assert [t.params for t in warm] == [
+        {"x": 0.5, "g": 1.0},
+        {"x": 0.1, "g": 1.0},
+        {"x": 0.3, "g": 1.0},
+        {"x": 0.55, "g": 1.0},
+    ]
     assert [t.value for t in warm] == pytest.approx([0.06, 0.05, 0.03, 0.1125])
     assert [t.number for t in told.told[:6]] == [-1, -2, -3, -4, 0, 1]  # told first, then trials 0 and 1
     assert told.asked[0] == 6  # the first ask comes after them
@@ -72,8 +77,10 @@ def test_matching_parameters_carry_over_new_ones_take_defaults_and_out_of_range_
     assert [t.params for t in result.trials[:2]] == [{"x": 0.5, "g": 1.0}, {"x": 0.3, "g": 1.0}]
     assert result.trials[1].pruning == {"warm_start": True}
     assert "trial 1 ran the earlier study's best configuration (--warm-start)" in result.notes
-    assert ("warm start from study 'first' (6 trials): 4 used; parameter g is new (its default used); "
-            "deg was removed; 2 trials out of the new range left out") in result.notes
+    assert (
+        "warm start from study 'first' (6 trials): 4 used; parameter g is new (its default used); "
+        "deg was removed; 2 trials out of the new range left out"
+    ) in result.notes
     assert [t.number for t in result.trials] == [0, 1, 2]  # not trials of this search
 
 
@@ -91,7 +98,9 @@ def test_a_result_or_a_loaded_study_can_be_given_to_tune(db):
         result = hpmagic.tune(LATER, {}, trials=3, warm_start=given, strategy=told, quiet=True)
         assert any(n.startswith("warm start from ") for n in result.notes)
         assert told.asked[0] >= 1
-    assert [n for n in result.notes if n.startswith("warm start from ")][0].startswith("warm start from the given result")
+    assert [n for n in result.notes if n.startswith("warm start from ")][0].startswith(
+        "warm start from the given result"
+    )
 
 
 @pytest.mark.parametrize("strategy", ["gp", "tpe", "evolution", "de", "random", "sobol", "grid", "auto"])
@@ -127,8 +136,10 @@ def test_auto_counts_the_told_trials_when_it_picks(tmp_path):
     few = hpmagic.tune(EARLIER, {}, trials=4, warm_start="big", storage=db, seed=5, quiet=True)
     assert hpmagic.tune(EARLIER, {}, trials=4, seed=5, quiet=True).strategy == "sobol"  # cold: too few for a model
     assert few.strategy == "gp"
-    assert few.strategy_reason == ("auto: gp, because 2 parameters and 29 trials suit Bayesian optimisation (counting the 25 trials told "
-                                   "by --warm-start)")
+    assert few.strategy_reason == (
+        "auto: gp, because 2 parameters and 29 trials suit Bayesian optimisation (counting the 25 trials told "
+        "by --warm-start)"
+    )
     small = "deg = 2  # tune: int(1, 5)\n(deg - 3) ** 2"
     assert hpmagic.tune(small, {}, trials=8, seed=5, quiet=True).strategy == "grid"
     assert hpmagic.tune(small, {}, trials=8, warm_start="big", storage=db, seed=5, quiet=True).strategy != "grid"
@@ -148,16 +159,18 @@ def test_with_study_the_new_study_stores_only_its_own_trials(db):
 
 def test_with_enqueue_the_given_configurations_run_and_the_warm_trials_are_only_told(db):
     told = Told()
-    result = hpmagic.tune(LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.2, "g": 2.0}],
-                          strategy=told, quiet=True)
+    result = hpmagic.tune(
+        LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.2, "g": 2.0}], strategy=told, quiet=True
+    )
     # the defaults, the given configuration, then the earlier study's best
     assert [t.params for t in result.trials] == [{"x": 0.5, "g": 1.0}, {"x": 0.2, "g": 2.0}, {"x": 0.3, "g": 1.0}]
     assert [t.number for t in told.told[:4]] == [-1, -2, -3, -4]
     assert told.asked == []
     assert "trial 1 was enqueued (configurations given with --enqueue)" in result.notes
     assert "trial 2 ran the earlier study's best configuration (--warm-start)" in result.notes
-    given_best = hpmagic.tune(LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.3}],
-                              strategy="random", quiet=True)
+    given_best = hpmagic.tune(
+        LATER, {}, trials=3, warm_start="first", storage=db, enqueue=[{"x": 0.3}], strategy="random", quiet=True
+    )
     assert [t.params for t in given_best.trials[:2]] == [{"x": 0.5, "g": 1.0}, {"x": 0.3, "g": 1.0}]
     assert given_best.trials[2].params != {"x": 0.3, "g": 1.0}  # not run twice
     assert not any("--warm-start)" in n for n in given_best.notes)
@@ -191,8 +204,10 @@ def test_a_study_with_no_complete_trial_is_refused(tmp_path):
         hpmagic.tune("x = 0.5  # tune: uniform(0, 1)\n1 / 0", {}, trials=3, study="broken", storage=db, quiet=True)
     with pytest.raises(OptionError) as info:
         hpmagic.tune(LATER, {}, trials=2, warm_start="broken", storage=db, quiet=True)
-    assert str(info.value) == ("--warm-start: study 'broken' has no complete trial to start from (3 trials, none "
-                               "completed); warm start from a study with results, or drop --warm-start")
+    assert str(info.value) == (
+        "--warm-start: study 'broken' has no complete trial to start from (3 trials, none "
+        "completed); warm start from a study with results, or drop --warm-start"
+    )
 
 
 def test_no_trial_in_the_new_space_is_refused(db):
@@ -204,22 +219,31 @@ def test_no_trial_in_the_new_space_is_refused(db):
 def test_the_direction_and_the_objectives_must_match(db):
     with pytest.raises(OptionError) as info:
         hpmagic.tune(LATER, {}, trials=2, warm_start="first", storage=db, maximize=True, quiet=True)
-    assert str(info.value) == ("--warm-start: study 'first' was run to minimize, but this search runs to maximize; "
-                               "pass --minimize if the cell returns the same score, or warm start from a study of "
-                               "the same objective")
+    assert str(info.value) == (
+        "--warm-start: study 'first' was run to minimize, but this search runs to maximize; "
+        "pass --minimize if the cell returns the same score, or warm start from a study of "
+        "the same objective"
+    )
     two = "x = 0.5  # tune: uniform(0, 1)\na = x\nb = 1 - x\n{'a': a, 'b': b}"
     with pytest.raises(OptionError, match="optimised minimize value, but this search optimises minimize a, minimize b"):
         hpmagic.tune(two, {}, trials=2, warm_start="first", storage=db, objectives={"a": "min", "b": "min"}, quiet=True)
 
 
-@pytest.mark.parametrize(("options", "message"), [
-    ({"warm_start": " "}, "--warm-start needs the name of an earlier study, e.g. --warm-start svm"),
-    ({"warm_start": "first", "study": "first"}, "--warm-start first names the study this search stores in"),
-    ({"warm_start": 3}, "warm_start= takes a study's name, a study read with hpmagic.load_study or a TuneResult, "
-                        "but got int"),
-    ({"warm_start": "first", "strategy": "manual"}, "--warm-start starts a strategy from an earlier study, but "
-                                                     "--strategy manual has none"),
-])
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"warm_start": " "}, "--warm-start needs the name of an earlier study, e.g. --warm-start svm"),
+        ({"warm_start": "first", "study": "first"}, "--warm-start first names the study this search stores in"),
+        (
+            {"warm_start": 3},
+            "warm_start= takes a study's name, a study read with hpmagic.load_study or a TuneResult, but got int",
+        ),
+        (
+            {"warm_start": "first", "strategy": "manual"},
+            "--warm-start starts a strategy from an earlier study, but --strategy manual has none",
+        ),
+    ],
+)
 def test_bad_values_are_refused(db, options, message):
     with pytest.raises(OptionError) as info:
         hpmagic.tune(LATER, {}, trials=2, storage=db, quiet=True, **options)

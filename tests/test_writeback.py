@@ -23,7 +23,7 @@ from hpmagic.space import Choice, Int, LogUniform, Normal, Uniform
 
 from .shared import STOPS_ON_THE_SIXTH_TRIAL, SharedList
 
-CELL = '''\
+CELL = """\
 import math
 C = 1.0        # tune: loguniform(1e-3, 1e3)
 kernel = "rbf" # tune: choice("rbf", "poly")
@@ -31,7 +31,7 @@ degree = 3     # tune: int(2, 5) if kernel == "poly"
 lr = 1e-3      # tune: loguniform(1e-5, 1e-1)
 shape = (64,)  # tune: [(64,), (32, 32)]
 math.log(C) ** 2 + (kernel == "poly") * degree
-'''
+"""
 
 
 def test_only_the_defaults_change_byte_for_byte():
@@ -40,7 +40,7 @@ def test_only_the_defaults_change_byte_for_byte():
         "import math",
         "C = 0.1235        # tune: loguniform(1e-3, 1e3)",  # rounded to 4 significant digits
         'kernel = "poly" # tune: choice("rbf", "poly")',  # in the quotes of the default it replaces
-        "degree = 4     # tune: int(2, 5) if kernel == \"poly\"",
+        'degree = 4     # tune: int(2, 5) if kernel == "poly"',
         "lr = 1e-3      # tune: loguniform(1e-5, 1e-1)",  # equal: spelled as written
         "shape = (32, 32)  # tune: [(64,), (32, 32)]",
         'math.log(C) ** 2 + (kernel == "poly") * degree',
@@ -123,8 +123,10 @@ def window(monkeypatch):
 
 
 BODY = "x = 0.5    # tune: uniform(0, 1)\n(x - 0.3) ** 2"
-WROTE = "into the cell, the best of 12 trials (rounded to 4 significant digits; res.best_params has the exact values); " \
+WROTE = (
+    "into the cell, the best of 12 trials (rounded to 4 significant digits; res.best_params has the exact values); "
     "its %%tune line is now a comment, so it runs once with them: remove the '# ' to tune again"
+)
 
 
 def test_a_short_search_replaces_the_cell_and_the_note_says_what_was_written(ip, window):
@@ -133,8 +135,9 @@ def test_a_short_search_replaces_the_cell_and_the_note_says_what_was_written(ip,
     res, best = ip.user_ns["res"], ip.user_ns["x"]
     assert best == res.best_params["x"] and f"{best:.4g}" != repr(best)  # the namespace keeps the exact value
     # (A terminal shell does not keep the cell as sent: IPython's copy of it ends in a newline.)
-    assert written == [(f"# %%tune -n 12 --seed 0 -q -w -o res\nx = {best:.4g}    # tune: uniform(0, 1)\n(x - 0.3) ** 2\n",
-                        True)]
+    assert written == [
+        (f"# %%tune -n 12 --seed 0 -q -w -o res\nx = {best:.4g}    # tune: uniform(0, 1)\n(x - 0.3) ** 2\n", True)
+    ]
     assert res.notes[-1] == f"wrote x={best:.4g} {WROTE}"
     # Without the option nothing is written, and the summary says how.
     assert _payloads(ip, "%%tune -n 12 --seed 0 -q -o res\n" + BODY) == []
@@ -145,12 +148,16 @@ def test_a_long_search_inserts_the_tuned_cell_below_and_leaves_this_one(ip, wind
     window(0.0)
     written = _payloads(ip, "%%tune -n 12 --seed 0 -q -w -o res\n" + BODY)
     best = ip.user_ns["x"]
-    assert written == [(f"# %%tune -n 12 --seed 0 -q -w -o res\nx = {best:.4g}    # tune: uniform(0, 1)\n(x - 0.3) ** 2\n",
-                        False)]
+    assert written == [
+        (f"# %%tune -n 12 --seed 0 -q -w -o res\nx = {best:.4g}    # tune: uniform(0, 1)\n(x - 0.3) ** 2\n", False)
+    ]
     note = ip.user_ns["res"].notes[-1]
     assert note.startswith(f"wrote x={best:.4g} into a new cell below this one, the best of 12 trials (rounded")
-    assert re.search(r"\. The search took (under 1 ms|\d+ ms|[\d.]+ s), so this cell may have been edited meanwhile: "
-                     r"the tuned cell was inserted below it, and this one was left as it is$", note), note
+    assert re.search(
+        r"\. The search took (under 1 ms|\d+ ms|[\d.]+ s), so this cell may have been edited meanwhile: "
+        r"the tuned cell was inserted below it, and this one was left as it is$",
+        note,
+    ), note
 
 
 def test_in_a_real_kernel_the_reply_carries_the_cell_as_written_with_the_best_values(tmp_path):
@@ -168,11 +175,16 @@ def test_in_a_real_kernel_the_reply_carries_the_cell_as_written_with_the_best_va
     assert short["status"] == "ok" and long["status"] == "ok"
     [payload] = [p for p in short["payload"] if p["source"] == "set_next_input"]
     exact = float(stream_text(printed))
-    assert payload == {"source": "set_next_input", "replace": True,
-                       "text": f"# %%tune  -n 8 --seed 0 -w\nx = {exact:.4g}  # tune: uniform(0, 1)\n(x - 0.3) ** 2"}
+    assert payload == {
+        "source": "set_next_input",
+        "replace": True,
+        "text": f"# %%tune  -n 8 --seed 0 -w\nx = {exact:.4g}  # tune: uniform(0, 1)\n(x - 0.3) ** 2",
+    }
     assert exact != 0.5 and f"{exact:.4g}" != repr(exact)  # written rounded, bound exact
-    assert stream_text(note).startswith(f"wrote x={exact:.4g} into the cell, the best of 8 trials (rounded to 4 "
-                                        "significant digits; Out[2].best_params has the exact values); ")
+    assert stream_text(note).startswith(
+        f"wrote x={exact:.4g} into the cell, the best of 8 trials (rounded to 4 "
+        "significant digits; Out[2].best_params has the exact values); "
+    )
     [inserted] = [p for p in long["payload"] if p["source"] == "set_next_input"]
     assert inserted == {**payload, "replace": False}
 
@@ -195,12 +207,20 @@ def test_a_stopped_search_writes_nothing_and_says_where_the_values_are(ip, windo
     ip.user_ns["x"] = "untouched"
     assert _payloads(ip, "%%tune -q -n 40 --seed 2 -w --no-apply -o res\n" + cell) == []
     assert len(calls) == 6 and ip.user_ns["x"] == "untouched"
-    assert "5 finished trials is not the search's answer; res.best_params holds them (--no-apply left the " \
+    assert (
+        "5 finished trials is not the search's answer; res.best_params holds them (--no-apply left the "
         "namespace as it was); run it to the end to write them" in ip.user_ns["res"].notes[-1]
+    )
     ip.user_ns["calls"] = SharedList()
-    assert _payloads(ip, f"%%tune -q -n 40 --seed 2 -w -o res --study st --storage {tmp_path / 'st.sqlite'}\n" + cell) == []
-    assert ip.user_ns["res"].notes[-1].endswith(
-        "the values are bound in the namespace; run the cell again to resume the study; its end writes them")
+    assert (
+        _payloads(ip, f"%%tune -q -n 40 --seed 2 -w -o res --study st --storage {tmp_path / 'st.sqlite'}\n" + cell)
+        == []
+    )
+    assert (
+        ip.user_ns["res"]
+        .notes[-1]
+        .endswith("the values are bound in the namespace; run the cell again to resume the study; its end writes them")
+    )
 
 
 def test_a_search_that_failed_writes_nothing_and_says_so(ip, window, capsys):
@@ -218,18 +238,22 @@ def test_a_search_that_failed_writes_nothing_and_says_so(ip, window, capsys):
     assert _payloads(ip, "%%tune -q -n 10 -s breaks -w\n" + BODY) == []
     out = capsys.readouterr()
     assert "UsageError: the search stopped after 3 completed trials: RuntimeError: no more ideas\n" in out.err + out.out
-    assert ("the search failed after 3 of 10 trials: nothing was written back (-w), because the best of 3 finished "
-            "trials is not the search's answer; the values are bound in the namespace; run it to the end to write them"
-            ) in out.err + out.out
+    assert (
+        "the search failed after 3 of 10 trials: nothing was written back (-w), because the best of 3 finished "
+        "trials is not the search's answer; the values are bound in the namespace; run it to the end to write them"
+    ) in out.err + out.out
     ip.user_ns["breaks"] = Breaks()
     assert _payloads(ip, "%%tune -q -n 10 -s breaks -w --no-apply\n" + BODY) == []
     out = capsys.readouterr()
-    assert ("is not the search's answer; --no-apply left them unbound (add -o NAME to keep the result of a failed "
-            "search); run it to the end to write them") in out.err + out.out
+    assert (
+        "is not the search's answer; --no-apply left them unbound (add -o NAME to keep the result of a failed "
+        "search); run it to the end to write them"
+    ) in out.err + out.out
     assert _payloads(ip, "%%tune -q -n 10 -w\nx = 0.5  # tune: uniform(0, 1)\n1 / 0") == []
     out = capsys.readouterr()
-    assert ("hpmagic: nothing was written back (-w): no trial completed, so there are no best values to write"
-            in out.err) and "TrialsFailedError" in out.out + out.err
+    assert (
+        "hpmagic: nothing was written back (-w): no trial completed, so there are no best values to write" in out.err
+    ) and "TrialsFailedError" in out.out + out.err
 
 
 def test_a_timeout_is_a_normal_end_and_is_written(ip, window):
@@ -240,7 +264,9 @@ def test_a_timeout_is_a_normal_end_and_is_written(ip, window):
     res, best = ip.user_ns["res"], ip.user_ns["x"]
     assert res.stop_reason == "timeout" and len(res.trials) == 1
     assert [replace for _, replace in written] == [True] and f"x = {best:.4g}  # tune" in written[0][0]
-    assert res.notes[-1].startswith(f"wrote x={best:.4g} into the cell, the best of 1 trial within the time limit (rounded")
+    assert res.notes[-1].startswith(
+        f"wrote x={best:.4g} into the cell, the best of 1 trial within the time limit (rounded"
+    )
 
 
 # -- hostile cells -------------------------------------------------------------------------
@@ -248,23 +274,34 @@ def test_a_timeout_is_a_normal_end_and_is_written(ip, window):
 
 def test_an_inactive_conditional_parameter_keeps_its_default_through_the_magic(ip, window):
     window(1e9)
-    body = ('kernel = "poly"  # tune: ["rbf", "poly"]\n'
-            "degree = 3  # tune: int(2, 5) if kernel == 'poly'\n"
-            '(kernel == "poly") * 10 + degree')
+    body = (
+        'kernel = "poly"  # tune: ["rbf", "poly"]\n'
+        "degree = 3  # tune: int(2, 5) if kernel == 'poly'\n"
+        '(kernel == "poly") * 10 + degree'
+    )
     [(text, _)] = _payloads(ip, "%%tune -q -s grid -n 20 -w -o res\n" + body)
-    assert text == '# %%tune -q -s grid -n 20 -w -o res\nkernel = "rbf"  # tune: ["rbf", "poly"]\n' \
+    assert (
+        text == '# %%tune -q -s grid -n 20 -w -o res\nkernel = "rbf"  # tune: ["rbf", "poly"]\n'
         "degree = 3  # tune: int(2, 5) if kernel == 'poly'\n" + '(kernel == "poly") * 10 + degree\n'
+    )
     assert ip.user_ns["res"].stop_reason == "exhausted"  # the grid's 5 points and the defaults: a finished search
-    assert ip.user_ns["res"].notes[-1].startswith(
-        'wrote kernel="rbf" into the cell, the best of 6 trials, all the strategy had to try; its %%tune line')
+    assert (
+        ip.user_ns["res"]
+        .notes[-1]
+        .startswith(
+            'wrote kernel="rbf" into the cell, the best of 6 trials, all the strategy had to try; its %%tune line'
+        )
+    )
 
 
 def test_quotes_unicode_and_windows_line_ends_through_the_magic(ip, window):
     window(1e9)
     body = 'étiquette = "a"  # tune: ["a", "it\'s \\"x\\""]\r\nλ = 2  # tune: int(0, 3)\r\nlen(étiquette) - λ\r\n'
     [(text, _)] = _payloads(ip, "%%tune -q -s grid --maximize -w\r\n" + body)
-    assert text == '# %%tune -q -s grid --maximize -w\r\nétiquette = "it\'s \\"x\\""  # tune: ["a", "it\'s \\"x\\""]' \
+    assert (
+        text == '# %%tune -q -s grid --maximize -w\r\nétiquette = "it\'s \\"x\\""  # tune: ["a", "it\'s \\"x\\""]'
         "\r\nλ = 0  # tune: int(0, 3)\r\nlen(étiquette) - λ\r\n"
+    )
     assert ip.user_ns["étiquette"] == 'it\'s "x"' and ip.user_ns["λ"] == 0
 
 
@@ -290,9 +327,14 @@ def test_a_study_written_back_resumes_when_the_comment_is_removed(ip, window, tm
     again = ip.user_ns["res"]
     assert len(again.trials) == 8 and again.best_params == first.best_params
     changed = [name for name, value in first.best_params.items() if value != {"C": 1.0, "kind": "a"}[name]]
-    assert (f"the default{'s' * (len(changed) > 1)} of {', '.join(changed)} changed since study 's' began "
-            "(written back with -w?)") in again.notes[0]
-    assert again.notes[-1] == "nothing was written back (-w): the cell's defaults already are the best values found, as written"
+    assert (
+        f"the default{'s' * (len(changed) > 1)} of {', '.join(changed)} changed since study 's' began "
+        "(written back with -w?)"
+    ) in again.notes[0]
+    assert (
+        again.notes[-1]
+        == "nothing was written back (-w): the cell's defaults already are the best values found, as written"
+    )
     # Raise -n: the study resumes, trial 0 (the old defaults) is not run again.
     more = _payloads(ip, text[2:].replace("-n 8", "-n 14", 1))
     res = ip.user_ns["res"]
@@ -325,7 +367,9 @@ def test_floats_are_rounded_to_four_significant_digits_within_range_and_grid(val
     result = written_value(value, distribution)
     assert result == written and type(result) is type(written)
     if isinstance(distribution, Uniform) and distribution.step:
-        assert distribution.from_unit(distribution.to_unit(result)) == distribution.from_unit(distribution.to_unit(value))
+        assert distribution.from_unit(distribution.to_unit(result)) == distribution.from_unit(
+            distribution.to_unit(value)
+        )
 
 
 def test_the_note_knows_what_was_rounded_and_what_kept_more_digits():
@@ -333,8 +377,10 @@ def test_the_note_knows_what_was_rounded_and_what_kept_more_digits():
     done = write_back("%%tune -w", cell, {"a": 0.123449, "b": 2.0, "n": 7})
     assert done.describe() == "a=0.12345, b=2.0, n=7"
     assert done.rounded == ("a",) and done.more_digits == ("a",)  # 2.0 was exact: not rounded
-    assert done.text == ("# %%tune -w\na = 0.12345  # tune: uniform(0.123449, 1)\nb = 2.0  # tune: loguniform(1e-3, 1e3)\n"
-                         "n = 7  # tune: int(1, 9)\na + b\n")
+    assert done.text == (
+        "# %%tune -w\na = 0.12345  # tune: uniform(0.123449, 1)\nb = 2.0  # tune: loguniform(1e-3, 1e3)\n"
+        "n = 7  # tune: int(1, 9)\na + b\n"
+    )
 
 
 def test_a_value_equal_to_the_default_once_rounded_keeps_its_spelling():
@@ -348,8 +394,8 @@ def test_a_value_equal_to_the_default_once_rounded_keeps_its_spelling():
     [
         ('"rbf"', "poly", '"poly"'),
         ("'rbf'", "poly", "'poly'"),
-        ('"a"', "it's \"x\"", '"it\'s \\"x\\""'),  # both quote kinds inside: the default's one escaped
-        ("'a'", "it's \"x\"", "'it\\'s \"x\"'"),
+        ('"a"', 'it\'s "x"', '"it\'s \\"x\\""'),  # both quote kinds inside: the default's one escaped
+        ("'a'", 'it\'s "x"', "'it\\'s \"x\"'"),
         ("'a'", "back\\slash'\n", "'back\\\\slash\\'\\n'"),
         ('r"a"', "b", '"b"'),  # a raw string's quote, not its prefix
         ('("a", 1)', ("b", 2), '("b", 2)'),  # strings in a tuple too
@@ -366,7 +412,10 @@ def test_a_string_keeps_the_quotes_of_the_default_it_replaces(default, value, wr
 def test_windows_line_ends_are_kept_and_the_tune_line_gets_them_too():
     cell = "x = 0.5  # tune: uniform(0, 1)\r\ny = (\r\n    0.5)  # tune: uniform(0, 1)\r\nx + y\r\n"
     done = write_back("%%tune -w", cell, {"x": 0.25, "y": 0.123456})
-    assert done.text == "# %%tune -w\r\nx = 0.25  # tune: uniform(0, 1)\r\ny = (\r\n    0.1235)  # tune: uniform(0, 1)\r\nx + y\r\n"
+    assert (
+        done.text
+        == "# %%tune -w\r\nx = 0.25  # tune: uniform(0, 1)\r\ny = (\r\n    0.1235)  # tune: uniform(0, 1)\r\nx + y\r\n"
+    )
 
 
 def test_unicode_identifiers_and_text_before_the_value():

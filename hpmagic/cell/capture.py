@@ -34,7 +34,16 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Output", "CappedText", "Capture", "redirect", "per_thread", "uninstall_routers", "KEEP_CHARS", "KEEP_WARNINGS"]
+__all__ = [
+    "Output",
+    "CappedText",
+    "Capture",
+    "redirect",
+    "per_thread",
+    "uninstall_routers",
+    "KEEP_CHARS",
+    "KEEP_WARNINGS",
+]
 
 
 #: Each captured stream of a trial keeps its first and its last this many characters.

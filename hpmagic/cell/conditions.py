@@ -67,7 +67,9 @@ def check_comparison(name: str, dist: Distribution, op: str, literal: Any) -> Fi
     text = _text(name, op, literal)
     if op in ("in", "not in") and not literal:
         holds = "never holds" if op == "in" else "always holds"
-        return Finding(f"`{text}` lists no values, so it {holds}", f"list the values, e.g. `{name} in ({_example(dist)},)`")
+        return Finding(
+            f"`{text}` lists no values, so it {holds}", f"list the values, e.g. `{name} in ({_example(dist)},)`"
+        )
     if isinstance(dist, Choice):
         found = _check_choice(name, dist, op, literal, text)
     else:
@@ -170,9 +172,11 @@ def _check_number(name: str, dist: Distribution, op: str, literal: Any, text: st
             holds = "never holds" if op in ("==", "in") else "always holds"
             return Finding(
                 f"the condition compares the number {name} ({dist}) with {item!r} ({_kind(item)}), "
-                f"which it never equals: `{text}` {holds}" if not many else
-                f"the condition lists {item!r} ({_kind(item)}) for the number {name} ({dist}), which it never equals",
-                f"compare {name} with a number, e.g. `{name} == {_example(dist)}`" if dist.discrete
+                f"which it never equals: `{text}` {holds}"
+                if not many
+                else f"the condition lists {item!r} ({_kind(item)}) for the number {name} ({dist}), which it never equals",
+                f"compare {name} with a number, e.g. `{name} == {_example(dist)}`"
+                if dist.discrete
                 else _FIX_CONTINUOUS.format(example=f"{name} > {_example(dist)}"),
                 element,
             )
@@ -247,7 +251,9 @@ def _constant(name: str, dist: Distribution, op: str, literal: Any, text: str) -
         fix = f"compare {name} with one of its values, e.g. `{name} == {_example(dist)}`, or drop the condition"
     else:
         fix = f"list fewer of {name}'s values, or drop the condition"
-    return Finding(f"`{text}` {holds} for {name} ({dist}): {where}" + (", so it does nothing" if outcomes == {True} else ""), fix)
+    return Finding(
+        f"`{text}` {holds} for {name} ({dist}): {where}" + (", so it does nothing" if outcomes == {True} else ""), fix
+    )
 
 
 def _outcomes(dist: Distribution, holds: Callable[[Any], bool], op: str) -> set[bool] | None:

@@ -39,31 +39,140 @@ from ..core import Direction
 from ..errors import OptionError
 from ..objectives import Constraint, Goal, Objective
 
-__all__ = ["Inference", "Settled", "infer", "settle", "settle_goal", "direction_of_name", "check_cross_validate",
-           "check_names", "HIGHER", "LOWER", "EXCEPTIONS"]
+__all__ = [
+    "Inference",
+    "Settled",
+    "infer",
+    "settle",
+    "settle_goal",
+    "direction_of_name",
+    "check_cross_validate",
+    "check_names",
+    "HIGHER",
+    "LOWER",
+    "EXCEPTIONS",
+]
 
 #: Words of a name that mean higher is better.
-HIGHER = frozenset({
-    "accuracy", "acc", "auc", "auroc", "auprc", "f1", "fbeta", "precision", "recall", "r2", "score", "scores", "ap",
-    "map", "mcc", "corrcoef", "kappa", "iou", "dice", "jaccard", "bleu", "rouge", "meteor", "reward", "rewards",
-    "likelihood", "loglik", "loglikelihood", "elbo", "sharpe", "ndcg", "dcg", "silhouette", "specificity",
-    "sensitivity", "gain", "profit", "utility", "fitness", "top1", "top5",
-})
+HIGHER = frozenset(
+    {
+        "accuracy",
+        "acc",
+        "auc",
+        "auroc",
+        "auprc",
+        "f1",
+        "fbeta",
+        "precision",
+        "recall",
+        "r2",
+        "score",
+        "scores",
+        "ap",
+        "map",
+        "mcc",
+        "corrcoef",
+        "kappa",
+        "iou",
+        "dice",
+        "jaccard",
+        "bleu",
+        "rouge",
+        "meteor",
+        "reward",
+        "rewards",
+        "likelihood",
+        "loglik",
+        "loglikelihood",
+        "elbo",
+        "sharpe",
+        "ndcg",
+        "dcg",
+        "silhouette",
+        "specificity",
+        "sensitivity",
+        "gain",
+        "profit",
+        "utility",
+        "fitness",
+        "top1",
+        "top5",
+    }
+)
 #: Words of a name that mean lower is better.
-LOWER = frozenset({
-    "loss", "losses", "error", "errors", "err", "mse", "rmse", "mae", "mape", "smape", "msle", "rmsle", "nll",
-    "logloss", "perplexity", "ppl", "cost", "regret", "latency", "time", "runtime", "seconds", "duration", "deviance",
-    "brier", "wer", "cer", "bic", "aic", "distance", "risk", "size", "memory",
-})
+LOWER = frozenset(
+    {
+        "loss",
+        "losses",
+        "error",
+        "errors",
+        "err",
+        "mse",
+        "rmse",
+        "mae",
+        "mape",
+        "smape",
+        "msle",
+        "rmsle",
+        "nll",
+        "logloss",
+        "perplexity",
+        "ppl",
+        "cost",
+        "regret",
+        "latency",
+        "time",
+        "runtime",
+        "seconds",
+        "duration",
+        "deviance",
+        "brier",
+        "wer",
+        "cer",
+        "bic",
+        "aic",
+        "distance",
+        "risk",
+        "size",
+        "memory",
+    }
+)
 #: Whole names the word rule would read the wrong way.
 EXCEPTIONS = {"davies_bouldin_score": Direction.MINIMIZE}
 _PREFIXES = ("test_", "train_", "val_", "valid_", "validation_", "eval_", "mean_", "best_", "final_")
 #: Calls that keep their argument's (or their object's) direction.
-_KEEP = frozenset({
-    "mean", "nanmean", "median", "nanmedian", "average", "fmean", "min", "max", "nanmin", "nanmax", "amin", "amax",
-    "float", "round", "item", "squeeze", "ravel", "flatten", "asarray", "array", "tolist", "sum", "nansum", "float64",
-    "float32", "mean_", "values", "to_numpy",
-})
+_KEEP = frozenset(
+    {
+        "mean",
+        "nanmean",
+        "median",
+        "nanmedian",
+        "average",
+        "fmean",
+        "min",
+        "max",
+        "nanmin",
+        "nanmax",
+        "amin",
+        "amax",
+        "float",
+        "round",
+        "item",
+        "squeeze",
+        "ravel",
+        "flatten",
+        "asarray",
+        "array",
+        "tolist",
+        "sum",
+        "nansum",
+        "float64",
+        "float32",
+        "mean_",
+        "values",
+        "to_numpy",
+    }
+)
 _DEPTH = 8  # how far variables are followed (a = b; b = c; ...)
 
 
@@ -97,7 +206,7 @@ def direction_of_name(name: str) -> Direction | None:
         changed = False
         for prefix in _PREFIXES:
             if text.startswith(prefix) and len(text) > len(prefix):
-                text, changed = text[len(prefix):], True
+                text, changed = text[len(prefix) :], True
     if text in EXCEPTIONS:
         return EXCEPTIONS[text]
     if text.startswith("neg_"):
@@ -200,7 +309,11 @@ class _Reader:
                     return Inference(found.direction, f"a dict whose {k.value!r} is {found.what}")
                 named = self.named(k.value, f"a dict whose {where} is {k.value!r}")
                 found = named or self.read(v, depth + 1)
-                return found if named or found is None else Inference(found.direction, f"a dict whose {k.value!r} is {found.what}")
+                return (
+                    found
+                    if named or found is None
+                    else Inference(found.direction, f"a dict whose {k.value!r} is {found.what}")
+                )
             if key is None:
                 return None  # the first entry has no plain name
         return None
@@ -232,7 +345,8 @@ class _Reader:
             # a method (scores.mean()) keeps its object's direction; a function (np.mean(scores),
             # float(x)) its first argument's: np, statistics, ... are not variables of the cell
             if isinstance(func, ast.Attribute) and (
-                    not node.args or not isinstance(func.value, ast.Name) or func.value.id in self.assigned):
+                not node.args or not isinstance(func.value, ast.Name) or func.value.id in self.assigned
+            ):
                 return self.read(func.value, depth + 1)
             return self.read(node.args[0] if node.args else None, depth + 1)
         if name == "cross_validate":
@@ -265,7 +379,9 @@ def infer(source: str, metric: str | None = None) -> Inference | None:
         return None if found is None else Inference(found.direction, f"the cell returns {found.what}")
     value = None
     if isinstance(last, ast.Dict):
-        value = next((v for k, v in zip(last.keys, last.values) if isinstance(k, ast.Constant) and k.value == metric), None)
+        value = next(
+            (v for k, v in zip(last.keys, last.values) if isinstance(k, ast.Constant) and k.value == metric), None
+        )
     found = reader.read(value if value is not None else reader.assigned.get(metric))
     if found is not None:  # what it holds says more than the name the user gave it
         return Inference(found.direction, f"--metric {metric} is {found.what}")
@@ -300,23 +416,37 @@ def settle(maximize: bool, minimize: bool, found: Inference | None) -> Settled:
         why = f"{_verb(chosen)} (--{chosen.value})"
         doubt = ""
         if found is not None and found.direction is not chosen:
-            doubt = (f"--{chosen.value} was given, but {found.what}, for which {_better(found.direction)}: "
-                     f"check the direction (this search ranked its trials by --{chosen.value})")
+            doubt = (
+                f"--{chosen.value} was given, but {found.what}, for which {_better(found.direction)}: "
+                f"check the direction (this search ranked its trials by --{chosen.value})"
+            )
         return Settled(chosen, why, inferred=False, doubt=doubt)
     if found is None:
-        return Settled(Direction.MINIMIZE, "minimizing (the default: nothing in the cell says which way is better; "
-                                           "--maximize if higher is better)", inferred=True)
+        return Settled(
+            Direction.MINIMIZE,
+            "minimizing (the default: nothing in the cell says which way is better; --maximize if higher is better)",
+            inferred=True,
+        )
     other = "minimize" if found.direction.maximize else "maximize"
-    return Settled(found.direction, f"{_verb(found.direction)}: {found.what} ({_better(found.direction)}); "
-                                    f"--{other} to override", inferred=True)
+    return Settled(
+        found.direction,
+        f"{_verb(found.direction)}: {found.what} ({_better(found.direction)}); --{other} to override",
+        inferred=True,
+    )
 
 
 def _verb(direction: Direction) -> str:
     return "maximizing" if direction.maximize else "minimizing"
 
 
-def settle_goal(source: str, named: list[Objective], constraints: tuple[Constraint, ...], maximize: bool,
-                minimize: bool, metric: str | None) -> tuple[Settled, Goal]:
+def settle_goal(
+    source: str,
+    named: list[Objective],
+    constraints: tuple[Constraint, ...],
+    maximize: bool,
+    minimize: bool,
+    metric: str | None,
+) -> tuple[Settled, Goal]:
     """The direction of the search (the first objective's, and why) and its whole goal.
 
     ``named`` holds the objectives ``--maximize NAME`` / ``--minimize NAME`` named (empty: the
@@ -352,5 +482,7 @@ def check_names(module: ast.Module, has_expression: bool, given: list[tuple[str,
                 f"so every trial would read the notebook's {name!r} unchanged; set it in the cell "
                 f"(e.g. `{name} = score`) or end the cell with the objective"
             )
-        raise OptionError(f"{option}: the cell returns a dict with the keys {', '.join(map(repr, keys))} and sets no "
-                          f"variable {name!r}; add the key {name!r} to the dict, or name one of its keys")
+        raise OptionError(
+            f"{option}: the cell returns a dict with the keys {', '.join(map(repr, keys))} and sets no "
+            f"variable {name!r}; add the key {name!r} to the dict, or name one of its keys"
+        )

@@ -184,8 +184,10 @@ def _put_back(number: int, together: Sequence[int]) -> list[str]:
         added = _listed("added", [p for p in sys.path if p not in _Process.path])
         removed = _listed("removed", [p for p in _Process.path if p not in sys.path])
         sys.path[:] = _Process.path
-        lines.append(f"{who} changed sys.path ({'; '.join(filter(None, (added, removed))) or 'reordered it'}; "
-                     "restored after the trial)")
+        lines.append(
+            f"{who} changed sys.path ({'; '.join(filter(None, (added, removed))) or 'reordered it'}; "
+            "restored after the trial)"
+        )
     return [f"{STATE_WARNING}: {line}" for line in lines]
 
 

@@ -92,15 +92,24 @@ class Snapshot:
     are laid over (the notebook's, inline; nothing on a worker).
     """
 
-    def __init__(self, meta: bytes | memoryview, buffers: Sequence[memoryview], shared: Sequence[Any] = (),
-                 base: Mapping[str, Any] | None = None, names: Sequence[str] = (), notes: Sequence[str] = ()):
+    def __init__(
+        self,
+        meta: bytes | memoryview,
+        buffers: Sequence[memoryview],
+        shared: Sequence[Any] = (),
+        base: Mapping[str, Any] | None = None,
+        names: Sequence[str] = (),
+        notes: Sequence[str] = (),
+    ):
         self.meta, self.buffers, self.shared = meta, list(buffers), list(shared)
         self.base = base if base is not None else {}
         self.names, self.notes = tuple(names), tuple(notes)
         self.restore_seconds = 0.0
 
     @classmethod
-    def take(cls, values: Mapping[str, Any], base: Mapping[str, Any] | None = None, *, portable: bool = False) -> Snapshot:
+    def take(
+        cls, values: Mapping[str, Any], base: Mapping[str, Any] | None = None, *, portable: bool = False
+    ) -> Snapshot:
         """Snapshot ``values``.
 
         ``portable`` (for workers): everything by value but modules, and a value that
@@ -129,7 +138,9 @@ class Snapshot:
         return snapshot
 
     @classmethod
-    def _take(cls, values: dict[str, Any], base: Mapping[str, Any] | None, *, portable: bool, notes: list[str]) -> Snapshot:
+    def _take(
+        cls, values: dict[str, Any], base: Mapping[str, Any] | None, *, portable: bool, notes: list[str]
+    ) -> Snapshot:
         buffers: list[memoryview] = []
         shared: list[Any] = []
         meta = _dumps(values, buffers, None if portable else shared)
@@ -179,7 +190,7 @@ def unpack(blob: bytes | bytearray | memoryview) -> list[memoryview]:
     offset, parts = _COUNT.size + count * _LENGTH.size, []
     for size in sizes:
         offset += -offset % _ALIGN
-        parts.append(view[offset:offset + size])
+        parts.append(view[offset : offset + size])
         offset += size
     return parts
 
@@ -288,7 +299,11 @@ def _slow_note(seconds: float, values: Mapping[str, Any], kept: Mapping[str, Any
             single = Snapshot._take({name: value}, None, portable=False, notes=[])
             costs[name] = _timed_restore(single)
     worst = max(costs, key=costs.__getitem__) if costs else "?"
-    what = f"{worst} ({_type_name(values[worst])}, {costs[worst] * 1e3:.0f} ms)" if worst in costs else "the cell's variables"
+    what = (
+        f"{worst} ({_type_name(values[worst])}, {costs[worst] * 1e3:.0f} ms)"
+        if worst in costs
+        else "the cell's variables"
+    )
     return (
         f"isolating the trials costs {seconds * 1e3:.0f} ms per trial, most of it restoring {what}: every trial "
         "gets a fresh copy of the notebook's objects it reads (arrays and frames are not copied); "
@@ -298,7 +313,9 @@ def _slow_note(seconds: float, values: Mapping[str, Any], kept: Mapping[str, Any
 
 def _type_name(value: Any) -> str:
     kind = type(value)
-    return kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+    return (
+        kind.__qualname__ if kind.__module__ in ("builtins", "__main__") else f"{kind.__module__}.{kind.__qualname__}"
+    )
 
 
 def _identifiers(line: str) -> set[str]:

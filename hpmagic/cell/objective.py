@@ -48,7 +48,9 @@ _LARGE = 1e300  # beyond this, means and deviations are computed on scaled value
 _SMALL = 1000  # up to this many values, the mean is computed in Python (faster than NumPy for a few folds)
 
 
-def read_objective(raw: Any, has_expression: bool, metric: str | None, variables: Mapping[str, Any]) -> tuple[float, dict[str, float]]:
+def read_objective(
+    raw: Any, has_expression: bool, metric: str | None, variables: Mapping[str, Any]
+) -> tuple[float, dict[str, float]]:
     """The objective and metrics of one run of the cell.
 
     ``raw`` is the value of the last expression (when ``has_expression``), ``variables``
@@ -75,8 +77,9 @@ def read_objective(raw: Any, has_expression: bool, metric: str | None, variables
 _MISSING = object()
 
 
-def _lookup(raw: Any, has_expression: bool, name: str, variables: Mapping[str, Any],
-            assigned: tuple[str, ...] = ()) -> tuple[Any, str]:
+def _lookup(
+    raw: Any, has_expression: bool, name: str, variables: Mapping[str, Any], assigned: tuple[str, ...] = ()
+) -> tuple[Any, str]:
     """What the cell produced under ``name`` (its returned dict's key, else its variable) and where
     (``_MISSING`` and why, when it produced nothing under that name)."""
     if has_expression and isinstance(raw, Mapping) and name in raw:
@@ -90,11 +93,13 @@ def _lookup(raw: Any, has_expression: bool, name: str, variables: Mapping[str, A
     else:
         had = "the cell ends in no expression"
     return _MISSING, f"{had} and the cell set no variable {name!r}" + (
-        f" (it sets: {', '.join(assigned)})" if assigned else "")
+        f" (it sets: {', '.join(assigned)})" if assigned else ""
+    )
 
 
-def read_objectives(raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any],
-                    assigned: tuple[str, ...] = ()) -> tuple[tuple[float, ...], dict[str, float]]:
+def read_objectives(
+    raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any], assigned: tuple[str, ...] = ()
+) -> tuple[tuple[float, ...], dict[str, float]]:
     """Each named objective's value, in order, and the metrics (the returned dict's other numbers).
 
     ``variables`` holds the variables the cell set that may be read (those its code names),
@@ -105,8 +110,10 @@ def read_objectives(raw: Any, has_expression: bool, names: tuple[str, ...], vari
     for name in names:
         found, where = _lookup(raw, has_expression, name, variables, assigned)
         if found is _MISSING:
-            raise ObjectiveError(f"the objective {name!r} is missing: {where}; return it as a key of a dict "
-                                 f"(e.g. {{{name!r}: ...}}) or set {name} in the cell")
+            raise ObjectiveError(
+                f"the objective {name!r} is missing: {where}; return it as a key of a dict "
+                f"(e.g. {{{name!r}: ...}}) or set {name} in the cell"
+            )
         value, extra = _as_number(found, where)
         if math.isnan(value) or math.isinf(value):
             raise ObjectiveError(f"the objective {name!r} is {value}")
@@ -116,8 +123,9 @@ def read_objectives(raw: Any, has_expression: bool, names: tuple[str, ...], vari
     return tuple(values), metrics
 
 
-def read_constraints(raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any]
-                     ) -> tuple[tuple[float, ...], tuple[str, ...]]:
+def read_constraints(
+    raw: Any, has_expression: bool, names: tuple[str, ...], variables: Mapping[str, Any]
+) -> tuple[tuple[float, ...], tuple[str, ...]]:
     """Each constrained quantity, in order (NaN where it is missing or not a number: the trial is then
     infeasible), and a warning for each such."""
     values: list[float] = []
@@ -168,7 +176,9 @@ def _from_dict(raw: Mapping, metric: str | None) -> tuple[float, dict[str, float
         raise ObjectiveError("the cell returned an empty dict; return at least one number")
     key = metric if metric is not None else next(iter(raw))
     if key not in raw:
-        raise ObjectiveError(f"the returned dict has no key {key!r} (keys: {_keys(raw)}); pass --metric with one of them")
+        raise ObjectiveError(
+            f"the returned dict has no key {key!r} (keys: {_keys(raw)}); pass --metric with one of them"
+        )
     value, _ = _as_number(raw[key], f"key {key!r} of the returned dict")
     metrics = _dict_metrics(raw)
     metrics.pop(str(key), None)
@@ -284,8 +294,15 @@ def _summary_array(values: Any) -> tuple[float, dict[str, float]]:
     return float(scaled.mean()) * scale, {"std": float(scaled.std(ddof=1)) * scale, "n": float(array.size)}
 
 
-_ARRAY_KINDS = {"b": "booleans", "c": "complex numbers", "U": "strings", "S": "bytes", "M": "dates",
-                "m": "durations", "V": "records"}
+_ARRAY_KINDS = {
+    "b": "booleans",
+    "c": "complex numbers",
+    "U": "strings",
+    "S": "bytes",
+    "M": "dates",
+    "m": "durations",
+    "V": "records",
+}
 
 
 def _from_array(value: Any, where: str) -> tuple[float, dict[str, float]]:
@@ -305,8 +322,11 @@ def _from_array(value: Any, where: str) -> tuple[float, dict[str, float]]:
         raise _refuse(where, value, f"which holds {_ARRAY_KINDS[kind]}", hint)
     if array.ndim > 1:
         frame = type(value).__name__ == "DataFrame"
-        hint = ("; pick one column (df['score']) or one row as a dict (df.iloc[0].to_dict())" if frame
-                else "; return a flat array of numbers (one row, one column, or .ravel())")
+        hint = (
+            "; pick one column (df['score']) or one row as a dict (df.iloc[0].to_dict())"
+            if frame
+            else "; return a flat array of numbers (one row, one column, or .ravel())"
+        )
         raise _refuse(where, value, f"of {array.ndim} dimensions (shape {array.shape})", hint)
     if masked and array.size == 0 and value.size > 0:
         raise _refuse(where, value, "whose values are all masked")

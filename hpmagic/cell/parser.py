@@ -56,12 +56,14 @@ class ParsedCell:
     module: ast.Module
     has_expression: bool
 
-    def program(self, metric: str | None = None, objectives: tuple[str, ...] = (),
-                constrained: tuple[str, ...] = ()) -> CellProgram:
+    def program(
+        self, metric: str | None = None, objectives: tuple[str, ...] = (), constrained: tuple[str, ...] = ()
+    ) -> CellProgram:
         """The rewritten cell, compiled, with ``metric`` naming the objective (``--metric``), or
         ``objectives`` naming each objective, and ``constrained`` what ``--constraint`` limits."""
-        return CellProgram(self.source, self.module, self.has_expression, metric,
-                           objectives=objectives, constrained=constrained)
+        return CellProgram(
+            self.source, self.module, self.has_expression, metric, objectives=objectives, constrained=constrained
+        )
 
 
 def parse_cell(source: str) -> ParsedCell:
@@ -112,7 +114,14 @@ def _read(source: str, problem) -> tuple[ast.Module, list[_Comment]]:
         col = getattr(exc, "offset", None) or 1
         msg = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
         raise AnnotationError(
-            [problem(line, col, f"the cell is not valid Python: {msg}", "correct the syntax; the cell must run on its own")]
+            [
+                problem(
+                    line,
+                    col,
+                    f"the cell is not valid Python: {msg}",
+                    "correct the syntax; the cell must run on its own",
+                )
+            ]
         ) from None
 
 
@@ -143,7 +152,8 @@ def _parameter(
         )
     if annotated[name] != c.line:
         raise SpecError(
-            f"{name!r} is already tuned on line {annotated[name]}", "annotate each name once; remove one of the annotations"
+            f"{name!r} is already tuned on line {annotated[name]}",
+            "annotate each name once; remove one of the annotations",
         )
     if not c.spec.strip():
         raise SpecError("the annotation is empty", f"give a distribution after `tune:`, e.g. `{EXAMPLE}`")
@@ -187,9 +197,16 @@ def _nested_statement_ends(module: ast.Module) -> dict[int, str]:
     """Lines where a statement inside a block ends, with the kind of block (for messages)."""
     out: dict[int, str] = {}
     names = {
-        ast.If: "if", ast.For: "for", ast.While: "while", ast.With: "with", ast.Try: "try",
-        ast.FunctionDef: "def", ast.AsyncFunctionDef: "async def", ast.ClassDef: "class",
-        ast.AsyncFor: "async for", ast.AsyncWith: "async with",
+        ast.If: "if",
+        ast.For: "for",
+        ast.While: "while",
+        ast.With: "with",
+        ast.Try: "try",
+        ast.FunctionDef: "def",
+        ast.AsyncFunctionDef: "async def",
+        ast.ClassDef: "class",
+        ast.AsyncFor: "async for",
+        ast.AsyncWith: "async with",
     }
     for top in module.body:
         kind = names.get(type(top), type(top).__name__.lower())

@@ -40,9 +40,17 @@ class CellProgram:
     that ``--constraint`` limits; each is a key of the returned dict or a variable the cell sets.
     """
 
-    def __init__(self, source: str, module: ast.Module, has_expression: bool, metric: str | None = None,
-                 seed: int | None = None, objectives: tuple[str, ...] = (), constrained: tuple[str, ...] = (),
-                 direction: str | None = None):
+    def __init__(
+        self,
+        source: str,
+        module: ast.Module,
+        has_expression: bool,
+        metric: str | None = None,
+        seed: int | None = None,
+        objectives: tuple[str, ...] = (),
+        constrained: tuple[str, ...] = (),
+        direction: str | None = None,
+    ):
         self.source, self.module, self.has_expression, self.metric = source, module, has_expression, metric
         self.seed, self.direction = seed, direction
         self.objectives, self.constrained = tuple(objectives), tuple(constrained)
@@ -57,14 +65,28 @@ class CellProgram:
             self.expr_code = compile(ast.Expression(body=last.value), self.filename, "eval")
         #: The cell's code names the ``--metric`` variable (so reading it after a trial is not
         #: reading the notebook's own, unchanged variable).
-        used = {node.id for node in ast.walk(module) if isinstance(node, ast.Name)} if (
-            metric is not None or self.objectives or self.constrained) else set()
+        used = (
+            {node.id for node in ast.walk(module) if isinstance(node, ast.Name)}
+            if (metric is not None or self.objectives or self.constrained)
+            else set()
+        )
         self.names_metric = metric is not None and metric in used
         #: The objectives' and constrained quantities' names the cell's code uses as variables.
         self.named = frozenset(n for n in (*self.objectives, *self.constrained) if n in used)
         #: The variables the cell assigns (named in a message when an objective is missing).
-        self.assigned = tuple(sorted({node.id for node in ast.walk(module) if isinstance(node, ast.Name)
-                                      and isinstance(node.ctx, ast.Store)})) if self.named or self.objectives else ()
+        self.assigned = (
+            tuple(
+                sorted(
+                    {
+                        node.id
+                        for node in ast.walk(module)
+                        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)
+                    }
+                )
+            )
+            if self.named or self.objectives
+            else ()
+        )
 
     def register_source(self) -> None:
         """Make the cell's text available to tracebacks (also called in worker processes)."""
@@ -72,9 +94,16 @@ class CellProgram:
 
     def __getstate__(self) -> dict[str, Any]:
         # Code objects do not pickle: a worker compiles the rewritten module again.
-        return {"source": self.source, "module": self.module, "has_expression": self.has_expression, "metric": self.metric,
-                "seed": self.seed, "objectives": self.objectives, "constrained": self.constrained,
-                "direction": self.direction}
+        return {
+            "source": self.source,
+            "module": self.module,
+            "has_expression": self.has_expression,
+            "metric": self.metric,
+            "seed": self.seed,
+            "objectives": self.objectives,
+            "constrained": self.constrained,
+            "direction": self.direction,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(**state)  # type: ignore[misc]

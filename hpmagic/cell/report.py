@@ -53,7 +53,14 @@ from .._format import fmt_short, fmt_value
 from ..errors import ExecutionEnvironmentError, ReportError
 
 __all__ = [
-    "report", "report_point", "check_point", "active", "TrialPruned", "TrialReports", "Channel", "current",
+    "report",
+    "report_point",
+    "check_point",
+    "active",
+    "TrialPruned",
+    "TrialReports",
+    "Channel",
+    "current",
     "MAX_STEP",
 ]
 
@@ -153,7 +160,9 @@ def _edge_step(step: Any, where: float | None) -> float:
     if where == MAX_STEP and step == MAX_STEP:
         return where
     if where is not None and MAX_STEP <= where < math.inf:
-        raise _step_too_large(str(int(step)) if isinstance(step, numbers.Integral) and where < 1e40 else fmt_value(where))
+        raise _step_too_large(
+            str(int(step)) if isinstance(step, numbers.Integral) and where < 1e40 else fmt_value(where)
+        )
     got = fmt_short(step) if where is None else fmt_value(where)
     raise ReportError(
         f"report(value, step): the step must be a finite number of at least 0 (an epoch, an iteration, "

@@ -79,7 +79,7 @@ def _parse_expr(text: str, offset: int, what: str) -> ast.expr:
         col = (getattr(exc, "offset", None) or 1) - 1
         raise SpecError(
             f"cannot read the {what} `{text}`: {getattr(exc, 'msg', None) or exc}",
-            "write a distribution such as `loguniform(1e-3, 1e3)` or `[\"a\", \"b\"]`, optionally followed by `if CONDITION`",
+            'write a distribution such as `loguniform(1e-3, 1e3)` or `["a", "b"]`, optionally followed by `if CONDITION`',
             offset=offset + max(col, 0),
         ) from None
 
@@ -96,13 +96,20 @@ def parse_spec(
     """
     left, cond_text, cond_offset = _split_condition(spec)
     if not left:
-        raise SpecError("the annotation has a condition but no distribution", "write `SPEC if CONDITION`, e.g. `int(2, 5) if kernel == \"poly\"`")
+        raise SpecError(
+            "the annotation has a condition but no distribution",
+            'write `SPEC if CONDITION`, e.g. `int(2, 5) if kernel == "poly"`',
+        )
     node = _parse_expr(left, 0, "distribution")
     dist = _distribution(node, name)
     condition = None
     if cond_text is not None:
         if not cond_text:
-            raise SpecError("`if` is not followed by a condition", "write a condition such as `kernel == \"poly\"`", offset=cond_offset)
+            raise SpecError(
+                "`if` is not followed by a condition",
+                'write a condition such as `kernel == "poly"`',
+                offset=cond_offset,
+            )
         cond_node = _parse_expr(cond_text, cond_offset, "condition")
         tree = _condition(cond_node, _Scope(name, annotated, line, cond_offset, known or {}))
         condition = Condition(tree, cond_text)
@@ -115,11 +122,13 @@ def _distribution(node: ast.expr, name: str):
         return _make(Choice, "choice", [_choice_value(e) for e in node.elts], node, name)
     if isinstance(node, ast.Name):
         hint = f"`{node.id}(...)` with its arguments" if node.id in DISTRIBUTIONS else "a distribution call"
-        raise SpecError(f"`{node.id}` is not a distribution call", f"write {hint}, e.g. `uniform(0, 1)`", offset=node.col_offset)
+        raise SpecError(
+            f"`{node.id}` is not a distribution call", f"write {hint}, e.g. `uniform(0, 1)`", offset=node.col_offset
+        )
     if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Name):
         raise SpecError(
             "an annotation must be a distribution call or a list of choices",
-            "write e.g. `loguniform(1e-3, 1e3)`, `int(1, 10)` or `[\"rbf\", \"poly\"]`",
+            'write e.g. `loguniform(1e-3, 1e3)`, `int(1, 10)` or `["rbf", "poly"]`',
             offset=node.col_offset,
         )
     kind = node.func.id
@@ -133,7 +142,11 @@ def _distribution(node: ast.expr, name: str):
         )
     if kind == "choice":
         if node.keywords:
-            raise SpecError("choice takes no keyword arguments", "list the values: `choice(\"a\", \"b\")`", offset=node.keywords[0].value.col_offset)
+            raise SpecError(
+                "choice takes no keyword arguments",
+                'list the values: `choice("a", "b")`',
+                offset=node.keywords[0].value.col_offset,
+            )
         return _make(Choice, kind, [_choice_value(a) for a in node.args], node, name)
     return _make(DISTRIBUTIONS[kind], kind, _arguments(node, kind), node, name)
 
@@ -149,7 +162,8 @@ def _arguments(node: ast.Call, kind: str) -> dict[str, float | int]:
     if len(node.args) > len(names):
         raise SpecError(
             f"{kind} takes {len(names)} arguments ({', '.join(names)}), but got {len(node.args)}",
-            f"write `{kind}({', '.join(names)})`" + (", with `step=q` for quantised values" if kind in _STEP_OK else ""),
+            f"write `{kind}({', '.join(names)})`"
+            + (", with `step=q` for quantised values" if kind in _STEP_OK else ""),
             offset=node.args[len(names)].col_offset,
         )
     for arg_name, arg in zip(names, node.args):
@@ -158,7 +172,11 @@ def _arguments(node: ast.Call, kind: str) -> dict[str, float | int]:
         allowed = names + (("step",) if kind in _STEP_OK else ())
         if kw.arg not in allowed:
             fix = "remove it" if kw.arg != "step" else f"`step` works with {', '.join(sorted(_STEP_OK))}"
-            raise SpecError(f"{kind} has no argument `{kw.arg}`", fix + f"; {kind} takes {', '.join(allowed)}", offset=kw.value.col_offset)
+            raise SpecError(
+                f"{kind} has no argument `{kw.arg}`",
+                fix + f"; {kind} takes {', '.join(allowed)}",
+                offset=kw.value.col_offset,
+            )
         if kw.arg in values:
             raise SpecError(f"`{kw.arg}` is given twice", "give each argument once", offset=kw.value.col_offset)
         values[kw.arg] = _number(kw.value, kind, kw.arg)
@@ -173,16 +191,26 @@ def _arguments(node: ast.Call, kind: str) -> dict[str, float | int]:
 
 
 def _example_args(kind: str) -> str:
-    return {"loguniform": "(1e-3, 1e3)", "logint": "(1, 1024)", "int": "(1, 10)", "normal": "(0, 1)", "lognormal": "(0, 1)"}.get(kind, "(0, 1)")
+    return {
+        "loguniform": "(1e-3, 1e3)",
+        "logint": "(1, 1024)",
+        "int": "(1, 10)",
+        "normal": "(0, 1)",
+        "lognormal": "(0, 1)",
+    }.get(kind, "(0, 1)")
 
 
 def _make(cls, kind: str, args, node: ast.expr, name: str):
     if cls is Choice and not args:
-        raise SpecError("the choice is empty", "list at least one value, e.g. `[\"rbf\", \"poly\"]`", offset=node.col_offset)
+        raise SpecError(
+            "the choice is empty", 'list at least one value, e.g. `["rbf", "poly"]`', offset=node.col_offset
+        )
     try:
         return Choice(tuple(args)) if cls is Choice else cls(**args)
     except SpaceError as exc:  # the distribution states its rule, and knows the fix
-        raise SpecError(f"{name!r}: {exc}", getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset) from None
+        raise SpecError(
+            f"{name!r}: {exc}", getattr(exc, "fix", "") or "correct the arguments", offset=node.col_offset
+        ) from None
 
 
 def _number(node: ast.expr, kind: str, arg: str) -> float | int:
@@ -199,7 +227,11 @@ def _number(node: ast.expr, kind: str, arg: str) -> float | int:
 def _choice_value(node: ast.expr) -> Any:
     if isinstance(node, (ast.List, ast.Set, ast.Dict)):
         kind = type(node).__name__.lower()
-        raise SpecError(f"a choice value cannot be a {kind}", "use a tuple, e.g. `(64, 64)`, or a plain literal", offset=node.col_offset)
+        raise SpecError(
+            f"a choice value cannot be a {kind}",
+            "use a tuple, e.g. `(64, 64)`, or a plain literal",
+            offset=node.col_offset,
+        )
     return literal(node, allow_tuple=True)
 
 
@@ -219,7 +251,9 @@ def literal(node: ast.expr, allow_tuple: bool = False) -> Any:
     off = getattr(node, "col_offset", 0)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, (complex, bytes)) or node.value is Ellipsis:
-            raise SpecError(f"{node.value!r} is not allowed here", "use numbers, strings, bools, None or tuples", offset=off)
+            raise SpecError(
+                f"{node.value!r} is not allowed here", "use numbers, strings, bools, None or tuples", offset=off
+            )
         return node.value
     if isinstance(node, ast.Tuple) and allow_tuple:
         return tuple(_choice_value(e) for e in node.elts)
@@ -254,8 +288,14 @@ def literal(node: ast.expr, allow_tuple: bool = False) -> Any:
 
 
 _CMP_OPS = {
-    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
-    ast.In: "in", ast.NotIn: "not in",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
 }
 _FLIP = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
@@ -297,14 +337,14 @@ def _condition(node: ast.expr, scope: _Scope) -> tuple:
             else:
                 raise SpecError(
                     "a condition compares one tuned parameter with a literal",
-                    "write e.g. `kernel == \"poly\"` or `n_layers >= 2`",
+                    'write e.g. `kernel == "poly"` or `n_layers >= 2`',
                     offset=base + left.col_offset,
                 )
             left = right
         return parts[0] if len(parts) == 1 else ("and", *parts)
     raise SpecError(
         "a condition may only compare tuned parameters with literals, joined by `and`, `or`, `not`",
-        "write e.g. `kernel == \"poly\"` or `solver in (\"saga\", \"liblinear\")`",
+        'write e.g. `kernel == "poly"` or `solver in ("saga", "liblinear")`',
         offset=off,
     )
 
@@ -323,7 +363,11 @@ def _comparison(name: str, op: str, value: Any, node: ast.expr, scope: _Scope) -
 def _cond_literal(node: ast.expr, op: str, base: int) -> Any:
     if op in ("in", "not in"):
         if not isinstance(node, (ast.Tuple, ast.List, ast.Set)):
-            raise SpecError(f"`{op}` needs a tuple of values", "write e.g. `kernel in (\"poly\", \"rbf\")`", offset=base + node.col_offset)
+            raise SpecError(
+                f"`{op}` needs a tuple of values",
+                'write e.g. `kernel in ("poly", "rbf")`',
+                offset=base + node.col_offset,
+            )
         return tuple(_condition_value(e, base) for e in node.elts)
     return _condition_value(node, base)
 
@@ -339,7 +383,11 @@ def _condition_name(node: ast.Name, scope: _Scope) -> str:
     name, owner, annotated, line = node.id, scope.owner, scope.annotated, scope.line
     off = scope.base + node.col_offset
     if name == owner:
-        raise SpecError(f"the condition of {owner!r} refers to {owner!r} itself", "a condition names other, earlier parameters", offset=off)
+        raise SpecError(
+            f"the condition of {owner!r} refers to {owner!r} itself",
+            "a condition names other, earlier parameters",
+            offset=off,
+        )
     if name not in annotated:
         raise SpecError(
             f"the condition names {name!r}, which is not a tuned parameter",

@@ -57,7 +57,8 @@ def cell_magic(source: str, module: ast.Module | None) -> Problem | None:
     }
     why = fixes.get(name, f"or run %%{name} in a cell of its own")
     return Problem(
-        1, 1,
+        1,
+        1,
         f"the cell starts with `%%{name}`, a second cell magic: a cell has one cell magic (its first line, "
         f"%%tune), so IPython passed the rest of the cell to %%{name} as text and no Python code or "
         "`# tune:` annotation is left",
@@ -139,7 +140,8 @@ def _outside_functions(module: ast.Module) -> Iterator[tuple[Any, str, str]]:
     for node in _outside_function_nodes(module):
         if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.comprehension)):
             what = {ast.Await: "`await`", ast.AsyncFor: "`async for`", ast.AsyncWith: "`async with`"}.get(
-                type(node), "an `async for` comprehension")
+                type(node), "an `async for` comprehension"
+            )
             yield (
                 node.target if isinstance(node, ast.comprehension) else node,
                 f"the cell uses {what} outside a function, which IPython allows but a trial cannot run: "
@@ -148,9 +150,16 @@ def _outside_functions(module: ast.Module) -> Iterator[tuple[Any, str, str]]:
             )
         elif isinstance(node, ast.Return):
             value = ast.unparse(node.value) if node.value is not None else ""
-            hint = f"replace `return {value}` with `{value}`" if value and node is last else (
-                "end the cell with the expression whose value is the objective, e.g. `score`")
-            yield node, "the cell has a `return` outside a function: the objective is the value of the cell's last expression", hint
+            hint = (
+                f"replace `return {value}` with `{value}`"
+                if value and node is last
+                else ("end the cell with the expression whose value is the objective, e.g. `score`")
+            )
+            yield (
+                node,
+                "the cell has a `return` outside a function: the objective is the value of the cell's last expression",
+                hint,
+            )
         else:
             yield (
                 node,

@@ -72,10 +72,21 @@ def run_trial(
         state, error, value, metrics = TrialState.FAILED, describe_failure(reports.failure, program), None, {}
         values = ()
     return Trial(
-        number=number, params=params, state=state, value=value, metrics=metrics,
-        duration=time.perf_counter() - start, started=started, error=error,
-        stdout=output.stdout, stderr=output.stderr, warnings=(*output.warnings, *changed, *notes),
-        curve=tuple(reports.curve), pruning=reports.record(), values=values, constraints=limits,
+        number=number,
+        params=params,
+        state=state,
+        value=value,
+        metrics=metrics,
+        duration=time.perf_counter() - start,
+        started=started,
+        error=error,
+        stdout=output.stdout,
+        stderr=output.stderr,
+        warnings=(*output.warnings, *changed, *notes),
+        curve=tuple(reports.curve),
+        pruning=reports.record(),
+        values=values,
+        constraints=limits,
     )
 
 
@@ -83,7 +94,9 @@ Evaluation = tuple[float, dict[str, float], tuple[float, ...], tuple[float, ...]
 
 
 def _attempt(
-    program: CellProgram, namespace: Snapshot | Mapping[str, Any], params: dict[str, Any],
+    program: CellProgram,
+    namespace: Snapshot | Mapping[str, Any],
+    params: dict[str, Any],
     interrupt_stops_search: bool | None,
 ) -> tuple[TrialState, str, Evaluation | None]:
     """Run the cell once: (state, error, what :func:`evaluate` read), complete, or failed with

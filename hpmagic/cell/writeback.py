@@ -45,8 +45,17 @@ from ..distributions import Choice, Distribution
 from .parser import parse_cell
 
 __all__ = [
-    "rewrite_defaults", "write_back", "written_cell", "written_value", "literal_text", "same_value",
-    "WrittenCell", "WriteBackError", "HINT", "DIGITS", "EDIT_WINDOW",
+    "rewrite_defaults",
+    "write_back",
+    "written_cell",
+    "written_value",
+    "literal_text",
+    "same_value",
+    "WrittenCell",
+    "WriteBackError",
+    "HINT",
+    "DIGITS",
+    "EDIT_WINDOW",
 ]
 
 #: What the summary says when a search found values that differ from the defaults.
@@ -147,7 +156,7 @@ def _quoted(text: str, quote: str) -> str:
     while i < len(inner):
         ch = inner[i]
         if ch == "\\":
-            pair = inner[i:i + 2]
+            pair = inner[i : i + 2]
             out.append(pair[1] if pair[1:] == shown[0] else pair)  # \' needs no escape inside "..."
             i += 2
             continue
@@ -161,8 +170,9 @@ def same_value(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def rewrite_defaults(source: str, values: Mapping[str, Any], parsed_source: str | None = None,
-                     digits: int | None = DIGITS) -> str:
+def rewrite_defaults(
+    source: str, values: Mapping[str, Any], parsed_source: str | None = None, digits: int | None = DIGITS
+) -> str:
     """``source`` with each tuned assignment's default replaced by ``values[name]``.
 
     ``parsed_source`` is the same cell as Python (IPython's transformed text, when the cell
@@ -174,8 +184,9 @@ def rewrite_defaults(source: str, values: Mapping[str, Any], parsed_source: str 
     return _rewrite(source, values, parsed_source, digits).text
 
 
-def write_back(magic_line: str, body: str, values: Mapping[str, Any], parsed_body: str | None = None,
-               digits: int | None = DIGITS) -> WrittenCell:
+def write_back(
+    magic_line: str, body: str, values: Mapping[str, Any], parsed_body: str | None = None, digits: int | None = DIGITS
+) -> WrittenCell:
     """The whole cell after ``--write-back``: the ``%%tune`` line as a comment, then ``body``
     with the best values as its defaults (see the module's docstring), and what changed."""
     done = _rewrite(body, values, parsed_body, digits)
@@ -207,8 +218,12 @@ def _rewrite(source: str, values: Mapping[str, Any], parsed_source: str | None, 
         assert isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None  # the parser checked
         node = stmt.value
         first, last = node.lineno - 1, (node.end_lineno or node.lineno) - 1
-        if [x.rstrip("\r\n") for x in code_lines[first:last + 1]] != [x.rstrip("\r\n") for x in lines[first:last + 1]]:
-            raise WriteBackError(f"line {node.lineno} of the cell is not plain Python as written, so {p.name} cannot be rewritten")
+        if [x.rstrip("\r\n") for x in code_lines[first : last + 1]] != [
+            x.rstrip("\r\n") for x in lines[first : last + 1]
+        ]:
+            raise WriteBackError(
+                f"line {node.lineno} of the cell is not plain Python as written, so {p.name} cannot be rewritten"
+            )
         old = _segment(lines, first, node.col_offset, last, node.end_col_offset or 0)
         text = literal_text(value, next((ch for ch in old if ch in "'\""), None))
         edits.append((first, node.col_offset, last, node.end_col_offset or 0, text))
@@ -220,7 +235,7 @@ def _rewrite(source: str, values: Mapping[str, Any], parsed_source: str | None, 
     for first, start, last, end, text in sorted(edits, reverse=True):  # from the end: earlier positions hold
         head = lines[first].encode()[:start].decode()  # ast's columns count UTF-8 bytes
         tail = lines[last].encode()[end:].decode()
-        lines[first:last + 1] = [head + text + tail]
+        lines[first : last + 1] = [head + text + tail]
     return WrittenCell("".join(lines), tuple(written), tuple(rounded), tuple(more))
 
 
@@ -228,5 +243,5 @@ def _segment(lines: list[str], first: int, start: int, last: int, end: int) -> s
     """The text of the value as written, from ast's positions (columns in UTF-8 bytes)."""
     if first == last:
         return lines[first].encode()[start:end].decode()
-    middle = "".join(lines[first + 1:last])
+    middle = "".join(lines[first + 1 : last])
     return lines[first].encode()[start:].decode() + middle + lines[last].encode()[:end].decode()

@@ -24,4 +24,3 @@ ipywidgets load when first used.
 This ``__init__`` imports nothing: importing any module of the package runs it, so an import
 here (even one inside a function) would close a cycle through the modules that import it.
 """
-

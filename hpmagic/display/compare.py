@@ -83,8 +83,10 @@ class Group:
         if len(self.bests) < 2:
             return ""
         sd = statistics.stdev(self.bests)
-        return (f"{self.name}: best {fmt_value(statistics.fmean(self.bests))} ± {fmt_value(sd)} "
-                f"(mean ± standard deviation over {len(self.bests)} seeds)")
+        return (
+            f"{self.name}: best {fmt_value(statistics.fmean(self.bests))} ± {fmt_value(sd)} "
+            f"(mean ± standard deviation over {len(self.bests)} seeds)"
+        )
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,9 @@ def _label(result: Any, i: int) -> str:
 def _labels(results: list[Any], labels: list[str] | None) -> list[str]:
     if labels is not None:
         if len(labels) != len(results):
-            raise OptionError(f"compare() got {len(labels)} labels for {len(results)} searches; give one label per search")
+            raise OptionError(
+                f"compare() got {len(labels)} labels for {len(results)} searches; give one label per search"
+            )
         return [str(x) for x in labels]
     out = [_label(r, i) for i, r in enumerate(results)]
     for name in set(out):  # the same label twice: number them
@@ -130,19 +134,27 @@ def _setting(result: Any) -> tuple:
 
 def _check(results: list[Any]) -> None:
     if len(results) < 2:
-        raise OptionError(f"compare() needs two searches or more, but got {len(results)}; "
-                          "pass results, or stored studies read with hpmagic.load_study(name)")
+        raise OptionError(
+            f"compare() needs two searches or more, but got {len(results)}; "
+            "pass results, or stored studies read with hpmagic.load_study(name)"
+        )
     for i, r in enumerate(results):
         if isinstance(r, (str, bytes)):
-            raise OptionError(f"compare() argument {i + 1} is the string {r!r}, not a result; for a stored study "
-                              f"pass hpmagic.load_study({r!r}) (with its storage=)")
+            raise OptionError(
+                f"compare() argument {i + 1} is the string {r!r}, not a result; for a stored study "
+                f"pass hpmagic.load_study({r!r}) (with its storage=)"
+            )
         if not hasattr(r, "trials") or not hasattr(r, "direction"):
-            raise OptionError(f"compare() argument {i + 1} is a {type(r).__name__}, not a result; pass what %%tune "
-                              "returned, or a stored study read with hpmagic.load_study(name)")
+            raise OptionError(
+                f"compare() argument {i + 1} is a {type(r).__name__}, not a result; pass what %%tune "
+                "returned, or a stored study read with hpmagic.load_study(name)"
+            )
     ways = {str(r.direction) for r in results}
     if len(ways) > 1:
         said = ", ".join(f"{_label(r, i)} {r.direction}s {r.metric}" for i, r in enumerate(results))
-        raise OptionError(f"compare() needs searches that go the same way, but {said}; compare searches of one objective")
+        raise OptionError(
+            f"compare() needs searches that go the same way, but {said}; compare searches of one objective"
+        )
 
 
 def _differences(entries: list[Entry]) -> list[str]:
@@ -167,15 +179,21 @@ def _code_change(first: Entry, other: Entry) -> list[str]:
     a, b = getattr(first.result, "code", ""), getattr(other.result, "code", "")
     if not a or not b or a == b:
         return []
-    lines = [line for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
-             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    lines = [
+        line
+        for line in difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
     shown = "; ".join(lines[:6]) + (f"; ... ({len(lines) - 6} more lines)" if len(lines) > 6 else "")
     return [f"code of {other.label} against {first.label}: {shown}"]
 
 
 def _values(result: Any) -> list[float]:
-    return [float(t.value) for t in result.trials if t.state is TrialState.COMPLETE and t.value is not None
-            and math.isfinite(t.value)]
+    return [
+        float(t.value)
+        for t in result.trials
+        if t.state is TrialState.COMPLETE and t.value is not None and math.isfinite(t.value)
+    ]
 
 
 def _permutation(a: tuple[float, ...], b: tuple[float, ...]) -> float:
@@ -209,8 +227,10 @@ def _verdict(top: Entry, other: Entry, groups: list[Group], way: Direction) -> V
             ga, gb = gb, ga  # the better setting on average first
         p = _permutation(ga.bests, gb.bests)
         splits = math.comb(len(ga.bests) + len(gb.bests), len(ga.bests))
-        test = (f"exact permutation test over the seeds' best values ({len(ga.bests)} against {len(gb.bests)} runs, "
-                f"{splits} splits): p = {p:.3g}")
+        test = (
+            f"exact permutation test over the seeds' best values ({len(ga.bests)} against {len(gb.bests)} runs, "
+            f"{splits} splits): p = {p:.3g}"
+        )
         beyond = p <= ALPHA
         if not beyond and 2 / splits > ALPHA:
             test += f"; with so few seeds p cannot fall below {2 / splits:.2g}: run 4 or more seeds a side"
@@ -219,15 +239,20 @@ def _verdict(top: Entry, other: Entry, groups: list[Group], way: Direction) -> V
     if not a or not b:
         return Verdict(top.label, other.label, False, "no test: a search has no complete trial", "cannot be told")
     share = _bootstrap(a, b, way)
-    test = (f"bootstrap of the best of each search's trial values ({RESAMPLES} resamples): {top.label}'s best beats "
-            f"{other.label}'s in {100 * share:.0f}% of them")
+    test = (
+        f"bootstrap of the best of each search's trial values ({RESAMPLES} resamples): {top.label}'s best beats "
+        f"{other.label}'s in {100 * share:.0f}% of them"
+    )
     beyond = share >= 1 - ALPHA
     return Verdict(top.label, other.label, beyond, test, _said(top.label, other.label, beyond))
 
 
 def _said(better: str, other: str, beyond: bool) -> str:
-    return f"{better} is better than {other}, beyond noise" if beyond else \
-        f"{better} and {other} cannot be told apart: the difference is within the noise"
+    return (
+        f"{better} is better than {other}, beyond noise"
+        if beyond
+        else f"{better} and {other} cannot be told apart: the difference is within the noise"
+    )
 
 
 @dataclass(frozen=True)
@@ -282,9 +307,15 @@ def compare(*results: TuneResult, labels: list[str] | None = None) -> Comparison
         members = [e for e in entries if e.setting == index and e.best is not None]
         same = [e for e in entries if e.setting == index]
         own = {given[entries.index(e)] for e in same}
-        name = same[0].label if len(same) == 1 else (
-            f"{own.pop()} ({len(same)} seeds)" if len(own) == 1 and None not in own
-            else f"setting {index + 1}: {same[0].result.strategy}, {len(same)} seeds ({', '.join(e.label for e in same)})")
+        name = (
+            same[0].label
+            if len(same) == 1
+            else (
+                f"{own.pop()} ({len(same)} seeds)"
+                if len(own) == 1 and None not in own
+                else f"setting {index + 1}: {same[0].result.strategy}, {len(same)} seeds ({', '.join(e.label for e in same)})"
+            )
+        )
         groups.append(Group(name, tuple(e.label for e in same), tuple(float(e.best) for e in members)))  # type: ignore[arg-type]
     ranked = sorted((e for e in entries if e.best is not None), key=lambda e: way.loss(float(e.best)))  # type: ignore[arg-type]
     verdicts: list[Verdict] = []
@@ -297,4 +328,6 @@ def compare(*results: TuneResult, labels: list[str] | None = None) -> Comparison
             if (v.better, v.other) not in seen and v.better != v.other:
                 seen.add((v.better, v.other))
                 verdicts.append(v)
-    return Comparison(tuple(entries), tuple(groups), tuple(_differences(entries)), tuple(verdicts), way, found[0].metric)
+    return Comparison(
+        tuple(entries), tuple(groups), tuple(_differences(entries)), tuple(verdicts), way, found[0].metric
+    )

@@ -65,8 +65,15 @@ def plot_convergence(c: Comparison, by: str = "trial", ax: Axes | None = None) -
         if len(xs):
             label = "_" if e.label in named else e.label  # repeats of one label: one legend entry
             named.add(e.label)
-            ax.step(xs, best, where="post", color=_COLOURS[e.setting % len(_COLOURS)],
-                    ls=_STYLES[i % len(_STYLES)], lw=1.8, label=label)
+            ax.step(
+                xs,
+                best,
+                where="post",
+                color=_COLOURS[e.setting % len(_COLOURS)],
+                ls=_STYLES[i % len(_STYLES)],
+                lw=1.8,
+                label=label,
+            )
     ax.set_xlabel("trial" if by == "trial" else "seconds since the search started")
     better = "higher is better" if c.direction.maximize else "lower is better"
     ax.set_ylabel(f"best {c.metric} so far ({better})", fontsize="small")
@@ -94,9 +101,17 @@ def _rows(c: Comparison) -> list[list[str]]:
         r = e.result
         best = r.best_trial
         counts = ", ".join(f"{n} {s}" for s, n in r.counts().items() if n)
-        rows.append([e.label, r.strategy or "?", "" if r.seed is None else str(r.seed), f"{len(r.trials)} ({counts})",
-                     "" if best is None else fmt_value(best.value), e.spread(),
-                     "" if best is None else str(best.number)])
+        rows.append(
+            [
+                e.label,
+                r.strategy or "?",
+                "" if r.seed is None else str(r.seed),
+                f"{len(r.trials)} ({counts})",
+                "" if best is None else fmt_value(best.value),
+                e.spread(),
+                "" if best is None else str(best.number),
+            ]
+        )
     return rows
 
 
@@ -111,16 +126,23 @@ def comparison_html(c: Comparison) -> str:
         plots = f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
     head = "".join(f"<th style='text-align:left'>{escape(h)}</th>" for h in _HEADER)
     body = "".join("<tr>" + "".join(f"<td>{escape(x)}</td>" for x in row) + "</tr>" for row in _rows(c))
-    table = (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
-             f"<tbody>{body}</tbody></table></div>")
-    verdicts = "".join(f"<li><b class='{'gain' if v.beyond_noise else 'muted'}'>{escape(v.text)}</b> "
-                       f"<span class='muted'>({escape(v.test)})</span></li>" for v in c.verdicts)
+    table = (
+        f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
+    verdicts = "".join(
+        f"<li><b class='{'gain' if v.beyond_noise else 'muted'}'>{escape(v.text)}</b> "
+        f"<span class='muted'>({escape(v.test)})</span></li>"
+        for v in c.verdicts
+    )
     groups = "".join(f"<li>{escape(g.text)}</li>" for g in c.groups if g.text)
     diffs = "".join(f"<li>{escape(d)}</li>" for d in c.differences) or "<li>nothing but the runs themselves</li>"
     title = f"{len(c.entries)} searches of {c.metric} compared"
-    return (f"{CARD_CSS}<div class='hpmagic-result hpmagic-compare'><h4>{escape(title)}</h4>"
-            f"<ul class='hpmagic-verdicts'>{verdicts}{groups}</ul>{table}{plots}"
-            f"<details open><summary>What differed</summary><ul>{diffs}</ul></details></div>")
+    return (
+        f"{CARD_CSS}<div class='hpmagic-result hpmagic-compare'><h4>{escape(title)}</h4>"
+        f"<ul class='hpmagic-verdicts'>{verdicts}{groups}</ul>{table}{plots}"
+        f"<details open><summary>What differed</summary><ul>{diffs}</ul></details></div>"
+    )
 
 
 def comparison_text(c: Comparison) -> str:

@@ -25,9 +25,32 @@ if TYPE_CHECKING:
     from ..space import Parameter
     from .importance import Importance
 
-__all__ = ["History", "Points", "Slice", "Parallel", "Curve", "Curves", "history", "ended", "best_so_far", "points",
-           "reached", "slices", "importance", "parallel", "contour", "curves", "axis_kind", "axis_range", "category_label",
-           "finite_range", "nice_ticks", "tick_label", "PARALLEL_INACTIVE", "HEAVY_PRUNING"]
+__all__ = [
+    "History",
+    "Points",
+    "Slice",
+    "Parallel",
+    "Curve",
+    "Curves",
+    "history",
+    "ended",
+    "best_so_far",
+    "points",
+    "reached",
+    "slices",
+    "importance",
+    "parallel",
+    "contour",
+    "curves",
+    "axis_kind",
+    "axis_range",
+    "category_label",
+    "finite_range",
+    "nice_ticks",
+    "tick_label",
+    "PARALLEL_INACTIVE",
+    "HEAVY_PRUNING",
+]
 
 INACTIVE = "(inactive)"
 
@@ -49,7 +72,11 @@ class History:
 
     def ended(self) -> dict[TrialState, np.ndarray]:
         """The trial numbers of each state without a value: failed, pruned, interrupted."""
-        return {TrialState.FAILED: self.failed, TrialState.PRUNED: self.pruned, TrialState.INTERRUPTED: self.interrupted}
+        return {
+            TrialState.FAILED: self.failed,
+            TrialState.PRUNED: self.pruned,
+            TrialState.INTERRUPTED: self.interrupted,
+        }
 
 
 def _ok(result: TuneResult) -> list[Trial]:
@@ -117,8 +144,11 @@ def points(result: TuneResult) -> Points:
         return Points(done)
     folds = _comparable(result)
     if folds is None:
-        return Points(done, caption=f"{plural(len(pruned), 'pruned trial')} left out: what the cell reported is not "
-                                    f"the objective it returned, so the two cannot be compared")
+        return Points(
+            done,
+            caption=f"{plural(len(pruned), 'pruned trial')} left out: what the cell reported is not "
+            f"the objective it returned, so the two cannot be compared",
+        )
     stand = [dataclasses.replace(t, value=reached(t, folds)) for t in pruned if t.curve]
     stand = [t for t in stand if math.isfinite(float(t.value or 0.0))]
     how = "at the mean of the folds they ran" if folds else "at their last report"
@@ -204,9 +234,16 @@ def slices(result: TuneResult, names: list[str] | None = None) -> list[Slice]:
         active = [t for t in done if p.name in t.params]
         inactive = [t for t in done if p.name not in t.params]
         x = [t.params[p.name] for t in active]
-        s = _slice(p, x, np.array([t.value for t in active], dtype=float),
-                   inactive_y=np.array([t.value for t in inactive], dtype=float), conditional=p.condition is not None,
-                   integer=isinstance(p.distribution, Int), pruned=_is_pruned(active), inactive_pruned=_is_pruned(inactive))
+        s = _slice(
+            p,
+            x,
+            np.array([t.value for t in active], dtype=float),
+            inactive_y=np.array([t.value for t in inactive], dtype=float),
+            conditional=p.condition is not None,
+            integer=isinstance(p.distribution, Int),
+            pruned=_is_pruned(active),
+            inactive_pruned=_is_pruned(inactive),
+        )
         if s.kind != "categorical":
             s.bounds = axis_range(p, x)
         out.append(s)
@@ -294,7 +331,10 @@ def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, m
     lo, hi = lo - abs(lo) * 1e-9, hi + abs(hi) * 1e-9  # bounds that went through log10 and back
     if log:
         k0, k1 = int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi)))
-        for mantissas in ((1, 2, 5), (1,), ):
+        for mantissas in (
+            (1, 2, 5),
+            (1,),
+        ):
             ticks = [m * 10.0**k for k in range(k0, k1 + 1) for m in mantissas if lo <= m * 10.0**k <= hi]
             if integer:
                 ticks = sorted({float(round(t)) for t in ticks if t >= 1})
@@ -304,8 +344,11 @@ def nice_ticks(lo: float, hi: float, log: bool = False, integer: bool = False, m
             return ticks[:: -(-len(ticks) // most)]
         return sorted({float(round(v)) if integer else float(f"{v:.3g}") for v in (lo, hi)})
     span = hi - lo
-    for step in sorted(m * 10.0**k for k in range(int(np.floor(np.log10(span / most))) - 1, int(np.ceil(np.log10(span))) + 1)
-                       for m in (1, 2, 5)):
+    for step in sorted(
+        m * 10.0**k
+        for k in range(int(np.floor(np.log10(span / most))) - 1, int(np.ceil(np.log10(span))) + 1)
+        for m in (1, 2, 5)
+    ):
         if integer and step < 1:
             continue
         ticks = [float(v) for v in np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)]
@@ -352,7 +395,9 @@ def parallel(result: TuneResult) -> Parallel:
         lo, hi = _bounds(p, observed)
         coords[idx, j] = (enc - lo) / (hi - lo)
         integer = isinstance(dist, Int)
-        natural = nice_ticks(10**lo, 10**hi, log=True, integer=integer) if dist.log else nice_ticks(lo, hi, integer=integer)
+        natural = (
+            nice_ticks(10**lo, 10**hi, log=True, integer=integer) if dist.log else nice_ticks(lo, hi, integer=integer)
+        )
         pos = [((np.log10(v) if dist.log else v) - lo) / (hi - lo) for v in natural]
         ticks.append((pos, [tick_label(v, integer) for v in natural]))
     values = np.array([t.value for t in done], dtype=float)
@@ -368,8 +413,15 @@ def contour(result: TuneResult, x: str, y: str) -> tuple[Slice, Slice, np.ndarra
             raise OptionError(f"{name!r} is not a tuned parameter; the parameters are {', '.join(result.space.names)}")
     done = [t for t in _ok(result) if x in t.params and y in t.params]
     values = np.array([t.value for t in done], dtype=float)
-    sx, sy = (_slice(result.space[name], [t.params[name] for t in done], values,
-                     integer=isinstance(result.space[name].distribution, Int)) for name in (x, y))
+    sx, sy = (
+        _slice(
+            result.space[name],
+            [t.params[name] for t in done],
+            values,
+            integer=isinstance(result.space[name].distribution, Int),
+        )
+        for name in (x, y)
+    )
     return sx, sy, values
 
 
@@ -384,6 +436,7 @@ def finite_range(values: np.ndarray) -> tuple[float, float]:
 
 
 # -- learning curves -------------------------------------------------------------------------
+
 
 @dataclass
 class Curve:
@@ -414,11 +467,16 @@ class Curves:
 
 
 def _curve(number: int, state: TrialState, points: Sequence[tuple[float, float]]) -> Curve:
-    return Curve(number, state, np.array([p[0] for p in points], dtype=float), np.array([p[1] for p in points], dtype=float))
+    return Curve(
+        number, state, np.array([p[0] for p in points], dtype=float), np.array([p[1] for p in points], dtype=float)
+    )
 
 
-def curves(trials: Iterable[Trial], direction: Direction | str,
-           running: Mapping[int, Sequence[tuple[float, float]]] | None = None) -> Curves:
+def curves(
+    trials: Iterable[Trial],
+    direction: Direction | str,
+    running: Mapping[int, Sequence[tuple[float, float]]] | None = None,
+) -> Curves:
     """The curves of every finished trial that reported points (in trial-number order), the
     rungs they reached, the kind of their points and the best trial (see :class:`Curves`).
 
@@ -430,5 +488,10 @@ def curves(trials: Iterable[Trial], direction: Direction | str,
     rungs = sorted({float(r[0]) for t in done for r in t.pruning.get("rungs", ()) if r})
     best = Direction(direction).best(done)
     live = [_curve(n, TrialState.RUNNING, pts) for n, pts in sorted((running or {}).items()) if pts]
-    return Curves(lines, FOLD if kinds == {FOLD} else "curve", rungs,
-                  best.number if best is not None and best.curve else None, live)
+    return Curves(
+        lines,
+        FOLD if kinds == {FOLD} else "curve",
+        rungs,
+        best.number if best is not None and best.curve else None,
+        live,
+    )

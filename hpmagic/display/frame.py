@@ -27,17 +27,29 @@ def dataframe(result: TuneResult) -> pd.DataFrame:
     rows = []
     for t in result.trials:
         last = t.curve[-1] if t.curve else (None, None)
-        row: dict[str, Any] = {"number": t.number, "state": t.state.value, "value": t.value, "duration": t.duration,
-                               "last_step": last[0], "last_value": last[1], **goal_columns(result, t)}
+        row: dict[str, Any] = {
+            "number": t.number,
+            "state": t.state.value,
+            "value": t.value,
+            "duration": t.duration,
+            "last_step": last[0],
+            "last_value": last[1],
+            **goal_columns(result, t),
+        }
         for p in result.space:
             row[f"param_{p.name}"] = t.params.get(p.name)
         for key, value in t.metrics.items():
             row[f"metric_{key}"] = value
         row["error"] = t.error.strip().splitlines()[-1] if t.error else ""
         rows.append(row)
-    columns = ["number", "state", "value", *goal_columns(result, None), "duration"] + [f"param_{p.name}" for p in result.space] + [
-        "last_step", "last_value"]
-    frame = pd.DataFrame(rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"])
+    columns = (
+        ["number", "state", "value", *goal_columns(result, None), "duration"]
+        + [f"param_{p.name}" for p in result.space]
+        + ["last_step", "last_value"]
+    )
+    frame = pd.DataFrame(
+        rows, columns=columns + sorted({c for r in rows for c in r} - set(columns) - {"error"}) + ["error"]
+    )
     frame = frame.astype({"value": float, "last_step": float, "last_value": float})  # None -> NaN, as pandas expects
     return frame.set_index("number")
 

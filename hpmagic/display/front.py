@@ -83,13 +83,26 @@ def front_section(result: TuneResult) -> FrontSection | None:
     front, best = result.front, result.best_trial
     order = sorted(front, key=lambda t: (goal.losses(t), t.number))[:FRONT_ROWS] if goal.multi else []
     columns = [fmt_column([_values(goal, t)[i] for t in order]) for i in range(len(goal.objectives))]
-    rows = tuple(FrontRow(t.number, tuple(col[k] for col in columns), fmt_params(t.params),
-                          best is not None and t.number == best.number) for k, t in enumerate(order))
+    rows = tuple(
+        FrontRow(
+            t.number,
+            tuple(col[k] for col in columns),
+            fmt_params(t.params),
+            best is not None and t.number == best.number,
+        )
+        for k, t in enumerate(order)
+    )
     names = tuple(f"{o.label} {'↑' if o.direction.maximize else '↓'}" for o in goal.objectives)
     return FrontSection(
-        goal=goal.describe(), multi=goal.multi, names=names, rows=rows, front_size=len(front),
-        headline=_headline(result) if goal.multi else _none_feasible(result), rule=result.pick_text if best else "",
-        feasibility=_feasibility(result), hypervolume=_hypervolume(result) if goal.multi else "",
+        goal=goal.describe(),
+        multi=goal.multi,
+        names=names,
+        rows=rows,
+        front_size=len(front),
+        headline=_headline(result) if goal.multi else _none_feasible(result),
+        rule=result.pick_text if best else "",
+        feasibility=_feasibility(result),
+        hypervolume=_hypervolume(result) if goal.multi else "",
         warning=_warning(result),
     )
 
@@ -140,16 +153,20 @@ def _hypervolume(result: TuneResult) -> str:
         return ""
     reference = [d.loss(x) for d, x in zip(goal.directions, result.reference())]  # back to values
     point = ", ".join(f"{name} {fmt_value(v)}" for name, v in zip(goal.names, reference))
-    return (f"hypervolume {fmt_value(result.hypervolume())}, against the reference point ({point}): the worst value "
-            "of each objective among the complete trials (result.hypervolume(reference) takes another)")
+    return (
+        f"hypervolume {fmt_value(result.hypervolume())}, against the reference point ({point}): the worst value "
+        "of each objective among the complete trials (result.hypervolume(reference) takes another)"
+    )
 
 
 def _warning(result: TuneResult) -> str:
     goal = result.objectives
     if not goal.constraints or not result.completed or result.feasible:
         return ""
-    return (f"none of the {plural(len(result.completed), 'complete trial')} holds every constraint "
-            f"({', '.join(map(str, goal.constraints))}), so no values were bound; loosen a limit or widen the search")
+    return (
+        f"none of the {plural(len(result.completed), 'complete trial')} holds every constraint "
+        f"({', '.join(map(str, goal.constraints))}), so no values were bound; loosen a limit or widen the search"
+    )
 
 
 # -- the Pareto plot ----------------------------------------------------------------------------
@@ -172,18 +189,21 @@ def _scatter(ax: Axes, result: TuneResult, i: int, j: int, step: bool) -> None:
         kind = "front" if t.number in on_front else "dominated" if t.number in feasible else "infeasible"
         groups[kind].append((v[i], v[j]))
     if groups["dominated"]:
-        ax.plot(*zip(*groups["dominated"]), done.marker, ms=4, color=done.colour, alpha=DOMINATED_ALPHA,
-                label="dominated")
+        ax.plot(
+            *zip(*groups["dominated"]), done.marker, ms=4, color=done.colour, alpha=DOMINATED_ALPHA, label="dominated"
+        )
     if groups["infeasible"]:
         ax.plot(*zip(*groups["infeasible"]), "x", ms=5, color=INFEASIBLE, label="infeasible")
     if groups["front"]:
-        points = sorted(groups["front"], key=lambda p: (p[0] if not goal.directions[i].maximize else -p[0]))
+        points = sorted(groups["front"], key=lambda p: p[0] if not goal.directions[i].maximize else -p[0])
         if step and len(points) > 1:
             ax.step(*zip(*points), where="post", color=done.colour, lw=1.2, alpha=0.8)
         ax.plot(*zip(*points), done.marker, ms=5.5, color=done.colour, label="Pareto front")
     if best is not None:
         v = _values(goal, best)
-        ax.plot([v[i]], [v[j]], "o", ms=12, mfc="none", mew=2, color=palette.BEST, label=f"picked (trial {best.number})")
+        ax.plot(
+            [v[i]], [v[j]], "o", ms=12, mfc="none", mew=2, color=palette.BEST, label=f"picked (trial {best.number})"
+        )
     ax.set_xlabel(_label(goal, i), fontsize="small")
     ax.set_ylabel(_label(goal, j), fontsize="small")
     ax.tick_params(labelsize="small")

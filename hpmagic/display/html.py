@@ -57,16 +57,27 @@ _CSS_TEMPLATE = """<style>
 </style>"""
 
 # In a dark theme the PNG plots (drawn on white) are shown inverted, hue kept: dark, with light text.
-_DARK_PLOTS = ", ".join(f"{sel} .hpmagic-result img.hpmagic-plot" for sel in DARK_SELECTORS) + \
-    " {filter: invert(0.88) hue-rotate(180deg)}"
+_DARK_PLOTS = (
+    ", ".join(f"{sel} .hpmagic-result img.hpmagic-plot" for sel in DARK_SELECTORS)
+    + " {filter: invert(0.88) hue-rotate(180deg)}"
+)
 
 # Each state's count carries a dot of the colour its trials have in the plots (a legend).
-_CSS = (_CSS_TEMPLATE.replace("{theme}", theme_css()).replace("{rule}", css_var("rule"))
-        .replace("{gain}", css_var("gain")).replace("{loss}", css_var("loss")).replace("{muted}", css_var("muted"))
-        .replace("{dark_plots}", _DARK_PLOTS)
-        .replace("{states}", "\n".join(
+_CSS = (
+    _CSS_TEMPLATE.replace("{theme}", theme_css())
+    .replace("{rule}", css_var("rule"))
+    .replace("{gain}", css_var("gain"))
+    .replace("{loss}", css_var("loss"))
+    .replace("{muted}", css_var("muted"))
+    .replace("{dark_plots}", _DARK_PLOTS)
+    .replace(
+        "{states}",
+        "\n".join(
             f".hpmagic-result .state-{state.value}::before {{content: '\\25CF\\00A0'; color: {st.colour}}}"
-            for state, st in STATE_STYLES.items())))
+            for state, st in STATE_STYLES.items()
+        ),
+    )
+)
 
 #: What a trial's card needs shown on its own (``result.trials[i]``): the theme and the table's look.
 CARD_CSS = _CSS
@@ -91,10 +102,12 @@ def _cell(tag: str, text: str, numeric: bool | None = None) -> str:
 
 
 # A header cell's click sorts its table's body by that column (numbers as numbers), again to reverse.
-_SORT = ("(function(h){var t=h.closest('table'),b=t.tBodies[0],i=h.cellIndex,d=h.dataset.dir==='a'?'d':'a',"
-         "r=Array.from(b.rows),v=function(x){var s=x.cells[i].textContent,n=parseFloat(s.replace(/,/g,''));"
-         "return isNaN(n)?s:n};r.sort(function(x,y){var p=v(x),q=v(y),c=(typeof p===typeof q)?(p<q?-1:p>q?1:0):"
-         "(typeof p==='number'?-1:1);return d==='a'?c:-c});h.dataset.dir=d;r.forEach(function(x){b.appendChild(x)})})(this)")
+_SORT = (
+    "(function(h){var t=h.closest('table'),b=t.tBodies[0],i=h.cellIndex,d=h.dataset.dir==='a'?'d':'a',"
+    "r=Array.from(b.rows),v=function(x){var s=x.cells[i].textContent,n=parseFloat(s.replace(/,/g,''));"
+    "return isNaN(n)?s:n};r.sort(function(x,y){var p=v(x),q=v(y),c=(typeof p===typeof q)?(p<q?-1:p>q?1:0):"
+    "(typeof p==='number'?-1:1);return d==='a'?c:-c});h.dataset.dir=d;r.forEach(function(x){b.appendChild(x)})})(this)"
+)
 
 
 def _table(header: list[str], rows: list[list[str]], sortable: bool = False, first: list[str] | None = None) -> str:
@@ -102,15 +115,27 @@ def _table(header: list[str], rows: list[list[str]], sortable: bool = False, fir
     column is numeric when all its non-empty cells are); with ``sortable`` a click on a
     header sorts by it (where the notebook runs the output's scripts; plain order elsewhere).
     ``first`` holds each row's first cell as HTML (a trial's number that opens to its card)."""
-    numeric = [all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
-               for j in range(len(header))]
+    numeric = [
+        all(_is_number(r[j]) for r in rows if r[j] not in ("", "–")) and any(r[j] for r in rows)
+        for j in range(len(header))
+    ]
     sort = f' data-sort="1" title="sort by this column" onclick="{escape(_SORT)}"' if sortable else ""
     head = "".join(f"<th{_RIGHT if numeric[j] else _LEFT}{sort}>{escape(h)}</th>" for j, h in enumerate(header))
-    body = "".join("<tr>" + "".join(f"<td{_RIGHT}>{first[i]}</td>" if first is not None and j == 0 and first[i]
-                                    else _cell("td", c, numeric[j] and c not in ("", "–")) for j, c in enumerate(row))
-                   + "</tr>" for i, row in enumerate(rows))
-    return (f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table></div>")
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{_RIGHT}>{first[i]}</td>"
+            if first is not None and j == 0 and first[i]
+            else _cell("td", c, numeric[j] and c not in ("", "–"))
+            for j, c in enumerate(row)
+        )
+        + "</tr>"
+        for i, row in enumerate(rows)
+    )
+    return (
+        f"<div class='scroll' style='overflow-x:auto;max-width:100%'><table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 _VERDICT_CLASS = {Verdict.BETTER: "gain", Verdict.NOISE: "muted", Verdict.TIED: "muted", Verdict.WORSE: "loss"}
@@ -126,7 +151,9 @@ def _headline(h: Headline) -> str:
     elif h.verdict is not None:
         joined = ", " if h.verdict is Verdict.NOISE else " "
         said = joined.join(part for part in (h.gain, str(h.verdict) if h.verdict is not Verdict.WORSE else "") if part)
-        text += f" vs defaults {escape(h.baseline or '')}: <span class='{_VERDICT_CLASS[h.verdict]}'>{escape(said)}</span>"
+        text += (
+            f" vs defaults {escape(h.baseline or '')}: <span class='{_VERDICT_CLASS[h.verdict]}'>{escape(said)}</span>"
+        )
     said = "; ".join(part for part in (h.noise, h.said_change) if part)
     if said:
         text += f"<span class='muted'> ({escape(said)})</span>"
@@ -165,8 +192,11 @@ def front_html(f: FrontSection | None, result: TuneResult, with_plots: bool = Tr
     if f.rows:
         rows = [[f"{r.number}{' (bound)' if r.picked else ''}", *r.values, r.params] for r in f.rows]
         more = f"; the first {len(f.rows)} (result.front has all)" if f.front_size > len(f.rows) else ""
-        body += _details(f"Pareto front ({plural(f.front_size, 'trial')}{more})",
-                         _table(["trial", *f.names, "parameters"], rows), open_=True)
+        body += _details(
+            f"Pareto front ({plural(f.front_size, 'trial')}{more})",
+            _table(["trial", *f.names, "parameters"], rows),
+            open_=True,
+        )
     if f.hypervolume:
         body += f"<p class='muted hpmagic-hypervolume'>{escape(f.hypervolume)}</p>"
     return body
@@ -176,8 +206,10 @@ def _counts(s: Summary) -> str:
     """``24 complete, 5 pruned``, each state with a dot of its plots' colour."""
     if not s.state_counts:
         return escape(s.counts)
-    return ", ".join(f"<span class='hpmagic-state state-{escape(state)}' data-state='{escape(state)}'>{n} {escape(state)}</span>"
-                     for state, n in s.state_counts)
+    return ", ".join(
+        f"<span class='hpmagic-state state-{escape(state)}' data-state='{escape(state)}'>{n} {escape(state)}</span>"
+        for state, n in s.state_counts
+    )
 
 
 def _facts(s: Summary) -> str:
@@ -221,8 +253,10 @@ def _how_it_ran(s: Summary) -> str:
     if s.rule:
         items.append(f"early-stopping rule: {escape(s.rule)}")
     if s.param_rows:
-        items.append("search space, as the strategy treats it: "
-                     + "; ".join(f"{escape(r.name)}: {escape(r.treatment)}" for r in s.param_rows))
+        items.append(
+            "search space, as the strategy treats it: "
+            + "; ".join(f"{escape(r.name)}: {escape(r.treatment)}" for r in s.param_rows)
+        )
     if s.estimate:
         items.append(f"estimate: {escape(s.estimate)}")
     return _details("How the search ran", "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>")
@@ -239,8 +273,10 @@ def _warnings(s: Summary) -> str:
     if not s.warnings:
         return ""
     title, _, kinds = s.warnings.partition(": ")
-    return _details(title[0].upper() + title[1:], f"<p>{escape(kinds)} <span class='muted'>(each trial's in "
-                                                  "result.trials[i].warnings)</span></p>")
+    return _details(
+        title[0].upper() + title[1:],
+        f"<p>{escape(kinds)} <span class='muted'>(each trial's in result.trials[i].warnings)</span></p>",
+    )
 
 
 def _top_table(s: Summary) -> str:
@@ -248,14 +284,40 @@ def _top_table(s: Summary) -> str:
         return ""
     steps = any(t.last_step for t in s.top)  # a column for the last step when the trials reported
     spread = any(t.spread for t in s.top)  # the fold spread, and which trials are as good as the best
-    rows = [[str(t.number), t.value, *([t.spread, "≈ best" if t.close else ""] if spread else []), t.duration,
-             *([t.last_step] if steps else []), *t.cells, *t.metrics] for t in s.top]
-    header = ["trial", s.metric, *(["±", "vs best"] if spread else []), "time",
-              *([f"last {s.step_name}"] if steps else []), *s.param_names, *s.metric_names]
-    note = ("<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
-            "difference from the best's; the two cannot be told apart.</p>") if any(t.close for t in s.top) else ""
+    rows = [
+        [
+            str(t.number),
+            t.value,
+            *([t.spread, "≈ best" if t.close else ""] if spread else []),
+            t.duration,
+            *([t.last_step] if steps else []),
+            *t.cells,
+            *t.metrics,
+        ]
+        for t in s.top
+    ]
+    header = [
+        "trial",
+        s.metric,
+        *(["±", "vs best"] if spread else []),
+        "time",
+        *([f"last {s.step_name}"] if steps else []),
+        *s.param_names,
+        *s.metric_names,
+    ]
+    note = (
+        (
+            "<p class='muted'>≈ best: its mean fold score is within twice the standard error of the "
+            "difference from the best's; the two cannot be told apart.</p>"
+        )
+        if any(t.close for t in s.top)
+        else ""
+    )
     first = openers(s.cards, [t.number for t in s.top])
-    return _details(f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial", _table(header, rows, first=first) + note)
+    return _details(
+        f"Top {plural(len(s.top), 'trial')}" if len(s.top) > 1 else "Top trial",
+        _table(header, rows, first=first) + note,
+    )
 
 
 def _all_trials(s: Summary) -> str:
@@ -263,13 +325,36 @@ def _all_trials(s: Summary) -> str:
     if not s.trial_rows:
         return ""
     spread = any(r.spread for r in s.trial_rows)
-    rows = [[str(r.number), r.state, r.value, *([r.spread] if spread else []), r.duration, *r.cells, *r.metrics,
-             str(r.warnings) if r.warnings else "", r.error] for r in s.trial_rows]
-    header = ["trial", "state", s.metric, *(["±"] if spread else []), "time", *s.param_names, *s.metric_names,
-              "warnings", "error"]
-    cut = (f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else "")
+    rows = [
+        [
+            str(r.number),
+            r.state,
+            r.value,
+            *([r.spread] if spread else []),
+            r.duration,
+            *r.cells,
+            *r.metrics,
+            str(r.warnings) if r.warnings else "",
+            r.error,
+        ]
+        for r in s.trial_rows
+    ]
+    header = [
+        "trial",
+        "state",
+        s.metric,
+        *(["±"] if spread else []),
+        "time",
+        *s.param_names,
+        *s.metric_names,
+        "warnings",
+        "error",
+    ]
+    cut = f" (the first {len(rows)}; result.to_dataframe() has all {s.trials})" if len(rows) < s.trials else ""
     title = f"All {plural(s.trials, 'trial')}" if s.trials > 1 else "The one trial"
-    return _details(title + cut, _table(header, rows, sortable=True, first=openers(s.cards, [r.number for r in s.trial_rows])))
+    return _details(
+        title + cut, _table(header, rows, sortable=True, first=openers(s.cards, [r.number for r in s.trial_rows]))
+    )
 
 
 def _failure(s: Summary) -> str:
@@ -277,8 +362,9 @@ def _failure(s: Summary) -> str:
     f = s.failure
     if f is None:
         return ""
-    return _details(f"First failure (trial {f.number}, {f.params})", f"<pre>{escape(f.error)}</pre>",
-                    open_=s.headline.best is None)
+    return _details(
+        f"First failure (trial {f.number}, {f.params})", f"<pre>{escape(f.error)}</pre>", open_=s.headline.best is None
+    )
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -298,13 +384,17 @@ def plots_html(result: TuneResult) -> str:
         _img(plots.render("history", result, width=5.6, height=3.2), "convergence"),
         _img(plots.render("importance", result, width=4.2, height=0.9 + 0.3 * max(n, 2)), "parameter importance"),
         # One image per parameter, so that they wrap in a narrow output instead of shrinking.
-        *(_img(plots.render("slice", result, name, width=3.4, height=2.6), f"{result.metric} against {name}")
-          for name in result.space.names),
+        *(
+            _img(plots.render("slice", result, name, width=3.4, height=2.6), f"{result.metric} against {name}")
+            for name in result.space.names
+        ),
     ]
     if any(t.curve for t in result.trials):
         imgs.insert(1, _img(plots.render("curves", result, width=5.6, height=3.2), "learning curves"))
     if n >= 2:
-        imgs.append(_img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates"))
+        imgs.append(
+            _img(plots.render("parallel", result, width=max(5.0, 1.5 * n + 1.5), height=3.2), "parallel coordinates")
+        )
     imgs += [_img(png, alt) for png, alt in response.more_plots(result)]  # the response, the workers' timeline
     return "<div class='plots'>" + "".join(imgs) + "</div>" + _plots_caption(result)
 
@@ -317,8 +407,12 @@ def _plots_caption(result: TuneResult) -> str:
     points = data.points(result)
     if not points.caption:
         return ""
-    where = (" (▼) in parameter importance, the slices and parallel coordinates (dashed): most trials were pruned, "
-             "and the complete ones alone would say little" if points.pruned else "")
+    where = (
+        " (▼) in parameter importance, the slices and parallel coordinates (dashed): most trials were pruned, "
+        "and the complete ones alone would say little"
+        if points.pruned
+        else ""
+    )
     return f"<p class='muted hpmagic-caption'>{escape(points.caption + where)}.</p>"
 
 
@@ -331,7 +425,9 @@ def result_html(result: TuneResult, with_plots: bool = True, all_trials: int = A
         try:
             plots = plots_html(result)
         except Exception as exc:  # noqa: BLE001 - never let a plot hide the result
-            plots = f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
+            plots = (
+                f"<p class='muted'>(the plots could not be drawn: {escape(type(exc).__name__)}: {escape(str(exc))})</p>"
+            )
     # A newcomer's order: the headline, the best parameters against the defaults, the plots;
     # the tables and the reasoning folded into <details> below them.
     return (

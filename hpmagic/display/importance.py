@@ -112,8 +112,9 @@ def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Im
     :func:`hpmagic.display.data.points`, at the value they had reached (a pruned trial as
     recorded has none); :attr:`Importance.pruned` says how many of those were used.
     """
-    done = sorted((t for t in trials if t.state in _USED and t.value is not None and np.isfinite(t.value)),
-                  key=lambda t: t.number)
+    done = sorted(
+        (t for t in trials if t.state in _USED and t.value is not None and np.isfinite(t.value)), key=lambda t: t.number
+    )
     reason = _why_not(space, done)
     if reason:
         return Importance(trials=len(done), reason=reason)
@@ -146,8 +147,13 @@ def importance(space: SearchSpace, trials: Iterable[Trial], seed: int = 0) -> Im
     mean, std = shares.mean(axis=0), shares.std(axis=0)
     order = np.argsort(-mean, kind="stable")
     names = space.names
-    return Importance({names[j]: float(mean[j]) for j in order}, {names[j]: float(std[j]) for j in order},
-                      interactions=float(max(0.0, 1.0 - mean.sum())), trials=len(done), pruned=pruned)
+    return Importance(
+        {names[j]: float(mean[j]) for j in order},
+        {names[j]: float(std[j]) for j in order},
+        interactions=float(max(0.0, 1.0 - mean.sum())),
+        trials=len(done),
+        pruned=pruned,
+    )
 
 
 def _encode(space: SearchSpace, configs: list[dict[str, Any]]) -> np.ndarray:
@@ -176,8 +182,9 @@ def _values(p: Parameter, observed: list[Any]) -> tuple[list[Any], np.ndarray]:
     return values, np.ones(len(values))
 
 
-def _variations(space: SearchSpace, configs: list[dict[str, Any]], rows: list[dict[str, Any]],
-                rng: np.random.Generator) -> tuple[dict[int, tuple[float, list[tuple[int, int]], np.ndarray]], np.ndarray]:
+def _variations(
+    space: SearchSpace, configs: list[dict[str, Any]], rows: list[dict[str, Any]], rng: np.random.Generator
+) -> tuple[dict[int, tuple[float, list[tuple[int, int]], np.ndarray]], np.ndarray]:
     """Every configuration the main effects are averaged over, stacked: for each parameter
     ``j`` and each of its values, the ``rows`` where ``j`` applies with ``j`` set to it (and the
     parameters depending on ``j`` made consistent).  Returns, per parameter that varied, its
@@ -207,8 +214,14 @@ def _variations(space: SearchSpace, configs: list[dict[str, Any]], rows: list[di
     return blocks, (np.vstack(parts) if parts else np.empty((0, len(space))))
 
 
-def _rebuild(space: SearchSpace, config: dict[str, Any], name: str, value: Any, donors: dict[str, list[Any]],
-             rng: np.random.Generator) -> dict[str, Any]:
+def _rebuild(
+    space: SearchSpace,
+    config: dict[str, Any],
+    name: str,
+    value: Any,
+    donors: dict[str, list[Any]],
+    rng: np.random.Generator,
+) -> dict[str, Any]:
     """``config`` with ``name`` set to ``value``: parameters that no longer apply dropped, and
     those that now apply given a value seen in the trials (drawn with ``rng``)."""
     out: dict[str, Any] = {}

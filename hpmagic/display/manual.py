@@ -133,8 +133,9 @@ def _float_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: 
 
     step = getattr(dist, "step", None)
     default = _clip(float(p.default), lo, hi)
-    ctl = w.FloatSlider(min=lo, max=hi, step=step or _fine_step(default - lo, hi - lo), value=default,
-                        readout_format=".4g", **look)
+    ctl = w.FloatSlider(
+        min=lo, max=hi, step=step or _fine_step(default - lo, hi - lo), value=default, readout_format=".4g", **look
+    )
     return ctl, lambda: _snap(dist, ctl.value) if step else float(f"{ctl.value:.6g}")
 
 
@@ -146,8 +147,15 @@ def _log_slider(p: Parameter, dist: Distribution, lo: float, hi: float, look: di
     # The exponent's step divides the way from lo to the default: the slider starts on it exactly.
     fine = (exponent - lo) / max(1, round((exponent - lo) / ((hi - lo) / 200))) if exponent > lo else (hi - lo) / 200
     inside = bool(p.default) and p.default > 0 and lo <= math.log10(p.default) <= hi
-    ctl = w.FloatLogSlider(base=10, min=lo, max=hi, step=fine, value=float(p.default) if inside else 10**exponent,
-                           readout_format=".4g", **look)
+    ctl = w.FloatLogSlider(
+        base=10,
+        min=lo,
+        max=hi,
+        step=fine,
+        value=float(p.default) if inside else 10**exponent,
+        readout_format=".4g",
+        **look,
+    )
     step = getattr(dist, "step", None)
 
     def read() -> float:
@@ -172,6 +180,7 @@ def _finish_at_exit(ref: weakref.ref[ManualSession]) -> None:
 
 
 # -- the session ------------------------------------------------------------------------------
+
 
 class ManualSession:
     """The controls, the Run button and the summary of one manual search.
@@ -252,8 +261,9 @@ class ManualSession:
             ctl.observe(lambda _change: self._update_active(), names="value")
         self.button = w.Button(description="Run", button_style="primary", icon="play")
         self.button.on_click(lambda _b: self._clicked())
-        self.finish_button = w.Button(description="Finish", icon="stop",
-                                      tooltip="replace the controls by a static note; the record stays")
+        self.finish_button = w.Button(
+            description="Finish", icon="stop", tooltip="replace the controls by a static note; the record stays"
+        )
         self.finish_button.on_click(lambda _b: self.finish())
         self.status = w.HTML()
         title = w.HTML(f"<b>hpmagic manual search</b> &middot; {self.direction} {escape(self.metric)}")
@@ -285,8 +295,10 @@ class ManualSession:
 
         n = 0 if self.result is None else len(self.result.trials)
         count = f"{plural(n, 'trial')} run" if self.finished else f"{plural(n, 'trial')} so far"
-        head = (f"<p class='hpmagic-manual-head'><b>hpmagic manual search</b> &middot; {self.direction} "
-                f"{escape(self.metric)} &middot; {escape(count)}</p>")
+        head = (
+            f"<p class='hpmagic-manual-head'><b>hpmagic manual search</b> &middot; {self.direction} "
+            f"{escape(self.metric)} &middot; {escape(count)}</p>"
+        )
         idle = "no trial was run" if self.finished else "<i>choose values and press Run</i>"
         body = f"<p>{idle}</p>" if self.result is None else result_html(self.result)
         return f"<div class='hpmagic-manual-record'>{head}{body}</div>"
@@ -312,10 +324,15 @@ class ManualSession:
             from IPython.display import update_display
 
             n = 0 if self.result is None else len(self.result.trials)
-            note = (f"<p class='hpmagic-manual-finished'>hpmagic manual search finished after "
-                    f"{escape(plural(n, 'trial'))}; the record of every trial is below.</p>")
-            update_display({"text/html": note, "text/plain": "hpmagic manual search finished"}, raw=True,
-                           display_id=self.display_ids[0])
+            note = (
+                f"<p class='hpmagic-manual-finished'>hpmagic manual search finished after "
+                f"{escape(plural(n, 'trial'))}; the record of every trial is below.</p>"
+            )
+            update_display(
+                {"text/html": note, "text/plain": "hpmagic manual search finished"},
+                raw=True,
+                display_id=self.display_ids[0],
+            )
             self._show_result()  # the record's head: the final count, in the past tense
         self._close_widgets()
 
@@ -338,9 +355,11 @@ class ManualSession:
             atexit.register(_finish_at_exit, weakref.ref(self))
         controls = self.widget._repr_mimebundle_() or {}
         controls["text/plain"] = repr(self)
-        controls["text/html"] = ("<p class='hpmagic-manual-controls'>(the controls of an hpmagic manual search: "
-                                 "live only while the kernel that drew them runs; the record below keeps every "
-                                 "trial)</p>")
+        controls["text/html"] = (
+            "<p class='hpmagic-manual-controls'>(the controls of an hpmagic manual search: "
+            "live only while the kernel that drew them runs; the record below keeps every "
+            "trial)</p>"
+        )
         display(controls, raw=True, display_id=self.display_ids[0])
         display(self._record_bundle(), raw=True, display_id=self.display_ids[1])
 

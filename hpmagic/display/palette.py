@@ -33,8 +33,23 @@ from dataclasses import dataclass
 
 from ..core import TrialState
 
-__all__ = ["StateStyle", "STATE_STYLES", "ENDED", "style", "BEST", "DEFAULTS", "RUNNING", "RUNG",
-           "ThemeColour", "THEME", "LIGHT_BACKGROUNDS", "DARK_BACKGROUNDS", "DARK_SELECTORS", "theme_css", "css_var"]
+__all__ = [
+    "StateStyle",
+    "STATE_STYLES",
+    "ENDED",
+    "style",
+    "BEST",
+    "DEFAULTS",
+    "RUNNING",
+    "RUNG",
+    "ThemeColour",
+    "THEME",
+    "LIGHT_BACKGROUNDS",
+    "DARK_BACKGROUNDS",
+    "DARK_SELECTORS",
+    "theme_css",
+    "css_var",
+]
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ def style(state: TrialState | str) -> StateStyle:
 
 
 # -- theme-aware colours of the HTML -------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ThemeColour:

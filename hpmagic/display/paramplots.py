@@ -104,14 +104,23 @@ def _parallel_lines(ax: Axes, result: TuneResult, p: data.Parallel, xs: np.ndarr
             ax.add_collection(LineCollection([segments[i] for i in group], colors=cmap(norm(p.values[group])), **look))
     if cut.any():  # the legend's handle: the pruned mark on the pruned lines' dashes
         st = palette.style(TrialState.PRUNED)
-        ax.plot([], [], color=st.colour, ls=_PRUNED_LINE["linestyles"], marker=st.marker, ms=4, lw=1,
-                label=f"pruned ({int(cut.sum())}), {data.points(result).how}")
+        ax.plot(
+            [],
+            [],
+            color=st.colour,
+            ls=_PRUNED_LINE["linestyles"],
+            marker=st.marker,
+            ms=4,
+            lw=1,
+            label=f"pruned ({int(cut.sum())}), {data.points(result).how}",
+        )
     if p.best_row is not None:
         ax.plot(xs, p.coords[p.best_row], color=BEST, lw=2.5, label="best", zorder=3)
     if p.best_row is not None or cut.any():
         # Above the axes, right of the title: never over a tick label.
-        ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1,
-                  ncols=2)
+        ax.legend(
+            loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False, borderaxespad=0.1, ncols=2
+        )
     bar = ax.figure.colorbar(ScalarMappable(norm=norm, cmap=cmap), ax=ax, pad=0.02)
     bar.set_label(result.metric + (" (higher is better)" if maximize else " (lower is better)"), fontsize="small")
 
@@ -125,8 +134,17 @@ def _parallel_ticks(ax: Axes, p: data.Parallel) -> None:
         for y, label in zip(pos, labels):
             ax.text(j + 0.04, y, label, fontsize="x-small", va="center", bbox=box, zorder=5)
         if p.inactive[j]:
-            ax.text(j + 0.04, data.PARALLEL_INACTIVE, data.INACTIVE, fontsize="x-small", va="center", color=GREY,
-                    style="italic", bbox=box, zorder=5)
+            ax.text(
+                j + 0.04,
+                data.PARALLEL_INACTIVE,
+                data.INACTIVE,
+                fontsize="x-small",
+                va="center",
+                color=GREY,
+                style="italic",
+                bbox=box,
+                zorder=5,
+            )
 
 
 def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> Axes:
@@ -136,7 +154,7 @@ def plot_contour(result: TuneResult, x: str, y: str, ax: Axes | None = None) -> 
     cmap = value_cmap(Direction(result.direction).maximize)
 
     def coord(s):
-        return (s.codes.astype(float) if s.kind == "categorical" else np.asarray(s.x, dtype=float))
+        return s.codes.astype(float) if s.kind == "categorical" else np.asarray(s.x, dtype=float)
 
     cx, cy = coord(sx), coord(sy)
     if len(values) >= 4 and len(np.unique(cx)) > 1 and len(np.unique(cy)) > 1:

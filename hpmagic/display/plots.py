@@ -27,8 +27,22 @@ if TYPE_CHECKING:
     from ..core import Trial
     from ..result import TuneResult
 
-__all__ = ["plot_history", "plot_slices", "plot_importance", "plot_parallel", "plot_contour", "plot_curves", "draw_live",
-           "draw_live_curves", "figure", "png", "render", "value_cmap", "value_norm", "VALUE_RAMP"]
+__all__ = [
+    "plot_history",
+    "plot_slices",
+    "plot_importance",
+    "plot_parallel",
+    "plot_contour",
+    "plot_curves",
+    "draw_live",
+    "draw_live_curves",
+    "figure",
+    "png",
+    "render",
+    "value_cmap",
+    "value_norm",
+    "VALUE_RAMP",
+]
 
 POINT = palette.STATE_STYLES[TrialState.COMPLETE].colour
 BEST = palette.BEST
@@ -51,8 +65,16 @@ def _draw_ended(ax: Axes, ended: dict[TrialState, np.ndarray], ms: float = 5.0) 
     for state, numbers in ended.items():
         if len(numbers):
             st = palette.style(state)
-            ax.plot(numbers, np.full(len(numbers), 0.02), st.marker, ms=ms, color=st.colour, label=st.label,
-                    transform=ax.get_xaxis_transform(), clip_on=False)
+            ax.plot(
+                numbers,
+                np.full(len(numbers), 0.02),
+                st.marker,
+                ms=ms,
+                color=st.colour,
+                label=st.label,
+                transform=ax.get_xaxis_transform(),
+                clip_on=False,
+            )
             any_drawn = True
     return any_drawn
 
@@ -84,20 +106,35 @@ def plot_importance(result: TuneResult, ax: Axes | None = None) -> Axes:
     ax = axes_for(ax, (5.0, 0.6 + 0.35 * max(len(result.space), 2)))
     imp = data.importance(result)
     if not imp:
-        ax.text(0.5, 0.5, f"no importance: {imp.reason}", ha="center", va="center", transform=ax.transAxes,
-                fontsize="small", wrap=True)
+        ax.text(
+            0.5,
+            0.5,
+            f"no importance: {imp.reason}",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize="small",
+            wrap=True,
+        )
         ax.set_axis_off()
     else:
         names = list(imp.shares)[::-1]
-        ax.barh(names, [imp.shares[n] for n in names], xerr=[imp.spread[n] for n in names], color=POINT,
-                error_kw={"ecolor": GREY, "capsize": 2, "lw": 1})
+        ax.barh(
+            names,
+            [imp.shares[n] for n in names],
+            xerr=[imp.spread[n] for n in names],
+            color=POINT,
+            error_kw={"ecolor": GREY, "capsize": 2, "lw": 1},
+        )
         ax.set_xlim(0, 1)
         ax.set_xlabel(f"share of variance (main effect); interactions {imp.interactions:.2f}", fontsize="small")
     if not imp:
         ax.set_title("parameter importance")
     elif imp.pruned:  # which points it used: the pruned trials' stand-ins among them
-        ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')}:\n{imp.pruned} pruned, "
-                     f"{data.points(result).how})", fontsize="medium")
+        ax.set_title(
+            f"parameter importance ({plural(imp.trials, 'trial')}:\n{imp.pruned} pruned, {data.points(result).how})",
+            fontsize="medium",
+        )
     else:
         ax.set_title(f"parameter importance ({plural(imp.trials, 'trial')})")
     return ax
@@ -128,9 +165,13 @@ def draw_live(ax: Axes, trials: list[Trial], direction: Direction | str, metric:
 #: How each state's curves are drawn: (opacity, line width, layer).  Pruned curves are short and
 #: sit under the complete ones' start: drawn above them, opaque enough for a 3:1 contrast on white
 #: (their colour blended at 0.85), so that where the rule stopped each trial stays visible.
-_CURVE_LOOK = {TrialState.COMPLETE: (0.5, 1.0, 2), TrialState.PRUNED: (0.85, 1.2, 2.5),
-               TrialState.FAILED: (0.45, 0.8, 1), TrialState.INTERRUPTED: (0.45, 0.8, 1),
-               TrialState.RUNNING: (0.95, 1.8, 4)}
+_CURVE_LOOK = {
+    TrialState.COMPLETE: (0.5, 1.0, 2),
+    TrialState.PRUNED: (0.85, 1.2, 2.5),
+    TrialState.FAILED: (0.45, 0.8, 1),
+    TrialState.INTERRUPTED: (0.45, 0.8, 1),
+    TrialState.RUNNING: (0.95, 1.8, 4),
+}
 
 NO_CURVES = "no learning curves: the cell never called\nhpmagic.report(value, step)"
 
@@ -149,10 +190,25 @@ def _curve_group(ax: Axes, lines: list[data.Curve], state: TrialState, dots: boo
     if ends or dots:
         pts = np.concatenate(segments) if dots and not ends else np.array([seg[-1] for seg in segments])
         # Where a trial stopped is drawn above the other curves, so no curve hides it.
-        ax.plot(pts[:, 0], pts[:, 1], st.marker if ends else "o", ls="none", ms=5 if ends else 2.5, color=st.colour,
-                alpha=min(1.0, alpha + 0.4), zorder=3.5 if ends else z)
-    return Line2D([], [], color=st.colour, alpha=min(1.0, alpha + 0.2), lw=max(lw, 1.2),
-                  marker=st.marker if ends else None, label=f"{st.label} ({len(lines)})")
+        ax.plot(
+            pts[:, 0],
+            pts[:, 1],
+            st.marker if ends else "o",
+            ls="none",
+            ms=5 if ends else 2.5,
+            color=st.colour,
+            alpha=min(1.0, alpha + 0.4),
+            zorder=3.5 if ends else z,
+        )
+    return Line2D(
+        [],
+        [],
+        color=st.colour,
+        alpha=min(1.0, alpha + 0.2),
+        lw=max(lw, 1.2),
+        marker=st.marker if ends else None,
+        label=f"{st.label} ({len(lines)})",
+    )
 
 
 def _draw_curves(ax: Axes, c: data.Curves, ylabel: str, maximize: bool, fontsize: str = "small") -> None:
@@ -166,14 +222,28 @@ def _draw_curves(ax: Axes, c: data.Curves, ylabel: str, maximize: bool, fontsize
         return
     longest = max(len(line.steps) for line in c.lines + c.running)
     handles = []
-    for state in (TrialState.PRUNED, TrialState.FAILED, TrialState.INTERRUPTED, TrialState.COMPLETE, TrialState.RUNNING):
+    for state in (
+        TrialState.PRUNED,
+        TrialState.FAILED,
+        TrialState.INTERRUPTED,
+        TrialState.COMPLETE,
+        TrialState.RUNNING,
+    ):
         group = [line for line in (c.running if state is TrialState.RUNNING else c.lines) if line.state is state]
         if group:
             handles.append(_curve_group(ax, group, state, dots=longest <= 12))
     best = next((line for line in c.lines if line.number == c.best), None)
     if best is not None:
-        handles += ax.plot(best.steps, best.values, "-o" if longest <= 12 else "-", ms=3.5, lw=2.2, color=BEST,
-                           zorder=3, label=f"best (trial {best.number})")
+        handles += ax.plot(
+            best.steps,
+            best.values,
+            "-o" if longest <= 12 else "-",
+            ms=3.5,
+            lw=2.2,
+            color=BEST,
+            zorder=3,
+            label=f"best (trial {best.number})",
+        )
     for rung in c.rungs:
         ax.axvline(rung, color=palette.RUNG, lw=0.8, alpha=0.4, zorder=0)
     if c.rungs:
@@ -205,8 +275,13 @@ def plot_curves(result: TuneResult, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def draw_live_curves(ax: Axes, trials: list[Trial], direction: Direction | str, metric: str,
-                     running: dict[int, list[tuple[float, float]]] | None = None) -> None:
+def draw_live_curves(
+    ax: Axes,
+    trials: list[Trial],
+    direction: Direction | str,
+    metric: str,
+    running: dict[int, list[tuple[float, float]]] | None = None,
+) -> None:
     """The live panel's learning curves: every finished trial's, and ``running`` (trial number
     -> the points reported so far) highlighted, when the search provides them."""
     direction = Direction(direction)
@@ -216,6 +291,7 @@ def draw_live_curves(ax: Axes, trials: list[Trial], direction: Direction | str, 
 
 # -- off-screen rendering ----------------------------------------------------------------
 
+
 def figure(width: float, height: float, dpi: int = 80, layout: Literal["constrained"] | None = "constrained") -> Figure:
     """A bare Agg figure, independent of pyplot and of the notebook's backend."""
     from matplotlib.figure import Figure
@@ -223,12 +299,20 @@ def figure(width: float, height: float, dpi: int = 80, layout: Literal["constrai
     return Figure(figsize=(width, height), dpi=dpi, layout=layout)
 
 
-def _margins(fig: Figure, left: float = 0.8, right: float = 0.3, bottom: float = 0.55, top: float = 0.35,
-             wspace: float = 0.0, hspace: float = 0.0) -> None:
+def _margins(
+    fig: Figure,
+    left: float = 0.8,
+    right: float = 0.3,
+    bottom: float = 0.55,
+    top: float = 0.35,
+    wspace: float = 0.0,
+    hspace: float = 0.0,
+) -> None:
     """Fixed margins in inches: constrained layout costs as much as the drawing itself."""
     w, h = fig.get_size_inches()
-    fig.subplots_adjust(left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h,
-                        wspace=wspace, hspace=hspace)
+    fig.subplots_adjust(
+        left=left / w, right=1 - right / w, bottom=bottom / h, top=1 - top / h, wspace=wspace, hspace=hspace
+    )
 
 
 def png(fig: Figure, transparent: bool = False) -> bytes:
@@ -252,12 +336,19 @@ def render(kind: str, result: TuneResult, *args: Any, width: float = 6.0, height
     if kind == "slices":  # many axes: fixed margins, for speed
         fig = figure(width, height, dpi, layout=None)
         axes = plot_slices(result, *args, fig=fig)
-        rotated = any(len(a.get_xticklabels()) > 4 and data.axis_kind(result.space[s.name]) == "categorical"
-                      for a, s in zip(axes, data.slices(result, *args)))
+        rotated = any(
+            len(a.get_xticklabels()) > 4 and data.axis_kind(result.space[s.name]) == "categorical"
+            for a, s in zip(axes, data.slices(result, *args))
+        )
         _margins(fig, left=0.7, right=0.45, bottom=0.75 if rotated else 0.55, top=0.15, wspace=0.28, hspace=0.55)
         return png(fig)
     fig = figure(width, height, dpi)
-    draw: dict[str, Callable[..., Axes]] = {"history": plot_history, "importance": plot_importance,
-                                            "parallel": plot_parallel, "contour": plot_contour, "curves": plot_curves}
+    draw: dict[str, Callable[..., Axes]] = {
+        "history": plot_history,
+        "importance": plot_importance,
+        "parallel": plot_parallel,
+        "contour": plot_contour,
+        "curves": plot_curves,
+    }
     draw[kind](result, *args, ax=fig.add_subplot())
     return png(fig)

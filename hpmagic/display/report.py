@@ -53,9 +53,14 @@ def environment() -> list[tuple[str, str]]:
     """What a report says about where it was made: versions and the machine, as (name, value)."""
     rows = [("python", platform.python_version())]
     rows += [(name, v) for name in LIBRARIES if (v := _version(name)) is not None]
-    rows += [("machine", f"{platform.system()} {platform.release()} on {platform.machine()}, "
-                         f"{plural(os.cpu_count() or 1, 'CPU')}"),
-             ("host", platform.node()), ("written", time.strftime("%Y-%m-%d %H:%M:%S %Z"))]
+    rows += [
+        (
+            "machine",
+            f"{platform.system()} {platform.release()} on {platform.machine()}, {plural(os.cpu_count() or 1, 'CPU')}",
+        ),
+        ("host", platform.node()),
+        ("written", time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+    ]
     return rows
 
 
@@ -68,10 +73,16 @@ def _run_section(result: TuneResult) -> str:
     """The cell's code, the options and the seed: what it takes to run the search again."""
     code = getattr(result, "code", "") or ""
     options = list(getattr(result, "options", ()) or ())
-    said = f"<pre class='hpmagic-code'>{escape(code)}</pre>" if code else \
-        "<p class='muted'>(the cell's code was not recorded with this result)</p>"
-    rows = [("seed", "none (not reproducible)" if result.seed is None else str(result.seed)),
-            ("strategy", result.strategy or "?"), *options]
+    said = (
+        f"<pre class='hpmagic-code'>{escape(code)}</pre>"
+        if code
+        else "<p class='muted'>(the cell's code was not recorded with this result)</p>"
+    )
+    rows = [
+        ("seed", "none (not reproducible)" if result.seed is None else str(result.seed)),
+        ("strategy", result.strategy or "?"),
+        *options,
+    ]
     if result.study:
         rows.insert(0, ("study", result.study))
     return f"<h4>The cell</h4>{said}<h4>Options</h4>{_kv_table(rows)}"
@@ -93,27 +104,35 @@ def report_html(result: TuneResult) -> str:
     summary = result_html(result, all_trials=len(result.trials))
     # A browser in dark mode gets the summary's dark colours: the body takes the class VS Code's dark themes use.
     dark = "<script>if(matchMedia('(prefers-color-scheme: dark)').matches)document.body.classList.add('vscode-dark')</script>"
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
-            f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
-            f"{_PAGE_CSS}</head><body>{dark}<div class='hpmagic-result'><h3>{escape(title)}</h3></div>{summary}"
-            f"<div class='hpmagic-result'>{_run_section(result)}<h4>Versions and machine</h4>"
-            f"{_kv_table(environment())}</div></body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'><title>{escape(title)}</title>"
+        f"{_PAGE_CSS}</head><body>{dark}<div class='hpmagic-result'><h3>{escape(title)}</h3></div>{summary}"
+        f"<div class='hpmagic-result'>{_run_section(result)}<h4>Versions and machine</h4>"
+        f"{_kv_table(environment())}</div></body></html>\n"
+    )
 
 
 def _check_path(path: str | os.PathLike[str]) -> Path:
     """The path to write, or a SaveError that says what is wrong with it and what to do."""
     target = Path(os.fspath(path)).expanduser()
     if target.is_dir():
-        raise SaveError(f"cannot save the report to {str(target)!r}: it is a folder; "
-                        f"give a file name, such as {str(target / 'report.html')!r}")
+        raise SaveError(
+            f"cannot save the report to {str(target)!r}: it is a folder; "
+            f"give a file name, such as {str(target / 'report.html')!r}"
+        )
     folder = target.parent
     if not folder.is_dir():
-        raise SaveError(f"cannot save the report to {str(target)!r}: the folder {str(folder)!r} does not exist; "
-                        "create it first, or choose another path")
+        raise SaveError(
+            f"cannot save the report to {str(target)!r}: the folder {str(folder)!r} does not exist; "
+            "create it first, or choose another path"
+        )
     if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
         where = target if target.exists() else folder
-        raise SaveError(f"cannot save the report to {str(target)!r}: no permission to write {str(where)!r}; "
-                        "choose a folder you may write to (nothing was written)")
+        raise SaveError(
+            f"cannot save the report to {str(target)!r}: no permission to write {str(where)!r}; "
+            "choose a folder you may write to (nothing was written)"
+        )
     return target
 
 
@@ -124,8 +143,10 @@ def save(result: TuneResult, path: str | os.PathLike[str]) -> Path:
     except SaveError:
         raise
     except OSError as exc:  # a name too long, a loop of links: what looking at the path itself says
-        raise SaveError(f"cannot save the report to {os.fspath(path)!r}: {exc.strerror or exc}; "
-                        "nothing was written (a file already there is unchanged)") from None
+        raise SaveError(
+            f"cannot save the report to {os.fspath(path)!r}: {exc.strerror or exc}; "
+            "nothing was written (a file already there is unchanged)"
+        ) from None
     page = report_html(result)  # rendered before anything is written: a failure here writes nothing
     temporary: str | None = None
     try:
@@ -137,22 +158,29 @@ def save(result: TuneResult, path: str | os.PathLike[str]) -> Path:
     except OSError as exc:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
-        raise SaveError(f"cannot save the report to {str(target)!r}: {exc.strerror or exc}; "
-                        "nothing was written (a file already there is unchanged)") from None
+        raise SaveError(
+            f"cannot save the report to {str(target)!r}: {exc.strerror or exc}; "
+            "nothing was written (a file already there is unchanged)"
+        ) from None
     return target
 
 
 def markdown(result: TuneResult) -> str:
     """A short Markdown text of ``result``: for a lab notebook or a pull request."""
     s = summarize(result, top=3, all_trials=0)
-    lines = [f"**hpmagic**: {headline_text(s.headline)}", "",
-             f"{s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}; "
-             f"strategy {s.strategy or '?'}{s.strategy_detail.split(':', 1)[0]}; stopped: {s.stopped}."]
+    lines = [
+        f"**hpmagic**: {headline_text(s.headline)}",
+        "",
+        f"{s.direction} {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}; "
+        f"strategy {s.strategy or '?'}{s.strategy_detail.split(':', 1)[0]}; stopped: {s.stopped}.",
+    ]
     if s.workers:
         lines[-1] += f" Workers: {s.workers}."
     if s.param_rows:
         lines += ["", "| parameter | best | default | search space |", "| --- | --- | --- | --- |"]
-        lines += [f"| {_cell(r.name)} | {_cell(r.best)} | {_cell(r.default)} | {_cell(r.space)} |" for r in s.param_rows]
+        lines += [
+            f"| {_cell(r.name)} | {_cell(r.best)} | {_cell(r.default)} | {_cell(r.space)} |" for r in s.param_rows
+        ]
     if s.top:
         lines += ["", "Top trials: " + "; ".join(f"#{t.number} {t.value} ({t.params})" for t in s.top) + "."]
     options = " ".join(f"{k}={v}" for k, v in getattr(result, "options", ()) or ())

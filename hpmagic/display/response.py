@@ -72,8 +72,12 @@ def more_plots(result: TuneResult) -> list[tuple[bytes, str]]:
     if pair is not None:
         done = sum(1 for t in result.trials if t.value is not None)
         drawn = f" (a sample of {MOST_POINTS:,} of {done:,} trials)" if done > MOST_POINTS else ""
-        out.append((render(result, pair), f"{result.metric} over {pair[0]} and {pair[1]}, "
-                                          f"the two most important parameters{drawn}"))
+        out.append(
+            (
+                render(result, pair),
+                f"{result.metric} over {pair[0]} and {pair[1]}, the two most important parameters{drawn}",
+            )
+        )
     if timeline.timeline(result) is not None:
         out.append((timeline.render(result), "the workers' timeline: " + timeline.busy_text(result)))
     return out

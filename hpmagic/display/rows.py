@@ -19,8 +19,17 @@ if TYPE_CHECKING:
     from ..core import Trial
     from ..result import TuneResult
 
-__all__ = ["ParamRow", "TopRow", "TrialRow", "param_rows", "top_rows", "trial_rows", "spread_text", "INACTIVE_VALUE",
-           "INACTIVE_CELL"]
+__all__ = [
+    "ParamRow",
+    "TopRow",
+    "TrialRow",
+    "param_rows",
+    "top_rows",
+    "trial_rows",
+    "spread_text",
+    "INACTIVE_VALUE",
+    "INACTIVE_CELL",
+]
 
 #: Where a conditional parameter did not apply: the best-parameters table, and a top trial's cell.
 INACTIVE_VALUE = "(inactive)"
@@ -115,9 +124,17 @@ def top_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]
 def _top_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: str | None = None) -> TopRow:
     """One of the best trials; ``value`` is its value as its column writes it (:func:`_values`)."""
     last = fmt_value(_whole(trial.curve[-1][0])) if trial.curve else ""
-    return TopRow(trial.number, fmt_value(trial.value) if value is None else value, fmt_seconds(trial.duration),
-                  fmt_params(trial.params), _cells(trial, result.space.names), last, spread=spread_text(result, trial),
-                  close=result.indistinguishable(trial), metrics=_metrics(trial, extra))
+    return TopRow(
+        trial.number,
+        fmt_value(trial.value) if value is None else value,
+        fmt_seconds(trial.duration),
+        fmt_params(trial.params),
+        _cells(trial, result.space.names),
+        last,
+        spread=spread_text(result, trial),
+        close=result.indistinguishable(trial),
+        metrics=_metrics(trial, extra),
+    )
 
 
 def trial_rows(result: TuneResult, trials: Iterable[Trial], extra: tuple[str, ...]) -> tuple[TrialRow, ...]:
@@ -131,8 +148,17 @@ def _trial_row(result: TuneResult, trial: Trial, extra: tuple[str, ...], value: 
     error = trial.error.strip().splitlines()[-1] if trial.error.strip() else ""
     if value is None:
         value = "" if trial.value is None else fmt_value(trial.value)
-    return TrialRow(trial.number, trial.state.value, value, spread_text(result, trial), fmt_seconds(trial.duration),
-                    _cells(trial, result.space.names), _metrics(trial, extra), len(trial.warnings), error)
+    return TrialRow(
+        trial.number,
+        trial.state.value,
+        value,
+        spread_text(result, trial),
+        fmt_seconds(trial.duration),
+        _cells(trial, result.space.names),
+        _metrics(trial, extra),
+        len(trial.warnings),
+        error,
+    )
 
 
 def _whole(step: float) -> float | int:

@@ -41,7 +41,12 @@ def _draw_slice(ax: Axes, s: data.Slice, result: TuneResult, rng: np.random.Gene
             ax.axvspan(n - 0.45, n + 0.45, color=GREY, alpha=0.15, lw=0)
             if len(s.inactive_y):
                 _points(ax, n + rng.uniform(-0.18, 0.18, len(s.inactive_y)), s.inactive_y, s.inactive_pruned, GREY)
-        ax.set_xticks(range(len(labels)), labels, rotation=30 if len(labels) > 4 else 0, ha="right" if len(labels) > 4 else "center")
+        ax.set_xticks(
+            range(len(labels)),
+            labels,
+            rotation=30 if len(labels) > 4 else 0,
+            ha="right" if len(labels) > 4 else "center",
+        )
         ax.set_xlim(-0.6, len(labels) - 0.4)
     else:
         _draw_numeric_slice(ax, s, rng)
@@ -67,8 +72,15 @@ def _points(ax: Axes, x: np.ndarray, y: np.ndarray, pruned: np.ndarray, colour: 
         ax.plot(x[~cut], y[~cut], "o", ms=3.5, color=colour, alpha=0.6, label="complete" if colour == POINT else "_")
     if cut.any():
         st = palette.style(TrialState.PRUNED)
-        ax.plot(x[cut], y[cut], st.marker, ms=4.5, color=st.colour if colour == POINT else colour, alpha=0.8,
-                label=st.label if colour == POINT else "_")
+        ax.plot(
+            x[cut],
+            y[cut],
+            st.marker,
+            ms=4.5,
+            color=st.colour if colour == POINT else colour,
+            alpha=0.8,
+            label=st.label if colour == POINT else "_",
+        )
 
 
 def _draw_numeric_slice(ax: Axes, s: data.Slice, rng: np.random.Generator) -> None:
@@ -104,8 +116,13 @@ def _draw_numeric_slice(ax: Axes, s: data.Slice, rng: np.random.Generator) -> No
     ax.set_xlim(10**left if log else left, 10 ** (hi + pad) if log else hi + pad)
 
 
-def plot_slices(result: TuneResult, params: list[str] | None = None, *,
-                ax: Axes | Sequence[Axes] | None = None, fig: Figure | None = None) -> list[Axes]:
+def plot_slices(
+    result: TuneResult,
+    params: list[str] | None = None,
+    *,
+    ax: Axes | Sequence[Axes] | None = None,
+    fig: Figure | None = None,
+) -> list[Axes]:
     """The objective against each parameter: log axes for log parameters, strips for choices,
     and the trials where a conditional parameter was inactive set apart in grey.
 
@@ -144,5 +161,12 @@ def _legend_counts(ax: Axes, pruned: int, how: str) -> None:
     """A legend that names the pruned trials drawn among the complete ones, and where they are drawn."""
     labels = {"complete": "complete", "pruned": f"pruned ({pruned}), {how}"}
     handles = {h.get_label(): h for h in ax.get_lines() if h.get_label() in labels}
-    ax.legend([handles[k] for k in labels if k in handles], [labels[k] for k in labels if k in handles], loc="best",
-              fontsize="x-small", frameon=False, handletextpad=0.2, borderaxespad=0.2)
+    ax.legend(
+        [handles[k] for k in labels if k in handles],
+        [labels[k] for k in labels if k in handles],
+        loc="best",
+        fontsize="x-small",
+        frameon=False,
+        handletextpad=0.2,
+        borderaxespad=0.2,
+    )

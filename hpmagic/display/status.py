@@ -43,22 +43,29 @@ _STATUS_CSS = (
     "<style>" + theme_css(".hpmagic-status") + "\n"
     ".hpmagic-status {color: var(--jp-ui-font-color1, inherit); font-family: var(--jp-ui-font-family, sans-serif)}\n"
     ".hpmagic-status .hpmagic-track {background: var(--hpmagic-track) !important}\n"
-    + "\n".join(f".hpmagic-status [data-state={state}] .hpmagic-fill {{background-color: var(--hpmagic-{name}) !important}}"
-                for state, name in _BAR_STATES.items())
-    + _LIVE_CSS + "</style>"
+    + "\n".join(
+        f".hpmagic-status [data-state={state}] .hpmagic-fill {{background-color: var(--hpmagic-{name}) !important}}"
+        for state, name in _BAR_STATES.items()
+    )
+    + _LIVE_CSS
+    + "</style>"
 )
 
 
 def stale_note(result_name: str, study: str | None) -> str:
     """What a running panel says once it has stopped updating: why, and where the result is,
     whether the search has ended or the kernel was restarted."""
-    where = (f"run {result_name} in a cell for its result" if result_name
-             else "its result is the value tune() returned")
-    restart = (f"the study {study!r} keeps every trial on disk (hpmagic.load_study)" if study
-               else "only a --study keeps a search")
-    return ("This panel stopped updating when the notebook was saved or the page reloaded while the search ran "
-            f"(or the kernel has been too busy to redraw it). If the search has ended, {where}; "
-            f"if the kernel was restarted, {restart}.")
+    where = f"run {result_name} in a cell for its result" if result_name else "its result is the value tune() returned"
+    restart = (
+        f"the study {study!r} keeps every trial on disk (hpmagic.load_study)"
+        if study
+        else "only a --study keeps a search"
+    )
+    return (
+        "This panel stopped updating when the notebook was saved or the page reloaded while the search ran "
+        f"(or the kernel has been too busy to redraw it). If the search has ended, {where}; "
+        f"if the kernel was restarted, {restart}."
+    )
 
 
 _TIME_LEFT = re.compile(r", ~\d[\d:]* left")

@@ -41,8 +41,23 @@ from .trialcard import Card, cards_for
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["Verdict", "Headline", "ParamRow", "TopRow", "TrialRow", "Failure", "Pruning", "Summary", "summarize",
-           "stop_text", "resource_saved", "strategy_detail", "warning_counts", "TOP_TRIALS", "ALL_TRIALS"]
+__all__ = [
+    "Verdict",
+    "Headline",
+    "ParamRow",
+    "TopRow",
+    "TrialRow",
+    "Failure",
+    "Pruning",
+    "Summary",
+    "summarize",
+    "stop_text",
+    "resource_saved",
+    "strategy_detail",
+    "warning_counts",
+    "TOP_TRIALS",
+    "ALL_TRIALS",
+]
 
 #: How many of the best trials the summary lists (the text summary shows the first five).
 TOP_TRIALS = 10
@@ -175,7 +190,7 @@ def strategy_detail(strategy: str, reason: str, seed: int | None) -> str:
     reason = _REPO_PATH.sub("", reason)
     picked = re.match(r"auto: \S+, because ", reason)  # the strategy auto started with (it may have switched since)
     if picked:
-        return detail + ", picked by auto because " + reason[picked.end():]
+        return detail + ", picked by auto because " + reason[picked.end() :]
     return detail + (f": {reason}" if reason else "")
 
 
@@ -257,8 +272,9 @@ def counts_note(result: TuneResult) -> str:
         of = f" of {budget}" if budget and counted >= budget else ""
         parts.append(f"{which} not count toward the budget{of} (stopped before they ended, they have no result)")
     if running:
-        parts.append(f"{plural(running, 'trial')} {'was' if running == 1 else 'were'} still running "
-                     "when this result was taken")
+        parts.append(
+            f"{plural(running, 'trial')} {'was' if running == 1 else 'were'} still running when this result was taken"
+        )
     return "; ".join(parts)
 
 
@@ -303,10 +319,12 @@ def _estimate(result: TuneResult, best: Trial | None) -> str:
     if best is None or est is None or est.number == best.number:
         return ""
     value = result.estimates()[est.number]
-    return (f"trial {est.number} ({fmt_params(est.params)}) is likely best once fold noise is taken into account: "
-            f"its estimate {fmt_value(value)} beats trial {best.number}'s, whose better mean came with noisier folds; "
-            f"trial {best.number}'s values, the best observed, were applied, and result.best_estimated has "
-            f"trial {est.number}")
+    return (
+        f"trial {est.number} ({fmt_params(est.params)}) is likely best once fold noise is taken into account: "
+        f"its estimate {fmt_value(value)} beats trial {best.number}'s, whose better mean came with noisier folds; "
+        f"trial {best.number}'s values, the best observed, were applied, and result.best_estimated has "
+        f"trial {est.number}"
+    )
 
 
 def _headline(result: TuneResult, best: Trial | None) -> Headline:
@@ -315,8 +333,14 @@ def _headline(result: TuneResult, best: Trial | None) -> Headline:
     reason = getattr(result, "direction_reason", "")
     if best is None:
         return Headline(result.metric, better=better, reason=reason)
-    found = Headline(result.metric, best=fmt_value(best.value), trial=best.number, spread=spread_text(result, best),
-                     better=better, reason=reason)
+    found = Headline(
+        result.metric,
+        best=fmt_value(best.value),
+        trial=best.number,
+        spread=spread_text(result, best),
+        better=better,
+        reason=reason,
+    )
     base, gain = result.baseline, result.gain()
     if base is None:
         return found
@@ -331,8 +355,15 @@ def _headline(result: TuneResult, best: Trial | None) -> Headline:
     # beyond the float range (from -1e308 to 1e308) is said by the values alone
     shown_base, shown_best = fmt_column([float(base.value), float(best.value)])  # type: ignore[arg-type]
     said = "" if gain == 0 or not math.isfinite(gain) else f"{sign}{fmt_value(abs(gain))}"
-    return replace(found, best=shown_best, baseline=shown_base, gain=said, verdict=verdict, noise=noise,
-                   change=f"{shown_base} -> {shown_best}")
+    return replace(
+        found,
+        best=shown_best,
+        baseline=shown_base,
+        gain=said,
+        verdict=verdict,
+        noise=noise,
+        change=f"{shown_base} -> {shown_best}",
+    )
 
 
 def _noise(result: TuneResult, best: Trial, base: Trial, gain: float) -> str:

@@ -19,22 +19,35 @@ if TYPE_CHECKING:
     from ..protocols import Progress, SearchInfo
     from ..result import TuneResult
 
-__all__ = ["result_text", "summary_text", "headline_text", "progress_line", "status_text", "running_text", "advanced",
-           "TextReporter"]
+__all__ = [
+    "result_text",
+    "summary_text",
+    "headline_text",
+    "progress_line",
+    "status_text",
+    "running_text",
+    "advanced",
+    "TextReporter",
+]
 
 _WIDTH = 20
 
 #: How many of the best trials the text summary lists.
 TEXT_TOP_TRIALS = 5
 
-_VERDICT_TEXT = {Verdict.BETTER: " better", Verdict.NOISE: ", not clearly better", Verdict.TIED: "the defaults were best",
-                 Verdict.WORSE: ""}
+_VERDICT_TEXT = {
+    Verdict.BETTER: " better",
+    Verdict.NOISE: ", not clearly better",
+    Verdict.TIED: "the defaults were best",
+    Verdict.WORSE: "",
+}
 
 #: Marks a top trial that cannot be told apart from the best (its fold scores overlap).
 CLOSE_MARK = "≈ best"
 
 
 # -- the result -----------------------------------------------------------------------------
+
 
 def result_text(result: TuneResult) -> str:
     """The summary of ``result`` as text: what ``repr(result)`` shows."""
@@ -65,7 +78,10 @@ def summary_text(s: Summary) -> str:
     f = s.front
     lines = [f"hpmagic: {f.headline if f is not None and f.headline else headline_text(s.headline)}"]
     if s.headline.reason:  # which way is better and why, in place of the bare direction
-        lines += [f"  {s.headline.reason}", f"  {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}"]
+        lines += [
+            f"  {s.headline.reason}",
+            f"  {s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}",
+        ]
     else:
         way = f"{s.direction} " if s.direction else ""
         lines.append(f"  {way}{s.metric} over {plural(s.trials, 'trial')} ({s.counts}) in {s.elapsed}")
@@ -76,8 +92,10 @@ def summary_text(s: Summary) -> str:
     lines += front_lines(f) if f is not None else []
     lines += _param_lines(s)
     if s.top and s.metric_names:
-        lines.append("  best trial's other metrics: " + ", ".join(
-            f"{name} {value}" for name, value in zip(s.metric_names, s.top[0].metrics) if value))
+        lines.append(
+            "  best trial's other metrics: "
+            + ", ".join(f"{name} {value}" for name, value in zip(s.metric_names, s.top[0].metrics) if value)
+        )
     if s.top:
         lines.append("  top trials:")
         lines += [_top_line(s, t) for t in s.top[:TEXT_TOP_TRIALS]]
@@ -108,7 +126,9 @@ def _param_lines(s: Summary) -> list[str]:
     """The best parameters against their defaults, as an aligned table."""
     if not s.param_rows:
         return []
-    rows = [("parameter", "best", "default", "search space")] + [(r.name, r.best, r.default, r.space) for r in s.param_rows]
+    rows = [("parameter", "best", "default", "search space")] + [
+        (r.name, r.best, r.default, r.space) for r in s.param_rows
+    ]
     widths = [max(len(row[j]) for row in rows) for j in range(3)]
     return ["  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[3] for row in rows]
 
@@ -148,13 +168,18 @@ def _short_reason(detail: str) -> str:
 
 def _top_line(s: Summary, t: TopRow) -> str:
     value = f"{t.value} ± {t.spread}" if t.spread else t.value
-    line = f"    #{t.number:<4} {value:>18}  {t.params}" if any(r.spread for r in s.top) else f"    #{t.number:<4} {value:>10}  {t.params}"
+    line = (
+        f"    #{t.number:<4} {value:>18}  {t.params}"
+        if any(r.spread for r in s.top)
+        else f"    #{t.number:<4} {value:>10}  {t.params}"
+    )
     if t.last_step:
         line += f"  (last {s.step_name} {t.last_step})"
     return line + (f"  ({CLOSE_MARK})" if t.close else "")
 
 
 # -- progress -------------------------------------------------------------------------------
+
 
 def progress_line(progress: Progress) -> str:
     """The status of a search in one line: bar, k/N, pruned, running, failed, best, time."""
@@ -230,9 +255,13 @@ def _ended(progress: Progress) -> tuple[int, int]:
 def advanced(progress: Progress, seconds: float) -> Progress:
     """A copy of the runner's ``progress`` with its clock moved on by ``seconds`` (what a timer
     shows between the runner's updates; a copy, since the runner goes on changing its own)."""
-    return dataclasses.replace(progress, elapsed=progress.elapsed + max(seconds, 0.0), trials=list(progress.trials),
-                               running_since=dict(progress.running_since),
-                               running_curves=dict(progress.running_curves))
+    return dataclasses.replace(
+        progress,
+        elapsed=progress.elapsed + max(seconds, 0.0),
+        trials=list(progress.trials),
+        running_since=dict(progress.running_since),
+        running_curves=dict(progress.running_curves),
+    )
 
 
 class TextReporter:
@@ -245,8 +274,9 @@ class TextReporter:
     changes only: a timer would fill the log with the same line.  ``tick=None`` turns it off.
     """
 
-    def __init__(self, stream: IO[str] | None = None, min_interval: float = 0.2, max_width: int = 160,
-                 tick: float | None = 1.0):
+    def __init__(
+        self, stream: IO[str] | None = None, min_interval: float = 0.2, max_width: int = 160, tick: float | None = 1.0
+    ):
         self._stream = stream
         self.stream: IO[str] = stream or sys.stdout
         self.min_interval = min_interval

@@ -121,15 +121,19 @@ def busy_text(result: TuneResult) -> str:
     tl = timeline(result)
     if tl is None:
         return ""
-    text = (f"{plural(len(tl.rows), 'worker')} busy {round(100 * tl.busy)}% of {fmt_seconds(tl.span)} "
-            f"(idle {fmt_seconds(tl.idle)} in all)")
+    text = (
+        f"{plural(len(tl.rows), 'worker')} busy {round(100 * tl.busy)}% of {fmt_seconds(tl.span)} "
+        f"(idle {fmt_seconds(tl.idle)} in all)"
+    )
     if tl.straggler is not None:
         s = tl.straggler
         durations = [b.end - b.start for r in tl.rows for b in r.bars]
         median = statistics.median(durations)
         times = f", {(s.end - s.start) / median:.1f}x the median trial" if median > 0 else ""
-        text += (f"; straggler: trial {s.number} ({fmt_seconds(s.end - s.start)}{times}) ran "
-                 f"{fmt_seconds(tl.alone)} alone at the end")
+        text += (
+            f"; straggler: trial {s.number} ({fmt_seconds(s.end - s.start)}{times}) ran "
+            f"{fmt_seconds(tl.alone)} alone at the end"
+        )
     return text
 
 
@@ -143,8 +147,15 @@ def plot_timeline(result: TuneResult, ax: Axes | None = None) -> Axes:
         _, ax = plt.subplots(figsize=(6.0, 1.2 + 0.3 * _row_count(result)), layout="constrained")
     tl = timeline(result)
     if tl is None:
-        ax.text(0.5, 0.5, "no worker recorded: trials ran in the kernel, or came from a study",
-                ha="center", va="center", transform=ax.transAxes, fontsize="small")
+        ax.text(
+            0.5,
+            0.5,
+            "no worker recorded: trials ran in the kernel, or came from a study",
+            ha="center",
+            va="center",
+            transform=ax.transAxes,
+            fontsize="small",
+        )
         ax.set_axis_off()
         return ax
     rows = len(tl.rows)
@@ -154,15 +165,26 @@ def plot_timeline(result: TuneResult, ax: Axes | None = None) -> Axes:
             spans = [(b.start, b.end - b.start) for b in row.bars if b.state is state]
             if spans:
                 st = palette.style(state)
-                ax.broken_barh(spans, (rows - 1 - y - 0.35, 0.7), facecolors=st.colour, edgecolor="white",
-                               linewidth=0.5 if len(row.bars) < 200 else 0.0,
-                               label=None if state in seen else st.label)
+                ax.broken_barh(
+                    spans,
+                    (rows - 1 - y - 0.35, 0.7),
+                    facecolors=st.colour,
+                    edgecolor="white",
+                    linewidth=0.5 if len(row.bars) < 200 else 0.0,
+                    label=None if state in seen else st.label,
+                )
                 seen.add(state)
     if tl.straggler is not None:
         s = tl.straggler
         y = next(rows - 1 - i for i, r in enumerate(tl.rows) if s in r.bars)
-        ax.broken_barh([(s.start, s.end - s.start)], (y - 0.45, 0.9), facecolors="none", edgecolor=palette.BEST,
-                       linewidth=1.5, label="straggler")
+        ax.broken_barh(
+            [(s.start, s.end - s.start)],
+            (y - 0.45, 0.9),
+            facecolors="none",
+            edgecolor=palette.BEST,
+            linewidth=1.5,
+            label="straggler",
+        )
     ax.set_yticks(range(rows), [r.label for r in reversed(tl.rows)], fontsize="small")
     ax.set_ylim(-0.6, rows - 0.4)
     ax.set_xlim(0, tl.span * 1.01 if tl.span > 0 else 1)

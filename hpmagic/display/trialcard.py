@@ -31,8 +31,20 @@ from . import palette
 if TYPE_CHECKING:
     from ..result import TuneResult
 
-__all__ = ["Card", "card", "cards_for", "openers", "card_html", "card_text", "curve_svg", "CARDS", "OUTPUT_CHARS", "WARNINGS",
-           "ERROR_CHARS", "CURVE_POINTS"]
+__all__ = [
+    "Card",
+    "card",
+    "cards_for",
+    "openers",
+    "card_html",
+    "card_text",
+    "curve_svg",
+    "CARDS",
+    "OUTPUT_CHARS",
+    "WARNINGS",
+    "ERROR_CHARS",
+    "CURVE_POINTS",
+]
 
 OUTPUT_CHARS = 1500
 WARNINGS = 10
@@ -87,12 +99,16 @@ def _curve_text(trial: Trial, maximize: bool | None) -> str:
         return ""
     if trial.pruning.get("kind") == FOLD:
         return "fold scores: " + ", ".join(fmt_value(v) for _, v in curve)
+
     def point(p: tuple[float, float]) -> str:
         return f"{fmt_value(p[1])} (step {_step(p[0])})"
 
     low, high = min(curve, key=lambda p: p[1]), max(curve, key=lambda p: p[1])
-    extremes = f"lowest {point(low)}, highest {point(high)}" if maximize is None else \
-        f"best {point(high if maximize else low)}"
+    extremes = (
+        f"lowest {point(low)}, highest {point(high)}"
+        if maximize is None
+        else f"best {point(high if maximize else low)}"
+    )
     return f"{plural(len(curve), 'step')} reported: first {point(curve[0])}, {extremes}, last {point(curve[-1])}"
 
 
@@ -102,8 +118,9 @@ def card(trial: Trial, result: TuneResult | None = None) -> Card:
     maximize = None if result is None else bool(result.maximize)
     metric = result.metric if result is not None else "value"
     if result is not None:
-        params = tuple((p.name, fmt_value(trial.params[p.name]) if p.name in trial.params else "(inactive)")
-                       for p in result.space)
+        params = tuple(
+            (p.name, fmt_value(trial.params[p.name]) if p.name in trial.params else "(inactive)") for p in result.space
+        )
     else:
         params = tuple((k, fmt_value(v)) for k, v in trial.params.items())
     value = "" if trial.value is None else f" · {metric} {fmt_value(trial.value)}"
@@ -119,18 +136,26 @@ def card(trial: Trial, result: TuneResult | None = None) -> Card:
     found = None if result is None else result.spread(trial)
     if found is not None:  # the fold spread as the summary reads it: rounding left in it shows as 0
         metrics[result.fold_keys(trial)[0]] = found[0]  # type: ignore[union-attr, index]
-    return Card(trial.number, trial.state.value, title, params,
-                tuple((k, fmt_value(v)) for k, v in metrics.items()),
-                _thin(trial.curve), _curve_text(trial, maximize),
-                _tail(trial.stdout, OUTPUT_CHARS), _tail(trial.stderr, OUTPUT_CHARS),
-                tuple(trial.warnings[:WARNINGS]) + ((f"... and {len(trial.warnings) - WARNINGS} more",)
-                                                    if len(trial.warnings) > WARNINGS else ()),
-                _tail(trial.error.rstrip(), ERROR_CHARS), ", ".join(where))
+    return Card(
+        trial.number,
+        trial.state.value,
+        title,
+        params,
+        tuple((k, fmt_value(v)) for k, v in metrics.items()),
+        _thin(trial.curve),
+        _curve_text(trial, maximize),
+        _tail(trial.stdout, OUTPUT_CHARS),
+        _tail(trial.stderr, OUTPUT_CHARS),
+        tuple(trial.warnings[:WARNINGS])
+        + ((f"... and {len(trial.warnings) - WARNINGS} more",) if len(trial.warnings) > WARNINGS else ()),
+        _tail(trial.error.rstrip(), ERROR_CHARS),
+        ", ".join(where),
+    )
 
 
 def cards_for(result: TuneResult, top: int, all_trials: int) -> tuple[Card, ...]:
     """The cards of the trials a summary's tables show: its ``top`` best, the first rows of every trial."""
-    shown = {t.number: t for t in sorted(result.trials, key=lambda t: t.number)[:min(all_trials, CARDS)]}
+    shown = {t.number: t for t in sorted(result.trials, key=lambda t: t.number)[: min(all_trials, CARDS)]}
     shown.update((t.number, t) for t in result.top(top))
     return tuple(card(t, result) for t in shown.values())
 
@@ -138,8 +163,13 @@ def cards_for(result: TuneResult, top: int, all_trials: int) -> tuple[Card, ...]
 def openers(cards: tuple[Card, ...], numbers: list[int]) -> list[str]:
     """Each row's trial number as a ``<details>`` that opens to its card ("" without a card)."""
     by = {c.number: c for c in cards}
-    return [f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{n}</summary>"
-            f"{card_html(by[n])}</details>" if n in by else "" for n in numbers]
+    return [
+        f"<details class='hpmagic-open' style='margin:0'><summary style='font-weight:normal'>{n}</summary>"
+        f"{card_html(by[n])}</details>"
+        if n in by
+        else ""
+        for n in numbers
+    ]
 
 
 def curve_svg(points: tuple[tuple[float, float], ...], state: str, width: int = 220, height: int = 56) -> str:
@@ -159,23 +189,32 @@ def curve_svg(points: tuple[tuple[float, float], ...], state: str, width: int = 
 
     colour = palette.style(state).colour
     line = " ".join(f"{px},{py}" for px, py in (at(x, y) for x, y in finite))
-    dots = "".join(f"<circle cx='{px}' cy='{py}' r='2' fill='{colour}'><title>step {_step(x)}: {escape(fmt_value(y))}"
-                   f"</title></circle>" for (x, y), (px, py) in ((p, at(*p)) for p in finite))
-    return (f"<svg class='hpmagic-curve' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
-            f"aria-label='learning curve'><polyline points='{line}' fill='none' stroke='{colour}' stroke-width='1.5'/>"
-            f"{dots}</svg>")
+    dots = "".join(
+        f"<circle cx='{px}' cy='{py}' r='2' fill='{colour}'><title>step {_step(x)}: {escape(fmt_value(y))}"
+        f"</title></circle>"
+        for (x, y), (px, py) in ((p, at(*p)) for p in finite)
+    )
+    return (
+        f"<svg class='hpmagic-curve' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' "
+        f"aria-label='learning curve'><polyline points='{line}' fill='none' stroke='{colour}' stroke-width='1.5'/>"
+        f"{dots}</svg>"
+    )
 
 
 def _pairs(rows: tuple[tuple[str, str], ...]) -> str:
-    return "".join(f"<tr class='kv'><th style='text-align:left'>{escape(k)}</th><td style='text-align:right'>{escape(v)}</td></tr>"
-                   for k, v in rows)
+    return "".join(
+        f"<tr class='kv'><th style='text-align:left'>{escape(k)}</th><td style='text-align:right'>{escape(v)}</td></tr>"
+        for k, v in rows
+    )
 
 
 def _pre(label: str, text: str, cls: str = "") -> str:
     if not text:
         return ""
-    return (f"<div class='muted'>{escape(label)}</div><pre class='{cls}' style='white-space:pre-wrap;font-size:12px;"
-            f"overflow-wrap:anywhere;max-height:16em;overflow-y:auto;margin:0.2em 0'>{escape(text)}</pre>")
+    return (
+        f"<div class='muted'>{escape(label)}</div><pre class='{cls}' style='white-space:pre-wrap;font-size:12px;"
+        f"overflow-wrap:anywhere;max-height:16em;overflow-y:auto;margin:0.2em 0'>{escape(text)}</pre>"
+    )
 
 
 def card_html(c: Card) -> str:
@@ -189,12 +228,15 @@ def card_html(c: Card) -> str:
     parts.append(_pre("stdout", c.stdout))
     parts.append(_pre("stderr", c.stderr))
     if c.warnings:
-        parts.append("<div class='muted'>warnings</div><ul>" + "".join(f"<li>{escape(w)}</li>" for w in c.warnings)
-                     + "</ul>")
+        parts.append(
+            "<div class='muted'>warnings</div><ul>" + "".join(f"<li>{escape(w)}</li>" for w in c.warnings) + "</ul>"
+        )
     label = "why it was stopped" if c.state == TrialState.PRUNED.value else "error"
     parts.append(_pre(label, c.error, "loss" if c.state == TrialState.FAILED.value else ""))
-    return (f"<div class='hpmagic-trial' data-trial='{c.number}' style='white-space:normal;width:30em;"
-            f"max-width:85vw;text-align:left;padding:0.3em 0'>{''.join(parts)}</div>")
+    return (
+        f"<div class='hpmagic-trial' data-trial='{c.number}' style='white-space:normal;width:30em;"
+        f"max-width:85vw;text-align:left;padding:0.3em 0'>{''.join(parts)}</div>"
+    )
 
 
 def card_text(c: Card) -> str:

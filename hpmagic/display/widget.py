@@ -339,8 +339,12 @@ class WidgetReporter:
             with self._lock:
                 self.plot_error = f"{type(exc).__name__}: {exc}"
                 if not self._stop.is_set():
-                    self._show_plots([], f"<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could "
-                                         f"not be drawn: {escape(self.plot_error)}; the search goes on)</p>", 0)
+                    self._show_plots(
+                        [],
+                        f"<p class='hpmagic-live-plots' style='font-size:12px'>(the live plot could "
+                        f"not be drawn: {escape(self.plot_error)}; the search goes on)</p>",
+                        0,
+                    )
             return None
         html = _plot_html(pngs, self.plot_width, snapshot)
         with self._lock:
@@ -412,9 +416,11 @@ def render_live(progress: Progress, info: SearchInfo) -> list[bytes]:
 # The plots are ink on nothing.  On white where no <style> applies (a sanitizer dropped it);
 # where it does, on the output's own background, and in a dark theme the ink turned light with
 # its hues kept (the palette's colours keep 3:1 on both backgrounds; docs/design/live-panel.md).
-_PLOT_CSS = ("<style>.hpmagic-live-plots img.hpmagic-live-plot {background: transparent !important}\n"
-             + ", ".join(f"{theme} .hpmagic-live-plots img.hpmagic-live-plot" for theme in DARK_SELECTORS)
-             + " {filter: invert(1) hue-rotate(180deg)}</style>")
+_PLOT_CSS = (
+    "<style>.hpmagic-live-plots img.hpmagic-live-plot {background: transparent !important}\n"
+    + ", ".join(f"{theme} .hpmagic-live-plots img.hpmagic-live-plot" for theme in DARK_SELECTORS)
+    + " {filter: invert(1) hue-rotate(180deg)}</style>"
+)
 _ALT = ("the convergence plot so far", "the learning curves so far")
 
 
@@ -426,9 +432,12 @@ def _plot_html(pngs: list[bytes], width: int, progress: Progress) -> str:
     imgs = "".join(
         f"<img class='hpmagic-live-plot' alt='{alt}' width='{width}' style='max-width:100%;height:auto;"
         f"background:#ffffff' src='data:image/png;base64,{base64.b64encode(png).decode('ascii')}'/>"
-        for alt, png in zip(_ALT, pngs))
-    return (f"{_PLOT_CSS}<div class='hpmagic-live-plots' data-trials='{progress.finished}' data-best='{escape(best)}' "
-            f"style='display:flex;flex-wrap:wrap;gap:4px 12px;align-items:flex-start;max-width:100%'>{imgs}</div>")
+        for alt, png in zip(_ALT, pngs)
+    )
+    return (
+        f"{_PLOT_CSS}<div class='hpmagic-live-plots' data-trials='{progress.finished}' data-best='{escape(best)}' "
+        f"style='display:flex;flex-wrap:wrap;gap:4px 12px;align-items:flex-start;max-width:100%'>{imgs}</div>"
+    )
 
 
 def _tidy_trial_axis(ax: Any, numbers: set[int]) -> None:

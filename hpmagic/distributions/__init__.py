@@ -27,8 +27,17 @@ from .priors import LogNormal, Normal
 from .ranges import Int, LogInt, LogUniform, Uniform
 
 __all__ = [
-    "Distribution", "Uniform", "LogUniform", "Int", "LogInt", "Choice", "Normal", "LogNormal",
-    "DISTRIBUTIONS", "distribution_from_json", "same_value",
+    "Distribution",
+    "Uniform",
+    "LogUniform",
+    "Int",
+    "LogInt",
+    "Choice",
+    "Normal",
+    "LogNormal",
+    "DISTRIBUTIONS",
+    "distribution_from_json",
+    "same_value",
 ]
 
 #: Every kind by the name annotations and JSON use.

@@ -79,9 +79,16 @@ class LogNormal(Normal):
         low, high = self.mu - _Z_MAX * self.sigma, self.mu + _Z_MAX * self.sigma
         if _LOG_TINY <= low and high <= _LOG_HUGE:
             return
-        beyond = f"up to exp({high:.4g}), beyond the largest float" if high > _LOG_HUGE else (
-            f"down to exp({low:.4g}), below the smallest normal positive float")
-        hint = f"for values around {fmt_arg(self.mu)}, write lognormal({math.log(self.mu):.3g}, ...); " if self.mu > 1 else ""
+        beyond = (
+            f"up to exp({high:.4g}), beyond the largest float"
+            if high > _LOG_HUGE
+            else (f"down to exp({low:.4g}), below the smallest normal positive float")
+        )
+        hint = (
+            f"for values around {fmt_arg(self.mu)}, write lognormal({math.log(self.mu):.3g}, ...); "
+            if self.mu > 1
+            else ""
+        )
         raise SpaceError(
             f"{self.describe()} draws exp(normal({fmt_arg(self.mu)}, {fmt_arg(self.sigma)})), {beyond}",
             f"mu and sigma are those of the value's logarithm: {hint}keep mu ± {_Z_MAX:.2f} sigma within "

@@ -40,7 +40,9 @@ class _Bounded(Distribution):
         if not (math.isfinite(self.low) and math.isfinite(self.high)):
             raise SpaceError(f"bounds must be finite numbers, but got low={self.low!r}, high={self.high!r}")
         if not self.low < self.high:
-            raise SpaceError(f"`low < high` must hold, but got low={fmt_arg(self.low)}, high={fmt_arg(self.high)}", _FIX_BOUNDS)
+            raise SpaceError(
+                f"`low < high` must hold, but got low={fmt_arg(self.low)}, high={fmt_arg(self.high)}", _FIX_BOUNDS
+            )
         if self.step is not None and not (math.isfinite(self.step) and self.step > 0):
             raise SpaceError(f"`step` must be a positive number, but got step={fmt_arg(self.step)}")
         if self.step is not None and not (self.high - self.low) / self.step <= _MAX_EXACT_INT:
@@ -267,7 +269,9 @@ class LogInt(Int):
         if self._values_count() <= points or points == 1:
             return super().grid(points)
         lo, hi = math.log(self.low), math.log(self.high)
-        values = [min(max(round(math.exp(lo + i * (hi - lo) / (points - 1))), self.low), self.high) for i in range(points)]
+        values = [
+            min(max(round(math.exp(lo + i * (hi - lo) / (points - 1))), self.low), self.high) for i in range(points)
+        ]
         if self.step is not None:
             values = [int(self._quantise(v)) for v in values]
         return dedup(values)

@@ -54,8 +54,10 @@ class LightGBMCallback:
         for item in env.evaluation_result_list or ():
             data, name, value, higher = item[0], item[1], item[2], item[3]  # (lightgbm.cv adds the spread)
             results[f"{data}-{name}"] = (float(value), bool(higher))
-        fix = ("give it evaluation data: fit(..., eval_set=[(X_valid, y_valid)]), or "
-               "lightgbm.train(..., valid_sets=[dvalid])")
+        fix = (
+            "give it evaluation data: fit(..., eval_set=[(X_valid, y_valid)]), or "
+            "lightgbm.train(..., valid_sets=[dvalid])"
+        )
         if self.watch.round(results, env.iteration + 1, fix):
             raise _lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
 

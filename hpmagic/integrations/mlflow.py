@@ -49,10 +49,16 @@ __all__ = ["LogTarget", "parse_log", "open_log", "MLflowLog", "LoggingReporter",
 
 #: The experiment searches are logged to, unless ``MLFLOW_EXPERIMENT_NAME`` names another.
 EXPERIMENT = "hpmagic"
-_STATUS = {TrialState.COMPLETE: "FINISHED", TrialState.FAILED: "FAILED", TrialState.PRUNED: "KILLED",
-           TrialState.INTERRUPTED: "KILLED"}
-_USAGE = ("--log mlflow (MLflow's own tracking URI: MLFLOW_TRACKING_URI, else its default) or --log mlflow:URI "
-          "(e.g. mlflow:sqlite:///mlflow.db, mlflow:http://localhost:5000)")
+_STATUS = {
+    TrialState.COMPLETE: "FINISHED",
+    TrialState.FAILED: "FAILED",
+    TrialState.PRUNED: "KILLED",
+    TrialState.INTERRUPTED: "KILLED",
+}
+_USAGE = (
+    "--log mlflow (MLflow's own tracking URI: MLFLOW_TRACKING_URI, else its default) or --log mlflow:URI "
+    "(e.g. mlflow:sqlite:///mlflow.db, mlflow:http://localhost:5000)"
+)
 
 
 @dataclass(frozen=True)
@@ -106,7 +112,9 @@ def _key(name: str) -> str:
 
 
 def _text(value: Any, limit: int = 6000) -> str:
-    text = value if isinstance(value, str) else json.dumps(value) if isinstance(value, (bool, type(None))) else repr(value)
+    text = (
+        value if isinstance(value, str) else json.dumps(value) if isinstance(value, (bool, type(None))) else repr(value)
+    )
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -153,7 +161,7 @@ class LoggingReporter:
     def update(self, progress: Progress) -> None:
         """Show the progress, then log the trials that finished since the last update."""
         self.inner.update(progress)
-        fresh, self._seen = progress.trials[self._seen:], len(progress.trials)
+        fresh, self._seen = progress.trials[self._seen :], len(progress.trials)
         self._guarded(lambda: self._log_all(fresh))
 
     def close(self, progress: Progress, result: Any) -> None:
@@ -162,8 +170,11 @@ class LoggingReporter:
         self._guarded(lambda: self._log_all(trials))
         self._guarded(lambda: self._end(result))
         if self.failure:
-            print(f"hpmagic: --log mlflow stopped logging: {self.failure}; the search went on, and every trial is in "
-                  "its result (and its --study)", file=sys.stderr)
+            print(
+                f"hpmagic: --log mlflow stopped logging: {self.failure}; the search went on, and every trial is in "
+                "its result (and its --study)",
+                file=sys.stderr,
+            )
         self.inner.close(progress, result)
 
     # -- the search run ------------------------------------------------------------------
@@ -179,15 +190,20 @@ class LoggingReporter:
     def _begin(self) -> None:
         client, info = self.log.client, self.info
         if self.key is not None:
-            found = client.search_runs([self.log.experiment_id], f"tags.`hpmagic.study_key` = '{self.key}'",
-                                       max_results=1)
+            found = client.search_runs(
+                [self.log.experiment_id], f"tags.`hpmagic.study_key` = '{self.key}'", max_results=1
+            )
             if found:
                 self.parent = found[0].info.run_id
                 client.update_run(self.parent, status="RUNNING")
                 self._read_children()
                 return
-        tags = {"hpmagic.kind": "search", "hpmagic.direction": str(info.direction), "hpmagic.metric": info.metric,
-                "hpmagic.strategy": info.strategy}
+        tags = {
+            "hpmagic.kind": "search",
+            "hpmagic.direction": str(info.direction),
+            "hpmagic.metric": info.metric,
+            "hpmagic.strategy": info.strategy,
+        }
         if self.key is not None:
             tags.update({"hpmagic.study": self.study or "", "hpmagic.study_key": self.key})
         run = client.create_run(self.log.experiment_id, tags=tags, run_name=self.study or "hpmagic search")
@@ -197,8 +213,12 @@ class LoggingReporter:
         """The trials a resumed study's search run already holds."""
         token = None
         while True:
-            page = self.log.client.search_runs([self.log.experiment_id], f"tags.mlflow.parentRunId = '{self.parent}'",
-                                               max_results=1000, page_token=token)
+            page = self.log.client.search_runs(
+                [self.log.experiment_id],
+                f"tags.mlflow.parentRunId = '{self.parent}'",
+                max_results=1000,
+                page_token=token,
+            )
             for run in page:
                 tags = run.data.tags
                 if tags.get("hpmagic.trial", "").isdigit():
@@ -215,8 +235,12 @@ class LoggingReporter:
         tags = {"hpmagic.stop_reason": str(result.stop_reason), "hpmagic.trials": str(len(result.trials))}
         if best is not None:
             tags.update({"hpmagic.best_trial": str(best.number), "hpmagic.best_params": _text(best.params)})
-            client.log_metric(self.parent, _key(f"best_{self.info.metric}"), float(best.value),  # type: ignore[arg-type]
-                              step=len(result.trials))
+            client.log_metric(
+                self.parent,
+                _key(f"best_{self.info.metric}"),
+                float(best.value),  # type: ignore[arg-type]
+                step=len(result.trials),
+            )
         for name, value in tags.items():
             client.set_tag(self.parent, name, value)
         failed = str(result.stop_reason) in ("failures", "error")
@@ -241,8 +265,9 @@ class LoggingReporter:
         tags = {"mlflow.parentRunId": self.parent, "hpmagic.trial": str(number), "hpmagic.state": "running"}
         if self.study is not None:
             tags["hpmagic.study"] = self.study
-        run = client.create_run(self.log.experiment_id, start_time=_ms(trial.started), tags=tags,
-                                run_name=f"trial {number}")
+        run = client.create_run(
+            self.log.experiment_id, start_time=_ms(trial.started), tags=tags, run_name=f"trial {number}"
+        )
         run_id = run.info.run_id
         self.logged[number] = (run_id, "running")  # a half-logged run is replaced, never doubled
         from mlflow.entities import Param
@@ -250,14 +275,19 @@ class LoggingReporter:
         params = [Param(str(name), _text(value)) for name, value in trial.params.items()]
         metrics = self._metrics(trial)
         for start in range(0, max(len(metrics), 1), 1000):  # MLflow takes at most 1000 metrics per batch
-            client.log_batch(run_id, metrics=metrics[start:start + 1000], params=params if start == 0 else [])
-        for name, text in (("stdout.txt", trial.stdout), ("stderr.txt", trial.stderr),
-                           ("warnings.txt", "\n".join(trial.warnings)), ("error.txt", trial.error)):
+            client.log_batch(run_id, metrics=metrics[start : start + 1000], params=params if start == 0 else [])
+        for name, text in (
+            ("stdout.txt", trial.stdout),
+            ("stderr.txt", trial.stderr),
+            ("warnings.txt", "\n".join(trial.warnings)),
+            ("error.txt", trial.error),
+        ):
             if text:
                 client.log_text(run_id, text, name)
         client.set_tag(run_id, "hpmagic.state", trial.state.value)
-        client.set_terminated(run_id, _STATUS.get(trial.state, "FINISHED"),
-                              end_time=_ms(trial.started + trial.duration))
+        client.set_terminated(
+            run_id, _STATUS.get(trial.state, "FINISHED"), end_time=_ms(trial.started + trial.duration)
+        )
         self.logged[number] = (run_id, trial.state.value)
 
     def _metrics(self, trial: Trial) -> list[Any]:

@@ -45,8 +45,9 @@ def require(module: str, extra: str, what: str) -> ModuleType:
             problem = "which is not installed here"
     except (ImportError, OSError) as exc:  # installed but broken (LightGBM without libgomp: an OSError)
         problem = f"which cannot be imported here ({type(exc).__name__}: {exc})"
-    raise MissingExtraError(f"{what} needs {module}, {problem}; install it with pip install 'hpmagic[{extra}]' "
-                            f"(or pip install {module})")
+    raise MissingExtraError(
+        f"{what} needs {module}, {problem}; install it with pip install 'hpmagic[{extra}]' (or pip install {module})"
+    )
 
 
 def _way(maximize: bool) -> str:

@@ -21,8 +21,25 @@ __all__ = ["XGBoostCallback", "higher_is_better"]
 #: ``interval-regression-accuracy``, an accuracy.
 HIGHER = ("auc", "aucpr", "pre", "map", "ndcg", "interval-regression-accuracy")
 #: XGBoost's built-in metrics where lower is better (losses, errors, negative log-likelihoods).
-LOWER = ("rmse", "rmsle", "mae", "mape", "mphe", "logloss", "error", "merror", "mlogloss", "poisson-nloglik",
-         "gamma-nloglik", "cox-nloglik", "gamma-deviance", "tweedie-nloglik", "aft-nloglik", "quantile", "expectile")
+LOWER = (
+    "rmse",
+    "rmsle",
+    "mae",
+    "mape",
+    "mphe",
+    "logloss",
+    "error",
+    "merror",
+    "mlogloss",
+    "poisson-nloglik",
+    "gamma-nloglik",
+    "cox-nloglik",
+    "gamma-deviance",
+    "tweedie-nloglik",
+    "aft-nloglik",
+    "quantile",
+    "expectile",
+)
 
 
 def higher_is_better(metric: str) -> bool | None:
@@ -76,8 +93,10 @@ class XGBoostCallback(TrainingCallback):  # XGBoost's base class, imported above
                 last = values[-1]
                 value = last[0] if isinstance(last, tuple) else last  # xgboost.cv: (mean, std)
                 results[f"{data}-{name}"] = (float(value), higher_is_better(name))
-        fix = ("give it evaluation data: fit(..., eval_set=[(X_valid, y_valid)]), or "
-               "xgboost.train(..., evals=[(dvalid, 'valid')])")
+        fix = (
+            "give it evaluation data: fit(..., eval_set=[(X_valid, y_valid)]), or "
+            "xgboost.train(..., evals=[(dvalid, 'valid')])"
+        )
         return self.watch.round(results, epoch + 1, fix)
 
     def __repr__(self) -> str:

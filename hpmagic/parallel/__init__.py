@@ -26,7 +26,11 @@ __all__ = ["parallel_executor"]
 
 
 def parallel_executor(
-    program: CellProgram, namespace: dict[str, Any], jobs: int = 1, engine: Any = None, pruning: Channel | None = None,
+    program: CellProgram,
+    namespace: dict[str, Any],
+    jobs: int = 1,
+    engine: Any = None,
+    pruning: Channel | None = None,
 ) -> TrialExecutor:
     """The executor for a search that runs trials elsewhere: an ``engine`` from the namespace, or
     ``jobs`` processes; ``pruning`` decides the cell's reports (``--prune``)."""

@@ -199,8 +199,14 @@ class _DaskAdapter(Adapter):
     def submit(self, number: int, params: dict[str, Any], with_payload: bool) -> Any:
         # Every worker holds the payload (the plugin loads it before a worker runs a task).
         return self.client.submit(
-            remote.remote_trial, self.payload.key, self.payload.blob if with_payload else None, number, params,
-            self.channel, pure=False, key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
+            remote.remote_trial,
+            self.payload.key,
+            self.payload.blob if with_payload else None,
+            number,
+            params,
+            self.channel,
+            pure=False,
+            key=f"hpmagic-trial-{self.payload.key}-{number}-{time.monotonic_ns()}",
         )
 
     def wait(self, futures: list[Any], timeout: float) -> list[Any]:

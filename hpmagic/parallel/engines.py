@@ -54,8 +54,13 @@ __all__ = ["EngineExecutor", "engine_executor", "shield_workers", "START_GRACE",
 _DIED = ("KilledWorker", "EngineError", "BrokenProcessPool", "BrokenExecutor", "BrokenThreadPool")
 
 
-def engine_executor(engine: Any, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
-                    pruning: Channel | None = None) -> EngineExecutor:
+def engine_executor(
+    engine: Any,
+    program: CellProgram,
+    namespace: dict[str, Any],
+    jobs: int | None = None,
+    pruning: Channel | None = None,
+) -> EngineExecutor:
     """An executor for ``engine``; ``jobs`` (if given) caps the trials kept in flight;
     ``pruning`` decides what the trials report (``--prune``)."""
     return EngineExecutor(adapter_for(engine), program, namespace, jobs, pruning)
@@ -71,8 +76,14 @@ class EngineExecutor:
     closes with itself.
     """
 
-    def __init__(self, adapter: Adapter, program: CellProgram, namespace: dict[str, Any], jobs: int | None = None,
-                 pruning: Channel | None = None):
+    def __init__(
+        self,
+        adapter: Adapter,
+        program: CellProgram,
+        namespace: dict[str, Any],
+        jobs: int | None = None,
+        pruning: Channel | None = None,
+    ):
         self.adapter = adapter
         self.capacity = max(1, jobs if jobs and jobs > 1 else adapter.capacity())
         self.payload = adapter.prepare(program, namespace)
@@ -140,8 +151,13 @@ class EngineExecutor:
                 why = f"worker died: {name}: {exc}"
             else:
                 why = f"the executor could not run this trial: {name}: {exc}"
-            return Trial(number=number, params=params, state=TrialState.FAILED,
-                         duration=time.perf_counter() - submitted, error=why)
+            return Trial(
+                number=number,
+                params=params,
+                state=TrialState.FAILED,
+                duration=time.perf_counter() - submitted,
+                error=why,
+            )
         return result
 
     def cancel(self) -> list[int]:

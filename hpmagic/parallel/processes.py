@@ -284,8 +284,14 @@ def _use_fork_server() -> bool:
 class ProcessExecutor:
     """Runs trials in ``jobs`` local worker processes (a :class:`~hpmagic.protocols.TrialExecutor`)."""
 
-    def __init__(self, program: CellProgram, namespace: dict[str, Any], jobs: int, start_timeout: float = 120.0,
-                 pruning: Channel | None = None):
+    def __init__(
+        self,
+        program: CellProgram,
+        namespace: dict[str, Any],
+        jobs: int,
+        start_timeout: float = 120.0,
+        pruning: Channel | None = None,
+    ):
         self.capacity = jobs
         self.pruning = pruning
         self.payload = make_payload(program, namespace, f"--jobs {jobs}")
@@ -465,7 +471,8 @@ class ProcessExecutor:
                     params=worker.params,
                     state=TrialState.FAILED,
                     duration=time.perf_counter() - worker.submitted,
-                    started=time.time() - (time.perf_counter() - worker.submitted), worker=f"pid {worker.pid}",
+                    started=time.time() - (time.perf_counter() - worker.submitted),
+                    worker=f"pid {worker.pid}",
                     error=why + "; the search went on with a fresh worker",
                 )
         return None

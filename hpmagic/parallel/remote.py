@@ -25,7 +25,16 @@ from ..cell.program import CellProgram
 from ..cell.trial import run_trial
 from ..core import Trial
 
-__all__ = ["NEED_PAYLOAD", "load_payload", "remote_trial", "install", "ignore_stops", "holds", "install_local", "forget"]
+__all__ = [
+    "NEED_PAYLOAD",
+    "load_payload",
+    "remote_trial",
+    "install",
+    "ignore_stops",
+    "holds",
+    "install_local",
+    "forget",
+]
 
 #: Returned by :func:`remote_trial` when the worker does not hold the payload yet.
 NEED_PAYLOAD = "hpmagic: need payload"
@@ -129,6 +138,7 @@ def remote_trial(key: str, blob: bytes | None, number: int, params: dict[str, An
         entry = _load(key, blob)
     program, snapshot = entry
     # On an engine even KeyboardInterrupt fails only the trial: the kernel decides what a stop means.
-    trial = run_trial(program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False,
-                      channel=channel)
+    trial = run_trial(
+        program, snapshot, number, params, capture=per_thread, interrupt_stops_search=False, channel=channel
+    )
     return trial.finish(worker=f"{socket.gethostname()} pid {os.getpid()}")  # where it ran: the workers' timeline

@@ -303,7 +303,10 @@ class RemoteChannel:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RemoteChannel) and (self.host, self.port, self.token) == (
-            other.host, other.port, other.token)
+            other.host,
+            other.port,
+            other.token,
+        )
 
     def __hash__(self) -> int:
         return hash((self.host, self.port, self.token))
@@ -349,8 +352,10 @@ class RemoteChannel:
     def _unreachable(self, exc: BaseException, lost: bool = False) -> ExecutionEnvironmentError:
         why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         if lost:
-            why = (f"the connection was lost ({why}): the search ended, or the network between this worker and the "
-                   "kernel failed")
+            why = (
+                f"the connection was lost ({why}): the search ended, or the network between this worker and the "
+                "kernel failed"
+            )
         return ExecutionEnvironmentError(
             f"the kernel's report server could not be reached at {_where(self.host, self.port)}: {why}\n  {_FIX}"
         )

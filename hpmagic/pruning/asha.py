@@ -54,8 +54,9 @@ class ASHAPruner(Pruner):
         Setting("min_resource", float, 1.0, "the step of the first rung", low=0, low_open=True),
         Setting("eta", int, 3, "the factor between rungs; the top 1/eta go on", low=2),
         Setting("max_resource", float, None, "the last step of a full trial", low=0, low_open=True, auto=_AUTO),
-        Setting("smooth", int, 0, "what a rung records: 0, the best value so far; k, the mean of the last k points",
-                low=0),
+        Setting(
+            "smooth", int, 0, "what a rung records: 0, the best value so far; k, the mean of the last k points", low=0
+        ),
     )
 
     min_resource: float
@@ -63,8 +64,9 @@ class ASHAPruner(Pruner):
     max_resource: float | None
     smooth: int
 
-    def __init__(self, min_resource: float = 1.0, eta: int = 3, max_resource: float | None = None,
-                 smooth: int | None = None) -> None:
+    def __init__(
+        self, min_resource: float = 1.0, eta: int = 3, max_resource: float | None = None, smooth: int | None = None
+    ) -> None:
         super().__init__()
         smooth = next(s.default for s in self.SETTINGS if s.name == "smooth") if smooth is None else smooth
         configure(self, {"min_resource": min_resource, "eta": eta, "max_resource": max_resource, "smooth": smooth})
@@ -116,7 +118,7 @@ class ASHAPruner(Pruner):
         ``smooth=k`` the mean loss of the last ``k`` points up to it."""
         if not self.smooth:
             return curve.bests[index]
-        window = curve.losses[max(0, index + 1 - self.smooth): index + 1]
+        window = curve.losses[max(0, index + 1 - self.smooth) : index + 1]
         return sum(window) / len(window)
 
     def _measure_words(self) -> str:

@@ -80,8 +80,14 @@ class FoldPruner(Pruner):
     SETTINGS = (
         Setting("min_folds", int, 1, "folds a trial runs before any decision", low=1),
         Setting(
-            "chance", float, 0.3, "the chance of ending ahead of the best trial below which a trial stops",
-            low=0.0, high=1.0, low_open=True, high_open=True,
+            "chance",
+            float,
+            0.3,
+            "the chance of ending ahead of the best trial below which a trial stops",
+            low=0.0,
+            high=1.0,
+            low_open=True,
+            high_open=True,
         ),
         Setting("margin", float, 0.5, "the lead that counts as ahead, in standard errors of the difference", low=0.0),
     )
@@ -116,9 +122,7 @@ class FoldPruner(Pruner):
         row_means = [sum(r) / folds for r in rows]
         col_means = [sum(r[k] for r in rows) / trials for k in range(folds)]
         grand = sum(row_means) / trials
-        total = sum(
-            (r[k] - row_means[i] - col_means[k] + grand) ** 2 for i, r in enumerate(rows) for k in range(folds)
-        )
+        total = sum((r[k] - row_means[i] - col_means[k] + grand) ** 2 for i, r in enumerate(rows) for k in range(folds))
         df = (trials - 1) * (folds - 1)
         return total / df, df
 

@@ -53,9 +53,12 @@ class HyperbandPruner(ASHAPruner):
     #: ASHA's settings; ``smooth`` is 3 here: a rung records the mean of a trial's last three points
     #: (docs/design/pruning.md, "The rung's measure": on noisy and turning curves the best
     #: value so far kept lucky and fading trials and stopped the eventual winners).
-    SETTINGS = (*ASHAPruner.SETTINGS[:-1],
-                Setting("smooth", int, 3, "what a rung records: 0, the best value so far; k, the mean of the last k "
-                        "points", low=0))
+    SETTINGS = (
+        *ASHAPruner.SETTINGS[:-1],
+        Setting(
+            "smooth", int, 3, "what a rung records: 0, the best value so far; k, the mean of the last k points", low=0
+        ),
+    )
 
     def s_max(self) -> int | None:
         """The last bracket's number (``None`` while ``max_resource`` is not known)."""
@@ -106,9 +109,11 @@ class HyperbandPruner(ASHAPruner):
         if lost is None:
             return ""
         step, rank, n = lost
-        return (f"; early values misled here (curves that cross, or noise): the best complete trial, trial {leader} "
-                f"of bracket {self._brackets[leader]}, ranked {rank} of {n} at step {fmt_value(step)} of bracket 0, "
-                "which would have stopped it; the later brackets, which prune less, kept it")
+        return (
+            f"; early values misled here (curves that cross, or noise): the best complete trial, trial {leader} "
+            f"of bracket {self._brackets[leader]}, ranked {rank} of {n} at step {fmt_value(step)} of bracket 0, "
+            "which would have stopped it; the later brackets, which prune less, kept it"
+        )
 
     def describe(self) -> str:
         """The rule and its settings in a line for the summary: its brackets, once the largest step is known."""
@@ -116,7 +121,9 @@ class HyperbandPruner(ASHAPruner):
         if self._max is None:
             return f"hyperband: brackets set once max_resource is known; until then asha's {self._rung_text()} ({settings})"
         sizes = self.bracket_sizes()
-        brackets = "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
+        brackets = (
+            "1 bracket" if len(sizes) == 1 else f"{len(sizes)} brackets sharing the trials {':'.join(map(str, sizes))}"
+        )
         return (
             f"hyperband: {brackets}, {self._first_rungs_text(len(sizes))}; {self._promotion_text()} "
             f"({settings}){self._evidence_text()}"
@@ -135,8 +142,11 @@ class HyperbandPruner(ASHAPruner):
         text = f"its first rung at step {listed}" if count == 1 else f"their first rungs at steps {listed}"
         if len(firsts) < count:
             empty = count - len(firsts)
-            text += (", the last bracket has no rung (its trials run in full)" if empty == 1 else
-                     f", the last {empty} brackets have no rung (their trials run in full)")
+            text += (
+                ", the last bracket has no rung (its trials run in full)"
+                if empty == 1
+                else f", the last {empty} brackets have no rung (their trials run in full)"
+            )
         return text
 
     def _snapshot(self) -> dict[str, Any]:

@@ -171,8 +171,12 @@ class PruningService:
         if self._flipped is None:
             return (rule,)
         first, before, found = self._flipped
-        return (rule, found.text() + (
-            f"; from trial {first} on, early stopping read them the other way "
-            f"({'lower' if found.read == 'maximize' else 'higher'} reports counted as better); the "
-            f"{before} trial{'s' * (before != 1)} it stopped before that were judged the wrong way"
-        ))
+        return (
+            rule,
+            found.text()
+            + (
+                f"; from trial {first} on, early stopping read them the other way "
+                f"({'lower' if found.read == 'maximize' else 'higher'} reports counted as better); the "
+                f"{before} trial{'s' * (before != 1)} it stopped before that were judged the wrong way"
+            ),
+        )

@@ -74,6 +74,7 @@ BACKENDS = {
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://(.*)$", re.DOTALL)
 
+
 def open_storage(
     target: str | os.PathLike | None = None, study: str | None = None, *, readonly: bool = False
 ) -> StudyStore:

@@ -76,8 +76,9 @@ def _numbers(numbers: Sequence[int]) -> str:
     return "trials " + ", ".join(str(n) for n in numbers[:-1]) + f" and {numbers[-1]}"
 
 
-def stopped(where: str, exc: sqlite3.Error, *, unsaved: Trial | None, finished: int, left: Sequence[int],
-            marked: bool) -> str:
+def stopped(
+    where: str, exc: sqlite3.Error, *, unsaved: Trial | None, finished: int, left: Sequence[int], marked: bool
+) -> str:
     """The one message of a search a full disk stopped: the file, the disk, what became of the trials, the fix.
 
     ``unsaved``: the trial whose record could not be written (``None``: a new trial could not
@@ -99,6 +100,8 @@ def stopped(where: str, exc: sqlite3.Error, *, unsaved: Trial | None, finished: 
             text += f"; {_numbers(left)} {verb} marked interrupted there"
         else:
             it = "it" if len(left) == 1 else "them"
-            text += (f"; {_numbers(left)} could not be marked interrupted either (nothing more can be written): "
-                     f"the next run of the study marks {it}, and load_study shows {it} interrupted meanwhile")
+            text += (
+                f"; {_numbers(left)} could not be marked interrupted either (nothing more can be written): "
+                f"the next run of the study marks {it}, and load_study shows {it} interrupted meanwhile"
+            )
     return f"{text}. {_FIX}"

@@ -133,8 +133,12 @@ _ADDED = {
 }
 #: An I/O error with less free space than this on the file system holding the file is a full disk.
 _NEARLY_FULL = 1 << 20
-_KINDS = ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-          (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"))
+_KINDS = (
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISSOCK, "a socket"),
+)
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
@@ -175,7 +179,9 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
                 "create it first, or pass another --storage path"
             )
         if write and not os.access(path.parent, os.W_OK):
-            raise StorageError(f"{where} cannot be created: directory {str(path.parent)!r} is not writable; pass another --storage path")
+            raise StorageError(
+                f"{where} cannot be created: directory {str(path.parent)!r} is not writable; pass another --storage path"
+            )
         return FileInfo(path, exists=False)
     if not stat.S_ISREG(mode):
         raise StorageError(_not_a_file(path, where, mode, write))
@@ -185,9 +191,7 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
         header = handle.read(100)
     if not header:
         if not write:
-            raise StorageError(
-                f"{where} is empty (0 bytes): no study was ever written to it; {_fix(write)}"
-            )
+            raise StorageError(f"{where} is empty (0 bytes): no study was ever written to it; {_fix(write)}")
         return FileInfo(path, exists=False)
     app_id, wal = _check_header(header, where, write)
     if not _check_tables(path, where, app_id, write):
@@ -197,10 +201,29 @@ def inspect_file(path: str | os.PathLike, *, write: bool) -> FileInfo:
 
 #: File systems on which SQLite's file locking cannot be trusted: several hosts (or several
 #: kernels) writing one study file there may corrupt it (SQLite's FAQ, "How To Corrupt").
-NETWORK_FILE_SYSTEMS = frozenset({
-    "nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "ceph", "glusterfs", "lustre", "gpfs", "beegfs",
-    "fuse.sshfs", "fuse.s3fs", "fuse.gcsfuse", "fuse.rclone", "fuse.glusterfs", "fuse.cephfs", "davfs",
-})
+NETWORK_FILE_SYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "afs",
+        "9p",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "beegfs",
+        "fuse.sshfs",
+        "fuse.s3fs",
+        "fuse.gcsfuse",
+        "fuse.rclone",
+        "fuse.glusterfs",
+        "fuse.cephfs",
+        "davfs",
+    }
+)
 MOUNTS = "/proc/mounts"
 
 
@@ -266,8 +289,11 @@ def _not_a_file(path: Path, where: str, mode: int, write: bool) -> str:
             inside = []
         held = f" (it holds {', '.join(repr(n) for n in inside[:5])})" if inside else ""
         example = str(path / (inside[0] if inside else DEFAULT_STORAGE))
-        fix = ("pass --storage the path of a file (an existing study file, or a new one: it is created)" if write
-               else _fix(write))
+        fix = (
+            "pass --storage the path of a file (an existing study file, or a new one: it is created)"
+            if write
+            else _fix(write)
+        )
         return f"{where} is a directory{held}, not a study file; {fix}, e.g. {example!r}"
     kind = next((word for test, word in _KINDS if test(mode)), "not a regular file")
     return f"{where} is {kind}, not a study file: studies are kept in an SQLite file on disk; {_fix(write)}"
@@ -298,8 +324,9 @@ def _foreign(where: str, write: bool) -> StorageError:
 def _check_header(header: bytes, where: str, write: bool) -> tuple[int, bool]:
     """The application id and WAL flag of an SQLite header, or a refusal of a foreign or newer file."""
     if len(header) < 100 or not header.startswith(_SQLITE_MAGIC):
-        fix = ("pass a new path with --storage (it is created) or an existing hpmagic study file" if write
-               else _fix(write))
+        fix = (
+            "pass a new path with --storage (it is created) or an existing hpmagic study file" if write else _fix(write)
+        )
         raise StorageError(
             f"{where} is not an SQLite database (its first bytes are {header[:16]!r}); hpmagic keeps studies in "
             f"SQLite files, so {fix}. The file was left untouched."
@@ -364,13 +391,18 @@ def schema_problem(conn: sqlite3.Connection, path: Path) -> str:
     actual = max(have, default=1)
     lacking = [f"{t}.{c}" for version in range(2, actual + 1) for t, c in _ADDED[version] if c not in columns[t]]
     if lacking:
-        return (f"it has columns of study schema {actual} but lacks {', '.join(lacking)}, so it matches no "
-                "version of the format: the file was changed by hand or by another program; restore it from a "
-                "copy, or pass another --storage path")
+        return (
+            f"it has columns of study schema {actual} but lacks {', '.join(lacking)}, so it matches no "
+            "version of the format: the file was changed by hand or by another program; restore it from a "
+            "copy, or pass another --storage path"
+        )
     if stated == actual or stated > SCHEMA_VERSION:
         return ""
-    said = (f"already has the columns of version {actual}" if stated < actual
-            else f"has only the columns of version {actual}")
+    said = (
+        f"already has the columns of version {actual}"
+        if stated < actual
+        else f"has only the columns of version {actual}"
+    )
     return (
         f"its schema version says {stated} but it {said}: the file was changed by hand or by another program "
         f"(hpmagic sets the version in the same transaction as the columns). If only the version number was "
@@ -404,8 +436,10 @@ def full_disk(where: str, exc: sqlite3.Error) -> str:
 def unwritable(where: str, exc: sqlite3.Error, *, write: bool = True) -> str:
     """The message of a full disk met before a search wrote anything (or while reading)."""
     if not write:
-        return (f"{full_disk(where, exc)}, so the file cannot be read (SQLite needs a little room to read a file "
-                "in WAL mode); nothing was changed. Fix: free space on that disk and try again.")
+        return (
+            f"{full_disk(where, exc)}, so the file cannot be read (SQLite needs a little room to read a file "
+            "in WAL mode); nothing was changed. Fix: free space on that disk and try again."
+        )
     return (
         f"{full_disk(where, exc)}, so the study could not be opened for writing; nothing was written. Fix: free space "
         "on that disk and run the cell again, or pass --storage a path on a disk with space."

@@ -27,7 +27,17 @@ from ..errors import StorageError
 from .file import APPLICATION_ID, SCHEMA, SCHEMA_VERSION
 from .heartbeat import SERVER_NOW
 
-__all__ = ["Server", "parse", "connect", "PgConnection", "check_schema", "create_schema", "PG_SCHEMA", "LOCK_KEY", "scrub"]
+__all__ = [
+    "Server",
+    "parse",
+    "connect",
+    "PgConnection",
+    "check_schema",
+    "create_schema",
+    "PG_SCHEMA",
+    "LOCK_KEY",
+    "scrub",
+]
 
 #: The first key of the advisory locks hpmagic takes ("hpMG"); the second is a study's id (0: the catalog).
 LOCK_KEY = APPLICATION_ID

@@ -51,7 +51,6 @@ __all__ = [
 ]
 
 
-
 class Cursor(Protocol):
     """What a statement returns: its rows, and how many rows it changed."""
 
@@ -166,8 +165,18 @@ def study_name(conn: Connection, study_id: int) -> str | None:
 
 
 def insert_study(
-    conn: Connection, name: str, space: str, direction: str, metric: str, *, baseline: bool, seed: int,
-    budget: int, strategy: str, now: float, goal: str = "",
+    conn: Connection,
+    name: str,
+    space: str,
+    direction: str,
+    metric: str,
+    *,
+    baseline: bool,
+    seed: int,
+    budget: int,
+    strategy: str,
+    now: float,
+    goal: str = "",
 ) -> None:
     """Create study ``name`` (``space`` is its JSON text, ``goal`` its objectives and constraints as JSON
     text, '' for one objective without constraints), recording the installed hpmagic's version."""
@@ -258,7 +267,13 @@ def code_hash(code: str | None) -> str | None:
 
 
 def open_session(
-    conn: Connection, study_id: int, now: float, *, budget: int, strategy: str, seed: int | None,
+    conn: Connection,
+    study_id: int,
+    now: float,
+    *,
+    budget: int,
+    strategy: str,
+    seed: int | None,
     code: str | None = None,
 ) -> tuple[int, int]:
     """Record a run of this process and the cell's ``code``; returns its session id and its place
@@ -273,11 +288,14 @@ def open_session(
     # before 3.35 lacks it.)
     session = conn.execute("SELECT max(id) FROM sessions WHERE study_id = ?", (study_id,)).fetchone()[0]
     conn.execute(
-        "UPDATE studies SET budget = ?, strategy = ?, updated = ?" + (", seed = ?" if seed is not None else "")
+        "UPDATE studies SET budget = ?, strategy = ?, updated = ?"
+        + (", seed = ?" if seed is not None else "")
         + " WHERE id = ?",
         (budget, strategy, now, *((seed,) if seed is not None else ()), study_id),
     )
-    place = conn.execute("SELECT count(*) FROM sessions WHERE study_id = ? AND id <= ?", (study_id, session)).fetchone()[0]
+    place = conn.execute(
+        "SELECT count(*) FROM sessions WHERE study_id = ? AND id <= ?", (study_id, session)
+    ).fetchone()[0]
     return session, place
 
 
@@ -332,10 +350,19 @@ def summaries(conn: Connection, where: str) -> list[StudySummary]:
     for sid, name, direction, metric, budget, strategy, created, updated in studies:
         way = direction_from(direction, f"{where}, study {name!r}")
         low, high = ranges.get(sid, (None, None))
-        out.append(StudySummary(
-            name=name, counts=counts.get(sid, {}), budget=budget, best=high if way.maximize else low,
-            direction=way, metric=metric, strategy=strategy, created=created, updated=updated,
-        ))
+        out.append(
+            StudySummary(
+                name=name,
+                counts=counts.get(sid, {}),
+                budget=budget,
+                best=high if way.maximize else low,
+                direction=way,
+                metric=metric,
+                strategy=strategy,
+                created=created,
+                updated=updated,
+            )
+        )
     return out
 
 

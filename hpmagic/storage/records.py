@@ -45,7 +45,9 @@ __all__ = [
 ]
 
 #: The error of a trial whose process stopped while it ran, marked interrupted on resuming.
-CRASHED = "its process stopped while it ran (a crash, SIGKILL or kernel restart); marked interrupted when the study resumed"
+CRASHED = (
+    "its process stopped while it ran (a crash, SIGKILL or kernel restart); marked interrupted when the study resumed"
+)
 _CRASHED_ON_LOADING = CRASHED.replace("when the study resumed", "on loading")
 #: The error of a trial left running by a search of a process that lives on, whose study file
 #: could not be written when it ended (a full disk); marked interrupted on resuming.
@@ -62,9 +64,7 @@ DAMAGED_FIX = (
 )
 
 #: The columns each decoder below reads, in its order.
-STUDY_COLUMNS = (
-    "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated, goal"
-)
+STUDY_COLUMNS = "id, name, space, direction, metric, baseline, seed, budget, strategy, strategy_reason, notes, created, updated, goal"
 SESSION_COLUMNS = "id, host, pid, process, started, ended, stop_reason, code"
 TRIAL_COLUMNS = (
     "number, session_id, state, params, value, metrics, duration, stdout, stderr, warnings, error, started, seq, "
@@ -74,7 +74,9 @@ TRIAL_COLUMNS = (
 
 def trial_columns(schema: int) -> str:
     """:data:`TRIAL_COLUMNS` as a file of ``schema`` can give them (before 3, no curves; before 4, one objective)."""
-    columns = TRIAL_COLUMNS if schema >= 4 else TRIAL_COLUMNS.replace("objective_values, constraint_values", "'[]', '[]'")
+    columns = (
+        TRIAL_COLUMNS if schema >= 4 else TRIAL_COLUMNS.replace("objective_values, constraint_values", "'[]', '[]'")
+    )
     return columns if schema >= 3 else columns.replace("curve, pruning", "'[]', '{}'")
 
 
@@ -118,7 +120,9 @@ class StudyRecord:
         if goal != self.goal:
             was = self.goal.describe() if self.goal is not None else f"{self.direction} {self.metric}"
             now = goal.describe() if goal is not None else f"{direction} {metric}"
-            changes.append(f"it optimised: {was}; the cell now asks to {now} (--maximize/--minimize NAME, --constraint)")
+            changes.append(
+                f"it optimised: {was}; the cell now asks to {now} (--maximize/--minimize NAME, --constraint)"
+            )
         elif direction != self.direction:
             changes.append(f"the direction was --{self.direction}, the cell now asks to --{direction}")
         if metric != self.metric:
@@ -322,11 +326,20 @@ def study_from_row(row: Sequence[Any], where: str) -> StudyRecord:
         raise _damaged(what, f"the stored search space cannot be read ({type(exc).__name__}: {exc})") from None
     note_list = _json(notes, what, "notes", "the notes", list)
     return StudyRecord(
-        id=sid, name=name, space=space_obj, direction=direction_from(direction, what), metric=str(metric),
-        baseline=bool(baseline), seed=seed if isinstance(seed, int) else None, budget=_whole(budget, what, "budget"),
-        strategy=str(strategy), strategy_reason=str(reason), notes=tuple(str(n) for n in note_list),
+        id=sid,
+        name=name,
+        space=space_obj,
+        direction=direction_from(direction, what),
+        metric=str(metric),
+        baseline=bool(baseline),
+        seed=seed if isinstance(seed, int) else None,
+        budget=_whole(budget, what, "budget"),
+        strategy=str(strategy),
+        strategy_reason=str(reason),
+        notes=tuple(str(n) for n in note_list),
         created=_number(created, what, "creation time (column created)"),
-        updated=_number(updated, what, "update time (column updated)"), goal=_goal(goal, what),
+        updated=_number(updated, what, "update time (column updated)"),
+        goal=_goal(goal, what),
     )
 
 
@@ -338,8 +351,9 @@ def _goal(text: Any, what: str) -> Goal | None:
     try:
         return Goal.from_json(data)
     except Exception as exc:  # any other shape means a damaged row
-        raise _damaged(what, f"the objectives and constraints (column goal) cannot be read ({type(exc).__name__}: "
-                             f"{exc})") from None
+        raise _damaged(
+            what, f"the objectives and constraints (column goal) cannot be read ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def session_from_row(row: Sequence[Any], where: str, study: str, live: Liveness) -> SessionRecord:
@@ -350,11 +364,16 @@ def session_from_row(row: Sequence[Any], where: str, study: str, live: Liveness)
     sid, pid = _whole(sid, what, "id"), _whole(pid, what, "process id (column pid)")
     host, process = str(host), str(process or "")
     return SessionRecord(
-        id=sid, host=host, pid=pid, process=process,
+        id=sid,
+        host=host,
+        pid=pid,
+        process=process,
         started=_number(started, what, "start time (column started)"),
         ended=None if ended is None else _number(ended, what, "end time (column ended)"),
-        stop_reason=None if stop_reason is None else str(stop_reason), code=code if isinstance(code, str) else None,
-        live=ended is None and live(sid, host, pid, process), here=here(host, pid, process),
+        stop_reason=None if stop_reason is None else str(stop_reason),
+        code=code if isinstance(code, str) else None,
+        live=ended is None and live(sid, host, pid, process),
+        here=here(host, pid, process),
     )
 
 
@@ -429,5 +448,6 @@ def _check_params(values: dict[str, Any], space: SearchSpace, what: str) -> None
             continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _damaged(
-                what, f"the parameters (column params) hold {name}={value!r}, but {name} ({param.describe()}) takes a number"
+                what,
+                f"the parameters (column params) hold {name}={value!r}, but {name} ({param.describe()}) takes a number",
             )

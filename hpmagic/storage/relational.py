@@ -262,7 +262,12 @@ class RelationalStore:
             self._seq, self._loaded, self._foreign, self._sorted = 0, False, [], None
 
     def _refuse_changes(
-        self, conn: queries.Connection, record: StudyRecord, space: SearchSpace, direction: Direction, metric: str,
+        self,
+        conn: queries.Connection,
+        record: StudyRecord,
+        space: SearchSpace,
+        direction: Direction,
+        metric: str,
         goal: Goal | None = None,
     ) -> None:
         changes = record.diff(space=space, direction=direction, metric=metric, goal=goal)
@@ -445,8 +450,9 @@ class RelationalStore:
         if self.study_name is None:
             return None
         with self._database() as conn:
-            row = conn.execute(f"SELECT {study_columns(self._schema)} FROM studies WHERE name = ?",
-                               (self.study_name,)).fetchone()
+            row = conn.execute(
+                f"SELECT {study_columns(self._schema)} FROM studies WHERE name = ?", (self.study_name,)
+            ).fetchone()
         return None if row is None else study_from_row(row, self.where)
 
     def study_names(self) -> list[str]:

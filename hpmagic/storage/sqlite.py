@@ -55,8 +55,9 @@ class SQLiteStore(RelationalStore):
             )
         with self._sqlite_errors("cannot be opened" if readonly else "cannot be opened for writing"):
             if readonly:
-                self._conn = sqlite3.connect(readonly_uri(self.path), uri=True, isolation_level=None,
-                                             check_same_thread=False)
+                self._conn = sqlite3.connect(
+                    readonly_uri(self.path), uri=True, isolation_level=None, check_same_thread=False
+                )
                 self._schema = queries.schema_of(self._conn)
                 return
             self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
@@ -97,8 +98,11 @@ class SQLiteStore(RelationalStore):
             try:
                 left = failures.running(self._conn, sid, self._session)
             except sqlite3.Error:  # not even readable: what this store knows it left running
-                left = sorted(n for n, t in self._cache.items()
-                              if t.state is TrialState.RUNNING and self._sessions.get(n) == self._session)
+                left = sorted(
+                    n
+                    for n, t in self._cache.items()
+                    if t.state is TrialState.RUNNING and self._sessions.get(n) == self._session
+                )
             marks = failures.whys(left, unsaved)
             try:
                 failures.mark_unfinished(self._conn, sid, marks)
@@ -108,12 +112,14 @@ class SQLiteStore(RelationalStore):
             for number, why in marks.items():
                 record = unsaved if unsaved is not None and unsaved.number == number else self._cache.get(number)
                 self._cache[number] = (record or Trial(number=number, params={})).finish(
-                    state=TrialState.INTERRUPTED, error=why)
+                    state=TrialState.INTERRUPTED, error=why
+                )
                 self._sessions[number] = self._session
             self._sorted = None
             finished = sum(1 for t in self._cache.values() if t.state.counted)
-        self.failure = StorageError(failures.stopped(describe(self.path), exc, unsaved=unsaved, finished=finished,
-                                                     left=left, marked=marked))
+        self.failure = StorageError(
+            failures.stopped(describe(self.path), exc, unsaved=unsaved, finished=finished, left=left, marked=marked)
+        )
         return self.failure
 
     @contextmanager

@@ -10,4 +10,13 @@ from .base import CheckedStrategy, Strategy, StrategyContext, check_seed
 from .catalog import STRATEGIES
 from .registry import make_strategy, names, resolve
 
-__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "make_strategy", "names", "resolve", "STRATEGIES"]
+__all__ = [
+    "Strategy",
+    "StrategyContext",
+    "CheckedStrategy",
+    "check_seed",
+    "make_strategy",
+    "names",
+    "resolve",
+    "STRATEGIES",
+]

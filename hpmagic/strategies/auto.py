@@ -53,8 +53,22 @@ from ..space import SearchSpace
 from .base import Strategy, StrategyContext
 from .catalog import load
 
-__all__ = ["Auto", "choose", "pick", "GP_MAX_DIMS", "GP_MAX_TRIALS", "GP_MAX_JOBS", "SWITCH_RATIO", "WINDOW", "CHEAPER",
-           "CHEAPER_PRUNED", "CHEAPER_MULTI", "GP_MAX_DIMS_MULTI", "ASK_FLOOR", "EARLY"]
+__all__ = [
+    "Auto",
+    "choose",
+    "pick",
+    "GP_MAX_DIMS",
+    "GP_MAX_TRIALS",
+    "GP_MAX_JOBS",
+    "SWITCH_RATIO",
+    "WINDOW",
+    "CHEAPER",
+    "CHEAPER_PRUNED",
+    "CHEAPER_MULTI",
+    "GP_MAX_DIMS_MULTI",
+    "ASK_FLOOR",
+    "EARLY",
+]
 
 #: Largest number of parameters for which auto picks the GP.
 GP_MAX_DIMS = 12
@@ -101,10 +115,9 @@ def pick(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     return name, why
 
 
-
 _PRUNED = {
     "gp": "; with {prune}, the GP is fitted at one fidelity, the highest step or rung that enough "
-          "trials reached (as BOHB does), so pruned trials inform it",
+    "trials reached (as BOHB does), so pruned trials inform it",
     "tpe": "; with {prune}, TPE ranks each pruned trial by the value it had reached",
 }
 
@@ -131,21 +144,32 @@ def _rules(space: SearchSpace, context: StrategyContext) -> tuple[str, str]:
     if d <= GP_MAX_DIMS and (timed or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
         par = f", {jobs} at a time" if jobs > 1 else ""
         if context.pruning:
-            return "tpe", (f"{plural(d, 'parameter')} and {budget} trials{par} would suit Bayesian optimisation, but "
-                           "with pruning TPE's proposals let the rule stop more trials early for answers as good")
+            return "tpe", (
+                f"{plural(d, 'parameter')} and {budget} trials{par} would suit Bayesian optimisation, but "
+                "with pruning TPE's proposals let the rule stop more trials early for answers as good"
+            )
         if timed and budget > GP_MAX_TRIALS:
-            return "gp", (f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
-                          "auto moves to a cheaper strategy if proposals come to cost more than the trials")
+            return "gp", (
+                f"{plural(d, 'parameter')}{par} suit Bayesian optimisation, and with a time budget "
+                "auto moves to a cheaper strategy if proposals come to cost more than the trials"
+            )
         return "gp", f"{plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation"
     what = _beyond_the_gp(d, budget, jobs)
     if budget > GP_MAX_TRIALS and not timed and not context.pruning:
-        many = (f"{budget} trials are too many for a GP or TPE" if d <= GP_MAX_DIMS and jobs <= GP_MAX_JOBS
-                else f"{what}, and {budget} trials too many for TPE")
-        return "de", (f"{many}: de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow "
-                      "with them), and with as many trials it found better points than TPE")
+        many = (
+            f"{budget} trials are too many for a GP or TPE"
+            if d <= GP_MAX_DIMS and jobs <= GP_MAX_JOBS
+            else f"{what}, and {budget} trials too many for TPE"
+        )
+        return "de", (
+            f"{many}: de's proposals cost a fraction of a millisecond at any number of trials (TPE's grow "
+            "with them), and with as many trials it found better points than TPE"
+        )
     if timed and not context.pruning:  # with pruning nothing is below tpe on the ladder
-        return "tpe", (f"{what}, and with a time budget auto moves to a cheaper strategy if proposals come to cost "
-                       "more than the trials")
+        return "tpe", (
+            f"{what}, and with a time budget auto moves to a cheaper strategy if proposals come to cost "
+            "more than the trials"
+        )
     if budget > GP_MAX_TRIALS:  # with --prune: de would rank pruned trials as failures
         return "tpe", f"{what}, and TPE learns from pruned trials, where de, cheaper with many trials, does not"
     return "tpe", f"{what}, and TPE's proposals stay cheap with up to {GP_MAX_TRIALS} trials"
@@ -174,9 +198,15 @@ def _pick_multi(space: SearchSpace, context: StrategyContext) -> tuple[str, str]
     d, budget, jobs = len(space), context.budget, max(1, context.jobs)
     if d <= GP_MAX_DIMS_MULTI and (context.timeout is not None or budget <= GP_MAX_TRIALS) and jobs <= GP_MAX_JOBS:
         par = f", {jobs} at a time" if jobs > 1 else ""
-        how = "random scalarisations and a model of feasibility" if goal.constraints else "expected hypervolume improvement"
-        return "gp", (f"{what}, {plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation "
-                      f"({how}), which found larger hypervolumes than NSGA-II on the benchmarks")
+        how = (
+            "random scalarisations and a model of feasibility"
+            if goal.constraints
+            else "expected hypervolume improvement"
+        )
+        return "gp", (
+            f"{what}, {plural(d, 'parameter')} and {budget} trials{par} suit Bayesian optimisation "
+            f"({how}), which found larger hypervolumes than NSGA-II on the benchmarks"
+        )
     beyond = f"{d} parameters are too many for a GP" if d > GP_MAX_DIMS_MULTI else _beyond_the_gp(d, budget, jobs)
     return "evolution", f"{what}, and {beyond}: NSGA-II's proposals stay cheap"
 
@@ -279,8 +309,11 @@ class Auto(Strategy):
             self.current.tell(told)
         self._asks.clear()
         jobs = "" if self.context.jobs <= 1 else f" ({self.context.jobs} at a time)"
-        why = (f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}" if measured else
-               f"trials took {_ms(trial)}{jobs}, and a {old} proposal costs at least {_ms(ask)}")
+        why = (
+            f"proposals took {_ms(ask)}, trials {_ms(trial)}{jobs}"
+            if measured
+            else f"trials took {_ms(trial)}{jobs}, and a {old} proposal costs at least {_ms(ask)}"
+        )
         self.reason += f"; auto switched from {old} to {new} at trial {number}: {why}"
 
     def _start(self, name: str) -> Strategy:

@@ -44,8 +44,15 @@ from ..space import SearchSpace
 if TYPE_CHECKING:
     from ..protocols import Strategy as StrategyProtocol
 
-__all__ = ["Strategy", "StrategyContext", "CheckedStrategy", "check_seed", "is_builtin", "require_one_objective",
-           "SEED_LIMIT"]
+__all__ = [
+    "Strategy",
+    "StrategyContext",
+    "CheckedStrategy",
+    "check_seed",
+    "is_builtin",
+    "require_one_objective",
+    "SEED_LIMIT",
+]
 
 #: Seeds are whole numbers in ``[0, SEED_LIMIT)``: 32 bits, which every seeding interface the
 #: built-in strategies use accepts (numpy's generators refuse negative seeds).

@@ -38,8 +38,15 @@ from ..space import SearchSpace
 from .base import Strategy, StrategyContext, require_one_objective
 from .inflight import InFlight
 
-__all__ = ["DifferentialEvolution", "population_size", "PBEST", "CROSSOVER", "CATEGORICAL_MUTATION", "RETRIES",
-           "JITTER"]
+__all__ = [
+    "DifferentialEvolution",
+    "population_size",
+    "PBEST",
+    "CROSSOVER",
+    "CATEGORICAL_MUTATION",
+    "RETRIES",
+    "JITTER",
+]
 
 #: Share of the population the "pbest" member is drawn from (JADE's p).
 PBEST = 0.2

@@ -48,7 +48,9 @@ class Evolution(Strategy):
             return
         self.rng = np.random.default_rng(context.seed)
         params = list(space.parameters)
-        categorical = {i for i, p in enumerate(params) if isinstance(p.distribution, Choice) and not p.distribution.ordered}
+        categorical = {
+            i for i, p in enumerate(params) if isinstance(p.distribution, Choice) and not p.distribution.ordered
+        }
         self.numeric = [i for i in range(len(params)) if i not in categorical]
         sizes = {i: int(params[i].distribution.cardinality()) for i in sorted(categorical)}
         self.probs = {i: np.full(k, 1.0 / k) for i, k in sizes.items()}
@@ -114,7 +116,11 @@ class Evolution(Strategy):
             return self.nsga2.tell(trial)
         self.in_flight.discard(trial.number)
         member = self._members.pop(trial.number, None)
-        if member is None or member[0] != self.generation or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING):
+        if (
+            member is None
+            or member[0] != self.generation
+            or trial.state in (TrialState.INTERRUPTED, TrialState.RUNNING)
+        ):
             return
         # Pruned trials rank below every trial that got further, by the value they reached.
         self._results.append((fidelity.rank_key(trial, self.context.direction), member[1], member[2]))
@@ -158,11 +164,17 @@ class Evolution(Strategy):
         vals, vecs = np.linalg.eigh(self.C)
         inv_sqrt = vecs @ np.diag(1 / np.sqrt(np.maximum(vals, 1e-20))) @ vecs.T
         self.ps = (1 - self.cs) * self.ps + math.sqrt(self.cs * (2 - self.cs) * self.mueff) * (inv_sqrt @ y_w)
-        hsig = np.linalg.norm(self.ps) / math.sqrt(1 - (1 - self.cs) ** (2 * self.generation)) < (1.4 + 2 / (n + 1)) * self.chi
+        hsig = (
+            np.linalg.norm(self.ps) / math.sqrt(1 - (1 - self.cs) ** (2 * self.generation))
+            < (1.4 + 2 / (n + 1)) * self.chi
+        )
         self.pc = (1 - self.cc) * self.pc + hsig * math.sqrt(self.cc * (2 - self.cc) * self.mueff) * y_w
         rank_mu = (Y.T * self.weights) @ Y
-        self.C = ((1 - self.c1 - self.cmu) * self.C + self.c1 * (np.outer(self.pc, self.pc) + (1 - hsig) * self.cc * (2 - self.cc) * self.C)
-                  + self.cmu * rank_mu)
+        self.C = (
+            (1 - self.c1 - self.cmu) * self.C
+            + self.c1 * (np.outer(self.pc, self.pc) + (1 - hsig) * self.cc * (2 - self.cc) * self.C)
+            + self.cmu * rank_mu
+        )
         self.C = (self.C + self.C.T) / 2
         self.sigma *= math.exp((self.cs / self.ds) * (np.linalg.norm(self.ps) / self.chi - 1))
         self.sigma = float(min(max(self.sigma, 1e-8), 1.0))

@@ -33,7 +33,18 @@ from dataclasses import dataclass
 from ..cell.report import FOLD, reading
 from ..core import Direction, Trial, TrialState
 
-__all__ = ["Evidence", "reach", "loss_at", "partial_loss", "rank_key", "levels", "TrialLoss", "TrainingSet", "training_set"]
+__all__ = [
+    "Evidence",
+    "reach",
+    "loss_at",
+    "partial_loss",
+    "rank_key",
+    "levels",
+    "TrialLoss",
+    "TrainingSet",
+    "training_set",
+]
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -68,7 +79,9 @@ class Evidence:
         else:
             so_far = list(itertools.accumulate(raw, min))
         steps = tuple(float(s) for s, _ in trial.curve)
-        objective = direction.loss(trial.value) if trial.state is TrialState.COMPLETE and trial.value is not None else None
+        objective = (
+            direction.loss(trial.value) if trial.state is TrialState.COMPLETE and trial.value is not None else None
+        )
         reach, reached = -math.inf, None
         if objective is not None:
             reach, reached = math.inf, objective
@@ -156,8 +169,9 @@ class TrainingSet:
     reached: int
 
 
-def training_set(trials: Sequence[Trial | Evidence], direction: Direction, enough: int,
-                 below: str = "worst") -> TrainingSet:
+def training_set(
+    trials: Sequence[Trial | Evidence], direction: Direction, enough: int, below: str = "worst"
+) -> TrainingSet:
     """BOHB's rule: the highest level that at least ``enough`` trials reached (the lowest level
     before any has that many), each trial with its loss there.
 
@@ -178,7 +192,6 @@ def training_set(trials: Sequence[Trial | Evidence], direction: Direction, enoug
         got = {r.number for r in rows}
         rows += [TrialLoss(e.number, worst) for e in used if e.number not in got]
     return TrainingSet(level, tuple(rows), reached)
-
 
 
 def _level(used: Sequence[Evidence], enough: int) -> float:

@@ -28,6 +28,7 @@ __all__ = ["GPStrategy"]
 CANDIDATES = 2000
 RESTARTS = 5
 
+
 def _key(row: np.ndarray) -> bytes:
     """A feature row as a dictionary key (rounded, so that encodings of one configuration agree)."""
     return np.round(row, 9).tobytes()
@@ -67,8 +68,11 @@ class GPStrategy(MultiObjective, Strategy):
             f"Gaussian-process Bayesian optimisation, {self.n_initial} quasi-random points first"
         )
         if self._setup_multi():  # several objectives or constraints: gp_multi.py
-            self.reason += ("; expected hypervolume improvement over a GP per objective" if self._acquisition() == "ehvi"
-                            else "; random Chebyshev scalarisations (ParEGO), a GP per constraint for feasibility")
+            self.reason += (
+                "; expected hypervolume improvement over a GP per objective"
+                if self._acquisition() == "ehvi"
+                else "; random Chebyshev scalarisations (ParEGO), a GP per constraint for feasibility"
+            )
 
     # -- ask/tell ------------------------------------------------------------------------
 
@@ -77,8 +81,11 @@ class GPStrategy(MultiObjective, Strategy):
         if len(self.space) == 0:
             return {}
         losses = [loss for _, loss in self._told.values() if loss is not None]
-        if (len(self._told) + len(self._pending) < self.n_initial or len(losses) < 2
-                or (self._multi and not self._multi_ready())):
+        if (
+            len(self._told) + len(self._pending) < self.n_initial
+            or len(losses) < 2
+            or (self._multi and not self._multi_ready())
+        ):
             config = self.in_flight.propose(number, self._quasi_random(), lambda _: self._quasi_random())
         else:
             from threadpoolctl import threadpool_limits
@@ -138,7 +145,11 @@ class GPStrategy(MultiObjective, Strategy):
         # model climbs to the faces of the cube, where its variance is largest (measured:
         # docs/design/strategies.md, "Parallel proposals").
         x, _ = acquisition.maximize(
-            post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
+            post,
+            best,
+            candidates,
+            self.encoder.free_columns,
+            self.encoder.neighbours,
             restarts=RESTARTS if P is None else 0,
         )
         if self._taken(x, X, P):
@@ -173,9 +184,7 @@ class GPStrategy(MultiObjective, Strategy):
                 return self.encoder.config_from_features(F[i])
         return self.space.sample(self.rng)
 
-    def _believe(
-        self, post: Any, X: np.ndarray, y_t: np.ndarray, P: np.ndarray, best: float
-    ) -> tuple[Any, float]:
+    def _believe(self, post: Any, X: np.ndarray, y_t: np.ndarray, P: np.ndarray, best: float) -> tuple[Any, float]:
         """The kriging believer: pending points ``P`` join the data at the model's prediction.
 
         They are believed noise-free, so the variance collapses at them however noisy the
@@ -221,8 +230,9 @@ class GPStrategy(MultiObjective, Strategy):
         """With ``--prune`` (or pruned trials from a study): the trials at the highest step that ``d + 2`` trials reached, as BOHB
         fits its model (:func:`hpmagic.strategies.fidelity.training_set`; ``BELOW`` says what
         the trials stopped before that step count as, ``docs/design/pruning.md`` why)."""
-        data = fidelity.training_set(list(self._evidence.values()), self.context.direction,
-                                     enough=len(self.space) + 2, below=self.BELOW)
+        data = fidelity.training_set(
+            list(self._evidence.values()), self.context.direction, enough=len(self.space) + 2, below=self.BELOW
+        )
         if data.level != self._level:  # another fidelity: the old fit is no warm start for it
             self._level, self._hyper = data.level, None
         X = np.vstack([self._told[row.number][0] for row in data.rows])

@@ -77,7 +77,9 @@ class MultiObjective:
         losses = goal.losses(trial) if trial.state is TrialState.COMPLETE else None
         if losses is not None and not all(np.isfinite(losses)):
             losses = None
-        margins = scalarize.margins(goal, trial) if trial.state is TrialState.COMPLETE else (np.inf,) * len(goal.constraints)
+        margins = (
+            scalarize.margins(goal, trial) if trial.state is TrialState.COMPLETE else (np.inf,) * len(goal.constraints)
+        )
         self._mo_told[trial.number] = (x, losses, margins)
 
     def _multi_ready(self) -> bool:
@@ -115,8 +117,14 @@ class MultiObjective:
         scores = np.zeros(len(candidates)) if best is None else acquisition.log_ei(*post.predict(candidates), best)
         scores = scores + self._log_feasible(X, M, candidates, restarts)
         if best is not None and not M.size and self._finite is None:
-            x, _ = acquisition.maximize(post, best, candidates, self.encoder.free_columns, self.encoder.neighbours,
-                                        restarts=3 if P is None else 0)
+            x, _ = acquisition.maximize(
+                post,
+                best,
+                candidates,
+                self.encoder.free_columns,
+                self.encoder.neighbours,
+                restarts=3 if P is None else 0,
+            )
             if not self._taken(x, X, P):  # type: ignore[attr-defined]
                 return dict(self.encoder.config_from_features(x))
         for i in np.argsort(-scores):
@@ -201,7 +209,9 @@ class MultiObjective:
         n = len(y)
         if previous is not None and n >= REFIT_ALWAYS and n % REFIT_EVERY:
             return previous
-        return model.fit_hyperparameters(X, y, self.rng, previous=previous, restarts=2 if previous is None else restarts)
+        return model.fit_hyperparameters(
+            X, y, self.rng, previous=previous, restarts=2 if previous is None else restarts
+        )
 
     @staticmethod
     def _reference(front: np.ndarray, T: np.ndarray) -> np.ndarray:

@@ -265,11 +265,19 @@ class HyperoptStrategy(Strategy):
     # -- the Trials database --------------------------------------------------------------
 
     def _insert(
-        self, number: int, config: dict[str, Any], *, state: int, result: dict[str, Any], doc: dict[str, Any] | None = None
+        self,
+        number: int,
+        config: dict[str, Any],
+        *,
+        state: int,
+        result: dict[str, Any],
+        doc: dict[str, Any] | None = None,
     ) -> None:
         """Record ``config`` as hyperopt trial ``number``, with only its active parameters."""
         if doc is None:
-            (doc,) = self._trials.new_trial_docs([number], [None], [result], [{"tid": number, "cmd": None, "workdir": None}])
+            (doc,) = self._trials.new_trial_docs(
+                [number], [None], [result], [{"tid": number, "cmd": None, "workdir": None}]
+            )
         idxs: dict[str, list[int]] = {}
         vals: dict[str, list[float | int]] = {}
         for name, codec in self._codecs.items():
@@ -312,9 +320,7 @@ class TPE(HyperoptStrategy):
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Settle the random trials TPE starts with (a third of the budget, 5 to 20, unless given), then set up."""
         self.startup = self.options.get("n_startup_jobs", min(20, max(5, context.budget // 3)))
-        self.description = (
-            f"hyperopt's TPE: {self.startup} random trials, then tree-structured Parzen estimators"
-        )
+        self.description = f"hyperopt's TPE: {self.startup} random trials, then tree-structured Parzen estimators"
         super().setup(space, context)
 
     def _make_suggest(self, module: Any) -> Callable[..., Any]:

@@ -89,8 +89,14 @@ def maximize(
                 val, grad = log_ei_with_gradient(post, base, best)
                 return -val, -grad[cols]
 
-            res = minimize(negative, x[cols], jac=True, method="L-BFGS-B", bounds=[(0.0, 1.0)] * len(cols),
-                           options={"maxiter": 100})
+            res = minimize(
+                negative,
+                x[cols],
+                jac=True,
+                method="L-BFGS-B",
+                bounds=[(0.0, 1.0)] * len(cols),
+                options={"maxiter": 100},
+            )
             if np.all(np.isfinite(res.x)):
                 x[cols] = np.clip(res.x, 0.0, 1.0)
         val = float(log_ei(*post.predict(x[None, :]), best)[0])

@@ -80,8 +80,7 @@ class Encoder:
         self.width = col
         #: Indices of parameters whose value may move continuously under L-BFGS-B.
         self.continuous = [
-            i for i, p in enumerate(self.params)
-            if not p.distribution.discrete and p.name not in read_by_conditions
+            i for i, p in enumerate(self.params) if not p.distribution.discrete and p.name not in read_by_conditions
         ]
         self.conditional = space.conditional
 
@@ -144,7 +143,9 @@ class Encoder:
             elif dist.discrete:
                 X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u]
             else:
-                X[:, block.start] = [dist.to_unit(dist.from_unit(t)) for t in u] if dist.kind in ("normal", "lognormal") else u
+                X[:, block.start] = (
+                    [dist.to_unit(dist.from_unit(t)) for t in u] if dist.kind in ("normal", "lognormal") else u
+                )
         return X
 
     def finite(self, limit: int = FINITE_MAX) -> tuple[np.ndarray, np.ndarray] | None:
@@ -163,8 +164,11 @@ class Encoder:
             size *= len(values)
             if size > limit:
                 return None
-            axes.append(np.array([(i + 0.5) / len(values) for i in range(len(values))]) if isinstance(dist, Choice)
-                        else np.array([dist.to_unit(v) for v in values]))
+            axes.append(
+                np.array([(i + 0.5) / len(values) for i in range(len(values))])
+                if isinstance(dist, Choice)
+                else np.array([dist.to_unit(v) for v in values])
+            )
         index = np.stack(np.meshgrid(*[np.arange(len(a)) for a in axes], indexing="ij"), axis=-1).reshape(size, -1)
         latent = np.column_stack([a[index[:, i]] for i, a in enumerate(axes)])
         return self.features_from_latent(latent), index

@@ -21,8 +21,13 @@ import numpy as np
 from scipy.linalg import cho_solve, cholesky, solve_triangular
 
 __all__ = [
-    "Hyperparameters", "Posterior", "fit_hyperparameters", "transform_targets", "log_if_spread",
-    "unit_scale", "matern52",
+    "Hyperparameters",
+    "Posterior",
+    "fit_hyperparameters",
+    "transform_targets",
+    "log_if_spread",
+    "unit_scale",
+    "matern52",
 ]
 
 _SQRT5 = np.sqrt(5.0)
@@ -168,7 +173,7 @@ class Posterior:
         K = matern52(self.X, self.X, hp)
         noise = np.full(len(K), hp.noise + 1e-9)
         if exact:
-            noise[len(K) - exact:] = 1e-6
+            noise[len(K) - exact :] = 1e-6
         K[np.diag_indices_from(K)] += noise
         jitter = 0.0
         for _ in range(6):

@@ -54,6 +54,6 @@ def expected_improvement(
     out = np.zeros(n)
     chunk = max(1, 2_000_000 // max(1, len(lower) * m * len(draws)))
     for start in range(0, n, chunk):
-        part = samples[:, start:start + chunk].reshape(-1, m)
-        out[start:start + chunk] = improvement(part, lower, upper).reshape(len(draws), -1).mean(axis=0)
+        part = samples[:, start : start + chunk].reshape(-1, m)
+        out[start : start + chunk] = improvement(part, lower, upper).reshape(len(draws), -1).mean(axis=0)
     return out
