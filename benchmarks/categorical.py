@@ -7,7 +7,7 @@ programming along the chain).  Each strategy runs 50 trials per seed; the score 
 in ``quality.py`` (0 = random search's expected best with 50 trials, by Monte Carlo; 100 = optimum).
 The figures behind ``hpmagic.strategies._gp.encoding.GP_MAX_ONE_HOT`` (issue 14).
 
-    python benchmarks/categorical.py 10 3,6,9,12 gp,tpe,evolution,random   # seeds, k's, strategies
+    python -m benchmarks.categorical 10 3,6,9,12 gp,tpe,evolution,random   # seeds, k's, strategies
 """
 
 import statistics

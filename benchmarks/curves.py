@@ -2,7 +2,7 @@
 
 The curves were recorded once from real scikit-learn training by
 ``benchmarks/record_curves.py`` (``benchmarks/data/curves_*.npz``); every search here
-replays them (``benchmarks/_curve_workloads.py``: the cell walks the recorded curve of its
+replays them (``benchmarks/curve_workloads.py``: the cell walks the recorded curve of its
 configuration and calls ``report(v)`` each epoch; Optuna's objective does ``trial.report`` /
 ``should_prune`` on the same values).  So hpmagic's real pruning machinery and Optuna's
 decide on the same curves, and 10 seeds of a dozen methods take minutes, not days.
@@ -40,12 +40,12 @@ Targets (PASS/FAIL, per workload and budget): ``--prune``'s mean true score with
 the unpruned hpmagic search's; and its resource at most that of Optuna's best pruner (the
 one with the highest mean true score) with a true score no lower than that pruner's.
 
-    python benchmarks/curves.py                          # the dev set, each workload's budget, 10 seeds
-    python benchmarks/curves.py --set confirm
-    python benchmarks/curves.py --set all --trials 30,50,100 --seeds 10
-    python benchmarks/curves.py --log runs.jsonl         # each seed's figures appended as they come
-    python benchmarks/curves.py --tables runs.jsonl      # the tables of a log (several: cat them)
-    python benchmarks/curves.py --methods "hpmagic --prune;hpmagic --prune asha:min_resource=3"  # a probe
+    python -m benchmarks.curves                          # the dev set, each workload's budget, 10 seeds
+    python -m benchmarks.curves --set confirm
+    python -m benchmarks.curves --set all --trials 30,50,100 --seeds 10
+    python -m benchmarks.curves --log runs.jsonl         # each seed's figures appended as they come
+    python -m benchmarks.curves --tables runs.jsonl      # the tables of a log (several: cat them)
+    python -m benchmarks.curves --methods "hpmagic --prune;hpmagic --prune asha:min_resource=3"  # a probe
 """
 
 from __future__ import annotations
@@ -60,12 +60,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import pruning as bench  # noqa: E402  (sets one BLAS thread)
-from _curve_workloads import workload  # noqa: E402
-
 import hpmagic  # noqa: E402
+
+from . import pruning as bench  # (sets one BLAS thread)
+from .curve_workloads import workload
 
 SETS = {
     "dev": {"mlp": 40, "boost": 30, "warmup": 100, "noisy": 50, "sgd": 100},
@@ -200,7 +198,9 @@ def _order(name: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.curves", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--set", choices=["dev", "confirm", "all"], default="dev", help="which workloads (default dev)")
     parser.add_argument("--workloads", help="comma-separated workload names instead of a set")
     parser.add_argument("--trials", help="comma-separated budgets for every workload (default: each workload's own)")
@@ -246,7 +246,7 @@ def main() -> None:
                 )
     tables(records)
     print(
-        f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, "
+        f"\npython -m benchmarks.curves {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, "
         f"hpmagic {hpmagic.__version__}, optuna {optuna.__version__}"
     )
 

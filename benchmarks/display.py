@@ -11,9 +11,9 @@ pass mark is at most 10% extra wall time.  The number of widget update messages 
 sent during one live run is printed, next to the number of trials (the panel is display
 outputs updated in place: update_display_data messages, no widget comms).
 
-    python benchmarks/display.py                 # 2,000 trials, 101 pairs (about 40 s)
-    python benchmarks/display.py --trials 10000 --repeats 11
-    python benchmarks/display.py --summary       # the summary's render time and HTML size, 100 and 10,000 trials
+    python -m benchmarks.display                 # 2,000 trials, 101 pairs (about 40 s)
+    python -m benchmarks.display --trials 10000 --repeats 11
+    python -m benchmarks.display --summary       # the summary's render time and HTML size, 100 and 10,000 trials
 
 With ``--summary`` no kernel is started: the static summary (``result._repr_html_()``, what a
 notebook saves) is rendered in this process for searches of 100 and 10,000 trials (the same
@@ -27,8 +27,9 @@ import json
 import statistics
 import sys
 
-from _common import CELL  # benchmarks/ is on sys.path when run as a script
 from jupyter_client.manager import start_new_kernel
+
+from .trivial_cell import CELL
 
 SETUP = f"""
 import gc, time, json, hpmagic
@@ -102,7 +103,7 @@ def summary_figures(sizes: tuple[int, ...] = (100, 10_000), repeats: int = 3) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.display", description=__doc__.splitlines()[0])
     parser.add_argument("--summary", action="store_true", help="the static summary's render time and size instead")
     parser.add_argument("--trials", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=101, help="pairs of runs (default 101)")

@@ -23,8 +23,8 @@ searches.  For each rule it prints:
 - ``regret``: the true mean of the best configuration the search found, minus that of the
   one the same search finds without pruning (0 is no loss; in accuracy points).
 
-    python benchmarks/fold_pruning.py                  # 400 searches of 40 trials, 5 folds
-    python benchmarks/fold_pruning.py --searches 100 --folds 10
+    python -m benchmarks.fold_pruning                  # 400 searches of 40 trials, 5 folds
+    python -m benchmarks.fold_pruning --searches 100 --folds 10
 """
 
 from __future__ import annotations
@@ -176,7 +176,11 @@ RULES: list[tuple[str, type[Pruner], dict[str, object]]] = [
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.fold_pruning",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--searches", type=int, default=400)
     parser.add_argument("--trials", type=int, default=40)
     parser.add_argument("--folds", type=int, default=5)

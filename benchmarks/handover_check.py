@@ -11,8 +11,8 @@ below ``--below`` (the hand-over would have fired).  Problems: the recorded tabl
 ``benchmarks/tables.py`` and any problem of ``benchmarks/quality.py`` (its cross-validated ones
 computed here, without its cache file):
 
-    python benchmarks/handover_check.py --seeds 10 --jobs 2
-    python benchmarks/handover_check.py --problems pipe-wine,svc-digits,rf-wine --seeds 5
+    python -m benchmarks.handover_check --seeds 10 --jobs 2
+    python -m benchmarks.handover_check --problems pipe-wine,svc-digits,rf-wine --seeds 5
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-import quality  # noqa: E402
-import tables  # noqa: E402
+
+from . import quality, tables  # noqa: E402
 
 SYNTHETIC = ("branin", "hartmann6", "rosenbrock4", "mixed")
 AT, BELOW = 20, 0.2
@@ -53,16 +53,11 @@ def loo_rank(strategy) -> float | None:
     from scipy.linalg import cho_solve
     from scipy.stats import spearmanr
 
-    from hpmagic.strategies._gp import model
-
-    X, y = strategy._training_data()
-    y_t = model.transform_targets(y)
-    if float(np.ptp(y_t)) == 0.0:
+    post = strategy.posterior()
+    if float(np.ptp(post.y)) == 0.0:
         return None
-    hp = strategy._hyper or model.fit_hyperparameters(X, y_t, np.random.default_rng(0))
-    post = model.Posterior(X, y_t, hp)
-    inverse = cho_solve((post.L, True), np.eye(len(y_t)))
-    rho = spearmanr(post.y - post.alpha / np.diag(inverse), y_t)[0]
+    inverse = cho_solve((post.L, True), np.eye(len(post.y)))
+    rho = spearmanr(post.y - post.alpha / np.diag(inverse), post.y)[0]
     return float(rho) if np.isfinite(rho) else 0.0
 
 
@@ -86,7 +81,11 @@ def run_one(task: tuple[str, int, int]) -> tuple[str, int, float | None]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.handover_check",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--problems", default=",".join(tables.SETS["dev"] + SYNTHETIC))
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--at", type=int, default=AT, help=f"trials before the check (default {AT})")

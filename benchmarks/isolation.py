@@ -15,8 +15,8 @@ time ``make_executor`` takes) is reported apart.  The time the trial bodies took
 recorded ``duration``, which includes restoring the variables) is shown too.  Each figure
 is the median of ``--repeats`` repeats (default 5), the runs of one repeat interleaved.
 
-    python benchmarks/isolation.py             # 5 repeats of 100 trials
-    python benchmarks/isolation.py --quick     # 3 repeats of 30 trials
+    python -m benchmarks.isolation             # 5 repeats of 100 trials
+    python -m benchmarks.isolation --quick     # 3 repeats of 30 trials
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def restore_seconds(namespace: dict) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.isolation", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer trials and repeats, for a smoke test")
     parser.add_argument("--repeats", type=int, default=None)
     args = parser.parse_args()

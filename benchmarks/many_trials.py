@@ -16,9 +16,9 @@ Both grow slower with every trial (their TPE reads the whole history on every pr
 run ``--cap`` trials (2,000 by default) when asked for more, and the table says so; hpmagic also
 runs the capped count, for a like-for-like row.
 
-    python benchmarks/many_trials.py                      # 10,000 trials (2,000 for the others), 3 repeats
-    python benchmarks/many_trials.py --only hpmagic       # hpmagic alone
-    python benchmarks/many_trials.py --trials 3000 --cap 3000 --repeats 1
+    python -m benchmarks.many_trials                      # 10,000 trials (2,000 for the others), 3 repeats
+    python -m benchmarks.many_trials --only hpmagic       # hpmagic alone
+    python -m benchmarks.many_trials --trials 3000 --cap 3000 --repeats 1
 """
 
 from __future__ import annotations
@@ -91,7 +91,11 @@ def run_process(code: str) -> tuple[float, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.many_trials",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--cap", type=int, default=2_000, help="trials for Optuna and hyperopt when --trials is more")
     parser.add_argument("--repeats", type=int, default=3)

@@ -1,7 +1,7 @@
 """Which early-stopping rule for two objectives: a replay of real ``partial_fit`` curves (issue 23, item 2).
 
 This measures the choice before it is built (``--prune`` is still refused with several
-objectives).  The workload is ``benchmarks/_pruning_workloads.py``'s MLP on digits, 27 epochs of
+objectives).  The workload is ``benchmarks/pruning_workloads.py``'s MLP on digits, 27 epochs of
 ``partial_fit``, with two objectives: the validation accuracy (maximised) and the hidden units,
 the model's size (minimised).  A pool of configurations drawn at random is trained once, every
 epoch's accuracy kept; each search then draws its trials from the pool (random sampling, seeded)
@@ -18,9 +18,9 @@ that rung so far (judged once at least eta have).  Printed: the epochs used as a
 unpruned search's, and the hypervolume of the complete trials (reference point fixed up front:
 error 1, 64 hidden units) as a share of the unpruned search's, mean and median over the seeds.
 
-    python benchmarks/mo_pruning.py                 # a pool of 200, 60 trials, 10 seeds
-    python benchmarks/mo_pruning.py --pool 100 --seeds 3
-    python benchmarks/mo_pruning.py --rungs 3,9     # a first rung at epoch 3
+    python -m benchmarks.mo_pruning                 # a pool of 200, 60 trials, 10 seeds
+    python -m benchmarks.mo_pruning --pool 100 --seeds 3
+    python -m benchmarks.mo_pruning --rungs 3,9     # a first rung at epoch 3
 """
 
 from __future__ import annotations
@@ -32,9 +32,10 @@ import warnings
 from typing import Any
 
 import numpy as np
-from _pruning_workloads import workloads  # benchmarks/ is on sys.path when run as a script
 
 from hpmagic.pareto import hypervolume, ranks
+
+from .pruning_workloads import workloads
 
 RUNGS = (1, 3, 9)
 ETA = 3
@@ -116,7 +117,11 @@ def search(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.mo_pruning",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--pool", type=int, default=200, help="configurations trained once (default 200)")
     parser.add_argument("--trials", type=int, default=60)
     parser.add_argument("--seeds", type=int, default=10)

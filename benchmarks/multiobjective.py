@@ -17,14 +17,14 @@ Methods:
   -- ``NSGAIISampler``, ``optuna:gp`` -- ``GPSampler`` (needs torch), ``optuna:random``; each
   seeded, with ``constraints_func`` where the problem has a constraint.
 
-Problems (``benchmarks/_mo_problems.py``): ``branincurrin`` (86 trials, reference [18, 6], the best
+Problems (``benchmarks/mo_problems.py``): ``branincurrin`` (86 trials, reference [18, 6], the best
 possible hypervolume 59.36), ``zdt1`` (30 parameters, 200 trials, [11, 11]), ``dtlz2`` (three
 objectives, 100 trials, [1.1, 1.1, 1.1]), ``c2dtlz2`` (the same with C2's constraint),
 ``tree-digits`` (a scikit-learn decision tree on the digits: 3-fold accuracy against node count,
 60 trials, reference accuracy 0 and 400 nodes; the tree is seeded, so it is not noisy).
 
-    nice -n 10 python benchmarks/multiobjective.py --jobs 2
-    python benchmarks/multiobjective.py --problems branincurrin --seeds 3 --methods hpmagic:gp,optuna:tpe
+    nice -n 10 python -m benchmarks.multiobjective --jobs 2
+    python -m benchmarks.multiobjective --problems branincurrin --seeds 3 --methods hpmagic:gp,optuna:tpe
 """
 
 from __future__ import annotations
@@ -42,10 +42,11 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-from _mo_problems import MOProblem, problems  # noqa: E402  (benchmarks/ is on sys.path as a script)
 
 from hpmagic.core import Trial, TrialState  # noqa: E402
 from hpmagic.pareto import hypervolume  # noqa: E402
+
+from .mo_problems import MOProblem, problems  # noqa: E402
 
 HPMAGIC = ("hpmagic:auto", "hpmagic:gp", "hpmagic:gp-parego", "hpmagic:gp-ehvi", "hpmagic:evolution", "hpmagic:random")
 #: What runs without --methods: auto is the GP on every problem, so the GP is not run twice.
@@ -191,7 +192,11 @@ def report(chosen: list[MOProblem], methods: list[str], rows: list[tuple], seeds
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.multiobjective",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument(
         "--problems", default="all", help="comma-separated problems (default all): " + ", ".join(problems())
     )

@@ -6,7 +6,7 @@ layer sizes and learning rates usually do.  Counts the seeds (of 10, 30 trials e
 strategy finds the exact optimum of the 4,096 configurations, and the mean best loss.  Run it with
 ``PYTHONPATH`` pointing at two versions of hpmagic to compare their encodings (issue 14):
 
-    PYTHONPATH=. python benchmarks/ordinal.py gp,tpe
+    PYTHONPATH=. python -m benchmarks.ordinal gp,tpe
 """
 
 import itertools

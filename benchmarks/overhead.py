@@ -5,9 +5,9 @@ categorical) and the same arithmetic objective, with random sampling and no disp
 one process.  The objective itself costs well under a microsecond, so time per trial is the
 framework's overhead.  Each framework is repeated and the median is reported.
 
-    python benchmarks/overhead.py            # 1,000 trials, 5 repeats
-    python benchmarks/overhead.py --trials 300 --repeats 3
-    python benchmarks/overhead.py --only hpmagic   # hpmagic alone (an A/B of two versions)
+    python -m benchmarks.overhead            # 1,000 trials, 5 repeats
+    python -m benchmarks.overhead --trials 300 --repeats 3
+    python -m benchmarks.overhead --only hpmagic   # hpmagic alone (an A/B of two versions)
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import statistics
 import time
 import warnings
 
-from _common import CELL  # benchmarks/ is on sys.path when run as a script
+from .trivial_cell import CELL
 
 
 def objective(x, lr, depth, kind):
@@ -76,7 +76,9 @@ def run_hyperopt(trials: int, seed: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.overhead", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--only", choices=["hpmagic"], help="time hpmagic alone (to compare two of its versions)")

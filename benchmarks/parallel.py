@@ -15,8 +15,8 @@ processes: the array must travel at most once per worker, however many trials ru
 ways of starting workers are measured: the fork server (one process loads the payload and
 forks the workers) and fresh interpreters (each receives the payload).
 
-    python benchmarks/parallel.py           # the full run (about a minute)
-    python benchmarks/parallel.py --quick   # 16 trials in part 1, 20 and 40 in part 2
+    python -m benchmarks.parallel           # the full run (about a minute)
+    python -m benchmarks.parallel --quick   # 16 trials in part 1, 20 and 40 in part 2
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def part_two(counts: tuple[int, int]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.parallel", description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer trials, for a smoke test")
     args = parser.parse_args()
     warnings.simplefilter("ignore")

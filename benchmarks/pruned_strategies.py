@@ -22,8 +22,8 @@ Methods: ``<strategy> full`` (no pruning), ``<strategy> asha`` (learns from prun
 ``gp asha, ignore below`` (trials pruned below the fitted step left out, as BOHB does,
 instead of counted as the worst at that step).  ``random asha`` learns nothing: the floor.
 
-    python benchmarks/pruned_strategies.py                 # 10 seeds, 50 trials
-    python benchmarks/pruned_strategies.py --seeds 3 --trials 30 --methods "gp asha" "gp asha, old"
+    python -m benchmarks.pruned_strategies                 # 10 seeds, 50 trials
+    python -m benchmarks.pruned_strategies --seeds 3 --trials 30 --methods "gp asha" "gp asha, old"
 """
 
 from __future__ import annotations
@@ -200,7 +200,11 @@ def run(method: str, seed: int, trials: int, problem: str) -> tuple[float, int, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.pruned_strategies",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--trials", type=int, default=50)
     parser.add_argument("--methods", nargs="+", default=DEFAULT_METHODS, choices=list(METHODS))

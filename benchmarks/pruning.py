@@ -1,6 +1,6 @@
 """Early stopping end to end: hpmagic's pruning rules next to Optuna's on real scikit-learn work.
 
-Four iterative workloads (``benchmarks/_pruning_workloads.py``), each a notebook cell with
+Four iterative workloads (``benchmarks/pruning_workloads.py``), each a notebook cell with
 a small mixed ``# tune:`` space: an ``MLPClassifier`` trained epoch by epoch with
 ``partial_fit`` on the digits, an ``SGDClassifier`` with ``partial_fit`` on 50,000 generated
 rows, gradient boosting grown one stage at a time (warm start), each reporting its
@@ -38,11 +38,11 @@ at most 40% of the unpruned resource with a mean true score within 0.5% of the u
 run's; at equal resource, hpmagic's best pairing (strategy and rule) has a higher mean true
 score than Optuna's best pairing, on every workload.
 
-    python benchmarks/pruning.py                       # 10 seeds, 30 trials (about 3 minutes of CPU a seed)
-    python benchmarks/pruning.py --quick               # 2 seeds, 15 trials
-    python benchmarks/pruning.py --seeds 3 --trials 20 --workloads mlp,svc
-    python benchmarks/pruning.py --log runs.jsonl          # each seed's figures saved as they come
-    python benchmarks/pruning.py --tables runs.jsonl       # the tables of the seeds saved so far
+    python -m benchmarks.pruning                       # 10 seeds, 30 trials (about 3 minutes of CPU a seed)
+    python -m benchmarks.pruning --quick               # 2 seeds, 15 trials
+    python -m benchmarks.pruning --seeds 3 --trials 20 --workloads mlp,svc
+    python -m benchmarks.pruning --log runs.jsonl          # each seed's figures saved as they come
+    python -m benchmarks.pruning --tables runs.jsonl       # the tables of the seeds saved so far
 
 Seeds can run in several processes (``--first-seed 5 --seeds 5 --log b.jsonl``); ``--tables``
 on the logs put together (``cat a.jsonl b.jsonl``) prints the tables of all of them.
@@ -66,13 +66,11 @@ from typing import Any
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # small matrices: one BLAS thread, as in a notebook on 2 cores
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _pruning_workloads import Workload, workloads  # noqa: E402
-
 import hpmagic  # noqa: E402
 from hpmagic.core import TrialState  # noqa: E402
 from hpmagic.pruning import DEFAULT, DEFAULT_FOR_FOLDS, names  # noqa: E402
+
+from .pruning_workloads import Workload, workloads  # noqa: E402
 
 MAX_SHARE = 0.40  # target: the default rule runs at most this share of the unpruned resource
 MAX_LOSS = 0.005  # target: ... with a mean true score at most this share below the unpruned run's
@@ -342,7 +340,9 @@ def tables(records: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.pruning", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=None, help="searches per method (default 10; --quick 2)")
     parser.add_argument("--first-seed", type=int, default=0, help="the first seed (to add seeds to a --log)")
     parser.add_argument("--trials", type=int, default=None, help="-n of every search (default 30; --quick 15)")
@@ -376,7 +376,7 @@ def main() -> None:
         print(f"seed {seed} done ({time.perf_counter() - start:.0f} s)", file=sys.stderr, flush=True)
     tables(records)
     print(
-        f"\n{sys.argv[0]} {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, hpmagic {hpmagic.__version__}, "
+        f"\npython -m benchmarks.pruning {' '.join(sys.argv[1:])}: {time.perf_counter() - start:.0f} s, hpmagic {hpmagic.__version__}, "
         f"optuna {optuna.__version__}"
     )
 

@@ -18,8 +18,8 @@ the wall time, and the **true score** of the reported best configuration: traine
 all ROUNDS rounds on the training rows and scored (log-loss, lower is better) on a test split
 the search never saw, with its spread (sd over the seeds).
 
-    nice -n 10 python benchmarks/pruning_boosting.py              # 5 seeds, 30 trials
-    nice -n 10 python benchmarks/pruning_boosting.py --seeds 2 --trials 12
+    nice -n 10 python -m benchmarks.pruning_boosting              # 5 seeds, 30 trials
+    nice -n 10 python -m benchmarks.pruning_boosting --seeds 2 --trials 12
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ METHODS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pruning_boosting", description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--trials", type=int, default=30)
     args = parser.parse_args()

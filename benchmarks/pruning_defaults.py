@@ -1,6 +1,6 @@
 """Which default pruning combination meets the targets: a probe behind docs/design/pruning.md, "Defaults, measured".
 
-Runs the cells of ``benchmarks/_pruning_workloads.py`` through ``hpmagic.tune`` for each
+Runs the cells of ``benchmarks/pruning_workloads.py`` through ``hpmagic.tune`` for each
 ``strategy|rule`` combination (``auto``/``tpe``/``gp``; ``none``, ``default`` for ``--prune``
 alone, or a rule spec such as ``asha:eta=4``) and appends one JSON line per search to LOG
 (resource run, trials pruned, true score of the answer as in ``benchmarks/pruning.py``).
@@ -8,9 +8,9 @@ alone, or a rule spec such as ``asha:eta=4``) and appends one JSON line per sear
 on the same seeds and its mean true score against it.  ``--oracle`` prints, for the SVC
 cross-validation, the share of folds an oracle would run (see the design notes).
 
-    python benchmarks/pruning_defaults.py mlp,sgd 0,1,2 30 "auto|none;tpe|default;tpe|asha:eta=4" probe.jsonl
-    python benchmarks/pruning_defaults.py --summary probe.jsonl
-    python benchmarks/pruning_defaults.py --oracle
+    python -m benchmarks.pruning_defaults mlp,sgd 0,1,2 30 "auto|none;tpe|default;tpe|asha:eta=4" probe.jsonl
+    python -m benchmarks.pruning_defaults --summary probe.jsonl
+    python -m benchmarks.pruning_defaults --oracle
 """
 
 from __future__ import annotations
@@ -22,13 +22,11 @@ import warnings
 from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import pruning as bench  # noqa: E402
-from _pruning_workloads import workloads  # noqa: E402
-
 import hpmagic  # noqa: E402
 from hpmagic.core import TrialState  # noqa: E402
+
+from . import pruning as bench
+from .pruning_workloads import workloads
 
 
 def search(key: str, strategy: str, spec: str, trials: int, seed: int) -> dict:

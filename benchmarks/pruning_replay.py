@@ -12,8 +12,8 @@ For each workload and rule it prints the resource run (epochs or stages, as a sh
 the unpruned search's), the mean test score of the answer, and its mean shortfall against
 the unpruned search on the same draw (in points of accuracy), with the number of draws.
 
-    python benchmarks/pruning_replay.py                  # pools of 60, 200 draws of 30
-    python benchmarks/pruning_replay.py --pool 40 --draws 50 --trials 20
+    python -m benchmarks.pruning_replay                  # pools of 60, 200 draws of 30
+    python -m benchmarks.pruning_replay --pool 40 --draws 50 --trials 20
 """
 
 from __future__ import annotations
@@ -173,7 +173,11 @@ def methods() -> dict[str, Callable[[np.ndarray, np.ndarray], tuple[int, int]]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.pruning_replay",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--pool", type=int, default=60)
     parser.add_argument("--draws", type=int, default=200)
     parser.add_argument("--trials", type=int, default=30)

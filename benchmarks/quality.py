@@ -40,11 +40,11 @@ divided by the number of trials: it covers the whole framework (asking, telling,
 bookkeeping), not only the strategy.  The GP's proposal time is measured apart, as the
 median time of ``ask`` with 100 finished trials on Hartmann6.
 
-    python benchmarks/quality.py --quick                 # 3 seeds, 30 trials, synthetic only
-    python benchmarks/quality.py --problems synthetic    # 10 seeds, 50 trials
-    python benchmarks/quality.py                         # everything (long: hours on 2 cores)
-    python benchmarks/quality.py --problems svc-digits,knn-cancer --seeds 5
-    python benchmarks/quality.py --problems lists         # the list-valued and many-categorical tables
+    python -m benchmarks.quality --quick                 # 3 seeds, 30 trials, synthetic only
+    python -m benchmarks.quality --problems synthetic    # 10 seeds, 50 trials
+    python -m benchmarks.quality                         # everything (long: hours on 2 cores)
+    python -m benchmarks.quality --problems svc-digits,knn-cancer --seeds 5
+    python -m benchmarks.quality --problems lists         # the list-valued and many-categorical tables
 
 The list-valued (``mlp-digits``, ``hgb-wine``) and many-categorical (``pipe-wine``) problems are
 tables of real scikit-learn models: ``benchmarks/quality_lists.py`` says how they are built and cached.
@@ -66,8 +66,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import quality_lists  # benchmarks/ is on sys.path when run as a script
-from problems import Problem, branin_fn, make_cell  # shared with quality_parallel.py
+
+from . import quality_lists
+from .problems import Problem, branin_fn, make_cell  # shared with quality_parallel.py
+from .quality_parallel import PARALLEL_STRATEGIES, parallel_problems, parallel_table
 
 # Small matrices everywhere: one BLAS thread avoids cores fighting over them.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
@@ -649,7 +651,9 @@ def _print_time_budget(
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.quality", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method and problem (default 10)")
     parser.add_argument("--trials", type=int, default=50, help="evaluations per search (default 50)")
     parser.add_argument(
@@ -799,9 +803,6 @@ def parallel_main(args: argparse.Namespace) -> None:
     """``--table parallel``: Hartmann6, Branin and Branin on integers by default, every strategy that proposes on its own."""
     warnings.simplefilter("ignore")
     logging.getLogger("hyperopt").setLevel(logging.ERROR)
-    sys.path.insert(0, str(Path(__file__).parent))
-    from quality_parallel import PARALLEL_STRATEGIES, parallel_problems, parallel_table
-
     from hpmagic.strategies import STRATEGIES
 
     problems = {**synthetic_problems(), **parallel_problems()}

@@ -5,7 +5,7 @@ real scikit-learn model, and the losses are stored in a JSON file under ``benchm
 (gitignored).  The first run builds the list-valued tables (minutes on two cores: 980
 configurations); later runs read them, so a search costs one dictionary look-up per trial and
 the optimum is known exactly.  The many-categorical table (15,625 configurations, over an hour
-to build) is filled as searches visit it (``python benchmarks/quality_lists.py pipe-wine``
+to build) is filled as searches visit it (``python -m benchmarks.quality_lists pipe-wine``
 builds it whole).
 
 - ``mlp-digits`` (list-valued): ``MLPClassifier`` with one hidden layer on standardised digits,
@@ -301,6 +301,6 @@ def _hyperopt_space(lists: dict[str, list[Any]]) -> Callable[[], Any]:
     return space
 
 
-if __name__ == "__main__":  # build the tables: python benchmarks/quality_lists.py [NAME ...]
+if __name__ == "__main__":  # build the tables: python -m benchmarks.quality_lists [NAME ...]
     for problem in sys.argv[1:] or list(TABLES):
         table(problem, Path(__file__).with_name(".cache"))

@@ -15,8 +15,8 @@ configuration duplicates one in flight is a wasted worker.
 Thread timing decides which trials are pending at each ask, so runs with ``k > 1`` are not
 exactly reproducible; means over 10 seeds are.
 
-    python benchmarks/quality.py --table parallel                   # 10 seeds, 64 trials
-    python benchmarks/quality.py --table parallel --seeds 2 --trials 32 --problems hartmann6
+    python -m benchmarks.quality --table parallel                   # 10 seeds, 64 trials
+    python -m benchmarks.quality --table parallel --seeds 2 --trials 32 --problems hartmann6
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from .problems import Problem, branin_fn, make_cell
+
 #: hpmagic's strategies in the table (those not registered in this version are skipped).
 PARALLEL_STRATEGIES = ("auto", "gp", "tpe", "anneal", "evolution", "random", "sobol", "de")
 #: Trials in flight compared, and the targets the table checks.
@@ -39,8 +41,6 @@ TARGET_PROBLEM, TARGET_JOBS, TARGET_BEST = "hartmann6", 8, -3.20
 def parallel_problems() -> dict[str, Any]:
     """``branin-int``: Branin on its 16 x 16 integer grid (256 configurations), where searches
     converge onto a few points and configurations in flight can collide."""
-    from problems import Problem, branin_fn, make_cell
-
     grid = [branin_fn({"x1": a, "x2": b}) for a in range(-5, 11) for b in range(16)]
     return {
         "branin-int": Problem(

@@ -36,11 +36,11 @@ first, had been looked at and joined the development set):
   slowly and win (early values rank against the end until about epoch 9). 108 configurations.
 
 Deterministic: the data, the models and the repeats are seeded. One process, one BLAS
-thread; about 20 minutes of one core for the first five, 4 more for the last two (``nice -n 10 python benchmarks/record_curves.py``).
+thread; about 20 minutes of one core for the first five, 4 more for the last two (``nice -n 10 python -m benchmarks.record_curves``).
 
-    python benchmarks/record_curves.py                 # every workload
-    python benchmarks/record_curves.py mlp boost       # some
-    python benchmarks/record_curves.py --dry mlp       # time a few configurations, write nothing
+    python -m benchmarks.record_curves                 # every workload
+    python -m benchmarks.record_curves mlp boost       # some
+    python -m benchmarks.record_curves --dry mlp       # time a few configurations, write nothing
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@ Public tabular benchmarks (FCNet, NAS-Bench-201) need a download; these are reco
 instead, deterministically, and committed compressed under ``benchmarks/data/`` (one
 ``.npz`` per table).  Re-run with
 
-    nice -n 10 python benchmarks/record_tables.py            # every table (about 15-30 min, one core)
-    nice -n 10 python benchmarks/record_tables.py fcnet-wine  # one table
+    nice -n 10 python -m benchmarks.record_tables            # every table (about 15-30 min, one core)
+    nice -n 10 python -m benchmarks.record_tables fcnet-wine  # one table
 
 Each table stores, for every configuration of its finite space, the validation error
 (1 - accuracy) of ``REPEATS`` real fits that differ only in their training seed (weight

@@ -17,8 +17,8 @@ and with the SQLite storage its process-parallel and multi-machine setups share.
 (``median:min_trials=1000``, Optuna's ``MedianPruner(n_startup_trials=1000)``) never prunes,
 so every report makes the trip.  hyperopt has no intermediate reports to compare.
 
-    python benchmarks/report_latency.py            # 6 trials x 200 reports per setup
-    python benchmarks/report_latency.py --quick    # 4 trials x 50 reports
+    python -m benchmarks.report_latency            # 6 trials x 200 reports per setup
+    python -m benchmarks.report_latency --quick    # 4 trials x 50 reports
 
 Each figure is the median over all the reports of a setup (trials x reports), in
 microseconds, with the median of the trials' own medians beside it.
@@ -131,7 +131,11 @@ def setups(trials: int, reports: int) -> Iterator[tuple[str, list[list[float]]]]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.report_latency",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--quick", action="store_true", help="4 trials x 50 reports per setup")
     args = parser.parse_args()
     trials, reports = (4, 50) if args.quick else (6, 200)

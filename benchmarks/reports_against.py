@@ -6,7 +6,7 @@ same search with the check switched off and with the cell reporting ``-log_loss`
 Prints each seed's best accuracy, the mean, and the trial from which the rule read the reports the
 other way.
 
-    python benchmarks/reports_against.py --seeds 6 --trials 30
+    python -m benchmarks.reports_against --seeds 6 --trials 30
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ m.score(Xb, yb)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.reports_against", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=6)
     parser.add_argument("--trials", type=int, default=30)
     args = parser.parse_args()

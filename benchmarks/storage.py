@@ -17,9 +17,9 @@ throwaway server of its own (Debian's ``postgresql`` package, as the tests do:
 ``tests/pgserver.py``).  Where no server can be had, or Optuna cannot reach it, the output
 says so and the other rows are still measured.
 
-    python benchmarks/storage.py                        # 1,000 trials, 3 repeats
-    python benchmarks/storage.py --trials 300 --repeats 5
-    python benchmarks/storage.py --postgres postgresql://me:pw@db:5432/postgres
+    python -m benchmarks.storage                        # 1,000 trials, 3 repeats
+    python -m benchmarks.storage --trials 300 --repeats 5
+    python -m benchmarks.storage --postgres postgresql://me:pw@db:5432/postgres
 """
 
 from __future__ import annotations
@@ -29,14 +29,13 @@ import contextlib
 import itertools
 import logging
 import statistics
-import sys
 import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _common import CELL  # benchmarks/ is on sys.path when run as a script
+from .trivial_cell import CELL
 
 _ids = itertools.count()
 
@@ -139,7 +138,6 @@ def postgres(url: str | None) -> Iterator[Postgres | str]:
         finally:
             server.drop()
         return
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from tests.pgserver import Unavailable, temporary_server
 
     try:
@@ -184,7 +182,9 @@ def measure(n: int, repeats: int, tmp: Path, pg: Postgres | str) -> dict[str, fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.storage", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--postgres", metavar="URL", help="a server to measure on (default: start a throwaway one)")

@@ -22,9 +22,9 @@ Tables and sets: tune on ``dev``, run ``confirm`` only before and after a change
 - ``confirm``: ``fcnet-quantiles`` and ``nas-hastie``, recorded for the second round of issue 26
   before anything was tuned on them.
 
-    python benchmarks/tables.py                                    # dev, 50 trials, 10 seeds
-    python benchmarks/tables.py --set all --trials 30,50,100 --jobs 2
-    python benchmarks/tables.py --set confirm --methods hpmagic:auto,hpmagic:tpe,optuna:default
+    python -m benchmarks.tables                                    # dev, 50 trials, 10 seeds
+    python -m benchmarks.tables --set all --trials 30,50,100 --jobs 2
+    python -m benchmarks.tables --set confirm --methods hpmagic:auto,hpmagic:tpe,optuna:default
 
 Per table and budget it prints each method's mean score, its spread over the seeds (standard
 deviation, and the worst seed), the judged error of the answer and the time per trial spent
@@ -50,7 +50,8 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 import numpy as np  # noqa: E402
-import quality  # noqa: E402  (benchmarks/ is on sys.path when run as a script)
+
+from . import quality  # noqa: E402
 
 DATA_DIR = Path(__file__).with_name("data")
 SETS = {
@@ -97,7 +98,7 @@ class Table:
 def load(name: str) -> Table:
     path = DATA_DIR / f"{name}.npz"
     if not path.exists():
-        sys.exit(f"{path} is missing: record it with `python benchmarks/record_tables.py {name}`")
+        sys.exit(f"{path} is missing: record it with `python -m benchmarks.record_tables {name}`")
     with np.load(path) as data:
         meta = json.loads(str(data["meta"]))
         return Table(name, meta["space"], data["losses"].astype(np.float64))
@@ -256,7 +257,9 @@ def _verdict(names: list[str], budget: int, methods: list[str], scores: dict, me
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.tables", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--set", default="dev", help="dev (default), confirm, all, or comma-separated table names")
     parser.add_argument("--trials", default="50", help="comma-separated budgets (default 50)")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per method, table and budget (default 10)")

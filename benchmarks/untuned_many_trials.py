@@ -7,7 +7,7 @@ Styblinski-Tang in 8-D, a mixed space of a choice, a log-integer, a log-float an
 the strategies named, as ``hpmagic.tune(..., baseline=False)``, and prints the mean and median
 best over the seeds and the median time of a run:
 
-    python benchmarks/untuned_many_trials.py auto,tpe 400 5     # strategies, trials, seeds
+    python -m benchmarks.untuned_many_trials auto,tpe 400 5     # strategies, trials, seeds
 """
 
 import math

@@ -17,7 +17,7 @@ search that does not reach the cold best in 25 trials counts as 50 (the worst ca
 per pair, the median and mean of the warm trials needed, their ratio to 50, how many seeds
 reached the cold best within 25, and the mean best value after 5, 10 and 25 trials, cold and warm.
 
-    nice -n 10 .venv/bin/python benchmarks/warm_start.py [--seeds 10] [--pairs dataset,widened,changed]
+    nice -n 10 .venv/bin/python -m benchmarks.warm_start [--seeds 10] [--pairs dataset,widened,changed]
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def _so_far(result, maximize: bool) -> list[float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.warm_start", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--pairs", default="dataset,widened,changed")
     args = parser.parse_args()

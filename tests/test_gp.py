@@ -329,3 +329,25 @@ def test_a_list_of_numbers_near_the_largest_float_encodes_inside_the_cube():
     assert [enc.config_from_features(np.array([u]))["c"] for u in (0.1, 0.45, 0.9)] == [-1.7e308, 1.0, 1.7e308]
     # the same scaling keeps a list's scale from overflowing when the cell is parsed, for every strategy
     assert Choice((1.0, 2.0, 1e300)).scale == "rank" and Choice((1.0, 2.0, 1e300)).positions == (0.0, 0.5, 1.0)
+
+
+def _told(trials, seed=3):
+    space = SearchSpace((Parameter("x", Uniform(-3, 3), 0.0), Parameter("y", Uniform(-3, 3), 0.0)))
+    s = GPStrategy()
+    s.setup(space, StrategyContext(budget=trials + 1, seed=seed))
+    values = []
+    for k in range(trials):
+        config = s.ask(k)
+        values.append(config["x"] ** 2 + config["y"])
+        s.tell(Trial(k, config, TrialState.COMPLETE, value=values[-1]))
+    return s, values
+
+
+def test_posterior_is_the_model_of_the_told_trials_and_changes_no_proposal():
+    (s, values), (twin, _) = _told(12), _told(12)
+    post = s.posterior()
+    assert isinstance(post, model.Posterior)
+    assert post.X.shape == (12, 2)
+    np.testing.assert_allclose(post.y, model.transform_targets(np.array(values)))
+    assert post.hp is s._hyper  # the last fit, not a new one
+    assert s.ask(12) == twin.ask(12)

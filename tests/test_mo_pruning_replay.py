@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-mo_pruning = pytest.importorskip("mo_pruning")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository root: benchmarks is a package there
+mo_pruning = pytest.importorskip("benchmarks.mo_pruning")
 
 
 def test_one_objective_keeps_the_most_accurate_and_drops_the_small_model_on_the_front():

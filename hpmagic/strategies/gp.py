@@ -20,7 +20,7 @@ from .gp_multi import MultiObjective
 from .inflight import InFlight
 
 if TYPE_CHECKING:
-    from ._gp.model import Hyperparameters
+    from ._gp.model import Hyperparameters, Posterior
 
 __all__ = ["GPStrategy"]
 
@@ -214,6 +214,19 @@ class GPStrategy(MultiObjective, Strategy):
         hp = self._hyper
         assert hp is not None
         return bool(np.any(2.0 * (hp.amplitude - model.matern52(x[None, :], P, hp)[0]) < hp.noise))
+
+    def posterior(self) -> Posterior:
+        """The model the next proposal starts from, for diagnostics (``benchmarks/handover_check.py``):
+        a ``Posterior`` of the trials told so far (their targets as the GP sees them: capped at the
+        median and standardised) with the last fitted hyperparameters, or hyperparameters fitted
+        now with a fixed seed when none are yet.  It changes nothing: the next proposal is the same
+        whether it was called or not."""
+        from ._gp import model
+
+        X, y = self._training_data()
+        y_t = model.transform_targets(y)
+        hp = self._hyper or model.fit_hyperparameters(X, y_t, np.random.default_rng(0))
+        return model.Posterior(X, y_t, hp)
 
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
         if self.context.pruning or any(e.state is TrialState.PRUNED for e in self._evidence.values()):

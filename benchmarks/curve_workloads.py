@@ -1,6 +1,6 @@
 """The recorded learning curves of ``benchmarks/record_curves.py`` as workloads that replay them.
 
-Each workload is a :class:`_pruning_workloads.Workload`, so ``benchmarks/pruning.py``'s
+Each workload is a :class:`pruning_workloads.Workload`, so ``benchmarks/pruning.py``'s
 ``run_hpmagic`` and ``run_optuna`` run it unchanged:
 
 - ``cell``: a notebook cell with a continuous ``# tune:`` space (``loguniform``, ``logint``,
@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from _pruning_workloads import Step, Workload
+
+from .pruning_workloads import Step, Workload
 
 DATA = Path(__file__).resolve().parent / "data"
 
