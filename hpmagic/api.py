@@ -41,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "tune",
-    "run",
+    "tune_cell",
     "plan",
     "bind",
     "make_executor",
@@ -113,10 +113,10 @@ def tune(source: str, namespace: MutableMapping[str, Any] | None = None, **optio
             "write_back= rewrites a %%tune cell in the notebook, which tune() has not; from Python, "
             "hpmagic.cell.writeback.rewrite_defaults(source, result.values_to_apply()) returns the rewritten source"
         )
-    return run(source, namespace, TuneOptions.from_kwargs(options))
+    return tune_cell(source, namespace, TuneOptions.from_kwargs(options))
 
 
-def run(
+def tune_cell(
     source: str,
     namespace: MutableMapping[str, Any],
     opts: TuneOptions,
@@ -134,7 +134,7 @@ def run(
         search = open_search(settled, namespace, reporter, result_name)
         if isinstance(search, ManualSearch):  # --strategy manual: the session owns the parts from now on
             return search.start(on_result=lambda result: bind(result, namespace, settled.output))
-        result = dataclasses.replace(search.run(), code=source.strip("\n"), options=opts.record())
+        result = dataclasses.replace(search.run_to_end(), code=source.strip("\n"), options=opts.record())
         bind(result, namespace, settled.output)
     if result.stop_reason == StopReason.FAILURES:
         raise TrialsFailedError(result)
@@ -166,7 +166,7 @@ def bind(result: TuneResult, namespace: MutableMapping[str, Any], output: Output
 
 @dataclass(frozen=True)
 class Search:
-    """A search with every part made, ready to run: :meth:`run` runs it and then closes the
+    """A search with every part made, ready to run: :meth:`run_to_end` runs its trials and then closes the
     store and the executor, whatever happened."""
 
     plan: SearchPlan
@@ -176,13 +176,13 @@ class Search:
     reporter: Reporter
     pruning: PruningService | None = None  # --prune: the rule's decisions
 
-    def run(self) -> TuneResult:
+    def run_to_end(self) -> TuneResult:
         """Run the whole search and return its result (finished trials are kept whatever stops it)."""
         result = None
         try:
             result = Runner(
                 self.plan, self.strategy, self.store, self.executor, self.reporter, pruning=self.pruning
-            ).run()
+            ).loop()
             return result
         finally:
             self.executor.close()
@@ -191,13 +191,13 @@ class Search:
 
 @dataclass(frozen=True)
 class StoredSearch:
-    """A ``--study`` that already holds its whole budget: nothing runs, :meth:`run` shows what it holds."""
+    """A ``--study`` that already holds its whole budget: nothing runs, :meth:`run_to_end` shows what it holds."""
 
     store: TrialStore
     result: TuneResult
     quiet: bool = False
 
-    def run(self) -> TuneResult:
+    def run_to_end(self) -> TuneResult:
         """Say that the study is complete (unless ``-q``), close its store and return its result."""
         try:
             if not self.quiet:

@@ -1,4 +1,4 @@
-"""``%%tune``: thin glue between IPython and :func:`hpmagic.api.run`.
+"""``%%tune``: thin glue between IPython and :func:`hpmagic.api.tune_cell`.
 
 The options are declared with IPython's ``magic_arguments`` (so ``%%tune?`` documents
 itself) and become a :class:`~hpmagic.options.TuneOptions`.  Any
@@ -19,7 +19,7 @@ from IPython.core.magic import Magics, cell_magic, magics_class, no_var_expand
 from IPython.core.magic_arguments import argument, argument_group, magic_arguments
 
 from ._format import fmt_seconds, plural
-from .api import run
+from .api import tune_cell
 from .core import StopReason
 from .errors import HpmagicError, SearchError, TrialsFailedError
 from .magicline import read_line
@@ -265,7 +265,7 @@ class TuneMagics(Magics):
             # One blank line stands for the %%tune line, so that line numbers in annotation errors
             # and tracebacks are the editor's (the cell's first line is line 2).
             python = shell.transform_cell(cell)
-            result = run("\n" + python, shell.user_ns, opts, result_name=_result_name(shell, opts))
+            result = tune_cell("\n" + python, shell.user_ns, opts, result_name=_result_name(shell, opts))
             if isinstance(result, TuneResult):
                 result = _write_back(shell, opts, result, (line, cell, python), time.monotonic() - started)
             return result

@@ -1,7 +1,7 @@
 """``--strategy manual``: a search whose configurations a person chooses, one trial per click.
 
 Nothing proposes configurations here, so manual mode is not a strategy of the catalog: it
-is a session of its own, which :func:`hpmagic.api.run` starts in place of the
+is a session of its own, which :func:`hpmagic.api.tune_cell` starts in place of the
 :class:`~hpmagic.runner.Runner`'s loop.  :class:`ManualSearch` holds the parts of the search
 (the store, where a ``--study`` keeps every click's trial; the executor, which runs in the
 kernel) and runs each trial it is handed through the runner's
@@ -57,7 +57,7 @@ class ManualSearch:
         store ends it as ``error``; the trial's own exception is a failed trial, as in any search."""
         path, stop, error = TrialPath(self.store, self.executor), StopReason.MANUAL, ""
         start = time.perf_counter()
-        with interrupts.guard():  # a click runs after the cell returned: outside run()'s guard
+        with interrupts.guard():  # a click runs after the cell returned: outside tune_cell()'s guard
             try:
                 path.start(self._number(baseline), params)
                 for _ in path.collect():

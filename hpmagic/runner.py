@@ -137,7 +137,7 @@ def search_result(
 
 @dataclass
 class Runner:
-    """Runs one search of ``plan`` with these parts; :meth:`run` returns the result."""
+    """Runs one search of ``plan`` with these parts; :meth:`loop` runs it and returns the result."""
 
     plan: SearchPlan
     strategy: Strategy
@@ -147,7 +147,7 @@ class Runner:
     clock: Callable[[], float] = time.perf_counter
     pruning: PruningService | None = None  # --prune: the rule's decisions, told every finished trial
 
-    def run(self) -> TuneResult:
+    def loop(self) -> TuneResult:
         """Run the search to its end; whatever happens, finished trials are in the result."""
         self._start = self.clock()
         self._progress = Progress(total=self.plan.budget, baseline=self.plan.baseline)

@@ -13,7 +13,7 @@ import time
 import comm
 import pytest
 
-from hpmagic.api import TuneOptions, run
+from hpmagic.api import TuneOptions, tune_cell
 from hpmagic.display.reporter import make_reporter
 from hpmagic.display.text import TextReporter
 from hpmagic.display.widget import WidgetReporter
@@ -73,7 +73,7 @@ def _run_widget(trials: int, **kwargs):
     reporter = WidgetReporter(
         clock=FakeClock(), show=lambda panel: handles.append(Handle(panel)) or handles[-1], **kwargs
     )
-    result = run(CELL, {}, TuneOptions(trials=trials, seed=0, strategy="random"), reporter=reporter)
+    result = tune_cell(CELL, {}, TuneOptions(trials=trials, seed=0, strategy="random"), reporter=reporter)
     return reporter, result, handles[0]
 
 
@@ -89,7 +89,7 @@ def test_panel_state_advances_and_ends_as_static_html(recorded):
     reporter = WidgetReporter(
         clock=FakeClock(), plot_interval=0.2, tick=None, show=lambda panel: handles.append(Handle(panel)) or handles[-1]
     )
-    run(CELL, {}, TuneOptions(trials=400, seed=0, strategy="random"), reporter=reporter)
+    tune_cell(CELL, {}, TuneOptions(trials=400, seed=0, strategy="random"), reporter=reporter)
     status, plot = handles
     # The status output: static HTML from its first form on; the bar only grows while the
     # search runs; the final state (the total, done) replaces it at the end.
@@ -215,8 +215,8 @@ def test_a_resumed_study_does_not_count_its_stored_trials_as_instant(tmp_path):
         def close(self, progress, result): ...
 
     opts = {"seed": 0, "strategy": "random", "study": "s", "storage": str(tmp_path / "s.sqlite")}
-    run(CELL, {}, TuneOptions(trials=6, quiet=True, **opts))
-    run(CELL, {}, TuneOptions(trials=9, display=Recorder(), **opts))
+    tune_cell(CELL, {}, TuneOptions(trials=6, quiet=True, **opts))
+    tune_cell(CELL, {}, TuneOptions(trials=9, display=Recorder(), **opts))
     assert {p.resumed for p in seen} == {6} and seen[-1].finished == 9
     assert all(p.remaining_seconds is None for p in seen if p.finished == 6)
 
@@ -234,7 +234,7 @@ def test_bar_turns_red_when_the_first_trials_fail(recorded):
     handles = []
     reporter = WidgetReporter(clock=FakeClock(), show=lambda p: handles.append(Handle(p)) or handles[-1])
     with pytest.raises(TrialsFailedError, match="all failed"):
-        run(
+        tune_cell(
             "x = 1.0  # tune: uniform(0, 1)\n1 / 0",
             {},
             TuneOptions(trials=10, seed=0, strategy="random"),
@@ -257,7 +257,7 @@ def test_an_interrupt_ends_the_bar_in_the_stop_colour_not_the_failure_red(record
         "if len(calls) == 4:\n    os.kill(os.getpid(), signal.SIGINT)\n    time.sleep(5)\n"
         "x = 1.0  # tune: uniform(0, 1)\nx"
     )
-    result = run(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
+    result = tune_cell(cell, ns, TuneOptions(trials=10, seed=0), reporter=reporter)
     assert result.interrupted and _bar(reporter.final_html)[2] == "interrupted"
     assert "data-state='interrupted'" in handles[0].updates[-1]["text/html"]
     assert "interrupted" in handles[0].updates[-1]["text/plain"]
@@ -277,7 +277,7 @@ def _pngs(html: str) -> list[bytes]:
 
 
 def test_result_html_holds_the_png_plots():
-    result = run(CELL, {}, TuneOptions(trials=25, seed=1, strategy="random", quiet=True))
+    result = tune_cell(CELL, {}, TuneOptions(trials=25, seed=1, strategy="random", quiet=True))
     html = result._repr_html_()
     pngs = _pngs(html)
     # convergence, importance, one slice per parameter, parallel coordinates, the response over the top two
@@ -300,7 +300,7 @@ def test_result_html_holds_the_png_plots():
 
 def test_result_html_without_completed_trials_has_no_plots():
     with pytest.raises(TrialsFailedError) as info:
-        run("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=5, quiet=True))
+        tune_cell("x = 1.0  # tune: uniform(0, 1)\n1 / 0", {}, TuneOptions(trials=5, quiet=True))
     html = info.value.result._repr_html_()
     assert "no trial completed" in html and "<img" not in html and "ZeroDivisionError" in html
 
@@ -308,7 +308,7 @@ def test_result_html_without_completed_trials_has_no_plots():
 def test_text_reporter_one_line_updated_in_place():
     stream = io.StringIO()
     reporter = TextReporter(stream=stream)
-    result = run(CELL, {}, TuneOptions(trials=20, seed=0), reporter=reporter)
+    result = tune_cell(CELL, {}, TuneOptions(trials=20, seed=0), reporter=reporter)
     out = stream.getvalue()
     assert out.count("\n") == 1 and out.endswith("\n")  # one line, redrawn with \r
     assert out.rstrip().split("\r")[-1].startswith("████") and "20/20 trials" in out and "done" in out
@@ -937,7 +937,7 @@ def test_a_live_plot_that_cannot_be_drawn_says_so_and_the_search_goes_on(recorde
         tick=None,
         show=lambda p: handles.append(Handle(p)) or handles[-1],
     )
-    result = run(CELL, {}, TuneOptions(trials=20, seed=0, strategy="random"), reporter=reporter)
+    result = tune_cell(CELL, {}, TuneOptions(trials=20, seed=0, strategy="random"), reporter=reporter)
     assert len(result.trials) == 20 and reporter.plot_error == "ValueError: no room on the axis"
     status, plot = handles
     assert plot.panel["text/html"] == (

@@ -81,7 +81,7 @@ def test_manual_with_jobs_is_a_clear_error(ip):
 def test_run_from_code_and_no_baseline(ip):
     session = run_tune(ip, "--strategy manual --no-baseline", "x = 1.0  # tune: uniform(0, 2)\nx").result
     assert session.result is None
-    r = session.run(x=0.25)
+    r = session.run_trial(x=0.25)
     assert [t.params for t in r.trials] == [{"x": 0.25}] and r.baseline is None
 
 
@@ -177,11 +177,11 @@ def test_session_runs_through_the_callables_it_is_given():
     session.button.click()
     assert calls[-1] == (dict(C=10.0, kernel="rbf", n=10, frac=0.5), False) and len(seen) == 2
     assert session.result.best_trial.number == 1 and "vs defaults" in session.record_html()
-    r = session.run(C=0.01, kernel="poly", degree=5)
+    r = session.run_trial(C=0.01, kernel="poly", degree=5)
     assert calls[-1][0] == dict(C=0.01, kernel="poly", degree=5, n=10, frac=0.5) and seen[-1] is r
-    session.run_one = lambda params, baseline: 1 / 0  # a run that fails: raised from run(), nothing bound
+    session.run_one = lambda params, baseline: 1 / 0  # a run that fails: raised from run_trial(), nothing bound
     with pytest.raises(ZeroDivisionError):
-        session.run(C=2.0)
+        session.run_trial(C=2.0)
     assert len(seen) == 3 and session.result is r and session.status.value == ""
     assert "3 trials so far" in session.record_html()
     session.finish()  # after Finish the count is final: in the past tense

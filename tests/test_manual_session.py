@@ -48,7 +48,7 @@ def test_n_clicks_are_n_trials_of_one_study_numbered_in_order(ip, tmp_path, clic
 def test_the_baseline_is_trial_zero_and_clicks_follow_it(ip):
     session = run_tune(ip, "--strategy manual", CELL).result
     for value in (0.5, 1.5):
-        session.run(x=value)
+        session.run_trial(x=value)
     assert [(t.number, t.params["x"]) for t in session.result.trials] == [(0, 1.0), (1, 0.5), (2, 1.5)]
     assert session.result.baseline.number == 0 and session.result.best_value == 0.0
 

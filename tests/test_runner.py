@@ -306,7 +306,7 @@ def test_three_failures_first_stop_the_search_and_record_running_trials_interrup
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, capacity=2, failing=set(range(10)))
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.FAILURES
     # 0, 1, 2 failed; 3 was in flight when the third failure arrived.
     assert_states(store, {0: "failed", 1: "failed", 2: "failed", 3: "interrupted"})
@@ -322,7 +322,7 @@ def test_the_window_counts_the_first_trials_to_finish_not_the_lowest_numbers():
     # Trial 0 (no baseline: a proposal like any other) would succeed but is slow: 1, 2 and 3 fail first
     # (4 and 5 start meanwhile).
     executor = FakeExecutor(log, capacity=4, failing={1, 2, 3}, order=[1, 2, 3, 0])
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.FAILURES
     expected = {0: "interrupted", 1: "failed", 2: "failed", 3: "failed", 4: "interrupted", 5: "interrupted"}
     assert_states(store, expected)
@@ -335,7 +335,7 @@ def test_failures_while_the_defaults_still_run_do_not_stop_the_search():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, capacity=4, failing={1, 2, 3}, order=[1, 2, 3, 0])
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, baseline=True).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, baseline=True).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert states(store)[0] == "complete" and len(states(store)) == 10
     assert_closed_once(executor)
@@ -346,7 +346,7 @@ def test_a_success_among_the_first_three_keeps_the_search_going(success):
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, failing=set(range(10)) - {success})
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.BUDGET, (
         f"trial {success} succeeded, yet the search stopped: {result.stop_reason}"
     )
@@ -359,7 +359,7 @@ def test_failures_after_a_success_never_stop_the_search():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, failing=set(range(1, 8)))
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=8).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=8).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert len(store.trials()) == 8
 
@@ -369,7 +369,7 @@ def test_with_a_budget_under_three_the_window_is_the_budget(budget):
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, failing=set(range(10)))
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=budget).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=budget).loop()
     assert result.stop_reason == StopReason.FAILURES, (
         f"all {budget} trials of a budget of {budget} failed, but the stop reason is {result.stop_reason!r}"
     )
@@ -386,7 +386,7 @@ def test_exactly_the_budget_is_run(capacity):
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log, capacity=capacity)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=5).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=5).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert_states(store, dict.fromkeys(range(5), "complete"))
     assert strategy.asked == [0, 1, 2, 3, 4]
@@ -400,7 +400,7 @@ def test_the_defaults_are_trial_zero_with_a_baseline():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3, baseline=True).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3, baseline=True).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert strategy.asked == [1, 2], "trial 0 runs the cell's defaults, so the strategy is not asked for it"
     assert store.records[0].params == {"x": 7}
@@ -412,7 +412,7 @@ def test_interrupted_trials_of_a_resumed_study_do_not_count():
     store = FakeStore(log, stored=(complete(0, 5.0), interrupted(1)))
     strategy = FakeStrategy(log)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3).loop()
     assert result.stop_reason == StopReason.BUDGET
     # One stored trial counts, so two more run; the interrupted one is kept as it was.
     assert executor.submitted == [2, 3], f"expected trials 2 and 3 to run, got {executor.submitted}"
@@ -424,7 +424,7 @@ def test_a_store_that_refuses_a_number_ends_the_search_on_the_budget():
     log: list = []
     store = FakeStore(log, refuse_after=2)  # another process took the rest of the budget
     strategy, executor = FakeStrategy(log), FakeExecutor(log, capacity=2)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert_states(store, {0: "complete", 1: "complete"}, "the trials in flight finish normally")
     assert strategy.asked == [0, 1]
@@ -440,7 +440,7 @@ def test_a_strategy_with_nothing_left_ends_the_search_and_gives_back_the_number(
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log, exhaust_after=3)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.EXHAUSTED
     assert_states(store, dict.fromkeys(range(3), "complete"))
     assert store.released == [3], f"the number reserved for the refused ask should be released: {store.released}"
@@ -452,7 +452,7 @@ def test_trials_in_flight_finish_normally_when_the_strategy_is_exhausted():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log, exhaust_after=3)
     executor = FakeExecutor(log, capacity=2)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.EXHAUSTED
     assert_states(store, dict.fromkeys(range(3), "complete"))
     assert not executor.cancelled
@@ -468,7 +468,7 @@ def test_the_timeout_starts_no_new_trial_and_lets_running_ones_finish(monkeypatc
     runner = make_runner(
         strategy=strategy, store=store, executor=executor, budget=10, timeout=25.0, clock=clock, monkeypatch=monkeypatch
     )
-    result = runner.run()
+    result = runner.loop()
     assert result.stop_reason == StopReason.TIMEOUT
     # Trials start at t=0 (0, 1), 10 (2) and 20 (3); at t=30 the limit has passed: none starts.
     assert executor.submitted == [0, 1, 2, 3], (
@@ -486,7 +486,7 @@ def test_a_zero_timeout_starts_nothing(monkeypatch):
     executor = FakeExecutor(log, clock=clock)
     result = make_runner(
         strategy=strategy, store=store, executor=executor, budget=10, timeout=0.0, clock=clock, monkeypatch=monkeypatch
-    ).run()
+    ).loop()
     assert result.stop_reason == StopReason.TIMEOUT
     assert executor.submitted == [] and store.trials() == []
     assert_closed_once(executor)
@@ -497,7 +497,7 @@ def test_an_interrupt_records_running_trials_interrupted_and_keeps_finished_ones
     store, strategy = FakeStore(log), FakeStrategy(log)
     reporter = FakeReporter()
     executor = FakeExecutor(log, capacity=2, interrupt_on_wait=2)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, reporter=reporter).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, reporter=reporter).loop()
     assert result.stop_reason == StopReason.INTERRUPTED
     # Wait 1 finished 0 (and 2 started); wait 2 was interrupted with 1 and 2 in flight.
     assert_states(store, {0: "complete", 1: "interrupted", 2: "interrupted"})
@@ -513,7 +513,7 @@ def test_an_interrupt_in_the_strategy_is_an_interrupt_too():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log, interrupt_on_ask=3)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.INTERRUPTED
     assert_states(store, {0: "complete", 1: "complete"})
     assert_closed_once(executor)
@@ -524,7 +524,7 @@ def test_a_strategy_that_raises_stops_the_search_with_its_error_and_keeps_finish
     store, strategy = FakeStore(log), FakeStrategy(log, raise_on_ask=3)
     reporter = FakeReporter()
     executor = FakeExecutor(log, capacity=2)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, reporter=reporter).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10, reporter=reporter).loop()
     assert result.stop_reason == StopReason.ERROR
     assert "RuntimeError" in result.error and "the strategy broke" in result.error, f"result.error is {result.error!r}"
     # Asks 1 and 2 started trials 0 and 1; 0 finished; ask 3 (for trial 2) raised with 1 in flight.
@@ -538,7 +538,7 @@ def test_a_strategy_that_cannot_learn_stops_the_search_with_its_error():
     log: list = []
     store, strategy = FakeStore(log), FakeStrategy(log, raise_on_tell=2)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.ERROR
     assert "the strategy could not learn" in result.error, f"result.error is {result.error!r}"
     assert_states(store, {0: "complete", 1: "complete"}, "a trial that finished is kept, told or not")
@@ -555,7 +555,7 @@ def test_a_store_that_fails_stops_the_search_and_closes_the_executor():
     log: list = []
     store, strategy = BrokenStore(log), FakeStrategy(log)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=10).loop()
     assert result.stop_reason == StopReason.ERROR
     assert "disk full" in result.error
     assert states(store)[0] == "complete" and states(store)[1] == "complete"
@@ -572,7 +572,7 @@ def test_stored_trials_are_told_first_and_count_toward_the_budget():
     store = FakeStore(log, stored=(complete(0, 3.0), failed(1)))
     strategy = FakeStrategy(log)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=4, baseline=True).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=4, baseline=True).loop()
     assert result.stop_reason == StopReason.BUDGET
     first_ask = next(i for i, entry in enumerate(log) if entry[0] == "ask")
     told_before = [entry[1] for entry in log[:first_ask] if entry[0] == "tell"]
@@ -588,7 +588,7 @@ def test_an_interrupted_trial_zero_runs_the_defaults_again_as_trial_zero():
     store = FakeStore(log, stored=(interrupted(0), complete(1, 3.0)))
     strategy = FakeStrategy(log)
     executor = FakeExecutor(log)
-    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3, baseline=True).run()
+    result = make_runner(strategy=strategy, store=store, executor=executor, budget=3, baseline=True).loop()
     assert result.stop_reason == StopReason.BUDGET
     assert ("reclaim", 0, 3) in log, f"the runner should take trial 0 back first; the log is {log}"
     assert executor.submitted == [0, 2], f"trial 0 (the defaults) runs again, then one more; ran {executor.submitted}"
@@ -604,7 +604,7 @@ def test_trial_zero_is_not_taken_back_when_it_finished_or_without_a_baseline(bas
     stored = (failed(0), complete(1, 3.0)) if baseline else (interrupted(0), complete(1, 3.0))
     store = FakeStore(log, stored=stored)
     executor = FakeExecutor(log)
-    make_runner(strategy=FakeStrategy(log), store=store, executor=executor, budget=3, baseline=baseline).run()
+    make_runner(strategy=FakeStrategy(log), store=store, executor=executor, budget=3, baseline=baseline).loop()
     assert not [entry for entry in log if entry[0] == "reclaim"], f"nothing to take back; the log is {log}"
     expected = [2] if baseline else [2, 3]
     assert executor.submitted == expected, f"expected {expected} to run, ran {executor.submitted}"
@@ -617,13 +617,13 @@ def test_the_best_trial_follows_the_direction():
     executor = FakeExecutor(log)  # trial n completes with value n
     make_runner(
         strategy=FakeStrategy(log), store=store, executor=executor, budget=4, maximize=True, reporter=reporter
-    ).run()
+    ).loop()
     progress = reporter.closes[0][0]
     assert progress.best is not None and progress.best.number == 0, "50 (stored trial 0) is the highest value"
     store2, reporter2 = FakeStore(log, stored=(complete(0, 50.0),)), FakeReporter()
     make_runner(
         strategy=FakeStrategy(log), store=store2, executor=FakeExecutor(log), budget=4, reporter=reporter2
-    ).run()
+    ).loop()
     best = reporter2.closes[0][0].best
     assert best is not None and best.number == 1, "1 (trial 1) is the lowest value"
 
@@ -633,7 +633,7 @@ def test_the_reporter_sees_one_start_some_updates_and_one_close():
     reporter = FakeReporter()
     result = make_runner(
         strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=3, reporter=reporter
-    ).run()
+    ).loop()
     assert reporter.starts == 1
     assert reporter.updates, "the reporter was never updated"
     assert len(reporter.closes) == 1 and reporter.closes[0][1] is result
@@ -649,7 +649,7 @@ def test_the_reporter_sees_one_start_some_updates_and_one_close():
 
 def test_the_stop_reason_is_a_stop_reason():
     log: list = []
-    result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=2).run()
+    result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=2).loop()
     assert isinstance(result.stop_reason, StopReason), (
         f"result.stop_reason is the {type(result.stop_reason).__name__} {result.stop_reason!r}, not a hpmagic.core.StopReason"
     )
@@ -659,7 +659,7 @@ def test_the_result_holds_the_shared_trial_records():
     from hpmagic.core import Trial as CoreTrial
 
     log: list = []
-    result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=2).run()
+    result = make_runner(strategy=FakeStrategy(log), store=FakeStore(log), executor=FakeExecutor(log), budget=2).loop()
     kinds = {f"{type(t).__module__}.{type(t).__qualname__}" for t in result.trials}
     assert all(isinstance(t, CoreTrial) for t in result.trials), (
         f"the result's trials are {kinds}, not hpmagic.core.Trial"
@@ -678,7 +678,7 @@ def test_the_reporter_starts_with_a_search_description_not_the_runner():
         budget=3,
         maximize=True,
         reporter=reporter,
-    ).run()
+    ).loop()
     info = reporter.info
     assert isinstance(info, SearchInfo), (
         f"reporter.start() got a {type(info).__module__}.{type(info).__qualname__}, not a SearchInfo"

@@ -32,7 +32,7 @@ def test_the_parts_come_finished_in_a_frozen_search():
     assert isinstance(search, api.Search) and search.plan.budget == 3 and search.reporter is not None
     with pytest.raises(dataclasses.FrozenInstanceError):
         search.store = None  # type: ignore[misc]
-    assert [t.number for t in search.run().trials] == [0, 1, 2]
+    assert [t.number for t in search.run_to_end().trials] == [0, 1, 2]
 
 
 def test_a_failing_step_closes_the_study_it_opened(tmp_path):
@@ -50,7 +50,7 @@ def test_a_complete_study_is_a_stored_search_and_manual_a_manual_search(tmp_path
     path = str(tmp_path / "s.sqlite")
     hpmagic.tune(CELL, {}, trials=2, study="s", storage=path, quiet=True)
     again = api.open_search(api.plan(CELL, {}, TuneOptions(trials=2, study="s", storage=path)), {})
-    assert isinstance(again, api.StoredSearch) and len(again.run().trials) == 2
+    assert isinstance(again, api.StoredSearch) and len(again.run_to_end().trials) == 2
     assert capsys.readouterr().out.startswith("hpmagic: ")
     manual = api.open_search(api.plan(CELL, {}, TuneOptions(strategy="manual", quiet=True)), {})
     assert isinstance(manual, ManualSearch)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from hpmagic import Strategy
-from hpmagic.api import TuneOptions, run, tune
+from hpmagic.api import TuneOptions, tune, tune_cell
 from hpmagic.cell.writeback import (
     HINT,
     WriteBackError,
@@ -97,7 +97,7 @@ def test_tune_from_python_and_manual_mode_say_what_to_do_instead():
     with pytest.raises(OptionError, match="rewrite_defaults"):
         tune("x = 0.5  # tune: uniform(0, 1)\nx", {}, write_back=True)
     with pytest.raises(OptionError, match="manual search"):
-        run("x = 0.5  # tune: uniform(0, 1)\nx", {}, TuneOptions(strategy="manual", write_back=True))
+        tune_cell("x = 0.5  # tune: uniform(0, 1)\nx", {}, TuneOptions(strategy="manual", write_back=True))
 
 
 def _payloads(ip, source):

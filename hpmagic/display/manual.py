@@ -18,7 +18,7 @@ With the baseline on, :meth:`ManualSession.start` runs trial 0 with the written 
 so the first summary already shows them.  After every run ``on_result`` receives the
 cumulative result (the caller binds the best values and ``-o NAME``).  Sliders start at the
 written defaults (clipped into the range); a conditional parameter's control is disabled
-while its condition does not hold.  :meth:`ManualSession.run` runs a trial from code, which
+while its condition does not hold.  :meth:`ManualSession.run_trial` runs a trial from code, which
 is also how the tests drive it.
 
 The session knows nothing of the runner or of :func:`hpmagic.tune`: it receives callables.
@@ -221,7 +221,7 @@ class ManualSession:
         """Build the widgets and, with the baseline on, run the defaults as trial 0."""
         self._build()
         if self.baseline:
-            self.run(**self.space.defaults())
+            self.run_trial(**self.space.defaults())
         else:
             self._first = False
         return self
@@ -230,7 +230,7 @@ class ManualSession:
         """The configuration the controls show (inactive parameters left out)."""
         return self.space.build(lambda p: self._readers[p.name]())
 
-    def run(self, **values: Any) -> TuneResult:
+    def run_trial(self, **values: Any) -> TuneResult:
         """Run one trial with ``values`` (default: what the controls show) and return the result."""
         if values:
             params = self.space.build(lambda p: values[p.name] if p.name in values else self._readers[p.name]())
@@ -278,7 +278,7 @@ class ManualSession:
     def _clicked(self) -> None:
         self.button.disabled = True
         try:
-            self.run()
+            self.run_trial()
         except Exception as exc:  # noqa: BLE001 - a click has no cell to raise into: show it
             self.status.value = f"<span style='color:#b03030'>{escape(type(exc).__name__)}: {escape(str(exc))}</span>"
         finally:
@@ -315,7 +315,7 @@ class ManualSession:
     def finish(self) -> None:
         """End the session's controls: their output becomes a static note (a notebook saved
         afterwards holds no widget at all) and the widgets are closed.  The record stays, its
-        head now saying how many trials were run; :meth:`run` still runs trials from code (and
+        head now saying how many trials were run; :meth:`run_trial` still runs trials from code (and
         the record counts them)."""
         if self.finished:
             return
@@ -364,5 +364,5 @@ class ManualSession:
         display(self._record_bundle(), raw=True, display_id=self.display_ids[1])
 
     def __repr__(self) -> str:
-        head = "hpmagic manual search (the controls show in a notebook; run trials with .run(**values))"
+        head = "hpmagic manual search (the controls show in a notebook; run trials with .run_trial(**values))"
         return head if self.result is None else head + "\n" + repr(self.result)

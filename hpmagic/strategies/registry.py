@@ -18,7 +18,7 @@ __all__ = ["names", "resolve", "make_strategy", "STRATEGIES", "MANUAL", "load"]
 StrategySpec = str | StrategyProtocol
 
 #: ``--strategy manual``: configurations chosen by hand, one trial per click.  Not a strategy
-#: of the catalog (nothing proposes): :func:`hpmagic.api.run` starts a manual session for it.
+#: of the catalog (nothing proposes): :func:`hpmagic.api.tune_cell` starts a manual session for it.
 MANUAL = "manual"
 
 
