@@ -13,7 +13,7 @@ a larger noise on the told trials: ``docs/design/strategies.md``, "Warm start".
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 __all__ = ["DROP_AFTER", "offset"]
 
@@ -21,7 +21,7 @@ __all__ = ["DROP_AFTER", "offset"]
 DROP_AFTER = 2
 
 
-def offset(told: Mapping[Hashable, float], current: Sequence[tuple[Hashable, float]]) -> float | None:
+def offset(told: Mapping[bytes, float], current: Sequence[tuple[bytes, float]]) -> float | None:
     """How much this problem's loss exceeds the earlier one's: the median of ``loss - told[key]`` over
     the ``(key, loss)`` of ``current`` (this search's trials) whose configuration the earlier search
     ran too (``told``: a configuration's key -> its told loss); ``None`` when they share none."""
