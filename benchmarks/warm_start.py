@@ -1,10 +1,12 @@
 """Warm start against a cold start (issue 25): the trials a search needs to reach the best a cold
 search found in 50 trials, when it starts from a study of 50 trials on a related problem.
 
-Three pairs of related problems (the earlier study's, then the new one):
+Four pairs of related problems (the earlier study's, then the new one):
 
 - ``dataset``: an RBF SVM (``C``, ``gamma``) on 500 digits, then on another 500 (the same model
   on a related dataset), 3-fold accuracy maximised;
+- ``synthetic``: the same SVM on two draws of ``make_classification`` (400 samples, 20 features,
+  6 informative; ``random_state`` 0, then 1);
 - ``widened``: a smooth four-parameter bowl with a ripple searched in ``[0, 1]`` each, then the
   same problem with ``x`` and ``y`` widened to ``[-1, 2]``;
 - ``changed``: a rippled bowl over ``x, y, depth`` (``depth`` an integer; the function reads ``lr``
@@ -17,7 +19,10 @@ search that does not reach the cold best in 25 trials counts as 50 (the worst ca
 per pair, the median and mean of the warm trials needed, their ratio to 50, how many seeds
 reached the cold best within 25, and the mean best value after 5, 10 and 25 trials, cold and warm.
 
-    nice -n 10 .venv/bin/python -m benchmarks.warm_start [--seeds 10] [--pairs dataset,widened,changed]
+    nice -n 10 .venv/bin/python -m benchmarks.warm_start [--seeds 10] [--pairs dataset,widened,changed,synthetic]
+        [--told none|shift|drop|shift+drop]
+
+``--told`` says how ``gp`` fits the told trials (``GPStrategy.WARM``); the default is the library's.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import tempfile
 import time
 
 import hpmagic
+from hpmagic.strategies.gp import GPStrategy
 
 COLD = 50
 WARM_CAP = 25
@@ -92,6 +98,15 @@ def _digits():
     return (X[:500] / 16, y[:500]), (X[500:1000] / 16, y[500:1000])
 
 
+def _classification():
+    from sklearn.datasets import make_classification
+
+    def one(seed):
+        return make_classification(400, 20, n_informative=6, flip_y=0.05, class_sep=0.8, random_state=seed)
+
+    return one(0), one(1)
+
+
 def _svm_score(parts):
     from sklearn.model_selection import cross_val_score
     from sklearn.svm import SVC
@@ -105,9 +120,10 @@ def _svm_score(parts):
 
 def pairs() -> dict[str, tuple[str, dict, str, dict, bool]]:
     """name -> (earlier cell, its namespace, new cell, its namespace, maximize)."""
-    score = _svm_score(_digits())
+    score, synthetic = _svm_score(_digits()), _svm_score(_classification())
     return {
         "dataset": (SVM, {"score": score, "part": 0}, SVM, {"score": score, "part": 1}, True),
+        "synthetic": (SVM, {"score": synthetic, "part": 0}, SVM, {"score": synthetic, "part": 1}, True),
         "widened": (WIDE_BEFORE, {"bowl": bowl}, WIDE_AFTER, {"bowl": bowl}, False),
         "changed": (CHANGED_BEFORE, {"changed": changed}, CHANGED_AFTER, {"changed": changed}, False),
     }
@@ -141,10 +157,18 @@ def _so_far(result, maximize: bool) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.warm_start", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--pairs", default="dataset,widened,changed")
+    parser.add_argument("--pairs", default="dataset,widened,changed,synthetic")
+    parser.add_argument(
+        "--told",
+        default=GPStrategy.WARM,
+        choices=["none", "shift", "drop", "shift+drop"],
+        help="how gp fits the told trials (GPStrategy.WARM; default: the library's)",
+    )
     args = parser.parse_args()
+    GPStrategy.WARM = args.told
     every = pairs()
     storage = os.path.join(tempfile.mkdtemp(), "warm.sqlite")
+    print(f"told trials in gp: {args.told}")
     print(f"cold: {COLD} trials (auto); warm: at most {WARM_CAP} trials from a study of {COLD}; {args.seeds} seeds")
     for name in args.pairs.split(","):
         start = time.perf_counter()

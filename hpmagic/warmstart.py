@@ -26,7 +26,8 @@ for a trial of its own, which are numbered from 0), do not count toward ``-n``, 
 result's trials and are not stored in this search's ``--study``; on resuming such a study the
 strategy is told them again.  ``gp`` and ``tpe`` count them toward their random start, so with
 enough of them (``gp``: ``max(5, parameters + 1)``, ``tpe``: its ``n_startup_jobs``) the first
-proposal is the model's; ``de`` fills its population with them; ``auto`` counts them with the
+proposal is the model's (``gp`` fits them shifted to this problem's level and, later, leaves them
+out: :mod:`hpmagic.strategies.warm`); ``de`` fills its population with them; ``auto`` counts them with the
 budget when it picks (:func:`hpmagic.strategies.auto.pick`) and hands them to the strategy it
 picks.  ``evolution`` (CMA-ES) learns only from its own generations' draws, ``random`` and
 ``sobol`` ignore them, and ``grid`` does not run again a point the earlier study ran.

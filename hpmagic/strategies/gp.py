@@ -41,6 +41,11 @@ class GPStrategy(MultiObjective, Strategy):
     #: With ``--prune``, what trials stopped below the fitted step count as: "worst" (the
     #: worst loss at that step) or "ignore" (left out, as BOHB does).
     BELOW = "worst"
+    #: How the trials told by ``--warm-start`` (numbered below 0) enter the fit: their losses shifted
+    #: by the offset measured where both searches ran (``"shift"``), left out once the search has
+    #: ``warm.DROP_AFTER`` trials of its own per parameter (``"drop"``), both, or as told
+    #: (``"none"``).  Measured: ``docs/design/strategies.md``, "Warm start".
+    WARM = "shift+drop"
 
     def setup(self, space: SearchSpace, context: StrategyContext) -> None:
         """Seed the random stream, the encoder of the space and the quasi-random start."""
@@ -231,13 +236,32 @@ class GPStrategy(MultiObjective, Strategy):
     def _training_data(self) -> tuple[np.ndarray, np.ndarray]:
         if self.context.pruning or any(e.state is TrialState.PRUNED for e in self._evidence.values()):
             return self._data_at_one_fidelity()
-        rows = list(self._told.values())
+        rows = self._warm_rows()
         X = np.vstack([x for x, _ in rows])
         losses = np.array([np.nan if loss is None else loss for _, loss in rows], dtype=float)
         ok = np.isfinite(losses)
         worst = losses[ok].max()
         losses[~ok] = worst  # failures count as the worst loss seen
         return X, losses
+
+    def _warm_rows(self) -> list[tuple[np.ndarray, float | None]]:
+        """The told rows, those of ``--warm-start`` (numbered below 0) as ``WARM`` says: shifted by
+        :func:`hpmagic.strategies.warm.offset`, and left out once this search's own are enough."""
+        from . import warm
+
+        own = [row for n, row in self._told.items() if n >= 0]
+        earlier = [row for n, row in self._told.items() if n < 0]
+        if not earlier:
+            return own
+        done = sum(loss is not None for _, loss in own)
+        if "drop" in self.WARM and done >= max(self.n_initial, warm.DROP_AFTER * len(self.space)):
+            return own
+        if "shift" in self.WARM:
+            told = {_key(x): loss for x, loss in earlier if loss is not None}
+            shift = warm.offset(told, [(_key(x), loss) for x, loss in own if loss is not None])
+            if shift is not None:
+                earlier = [(x, None if loss is None else loss + shift) for x, loss in earlier]
+        return earlier + own
 
     def _data_at_one_fidelity(self) -> tuple[np.ndarray, np.ndarray]:
         """With ``--prune`` (or pruned trials from a study): the trials at the highest step that ``d + 2`` trials reached, as BOHB
