@@ -45,8 +45,10 @@ def test_asha_prunes_by_fronts_with_two_objectives(ip, jobs):
         assert t.pruning["others"] == [[float(t.params["units"])]] * len(t.curve)
     # the smallest model on the front is never lost to accuracy alone: some 4-unit trial completes
     assert any(t.params["units"] == 4 for t in complete)
-    text = "\n".join(res.notes) if hasattr(res, "notes") else repr(res)
-    assert "ranked by non-dominated sorting of (its best accuracy, size), then crowding distance" in text
+    assert any(
+        note.startswith("asha: rungs at steps 1, 3; the top 1/3 at each rung go on, ranked by non-dominated sorting")
+        for note in res.notes
+    ), res.notes
 
 
 def test_hyperband_with_two_objectives_and_the_default_rule(ip):
@@ -110,3 +112,24 @@ def test_a_point_of_several_objectives_crosses_the_report_server_of_the_engines(
             remote.decide(5, 1.0, 0.5, "curve")  # a bare number reaching the kernel: the worker's check was skipped
     finally:
         server.close()
+
+
+def test_a_resumed_study_keeps_the_other_objectives_of_each_curve(tmp_path):
+    import hpmagic
+
+    path = str(tmp_path / "mo.db")
+    options = dict(
+        objectives={"accuracy": "max", "size": "min"},
+        prune="asha:max_resource=9",
+        strategy="random",
+        seed=0,
+        quiet=True,
+        study="mo",
+        storage=path,
+    )
+    hpmagic.tune(CELL, {}, trials=10, **options)
+    resumed = hpmagic.tune(CELL, {}, trials=20, **options)
+    assert len(resumed.trials) == 20 and any(t.state is TrialState.PRUNED for t in resumed.trials)
+    loaded = hpmagic.load_study("mo", storage=path)
+    for t in loaded.trials:
+        assert t.pruning["others"] == [[float(t.params["units"])]] * len(t.curve)
