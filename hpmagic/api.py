@@ -307,7 +307,11 @@ def _open_executor(
     if settled.prune is not None:
         from .pruning.service import PruningService
 
-        pruning = PruningService(*settled.prune, direction=settled.goal.direction, budget=settled.budget)
+        goal = settled.objectives
+        several = tuple((o.label, o.direction) for o in goal.objectives) if goal.multi else ()
+        pruning = PruningService(
+            *settled.prune, direction=settled.goal.direction, budget=settled.budget, objectives=several
+        )
     left = settled.budget - sum(1 for t in store.trials() if t.state.counted)
     program = settled.program()
     program.seed = seed  # each trial's random streams start from a seed derived from it

@@ -275,11 +275,14 @@ def _check_goal(opts: TuneOptions, named: list[Objective]) -> None:
             f"are already named ({', '.join(o.label for o in named)}); drop --metric"
         )
     if len(named) > 1 and opts.prune not in (None, False):
-        raise OptionError(
-            f"--prune stops trials by one value, but this search has {len(named)} objectives "
-            f"({', '.join(o.label for o in named)}); drop --prune, or tune one objective with the "
-            "others as --constraint limits"
-        )
+        rule = opts.prune_rule()
+        if rule is not None and rule[0] not in (None, "asha", "hyperband"):
+            raise OptionError(
+                f"--prune {rule[0]} stops trials by one value, but this search has {len(named)} objectives "
+                f"({', '.join(o.label for o in named)}); with several objectives use --prune asha or "
+                "--prune hyperband (they rank the trials at each rung by non-dominated sorting), or tune one "
+                "objective with the others as --constraint limits"
+            )
     if opts.pick is not None:
         pick = _check_name("--pick", opts.pick)
         if len(named) < 2:

@@ -42,9 +42,13 @@ MAGIC_CASES = [
     ),
     ("--maximize accuracy --metric accuracy", "--metric accuracy names the objective of a one-objective search"),
     (
-        "--maximize accuracy --minimize fit_time --prune",
-        "--prune stops trials by one value, but this search has 2 "
-        r"objectives \(accuracy, fit_time\); drop --prune",
+        "--maximize accuracy --minimize fit_time --prune median",
+        "--prune median stops trials by one value, but this search has 2 "
+        r"objectives \(accuracy, fit_time\); with several objectives use --prune asha or --prune hyperband",
+    ),
+    (
+        "--maximize accuracy --minimize fit_time --prune folds:min_folds=2",
+        "--prune folds stops trials by one value, but this search has 2 objectives",
     ),
     (
         "--maximize accuracy --minimize size",

@@ -37,6 +37,15 @@ small socket to the kernel (Dask, ipyparallel, process pools: :mod:`hpmagic.para
 see :mod:`hpmagic.pruning.service`.  A channel that cannot be reached fails the trial (an
 :class:`~hpmagic.errors.ExecutionEnvironmentError`), even if the cell catches it.
 
+Several objectives (``--maximize accuracy --minimize size``): ``report`` takes a dict of the
+objectives, ``report({"accuracy": acc, "size": units}, epoch)``.  The first report of a trial
+gives every objective; a later one may give only those that change (the others keep their
+last values: a size reported once), and a plain number is the first objective's value.  The
+curve (``TrialReports.curve``) stays the first objective's; the others' values at each point
+are kept beside it (``pruning["others"]`` in the trial record), and the channel is sent the
+whole point as a dict of every objective.  A name that is not an objective, a dict in a
+search of one objective, or a first report without every objective is a ``ReportError``.
+
 This module imports nothing of hpmagic but :mod:`hpmagic.errors` and :mod:`hpmagic._format`.
 """
 
@@ -46,6 +55,7 @@ import math
 import numbers
 import threading
 import weakref
+from collections.abc import Mapping
 from contextvars import ContextVar, Token
 from typing import Any, Protocol
 
@@ -81,7 +91,7 @@ class TrialPruned(BaseException):
 class Channel(Protocol):
     """Where a trial's reports are decided: ``decide`` answers ``(prune, reason, rung)``."""
 
-    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+    def decide(self, number: int, step: float, value: Any, kind: str) -> tuple[bool, str, float | None]:
         """Whether trial ``number`` stops at this report, and why: (stop, the reason, the value the rule compared)."""
 
 
@@ -184,8 +194,17 @@ class TrialReports:
     module docstring) until :meth:`end`.  ``direction`` is the search's, for the framework
     callbacks of :mod:`hpmagic.integrations` (which check their metric's way against it)."""
 
-    def __init__(self, number: int, channel: Channel | None = None, direction: str | None = None):
+    def __init__(
+        self,
+        number: int,
+        channel: Channel | None = None,
+        direction: str | None = None,
+        objectives: tuple[str, ...] = (),
+    ):
         self.number = number
+        self.objectives = tuple(objectives) if len(objectives) > 1 else ()  # several: their names
+        self.latest: dict[str, float] = {}  # with several objectives: each one's last reported value
+        self.others: list[list[float]] = []  # with several: the other objectives' values at each point
         self.channel = channel
         self.direction = direction  # the search's ("maximize"/"minimize"; None: not known here)
         self.curve: list[tuple[float, float]] = []
@@ -252,13 +271,19 @@ class TrialReports:
         last = self.curve[-1][0] if self.curve else None
         if step is None:
             step = 1 if last is None else math.floor(last) + 1
-        point = check_point(value, step, last)
+        vector = self._vector(value) if (self.objectives or isinstance(value, Mapping)) else None
+        point = check_point(value if vector is None else vector[self.objectives[0]], step, last)
         self.kind = kind
         self.curve.append(point)
+        sent: Any = point[1]
+        if vector is not None:
+            self.latest = vector
+            self.others.append([vector[name] for name in self.objectives[1:]])
+            sent = dict(vector)
         if self.channel is None:
             return  # no --prune: the curve is only recorded
         try:
-            prune, reason, rung = self.channel.decide(self.number, point[0], point[1], kind)
+            prune, reason, rung = self.channel.decide(self.number, point[0], sent, kind)
         except ExecutionEnvironmentError as exc:  # the rule could not be asked (a report server out of reach)
             self.failure = exc  # the trial fails even if the cell catches this
             raise
@@ -268,6 +293,39 @@ class TrialReports:
             self.pruned = reason or f"pruned at step {fmt_value(point[0])}"
             raise TrialPruned(self.pruned)
 
+    def _vector(self, value: Any) -> dict[str, float]:
+        """The point of a search of several objectives: every objective's value (see the module docstring)."""
+        if not self.objectives:
+            raise ReportError(
+                f"report(value, step): a dict of values needs several objectives (--maximize NAME --minimize "
+                f"NAME), but this search has one and got {fmt_short(value)}; report its value as a number, "
+                "e.g. report(float(score), epoch)"
+            )
+        example = "report({" + ", ".join(f"{name!r}: ..." for name in self.objectives) + "}, epoch)"
+        given = dict(value) if isinstance(value, Mapping) else {self.objectives[0]: value}
+        vector = dict(self.latest)
+        for name, number in given.items():
+            if name not in self.objectives:
+                raise ReportError(
+                    f"report(value, step): {name!r} is not an objective of this search "
+                    f"({', '.join(self.objectives)}); report a dict of the objectives, e.g. {example}"
+                )
+            checked = _number(number)
+            if checked is None or not math.isfinite(checked):
+                raise ReportError(
+                    f"report(value, step): the value of {name!r} must be a finite real number, but got "
+                    f"{fmt_short(number)}; report each objective as a float, e.g. {example}"
+                )
+            vector[name] = checked
+        missing = [name for name in self.objectives if name not in vector]
+        if missing:
+            raise ReportError(
+                f"report(value, step): trial {self.number}'s first report must give every objective "
+                f"({', '.join(self.objectives)}), but {', '.join(map(repr, missing))} is missing; report a dict, "
+                f"e.g. {example} (later reports may give only the objectives that change)"
+            )
+        return {name: vector[name] for name in self.objectives}
+
     def record(self) -> dict[str, Any]:
         """What the trial record keeps of early stopping (``Trial.pruning``)."""
         out: dict[str, Any] = {}
@@ -275,6 +333,8 @@ class TrialReports:
             out["kind"] = self.kind
         if self.rungs:
             out["rungs"] = self.rungs
+        if self.others:
+            out["others"] = self.others
         return out
 
 

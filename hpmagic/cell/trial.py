@@ -58,7 +58,7 @@ def run_trial(
     trial's own seed, the rest is put back, with a warning line in the record for each change.
     """
     started, start = time.time(), time.perf_counter()
-    reports = TrialReports(number, channel, direction=program.direction)
+    reports = TrialReports(number, channel, direction=program.direction, objectives=program.objectives)
     with capture() as output, trial_process(number, program.seed) as changed:
         reports.begin()
         try:

@@ -187,12 +187,16 @@ class ReportServer:
         return _line(reply)
 
 
-def _point(request: dict[str, Any]) -> tuple[int, float, float, str] | None:
+def _point(request: dict[str, Any]) -> tuple[int, float, Any, str] | None:
+    """The report a request carries; its value is a number, or with several objectives a dict of them."""
     number, step, value, kind = (request.get(k) for k in ("number", "step", "value", "kind"))
     if type(number) is not int or kind not in _KINDS:
         return None
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (step, value)):
+    values = list(value.values()) if isinstance(value, dict) else [value]
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (step, *values)):
         return None
+    if isinstance(value, dict):
+        return number, float(step), {str(k): float(v) for k, v in value.items()}, str(kind)  # type: ignore[arg-type]
     return number, float(step), float(value), str(kind)  # type: ignore[arg-type]
 
 
@@ -311,7 +315,7 @@ class RemoteChannel:
     def __hash__(self) -> int:
         return hash((self.host, self.port, self.token))
 
-    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+    def decide(self, number: int, step: float, value: Any, kind: str) -> tuple[bool, str, float | None]:
         """One round trip: send the point, read the decision."""
         link = self._link()
         link.sent += 1

@@ -96,7 +96,7 @@ class _KernelChannel:
     def __init__(self, send: Send, receive: Callable[[], bytes | bytearray | None]):
         self.send, self.receive = send, receive
 
-    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
+    def decide(self, number: int, step: float, value: Any, kind: str) -> tuple[bool, str, float | None]:
         self.send(("report", number, step, value, kind))
         frame = self.receive()
         if frame is None:

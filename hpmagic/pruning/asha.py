@@ -9,6 +9,7 @@ from .._format import fmt_value
 from ..core import TrialState
 from ..errors import OptionError
 from .base import Curve, Decision, Pruner
+from .fronts import vector_standing
 from .settings import Setting, configure
 
 __all__ = ["ASHAPruner"]
@@ -47,6 +48,11 @@ class ASHAPruner(Pruner):
     keeps its lead); ``k >= 1``, the mean of the last ``k`` points up to the rung (fewer
     when the curve has fewer), which follows a curve that turns down and does not reward
     one lucky point of a noisy curve (``hyperband``'s default is 3: docs/design/pruning.md).
+
+    Several objectives (:meth:`Pruner.several`): a rung records a vector, the first objective's
+    measure (as above) and the other objectives' latest values, and ranks the vectors by
+    non-dominated sorting, then crowding distance (:mod:`hpmagic.pruning.fronts`, MOASHA's rule);
+    the top ``ceil(n / eta)`` go on as with one value.
     """
 
     name = "asha"
@@ -77,7 +83,9 @@ class ASHAPruner(Pruner):
             )
         self._max = self.max_resource  # the horizon: given, or learned
         self._learned_from: int | None = None
-        self._rungs: dict[tuple[int, int], dict[int, float]] = {}  # (bracket, exponent) -> trial -> value
+        self._rungs: dict[
+            tuple[int, int], dict[int, Any]
+        ] = {}  # a float, or a tuple with several objectives  # (bracket, exponent) -> trial -> value
         self._complete: dict[int, Curve] = {}  # the complete trials' curves (Hyperband reads the best one)
 
     # -- rungs ---------------------------------------------------------------------------
@@ -113,20 +121,23 @@ class ASHAPruner(Pruner):
 
     # -- decisions -----------------------------------------------------------------------
 
-    def measure(self, curve: Curve, index: int) -> float:
+    def measure(self, curve: Curve, index: int) -> Any:
         """What a rung records for ``curve``'s point ``index``: the best loss up to it, or with
-        ``smooth=k`` the mean loss of the last ``k`` points up to it."""
+        ``smooth=k`` the mean loss of the last ``k`` points up to it; with several objectives, a
+        tuple of that and the other objectives' losses at the point."""
         if not self.smooth:
-            return curve.bests[index]
-        window = curve.losses[max(0, index + 1 - self.smooth) : index + 1]
-        return sum(window) / len(window)
+            first = curve.bests[index]
+        else:
+            window = curve.losses[max(0, index + 1 - self.smooth) : index + 1]
+            first = sum(window) / len(window)
+        return (first, *curve.others[index]) if curve.others else first
 
     def _measure_words(self) -> str:
         if not self.smooth:
             return "its best value"
         return "its value" if self.smooth == 1 else f"the mean of its last {self.smooth} points"
 
-    def _enter(self, number: int, bracket: int, previous: float | None, step: float, value: float) -> list[int]:
+    def _enter(self, number: int, bracket: int, previous: float | None, step: float, value: Any) -> list[int]:
         crossed = self._crossed(bracket, previous, step)
         for exponent in crossed:
             self._rungs.setdefault((bracket, exponent), {})[number] = value
@@ -156,11 +167,24 @@ class ASHAPruner(Pruner):
         if bracket:
             where = f"in bracket {bracket}, {where}"
         top = "only the best goes on" if allowed == 1 else f"only the top {allowed} go on"
+        if isinstance(mine, tuple):
+            shown = ", ".join(f"{name} {self._shown_as(i, v)}" for i, (name, v) in enumerate(zip(self.names, mine)))
+            return (
+                f"{where} its point ({shown}) ranked {rank} of {n} by non-dominated sorting and crowding "
+                f"distance; {top} (eta={self.eta})"
+            )
         return f"{where} {self._measure_words()} {self._shown(mine)} ranked {rank} of {n}; {top} (eta={self.eta})"
 
-    def _standing(self, others: list[float], mine: float) -> tuple[int, int, int]:
+    def _shown_as(self, index: int, loss: float) -> str:
+        direction = self.direction if index == 0 else self._other_directions[index - 1]
+        return fmt_value(direction.loss(loss))
+
+    def _standing(self, others: list[Any], mine: Any) -> tuple[int, int, int]:
         """The rule at a rung: ``mine``'s rank among ``others`` and itself (ties share the better
-        rank), how many values there are, and how many of them go on (``ceil(n / eta)``)."""
+        rank), how many values there are, and how many of them go on (``ceil(n / eta)``); vectors
+        (several objectives) by :func:`~hpmagic.pruning.fronts.vector_standing`."""
+        if isinstance(mine, tuple):
+            return vector_standing(others, mine, self.eta)
         n = len(others) + 1
         return 1 + sum(1 for v in others if v < mine), n, math.ceil(n / self.eta)
 
@@ -210,6 +234,12 @@ class ASHAPruner(Pruner):
     def _promotion_text(self) -> str:
         """``the top 1/3 at each rung go on`` (``, by the mean of their last 3 points`` with ``smooth``)."""
         by = {0: "", 1: ", by their value there"}.get(self.smooth, f", by the mean of their last {self.smooth} points")
+        if self.names:
+            first = {0: "its best", 1: "its"}.get(self.smooth, f"the mean of the last {self.smooth} points of")
+            return (
+                f"the top 1/{self.eta} at each rung go on, ranked by non-dominated sorting of ({first} "
+                f"{self.names[0]}, {', '.join(self.names[1:])}), then crowding distance"
+            )
         return f"the top 1/{self.eta} at each rung go on{by}"
 
     def describe(self) -> str:
@@ -217,7 +247,7 @@ class ASHAPruner(Pruner):
         return f"asha: {self._rung_text()}; {self._promotion_text()} ({self._settings_text()})"
 
     def _snapshot(self) -> dict[str, Any]:
-        rungs: dict[int, dict[float, dict[int, float]]] = {}
+        rungs: dict[int, dict[float, dict[int, Any]]] = {}
         for (bracket, exponent), values in sorted(self._rungs.items()):
             if values:
                 rungs.setdefault(bracket, {})[self.resource(exponent)] = dict(sorted(values.items()))

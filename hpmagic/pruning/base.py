@@ -21,6 +21,11 @@ calls is the state the live search had (:meth:`Pruner.snapshot` shows it as plai
 Values are compared as losses, ``direction.loss(value)``: lower is better.  Every point is
 checked by :func:`check_point` before a rule sees it, so no rule ever sees a NaN, an
 infinity or a step that goes backwards.
+
+Several objectives (:meth:`Pruner.several`): each point carries, beside the first objective's
+value, the other objectives' values (``others``, in their own directions, made losses here), and
+:class:`Curve` keeps them (``Curve.others``); the rules that can rank vectors (``asha``,
+``hyperband``: :mod:`hpmagic.pruning.fronts`) read them, the others are refused by the options.
 """
 
 from __future__ import annotations
@@ -66,21 +71,31 @@ class Curve:
     steps: list[float] = field(default_factory=list)
     losses: list[float] = field(default_factory=list)
     bests: list[float] = field(default_factory=list)  # bests[i] = min(losses[: i + 1])
+    others: list[tuple[float, ...]] = field(default_factory=list)  # the other objectives' losses (several)
 
     @classmethod
-    def of(cls, points: Iterable[tuple[float, float]], direction: Direction) -> Curve:
-        """A curve from ``(step, value)`` points in the user's direction, each checked."""
+    def of(
+        cls,
+        points: Iterable[tuple[float, float]],
+        direction: Direction,
+        others: Sequence[tuple[float, ...]] | None = None,
+    ) -> Curve:
+        """A curve from ``(step, value)`` points in the user's direction, each checked; ``others``:
+        the other objectives' losses at each point (several objectives)."""
         curve = cls()
-        for step, value in points:
+        for index, (step, value) in enumerate(points):
             where, number = check_point(value, step, curve.last_step)
-            curve.add(where, direction.loss(number))
+            curve.add(where, direction.loss(number), tuple(others[index]) if others else ())
         return curve
 
-    def add(self, step: float, loss: float) -> None:
-        """Append a point (``step``, ``loss``) and the best loss so far."""
+    def add(self, step: float, loss: float, other: tuple[float, ...] = ()) -> None:
+        """Append a point (``step``, ``loss``) and the best loss so far (``other``: the other
+        objectives' losses there, with several objectives)."""
         self.steps.append(step)
         self.losses.append(loss)
         self.bests.append(loss if not self.bests else min(loss, self.bests[-1]))
+        if other:
+            self.others.append(other)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -140,6 +155,8 @@ class Pruner:
         self._stopped: dict[int, Decision] = {}
         self._finished: dict[int, TrialState] = {}
         self._brackets: dict[int, int] = {}
+        self.names: tuple[str, ...] = ()  # every objective's name, with several
+        self._other_directions: tuple[Direction, ...] = ()
 
     # -- the calls ---------------------------------------------------------------------
 
@@ -147,6 +164,20 @@ class Pruner:
         """Called once, before any other call: which way is better, and ``-n``."""
         self.direction = Direction(direction)
         self.budget = budget
+
+    def several(self, objectives: Sequence[tuple[str, Direction]]) -> None:
+        """The search has several objectives (``(name, direction)``, the first one's direction is
+        :meth:`setup`'s): every report then carries the others' values too."""
+        self.names = tuple(name for name, _ in objectives)
+        self._other_directions = tuple(Direction(d) for _, d in objectives[1:])
+
+    def _other_losses(self, others: Sequence[float]) -> tuple[float, ...]:
+        if len(others) != len(self._other_directions):
+            raise ReportError(
+                f"a report of a search with the objectives {', '.join(self.names) or 'value'} carries "
+                f"{len(others) + 1} values; report every objective"
+            )
+        return tuple(d.loss(float(v)) for d, v in zip(self._other_directions, others))
 
     def assign(self, number: int, bracket: int | None = None) -> int:
         """The bracket of trial ``number`` (0 unless Hyperband); the same answer if asked again.
@@ -157,7 +188,7 @@ class Pruner:
             self._brackets[number] = self._choose_bracket(number)
         return self._brackets[number]
 
-    def report(self, number: int, step: float, value: float) -> Decision:
+    def report(self, number: int, step: float, value: float, others: Sequence[float] = ()) -> Decision:
         """One point of trial ``number``'s curve: go on, or prune (see the class docstring)."""
         if number in self._finished:
             raise ReportError(
@@ -168,23 +199,37 @@ class Pruner:
             return self._stopped[number]
         known = self._live.get(number)
         where, number_value = check_point(value, step, known.last_step if known else None)
+        other = self._other_losses(others)
         self.assign(number)
         curve = self._live.setdefault(number, Curve())
-        curve.add(where, self.direction.loss(number_value))
+        curve.add(where, self.direction.loss(number_value), other)
         decision = self._decide(number, curve)
         if decision.prune:
             self._stopped[number] = decision
         return decision
 
-    def finish(self, trial: Trial, curve: Sequence[tuple[float, float]], bracket: int | None = None) -> None:
-        """Trial ``trial`` ended with ``curve`` (its ``(step, value)`` points, in order).
+    def finish(
+        self,
+        trial: Trial,
+        curve: Sequence[tuple[float, float]],
+        bracket: int | None = None,
+        others: Sequence[Sequence[float]] | None = None,
+    ) -> None:
+        """Trial ``trial`` ended with ``curve`` (its ``(step, value)`` points, in order; ``others``:
+        with several objectives, the other objectives' values at each point).
 
         ``bracket`` is the one :meth:`assign` gave it (stored with the trial); ``None``
         keeps the one assigned live, or assigns one now for a trial this pruner never saw.
         A stored curve is checked as reports are (a ``ReportError`` for a bad point).
         """
         number = trial.number
-        points = Curve.of(curve, self.direction)
+        if self.names and len(others or ()) != len(curve):
+            raise ReportError(
+                f"trial {number}'s curve has {len(curve)} points but the values of "
+                f"{', '.join(self.names[1:])} at {len(others or ())}; a search with several objectives "
+                "needs every objective at each point"
+            )
+        points = Curve.of(curve, self.direction, [self._other_losses(o) for o in others or ()])
         if bracket is not None:
             self._brackets[number] = bracket
         self.assign(number)

@@ -102,7 +102,7 @@ class HyperbandPruner(ASHAPruner):
 
     def _evidence_text(self) -> str:
         """For the summary: that bracket 0 would have stopped the best complete trial, when it would have."""
-        leader = self._leader()
+        leader = None if self.names else self._leader()  # with several objectives no trial is "the best"
         if leader is None or not self._brackets.get(leader):
             return ""
         lost = self._lost_at(leader, 0)

@@ -20,6 +20,12 @@ from then on carry ``pruning["reading"]`` so that strategies read their curves t
 :meth:`notes` names the rule and its settings, or says that the cell never reported
 anything (how many trials were stopped, and what that saved, the summary computes from the
 trials themselves: :func:`hpmagic.display.summary.resource_saved`).
+
+With several objectives (``objectives``: each one's name and direction), a report's value is a
+dict of every objective (:mod:`hpmagic.cell.report`), and the rule, ``asha`` or ``hyperband``
+(the options refuse the others), ranks the vectors at each rung (:mod:`hpmagic.pruning.fronts`);
+the reports are read in each objective's direction, and the check that reports go against the
+objective is not made (it compares one value).
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from typing import Any
 
 from ..cell.report import FOLD, reading
 from ..core import Direction, Trial, TrialState
+from ..errors import ReportError
 from .agreement import WINDOW, Disagreement, check
 from .base import Pruner
 from .spec import make_pruner
@@ -40,8 +47,16 @@ __all__ = ["PruningService"]
 class PruningService:
     """Thread-safe decisions of one search's pruning rule (see the module docstring)."""
 
-    def __init__(self, name: str | None, settings: dict[str, str], direction: Direction, budget: int):
+    def __init__(
+        self,
+        name: str | None,
+        settings: dict[str, str],
+        direction: Direction,
+        budget: int,
+        objectives: tuple[tuple[str, Direction], ...] = (),
+    ):
         self.name, self.settings = name, dict(settings)
+        self.objectives = tuple(objectives) if len(objectives) > 1 else ()
         self.direction, self.budget = direction, budget
         self._lock = threading.Lock()
         self._pruner: Pruner | None = None
@@ -63,6 +78,8 @@ class PruningService:
     def _make(self, folds: bool) -> Pruner:
         pruner = make_pruner(self.name, self.settings, folds=folds)
         pruner.setup(self._read or self.direction, self.budget)
+        if self.objectives:
+            pruner.several(self.objectives)
         self._pruner = pruner
         for trial in self._deferred:
             self._finish(trial)
@@ -89,14 +106,30 @@ class PruningService:
                 return {"bracket": bracket, "reading": self._read.value}
             return {"bracket": bracket}
 
-    def decide(self, number: int, step: float, value: float, kind: str) -> tuple[bool, str, float | None]:
-        """One reported point of trial ``number``: ``(prune, reason, rung)``."""
+    def decide(self, number: int, step: float, value: Any, kind: str) -> tuple[bool, str, float | None]:
+        """One reported point of trial ``number``: ``(prune, reason, rung)``; with several
+        objectives ``value`` is a dict of every objective's value."""
         with self._lock:
             self._settle_reading(kind)
+            value, others = self._split(value, kind)
             pruner = self._pruner or self._make(folds=kind == FOLD)
-            decision = pruner.report(number, step, value)
+            decision = pruner.report(number, step, value, others)
             self._running.setdefault(number, []).append((step, value))
             return decision.prune, decision.reason, decision.rung
+
+    def _split(self, value: Any, kind: str) -> tuple[float, list[float]]:
+        """A reported point as (the first objective's value, the others' values)."""
+        if not self.objectives:
+            return value, []
+        names = [name for name, _ in self.objectives]
+        if kind == FOLD or not isinstance(value, dict) or sorted(value) != sorted(names):
+            what = "the folds of hpmagic.cross_val_score" if kind == FOLD else f"the point {value!r}"
+            raise ReportError(
+                f"--prune with several objectives ({', '.join(names)}) ranks learning curves that report every "
+                f"objective, but got {what}; report a dict of the objectives, e.g. "
+                "report({" + ", ".join(f"{n!r}: ..." for n in names) + "}, epoch)"
+            )
+        return value[names[0]], [value[n] for n in names[1:]]
 
     def running_curves(self) -> dict[int, list[tuple[float, float]]]:
         """The points each running trial has reported so far (a copy, for the live panel)."""
@@ -116,7 +149,7 @@ class PruningService:
                 self._deferred.append(trial)
                 return
             self._finish(trial)
-            if self._flipped is None and trial.state is TrialState.COMPLETE and trial.curve:
+            if self._flipped is None and trial.state is TrialState.COMPLETE and trial.curve and not self.objectives:
                 self._complete.append(trial)
                 found = check(self._complete[-WINDOW:], self.direction)  # (not every trial: a finish stays cheap)
                 if found is not None:
@@ -132,7 +165,8 @@ class PruningService:
         assert self._pruner is not None
         if trial.state is TrialState.RUNNING:
             return
-        self._pruner.finish(trial, trial.curve, trial.pruning.get("bracket"))
+        others = trial.pruning.get("others") if self.objectives else None
+        self._pruner.finish(trial, trial.curve, trial.pruning.get("bracket"), others)
 
     def _flip(self, found: Disagreement) -> None:
         """The reports go against the objective: rebuild the rule reading them the other way,
