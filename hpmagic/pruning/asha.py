@@ -49,9 +49,9 @@ class ASHAPruner(Pruner):
     when the curve has fewer), which follows a curve that turns down and does not reward
     one lucky point of a noisy curve (``hyperband``'s default is 3: docs/design/pruning.md).
 
-    Several objectives (:meth:`Pruner.several`): a rung records a vector, the first objective's
+    Several objectives (``Pruner.several``): a rung records a vector, the first objective's
     measure (as above) and the other objectives' latest values, and ranks the vectors by
-    non-dominated sorting, then crowding distance (:mod:`hpmagic.pruning.fronts`, MOASHA's rule);
+    non-dominated sorting, then crowding distance (``hpmagic.pruning.fronts``, MOASHA's rule);
     the top ``ceil(n / eta)`` go on as with one value.
     """
 
@@ -182,7 +182,7 @@ class ASHAPruner(Pruner):
     def _standing(self, others: list[Any], mine: Any) -> tuple[int, int, int]:
         """The rule at a rung: ``mine``'s rank among ``others`` and itself (ties share the better
         rank), how many values there are, and how many of them go on (``ceil(n / eta)``); vectors
-        (several objectives) by :func:`~hpmagic.pruning.fronts.vector_standing`."""
+        (several objectives) by ``hpmagic.pruning.fronts.vector_standing``."""
         if isinstance(mine, tuple):
             return vector_standing(others, mine, self.eta)
         n = len(others) + 1
